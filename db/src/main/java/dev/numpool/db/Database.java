@@ -1,0 +1,80 @@
+package dev.numpool.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+import javax.sql.DataSource;
+
+/**
+ * A migrated PostgreSQL database behind a bounded connection pool.
+ *
+ * <p>{@link #connect} applies the Flyway migrations before handing out the first connection, so
+ * every caller sees the schema the jOOQ classes were generated from.
+ */
+public final class Database implements AutoCloseable {
+    private final HikariDataSource dataSource;
+    private final DSLContext dsl;
+
+    private Database(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
+    }
+
+    /**
+     * Connects to {@code jdbcUrl} (user and password may be part of it or given separately) and
+     * migrates the schema.
+     */
+    public static Database connect(String jdbcUrl, String user, String password, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        if (user != null && !user.isBlank()) {
+            config.setUsername(user);
+        }
+        if (password != null && !password.isBlank()) {
+            config.setPassword(password);
+        }
+        // Flyway holds one connection for its lock while migrating on another.
+        config.setMaximumPoolSize(Math.max(2, poolSize));
+        config.setConnectionTimeout(10_000);
+        config.setPoolName("numpool");
+        HikariDataSource dataSource = new HikariDataSource(config);
+        try {
+            Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+        return new Database(dataSource);
+    }
+
+    /** The jOOQ context over the pool; use {@code dsl().transactionResult(...)} for transactions. */
+    public DSLContext dsl() {
+        return dsl;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** True when a connection can be taken and answers a trivial query. */
+    public boolean ping() {
+        try {
+            return dsl.selectOne().fetchOne() != null;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}
