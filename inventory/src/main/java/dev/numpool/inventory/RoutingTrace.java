@@ -1,0 +1,22 @@
+package dev.numpool.inventory;
+
+import java.util.List;
+
+/**
+ * Why an order went where it went: the providers considered (with their sell price and stock),
+ * each attempt with its outcome and duration, and the reason the chosen one won. Stored with the
+ * activation and shown to its owner.
+ */
+public record RoutingTrace(List<Candidate> considered, List<Attempt> attempts, String decision) {
+    public RoutingTrace {
+        considered = List.copyOf(considered);
+        attempts = List.copyOf(attempts);
+    }
+
+    public record Candidate(String provider, long priceMicros, int stock) {
+    }
+
+    /** One call to a provider; {@code outcome} is {@code bought}, {@code no_numbers}, {@code failed: ...}. */
+    public record Attempt(String provider, String outcome, long durationMillis) {
+    }
+}

@@ -1,0 +1,245 @@
+package dev.numpool.inventory;
+
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber;
+import io.helidon.config.Config;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
+
+/**
+ * The built-in provider behind the sandbox, the demo and the tests. It behaves like a real one:
+ * per-offer stock and cost, a buy latency, occasional upstream failures, numbers valid for the
+ * country, and verification SMS that arrive after a delay, or sometimes never.
+ *
+ * <p>Its state lives in this process: two app nodes run two simulators, and the database's
+ * unique index on live numbers keeps them from selling one number twice for a service.
+ */
+final class Simulator implements Provider {
+    static final String NAME = "simulator";
+    private static final Logger LOG = Logger.getLogger(Simulator.class.getName());
+    private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+    private static final int MAX_NUMBER_TRIES = 64;
+
+    private final Settings settings;
+    private final SmsTemplates templates;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final ScheduledExecutorService deliveries;
+    private final Map<String, AtomicInteger> stock = new ConcurrentHashMap<>();
+    private final Map<String, SimLease> leases = new ConcurrentHashMap<>();
+    private final Set<String> liveNumbers = ConcurrentHashMap.newKeySet();
+    private final AtomicLong refs = new AtomicLong(System.currentTimeMillis());
+    private volatile SmsListener listener = sms -> { };
+
+    Simulator(Settings settings, SmsTemplates templates, Clock clock) {
+        this.settings = settings;
+        this.templates = templates;
+        this.clock = clock;
+        // java.util.Random is thread-safe and seedable, which is all a simulator needs.
+        this.random = settings.seed().map(Random::new).orElseGet(Random::new);
+        this.deliveries = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("simulator-sms").factory());
+    }
+
+    /**
+     * The simulator's settings, from its config node. {@code offers} overrides stock and cost of
+     * single offers: {@code [{service: tg, country: 0, stock: 0, cost: "0.10"}]}.
+     */
+    record Settings(double codeProbability, Duration codeDelayMin, Duration codeDelayMax, Duration latency,
+                    double failureRate, Optional<Integer> stock, Map<String, Quote> offers, Optional<Long> seed) {
+        static Settings from(Config config) {
+            Map<String, Quote> offers = new ConcurrentHashMap<>();
+            for (Config offer : config.get("offers").asNodeList().orElse(List.of())) {
+                long cost = Money.parseMicros(offer.get("cost").asString().orElse("0.10"))
+                        .orElseThrow(() -> new IllegalArgumentException("simulator offer cost must be a decimal"));
+                offers.put(key(offer.get("service").asString().get(), offer.get("country").asInt().get()),
+                        new Quote(cost, offer.get("stock").asInt().orElse(100)));
+            }
+            return new Settings(
+                    config.get("code-probability").asDouble().orElse(0.9),
+                    Duration.ofSeconds(config.get("code-delay-min-seconds").asLong().orElse(5L)),
+                    Duration.ofSeconds(config.get("code-delay-max-seconds").asLong().orElse(20L)),
+                    Duration.ofMillis(config.get("latency-millis").asLong().orElse(30L)),
+                    config.get("failure-rate").asDouble().orElse(0.0),
+                    config.get("stock").asInt().asOptional(),
+                    Map.copyOf(offers),
+                    config.get("seed").asLong().asOptional());
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Optional<Quote> quote(String service, Country country, String operator) {
+        String key = key(service, country.id());
+        return Optional.of(new Quote(cost(key), stockOf(key).get()));
+    }
+
+    @Override
+    public Purchase buy(Order order) {
+        pause(settings.latency());
+        if (settings.failureRate() > 0 && random.nextDouble() < settings.failureRate()) {
+            return new Purchase.Failed("simulated upstream error");
+        }
+        String key = key(order.service(), order.country().id());
+        long cost = cost(key);
+        if (cost > order.maxCostMicros()) {
+            return new Purchase.Empty();
+        }
+        AtomicInteger left = stockOf(key);
+        if (left.getAndUpdate(n -> n > 0 ? n - 1 : 0) <= 0) {
+            return new Purchase.Empty();
+        }
+        Optional<PhoneNumber> phone = freshNumber(order);
+        if (phone.isEmpty()) {
+            left.incrementAndGet();
+            return new Purchase.Empty();
+        }
+        String ref = "sim-" + refs.incrementAndGet();
+        SimLease lease = new SimLease(ref, order.service(), order.country(), phone.get(), key);
+        leases.put(ref, lease);
+        scheduleCode(lease);
+        return new Purchase.Got(ref, phone.get(), cost);
+    }
+
+    @Override
+    public void release(String providerRef, Release how) {
+        SimLease lease = leases.remove(providerRef);
+        if (lease != null) {
+            lease.cancelPending();
+            liveNumbers.remove(lease.service + lease.phone.e164());
+            stockOf(lease.offerKey).incrementAndGet();
+        }
+    }
+
+    @Override
+    public void requestAnotherCode(String providerRef) {
+        SimLease lease = leases.get(providerRef);
+        if (lease != null) {
+            scheduleCode(lease);
+        }
+    }
+
+    @Override
+    public void listen(SmsListener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public void close() {
+        deliveries.shutdownNow();
+    }
+
+    private void scheduleCode(SimLease lease) {
+        if (settings.codeProbability() <= 0 || random.nextDouble() >= settings.codeProbability()) {
+            return; // like a real number, sometimes no SMS ever comes
+        }
+        long minMillis = settings.codeDelayMin().toMillis();
+        long delayMillis = minMillis + (long) (random.nextDouble() * Math.max(0, settings.codeDelayMax().toMillis() - minMillis));
+        SmsTemplates.Sms sms = templates.generate(lease.service, lease.country, random);
+        lease.pending = deliveries.schedule(() -> Thread.ofVirtual().start(() -> deliver(lease, sms)), delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void deliver(SimLease lease, SmsTemplates.Sms sms) {
+        if (!leases.containsKey(lease.ref)) {
+            return;
+        }
+        try {
+            listener.onSms(new InboundSms(NAME, lease.ref, sms.sender(), sms.text(),
+                    lease.ref + "-" + refs.incrementAndGet(), clock.instant()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "simulated SMS for " + lease.ref + " was not accepted", e);
+        }
+    }
+
+    /** A valid mobile number of the country, never live for this service already. */
+    private Optional<PhoneNumber> freshNumber(Order order) {
+        Phonenumber.PhoneNumber example = PHONES.getExampleNumberForType(order.country().region(), PhoneNumberUtil.PhoneNumberType.MOBILE);
+        if (example == null) {
+            return Optional.empty();
+        }
+        String national = PHONES.getNationalSignificantNumber(example);
+        int vary = Math.min(6, national.length() - 2);
+        for (int i = 0; i < MAX_NUMBER_TRIES; i++) {
+            StringBuilder digits = new StringBuilder(national.substring(0, national.length() - vary));
+            for (int d = 0; d < vary; d++) {
+                digits.append((char) ('0' + random.nextInt(10)));
+            }
+            Optional<PhoneNumber> phone = PhoneNumber.of("+" + example.getCountryCode() + digits);
+            if (phone.isPresent()
+                    && order.excludedPrefixes().stream().noneMatch(p -> phone.get().digits().startsWith(p))
+                    && liveNumbers.add(order.service() + phone.get().e164())) {
+                return phone;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private AtomicInteger stockOf(String key) {
+        return stock.computeIfAbsent(key, k -> new AtomicInteger(
+                settings.offers().containsKey(k) ? settings.offers().get(k).stock()
+                        : settings.stock().orElse(20 + Math.floorMod(k.hashCode() * 31, 2000))));
+    }
+
+    /** Cost is stable per offer: $0.05 to $1.54 in whole cents, unless configured. */
+    private long cost(String key) {
+        Quote configured = settings.offers().get(key);
+        return configured != null ? configured.costMicros() : 50_000L + Math.floorMod(key.hashCode(), 150) * 10_000L;
+    }
+
+    private static String key(String service, int country) {
+        return service + ":" + country;
+    }
+
+    private static void pause(Duration latency) {
+        if (!latency.isZero()) {
+            try {
+                Thread.sleep(latency);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static final class SimLease {
+        final String ref;
+        final String service;
+        final Country country;
+        final PhoneNumber phone;
+        final String offerKey;
+        volatile ScheduledFuture<?> pending;
+
+        SimLease(String ref, String service, Country country, PhoneNumber phone, String offerKey) {
+            this.ref = ref;
+            this.service = service;
+            this.country = country;
+            this.phone = phone;
+            this.offerKey = offerKey;
+        }
+
+        void cancelPending() {
+            ScheduledFuture<?> p = pending;
+            if (p != null) {
+                p.cancel(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.numpool.orders;
+
+import dev.numpool.inventory.PhoneNumber;
+import dev.numpool.inventory.RoutingTrace;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One number for one service, as its owner sees it. {@code messages} holds every SMS received,
+ * with the code found in it (if any) and the full text; {@code awaitingAnotherCode} is true after
+ * the owner asked for another code until the next one arrives.
+ */
+public record Activation(int id, AccountId owner, String service, int country, String operator, PhoneNumber phone,
+                         ActivationStatus status, long priceMicros, String currency, Instant createdAt,
+                         Instant cancellableAt, Instant expiresAt, Optional<Instant> endedAt,
+                         boolean awaitingAnotherCode, List<Message> messages, RoutingTrace routing) {
+    public Activation {
+        messages = List.copyOf(messages);
+    }
+
+    /** Messages whose code was found and that arrived while the activation was live. */
+    public List<Message> codes() {
+        return messages.stream().filter(m -> m.code().isPresent() && !m.late()).toList();
+    }
+
+    public Optional<Message> lastCode() {
+        List<Message> codes = codes();
+        return codes.isEmpty() ? Optional.empty() : Optional.of(codes.getLast());
+    }
+
+    /** An SMS received for the activation; {@code late} when it came after the activation ended. */
+    public record Message(Optional<String> code, String text, String sender, Instant receivedAt, boolean late) {
+    }
+}

@@ -1,0 +1,457 @@
+package dev.numpool.orders;
+
+import dev.numpool.db.Database;
+import dev.numpool.inventory.BuyRequest;
+import dev.numpool.inventory.BuyResult;
+import dev.numpool.inventory.InboundSms;
+import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Offer;
+import dev.numpool.inventory.Release;
+import dev.numpool.db.jooq.tables.records.ActivationRecord;
+import io.helidon.config.Config;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.MeterRegistry;
+import org.jooq.exception.DataAccessException;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The orders module's main door: placing idempotent orders, the activation state machine, and
+ * the intake of every SMS providers deliver.
+ *
+ * <p>An order runs in two short transactions around the provider call, so no database
+ * transaction waits on the network: the first claims the idempotency key, the second records the
+ * hold, the activation and the response together. A provider number bought for an order that
+ * then fails is released at once. No shared row is written per service or country, so orders for
+ * the same popular offer do not queue behind one another.
+ */
+public final class Orders {
+    private static final Logger LOG = Logger.getLogger(Orders.class.getName());
+    private static final int MAX_TEXT_LENGTH = 4096;
+    private static final String LIVE_NUMBER_INDEX = "activation_live_number";
+
+    private final OrdersStore store;
+    private final Inventory inventory;
+    private final Settings settings;
+    private final Clock clock;
+    private final Counter ordersPlaced;
+    private final Counter codesReceived;
+    private final Counter refunds;
+
+    /**
+     * Timings of the state machine: {@code activation-window-seconds} (default 20 min),
+     * {@code early-cancel-seconds} (default 2 min), {@code idempotency-lock-seconds} (how long a
+     * running request holds its key before another node may take over, default 60 s).
+     */
+    public record Settings(Duration window, Duration earlyCancel, Duration idempotencyLock) {
+        public Settings {
+            if (window.isNegative() || window.isZero() || earlyCancel.isNegative() || idempotencyLock.isNegative()) {
+                throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, "orders timings must be positive");
+            }
+        }
+
+        public static Settings from(Config config) {
+            return new Settings(
+                    Duration.ofSeconds(config.get("activation-window-seconds").asLong().orElse(1200L)),
+                    Duration.ofSeconds(config.get("early-cancel-seconds").asLong().orElse(120L)),
+                    Duration.ofSeconds(config.get("idempotency-lock-seconds").asLong().orElse(60L)));
+        }
+    }
+
+    private Orders(OrdersStore store, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
+        this.store = store;
+        this.inventory = inventory;
+        this.settings = settings;
+        this.clock = clock;
+        this.ordersPlaced = meters.getOrCreate(Counter.builder("numpool_orders_placed").description("Activations bought"));
+        this.codesReceived = meters.getOrCreate(Counter.builder("numpool_codes_received").description("Codes received for live activations"));
+        this.refunds = meters.getOrCreate(Counter.builder("numpool_refunds").description("Holds voided on cancel or expiry"));
+    }
+
+    /** Builds the orders door and installs it as the listener for every provider's SMS. */
+    public static Orders create(Database db, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
+        Orders orders = new Orders(new OrdersStore(db.dsl()), inventory, settings, clock, meters);
+        inventory.listen(orders::receiveSms);
+        return orders;
+    }
+
+    /** SHA-256 of what makes two requests "the same" for an idempotency key. */
+    public static byte[] fingerprint(String method, String path, byte[] body) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((method + " " + path + "\n").getBytes(StandardCharsets.UTF_8));
+            sha.update(body);
+            return sha.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    // Placing orders ----------------------------------------------------------------------------
+
+    /**
+     * Places an order under an idempotency key. {@code render} turns the new activation into the
+     * response stored with the key, in the same transaction as the hold. Outcomes that change
+     * nothing (no numbers, price, balance) free the key again so the client may retry with it.
+     */
+    public PlaceResult place(AccountId owner, OrderRequest request, IdempotencyKey key, byte[] fingerprint,
+                             Function<Activation, StoredResponse> render) {
+        Instant now = clock.instant();
+        OrdersStore.Claim claim = store.transaction(s -> s.claim(owner, key, fingerprint, now, now.plus(settings.idempotencyLock())));
+        switch (claim) {
+            case OrdersStore.Claim.Replay replay -> {
+                return new PlaceResult.Replayed(replay.response());
+            }
+            case OrdersStore.Claim.Mismatch mismatch -> {
+                return new PlaceResult.KeyReused();
+            }
+            case OrdersStore.Claim.Busy busy -> {
+                return new PlaceResult.InProgress();
+            }
+            case OrdersStore.Claim.Owned owned -> {
+                // go on below
+            }
+        }
+        PlaceResult result;
+        try {
+            result = placeClaimed(owner, request, key, render);
+        } catch (RuntimeException e) {
+            releaseKeyQuietly(owner, key);
+            throw e;
+        }
+        if (!(result instanceof PlaceResult.Placed)) {
+            releaseKeyQuietly(owner, key);
+        }
+        return result;
+    }
+
+    private PlaceResult placeClaimed(AccountId owner, OrderRequest request, IdempotencyKey key, Function<Activation, StoredResponse> render) {
+        Balance balance = store.balance(owner);
+        // Cheap check first, so a number is not bought from a provider for a customer who cannot pay.
+        Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country())).stream().findFirst();
+        if (offer.isPresent() && balance.availableMicros() < offer.get().priceMicros()
+                && request.maxPriceMicros().orElse(Long.MAX_VALUE) >= offer.get().priceMicros()) {
+            return new PlaceResult.InsufficientBalance(balance.availableMicros(), offer.get().priceMicros());
+        }
+        BuyRequest buy = new BuyRequest(request.service(), request.country(), request.operator(), request.maxPriceMicros(),
+                request.excludedPrefixes());
+        // Two nodes' providers may hand out the same number; the database refuses the second live
+        // sale of it for a service, and the order simply buys again once.
+        for (int round = 0; ; round++) {
+            BuyResult bought = inventory.buy(buy);
+            switch (bought) {
+                case BuyResult.NoNumbers none -> {
+                    return new PlaceResult.NoNumbers(none.trace());
+                }
+                case BuyResult.PriceAboveMax above -> {
+                    return new PlaceResult.PriceAboveMax(above.minimumPriceMicros());
+                }
+                case BuyResult.Bought b -> {
+                    try {
+                        PlaceResult placed = store.transaction(s -> record(s, owner, request, b, key, render));
+                        ordersPlaced.increment();
+                        return placed;
+                    } catch (DataAccessException e) {
+                        inventory.release(b.lease().provider(), b.lease().providerRef(), Release.NOT_USED);
+                        if (isInsufficientFunds(e)) {
+                            return new PlaceResult.InsufficientBalance(store.balance(owner).availableMicros(), b.lease().priceMicros());
+                        }
+                        if (!isLiveNumberConflict(e) || round >= 1) {
+                            throw e;
+                        }
+                    } catch (RuntimeException e) {
+                        inventory.release(b.lease().provider(), b.lease().providerRef(), Release.NOT_USED);
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    private PlaceResult record(OrdersStore s, AccountId owner, OrderRequest request, BuyResult.Bought bought,
+                               IdempotencyKey key, Function<Activation, StoredResponse> render) {
+        Instant now = clock.instant();
+        int id = s.nextActivationId();
+        long price = bought.lease().priceMicros();
+        long holdId = s.insertTransfer("hold", s.customerLedger(owner, "wallet"), s.customerLedger(owner, "held"),
+                price, null, "activation:" + id, now);
+        Instant expiresAt = now.plus(settings.window());
+        Instant cancellableAt = min(now.plus(settings.earlyCancel()), expiresAt);
+        s.insertActivation(id, owner, request, bought.lease().provider(), bought.lease().providerRef(), bought.lease().phone(),
+                price, bought.lease().costMicros(), inventory.currency(), holdId, now, cancellableAt, expiresAt, bought.trace());
+        Activation activation = s.activation(owner, id).orElseThrow();
+        StoredResponse response = render.apply(activation);
+        s.completeKey(owner, key, response);
+        return new PlaceResult.Placed(activation, response);
+    }
+
+    // Reading -------------------------------------------------------------------------------------
+
+    /** The owner's activation; empty for unknown ids and for other accounts' ids alike. */
+    public Optional<Activation> activation(AccountId owner, int id) {
+        return store.activation(owner, id);
+    }
+
+    /** The owner's activations, newest first; {@code cursor} is the {@code nextCursor} of the previous page. */
+    public Page<Activation> activations(AccountId owner, Optional<ActivationStatus> status, int limit, Optional<String> cursor) {
+        int boundedLimit = Math.max(1, Math.min(100, limit));
+        Optional<Integer> before = cursor.flatMap(Orders::parseCursor);
+        List<Activation> items = store.activations(owner, status, before, boundedLimit + 1);
+        Optional<String> next = items.size() > boundedLimit ? Optional.of(String.valueOf(items.get(boundedLimit - 1).id())) : Optional.empty();
+        return new Page<>(items.subList(0, Math.min(items.size(), boundedLimit)), next);
+    }
+
+    /** True when {@code cursor} is one this API could have handed out. */
+    public static boolean validCursor(String cursor) {
+        return parseCursor(cursor).isPresent();
+    }
+
+    // The state machine ---------------------------------------------------------------------------
+
+    /** Cancels a waiting activation after the early window; the hold is voided (refunded). */
+    public ActivationChange cancel(AccountId owner, int id) {
+        Instant now = clock.instant();
+        Transition t = store.transaction(s -> {
+            Optional<ActivationRecord> row = s.activationForUpdate(owner, id);
+            if (row.isEmpty()) {
+                return Transition.of(new ActivationChange.NotFound());
+            }
+            ActivationRecord a = row.get();
+            ActivationStatus status = status(a);
+            if (!status.live()) {
+                return Transition.of(new ActivationChange.AlreadyEnded(status));
+            }
+            if (status == ActivationStatus.CODE_RECEIVED) {
+                return Transition.of(new ActivationChange.CodeAlreadyReceived());
+            }
+            if (now.isBefore(a.getCancellableAt().toInstant())) {
+                return Transition.of(new ActivationChange.EarlyCancelDenied(a.getCancellableAt().toInstant()));
+            }
+            end(s, a, ActivationStatus.CANCELLED, now);
+            return new Transition(new ActivationChange.Changed(s.activation(owner, id).orElseThrow()), Optional.of(Release.NOT_USED), a);
+        });
+        return t.afterCommit(this);
+    }
+
+    /** Finishes an activation that received its code; the hold was posted when the code came. */
+    public ActivationChange finish(AccountId owner, int id) {
+        Instant now = clock.instant();
+        Transition t = store.transaction(s -> {
+            Optional<ActivationRecord> row = s.activationForUpdate(owner, id);
+            if (row.isEmpty()) {
+                return Transition.of(new ActivationChange.NotFound());
+            }
+            ActivationRecord a = row.get();
+            ActivationStatus status = status(a);
+            if (!status.live()) {
+                return Transition.of(new ActivationChange.AlreadyEnded(status));
+            }
+            if (status == ActivationStatus.WAITING_CODE) {
+                return Transition.of(new ActivationChange.NoCodeYet());
+            }
+            end(s, a, ActivationStatus.FINISHED, now);
+            return new Transition(new ActivationChange.Changed(s.activation(owner, id).orElseThrow()), Optional.of(Release.CODE_USED), a);
+        });
+        return t.afterCommit(this);
+    }
+
+    /** Asks for another code (free) on an activation whose code already arrived. */
+    public ActivationChange requestAnotherCode(AccountId owner, int id) {
+        Instant now = clock.instant();
+        Transition t = store.transaction(s -> {
+            Optional<ActivationRecord> row = s.activationForUpdate(owner, id);
+            if (row.isEmpty()) {
+                return Transition.of(new ActivationChange.NotFound());
+            }
+            ActivationRecord a = row.get();
+            ActivationStatus status = status(a);
+            if (!status.live()) {
+                return Transition.of(new ActivationChange.AlreadyEnded(status));
+            }
+            if (status == ActivationStatus.WAITING_CODE) {
+                return Transition.of(new ActivationChange.NoCodeYet());
+            }
+            s.setRetryRequested(id, now);
+            return new Transition(new ActivationChange.Changed(s.activation(owner, id).orElseThrow()), Optional.empty(), a);
+        });
+        if (t.change() instanceof ActivationChange.Changed) {
+            inventory.requestAnotherCode(t.row().getProvider(), t.row().getProviderRef());
+        }
+        return t.change();
+    }
+
+    /**
+     * Ends every live activation whose window has passed, at most {@code limit} per call: without
+     * a code it expires and its hold is voided; with a code it finishes. Rows another node is
+     * working on are skipped, so any number of nodes may run this at once. Returns how many
+     * activations this call ended.
+     */
+    public int expireDue(int limit) {
+        Instant now = clock.instant();
+        List<ActivationRecord> ended = store.transaction(s -> {
+            List<ActivationRecord> due = s.dueForUpdate(now, limit);
+            for (ActivationRecord a : due) {
+                end(s, a, status(a) == ActivationStatus.WAITING_CODE ? ActivationStatus.EXPIRED : ActivationStatus.FINISHED, now);
+            }
+            return due;
+        });
+        for (ActivationRecord a : ended) {
+            releaseQuietly(a, status(a) == ActivationStatus.WAITING_CODE ? Release.NOT_USED : Release.CODE_USED);
+        }
+        return ended.size();
+    }
+
+    /** Deletes idempotency keys older than {@code age}, at most {@code limit}; returns how many. */
+    public int reapIdempotencyKeys(Duration age, int limit) {
+        return store.deleteKeysCreatedBefore(clock.instant().minus(age), limit);
+    }
+
+    // SMS intake ----------------------------------------------------------------------------------
+
+    /**
+     * The one intake path for SMS, whether a provider pushed it, a poll found it or the sandbox
+     * injected it. The first code of a live activation moves it to code received and posts its
+     * hold, in one transaction; a message seen before is acknowledged and ignored.
+     */
+    public SmsIntake receiveSms(InboundSms sms) {
+        String text = sms.text().length() > MAX_TEXT_LENGTH ? sms.text().substring(0, MAX_TEXT_LENGTH) : sms.text();
+        String dedupeKey = sms.messageId().length() <= 128 ? sms.messageId() : sha256Hex(sms.messageId());
+        String sender = sms.sender() == null ? "" : sms.sender().substring(0, Math.min(64, sms.sender().length()));
+        Optional<String> code = CodeExtractor.find(text);
+        SmsIntake intake = store.transaction(s -> {
+            Optional<ActivationRecord> row = s.activationByProviderRefForUpdate(sms.provider(), sms.providerRef());
+            if (row.isEmpty()) {
+                return new SmsIntake.UnknownActivation();
+            }
+            ActivationRecord a = row.get();
+            ActivationStatus status = status(a);
+            if (!s.insertSms(a.getId(), dedupeKey, sender, text, code, !status.live(), sms.receivedAt())) {
+                return new SmsIntake.Duplicate(a.getId());
+            }
+            if (!status.live()) {
+                return new SmsIntake.Late(a.getId());
+            }
+            if (code.isPresent()) {
+                if (status == ActivationStatus.WAITING_CODE) {
+                    s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, sms.receivedAt());
+                    s.insertTransfer("post", s.customerLedger(new AccountId(a.getAccountId()), "held"),
+                            s.houseLedger("revenue", a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
+                            "activation:" + a.getId(), clock.instant());
+                }
+                s.setRetryRequested(a.getId(), null);
+            }
+            return new SmsIntake.Accepted(a.getId(), code);
+        });
+        if (intake instanceof SmsIntake.Accepted accepted && accepted.code().isPresent()) {
+            codesReceived.increment();
+        }
+        return intake;
+    }
+
+    /**
+     * Injects an SMS into one of the owner's simulated activations, through {@link #receiveSms},
+     * as a provider would deliver it (the sandbox's test helper for bot authors).
+     */
+    public SandboxSms injectSandboxSms(AccountId owner, int activationId, String sender, String text) {
+        Optional<ActivationRecord> row = store.transaction(s -> s.activationForUpdate(owner, activationId));
+        if (row.isEmpty()) {
+            return new SandboxSms.NotFound();
+        }
+        if (!inventory.isSimulated(row.get().getProvider())) {
+            return new SandboxSms.NotSimulated();
+        }
+        SmsIntake intake = receiveSms(new InboundSms(row.get().getProvider(), row.get().getProviderRef(), sender, text,
+                "sandbox-" + UUID.randomUUID(), clock.instant()));
+        return new SandboxSms.Delivered(store.activation(owner, activationId).orElseThrow(), intake);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+
+    /** Ends a live activation; a waiting one gets its hold voided (the code-received one was posted). */
+    private void end(OrdersStore s, ActivationRecord a, ActivationStatus to, Instant now) {
+        if (status(a) == ActivationStatus.WAITING_CODE) {
+            s.insertTransfer("void", s.customerLedger(new AccountId(a.getAccountId()), "held"),
+                    s.customerLedger(new AccountId(a.getAccountId()), "wallet"), a.getPriceMicros(), a.getHoldId(),
+                    "activation:" + a.getId(), now);
+            refunds.increment();
+        }
+        s.setStatus(a.getId(), to, now);
+    }
+
+    /** A state change and, when it ended an activation, how to release its number after commit. */
+    private record Transition(ActivationChange change, Optional<Release> release, ActivationRecord row) {
+        static Transition of(ActivationChange change) {
+            return new Transition(change, Optional.empty(), null);
+        }
+
+        ActivationChange afterCommit(Orders orders) {
+            release.ifPresent(how -> orders.releaseQuietly(row, how));
+            return change;
+        }
+    }
+
+    /**
+     * The number goes back to its provider after the state change committed. If this node dies in
+     * between, the provider's own timeout releases it; the customer's money is already right.
+     */
+    private void releaseQuietly(ActivationRecord a, Release how) {
+        try {
+            inventory.release(a.getProvider(), a.getProviderRef(), how);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not release " + a.getProvider() + " number " + a.getProviderRef(), e);
+        }
+    }
+
+    private void releaseKeyQuietly(AccountId owner, IdempotencyKey key) {
+        try {
+            store.releaseKey(owner, key);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not free idempotency key; it frees itself when its lock runs out", e);
+        }
+    }
+
+    private static ActivationStatus status(ActivationRecord a) {
+        return ActivationStatus.fromWire(a.getStatus()).orElseThrow();
+    }
+
+    private static boolean isInsufficientFunds(DataAccessException e) {
+        return "23514".equals(e.sqlState()) && String.valueOf(e.getMessage()).contains("ledger_balance_not_negative");
+    }
+
+    private static boolean isLiveNumberConflict(DataAccessException e) {
+        return "23505".equals(e.sqlState()) && String.valueOf(e.getMessage()).contains(LIVE_NUMBER_INDEX);
+    }
+
+    private static Optional<Integer> parseCursor(String cursor) {
+        if (cursor == null || !cursor.matches("[0-9]{1,10}")) {
+            return Optional.empty();
+        }
+        long value = Long.parseLong(cursor);
+        return value > 0 && value <= Integer.MAX_VALUE ? Optional.of((int) value) : Optional.empty();
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static String sha256Hex(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,348 @@
+package dev.numpool.orders;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.numpool.db.jooq.tables.records.ActivationRecord;
+import dev.numpool.db.jooq.tables.records.IdempotencyKeyRecord;
+import dev.numpool.inventory.PhoneNumber;
+import dev.numpool.inventory.RoutingTrace;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static dev.numpool.db.jooq.Tables.ACCOUNT;
+import static dev.numpool.db.jooq.Tables.ACTIVATION;
+import static dev.numpool.db.jooq.Tables.API_KEY;
+import static dev.numpool.db.jooq.Tables.IDEMPOTENCY_KEY;
+import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
+import static dev.numpool.db.jooq.Tables.SMS;
+import static dev.numpool.db.jooq.Tables.TRANSFER;
+
+/**
+ * All of the orders module's SQL. An instance is bound either to the pool (each statement its
+ * own transaction) or, inside {@link #transaction}, to one transaction.
+ */
+final class OrdersStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DSLContext dsl;
+
+    OrdersStore(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    <T> T transaction(Function<OrdersStore, T> work) {
+        return dsl.transactionResult(c -> work.apply(new OrdersStore(c.dsl())));
+    }
+
+    // Accounts and keys ---------------------------------------------------------------------
+
+    AccountId insertAccount(boolean sandbox, String currency, Instant now) {
+        long id = dsl.insertInto(ACCOUNT)
+                .set(ACCOUNT.SANDBOX, sandbox).set(ACCOUNT.CURRENCY, currency).set(ACCOUNT.CREATED_AT, at(now))
+                .returning(ACCOUNT.ID).fetchOne(ACCOUNT.ID);
+        for (String kind : List.of("wallet", "held")) {
+            dsl.insertInto(LEDGER_ACCOUNT)
+                    .set(LEDGER_ACCOUNT.ACCOUNT_ID, id).set(LEDGER_ACCOUNT.KIND, kind)
+                    .set(LEDGER_ACCOUNT.CURRENCY, currency).set(LEDGER_ACCOUNT.CACHED, true)
+                    .execute();
+        }
+        return new AccountId(id);
+    }
+
+    long insertApiKey(AccountId owner, String label, String prefix, byte[] hash, Instant now) {
+        return dsl.insertInto(API_KEY)
+                .set(API_KEY.ACCOUNT_ID, owner.value()).set(API_KEY.LABEL, label).set(API_KEY.PREFIX, prefix)
+                .set(API_KEY.KEY_HASH, hash).set(API_KEY.CREATED_AT, at(now))
+                .returning(API_KEY.ID).fetchOne(API_KEY.ID);
+    }
+
+    Optional<AccountId> accountForKey(byte[] hash) {
+        return dsl.select(API_KEY.ACCOUNT_ID).from(API_KEY)
+                .where(API_KEY.KEY_HASH.eq(hash)).and(API_KEY.REVOKED_AT.isNull())
+                .fetchOptional(API_KEY.ACCOUNT_ID).map(AccountId::new);
+    }
+
+    boolean keyExists(byte[] hash) {
+        return dsl.fetchExists(API_KEY, API_KEY.KEY_HASH.eq(hash));
+    }
+
+    List<ApiKeyInfo> keys(AccountId owner) {
+        return dsl.selectFrom(API_KEY).where(API_KEY.ACCOUNT_ID.eq(owner.value())).orderBy(API_KEY.ID)
+                .fetch(r -> new ApiKeyInfo(r.getId(), r.getLabel(), r.getPrefix(), r.getCreatedAt().toInstant(),
+                        Optional.ofNullable(r.getRevokedAt()).map(OffsetDateTime::toInstant)));
+    }
+
+    boolean revokeKey(AccountId owner, long keyId, Instant now) {
+        return dsl.update(API_KEY).set(API_KEY.REVOKED_AT, at(now))
+                .where(API_KEY.ID.eq(keyId)).and(API_KEY.ACCOUNT_ID.eq(owner.value())).and(API_KEY.REVOKED_AT.isNull())
+                .execute() == 1;
+    }
+
+    // Ledger ----------------------------------------------------------------------------------
+
+    long customerLedger(AccountId owner, String kind) {
+        return dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
+                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).and(LEDGER_ACCOUNT.KIND.eq(kind))
+                .fetchSingle(LEDGER_ACCOUNT.ID);
+    }
+
+    long houseLedger(String kind, String currency) {
+        return dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
+                .where(LEDGER_ACCOUNT.ACCOUNT_ID.isNull()).and(LEDGER_ACCOUNT.KIND.eq(kind)).and(LEDGER_ACCOUNT.CURRENCY.eq(currency))
+                .fetchSingle(LEDGER_ACCOUNT.ID);
+    }
+
+    /** Appends a transfer; the trigger moves the cached balances and enforces "never below zero". */
+    long insertTransfer(String kind, long debitLedger, long creditLedger, long amountMicros, Long holdId, String reference, Instant now) {
+        return dsl.insertInto(TRANSFER)
+                .set(TRANSFER.KIND, kind).set(TRANSFER.DEBIT_ACCOUNT_ID, debitLedger).set(TRANSFER.CREDIT_ACCOUNT_ID, creditLedger)
+                .set(TRANSFER.AMOUNT_MICROS, amountMicros).set(TRANSFER.HOLD_ID, holdId).set(TRANSFER.REFERENCE, reference)
+                .set(TRANSFER.CREATED_AT, at(now))
+                .returning(TRANSFER.ID).fetchOne(TRANSFER.ID);
+    }
+
+    Balance balance(AccountId owner) {
+        Map<String, Long> byKind = dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS).from(LEDGER_ACCOUNT)
+                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()))
+                .fetchMap(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS);
+        String currency = dsl.select(ACCOUNT.CURRENCY).from(ACCOUNT).where(ACCOUNT.ID.eq(owner.value())).fetchSingle(ACCOUNT.CURRENCY);
+        return new Balance(currency, byKind.getOrDefault("wallet", 0L), byKind.getOrDefault("held", 0L));
+    }
+
+    /** Ledger accounts whose cached balance differs from the sum of their transfers. */
+    List<String> cachedBalanceMismatches() {
+        var credits = DSL.coalesce(DSL.select(DSL.sum(TRANSFER.AMOUNT_MICROS)).from(TRANSFER)
+                .where(TRANSFER.CREDIT_ACCOUNT_ID.eq(LEDGER_ACCOUNT.ID)).asField(), java.math.BigDecimal.ZERO);
+        var debits = DSL.coalesce(DSL.select(DSL.sum(TRANSFER.AMOUNT_MICROS)).from(TRANSFER)
+                .where(TRANSFER.DEBIT_ACCOUNT_ID.eq(LEDGER_ACCOUNT.ID)).asField(), java.math.BigDecimal.ZERO);
+        return dsl.select(LEDGER_ACCOUNT.ID, LEDGER_ACCOUNT.BALANCE_MICROS, credits.minus(debits))
+                .from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.CACHED)
+                .fetch().stream()
+                .filter(r -> r.value3().longValueExact() != r.value2())
+                .map(r -> "ledger account " + r.value1() + ": cached " + r.value2() + ", transfers " + r.value3())
+                .toList();
+    }
+
+    /** Number of holds not resolved by exactly one post or void: open holds of ended activations. */
+    int unresolvedHoldsOfEndedActivations() {
+        return dsl.fetchCount(dsl.select(ACTIVATION.ID).from(ACTIVATION)
+                .where(ACTIVATION.STATUS.in("finished", "cancelled", "expired"))
+                .andNotExists(DSL.selectOne().from(TRANSFER).where(TRANSFER.HOLD_ID.eq(ACTIVATION.HOLD_ID))));
+    }
+
+    // Activations -----------------------------------------------------------------------------
+
+    int nextActivationId() {
+        return dsl.select(DSL.field("nextval(pg_get_serial_sequence('activation', 'id'))", Integer.class)).fetchSingle().value1();
+    }
+
+    void insertActivation(int id, AccountId owner, OrderRequest request, String provider, String providerRef, PhoneNumber phone,
+                          long priceMicros, long costMicros, String currency, long holdId, Instant createdAt,
+                          Instant cancellableAt, Instant expiresAt, RoutingTrace routing) {
+        dsl.insertInto(ACTIVATION)
+                .set(ACTIVATION.ID, id).set(ACTIVATION.ACCOUNT_ID, owner.value())
+                .set(ACTIVATION.SERVICE, request.service().code()).set(ACTIVATION.COUNTRY, request.country().id())
+                .set(ACTIVATION.OPERATOR, request.operator()).set(ACTIVATION.PROVIDER, provider)
+                .set(ACTIVATION.PROVIDER_REF, providerRef).set(ACTIVATION.PHONE, phone.e164())
+                .set(ACTIVATION.PRICE_MICROS, priceMicros).set(ACTIVATION.COST_MICROS, costMicros)
+                .set(ACTIVATION.CURRENCY, currency).set(ACTIVATION.STATUS, ActivationStatus.WAITING_CODE.wire())
+                .set(ACTIVATION.HOLD_ID, holdId).set(ACTIVATION.CREATED_AT, at(createdAt))
+                .set(ACTIVATION.CANCELLABLE_AT, at(cancellableAt)).set(ACTIVATION.EXPIRES_AT, at(expiresAt))
+                .set(ACTIVATION.ROUTING, JSONB.jsonb(toJson(routing)))
+                .execute();
+    }
+
+    Optional<ActivationRecord> activationForUpdate(AccountId owner, int id) {
+        return dsl.selectFrom(ACTIVATION).where(ACTIVATION.ID.eq(id)).and(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
+                .forUpdate().fetchOptional();
+    }
+
+    Optional<ActivationRecord> activationByProviderRefForUpdate(String provider, String providerRef) {
+        return dsl.selectFrom(ACTIVATION).where(ACTIVATION.PROVIDER.eq(provider)).and(ACTIVATION.PROVIDER_REF.eq(providerRef))
+                .forUpdate().fetchOptional();
+    }
+
+    /** Live activations whose window has passed, locked; rows another node holds are skipped. */
+    List<ActivationRecord> dueForUpdate(Instant now, int limit) {
+        return dsl.selectFrom(ACTIVATION)
+                .where(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
+                .and(ACTIVATION.EXPIRES_AT.le(at(now)))
+                .orderBy(ACTIVATION.EXPIRES_AT)
+                .limit(limit)
+                .forUpdate().skipLocked()
+                .fetch();
+    }
+
+    void setStatus(int id, ActivationStatus status, Instant now) {
+        dsl.update(ACTIVATION)
+                .set(ACTIVATION.STATUS, status.wire())
+                .set(ACTIVATION.ENDED_AT, status.live() ? null : at(now))
+                .where(ACTIVATION.ID.eq(id))
+                .execute();
+    }
+
+    void setRetryRequested(int id, Instant at) {
+        dsl.update(ACTIVATION).set(ACTIVATION.RETRY_REQUESTED_AT, at == null ? null : at(at)).where(ACTIVATION.ID.eq(id)).execute();
+    }
+
+    /** Stores an SMS; false when the same message (by dedupe key) was stored before. */
+    boolean insertSms(int activationId, String dedupeKey, String sender, String text, Optional<String> code, boolean late, Instant receivedAt) {
+        return dsl.insertInto(SMS)
+                .set(SMS.ACTIVATION_ID, activationId).set(SMS.DEDUPE_KEY, dedupeKey).set(SMS.SENDER, sender)
+                .set(SMS.TEXT, text).set(SMS.CODE, code.orElse(null)).set(SMS.LATE, late).set(SMS.RECEIVED_AT, at(receivedAt))
+                .onConflictDoNothing()
+                .execute() == 1;
+    }
+
+    Optional<Activation> activation(AccountId owner, int id) {
+        return activations(ACTIVATION.ID.eq(id).and(ACTIVATION.ACCOUNT_ID.eq(owner.value())), 1).stream().findFirst();
+    }
+
+    /** The owner's activations, newest first, with ids below {@code beforeId}. */
+    List<Activation> activations(AccountId owner, Optional<ActivationStatus> status, Optional<Integer> beforeId, int limit) {
+        Condition where = ACTIVATION.ACCOUNT_ID.eq(owner.value());
+        if (status.isPresent()) {
+            where = where.and(ACTIVATION.STATUS.eq(status.get().wire()));
+        }
+        if (beforeId.isPresent()) {
+            where = where.and(ACTIVATION.ID.lt(beforeId.get()));
+        }
+        return activations(where, limit);
+    }
+
+    private List<Activation> activations(Condition where, int limit) {
+        List<ActivationRecord> rows = dsl.selectFrom(ACTIVATION).where(where).orderBy(ACTIVATION.ID.desc()).limit(limit).fetch();
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        Map<Integer, List<Activation.Message>> messages = dsl.selectFrom(SMS)
+                .where(SMS.ACTIVATION_ID.in(rows.stream().map(ActivationRecord::getId).toList()))
+                .orderBy(SMS.RECEIVED_AT, SMS.ID)
+                .fetch().stream()
+                .collect(Collectors.groupingBy(r -> r.getActivationId(), Collectors.mapping(
+                        r -> new Activation.Message(Optional.ofNullable(r.getCode()), r.getText(), r.getSender(),
+                                r.getReceivedAt().toInstant(), r.getLate()),
+                        Collectors.toList())));
+        List<Activation> result = new ArrayList<>(rows.size());
+        for (ActivationRecord r : rows) {
+            result.add(new Activation(r.getId(), new AccountId(r.getAccountId()), r.getService(), r.getCountry(), r.getOperator(),
+                    new PhoneNumber(r.getPhone()), ActivationStatus.fromWire(r.getStatus()).orElseThrow(),
+                    r.getPriceMicros(), r.getCurrency(), r.getCreatedAt().toInstant(), r.getCancellableAt().toInstant(),
+                    r.getExpiresAt().toInstant(), Optional.ofNullable(r.getEndedAt()).map(OffsetDateTime::toInstant),
+                    r.getRetryRequestedAt() != null, messages.getOrDefault(r.getId(), List.of()), fromJson(r.getRouting())));
+        }
+        return result;
+    }
+
+    // Idempotency -----------------------------------------------------------------------------
+
+    sealed interface Claim {
+        record Owned() implements Claim {
+        }
+
+        record Replay(StoredResponse response) implements Claim {
+        }
+
+        record Mismatch() implements Claim {
+        }
+
+        record Busy() implements Claim {
+        }
+    }
+
+    /**
+     * Claims {@code key} for a request. A concurrent insert of the same key waits for the other
+     * transaction (which is this same short claim) and then sees its row.
+     */
+    Claim claim(AccountId owner, IdempotencyKey key, byte[] fingerprint, Instant now, Instant lockedUntil) {
+        int inserted = dsl.insertInto(IDEMPOTENCY_KEY)
+                .set(IDEMPOTENCY_KEY.ACCOUNT_ID, owner.value()).set(IDEMPOTENCY_KEY.KEY, key.value())
+                .set(IDEMPOTENCY_KEY.FINGERPRINT, fingerprint).set(IDEMPOTENCY_KEY.LOCKED_UNTIL, at(lockedUntil))
+                .set(IDEMPOTENCY_KEY.CREATED_AT, at(now))
+                .onConflictDoNothing()
+                .execute();
+        if (inserted == 1) {
+            return new Claim.Owned();
+        }
+        Optional<IdempotencyKeyRecord> row = dsl.selectFrom(IDEMPOTENCY_KEY)
+                .where(IDEMPOTENCY_KEY.ACCOUNT_ID.eq(owner.value())).and(IDEMPOTENCY_KEY.KEY.eq(key.value()))
+                .forUpdate().fetchOptional();
+        if (row.isEmpty()) {
+            return new Claim.Busy(); // released by its owner a moment ago; the client may retry
+        }
+        IdempotencyKeyRecord r = row.get();
+        if (!Arrays.equals(r.getFingerprint(), fingerprint)) {
+            return new Claim.Mismatch();
+        }
+        if (r.getResponseStatus() != null) {
+            return new Claim.Replay(new StoredResponse(r.getResponseStatus(), r.getResponseBody()));
+        }
+        if (r.getLockedUntil().toInstant().isAfter(now)) {
+            return new Claim.Busy();
+        }
+        // The first request's node died mid-way (its lock ran out): this request takes over.
+        r.setLockedUntil(at(lockedUntil));
+        r.store();
+        return new Claim.Owned();
+    }
+
+    void completeKey(AccountId owner, IdempotencyKey key, StoredResponse response) {
+        dsl.update(IDEMPOTENCY_KEY)
+                .set(IDEMPOTENCY_KEY.RESPONSE_STATUS, response.status()).set(IDEMPOTENCY_KEY.RESPONSE_BODY, response.body())
+                .where(IDEMPOTENCY_KEY.ACCOUNT_ID.eq(owner.value())).and(IDEMPOTENCY_KEY.KEY.eq(key.value()))
+                .execute();
+    }
+
+    /** Frees a key whose request changed nothing, so the client can retry with it. */
+    void releaseKey(AccountId owner, IdempotencyKey key) {
+        dsl.deleteFrom(IDEMPOTENCY_KEY)
+                .where(IDEMPOTENCY_KEY.ACCOUNT_ID.eq(owner.value())).and(IDEMPOTENCY_KEY.KEY.eq(key.value()))
+                .and(IDEMPOTENCY_KEY.RESPONSE_STATUS.isNull())
+                .execute();
+    }
+
+    int deleteKeysCreatedBefore(Instant cutoff, int limit) {
+        return dsl.deleteFrom(IDEMPOTENCY_KEY)
+                .where(DSL.row(IDEMPOTENCY_KEY.ACCOUNT_ID, IDEMPOTENCY_KEY.KEY).in(
+                        DSL.select(IDEMPOTENCY_KEY.ACCOUNT_ID, IDEMPOTENCY_KEY.KEY).from(IDEMPOTENCY_KEY)
+                                .where(IDEMPOTENCY_KEY.CREATED_AT.lt(at(cutoff))).limit(limit)
+                                .forUpdate().skipLocked()))
+                .execute();
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private static OffsetDateTime at(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static String toJson(RoutingTrace trace) {
+        try {
+            return JSON.writeValueAsString(trace);
+        } catch (JsonProcessingException e) {
+            throw new OrdersException(OrdersException.Reason.INCONSISTENT_STATE, "routing trace not serialisable", e);
+        }
+    }
+
+    private static RoutingTrace fromJson(JSONB json) {
+        try {
+            String data = json == null ? "{}" : json.data();
+            return data.equals("{}") ? new RoutingTrace(List.of(), List.of(), "") : JSON.readValue(data, RoutingTrace.class);
+        } catch (JsonProcessingException e) {
+            throw new OrdersException(OrdersException.Reason.INCONSISTENT_STATE, "stored routing trace unreadable", e);
+        }
+    }
+}

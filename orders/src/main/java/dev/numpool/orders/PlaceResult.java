@@ -1,0 +1,31 @@
+package dev.numpool.orders;
+
+import dev.numpool.inventory.RoutingTrace;
+
+/** Every way placing an order can end. Only {@link Placed} changed anything. */
+public sealed interface PlaceResult {
+    /** A new activation, its hold, and the response stored with the idempotency key. */
+    record Placed(Activation activation, StoredResponse response) implements PlaceResult {
+    }
+
+    /** The key was used before for the same request: its first response, byte for byte. */
+    record Replayed(StoredResponse response) implements PlaceResult {
+    }
+
+    /** The key was used before for a different request. */
+    record KeyReused() implements PlaceResult {
+    }
+
+    /** The first request with this key is still running. */
+    record InProgress() implements PlaceResult {
+    }
+
+    record NoNumbers(RoutingTrace trace) implements PlaceResult {
+    }
+
+    record PriceAboveMax(long minimumPriceMicros) implements PlaceResult {
+    }
+
+    record InsufficientBalance(long availableMicros, long priceMicros) implements PlaceResult {
+    }
+}

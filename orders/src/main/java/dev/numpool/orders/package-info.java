@@ -1,0 +1,12 @@
+/**
+ * Orders: accounts and their API keys, the double-entry ledger, idempotent orders and the
+ * activation state machine, and the intake of every SMS providers deliver.
+ *
+ * <p>Three doors, one per concern a caller has: {@link dev.numpool.orders.Accounts} (who is
+ * calling), {@link dev.numpool.orders.Ledger} (what they have) and
+ * {@link dev.numpool.orders.Orders} (what they bought). All SQL is in the package-private
+ * {@code OrdersStore}. Money moves only as ledger transfers (hold, then post or void), never as
+ * edits, and each hold resolves exactly once because the database says so. This module never
+ * speaks HTTP: handlers adapt it.
+ */
+package dev.numpool.orders;

@@ -1,0 +1,95 @@
+package dev.numpool.workers;
+
+import dev.numpool.orders.Orders;
+import io.helidon.config.Config;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The background jobs of one node. {@link #runExpiryOnce()} and {@link #runReaperOnce()} are the
+ * jobs themselves (tests call them directly, on as many instances as they like);
+ * {@link #start()} schedules them.
+ */
+public final class Workers implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Workers.class.getName());
+
+    private final Orders orders;
+    private final Settings settings;
+    private final ScheduledExecutorService scheduler;
+
+    /**
+     * {@code expiry-interval-millis} (default 1000), {@code batch-size} (rows per claim, default
+     * 100), {@code idempotency-key-ttl-hours} (default 24), {@code reaper-interval-seconds}
+     * (default 300).
+     */
+    public record Settings(Duration expiryInterval, int batchSize, Duration idempotencyKeyTtl, Duration reaperInterval) {
+        public static Settings from(Config config) {
+            return new Settings(
+                    Duration.ofMillis(config.get("expiry-interval-millis").asLong().orElse(1000L)),
+                    config.get("batch-size").asInt().orElse(100),
+                    Duration.ofHours(config.get("idempotency-key-ttl-hours").asLong().orElse(24L)),
+                    Duration.ofSeconds(config.get("reaper-interval-seconds").asLong().orElse(300L)));
+        }
+    }
+
+    public Workers(Orders orders, Settings settings) {
+        this.orders = orders;
+        this.settings = settings;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("numpool-workers").factory());
+    }
+
+    /** Schedules the jobs on this node. */
+    public Workers start() {
+        scheduler.scheduleWithFixedDelay(() -> safely("expiry", this::drainExpired),
+                settings.expiryInterval().toMillis(), settings.expiryInterval().toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> safely("idempotency reaper", this::runReaperOnce),
+                settings.reaperInterval().toMillis(), settings.reaperInterval().toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Ends one batch of due activations; returns how many this call ended. */
+    public int runExpiryOnce() {
+        return orders.expireDue(settings.batchSize());
+    }
+
+    /** Deletes one batch of idempotency keys past their time to live; returns how many. */
+    public int runReaperOnce() {
+        return orders.reapIdempotencyKeys(settings.idempotencyKeyTtl(), settings.batchSize());
+    }
+
+    /** Batches until nothing is due, bounded so one tick cannot run forever. */
+    private int drainExpired() {
+        int total = 0;
+        for (int batch = 0; batch < 100; batch++) {
+            int ended = runExpiryOnce();
+            total += ended;
+            if (ended < settings.batchSize()) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    private static void safely(String job, Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            // A failed tick (database restarting, say) is retried at the next one.
+            LOG.log(Level.WARNING, job + " failed; will retry", e);
+        }
+    }
+
+    private static void safely(String job, java.util.function.IntSupplier work) {
+        safely(job, (Runnable) work::getAsInt);
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}
