@@ -1,0 +1,160 @@
+package dev.numpool.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.numpool.inventory.Country;
+import dev.numpool.inventory.Money;
+import dev.numpool.inventory.Offer;
+import dev.numpool.inventory.RoutingTrace;
+import dev.numpool.inventory.Service;
+import dev.numpool.orders.Activation;
+import dev.numpool.orders.ApiKeyInfo;
+import dev.numpool.orders.Balance;
+import dev.numpool.orders.NewApiKey;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Set;
+
+/**
+ * The JSON shapes of the native API, written field by field so that the wire format is a
+ * deliberate choice here and not a side effect of a Java record's shape.
+ */
+final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(16_384).build())
+            .build())
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private Json() {
+    }
+
+    /** Parses a request body that must be one JSON object with only {@code allowed} fields. */
+    static ObjectNode object(byte[] body, Set<String> allowed) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw Problem.badRequest("The body is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (node == null || !node.isObject()) {
+            throw Problem.badRequest("The body must be a JSON object.");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw Problem.badRequest("Unknown field '" + name + "'; allowed: " + String.join(", ", allowed.stream().sorted().toList()) + ".");
+            }
+        }
+        return (ObjectNode) node;
+    }
+
+    static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of plain values always serialises", e);
+        }
+    }
+
+    static ObjectNode activation(Activation a) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("id", a.id());
+        n.put("service", a.service());
+        n.put("country", a.country());
+        n.put("operator", a.operator());
+        n.put("phone", a.phone().e164());
+        n.put("status", a.status().wire());
+        n.put("price", Money.format(a.priceMicros()));
+        n.put("priceMicros", a.priceMicros());
+        n.put("currency", a.currency());
+        n.put("createdAt", a.createdAt().toString());
+        n.put("cancellableAt", a.cancellableAt().toString());
+        n.put("expiresAt", a.expiresAt().toString());
+        n.put("endedAt", a.endedAt().map(Object::toString).orElse(null));
+        n.put("awaitingAnotherCode", a.awaitingAnotherCode());
+        ArrayNode codes = n.putArray("codes");
+        for (Activation.Message m : a.codes()) {
+            codes.addObject().put("code", m.code().orElseThrow()).put("text", m.text()).put("receivedAt", m.receivedAt().toString());
+        }
+        ArrayNode messages = n.putArray("messages");
+        for (Activation.Message m : a.messages()) {
+            messages.addObject().put("code", m.code().orElse(null)).put("text", m.text()).put("sender", m.sender())
+                    .put("receivedAt", m.receivedAt().toString()).put("late", m.late());
+        }
+        n.set("routing", routing(a.routing()));
+        return n;
+    }
+
+    static ObjectNode routing(RoutingTrace trace) {
+        ObjectNode n = MAPPER.createObjectNode();
+        ArrayNode considered = n.putArray("considered");
+        for (RoutingTrace.Candidate c : trace.considered()) {
+            considered.addObject().put("provider", c.provider()).put("price", Money.format(c.priceMicros())).put("stock", c.stock());
+        }
+        ArrayNode attempts = n.putArray("attempts");
+        for (RoutingTrace.Attempt t : trace.attempts()) {
+            attempts.addObject().put("provider", t.provider()).put("outcome", t.outcome()).put("durationMillis", t.durationMillis());
+        }
+        n.put("decision", trace.decision());
+        return n;
+    }
+
+    static ObjectNode balance(Balance b) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("currency", b.currency());
+        n.put("available", Money.format(b.availableMicros()));
+        n.put("availableMicros", b.availableMicros());
+        n.put("held", Money.format(b.heldMicros()));
+        n.put("heldMicros", b.heldMicros());
+        return n;
+    }
+
+    static ObjectNode offer(Offer o) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("service", o.service().code());
+        n.put("serviceName", o.service().name());
+        n.put("country", o.country().id());
+        n.put("countryName", o.country().name());
+        n.put("countryIso", o.country().iso2());
+        n.put("price", Money.format(o.priceMicros()));
+        n.put("priceMicros", o.priceMicros());
+        n.put("currency", o.currency());
+        n.put("stock", o.stock());
+        return n;
+    }
+
+    static ObjectNode service(Service s) {
+        return MAPPER.createObjectNode().put("code", s.code()).put("name", s.name());
+    }
+
+    static ObjectNode country(Country c) {
+        return MAPPER.createObjectNode().put("id", c.id()).put("name", c.name()).put("iso", c.iso2())
+                .put("callingCode", c.callingCode());
+    }
+
+    static ObjectNode apiKey(ApiKeyInfo k) {
+        return MAPPER.createObjectNode().put("id", k.id()).put("label", k.label()).put("prefix", k.prefix())
+                .put("createdAt", k.createdAt().toString()).put("revokedAt", k.revokedAt().map(Object::toString).orElse(null));
+    }
+
+    static ObjectNode newApiKey(NewApiKey k) {
+        return MAPPER.createObjectNode().put("id", k.id()).put("label", k.label()).put("prefix", k.prefix())
+                .put("key", k.secret()).put("accountId", k.owner().value());
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

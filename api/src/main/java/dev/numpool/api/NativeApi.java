@@ -1,0 +1,346 @@
+package dev.numpool.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.numpool.inventory.Country;
+import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Money;
+import dev.numpool.inventory.Service;
+import dev.numpool.orders.AccountId;
+import dev.numpool.orders.Accounts;
+import dev.numpool.orders.Activation;
+import dev.numpool.orders.ActivationChange;
+import dev.numpool.orders.ActivationStatus;
+import dev.numpool.orders.IdempotencyKey;
+import dev.numpool.orders.Ledger;
+import dev.numpool.orders.OrderRequest;
+import dev.numpool.orders.Orders;
+import dev.numpool.orders.Page;
+import dev.numpool.orders.PlaceResult;
+import dev.numpool.orders.SandboxSms;
+import dev.numpool.orders.StoredResponse;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The native API v1. {@link #routing} registers every route; each handler parses its request,
+ * calls one facade, and maps the sealed result to a status and a body.
+ */
+public final class NativeApi {
+    private static final Logger LOG = Logger.getLogger(NativeApi.class.getName());
+    private static final io.helidon.http.HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    private static final String JSON = "application/json";
+    private static final String PROBLEM_JSON = "application/problem+json";
+    private static final Set<String> ORDER_FIELDS = Set.of("service", "country", "operator", "maxPrice", "excludePrefixes");
+    private static final Set<String> SANDBOX_SMS_FIELDS = Set.of("activationId", "text", "sender");
+    private static final Set<String> KEY_FIELDS = Set.of("label");
+
+    private final Accounts accounts;
+    private final Ledger ledger;
+    private final Orders orders;
+    private final Inventory inventory;
+    private final boolean sandbox;
+    private final Requests requests;
+
+    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox) {
+        this.accounts = accounts;
+        this.ledger = ledger;
+        this.orders = orders;
+        this.inventory = inventory;
+        this.sandbox = sandbox;
+        this.requests = new Requests(accounts);
+    }
+
+    /** Registers the native API's routes, its request-id filter and its problem+json error mapping. */
+    public void routing(HttpRouting.Builder routing) {
+        routing.addFilter((chain, req, res) -> {
+            String id = req.headers().first(REQUEST_ID).filter(v -> v.matches("[\\w.:-]{1,64}"))
+                    .orElseGet(() -> UUID.randomUUID().toString());
+            res.header(REQUEST_ID, id);
+            chain.proceed();
+        });
+        routing.get("/v1/catalog", this::catalog)
+                .get("/v1/services", this::services)
+                .get("/v1/countries", this::countries)
+                .post("/v1/activations", this::placeOrder)
+                .get("/v1/activations", this::listActivations)
+                .get("/v1/activations/{id}", this::getActivation)
+                .post("/v1/activations/{id}/cancel", (req, res) -> change(req, res, orders::cancel))
+                .post("/v1/activations/{id}/finish", (req, res) -> change(req, res, orders::finish))
+                .post("/v1/activations/{id}/retry", (req, res) -> change(req, res, orders::requestAnotherCode))
+                .get("/v1/balance", this::balance)
+                .get("/v1/api-keys", this::listKeys)
+                .post("/v1/api-keys", this::createKey)
+                .delete("/v1/api-keys/{id}", this::revokeKey);
+        if (sandbox) {
+            routing.post("/v1/sandbox/accounts", this::createSandboxAccount)
+                    .post("/v1/sandbox/sms", this::injectSms);
+        }
+        routing.any("/v1/*", (req, res) -> {
+            throw Problem.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
+        });
+        routing.error(Problem.class, (req, res, p) -> problem(res, p))
+                .error(Exception.class, (req, res, e) -> {
+                    LOG.log(Level.SEVERE, "unexpected failure on " + req.prologue().method().text() + " " + req.path().path(), e);
+                    problem(res, new Problem(500, "server-error", "Internal server error",
+                            "Something failed on our side; nothing was charged twice. Retry with the same Idempotency-Key."));
+                });
+    }
+
+    // Catalogue -------------------------------------------------------------------------------------
+
+    private void catalog(ServerRequest req, ServerResponse res) {
+        Optional<Service> service = Requests.query(req, "service").map(this::service);
+        Optional<Country> country = Requests.intQuery(req, "country", 0, Integer.MAX_VALUE).map(this::country);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode offers = body.putArray("offers");
+        inventory.offers(service, country).forEach(o -> offers.add(Json.offer(o)));
+        json(res, 200, body);
+    }
+
+    private void services(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("services");
+        inventory.services().forEach(s -> list.add(Json.service(s)));
+        json(res, 200, body);
+    }
+
+    private void countries(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("countries");
+        inventory.countries().forEach(c -> list.add(Json.country(c)));
+        json(res, 200, body);
+    }
+
+    // Activations -----------------------------------------------------------------------------------
+
+    private void placeOrder(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        IdempotencyKey key = IdempotencyKey.of(req.headers().first(HeaderNames.create("Idempotency-Key")).orElse(null))
+                .orElseThrow(() -> new Problem(400, "idempotency-key-required", "Idempotency-Key required",
+                        "Send an 'Idempotency-Key' header of 1 to 255 visible ASCII characters, unique per order."));
+        byte[] body = Requests.jsonBody(req);
+        OrderRequest order = orderRequest(Json.object(body, ORDER_FIELDS));
+        PlaceResult result = orders.place(owner, order, key, Orders.fingerprint("POST", "/v1/activations", body),
+                a -> new StoredResponse(201, Json.bytes(Json.activation(a))));
+        switch (result) {
+            case PlaceResult.Placed placed -> send(res, placed.response().status(), JSON, placed.response().body());
+            case PlaceResult.Replayed replayed -> {
+                res.header("Idempotent-Replayed", "true");
+                send(res, replayed.response().status(), JSON, replayed.response().body());
+            }
+            case PlaceResult.KeyReused reused -> throw new Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                    "This Idempotency-Key was used for a different request. Use a new key for a new order.");
+            case PlaceResult.InProgress busy -> throw new Problem(409, "idempotency-key-in-use", "Request in progress",
+                    "A request with this Idempotency-Key is still running. Retry shortly with the same key.");
+            case PlaceResult.NoNumbers none -> throw new Problem(409, "no-numbers", "No numbers available",
+                    "No provider has a number for " + order.service().code() + " in country " + order.country().id() + " right now.",
+                    Map.of("routing", Json.routing(none.trace())));
+            case PlaceResult.PriceAboveMax above -> throw new Problem(409, "price-above-max", "Price above maxPrice",
+                    "The cheapest number costs " + Money.format(above.minimumPriceMicros()) + ", above your maxPrice.",
+                    Map.of("minimumPrice", Money.format(above.minimumPriceMicros()), "minimumPriceMicros", above.minimumPriceMicros()));
+            case PlaceResult.InsufficientBalance poor -> throw new Problem(402, "insufficient-balance", "Insufficient balance",
+                    "This number costs " + Money.format(poor.priceMicros()) + " and " + Money.format(poor.availableMicros()) + " is available.",
+                    Map.of("available", Money.format(poor.availableMicros()), "price", Money.format(poor.priceMicros())));
+        }
+    }
+
+    private OrderRequest orderRequest(ObjectNode body) {
+        JsonNode service = body.get("service");
+        if (service == null || !service.isTextual()) {
+            throw Problem.badRequest("'service' is required: a 2-letter service code such as \"tg\".");
+        }
+        JsonNode country = body.get("country");
+        if (country == null || !country.isIntegralNumber() || !country.canConvertToInt()) {
+            throw Problem.badRequest("'country' is required: a numeric country id such as 0 (Russia) or 187 (USA).");
+        }
+        String operator = "any";
+        if (body.has("operator")) {
+            if (!body.get("operator").isTextual() || !body.get("operator").asText().matches("[a-z0-9_]{1,32}")) {
+                throw Problem.badRequest("'operator' must be a lowercase operator name such as \"any\".");
+            }
+            operator = body.get("operator").asText();
+        }
+        OptionalLong maxPrice = OptionalLong.empty();
+        if (body.has("maxPrice") && !body.get("maxPrice").isNull()) {
+            JsonNode raw = body.get("maxPrice");
+            String decimal = raw.isNumber() ? raw.decimalValue().toPlainString() : raw.isTextual() ? raw.asText() : "";
+            OptionalLong micros = Money.parseMicros(decimal);
+            if (micros.isEmpty() || micros.getAsLong() == 0) {
+                throw Problem.badRequest("'maxPrice' must be a positive decimal of at most 6 decimal places and at most "
+                        + Money.format(Money.MAX_MICROS) + ", e.g. \"0.50\".");
+            }
+            maxPrice = micros;
+        }
+        List<String> excluded = new ArrayList<>();
+        if (body.has("excludePrefixes")) {
+            JsonNode list = body.get("excludePrefixes");
+            if (!list.isArray() || list.size() > 20) {
+                throw Problem.badRequest("'excludePrefixes' must be an array of at most 20 digit strings.");
+            }
+            for (JsonNode p : list) {
+                if (!p.isTextual() || !p.asText().matches("[0-9]{1,15}")) {
+                    throw Problem.badRequest("'excludePrefixes' entries are digit strings with the country code, e.g. \"7900\".");
+                }
+                excluded.add(p.asText());
+            }
+        }
+        return new OrderRequest(service(service.asText()), country(country.asInt()), operator, maxPrice, excluded);
+    }
+
+    private void getActivation(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        int id = Requests.activationId(req);
+        Activation a = orders.activation(owner, id).orElseThrow(() -> Problem.notFound("No activation with id " + id + "."));
+        json(res, 200, Json.activation(a));
+    }
+
+    private void listActivations(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        Optional<ActivationStatus> status = Requests.query(req, "status").map(s -> ActivationStatus.fromWire(s)
+                .orElseThrow(() -> Problem.badRequest("'status' must be one of waiting_code, code_received, finished, cancelled, expired.")));
+        int limit = Requests.intQuery(req, "limit", 1, 100).orElse(20);
+        Optional<String> cursor = Requests.query(req, "cursor");
+        if (cursor.isPresent() && !Orders.validCursor(cursor.get())) {
+            throw Problem.badRequest("'cursor' must be the nextCursor of a previous page.");
+        }
+        Page<Activation> page = orders.activations(owner, status, limit, cursor);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("data");
+        page.items().forEach(a -> data.add(Json.activation(a)));
+        body.put("nextCursor", page.nextCursor().orElse(null));
+        json(res, 200, body);
+    }
+
+    private void change(ServerRequest req, ServerResponse res, BiFunction<AccountId, Integer, ActivationChange> action) {
+        AccountId owner = requests.account(req);
+        int id = Requests.activationId(req);
+        switch (action.apply(owner, id)) {
+            case ActivationChange.Changed changed -> json(res, 200, Json.activation(changed.activation()));
+            case ActivationChange.NotFound nf -> throw Problem.notFound("No activation with id " + id + ".");
+            case ActivationChange.EarlyCancelDenied early -> throw new Problem(409, "early-cancel-denied", "Too early to cancel",
+                    "An activation can be cancelled from " + early.cancellableAt() + ".",
+                    Map.of("cancellableAt", early.cancellableAt().toString()));
+            case ActivationChange.CodeAlreadyReceived code -> throw new Problem(409, "code-already-received", "Code already received",
+                    "A code arrived for this activation, so it can no longer be cancelled; finish it instead.");
+            case ActivationChange.NoCodeYet none -> throw new Problem(409, "no-code-yet", "No code yet",
+                    "No code has arrived for this activation yet.");
+            case ActivationChange.AlreadyEnded ended -> throw new Problem(409, "activation-ended", "Activation already ended",
+                    "This activation is already " + ended.status().wire() + ".", Map.of("status", ended.status().wire()));
+        }
+    }
+
+    // Balance and keys ------------------------------------------------------------------------------
+
+    private void balance(ServerRequest req, ServerResponse res) {
+        json(res, 200, Json.balance(ledger.balance(requests.account(req))));
+    }
+
+    private void listKeys(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("data");
+        accounts.keys(owner).forEach(k -> data.add(Json.apiKey(k)));
+        json(res, 200, body);
+    }
+
+    private void createKey(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        byte[] body = Requests.jsonBody(req);
+        String label = "";
+        if (body.length > 0) {
+            JsonNode raw = Json.object(body, KEY_FIELDS).get("label");
+            if (raw != null && (!raw.isTextual() || raw.asText().length() > 64)) {
+                throw Problem.badRequest("'label' must be a string of at most 64 characters.");
+            }
+            label = raw == null ? "" : raw.asText();
+        }
+        json(res, 201, Json.newApiKey(accounts.createKey(owner, label)));
+    }
+
+    private void revokeKey(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        String raw = req.path().pathParameters().get("id");
+        if (!raw.matches("[0-9]{1,18}") || !accounts.revoke(owner, Long.parseLong(raw))) {
+            throw Problem.notFound("No live API key with id '" + raw + "'.");
+        }
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    // Sandbox ---------------------------------------------------------------------------------------
+
+    private void createSandboxAccount(ServerRequest req, ServerResponse res) {
+        json(res, 201, Json.newApiKey(accounts.createSandboxAccount("sandbox")));
+    }
+
+    private void injectSms(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        ObjectNode body = Json.object(Requests.jsonBody(req), SANDBOX_SMS_FIELDS);
+        JsonNode id = body.get("activationId");
+        JsonNode text = body.get("text");
+        JsonNode sender = body.get("sender");
+        if (id == null || !id.isIntegralNumber() || !id.canConvertToInt()) {
+            throw Problem.badRequest("'activationId' is required: the id of one of your sandbox activations.");
+        }
+        if (text == null || !text.isTextual() || text.asText().isEmpty() || text.asText().length() > 4096) {
+            throw Problem.badRequest("'text' is required: the SMS text, 1 to 4096 characters.");
+        }
+        if (sender != null && (!sender.isTextual() || sender.asText().length() > 64)) {
+            throw Problem.badRequest("'sender' must be a string of at most 64 characters.");
+        }
+        switch (orders.injectSandboxSms(owner, id.asInt(), sender == null ? "Sandbox" : sender.asText(), text.asText())) {
+            case SandboxSms.Delivered delivered -> json(res, 200, Json.activation(delivered.activation()));
+            case SandboxSms.NotFound nf -> throw Problem.notFound("No activation with id " + id.asInt() + ".");
+            case SandboxSms.NotSimulated real -> throw new Problem(409, "not-simulated", "Not a sandbox number",
+                    "SMS can only be injected into activations on simulated numbers.");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+
+    private Service service(String code) {
+        return inventory.service(code).orElseThrow(() -> new Problem(400, "unknown-service", "Unknown service",
+                "No service '" + code + "'. GET /v1/services lists them."));
+    }
+
+    private Country country(int id) {
+        return inventory.country(id).orElseThrow(() -> new Problem(400, "unknown-country", "Unknown country",
+                "No country " + id + ". GET /v1/countries lists them."));
+    }
+
+    private static void json(ServerResponse res, int status, JsonNode body) {
+        send(res, status, JSON, Json.bytes(body));
+    }
+
+    private static void send(ServerResponse res, int status, String contentType, byte[] body) {
+        res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, contentType).send(body);
+    }
+
+    private static void problem(ServerResponse res, Problem p) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("type", "/problems/" + p.type());
+        body.put("title", p.title());
+        body.put("status", p.status());
+        body.put("detail", p.getMessage());
+        p.extensions().forEach((k, v) -> body.set(k, Json.MAPPER.valueToTree(v)));
+        if (p.status() == 401) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        send(res, p.status(), PROBLEM_JSON, Json.bytes(body));
+    }
+}

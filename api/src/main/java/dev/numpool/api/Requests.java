@@ -1,0 +1,79 @@
+package dev.numpool.api;
+
+import dev.numpool.orders.AccountId;
+import dev.numpool.orders.Accounts;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+
+/** Reading requests safely: the caller's account, bounded bodies, typed parameters. */
+final class Requests {
+    /** No request body of the native API needs more; bigger ones are refused, not buffered. */
+    static final int MAX_BODY_BYTES = 16 * 1024;
+
+    private final Accounts accounts;
+
+    Requests(Accounts accounts) {
+        this.accounts = accounts;
+    }
+
+    /** The account of the request's bearer key, or a 401 problem. */
+    AccountId account(ServerRequest req) {
+        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
+        if (header.isEmpty() || !header.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw Problem.unauthorized();
+        }
+        return accounts.authenticate(header.get().substring(7).trim()).orElseThrow(Problem::unauthorized);
+    }
+
+    /** The whole body, refused with 413 past {@link #MAX_BODY_BYTES} and 415 when not JSON. */
+    static byte[] jsonBody(ServerRequest req) {
+        Optional<String> type = req.headers().first(HeaderNames.CONTENT_TYPE);
+        // curl -d sends application/x-www-form-urlencoded unless told otherwise; a JSON body under
+        // that or text/plain is still read as JSON. Anything else (XML, multipart) is refused.
+        if (type.isPresent() && !type.get().toLowerCase().matches("(application/(json|[\\w.+-]+\\+json|x-www-form-urlencoded)|text/plain)\\s*(;.*)?")) {
+            throw new Problem(415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json.");
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (body.length > MAX_BODY_BYTES) {
+                throw new Problem(413, "body-too-large", "Request body too large",
+                        "The body may be at most " + MAX_BODY_BYTES + " bytes.");
+            }
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A path parameter that must be an activation id; anything else is simply not found. */
+    static int activationId(ServerRequest req) {
+        String raw = req.path().pathParameters().get("id");
+        if (!raw.matches("[0-9]{1,10}") || Long.parseLong(raw) > Integer.MAX_VALUE) {
+            throw Problem.notFound("No activation with id '" + raw + "'.");
+        }
+        return Integer.parseInt(raw);
+    }
+
+    static Optional<String> query(ServerRequest req, String name) {
+        return req.query().first(name).asOptional().filter(v -> !v.isEmpty());
+    }
+
+    static Optional<Integer> intQuery(ServerRequest req, String name, int min, int max) {
+        Optional<String> raw = query(req, name);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!raw.get().matches("-?[0-9]{1,10}") || Long.parseLong(raw.get()) < min || Long.parseLong(raw.get()) > max) {
+            throw Problem.badRequest("Query parameter '" + name + "' must be an integer from " + min + " to " + max + ".");
+        }
+        return Optional.of(Integer.parseInt(raw.get()));
+    }
+}

@@ -1,0 +1,201 @@
+package dev.numpool.web;
+
+import dev.numpool.api.NativeApi;
+import dev.numpool.db.Database;
+import dev.numpool.db.LocalPostgres;
+import dev.numpool.db.LocalRedis;
+import dev.numpool.db.Redis;
+import dev.numpool.inventory.Inventory;
+import dev.numpool.orders.Accounts;
+import dev.numpool.orders.Ledger;
+import dev.numpool.orders.Orders;
+import dev.numpool.workers.Workers;
+import io.helidon.config.Config;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Timer;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running Numpool node: the whole object graph, wired by hand here and nowhere else. Tests
+ * start it exactly as {@link Main} does, with their own configuration.
+ */
+public final class Numpool implements AutoCloseable {
+    private final List<AutoCloseable> resources;
+    private final WebServer server;
+    private final String host;
+
+    private Numpool(List<AutoCloseable> resources, WebServer server, String host) {
+        this.resources = resources;
+        this.server = server;
+        this.host = host;
+    }
+
+    /** Starts a node: embedded servers when no database or Redis is configured, then the graph. */
+    public static Numpool start(Config config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    /** As {@link #start(Config)} with a clock of the caller's (tests move time forward). */
+    public static Numpool start(Config config, Clock clock) {
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            boolean sandbox = config.get("numpool.sandbox").asBoolean().orElse(true);
+            Path dataDir = config.get("numpool.data-dir").asString().map(Path::of).orElseGet(Numpool::defaultDataDir);
+
+            Database db = connectDatabase(config.get("database"), dataDir, resources);
+            Redis redis = connectRedis(config.get("redis"), resources);
+            MeterRegistry meters = Metrics.globalRegistry();
+
+            Inventory inventory = track(resources, Inventory.create(db, config.get("inventory"), sandbox, clock));
+            Accounts accounts = Accounts.create(db, clock);
+            Ledger ledger = Ledger.create(db, clock);
+            Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, meters);
+            if (sandbox) {
+                config.get("numpool.demo-api-key").asString().ifPresent(accounts::ensureDemoAccount);
+            }
+            if (config.get("workers.enabled").asBoolean().orElse(true)) {
+                track(resources, new Workers(orders, Workers.Settings.from(config.get("workers"))).start());
+            }
+
+            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, sandbox);
+            String host = config.get("server.host").asString().orElse("127.0.0.1");
+            WebServer server = WebServer.builder()
+                    .host(host)
+                    .port(config.get("server.port").asInt().orElse(8080))
+                    // A backstop only: each API reads at most what its requests need.
+                    .maxPayloadSize(1024 * 1024)
+                    .addFeature(ObserveFeature.just(
+                            HealthObserver.builder()
+                                    .details(true)
+                                    .addCheck(() -> HealthCheckResponse.builder().status(db.ping()).build(), HealthCheckType.READINESS, "postgresql")
+                                    .addCheck(() -> HealthCheckResponse.builder().status(redis.ping()).build(), HealthCheckType.READINESS, "redis")
+                                    .build(),
+                            MetricsObserver.builder().meterRegistry(meters).build()))
+                    .routing(routing -> {
+                        requestTimer(routing, meters);
+                        api.routing(routing);
+                        new Website(inventory, sandbox).routing(routing);
+                    })
+                    .build()
+                    .start();
+            Collections.reverse(resources);
+            return new Numpool(resources, server, host);
+        } catch (RuntimeException e) {
+            Collections.reverse(resources);
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public String url() {
+        return "http://" + host + ":" + server.port();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        closeAll(resources);
+    }
+
+    /** Every request's latency, by method, route pattern and status. */
+    private static void requestTimer(HttpRouting.Builder routing, MeterRegistry meters) {
+        routing.addFilter((chain, req, res) -> {
+            long started = System.nanoTime();
+            try {
+                chain.proceed();
+            } finally {
+                meters.getOrCreate(Timer.builder("numpool_http_requests")
+                                .tags(List.of(
+                                        io.helidon.metrics.api.Tag.create("method", req.prologue().method().text()),
+                                        io.helidon.metrics.api.Tag.create("route", req.matchingPattern().orElse("unmatched")),
+                                        io.helidon.metrics.api.Tag.create("status", String.valueOf(res.status().code())))))
+                        .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            }
+        });
+    }
+
+    private static Database connectDatabase(Config config, Path dataDir, List<AutoCloseable> resources) {
+        int poolSize = config.get("pool-size").asInt().orElse(20);
+        if (config.get("url").asString().isPresent()) {
+            JdbcTarget target = JdbcTarget.parse(config.get("url").asString().get());
+            return track(resources, Database.connect(target.url(),
+                    config.get("user").asString().orElse(target.user()),
+                    config.get("password").asString().orElse(target.password()), poolSize));
+        }
+        LocalPostgres pg = track(resources, LocalPostgres.start(dataDir.resolve("postgres")));
+        return track(resources, Database.connect(pg.jdbcUrl("postgres"), null, null, poolSize));
+    }
+
+    private static Redis connectRedis(Config config, List<AutoCloseable> resources) {
+        String url = config.get("url").asString().orElseGet(() -> track(resources, LocalRedis.start()).url());
+        return track(resources, Redis.connect(url));
+    }
+
+    /** {@code $NUMPOOL_DATA_DIR}, else {@code ~/.numpool}, else {@code ./.numpool}. */
+    private static Path defaultDataDir() {
+        String home = System.getProperty("user.home");
+        return home == null || home.isBlank() ? Path.of(".numpool") : Path.of(home, ".numpool");
+    }
+
+    /**
+     * A database URL as JDBC wants it. Accepts JDBC URLs as they are and the
+     * {@code postgres://user:password@host:port/db} form hosting platforms hand out.
+     */
+    record JdbcTarget(String url, String user, String password) {
+        static JdbcTarget parse(String raw) {
+            if (raw.startsWith("jdbc:")) {
+                return new JdbcTarget(raw, null, null);
+            }
+            URI uri = URI.create(raw);
+            if (!"postgres".equals(uri.getScheme()) && !"postgresql".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("DATABASE_URL must be a jdbc:postgresql:// or postgres:// URL");
+            }
+            String user = null;
+            String password = null;
+            if (uri.getRawUserInfo() != null) {
+                String[] parts = uri.getRawUserInfo().split(":", 2);
+                user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+                password = parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : null;
+            }
+            String port = uri.getPort() > 0 ? ":" + uri.getPort() : "";
+            String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+            return new JdbcTarget("jdbc:postgresql://" + uri.getHost() + port + uri.getRawPath() + query, user, password);
+        }
+    }
+
+    private static <T extends AutoCloseable> T track(List<AutoCloseable> resources, T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                System.getLogger(Numpool.class.getName()).log(System.Logger.Level.WARNING, "closing " + r, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.numpool.web;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Loads configuration: {@code application.yaml} from the classpath, overridden by environment
+ * variables. The well-known variables below map to their keys; any other key can be set with
+ * Helidon's generic mapping ({@code INVENTORY_MARKUP_dash_PERCENT} → {@code inventory.markup-percent}).
+ * Secrets come only from the environment.
+ */
+public final class NumpoolConfig {
+    /** Environment variable → config key. */
+    static final Map<String, String> WELL_KNOWN = Map.of(
+            "PORT", "server.port",
+            "HOST", "server.host",
+            "DATABASE_URL", "database.url",
+            "DATABASE_USER", "database.user",
+            "DATABASE_PASSWORD", "database.password",
+            "REDIS_URL", "redis.url",
+            "NUMPOOL_SANDBOX", "numpool.sandbox",
+            "NUMPOOL_DATA_DIR", "numpool.data-dir",
+            "NUMPOOL_DEMO_API_KEY", "numpool.demo-api-key");
+
+    private NumpoolConfig() {
+    }
+
+    /** Configuration for this process: its environment over the packaged defaults. */
+    public static Config load(Map<String, String> environment) {
+        Map<String, String> overrides = new HashMap<>();
+        WELL_KNOWN.forEach((variable, key) -> {
+            String value = environment.get(variable);
+            if (value != null && !value.isBlank()) {
+                overrides.put(key, value);
+            }
+        });
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(overrides, "well-known environment variables"))
+                .addSource(ConfigSources.environmentVariables())
+                .addSource(ConfigSources.classpath("application.yaml"))
+                .build();
+    }
+
+    /** Test configuration: {@code values} over the packaged defaults, no environment. */
+    public static Config of(Map<String, String> values) {
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(values, "given"))
+                .addSource(ConfigSources.classpath("application.yaml"))
+                .build();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.numpool.web;
+
+import dev.numpool.db.TestServers;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts Numpool nodes for tests: real embedded PostgreSQL and Redis, port 0, quiet simulator. */
+final class TestNodes {
+    private TestNodes() {
+    }
+
+    /** Settings every test node shares: no spontaneous SMS, no simulated latency, workers off. */
+    static Map<String, String> baseConfig(String databaseUrl) {
+        Map<String, String> c = new HashMap<>();
+        c.put("server.port", "0");
+        c.put("database.url", databaseUrl);
+        c.put("database.pool-size", "20");
+        c.put("redis.url", TestServers.redisUrl());
+        c.put("inventory.simulator.code-probability", "0");
+        c.put("inventory.simulator.latency-millis", "0");
+        c.put("workers.enabled", "false");
+        return c;
+    }
+
+    static Numpool start(Map<String, String> config, Clock clock) {
+        return Numpool.start(NumpoolConfig.of(config), clock);
+    }
+}
