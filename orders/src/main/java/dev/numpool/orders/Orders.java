@@ -19,6 +19,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -110,7 +111,10 @@ public final class Orders {
     public PlaceResult place(AccountId owner, OrderRequest request, IdempotencyKey key, byte[] fingerprint,
                              Function<Activation, StoredResponse> render) {
         Instant now = clock.instant();
-        OrdersStore.Claim claim = store.transaction(s -> s.claim(owner, key, fingerprint, now, now.plus(settings.idempotencyLock())));
+        // The end of the key's lock also tells this request's claim from a later takeover's, so it
+        // is kept at the database's microsecond precision to compare equal when read back.
+        Instant lockedUntil = now.plus(settings.idempotencyLock()).truncatedTo(ChronoUnit.MICROS);
+        OrdersStore.Claim claim = store.transaction(s -> s.claim(owner, key, fingerprint, now, lockedUntil));
         switch (claim) {
             case OrdersStore.Claim.Replay replay -> {
                 return new PlaceResult.Replayed(replay.response());
@@ -127,18 +131,19 @@ public final class Orders {
         }
         PlaceResult result;
         try {
-            result = placeClaimed(owner, request, key, render);
+            result = placeClaimed(owner, request, key, lockedUntil, render);
         } catch (RuntimeException e) {
-            releaseKeyQuietly(owner, key);
+            releaseKeyQuietly(owner, key, lockedUntil);
             throw e;
         }
         if (!(result instanceof PlaceResult.Placed)) {
-            releaseKeyQuietly(owner, key);
+            releaseKeyQuietly(owner, key, lockedUntil);
         }
         return result;
     }
 
-    private PlaceResult placeClaimed(AccountId owner, OrderRequest request, IdempotencyKey key, Function<Activation, StoredResponse> render) {
+    private PlaceResult placeClaimed(AccountId owner, OrderRequest request, IdempotencyKey key, Instant lockedUntil,
+                                     Function<Activation, StoredResponse> render) {
         Balance balance = store.balance(owner);
         // Cheap check first, so a number is not bought from a provider for a customer who cannot pay.
         Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country())).stream().findFirst();
@@ -161,9 +166,14 @@ public final class Orders {
                 }
                 case BuyResult.Bought b -> {
                     try {
-                        PlaceResult placed = store.transaction(s -> record(s, owner, request, b, key, render));
+                        PlaceResult placed = store.transaction(s -> record(s, owner, request, b, key, lockedUntil, render));
                         ordersPlaced.increment();
                         return placed;
+                    } catch (KeyTakenOver e) {
+                        // This request stalled past its lock and a retry owns the key now: the
+                        // retry's order is the one that counts, this one was rolled back.
+                        inventory.release(b.lease().provider(), b.lease().providerRef(), Release.NOT_USED);
+                        return new PlaceResult.InProgress();
                     } catch (DataAccessException e) {
                         inventory.release(b.lease().provider(), b.lease().providerRef(), Release.NOT_USED);
                         if (isInsufficientFunds(e)) {
@@ -182,7 +192,7 @@ public final class Orders {
     }
 
     private PlaceResult record(OrdersStore s, AccountId owner, OrderRequest request, BuyResult.Bought bought,
-                               IdempotencyKey key, Function<Activation, StoredResponse> render) {
+                               IdempotencyKey key, Instant lockedUntil, Function<Activation, StoredResponse> render) {
         Instant now = clock.instant();
         int id = s.nextActivationId();
         long price = bought.lease().priceMicros();
@@ -192,10 +202,26 @@ public final class Orders {
         Instant cancellableAt = min(now.plus(settings.earlyCancel()), expiresAt);
         s.insertActivation(id, owner, request, bought.lease().provider(), bought.lease().providerRef(), bought.lease().phone(),
                 price, bought.lease().costMicros(), inventory.currency(), holdId, now, cancellableAt, expiresAt, bought.trace());
+        // An SMS that beat this transaction to the database was parked; apply it now, under the
+        // same lock the intake takes, so that one of the two always sees the other.
+        s.lockProviderRef(bought.lease().provider(), bought.lease().providerRef());
+        for (OrdersStore.ParkedSms parked : s.takeParkedSms(bought.lease().provider(), bought.lease().providerRef())) {
+            ActivationRecord row = s.activationByProviderRefForUpdate(bought.lease().provider(), bought.lease().providerRef()).orElseThrow();
+            apply(s, row, new Received(parked.text(), parked.sender(), parked.dedupeKey(), CodeExtractor.find(parked.text()), parked.receivedAt()));
+        }
         Activation activation = s.activation(owner, id).orElseThrow();
         StoredResponse response = render.apply(activation);
-        s.completeKey(owner, key, response);
+        if (!s.completeKey(owner, key, lockedUntil, response)) {
+            throw new KeyTakenOver(); // rolls back the hold and the activation with it
+        }
         return new PlaceResult.Placed(activation, response);
+    }
+
+    /** Thrown inside the order transaction when the request lost its idempotency key to a takeover. */
+    private static final class KeyTakenOver extends RuntimeException {
+        KeyTakenOver() {
+            super("idempotency key taken over by a later request", null, false, false);
+        }
     }
 
     // Reading -------------------------------------------------------------------------------------
@@ -314,6 +340,14 @@ public final class Orders {
         return ended.size();
     }
 
+    /**
+     * Deletes parked SMS older than {@code age} (their number was never sold, or was released
+     * when its order failed), at most {@code limit}; returns how many.
+     */
+    public int reapParkedSms(Duration age, int limit) {
+        return store.deleteParkedSmsBefore(clock.instant().minus(age), limit);
+    }
+
     /** Deletes idempotency keys older than {@code age}, at most {@code limit}; returns how many. */
     public int reapIdempotencyKeys(Duration age, int limit) {
         return store.deleteKeysCreatedBefore(clock.instant().minus(age), limit);
@@ -327,38 +361,62 @@ public final class Orders {
      * hold, in one transaction; a message seen before is acknowledged and ignored.
      */
     public SmsIntake receiveSms(InboundSms sms) {
-        String text = sms.text().length() > MAX_TEXT_LENGTH ? sms.text().substring(0, MAX_TEXT_LENGTH) : sms.text();
-        String dedupeKey = sms.messageId().length() <= 128 ? sms.messageId() : sha256Hex(sms.messageId());
-        String sender = sms.sender() == null ? "" : sms.sender().substring(0, Math.min(64, sms.sender().length()));
-        Optional<String> code = CodeExtractor.find(text);
+        Received received = Received.of(sms);
         SmsIntake intake = store.transaction(s -> {
+            s.lockProviderRef(sms.provider(), sms.providerRef());
             Optional<ActivationRecord> row = s.activationByProviderRefForUpdate(sms.provider(), sms.providerRef());
             if (row.isEmpty()) {
-                return new SmsIntake.UnknownActivation();
+                // The order that bought this number may not have committed yet: park the SMS for
+                // it rather than drop a code. The order's transaction picks it up (see record).
+                s.parkSms(sms.provider(), sms.providerRef(), received.dedupeKey(), received.sender(), received.text(), sms.receivedAt());
+                return new SmsIntake.Parked();
             }
-            ActivationRecord a = row.get();
-            ActivationStatus status = status(a);
-            if (!s.insertSms(a.getId(), dedupeKey, sender, text, code, !status.live(), sms.receivedAt())) {
-                return new SmsIntake.Duplicate(a.getId());
-            }
-            if (!status.live()) {
-                return new SmsIntake.Late(a.getId());
-            }
-            if (code.isPresent()) {
-                if (status == ActivationStatus.WAITING_CODE) {
-                    s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, sms.receivedAt());
-                    s.insertTransfer("post", s.customerLedger(new AccountId(a.getAccountId()), "held"),
-                            s.houseLedger("revenue", a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
-                            "activation:" + a.getId(), clock.instant());
-                }
-                s.setRetryRequested(a.getId(), null);
-            }
-            return new SmsIntake.Accepted(a.getId(), code);
+            return apply(s, row.get(), received);
         });
+        countCode(intake);
+        return intake;
+    }
+
+    /** An SMS as stored: bounded text and sender, a bounded dedupe key, the code found in it. */
+    private record Received(String text, String sender, String dedupeKey, Optional<String> code, Instant receivedAt) {
+        static Received of(InboundSms sms) {
+            String text = sms.text().length() > MAX_TEXT_LENGTH ? sms.text().substring(0, MAX_TEXT_LENGTH) : sms.text();
+            String dedupeKey = sms.messageId().length() <= 128 ? sms.messageId() : sha256Hex(sms.messageId());
+            String sender = sms.sender() == null ? "" : sms.sender().substring(0, Math.min(64, sms.sender().length()));
+            return new Received(text, sender, dedupeKey, CodeExtractor.find(text), sms.receivedAt());
+        }
+    }
+
+    /**
+     * Applies one SMS to its (locked) activation. It is late, stored but never charged, when the
+     * activation ended or its window passed by our clock, even if the expiry worker has not run
+     * yet: whether a customer pays must not depend on how far behind a worker is.
+     */
+    private SmsIntake apply(OrdersStore s, ActivationRecord a, Received sms) {
+        ActivationStatus status = status(a);
+        boolean live = status.live() && clock.instant().isBefore(a.getExpiresAt().toInstant());
+        if (!s.insertSms(a.getId(), sms.dedupeKey(), sms.sender(), sms.text(), sms.code(), !live, sms.receivedAt())) {
+            return new SmsIntake.Duplicate(a.getId());
+        }
+        if (!live) {
+            return new SmsIntake.Late(a.getId());
+        }
+        if (sms.code().isPresent()) {
+            if (status == ActivationStatus.WAITING_CODE) {
+                s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, clock.instant());
+                s.insertTransfer("post", s.customerLedger(new AccountId(a.getAccountId()), "held"),
+                        s.houseLedger("revenue", a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
+                        "activation:" + a.getId(), clock.instant());
+            }
+            s.setRetryRequested(a.getId(), null);
+        }
+        return new SmsIntake.Accepted(a.getId(), sms.code());
+    }
+
+    private void countCode(SmsIntake intake) {
         if (intake instanceof SmsIntake.Accepted accepted && accepted.code().isPresent()) {
             codesReceived.increment();
         }
-        return intake;
     }
 
     /**
@@ -415,9 +473,9 @@ public final class Orders {
         }
     }
 
-    private void releaseKeyQuietly(AccountId owner, IdempotencyKey key) {
+    private void releaseKeyQuietly(AccountId owner, IdempotencyKey key, Instant lockedUntil) {
         try {
-            store.releaseKey(owner, key);
+            store.releaseKey(owner, key, lockedUntil);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not free idempotency key; it frees itself when its lock runs out", e);
         }

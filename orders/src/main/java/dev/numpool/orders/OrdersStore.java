@@ -29,6 +29,7 @@ import static dev.numpool.db.jooq.Tables.IDEMPOTENCY_KEY;
 import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
 import static dev.numpool.db.jooq.Tables.SMS;
 import static dev.numpool.db.jooq.Tables.TRANSFER;
+import static dev.numpool.db.jooq.Tables.UNMATCHED_SMS;
 
 /**
  * All of the orders module's SQL. An instance is bound either to the pool (each statement its
@@ -247,6 +248,44 @@ final class OrdersStore {
         return result;
     }
 
+    // Parked SMS ------------------------------------------------------------------------------
+
+    record ParkedSms(String dedupeKey, String sender, String text, Instant receivedAt) {
+    }
+
+    /** Serialises the intake of an SMS and the order that bought its number (see V3 migration). */
+    void lockProviderRef(String provider, String providerRef) {
+        dsl.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", Object.class, DSL.val(provider + "/" + providerRef)))
+                .fetch();
+    }
+
+    void parkSms(String provider, String providerRef, String dedupeKey, String sender, String text, Instant receivedAt) {
+        dsl.insertInto(UNMATCHED_SMS)
+                .set(UNMATCHED_SMS.PROVIDER, provider).set(UNMATCHED_SMS.PROVIDER_REF, providerRef)
+                .set(UNMATCHED_SMS.DEDUPE_KEY, dedupeKey).set(UNMATCHED_SMS.SENDER, sender)
+                .set(UNMATCHED_SMS.TEXT, text).set(UNMATCHED_SMS.RECEIVED_AT, at(receivedAt))
+                .onConflictDoNothing()
+                .execute();
+    }
+
+    /** Removes and returns the SMS parked for a number, oldest first. */
+    List<ParkedSms> takeParkedSms(String provider, String providerRef) {
+        return dsl.deleteFrom(UNMATCHED_SMS)
+                .where(UNMATCHED_SMS.PROVIDER.eq(provider)).and(UNMATCHED_SMS.PROVIDER_REF.eq(providerRef))
+                .returning(UNMATCHED_SMS.ID, UNMATCHED_SMS.DEDUPE_KEY, UNMATCHED_SMS.SENDER, UNMATCHED_SMS.TEXT, UNMATCHED_SMS.RECEIVED_AT)
+                .fetch().stream()
+                .sorted(java.util.Comparator.comparing(r -> r.getId()))
+                .map(r -> new ParkedSms(r.getDedupeKey(), r.getSender(), r.getText(), r.getReceivedAt().toInstant()))
+                .toList();
+    }
+
+    int deleteParkedSmsBefore(Instant cutoff, int limit) {
+        return dsl.deleteFrom(UNMATCHED_SMS)
+                .where(UNMATCHED_SMS.ID.in(DSL.select(UNMATCHED_SMS.ID).from(UNMATCHED_SMS)
+                        .where(UNMATCHED_SMS.RECEIVED_AT.lt(at(cutoff))).limit(limit).forUpdate().skipLocked()))
+                .execute();
+    }
+
     // Idempotency -----------------------------------------------------------------------------
 
     sealed interface Claim {
@@ -299,18 +338,26 @@ final class OrdersStore {
         return new Claim.Owned();
     }
 
-    void completeKey(AccountId owner, IdempotencyKey key, StoredResponse response) {
-        dsl.update(IDEMPOTENCY_KEY)
+    /**
+     * Stores the response of the request that claimed the key with {@code lockedUntil}; false when
+     * that request no longer owns the key (its lock ran out and another request took it over).
+     */
+    boolean completeKey(AccountId owner, IdempotencyKey key, Instant lockedUntil, StoredResponse response) {
+        return dsl.update(IDEMPOTENCY_KEY)
                 .set(IDEMPOTENCY_KEY.RESPONSE_STATUS, response.status()).set(IDEMPOTENCY_KEY.RESPONSE_BODY, response.body())
                 .where(IDEMPOTENCY_KEY.ACCOUNT_ID.eq(owner.value())).and(IDEMPOTENCY_KEY.KEY.eq(key.value()))
-                .execute();
+                .and(IDEMPOTENCY_KEY.RESPONSE_STATUS.isNull()).and(IDEMPOTENCY_KEY.LOCKED_UNTIL.eq(at(lockedUntil)))
+                .execute() == 1;
     }
 
-    /** Frees a key whose request changed nothing, so the client can retry with it. */
-    void releaseKey(AccountId owner, IdempotencyKey key) {
+    /**
+     * Frees a key whose request changed nothing, so the client can retry with it; a key another
+     * request has taken over since is left alone.
+     */
+    void releaseKey(AccountId owner, IdempotencyKey key, Instant lockedUntil) {
         dsl.deleteFrom(IDEMPOTENCY_KEY)
                 .where(IDEMPOTENCY_KEY.ACCOUNT_ID.eq(owner.value())).and(IDEMPOTENCY_KEY.KEY.eq(key.value()))
-                .and(IDEMPOTENCY_KEY.RESPONSE_STATUS.isNull())
+                .and(IDEMPOTENCY_KEY.RESPONSE_STATUS.isNull()).and(IDEMPOTENCY_KEY.LOCKED_UNTIL.eq(at(lockedUntil)))
                 .execute();
     }
 

@@ -16,7 +16,10 @@ public sealed interface SmsIntake {
     record Late(int activationId) implements SmsIntake {
     }
 
-    /** No activation holds this provider's number reference. */
-    record UnknownActivation() implements SmsIntake {
+    /**
+     * No committed activation holds this provider's number reference (yet): the SMS is parked
+     * and applied when the order that bought the number commits.
+     */
+    record Parked() implements SmsIntake {
     }
 }

@@ -57,9 +57,13 @@ public final class Workers implements AutoCloseable {
         return orders.expireDue(settings.batchSize());
     }
 
-    /** Deletes one batch of idempotency keys past their time to live; returns how many. */
+    /**
+     * Deletes one batch of idempotency keys past their time to live, and one batch of parked SMS
+     * that never found their activation (kept as long as keys); returns how many rows went.
+     */
     public int runReaperOnce() {
-        return orders.reapIdempotencyKeys(settings.idempotencyKeyTtl(), settings.batchSize());
+        return orders.reapIdempotencyKeys(settings.idempotencyKeyTtl(), settings.batchSize())
+                + orders.reapParkedSms(settings.idempotencyKeyTtl(), settings.batchSize());
     }
 
     /** Batches until nothing is due, bounded so one tick cannot run forever. */

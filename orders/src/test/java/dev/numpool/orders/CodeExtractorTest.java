@@ -1,0 +1,90 @@
+package dev.numpool.orders;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Real-world verification SMS and the code a person would type from each; texts without a code
+ * must give nothing rather than a number that is not one (a wrong code is worse than none: the
+ * customer is charged for it).
+ */
+class CodeExtractorTest {
+
+    static Stream<Sample> textsWithACode() {
+        return Stream.of(
+                new Sample("Your WhatsApp code: 123-456", "123456"),
+                new Sample("Your WhatsApp code 123 456\nYou can also tap on this link to verify your phone: v.whatsapp.com/123456",
+                        "123456"),
+                new Sample("G-123456 is your Google verification code.", "123456"),
+                new Sample("Telegram code: 12345\n\nDo not give this code to anyone, even if they say they are from Telegram!",
+                        "12345"),
+                new Sample("<#> 1234 is your code ABCDEFGHIJK", "1234"),
+                new Sample("<#> Your Uber code: 5921. Never share this code. reply STOP ALL to 89203 to unsubscribe. qlRnn4A1sbt",
+                        "5921"),
+                new Sample("123456 is your Instagram code. Don't share it.", "123456"),
+                new Sample("PayPal: 482913 is your security code. It expires in 10 minutes. Don't share your code.", "482913"),
+                new Sample("Use 7734 to verify your Discord account.", "7734"),
+                new Sample("Your Microsoft account security code is 1234567", "1234567"),
+                new Sample("Amazon: Your OTP is 58392014. Do not share it with anyone.", "58392014"),
+                new Sample("Ваш код подтверждения: 5821. Никому не сообщайте его.", "5821"),
+                new Sample("Код для входа в Telegram: 54321. Не сообщайте его никому.", "54321"),
+                new Sample("Tu código de verificación de WhatsApp es 739-201", "739201"),
+                new Sample("Tu código de Uber es 4410. No lo compartas.", "4410"),
+                new Sample("【微信】您的验证码是482913，5分钟内有效", "482913"),
+                new Sample("【淘宝】验证码 603718，您正在登录，请勿泄露。", "603718"),
+                new Sample("認証コードは284910です。", "284910"),
+                new Sample("[카카오톡] 인증번호 [771204]를 입력해주세요.", "771204"),
+                new Sample("Votre code de vérification est 553311", "553311"),
+                new Sample("Dein Bestätigungscode lautet 662211.", "662211"),
+                new Sample("Kode verifikasi Anda adalah 918273", "918273"),
+                new Sample("رمز التحقق الخاص بك هو 482913", "482913"),
+                new Sample("Your Uber code is 4821. Questions? Call 1-800-593-7069", "4821"),
+                new Sample("Your code is 482913. Support: +44 20 7946 0958", "482913"),
+                new Sample("Your Lyft code is 1234. Call +1 415 555 0100 if this wasn't you.", "1234"),
+                new Sample("123456 is your code. Questions? 8 800 555 35 35", "123456"),
+                new Sample("Your code is 4821 and your order number is 99887766", "4821"),
+                new Sample("Meeting at 12:45. Your Zoom code: 847261", "847261"),
+                new Sample("Use code 9921 to confirm the payment of $1234.50", "9921"),
+                new Sample("Your verification code is 330112 (valid for 15 min)", "330112"));
+    }
+
+    static Stream<Sample> textsWithoutACode() {
+        return Stream.of(
+                new Sample("Your order has shipped", ""),
+                new Sample("Call +1 415 555 0100", ""),
+                new Sample("Call us at (415) 555-0100 for help.", ""),
+                new Sample("You paid $1234.50", ""),
+                new Sample("You paid 1234.50 USD at Starbucks", ""),
+                new Sample("Списано 1500 руб.", ""),
+                new Sample("Your ride arrives at 12:45", ""),
+                new Sample("Reminder: your appointment on 2026-05-03 at 12:45", ""),
+                new Sample("Your order #12345 has shipped", ""),
+                new Sample("Verify at https://example.com/verify/123456 to continue", ""),
+                new Sample("", ""),
+                new Sample("   ", ""));
+    }
+
+    @ParameterizedTest
+    @MethodSource("textsWithACode")
+    void findsTheCodeAPersonWouldType(Sample sample) {
+        assertEquals(Optional.of(sample.code()), CodeExtractor.find(sample.text()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("textsWithoutACode")
+    void findsNothingInTextsWithoutACode(Sample sample) {
+        assertEquals(Optional.empty(), CodeExtractor.find(sample.text()));
+    }
+
+    record Sample(String text, String code) {
+        @Override
+        public String toString() {
+            return text.replace("\n", "\\n") + (code.isEmpty() ? "" : " → " + code);
+        }
+    }
+}

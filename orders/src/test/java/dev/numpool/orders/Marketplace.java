@@ -1,0 +1,40 @@
+package dev.numpool.orders;
+
+import dev.numpool.db.Database;
+import dev.numpool.inventory.Inventory;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.metrics.api.Metrics;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One node's orders graph over a test database, wired the way {@code Main} wires it, with the
+ * sandbox simulator as the only provider. The simulator never sends SMS by itself here
+ * ({@code code-probability 0}) and answers at once, so each test decides when a code arrives.
+ */
+record Marketplace(Inventory inventory, Orders orders, Accounts accounts, Ledger ledger) implements AutoCloseable {
+
+    static Marketplace open(Database db, Clock clock) {
+        return open(db, clock, Map.of());
+    }
+
+    /** {@code overrides} are inventory config keys, e.g. {@code simulator.offers.0.cost}. */
+    static Marketplace open(Database db, Clock clock, Map<String, String> overrides) {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "simulator.code-probability", "0",
+                "simulator.latency-millis", "0"));
+        settings.putAll(overrides);
+        Config config = Config.just(ConfigSources.create(settings));
+        Inventory inventory = Inventory.create(db, config, true, clock);
+        Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());
+        return new Marketplace(inventory, orders, Accounts.create(db, clock), Ledger.create(db, clock));
+    }
+
+    @Override
+    public void close() {
+        inventory.close();
+    }
+}
