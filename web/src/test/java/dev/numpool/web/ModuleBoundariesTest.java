@@ -1,0 +1,54 @@
+package dev.numpool.web;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/** The rooms and their doors (STYLE.md): checked on the compiled classes of every module. */
+class ModuleBoundariesTest {
+    private static JavaClasses numpool;
+
+    @BeforeAll
+    static void importClasses() {
+        numpool = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.numpool");
+    }
+
+    @Test
+    void modulesDependOnEachOtherInOneDirectionOnly() {
+        slices().matching("dev.numpool.(*)..").should().beFreeOfCycles().check(numpool);
+        noClasses().that().resideInAPackage("dev.numpool.inventory..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.numpool.orders..", "dev.numpool.workers..", "dev.numpool.api..", "dev.numpool.web..")
+                .check(numpool);
+        noClasses().that().resideInAPackage("dev.numpool.orders..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.numpool.workers..", "dev.numpool.api..", "dev.numpool.web..")
+                .check(numpool);
+    }
+
+    @Test
+    void onlyStoresSpeakSql() {
+        noClasses().that().resideOutsideOfPackages("dev.numpool.db..")
+                .and().haveSimpleNameNotEndingWith("Store")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.numpool.db.jooq", "dev.numpool.db.jooq.tables", "org.jooq.impl")
+                .because("SQL lives in one package-private …Store per module")
+                .check(numpool);
+    }
+
+    @Test
+    void storesStayInsideTheirModule() {
+        classes().that().haveSimpleNameEndingWith("Store").should().notBePublic().check(numpool);
+    }
+
+    @Test
+    void handlersDoNotReachPastTheFacades() {
+        noClasses().that().resideInAnyPackage("dev.numpool.api..", "dev.numpool.web..")
+                .should().dependOnClassesThat().haveSimpleNameEndingWith("Store")
+                .orShould().dependOnClassesThat().resideInAPackage("org.jooq..")
+                .check(numpool);
+    }
+}
