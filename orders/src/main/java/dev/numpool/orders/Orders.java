@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -249,74 +250,72 @@ public final class Orders {
 
     /** Cancels a waiting activation after the early window; the hold is voided (refunded). */
     public ActivationChange cancel(AccountId owner, int id) {
-        Instant now = clock.instant();
-        Transition t = store.transaction(s -> {
-            Optional<ActivationRecord> row = s.activationForUpdate(owner, id);
-            if (row.isEmpty()) {
-                return Transition.of(new ActivationChange.NotFound());
-            }
-            ActivationRecord a = row.get();
-            ActivationStatus status = status(a);
-            if (!status.live()) {
-                return Transition.of(new ActivationChange.AlreadyEnded(status));
-            }
+        return changeLive(owner, id, (s, a, status, now) -> {
             if (status == ActivationStatus.CODE_RECEIVED) {
-                return Transition.of(new ActivationChange.CodeAlreadyReceived());
+                return Optional.of(new ActivationChange.CodeAlreadyReceived());
             }
             if (now.isBefore(a.getCancellableAt().toInstant())) {
-                return Transition.of(new ActivationChange.EarlyCancelDenied(a.getCancellableAt().toInstant()));
+                return Optional.of(new ActivationChange.EarlyCancelDenied(a.getCancellableAt().toInstant()));
             }
             end(s, a, ActivationStatus.CANCELLED, now);
-            return new Transition(new ActivationChange.Changed(s.activation(owner, id).orElseThrow()), Optional.of(Release.NOT_USED), a);
-        });
-        return t.afterCommit(this);
+            return Optional.empty();
+        }, a -> releaseQuietly(a, Release.NOT_USED));
     }
 
     /** Finishes an activation that received its code; the hold was posted when the code came. */
     public ActivationChange finish(AccountId owner, int id) {
-        Instant now = clock.instant();
-        Transition t = store.transaction(s -> {
-            Optional<ActivationRecord> row = s.activationForUpdate(owner, id);
-            if (row.isEmpty()) {
-                return Transition.of(new ActivationChange.NotFound());
-            }
-            ActivationRecord a = row.get();
-            ActivationStatus status = status(a);
-            if (!status.live()) {
-                return Transition.of(new ActivationChange.AlreadyEnded(status));
-            }
+        return changeLive(owner, id, (s, a, status, now) -> {
             if (status == ActivationStatus.WAITING_CODE) {
-                return Transition.of(new ActivationChange.NoCodeYet());
+                return Optional.of(new ActivationChange.NoCodeYet());
             }
             end(s, a, ActivationStatus.FINISHED, now);
-            return new Transition(new ActivationChange.Changed(s.activation(owner, id).orElseThrow()), Optional.of(Release.CODE_USED), a);
-        });
-        return t.afterCommit(this);
+            return Optional.empty();
+        }, a -> releaseQuietly(a, Release.CODE_USED));
     }
 
     /** Asks for another code (free) on an activation whose code already arrived. */
     public ActivationChange requestAnotherCode(AccountId owner, int id) {
+        return changeLive(owner, id, (s, a, status, now) -> {
+            if (status == ActivationStatus.WAITING_CODE) {
+                return Optional.of(new ActivationChange.NoCodeYet());
+            }
+            s.setRetryRequested(a.getId(), now);
+            return Optional.empty();
+        }, a -> inventory.requestAnotherCode(a.getProvider(), a.getProviderRef()));
+    }
+
+    /** One step of the state machine on a live activation, inside its transaction. */
+    @FunctionalInterface
+    private interface LiveChange {
+        /** Either refuses (the refusal is returned and nothing is written) or writes the change and returns empty. */
+        Optional<ActivationChange> apply(OrdersStore s, ActivationRecord a, ActivationStatus status, Instant now);
+    }
+
+    /**
+     * Locks the owner's activation, answers for unknown and ended ones, lets {@code change} refuse
+     * or write, and runs {@code afterCommit} (provider calls) only once the change is committed.
+     */
+    private ActivationChange changeLive(AccountId owner, int id, LiveChange change, Consumer<ActivationRecord> afterCommit) {
         Instant now = clock.instant();
-        Transition t = store.transaction(s -> {
+        record Outcome(ActivationChange change, ActivationRecord changed) {
+        }
+        Outcome outcome = store.transaction(s -> {
             Optional<ActivationRecord> row = s.activationForUpdate(owner, id);
             if (row.isEmpty()) {
-                return Transition.of(new ActivationChange.NotFound());
+                return new Outcome(new ActivationChange.NotFound(), null);
             }
-            ActivationRecord a = row.get();
-            ActivationStatus status = status(a);
+            ActivationStatus status = status(row.get());
             if (!status.live()) {
-                return Transition.of(new ActivationChange.AlreadyEnded(status));
+                return new Outcome(new ActivationChange.AlreadyEnded(status), null);
             }
-            if (status == ActivationStatus.WAITING_CODE) {
-                return Transition.of(new ActivationChange.NoCodeYet());
-            }
-            s.setRetryRequested(id, now);
-            return new Transition(new ActivationChange.Changed(s.activation(owner, id).orElseThrow()), Optional.empty(), a);
+            Optional<ActivationChange> refused = change.apply(s, row.get(), status, now);
+            return refused.map(r -> new Outcome(r, null))
+                    .orElseGet(() -> new Outcome(new ActivationChange.Changed(s.activation(owner, id).orElseThrow()), row.get()));
         });
-        if (t.change() instanceof ActivationChange.Changed) {
-            inventory.requestAnotherCode(t.row().getProvider(), t.row().getProviderRef());
+        if (outcome.changed() != null) {
+            afterCommit.accept(outcome.changed());
         }
-        return t.change();
+        return outcome.change();
     }
 
     /**
@@ -447,18 +446,6 @@ public final class Orders {
             refunds.increment();
         }
         s.setStatus(a.getId(), to, now);
-    }
-
-    /** A state change and, when it ended an activation, how to release its number after commit. */
-    private record Transition(ActivationChange change, Optional<Release> release, ActivationRecord row) {
-        static Transition of(ActivationChange change) {
-            return new Transition(change, Optional.empty(), null);
-        }
-
-        ActivationChange afterCommit(Orders orders) {
-            release.ifPresent(how -> orders.releaseQuietly(row, how));
-            return change;
-        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.numpool.orders;
 
+import dev.numpool.db.TestClock;
 import dev.numpool.db.Database;
 import dev.numpool.db.TestServers;
 import org.jooq.exception.DataAccessException;
@@ -36,13 +37,13 @@ class LedgerTest {
     private static final long CREDIT_MICROS = Accounts.SANDBOX_CREDIT_MICROS;
 
     private Database db;
-    private MutableClock clock;
+    private TestClock clock;
     private Marketplace market;
 
     @BeforeEach
     void freshLedger() {
         db = TestServers.freshDatabase();
-        clock = new MutableClock(Instant.parse("2026-03-02T09:00:00Z"));
+        clock = new TestClock(Instant.parse("2026-03-02T09:00:00Z"));
         market = Marketplace.open(db, clock);
     }
 

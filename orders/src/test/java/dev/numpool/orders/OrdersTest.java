@@ -1,5 +1,6 @@
 package dev.numpool.orders;
 
+import dev.numpool.db.TestClock;
 import dev.numpool.db.Database;
 import dev.numpool.db.TestServers;
 import dev.numpool.inventory.InboundSms;
@@ -48,7 +49,7 @@ class OrdersTest {
     private static final byte[] ORDER_BODY = "{\"service\":\"tg\",\"country\":0}".getBytes(StandardCharsets.UTF_8);
 
     private static Database db;
-    private static MutableClock clock;
+    private static TestClock clock;
     private static Marketplace market;
     private static final List<Marketplace> extraMarkets = new ArrayList<>();
 
@@ -57,7 +58,7 @@ class OrdersTest {
     @BeforeAll
     static void startMarketplace() {
         db = TestServers.freshDatabase();
-        clock = new MutableClock(Instant.parse("2026-03-02T09:00:00Z"));
+        clock = new TestClock(Instant.parse("2026-03-02T09:00:00Z"));
         market = Marketplace.open(db, clock);
     }
 
@@ -339,7 +340,7 @@ class OrdersTest {
     void aSlowFirstRequestWhoseKeyWasTakenOverDoesNotPlaceASecondOrder() throws Exception {
         // The first request stalls past its key's lock (as if its node had died), a retry takes the
         // key over and places the order; when the first request wakes up it must not place another.
-        MutableClock ownClock = new MutableClock(clock.instant()); // moved by odd nanoseconds below
+        TestClock ownClock = new TestClock(clock.instant()); // moved by odd nanoseconds below
         Marketplace node = extraMarket(ownClock, Map.of());
         IdempotencyKey key = new IdempotencyKey("order-stalled");
         byte[] fingerprint = Orders.fingerprint("POST", "/v1/activations", ORDER_BODY);
@@ -522,7 +523,7 @@ class OrdersTest {
         return extraMarket(clock, config);
     }
 
-    private static Marketplace extraMarket(MutableClock nodeClock, Map<String, String> config) {
+    private static Marketplace extraMarket(TestClock nodeClock, Map<String, String> config) {
         Marketplace m = Marketplace.open(db, nodeClock, config);
         extraMarkets.add(m);
         return m;

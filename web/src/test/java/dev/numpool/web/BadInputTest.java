@@ -1,5 +1,6 @@
 package dev.numpool.web;
 
+import dev.numpool.db.TestClock;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.numpool.db.TestServers;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,6 @@
 package dev.numpool.web;
 
+import dev.numpool.db.TestClock;
 import dev.numpool.db.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

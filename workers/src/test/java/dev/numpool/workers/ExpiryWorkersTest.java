@@ -1,5 +1,6 @@
 package dev.numpool.workers;
 
+import dev.numpool.db.TestClock;
 import dev.numpool.db.Database;
 import dev.numpool.db.TestServers;
 import dev.numpool.inventory.Inventory;
@@ -60,14 +61,14 @@ class ExpiryWorkersTest {
             "workers.batch-size", "3");
 
     private Database db;
-    private MutableClock clock;
+    private TestClock clock;
     private Node nodeA;
     private Node nodeB;
 
     @BeforeEach
     void twoNodes() {
         db = TestServers.freshDatabase();
-        clock = new MutableClock(Instant.parse("2026-03-02T09:00:00Z"));
+        clock = new TestClock(Instant.parse("2026-03-02T09:00:00Z"));
         nodeA = Node.start(db, clock);
         nodeB = Node.start(db, clock);
     }
@@ -178,7 +179,7 @@ class ExpiryWorkersTest {
     /** One app node: its own simulator, orders door and workers, over the shared database. */
     private record Node(Inventory inventory, Orders orders, Accounts accounts, Ledger ledger, Workers workers)
             implements AutoCloseable {
-        static Node start(Database db, MutableClock clock) {
+        static Node start(Database db, TestClock clock) {
             Config config = Config.just(ConfigSources.create(CONFIG));
             Inventory inventory = Inventory.create(db, config, true, clock);
             Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());

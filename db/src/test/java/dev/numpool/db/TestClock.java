@@ -1,4 +1,4 @@
-package dev.numpool.orders;
+package dev.numpool.db;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,15 +7,22 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock the test moves by hand, so windows and expiries pass without waiting. */
-final class MutableClock extends Clock {
+/**
+ * A clock tests move by hand, so windows and expiries pass without waiting; share one between the
+ * nodes of a test. It starts at a fixed instant unless told otherwise.
+ */
+public final class TestClock extends Clock {
     private final AtomicReference<Instant> now;
 
-    MutableClock(Instant start) {
+    public TestClock() {
+        this(Instant.parse("2026-11-23T10:00:00Z"));
+    }
+
+    public TestClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
-    void advance(Duration by) {
+    public void advance(Duration by) {
         now.updateAndGet(t -> t.plus(by));
     }
 
