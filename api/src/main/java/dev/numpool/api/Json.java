@@ -97,7 +97,8 @@ final class Json {
         ObjectNode n = MAPPER.createObjectNode();
         ArrayNode considered = n.putArray("considered");
         for (RoutingTrace.Candidate c : trace.considered()) {
-            considered.addObject().put("provider", c.provider()).put("price", Money.format(c.priceMicros())).put("stock", c.stock());
+            considered.addObject().put("provider", c.provider()).put("price", Money.format(c.priceMicros())).put("stock", c.stock())
+                    .put("deliveryRatePercent", c.deliveryRatePercent()).put("circuit", c.circuit());
         }
         ArrayNode attempts = n.putArray("attempts");
         for (RoutingTrace.Attempt t : trace.attempts()) {

@@ -18,6 +18,7 @@ public final class TestServers {
     private static final String TEMPLATE = "numpool_template";
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static Servers servers;
+    private static Redis redis;
 
     private TestServers() {
     }
@@ -40,6 +41,14 @@ public final class TestServers {
 
     public static synchronized String redisUrl() {
         return servers().redisUrl();
+    }
+
+    /** One shared connection to the test Redis (Lettuce connections are thread-safe). */
+    public static synchronized Redis redis() {
+        if (redis == null) {
+            redis = Redis.connect(redisUrl());
+        }
+        return redis;
     }
 
     private static Servers servers() {

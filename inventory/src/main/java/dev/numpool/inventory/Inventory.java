@@ -1,44 +1,61 @@
 package dev.numpool.inventory;
 
 import dev.numpool.db.Database;
+import dev.numpool.db.Redis;
 import io.helidon.config.Config;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
  * The inventory's one door: the catalogue, live offers, and buying and releasing numbers across
  * providers.
  *
- * <p>A purchase ranks the providers that report stock for the offer by sell price and tries them
- * in order within a deadline, failing over on no-numbers and upstream failures; the
- * {@link RoutingTrace} of every purchase records why it went where it went.
+ * <p>A purchase ranks the providers that report stock for the offer by the expected cost of a
+ * delivered code (sell price divided by the provider's delivery rate for that offer), skips
+ * providers whose circuit is open, and tries them in order within a deadline, failing over on
+ * no-numbers, timeouts and upstream errors. The {@link RoutingTrace} of every purchase records
+ * why it went where it went.
  */
 public final class Inventory implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Inventory.class.getName());
     private static final int MAX_ATTEMPTS = 3;
 
     private final List<Provider> providers;
     private final Map<String, Provider> providersByName;
+    private final Map<String, CircuitBreaker> circuits;
+    private final Map<String, Long> latencyMillis = new ConcurrentHashMap<>();
     private final Map<String, Service> services;
     private final Map<Integer, Country> countries;
+    private final QuoteBook quotes;
+    private final DeliveryStats deliveries;
     private final Pricing pricing;
     private final String currency;
     private final Duration deadline;
     private final Clock clock;
 
-    private Inventory(List<Provider> providers, List<Service> services, List<Country> countries, Pricing pricing,
-                      String currency, Duration deadline, Clock clock) {
+    private Inventory(List<Provider> providers, List<Service> services, List<Country> countries, QuoteBook quotes,
+                      DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline, Clock clock) {
         this.providers = List.copyOf(providers);
         this.providersByName = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
+        this.circuits = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name,
+                p -> new CircuitBreaker(5, Duration.ofSeconds(30), clock)));
         this.services = services.stream().collect(Collectors.toUnmodifiableMap(Service::code, Function.identity()));
         this.countries = countries.stream().collect(Collectors.toUnmodifiableMap(Country::id, Function.identity()));
+        this.quotes = quotes;
+        this.deliveries = deliveries;
         this.pricing = pricing;
         this.currency = currency;
         this.deadline = deadline;
@@ -46,11 +63,13 @@ public final class Inventory implements AutoCloseable {
     }
 
     /**
-     * Builds the inventory from its config node ({@code markup-percent}, {@code minimum-margin},
-     * {@code routing-deadline-millis}, {@code simulator.*}). The simulator is a provider only
-     * when {@code sandbox} is true.
+     * Builds the inventory from its config node: {@code markup-percent}, {@code minimum-margin},
+     * {@code routing-deadline-millis}, {@code quotes-ttl-seconds}, {@code simulator.*} (a provider
+     * only when {@code sandbox} is true) and {@code providers}, a list of upstreams:
+     * {@code {name, protocol: sms-activate, url, api-key-env | api-key, timeout-millis}}. API keys
+     * are read from the environment variable that {@code api-key-env} names, never from files.
      */
-    public static Inventory create(Database db, Config config, boolean sandbox, Clock clock) {
+    public static Inventory create(Database db, Redis redis, Config config, boolean sandbox, Clock clock, Map<String, String> environment) {
         CatalogueStore store = new CatalogueStore(db);
         List<Service> services = store.services();
         List<Country> countries = store.countries();
@@ -59,12 +78,34 @@ public final class Inventory implements AutoCloseable {
             Map<String, String> names = services.stream().collect(Collectors.toMap(Service::code, Service::name));
             providers.add(new Simulator(Simulator.Settings.from(config.get("simulator")), SmsTemplates.load(names), clock));
         }
+        for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
+            providers.add(upstream(p, clock, environment));
+        }
         Pricing pricing = new Pricing(
                 config.get("markup-percent").asLong().orElse(25L),
                 Money.parseMicros(config.get("minimum-margin").asString().orElse("0.01"))
                         .orElseThrow(() -> new IllegalArgumentException("inventory.minimum-margin must be a decimal")));
-        return new Inventory(providers, services, countries, pricing, "USD",
+        return new Inventory(providers, services, countries,
+                new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L))),
+                new DeliveryStats(redis, clock), pricing, "USD",
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock);
+    }
+
+    private static Provider upstream(Config p, Clock clock, Map<String, String> environment) {
+        String name = p.get("name").asString().orElseThrow(() -> new IllegalArgumentException("every provider needs a name"));
+        if (!name.matches("[a-z0-9-]{1,32}") || name.equals(Simulator.NAME)) {
+            throw new IllegalArgumentException("provider name '" + name + "' must be 1-32 of [a-z0-9-] and not 'simulator'");
+        }
+        String protocol = p.get("protocol").asString().orElse("sms-activate");
+        String key = p.get("api-key-env").asString().map(environment::get)
+                .or(() -> p.get("api-key").asString().asOptional())
+                .orElseThrow(() -> new IllegalArgumentException("provider " + name + " has no API key: set the variable its api-key-env names"));
+        Duration timeout = Duration.ofMillis(p.get("timeout-millis").asLong().orElse(5_000L));
+        URI url = URI.create(p.get("url").asString().orElseThrow(() -> new IllegalArgumentException("provider " + name + " needs a url")));
+        return switch (protocol) {
+            case "sms-activate" -> new SmsActivateProvider(name, url, key, timeout, clock);
+            default -> throw new IllegalArgumentException("provider " + name + ": unknown protocol '" + protocol + "'");
+        };
     }
 
     public Optional<Service> service(String code) {
@@ -88,104 +129,212 @@ public final class Inventory implements AutoCloseable {
         return Simulator.NAME.equals(provider);
     }
 
-    /**
-     * Offers with live price and stock, optionally for one service and/or one country; offers no
-     * provider has stock for are left out. Ordered by service, then country.
-     */
-    public List<Offer> offers(Optional<Service> service, Optional<Country> country) {
-        List<Offer> offers = new ArrayList<>();
-        for (Service s : service.map(List::of).orElseGet(this::services)) {
-            for (Country c : country.map(List::of).orElseGet(this::countries)) {
-                long cheapest = Long.MAX_VALUE;
-                int stock = 0;
-                for (Provider p : providers) {
-                    Optional<Provider.Quote> q = p.quote(s.code(), c, "any");
-                    if (q.isPresent() && q.get().stock() > 0) {
-                        cheapest = Math.min(cheapest, pricing.sellPriceMicros(q.get().costMicros()));
-                        stock += q.get().stock();
-                    }
-                }
-                if (stock > 0) {
-                    offers.add(new Offer(s, c, cheapest, currency, stock));
-                }
-            }
-        }
-        return offers;
-    }
-
     /** The currency all prices are in. */
     public String currency() {
         return currency;
     }
 
     /**
-     * Buys a number: providers with stock, cheapest first, failing over until one sells or the
-     * attempts or the deadline run out.
+     * Offers with live price and stock, optionally for one service and/or one country; offers no
+     * provider has stock for are left out. Ordered by service, then country. Network providers'
+     * stock comes from the quote book, never from a call to the provider.
+     */
+    public List<Offer> offers(Optional<Service> service, Optional<Country> country) {
+        record Best(long priceMicros, int stock) {
+        }
+        Map<String, Best> best = new LinkedHashMap<>();
+        for (Service s : service.map(List::of).orElseGet(this::services)) {
+            for (Country c : country.map(List::of).orElseGet(this::countries)) {
+                for (Provider p : providers) {
+                    if (p.inProcess()) {
+                        p.quote(s.code(), c, "any").filter(q -> q.stock() > 0).ifPresent(q -> best.merge(s.code() + ":" + c.id(),
+                                new Best(pricing.sellPriceMicros(q.costMicros()), q.stock()),
+                                (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock())));
+                    }
+                }
+            }
+        }
+        for (Provider p : providers) {
+            if (!p.inProcess()) {
+                for (Provider.OfferQuote q : quotes.all(p.name())) {
+                    boolean wanted = q.operator().equals("any") && q.stock() > 0 && countries.containsKey(q.country()) && services.containsKey(q.service())
+                            && service.map(s -> s.code().equals(q.service())).orElse(true)
+                            && country.map(c -> c.id() == q.country()).orElse(true);
+                    if (wanted) {
+                        best.merge(q.service() + ":" + q.country(), new Best(pricing.sellPriceMicros(q.costMicros()), q.stock()),
+                                (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock()));
+                    }
+                }
+            }
+        }
+        List<Offer> offers = new ArrayList<>(best.size());
+        best.forEach((key, b) -> {
+            int colon = key.indexOf(':');
+            offers.add(new Offer(services.get(key.substring(0, colon)), countries.get(Integer.parseInt(key.substring(colon + 1))),
+                    b.priceMicros(), currency, b.stock()));
+        });
+        offers.sort(Comparator.comparing((Offer o) -> o.service().code()).thenComparingInt(o -> o.country().id()));
+        return offers;
+    }
+
+    /**
+     * Buys a number: providers with stock whose circuit is closed, best expected cost per
+     * delivered code first, failing over until one sells or the attempts or the deadline run out.
      */
     public BuyResult buy(BuyRequest request) {
-        record Ranked(Provider provider, long priceMicros, long costMicros, int stock) {
+        record Ranked(Provider provider, long priceMicros, long costMicros, int stock, double deliveryRate) {
+            double expectedCostPerCode() {
+                return priceMicros / deliveryRate;
+            }
         }
         List<Ranked> ranked = new ArrayList<>();
         for (Provider p : providers) {
-            p.quote(request.service().code(), request.country(), request.operator())
+            quote(p, request.service().code(), request.country(), request.operator())
                     .filter(q -> q.stock() > 0)
-                    .ifPresent(q -> ranked.add(new Ranked(p, pricing.sellPriceMicros(q.costMicros()), q.costMicros(), q.stock())));
+                    .ifPresent(q -> ranked.add(new Ranked(p, pricing.sellPriceMicros(q.costMicros()), q.costMicros(), q.stock(),
+                            deliveries.rate(p.name(), request.service().code(), request.country().id()))));
         }
-        ranked.sort(Comparator.comparingLong(Ranked::priceMicros));
+        ranked.sort(Comparator.comparingDouble(Ranked::expectedCostPerCode)
+                .thenComparingLong(r -> latencyMillis.getOrDefault(r.provider().name(), 0L)));
         List<RoutingTrace.Candidate> considered = ranked.stream()
-                .map(r -> new RoutingTrace.Candidate(r.provider().name(), r.priceMicros(), r.stock())).toList();
+                .map(r -> new RoutingTrace.Candidate(r.provider().name(), r.priceMicros(), r.stock(),
+                        Math.round(r.deliveryRate() * 100), circuits.get(r.provider().name()).state().name().toLowerCase()))
+                .toList();
         if (ranked.isEmpty()) {
             return new BuyResult.NoNumbers(new RoutingTrace(considered, List.of(), "no provider reports stock"));
         }
         long max = request.maxPriceMicros().orElse(Long.MAX_VALUE);
-        if (ranked.getFirst().priceMicros() > max) {
-            return new BuyResult.PriceAboveMax(ranked.getFirst().priceMicros());
+        long cheapest = ranked.stream().mapToLong(Ranked::priceMicros).min().orElseThrow();
+        if (cheapest > max) {
+            return new BuyResult.PriceAboveMax(cheapest);
         }
         List<RoutingTrace.Attempt> attempts = new ArrayList<>();
         long deadlineAt = clock.millis() + deadline.toMillis();
         for (Ranked r : ranked) {
-            if (r.priceMicros() > max || attempts.size() >= MAX_ATTEMPTS || clock.millis() >= deadlineAt) {
+            String name = r.provider().name();
+            if (r.priceMicros() > max) {
+                continue;
+            }
+            if (attempts.size() >= MAX_ATTEMPTS || clock.millis() >= deadlineAt) {
                 break;
+            }
+            CircuitBreaker circuit = circuits.get(name);
+            if (!circuit.allow()) {
+                attempts.add(new RoutingTrace.Attempt(name, "skipped: circuit open", 0));
+                continue;
             }
             long started = System.nanoTime();
             Provider.Purchase purchase = r.provider().buy(new Provider.Order(request.service().code(), request.country(),
                     request.operator(), r.costMicros(), request.excludedPrefixes()));
             long tookMillis = (System.nanoTime() - started) / 1_000_000;
+            latencyMillis.merge(name, tookMillis, (old, now) -> (old * 7 + now) / 8);
             switch (purchase) {
                 case Provider.Purchase.Got got -> {
-                    attempts.add(new RoutingTrace.Attempt(r.provider().name(), "bought", tookMillis));
-                    String why = attempts.size() == 1 ? "cheapest provider with stock" : "first provider to sell after failover";
-                    return new BuyResult.Bought(
-                            new Lease(r.provider().name(), got.providerRef(), got.phone(), got.costMicros(), r.priceMicros()),
+                    circuit.success();
+                    attempts.add(new RoutingTrace.Attempt(name, "bought", tookMillis));
+                    String why = attempts.size() == 1
+                            ? "lowest expected cost per delivered code (price / delivery rate) among providers with stock"
+                            : "first provider to sell after failing over";
+                    return new BuyResult.Bought(new Lease(name, got.providerRef(), got.phone(), got.costMicros(), r.priceMicros()),
                             new RoutingTrace(considered, attempts, why));
                 }
-                case Provider.Purchase.Empty empty -> attempts.add(new RoutingTrace.Attempt(r.provider().name(), "no_numbers", tookMillis));
-                case Provider.Purchase.Failed failed ->
-                        attempts.add(new RoutingTrace.Attempt(r.provider().name(), "failed: " + failed.reason(), tookMillis));
+                case Provider.Purchase.Empty empty -> {
+                    circuit.success(); // it answered; being sold out is not a fault
+                    attempts.add(new RoutingTrace.Attempt(name, "no_numbers", tookMillis));
+                }
+                case Provider.Purchase.Failed failed -> {
+                    circuit.failure();
+                    attempts.add(new RoutingTrace.Attempt(name, "failed: " + failed.reason(), tookMillis));
+                }
             }
         }
         return new BuyResult.NoNumbers(new RoutingTrace(considered, attempts, "every provider tried failed or was empty"));
     }
 
-    /** Gives a number back to its provider. Unknown providers (removed since) are ignored. */
-    public void release(String provider, String providerRef, Release how) {
+    /**
+     * Gives a number back to its provider and says whether the provider confirmed it; the caller
+     * retries {@code UNAVAILABLE} later. An unknown provider (removed from config) refuses.
+     */
+    public Upstream release(String provider, String providerRef, Release how) {
         Provider p = providersByName.get(provider);
-        if (p != null) {
-            p.release(providerRef, how);
-        }
+        return p == null ? Upstream.REFUSED : Upstream.of(p.release(providerRef, how));
     }
 
     /** Asks the provider for one more SMS on the number. */
-    public void requestAnotherCode(String provider, String providerRef) {
+    public Upstream requestAnotherCode(String provider, String providerRef) {
         Provider p = providersByName.get(provider);
-        if (p != null) {
-            p.requestAnotherCode(providerRef);
+        return p == null ? Upstream.REFUSED : Upstream.of(p.requestAnotherCode(providerRef));
+    }
+
+    /** What a provider said to a status report, as the caller needs it: done, never, or later. */
+    public enum Upstream {
+        CONFIRMED, REFUSED, UNAVAILABLE;
+
+        static Upstream of(Provider.Confirmation c) {
+            return switch (c) {
+                case Provider.Confirmation.Confirmed ok -> CONFIRMED;
+                case Provider.Confirmation.Refused no -> REFUSED;
+                case Provider.Confirmation.Unavailable later -> UNAVAILABLE;
+            };
         }
     }
 
-    /** Routes every SMS any provider receives to {@code listener} (the orders module's intake). */
+    /** Names of the providers whose SMS must be polled (they do not push). */
+    public List<String> polledProviders() {
+        return providers.stream().filter(p -> !p.inProcess()).map(Provider::name).toList();
+    }
+
+    /** Asks a polled provider for the SMS of these leases; empty when it is unknown or its circuit is open. */
+    public List<InboundSms> poll(String provider, List<String> providerRefs) {
+        Provider p = providersByName.get(provider);
+        if (p == null || providerRefs.isEmpty() || !circuits.get(provider).allow()) {
+            return List.of();
+        }
+        List<InboundSms> received = new ArrayList<>();
+        for (int from = 0; from < providerRefs.size(); from += SmsActivateProvider.MAX_REFS_PER_POLL) {
+            received.addAll(p.poll(providerRefs.subList(from, Math.min(providerRefs.size(), from + SmsActivateProvider.MAX_REFS_PER_POLL))));
+        }
+        return received;
+    }
+
+    /**
+     * Refreshes every network provider's quotes into the shared quote book, unless another node
+     * did within {@code interval}. Returns how many providers answered; a provider that failed
+     * keeps its last snapshot until it expires.
+     */
+    public int refreshQuotes(Duration interval) {
+        int refreshed = 0;
+        for (Provider p : providers) {
+            if (p.inProcess() || !quotes.leadRefresh(p.name(), interval) || !circuits.get(p.name()).allow()) {
+                continue;
+            }
+            switch (p.fetchQuotes()) {
+                case Provider.Fetched.Quotes q -> {
+                    circuits.get(p.name()).success();
+                    quotes.replace(p.name(), q.quotes());
+                    refreshed++;
+                }
+                case Provider.Fetched.Failed f -> {
+                    circuits.get(p.name()).failure();
+                    LOG.log(Level.WARNING, "quotes of " + p.name() + " not refreshed: " + f.reason());
+                }
+            }
+        }
+        return refreshed;
+    }
+
+    /** Records whether an activation from {@code provider} got its code, for the delivery rate. */
+    public void recordOutcome(String provider, String service, int country, boolean delivered) {
+        deliveries.record(provider, service, country, delivered);
+    }
+
+    /** Routes every SMS any provider pushes to {@code listener} (the orders module's intake). */
     public void listen(SmsListener listener) {
         providers.forEach(p -> p.listen(listener));
+    }
+
+    private Optional<Provider.Quote> quote(Provider p, String service, Country country, String operator) {
+        return p.inProcess() ? p.quote(service, country, operator) : quotes.quote(p.name(), service, country.id(), operator);
     }
 
     @Override

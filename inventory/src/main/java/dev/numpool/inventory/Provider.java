@@ -4,31 +4,67 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A source of numbers and SMS. Every provider (the simulator, and the protocol adapters that
- * follow it) sits behind this one interface; the router sees nothing else.
+ * A source of numbers and SMS. Every provider (the simulator, and the protocol adapters for
+ * upstream marketplaces) sits behind this one interface; the router sees nothing else.
+ *
+ * <p>Network providers are never asked for quotes on the order path: a refresher calls
+ * {@link #fetchQuotes()} on an interval and the router reads the cached snapshot. Only an
+ * in-process provider (the simulator) answers {@link #quote} live.
  */
 interface Provider extends AutoCloseable {
     String name();
 
-    /** Live cost and stock for an offer, or empty when this provider does not serve it. */
-    Optional<Quote> quote(String service, Country country, String operator);
+    /** True when this provider lives in the process and {@link #quote} is cheap (the simulator). */
+    default boolean inProcess() {
+        return false;
+    }
+
+    /** Live cost and stock of one offer; only in-process providers answer, others return empty. */
+    default Optional<Quote> quote(String service, Country country, String operator) {
+        return Optional.empty();
+    }
+
+    /**
+     * Every offer's cost and stock, asked of the provider itself (a network call for upstreams).
+     * Must not throw for upstream trouble: that is {@link Fetched.Failed}.
+     */
+    Fetched fetchQuotes();
 
     /** Buys one number. Must not throw for upstream trouble: that is {@link Purchase.Failed}. */
     Purchase buy(Order order);
 
     /** Gives the number back; {@code how} tells the provider whether it earned its fee. */
-    void release(String providerRef, Release how);
+    Confirmation release(String providerRef, Release how);
 
     /** Asks for one more SMS on a number whose first code already arrived. */
-    void requestAnotherCode(String providerRef);
+    Confirmation requestAnotherCode(String providerRef);
 
-    /** Installs the listener that receives every SMS this provider gets. */
+    /**
+     * The SMS received so far for these leases, for providers that are polled; providers that
+     * push (through {@link #listen}) return an empty list. Repeats are fine: intake dedupes.
+     * At most {@link SmsActivateProvider#MAX_REFS_PER_POLL} refs per call; callers split.
+     */
+    List<InboundSms> poll(List<String> providerRefs);
+
+    /** Installs the listener that receives every SMS this provider pushes. */
     void listen(SmsListener listener);
 
     @Override
     void close();
 
     record Quote(long costMicros, int stock) {
+    }
+
+    /** One offer as a provider reports it; {@code country} is the sms-activate country id. */
+    record OfferQuote(String service, int country, String operator, long costMicros, int stock) {
+    }
+
+    sealed interface Fetched {
+        record Quotes(List<OfferQuote> quotes) implements Fetched {
+        }
+
+        record Failed(String reason) implements Fetched {
+        }
     }
 
     record Order(String service, Country country, String operator, long maxCostMicros, List<String> excludedPrefixes) {
@@ -38,10 +74,26 @@ interface Provider extends AutoCloseable {
         record Got(String providerRef, PhoneNumber phone, long costMicros) implements Purchase {
         }
 
+        /** The provider has no number (for this price): try the next one. */
         record Empty() implements Purchase {
         }
 
+        /** Timeout, 5xx, garbage, a refused key: try the next one, and count it against the provider. */
         record Failed(String reason) implements Purchase {
+        }
+    }
+
+    /** What a provider said to a status report. */
+    sealed interface Confirmation {
+        record Confirmed() implements Confirmation {
+        }
+
+        /** The provider refused for good (unknown activation, wrong state): record it, do not retry. */
+        record Refused(String reason) implements Confirmation {
+        }
+
+        /** Could not be delivered or the provider said "not yet": retry later with backoff. */
+        record Unavailable(String reason) implements Confirmation {
         }
     }
 }

@@ -13,10 +13,14 @@ public record RoutingTrace(List<Candidate> considered, List<Attempt> attempts, S
         attempts = List.copyOf(attempts);
     }
 
-    public record Candidate(String provider, long priceMicros, int stock) {
+    /**
+     * A provider that could serve the order: its sell price and stock, its delivery rate for
+     * this offer in percent, and its circuit state ({@code closed}, {@code open}, {@code half_open}).
+     */
+    public record Candidate(String provider, long priceMicros, int stock, long deliveryRatePercent, String circuit) {
     }
 
-    /** One call to a provider; {@code outcome} is {@code bought}, {@code no_numbers}, {@code failed: ...}. */
+    /** One call to a provider; {@code outcome} is {@code bought}, {@code no_numbers}, {@code failed: ...}, {@code skipped: circuit open}. */
     public record Attempt(String provider, String outcome, long durationMillis) {
     }
 }

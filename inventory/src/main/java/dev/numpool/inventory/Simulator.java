@@ -88,6 +88,26 @@ final class Simulator implements Provider {
     }
 
     @Override
+    public boolean inProcess() {
+        return true;
+    }
+
+    @Override
+    public Fetched fetchQuotes() {
+        return new Fetched.Quotes(stock.entrySet().stream()
+                .map(e -> {
+                    String[] k = e.getKey().split(":");
+                    return new OfferQuote(k[0], Integer.parseInt(k[1]), "any", cost(e.getKey()), e.getValue().get());
+                })
+                .toList());
+    }
+
+    @Override
+    public List<InboundSms> poll(List<String> providerRefs) {
+        return List.of(); // the simulator pushes its SMS
+    }
+
+    @Override
     public Optional<Quote> quote(String service, Country country, String operator) {
         String key = key(service, country.id());
         return Optional.of(new Quote(cost(key), stockOf(key).get()));
@@ -121,21 +141,25 @@ final class Simulator implements Provider {
     }
 
     @Override
-    public void release(String providerRef, Release how) {
+    public Confirmation release(String providerRef, Release how) {
         SimLease lease = leases.remove(providerRef);
-        if (lease != null) {
-            lease.cancelPending();
-            liveNumbers.remove(lease.service + lease.phone.e164());
-            stockOf(lease.offerKey).incrementAndGet();
+        if (lease == null) {
+            return new Confirmation.Refused("unknown activation " + providerRef);
         }
+        lease.cancelPending();
+        liveNumbers.remove(lease.service + lease.phone.e164());
+        stockOf(lease.offerKey).incrementAndGet();
+        return new Confirmation.Confirmed();
     }
 
     @Override
-    public void requestAnotherCode(String providerRef) {
+    public Confirmation requestAnotherCode(String providerRef) {
         SimLease lease = leases.get(providerRef);
-        if (lease != null) {
-            scheduleCode(lease);
+        if (lease == null) {
+            return new Confirmation.Refused("unknown activation " + providerRef);
         }
+        scheduleCode(lease);
+        return new Confirmation.Confirmed();
     }
 
     @Override

@@ -41,7 +41,7 @@ class InventoryTest {
     private static Inventory inventory(Map<String, String> settings) {
         Map<String, String> all = new HashMap<>(Map.of("simulator.code-probability", "0", "simulator.latency-millis", "0"));
         all.putAll(settings);
-        return Inventory.create(db, Config.just(ConfigSources.create(all)), true, Clock.systemUTC());
+        return Inventory.create(db, TestServers.redis(), Config.just(ConfigSources.create(all)), true, Clock.systemUTC(), Map.of());
     }
 
     private static BuyRequest request(Inventory inventory, String service, int country) {

@@ -44,6 +44,10 @@ public final class Orders {
     private static final Logger LOG = Logger.getLogger(Orders.class.getName());
     private static final int MAX_TEXT_LENGTH = 4096;
     private static final String LIVE_NUMBER_INDEX = "activation_live_number";
+    /** How long a claimed status report is this node's before another may retry it. */
+    private static final Duration UPSTREAM_LEASE = Duration.ofSeconds(60);
+    /** About a day of backoff before a report is left for an operator. */
+    private static final int MAX_UPSTREAM_ATTEMPTS = 16;
 
     private final OrdersStore store;
     private final Inventory inventory;
@@ -208,6 +212,7 @@ public final class Orders {
         s.lockProviderRef(bought.lease().provider(), bought.lease().providerRef());
         for (OrdersStore.ParkedSms parked : s.takeParkedSms(bought.lease().provider(), bought.lease().providerRef())) {
             ActivationRecord row = s.activationByProviderRefForUpdate(bought.lease().provider(), bought.lease().providerRef()).orElseThrow();
+            // Statistics for a parked first code are skipped: they are not worth a second commit hook.
             apply(s, row, new Received(parked.text(), parked.sender(), parked.dedupeKey(), CodeExtractor.find(parked.text()), parked.receivedAt()));
         }
         Activation activation = s.activation(owner, id).orElseThrow();
@@ -259,7 +264,7 @@ public final class Orders {
             }
             end(s, a, ActivationStatus.CANCELLED, now);
             return Optional.empty();
-        }, a -> releaseQuietly(a, Release.NOT_USED));
+        }, a -> afterEnd(a, false));
     }
 
     /** Finishes an activation that received its code; the hold was posted when the code came. */
@@ -270,7 +275,7 @@ public final class Orders {
             }
             end(s, a, ActivationStatus.FINISHED, now);
             return Optional.empty();
-        }, a -> releaseQuietly(a, Release.CODE_USED));
+        }, a -> afterEnd(a, true));
     }
 
     /** Asks for another code (free) on an activation whose code already arrived. */
@@ -280,8 +285,9 @@ public final class Orders {
                 return Optional.of(new ActivationChange.NoCodeYet());
             }
             s.setRetryRequested(a.getId(), now);
+            s.insertUpstreamOp(a, "another_code", now);
             return Optional.empty();
-        }, a -> inventory.requestAnotherCode(a.getProvider(), a.getProviderRef()));
+        }, a -> deliverUpstream(a.getId()));
     }
 
     /** One step of the state machine on a live activation, inside its transaction. */
@@ -334,7 +340,7 @@ public final class Orders {
             return due;
         });
         for (ActivationRecord a : ended) {
-            releaseQuietly(a, status(a) == ActivationStatus.WAITING_CODE ? Release.NOT_USED : Release.CODE_USED);
+            afterEnd(a, status(a) == ActivationStatus.CODE_RECEIVED);
         }
         return ended.size();
     }
@@ -361,19 +367,19 @@ public final class Orders {
      */
     public SmsIntake receiveSms(InboundSms sms) {
         Received received = Received.of(sms);
-        SmsIntake intake = store.transaction(s -> {
+        Applied applied = store.transaction(s -> {
             s.lockProviderRef(sms.provider(), sms.providerRef());
             Optional<ActivationRecord> row = s.activationByProviderRefForUpdate(sms.provider(), sms.providerRef());
             if (row.isEmpty()) {
                 // The order that bought this number may not have committed yet: park the SMS for
                 // it rather than drop a code. The order's transaction picks it up (see record).
                 s.parkSms(sms.provider(), sms.providerRef(), received.dedupeKey(), received.sender(), received.text(), sms.receivedAt());
-                return new SmsIntake.Parked();
+                return new Applied(new SmsIntake.Parked(), null);
             }
             return apply(s, row.get(), received);
         });
-        countCode(intake);
-        return intake;
+        afterApplied(applied);
+        return applied.intake();
     }
 
     /** An SMS as stored: bounded text and sender, a bounded dedupe key, the code found in it. */
@@ -391,30 +397,45 @@ public final class Orders {
      * activation ended or its window passed by our clock, even if the expiry worker has not run
      * yet: whether a customer pays must not depend on how far behind a worker is.
      */
-    private SmsIntake apply(OrdersStore s, ActivationRecord a, Received sms) {
+    private Applied apply(OrdersStore s, ActivationRecord a, Received sms) {
         ActivationStatus status = status(a);
         boolean live = status.live() && clock.instant().isBefore(a.getExpiresAt().toInstant());
         if (!s.insertSms(a.getId(), sms.dedupeKey(), sms.sender(), sms.text(), sms.code(), !live, sms.receivedAt())) {
-            return new SmsIntake.Duplicate(a.getId());
+            return new Applied(new SmsIntake.Duplicate(a.getId()), null);
         }
         if (!live) {
-            return new SmsIntake.Late(a.getId());
+            return new Applied(new SmsIntake.Late(a.getId()), null);
         }
+        ActivationRecord firstCode = null;
         if (sms.code().isPresent()) {
             if (status == ActivationStatus.WAITING_CODE) {
                 s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, clock.instant());
                 s.insertTransfer("post", s.customerLedger(new AccountId(a.getAccountId()), "held"),
                         s.houseLedger("revenue", a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
                         "activation:" + a.getId(), clock.instant());
+                firstCode = a;
             }
             s.setRetryRequested(a.getId(), null);
         }
-        return new SmsIntake.Accepted(a.getId(), sms.code());
+        return new Applied(new SmsIntake.Accepted(a.getId(), sms.code()), firstCode);
     }
 
-    private void countCode(SmsIntake intake) {
-        if (intake instanceof SmsIntake.Accepted accepted && accepted.code().isPresent()) {
+    /** An intake's outcome and, when it brought an activation its first code, that activation. */
+    private record Applied(SmsIntake intake, ActivationRecord firstCode) {
+    }
+
+    /** After commit: count the code, and credit the provider's delivery rate on a first code. */
+    private void afterApplied(Applied applied) {
+        if (applied.intake() instanceof SmsIntake.Accepted accepted && accepted.code().isPresent()) {
             codesReceived.increment();
+        }
+        if (applied.firstCode() != null) {
+            ActivationRecord a = applied.firstCode();
+            try {
+                inventory.recordOutcome(a.getProvider(), a.getService(), a.getCountry(), true);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "delivery statistics not updated", e);
+            }
         }
     }
 
@@ -446,18 +467,95 @@ public final class Orders {
             refunds.increment();
         }
         s.setStatus(a.getId(), to, now);
+        s.insertUpstreamOp(a, status(a) == ActivationStatus.CODE_RECEIVED ? "release_used" : "release_unused", now);
     }
 
     /**
-     * The number goes back to its provider after the state change committed. If this node dies in
-     * between, the provider's own timeout releases it; the customer's money is already right.
+     * After an activation ended: its status report goes to the provider at once (and, if that
+     * fails, from the worker later), and an activation that ended without a code counts against
+     * the provider's delivery rate (the code, when it came, counted for it already).
      */
-    private void releaseQuietly(ActivationRecord a, Release how) {
-        try {
-            inventory.release(a.getProvider(), a.getProviderRef(), how);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not release " + a.getProvider() + " number " + a.getProviderRef(), e);
+    private void afterEnd(ActivationRecord a, boolean hadCode) {
+        if (!hadCode) {
+            try {
+                inventory.recordOutcome(a.getProvider(), a.getService(), a.getCountry(), false);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "delivery statistics not updated", e);
+            }
         }
+        deliverUpstream(a.getId());
+    }
+
+    /** Tries the activation's owed status reports now; whatever fails stays for the worker. */
+    private void deliverUpstream(int activationId) {
+        try {
+            deliver(store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(UPSTREAM_LEASE), 10, activationId)));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "status report for activation " + activationId + " left for the worker", e);
+        }
+    }
+
+    /**
+     * Delivers due status reports to providers, at most {@code limit}, claiming them so that any
+     * number of nodes can run this at once. Returns how many were attempted.
+     */
+    public int deliverDueUpstreamOps(int limit) {
+        List<OrdersStore.UpstreamOp> claimed = store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(UPSTREAM_LEASE), limit, null));
+        deliver(claimed);
+        return claimed.size();
+    }
+
+    private void deliver(List<OrdersStore.UpstreamOp> ops) {
+        for (OrdersStore.UpstreamOp op : ops) {
+            Inventory.Upstream answer;
+            try {
+                answer = switch (op.kind()) {
+                    case "release_used" -> inventory.release(op.provider(), op.providerRef(), Release.CODE_USED);
+                    case "release_unused" -> inventory.release(op.provider(), op.providerRef(), Release.NOT_USED);
+                    default -> inventory.requestAnotherCode(op.provider(), op.providerRef());
+                };
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "status report " + op.id() + " to " + op.provider() + " failed", e);
+                answer = Inventory.Upstream.UNAVAILABLE;
+            }
+            Instant now = clock.instant();
+            switch (answer) {
+                case CONFIRMED -> store.finishUpstreamOp(op.id(), "confirmed", null, now);
+                case REFUSED -> store.finishUpstreamOp(op.id(), "refused", "refused by " + op.provider(), now);
+                case UNAVAILABLE -> {
+                    if (op.attempts() >= MAX_UPSTREAM_ATTEMPTS) {
+                        store.finishUpstreamOp(op.id(), "abandoned", "no answer after " + op.attempts() + " attempts", now);
+                    } else {
+                        store.retryUpstreamOpAt(op.id(), now.plus(backoff(op.attempts())), "unavailable");
+                    }
+                }
+            }
+        }
+    }
+
+    /** 5 s, 10 s, 20 s, ... capped at 30 min, with ±20 % jitter so retries of many nodes spread out. */
+    static Duration backoff(int attempts) {
+        long base = Math.min(Duration.ofMinutes(30).toMillis(), 5_000L << Math.min(20, Math.max(0, attempts - 1)));
+        double jitter = 0.8 + java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 0.4;
+        return Duration.ofMillis((long) (base * jitter));
+    }
+
+    /**
+     * Polls each polling provider for the SMS of its live activations (oldest first, at most
+     * {@code limitPerProvider} each) and takes every SMS through {@link #receiveSms}. Returns how
+     * many codes were accepted.
+     */
+    public int pollProviders(int limitPerProvider) {
+        int codes = 0;
+        for (String provider : inventory.polledProviders()) {
+            List<String> refs = store.liveRefs(provider, limitPerProvider);
+            for (InboundSms sms : inventory.poll(provider, refs)) {
+                if (receiveSms(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {
+                    codes++;
+                }
+            }
+        }
+        return codes;
     }
 
     private void releaseKeyQuietly(AccountId owner, IdempotencyKey key, Instant lockedUntil) {

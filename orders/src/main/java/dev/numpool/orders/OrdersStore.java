@@ -30,13 +30,16 @@ import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
 import static dev.numpool.db.jooq.Tables.SMS;
 import static dev.numpool.db.jooq.Tables.TRANSFER;
 import static dev.numpool.db.jooq.Tables.UNMATCHED_SMS;
+import static dev.numpool.db.jooq.Tables.UPSTREAM_OP;
 
 /**
  * All of the orders module's SQL. An instance is bound either to the pool (each statement its
  * own transaction) or, inside {@link #transaction}, to one transaction.
  */
 final class OrdersStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Routing traces written by older versions may lack or carry fields this one does not know.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final DSLContext dsl;
 
@@ -246,6 +249,64 @@ final class OrdersStore {
                     r.getRetryRequestedAt() != null, messages.getOrDefault(r.getId(), List.of()), fromJson(r.getRouting())));
         }
         return result;
+    }
+
+    // Upstream operations ---------------------------------------------------------------------
+
+    /** A status report owed to a provider, as a worker claimed it. */
+    record UpstreamOp(long id, int activationId, String provider, String providerRef, String kind, int attempts) {
+    }
+
+    long insertUpstreamOp(ActivationRecord a, String kind, Instant now) {
+        return dsl.insertInto(UPSTREAM_OP)
+                .set(UPSTREAM_OP.ACTIVATION_ID, a.getId()).set(UPSTREAM_OP.PROVIDER, a.getProvider())
+                .set(UPSTREAM_OP.PROVIDER_REF, a.getProviderRef()).set(UPSTREAM_OP.KIND, kind)
+                .set(UPSTREAM_OP.NEXT_ATTEMPT_AT, at(now)).set(UPSTREAM_OP.CREATED_AT, at(now))
+                .returning(UPSTREAM_OP.ID).fetchOne(UPSTREAM_OP.ID);
+    }
+
+    /**
+     * Claims due operations (all due ones, or only those of {@code onlyActivation}): each gets one more attempt
+     * counted and a lease until {@code leaseUntil}, committed before anyone calls the provider.
+     */
+    List<UpstreamOp> claimUpstreamOps(Instant now, Instant leaseUntil, int limit, Integer onlyActivation) {
+        Condition due = UPSTREAM_OP.STATE.eq("pending").and(UPSTREAM_OP.NEXT_ATTEMPT_AT.le(at(now)));
+        if (onlyActivation != null) {
+            due = due.and(UPSTREAM_OP.ACTIVATION_ID.eq(onlyActivation));
+        }
+        var rows = dsl.selectFrom(UPSTREAM_OP).where(due).orderBy(UPSTREAM_OP.NEXT_ATTEMPT_AT).limit(limit)
+                .forUpdate().skipLocked().fetch();
+        List<UpstreamOp> claimed = new ArrayList<>(rows.size());
+        for (var r : rows) {
+            r.setAttempts(r.getAttempts() + 1);
+            r.setNextAttemptAt(at(leaseUntil));
+            r.store();
+            claimed.add(new UpstreamOp(r.getId(), r.getActivationId(), r.getProvider(), r.getProviderRef(), r.getKind(), r.getAttempts()));
+        }
+        return claimed;
+    }
+
+    void finishUpstreamOp(long id, String state, String error, Instant now) {
+        dsl.update(UPSTREAM_OP).set(UPSTREAM_OP.STATE, state).set(UPSTREAM_OP.DONE_AT, at(now))
+                .set(UPSTREAM_OP.LAST_ERROR, error)
+                .where(UPSTREAM_OP.ID.eq(id)).and(UPSTREAM_OP.STATE.eq("pending"))
+                .execute();
+    }
+
+    void retryUpstreamOpAt(long id, Instant at, String error) {
+        dsl.update(UPSTREAM_OP).set(UPSTREAM_OP.NEXT_ATTEMPT_AT, at(at)).set(UPSTREAM_OP.LAST_ERROR, error)
+                .where(UPSTREAM_OP.ID.eq(id)).and(UPSTREAM_OP.STATE.eq("pending"))
+                .execute();
+    }
+
+    /** Provider refs of live activations at {@code provider}, oldest first, for polling. */
+    List<String> liveRefs(String provider, int limit) {
+        return dsl.select(ACTIVATION.PROVIDER_REF).from(ACTIVATION)
+                .where(ACTIVATION.PROVIDER.eq(provider))
+                .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
+                .orderBy(ACTIVATION.CREATED_AT)
+                .limit(limit)
+                .fetch(ACTIVATION.PROVIDER_REF);
     }
 
     // Parked SMS ------------------------------------------------------------------------------

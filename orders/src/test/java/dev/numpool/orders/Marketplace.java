@@ -1,6 +1,7 @@
 package dev.numpool.orders;
 
 import dev.numpool.db.Database;
+import dev.numpool.db.TestServers;
 import dev.numpool.inventory.Inventory;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -28,7 +29,7 @@ record Marketplace(Inventory inventory, Orders orders, Accounts accounts, Ledger
                 "simulator.latency-millis", "0"));
         settings.putAll(overrides);
         Config config = Config.just(ConfigSources.create(settings));
-        Inventory inventory = Inventory.create(db, config, true, clock);
+        Inventory inventory = Inventory.create(db, TestServers.redis(), config, true, clock, Map.of());
         Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());
         return new Marketplace(inventory, orders, Accounts.create(db, clock), Ledger.create(db, clock));
     }

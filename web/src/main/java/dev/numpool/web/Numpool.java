@@ -63,7 +63,7 @@ public final class Numpool implements AutoCloseable {
             Redis redis = connectRedis(config.get("redis"), resources);
             MeterRegistry meters = Metrics.globalRegistry();
 
-            Inventory inventory = track(resources, Inventory.create(db, config.get("inventory"), sandbox, clock));
+            Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, System.getenv()));
             Accounts accounts = Accounts.create(db, clock);
             Ledger ledger = Ledger.create(db, clock);
             Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, meters);
@@ -71,7 +71,7 @@ public final class Numpool implements AutoCloseable {
                 config.get("numpool.demo-api-key").asString().ifPresent(accounts::ensureDemoAccount);
             }
             if (config.get("workers.enabled").asBoolean().orElse(true)) {
-                track(resources, new Workers(orders, Workers.Settings.from(config.get("workers"))).start());
+                track(resources, new Workers(orders, inventory, Workers.Settings.from(config.get("workers"))).start());
             }
 
             NativeApi api = new NativeApi(accounts, ledger, orders, inventory, sandbox);

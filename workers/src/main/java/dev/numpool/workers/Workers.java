@@ -1,5 +1,6 @@
 package dev.numpool.workers;
 
+import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Orders;
 import io.helidon.config.Config;
 
@@ -19,6 +20,7 @@ public final class Workers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Workers.class.getName());
 
     private final Orders orders;
+    private final Inventory inventory;
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
 
@@ -27,18 +29,23 @@ public final class Workers implements AutoCloseable {
      * 100), {@code idempotency-key-ttl-hours} (default 24), {@code reaper-interval-seconds}
      * (default 300).
      */
-    public record Settings(Duration expiryInterval, int batchSize, Duration idempotencyKeyTtl, Duration reaperInterval) {
+    public record Settings(Duration expiryInterval, int batchSize, Duration idempotencyKeyTtl, Duration reaperInterval,
+                           Duration upstreamInterval, Duration pollInterval, Duration quotesInterval) {
         public static Settings from(Config config) {
             return new Settings(
                     Duration.ofMillis(config.get("expiry-interval-millis").asLong().orElse(1000L)),
                     config.get("batch-size").asInt().orElse(100),
                     Duration.ofHours(config.get("idempotency-key-ttl-hours").asLong().orElse(24L)),
-                    Duration.ofSeconds(config.get("reaper-interval-seconds").asLong().orElse(300L)));
+                    Duration.ofSeconds(config.get("reaper-interval-seconds").asLong().orElse(300L)),
+                    Duration.ofMillis(config.get("upstream-interval-millis").asLong().orElse(1000L)),
+                    Duration.ofMillis(config.get("poll-interval-millis").asLong().orElse(2000L)),
+                    Duration.ofSeconds(config.get("quotes-refresh-seconds").asLong().orElse(15L)));
         }
     }
 
-    public Workers(Orders orders, Settings settings) {
+    public Workers(Orders orders, Inventory inventory, Settings settings) {
         this.orders = orders;
+        this.inventory = inventory;
         this.settings = settings;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("numpool-workers").factory());
     }
@@ -49,6 +56,12 @@ public final class Workers implements AutoCloseable {
                 settings.expiryInterval().toMillis(), settings.expiryInterval().toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> safely("idempotency reaper", this::runReaperOnce),
                 settings.reaperInterval().toMillis(), settings.reaperInterval().toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> safely("status reports", this::runUpstreamOnce),
+                settings.upstreamInterval().toMillis(), settings.upstreamInterval().toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> safely("polling", this::runPollOnce),
+                settings.pollInterval().toMillis(), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> safely("quotes", this::runQuotesOnce),
+                0, settings.quotesInterval().toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -64,6 +77,21 @@ public final class Workers implements AutoCloseable {
     public int runReaperOnce() {
         return orders.reapIdempotencyKeys(settings.idempotencyKeyTtl(), settings.batchSize())
                 + orders.reapParkedSms(settings.idempotencyKeyTtl(), settings.batchSize());
+    }
+
+    /** Delivers one batch of status reports owed to providers; returns how many were attempted. */
+    public int runUpstreamOnce() {
+        return orders.deliverDueUpstreamOps(settings.batchSize());
+    }
+
+    /** Polls the polling providers once for the SMS of live activations; returns codes accepted. */
+    public int runPollOnce() {
+        return orders.pollProviders(settings.batchSize());
+    }
+
+    /** Refreshes provider quotes, unless another node just did; returns providers refreshed. */
+    public int runQuotesOnce() {
+        return inventory.refreshQuotes(settings.quotesInterval());
     }
 
     /** Batches until nothing is due, bounded so one tick cannot run forever. */

@@ -181,10 +181,10 @@ class ExpiryWorkersTest {
             implements AutoCloseable {
         static Node start(Database db, TestClock clock) {
             Config config = Config.just(ConfigSources.create(CONFIG));
-            Inventory inventory = Inventory.create(db, config, true, clock);
+            Inventory inventory = Inventory.create(db, TestServers.redis(), config, true, clock, Map.of());
             Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());
             return new Node(inventory, orders, Accounts.create(db, clock), Ledger.create(db, clock),
-                    new Workers(orders, Workers.Settings.from(config.get("workers"))));
+                    new Workers(orders, inventory, Workers.Settings.from(config.get("workers"))));
         }
 
         PlaceResult place(AccountId owner, String key) {

@@ -1,0 +1,53 @@
+package dev.numpool.inventory;
+
+import dev.numpool.db.Redis;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+
+/**
+ * Numpool's own record of how often each provider delivers a code, per provider × service ×
+ * country, in daily Redis buckets shared by every node; the rate reads the last
+ * {@link #WINDOW_DAYS} days. A prior of 8 deliveries in 10 keeps a provider with little history
+ * from looking perfect or hopeless after one activation.
+ */
+final class DeliveryStats {
+    static final int WINDOW_DAYS = 3;
+    private static final double PRIOR_DELIVERED = 8;
+    private static final double PRIOR_TOTAL = 10;
+    private static final String PREFIX = "numpool:delivery:";
+
+    private final Redis redis;
+    private final Clock clock;
+
+    DeliveryStats(Redis redis, Clock clock) {
+        this.redis = redis;
+        this.clock = clock;
+    }
+
+    void record(String provider, String service, int country, boolean delivered) {
+        String key = PREFIX + provider + ":" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        String offer = service + ":" + country;
+        redis.commands().hincrby(key, offer + ":total", 1);
+        if (delivered) {
+            redis.commands().hincrby(key, offer + ":delivered", 1);
+        }
+        redis.commands().expire(key, Duration.ofDays(WINDOW_DAYS + 1).toSeconds());
+    }
+
+    /** The delivery rate, 0 to 1, with the prior folded in. */
+    double rate(String provider, String service, int country) {
+        String offer = service + ":" + country;
+        long delivered = 0;
+        long total = 0;
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        for (int d = 0; d < WINDOW_DAYS; d++) {
+            var day = redis.commands().hmget(PREFIX + provider + ":" + today.minusDays(d), offer + ":delivered", offer + ":total");
+            delivered += Long.parseLong(day.get(0).getValueOrElse("0"));
+            total += Long.parseLong(day.get(1).getValueOrElse("0"));
+        }
+        return (delivered + PRIOR_DELIVERED) / (total + PRIOR_TOTAL);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.numpool.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.numpool.db.Database;
+import dev.numpool.db.TestClock;
+import dev.numpool.db.TestServers;
+import dev.numpool.inventory.FakeSmsActivateUpstream;
+import dev.numpool.inventory.FakeSmsActivateUpstream.Answer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three upstream marketplaces speaking the sms-activate protocol over real HTTP on 127.0.0.1:
+ * A is sold out, B hangs, C sells. Numpool fails over to C, polls C for the code, and reports
+ * finish and cancel back to C.
+ */
+class UpstreamProvidersTest {
+    private static final TestClock CLOCK = new TestClock();
+    private static FakeSmsActivateUpstream a;
+    private static FakeSmsActivateUpstream b;
+    private static FakeSmsActivateUpstream c;
+    private static String databaseUrl;
+    private static Numpool node;
+    private static Http http;
+
+    @BeforeAll
+    static void start() {
+        a = FakeSmsActivateUpstream.start("key-a");
+        b = FakeSmsActivateUpstream.start("key-b");
+        c = FakeSmsActivateUpstream.start("key-c");
+        a.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":0.10,\"count\":7}}}"));
+        a.answer("getNumberV2", Answer.text("NO_NUMBERS"));
+        b.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":0.20,\"count\":11}}}"));
+        b.answer("getNumberV2", Answer.text("NO_NUMBERS").after(Duration.ofSeconds(5)));
+        c.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":\"0.45\",\"count\":\"13\"}}}")); // the fake sells at 0.45
+
+        databaseUrl = TestServers.freshDatabaseUrl();
+        Map<String, String> config = TestNodes.baseConfig(databaseUrl);
+        config.put("inventory.simulator.enabled", "false");
+        config.put("inventory.markup-percent", "25");
+        String[][] upstreams = {{"upstream-a", a.url().toString(), "key-a"}, {"upstream-b", b.url().toString(), "key-b"},
+                {"upstream-c", c.url().toString(), "key-c"}};
+        for (int i = 0; i < upstreams.length; i++) {
+            config.put("inventory.providers." + i + ".name", upstreams[i][0] + "-" + System.nanoTime());
+            config.put("inventory.providers." + i + ".protocol", "sms-activate");
+            config.put("inventory.providers." + i + ".url", upstreams[i][1]);
+            config.put("inventory.providers." + i + ".api-key", upstreams[i][2]);
+            config.put("inventory.providers." + i + ".timeout-millis", "400");
+        }
+        config.put("workers.enabled", "true");
+        config.put("workers.expiry-interval-millis", "50");
+        config.put("workers.upstream-interval-millis", "50");
+        config.put("workers.poll-interval-millis", "50");
+        config.put("workers.quotes-refresh-seconds", "1");
+        node = TestNodes.start(config, CLOCK);
+        http = new Http(node.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        a.close();
+        b.close();
+        c.close();
+    }
+
+    @Test
+    void anOrderFailsOverFromSoldOutAndHangingProvidersToOneThatSells() {
+        JsonNode offer = allThreeQuoted();
+        assertEquals("0.125", offer.get("price").asText(), "the lowest sell price: A's 0.10 + 25 %");
+
+        String key = http.newSandboxAccount();
+        Http.Response bought = http.order(key, "failover", "{\"service\":\"tg\",\"country\":0}");
+        assertEquals(201, bought.status(), bought.text());
+        JsonNode activation = bought.json();
+        JsonNode attempts = activation.at("/routing/attempts");
+        assertEquals(3, activation.at("/routing/considered").size());
+        assertEquals(3, attempts.size(), attempts.toString());
+        assertEquals("no_numbers", attempts.at("/0/outcome").asText());
+        assertEquals("failed: timeout", attempts.at("/1/outcome").asText());
+        assertEquals("bought", attempts.at("/2/outcome").asText());
+        assertTrue(attempts.at("/2/provider").asText().startsWith("upstream-c"));
+        assertEquals("0.563", activation.get("price").asText(), "C's 0.45 + 25 %, rounded up to a tenth of a cent");
+        assertEquals(1, http.get("/v1/activations", key).json().get("data").size(), "one activation");
+        assertEquals(563_000, http.get("/v1/balance", key).json().get("heldMicros").asLong(), "one hold");
+
+        // C receives the SMS; Numpool learns it by polling.
+        int id = activation.get("id").asInt();
+        String ref;
+        try (Database db = Database.connect(databaseUrl, null, null, 2)) {
+            ref = db.dsl().fetchSingle("select provider_ref from activation where id = " + id).get(0, String.class);
+        }
+        c.status(ref, "STATUS_OK:48213");
+        c.fullSms(ref, "Telegram code: 48213. Do not give it to anyone.");
+        JsonNode withCode = await("the polled code", () -> {
+            JsonNode now = http.get("/v1/activations/" + id, key).json();
+            return now.get("status").asText().equals("code_received") ? now : null;
+        });
+        assertEquals("48213", withCode.at("/codes/0/code").asText());
+        assertEquals("Telegram code: 48213. Do not give it to anyone.", withCode.at("/codes/0/text").asText());
+
+        http.post("/v1/activations/" + id + "/finish", key, null);
+        await("setStatus 6 at C", () -> c.requests("setStatus").stream()
+                .filter(r -> ref.equals(r.param("id")) && "6".equals(r.param("status"))).findAny().orElse(null));
+        assertEquals(100_000_000L - 563_000, http.get("/v1/balance", key).json().get("availableMicros").asLong());
+    }
+
+    @Test
+    void aCancelIsRefundedAtOnceAndReportedToTheProvider() {
+        String key = http.newSandboxAccount();
+        allThreeQuoted();
+        JsonNode activation = http.order(key, "to-cancel", "{\"service\":\"tg\",\"country\":0}").json();
+        CLOCK.advance(Duration.ofMinutes(2));
+        c.answer("setStatus", Answer.text("EARLY_CANCEL_DENIED")); // C is slow to agree; the customer does not wait
+        JsonNode cancelled = http.post("/v1/activations/" + activation.get("id").asInt() + "/cancel", key, null).json();
+        assertEquals("cancelled", cancelled.get("status").asText());
+        assertEquals(100_000_000L, http.get("/v1/balance", key).json().get("availableMicros").asLong(), "refunded at once");
+
+        long refused = c.requests("setStatus").stream().filter(r -> "8".equals(r.param("status"))).count();
+        assertTrue(refused >= 1, "the first report was tried straight after the cancel");
+        c.answer("setStatus", Answer.text("ACCESS_CANCEL"));
+        CLOCK.advance(Duration.ofMinutes(1)); // past the backoff: the worker retries
+        await("a retried setStatus 8", () -> c.requests("setStatus").stream().filter(r -> "8".equals(r.param("status"))).count() > refused ? true : null);
+    }
+
+    /** The catalogue's offer once the quotes of all three upstreams were refreshed into it. */
+    private static JsonNode allThreeQuoted() {
+        return await("the refreshed quotes of all three", () -> {
+            JsonNode offers = http.get("/v1/catalog?service=tg&country=0", null).json().get("offers");
+            return offers.size() == 1 && offers.at("/0/stock").asInt() == 7 + 11 + 13 ? offers.get(0) : null;
+        });
+    }
+
+    /** Polls (bounded) until {@code probe} answers something. */
+    private static <T> T await(String what, Supplier<T> probe) {
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (Instant.now().isBefore(deadline)) {
+            T value = probe.get();
+            if (value != null) {
+                return value;
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("never happened: " + what);
+    }
+}
