@@ -170,17 +170,21 @@ public final class Orders {
                     return new PlaceResult.PriceAboveMax(above.minimumPriceMicros());
                 }
                 case BuyResult.Bought b -> {
+                    // Recorded at once, on its own: if this node dies before the order commits,
+                    // recoverPurchases gives the number back (see the V5 migration).
+                    long purchase = store.insertPurchase(owner, b.lease().provider(), b.lease().providerRef(),
+                            clock.instant(), clock.instant().plus(settings.idempotencyLock()));
                     try {
-                        PlaceResult placed = store.transaction(s -> record(s, owner, request, b, key, lockedUntil, render));
+                        PlaceResult placed = store.transaction(s -> record(s, owner, request, b, purchase, key, lockedUntil, render));
                         ordersPlaced.increment();
                         return placed;
                     } catch (KeyTakenOver e) {
                         // This request stalled past its lock and a retry owns the key now: the
                         // retry's order is the one that counts, this one was rolled back.
-                        inventory.release(b.lease().provider(), b.lease().providerRef(), Release.NOT_USED);
+                        giveBack(b, purchase);
                         return new PlaceResult.InProgress();
                     } catch (DataAccessException e) {
-                        inventory.release(b.lease().provider(), b.lease().providerRef(), Release.NOT_USED);
+                        giveBack(b, purchase);
                         if (isInsufficientFunds(e)) {
                             return new PlaceResult.InsufficientBalance(store.balance(owner).availableMicros(), b.lease().priceMicros());
                         }
@@ -188,7 +192,7 @@ public final class Orders {
                             throw e;
                         }
                     } catch (RuntimeException e) {
-                        inventory.release(b.lease().provider(), b.lease().providerRef(), Release.NOT_USED);
+                        giveBack(b, purchase);
                         throw e;
                     }
                 }
@@ -196,7 +200,35 @@ public final class Orders {
         }
     }
 
-    private PlaceResult record(OrdersStore s, AccountId owner, OrderRequest request, BuyResult.Bought bought,
+    /** A number bought for an order that did not commit goes straight back to its provider. */
+    private void giveBack(BuyResult.Bought b, long purchase) {
+        store.setPurchaseState(purchase, "released");
+        store.insertUpstreamOp(null, b.lease().provider(), b.lease().providerRef(), "release_unused", clock.instant());
+        deliverDueUpstreamOps(10);
+    }
+
+    /**
+     * Gives back to their providers the numbers bought for orders that never committed because
+     * their node died in between (at most {@code limit}); returns how many. Any node may run it.
+     */
+    public int recoverPurchases(int limit) {
+        Instant now = clock.instant();
+        int recovered = store.transaction(s -> {
+            List<OrdersStore.ParkedPurchase> abandoned = s.abandonedPurchasesForUpdate(now, limit);
+            for (OrdersStore.ParkedPurchase p : abandoned) {
+                s.setPurchaseState(p.id(), "released");
+                s.insertUpstreamOp(null, p.provider(), p.providerRef(), "release_unused", now);
+            }
+            return abandoned.size();
+        });
+        if (recovered > 0) {
+            LOG.warning(recovered + " numbers bought for orders that never committed are being given back");
+            deliverDueUpstreamOps(recovered);
+        }
+        return recovered;
+    }
+
+    private PlaceResult record(OrdersStore s, AccountId owner, OrderRequest request, BuyResult.Bought bought, long purchase,
                                IdempotencyKey key, Instant lockedUntil, Function<Activation, StoredResponse> render) {
         Instant now = clock.instant();
         int id = s.nextActivationId();
@@ -217,6 +249,7 @@ public final class Orders {
         }
         Activation activation = s.activation(owner, id).orElseThrow();
         StoredResponse response = render.apply(activation);
+        s.setPurchaseState(purchase, "recorded");
         if (!s.completeKey(owner, key, lockedUntil, response)) {
             throw new KeyTakenOver(); // rolls back the hold and the activation with it
         }

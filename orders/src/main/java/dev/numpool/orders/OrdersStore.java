@@ -27,6 +27,7 @@ import static dev.numpool.db.jooq.Tables.ACTIVATION;
 import static dev.numpool.db.jooq.Tables.API_KEY;
 import static dev.numpool.db.jooq.Tables.IDEMPOTENCY_KEY;
 import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
+import static dev.numpool.db.jooq.Tables.PROVIDER_PURCHASE;
 import static dev.numpool.db.jooq.Tables.SMS;
 import static dev.numpool.db.jooq.Tables.TRANSFER;
 import static dev.numpool.db.jooq.Tables.UNMATCHED_SMS;
@@ -254,15 +255,48 @@ final class OrdersStore {
     // Upstream operations ---------------------------------------------------------------------
 
     /** A status report owed to a provider, as a worker claimed it. */
-    record UpstreamOp(long id, int activationId, String provider, String providerRef, String kind, int attempts) {
+    record UpstreamOp(long id, Integer activationId, String provider, String providerRef, String kind, int attempts) {
     }
 
     long insertUpstreamOp(ActivationRecord a, String kind, Instant now) {
+        return insertUpstreamOp(a.getId(), a.getProvider(), a.getProviderRef(), kind, now);
+    }
+
+    long insertUpstreamOp(Integer activationId, String provider, String providerRef, String kind, Instant now) {
         return dsl.insertInto(UPSTREAM_OP)
-                .set(UPSTREAM_OP.ACTIVATION_ID, a.getId()).set(UPSTREAM_OP.PROVIDER, a.getProvider())
-                .set(UPSTREAM_OP.PROVIDER_REF, a.getProviderRef()).set(UPSTREAM_OP.KIND, kind)
+                .set(UPSTREAM_OP.ACTIVATION_ID, activationId).set(UPSTREAM_OP.PROVIDER, provider)
+                .set(UPSTREAM_OP.PROVIDER_REF, providerRef).set(UPSTREAM_OP.KIND, kind)
                 .set(UPSTREAM_OP.NEXT_ATTEMPT_AT, at(now)).set(UPSTREAM_OP.CREATED_AT, at(now))
                 .returning(UPSTREAM_OP.ID).fetchOne(UPSTREAM_OP.ID);
+    }
+
+    // Provider purchases ----------------------------------------------------------------------
+
+    long insertPurchase(AccountId owner, String provider, String providerRef, Instant now, Instant leaseUntil) {
+        return dsl.insertInto(PROVIDER_PURCHASE)
+                .set(PROVIDER_PURCHASE.ACCOUNT_ID, owner.value()).set(PROVIDER_PURCHASE.PROVIDER, provider)
+                .set(PROVIDER_PURCHASE.PROVIDER_REF, providerRef).set(PROVIDER_PURCHASE.LEASE_UNTIL, at(leaseUntil))
+                .set(PROVIDER_PURCHASE.CREATED_AT, at(now))
+                .returning(PROVIDER_PURCHASE.ID).fetchOne(PROVIDER_PURCHASE.ID);
+    }
+
+    void setPurchaseState(long id, String state) {
+        dsl.update(PROVIDER_PURCHASE).set(PROVIDER_PURCHASE.STATE, state).where(PROVIDER_PURCHASE.ID.eq(id)).execute();
+    }
+
+    /**
+     * Sales whose order never recorded them before the lease ran out (the node died), locked;
+     * rows another node is recovering are skipped.
+     */
+    List<ParkedPurchase> abandonedPurchasesForUpdate(Instant now, int limit) {
+        return dsl.selectFrom(PROVIDER_PURCHASE)
+                .where(PROVIDER_PURCHASE.STATE.eq("sold")).and(PROVIDER_PURCHASE.LEASE_UNTIL.lt(at(now)))
+                .orderBy(PROVIDER_PURCHASE.LEASE_UNTIL).limit(limit)
+                .forUpdate().skipLocked()
+                .fetch(r -> new ParkedPurchase(r.getId(), r.getProvider(), r.getProviderRef()));
+    }
+
+    record ParkedPurchase(long id, String provider, String providerRef) {
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.numpool.web;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,7 +30,10 @@ public final class NumpoolConfig {
     private NumpoolConfig() {
     }
 
-    /** Configuration for this process: its environment over the packaged defaults. */
+    /**
+     * Configuration for this process: its environment, over the YAML file {@code NUMPOOL_CONFIG}
+     * names (an operator's providers and markups, say), over the packaged defaults.
+     */
     public static Config load(Map<String, String> environment) {
         Map<String, String> overrides = new HashMap<>();
         WELL_KNOWN.forEach((variable, key) -> {
@@ -37,13 +42,19 @@ public final class NumpoolConfig {
                 overrides.put(key, value);
             }
         });
-        return Config.builder()
+        var builder = Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .addSource(ConfigSources.create(overrides, "well-known environment variables"))
-                .addSource(ConfigSources.environmentVariables())
-                .addSource(ConfigSources.classpath("application.yaml"))
-                .build();
+                .addSource(ConfigSources.environmentVariables());
+        String file = environment.get("NUMPOOL_CONFIG");
+        if (file != null && !file.isBlank()) {
+            if (!Files.isReadable(Path.of(file))) {
+                throw new IllegalArgumentException("NUMPOOL_CONFIG names " + file + ", which cannot be read");
+            }
+            builder.addSource(ConfigSources.file(file));
+        }
+        return builder.addSource(ConfigSources.classpath("application.yaml")).build();
     }
 
     /** Test configuration: {@code values} over the packaged defaults, no environment. */

@@ -79,9 +79,12 @@ public final class Workers implements AutoCloseable {
                 + orders.reapParkedSms(settings.idempotencyKeyTtl(), settings.batchSize());
     }
 
-    /** Delivers one batch of status reports owed to providers; returns how many were attempted. */
+    /**
+     * Gives back numbers of orders that died mid-way, then delivers one batch of status reports
+     * owed to providers; returns how many rows were handled.
+     */
     public int runUpstreamOnce() {
-        return orders.deliverDueUpstreamOps(settings.batchSize());
+        return orders.recoverPurchases(settings.batchSize()) + orders.deliverDueUpstreamOps(settings.batchSize());
     }
 
     /** Polls the polling providers once for the SMS of live activations; returns codes accepted. */
