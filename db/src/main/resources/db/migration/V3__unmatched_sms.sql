@@ -1,7 +1,6 @@
 -- An SMS can reach us before the activation it belongs to is committed (a fast provider pushes
--- while the order transaction is still open). It is parked here, never dropped; the order
--- transaction picks it up. Both sides take a transaction advisory lock on (provider, ref) first,
--- so one of them always sees the other's row.
+-- while the order transaction is still open). It is parked here, never dropped, and a worker
+-- delivers it as soon as its activation exists; parked rows nobody claims are reaped after a day.
 create table unmatched_sms (
     id           bigint generated always as identity primary key,
     provider     varchar(32)  not null,

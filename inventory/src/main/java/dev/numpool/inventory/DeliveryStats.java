@@ -4,7 +4,10 @@ import dev.numpool.db.Redis;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.time.ZoneOffset;
 
 /**
@@ -19,8 +22,15 @@ final class DeliveryStats {
     private static final double PRIOR_TOTAL = 10;
     private static final String PREFIX = "numpool:delivery:";
 
+    /** Rates are read on every order; a few seconds old is fresh enough and spares Redis. */
+    private static final Duration CACHED = Duration.ofSeconds(10);
+
     private final Redis redis;
     private final Clock clock;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(double rate, Instant until) {
+    }
 
     DeliveryStats(Redis redis, Clock clock) {
         this.redis = redis;
@@ -37,8 +47,23 @@ final class DeliveryStats {
         redis.commands().expire(key, Duration.ofDays(WINDOW_DAYS + 1).toSeconds());
     }
 
-    /** The delivery rate, 0 to 1, with the prior folded in. */
+    /** The delivery rate, 0 to 1, with the prior folded in; at most {@link #CACHED} old. */
     double rate(String provider, String service, int country) {
+        String id = provider + ":" + service + ":" + country;
+        Instant now = clock.instant();
+        Cached c = cache.get(id);
+        if (c != null && now.isBefore(c.until())) {
+            return c.rate();
+        }
+        if (cache.size() > 100_000) {
+            cache.clear(); // bounded: every provider × offer fits many times over
+        }
+        double rate = readRate(provider, service, country);
+        cache.put(id, new Cached(rate, now.plus(CACHED)));
+        return rate;
+    }
+
+    private double readRate(String provider, String service, int country) {
         String offer = service + ":" + country;
         long delivered = 0;
         long total = 0;

@@ -79,7 +79,7 @@ public final class Inventory implements AutoCloseable {
             providers.add(new Simulator(Simulator.Settings.from(config.get("simulator")), SmsTemplates.load(names), clock));
         }
         for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
-            providers.add(upstream(p, clock, environment));
+            providers.add(upstream(p, services, countries, clock, environment));
         }
         Pricing pricing = new Pricing(
                 config.get("markup-percent").asLong().orElse(25L),
@@ -91,7 +91,7 @@ public final class Inventory implements AutoCloseable {
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock);
     }
 
-    private static Provider upstream(Config p, Clock clock, Map<String, String> environment) {
+    private static Provider upstream(Config p, List<Service> services, List<Country> countries, Clock clock, Map<String, String> environment) {
         String name = p.get("name").asString().orElseThrow(() -> new IllegalArgumentException("every provider needs a name"));
         if (!name.matches("[a-z0-9-]{1,32}") || name.equals(Simulator.NAME)) {
             throw new IllegalArgumentException("provider name '" + name + "' must be 1-32 of [a-z0-9-] and not 'simulator'");
@@ -104,6 +104,7 @@ public final class Inventory implements AutoCloseable {
         URI url = URI.create(p.get("url").asString().orElseThrow(() -> new IllegalArgumentException("provider " + name + " needs a url")));
         return switch (protocol) {
             case "sms-activate" -> new SmsActivateProvider(name, url, key, timeout, clock);
+            case "5sim" -> new FiveSimProvider(name, url, key, timeout, clock, services, countries);
             default -> throw new IllegalArgumentException("provider " + name + ": unknown protocol '" + protocol + "'");
         };
     }

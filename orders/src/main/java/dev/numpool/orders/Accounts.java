@@ -8,6 +8,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -22,9 +27,19 @@ public final class Accounts {
     /** Sandbox accounts start with 100.00 USD of play money. */
     public static final long SANDBOX_CREDIT_MICROS = 100_000_000L;
 
+    /**
+     * Every API request authenticates, so a node remembers a key's account briefly instead of
+     * asking the database each time; a revoked key therefore stops working within this long.
+     */
+    static final Duration AUTH_CACHE = Duration.ofSeconds(5);
+
     private final OrdersStore store;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final Map<String, Known> known = new ConcurrentHashMap<>();
+
+    private record Known(Optional<AccountId> account, Instant until) {
+    }
 
     Accounts(OrdersStore store, Clock clock) {
         this.store = store;
@@ -72,7 +87,21 @@ public final class Accounts {
         if (secret == null || secret.isEmpty() || secret.length() > 200) {
             return Optional.empty();
         }
-        return store.accountForKey(hash(secret));
+        byte[] hash = hash(secret);
+        String id = HexFormat.of().formatHex(hash);
+        Instant now = clock.instant();
+        Known k = known.get(id);
+        if (k != null && now.isBefore(k.until()) && k.account().isPresent()) {
+            return k.account();
+        }
+        Optional<AccountId> account = store.accountForKey(hash);
+        if (account.isPresent()) {
+            if (known.size() > 100_000) {
+                known.clear(); // bounded; only live keys are remembered, never failed guesses
+            }
+            known.put(id, new Known(account, now.plus(AUTH_CACHE)));
+        }
+        return account;
     }
 
     public List<ApiKeyInfo> keys(AccountId owner) {
@@ -81,7 +110,11 @@ public final class Accounts {
 
     /** Revokes one of the owner's keys; false when it is unknown, another account's, or revoked already. */
     public boolean revoke(AccountId owner, long keyId) {
-        return store.revokeKey(owner, keyId, clock.instant());
+        boolean revoked = store.revokeKey(owner, keyId, clock.instant());
+        if (revoked) {
+            known.clear(); // this node forgets at once; others within AUTH_CACHE
+        }
+        return revoked;
     }
 
     private NewApiKey createWithKey(OrdersStore s, String secret, String label, long creditMicros) {

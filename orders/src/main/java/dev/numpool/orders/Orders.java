@@ -22,6 +22,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -53,6 +55,8 @@ public final class Orders {
     private final Inventory inventory;
     private final Settings settings;
     private final Clock clock;
+    /** Ledger account ids per customer: immutable once created, so read once per node. */
+    private final Map<Long, OrdersStore.CustomerLedgers> ledgers = new ConcurrentHashMap<>();
     private final Counter ordersPlaced;
     private final Counter codesReceived;
     private final Counter refunds;
@@ -119,7 +123,7 @@ public final class Orders {
         // The end of the key's lock also tells this request's claim from a later takeover's, so it
         // is kept at the database's microsecond precision to compare equal when read back.
         Instant lockedUntil = now.plus(settings.idempotencyLock()).truncatedTo(ChronoUnit.MICROS);
-        OrdersStore.Claim claim = store.transaction(s -> s.claim(owner, key, fingerprint, now, lockedUntil));
+        OrdersStore.Claim claim = store.claim(owner, key, fingerprint, now, lockedUntil);
         switch (claim) {
             case OrdersStore.Claim.Replay replay -> {
                 return new PlaceResult.Replayed(replay.response());
@@ -233,21 +237,17 @@ public final class Orders {
         Instant now = clock.instant();
         int id = s.nextActivationId();
         long price = bought.lease().priceMicros();
-        long holdId = s.insertTransfer("hold", s.customerLedger(owner, "wallet"), s.customerLedger(owner, "held"),
-                price, null, "activation:" + id, now);
+        OrdersStore.CustomerLedgers l = ledgersOf(s, owner.value());
+        long holdId = s.insertTransfer("hold", l.wallet(), l.held(), price, null, "activation:" + id, now);
         Instant expiresAt = now.plus(settings.window());
         Instant cancellableAt = min(now.plus(settings.earlyCancel()), expiresAt);
         s.insertActivation(id, owner, request, bought.lease().provider(), bought.lease().providerRef(), bought.lease().phone(),
                 price, bought.lease().costMicros(), inventory.currency(), holdId, now, cancellableAt, expiresAt, bought.trace());
-        // An SMS that beat this transaction to the database was parked; apply it now, under the
-        // same lock the intake takes, so that one of the two always sees the other.
-        s.lockProviderRef(bought.lease().provider(), bought.lease().providerRef());
-        for (OrdersStore.ParkedSms parked : s.takeParkedSms(bought.lease().provider(), bought.lease().providerRef())) {
-            ActivationRecord row = s.activationByProviderRefForUpdate(bought.lease().provider(), bought.lease().providerRef()).orElseThrow();
-            // Statistics for a parked first code are skipped: they are not worth a second commit hook.
-            apply(s, row, new Received(parked.text(), parked.sender(), parked.dedupeKey(), CodeExtractor.find(parked.text()), parked.receivedAt()));
-        }
-        Activation activation = s.activation(owner, id).orElseThrow();
+        // The new activation is exactly what was inserted: no need to read it back. (An SMS that
+        // beat this transaction to the database is parked and applied by applyParkedSms.)
+        Activation activation = new Activation(id, owner, request.service().code(), request.country().id(), request.operator(),
+                bought.lease().phone(), ActivationStatus.WAITING_CODE, price, inventory.currency(), now, cancellableAt, expiresAt,
+                Optional.empty(), false, List.of(), bought.trace());
         StoredResponse response = render.apply(activation);
         s.setPurchaseState(purchase, "recorded");
         if (!s.completeKey(owner, key, lockedUntil, response)) {
@@ -401,11 +401,10 @@ public final class Orders {
     public SmsIntake receiveSms(InboundSms sms) {
         Received received = Received.of(sms);
         Applied applied = store.transaction(s -> {
-            s.lockProviderRef(sms.provider(), sms.providerRef());
             Optional<ActivationRecord> row = s.activationByProviderRefForUpdate(sms.provider(), sms.providerRef());
             if (row.isEmpty()) {
                 // The order that bought this number may not have committed yet: park the SMS for
-                // it rather than drop a code. The order's transaction picks it up (see record).
+                // it rather than drop a code; applyParkedSms delivers it once the order committed.
                 s.parkSms(sms.provider(), sms.providerRef(), received.dedupeKey(), received.sender(), received.text(), sms.receivedAt());
                 return new Applied(new SmsIntake.Parked(), null);
             }
@@ -426,6 +425,24 @@ public final class Orders {
     }
 
     /**
+     * Delivers parked SMS (those that arrived before their order committed) whose activation
+     * exists now, at most {@code limit}; any number of nodes may run it. Returns how many.
+     */
+    public int applyParkedSms(int limit) {
+        List<Applied> applied = store.transaction(s -> {
+            List<Applied> done = new ArrayList<>();
+            for (OrdersStore.ParkedSms p : s.matchedParkedSmsForUpdate(limit)) {
+                ActivationRecord row = s.activationByProviderRefForUpdate(p.provider(), p.providerRef()).orElseThrow();
+                done.add(apply(s, row, new Received(p.text(), p.sender(), p.dedupeKey(), CodeExtractor.find(p.text()), p.receivedAt())));
+                s.deleteParkedSms(p.id());
+            }
+            return done;
+        });
+        applied.forEach(this::afterApplied);
+        return applied.size();
+    }
+
+    /**
      * Applies one SMS to its (locked) activation. It is late, stored but never charged, when the
      * activation ended or its window passed by our clock, even if the expiry worker has not run
      * yet: whether a customer pays must not depend on how far behind a worker is.
@@ -443,7 +460,7 @@ public final class Orders {
         if (sms.code().isPresent()) {
             if (status == ActivationStatus.WAITING_CODE) {
                 s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, clock.instant());
-                s.insertTransfer("post", s.customerLedger(new AccountId(a.getAccountId()), "held"),
+                s.insertTransfer("post", ledgersOf(s, a.getAccountId()).held(),
                         s.houseLedger("revenue", a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
                         "activation:" + a.getId(), clock.instant());
                 firstCode = a;
@@ -494,8 +511,8 @@ public final class Orders {
     /** Ends a live activation; a waiting one gets its hold voided (the code-received one was posted). */
     private void end(OrdersStore s, ActivationRecord a, ActivationStatus to, Instant now) {
         if (status(a) == ActivationStatus.WAITING_CODE) {
-            s.insertTransfer("void", s.customerLedger(new AccountId(a.getAccountId()), "held"),
-                    s.customerLedger(new AccountId(a.getAccountId()), "wallet"), a.getPriceMicros(), a.getHoldId(),
+            OrdersStore.CustomerLedgers l = ledgersOf(s, a.getAccountId());
+            s.insertTransfer("void", l.held(), l.wallet(), a.getPriceMicros(), a.getHoldId(),
                     "activation:" + a.getId(), now);
             refunds.increment();
         }
@@ -597,6 +614,10 @@ public final class Orders {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not free idempotency key; it frees itself when its lock runs out", e);
         }
+    }
+
+    private OrdersStore.CustomerLedgers ledgersOf(OrdersStore s, long accountId) {
+        return ledgers.computeIfAbsent(accountId, k -> s.customerLedgers(new AccountId(accountId)));
     }
 
     private static ActivationStatus status(ActivationRecord a) {

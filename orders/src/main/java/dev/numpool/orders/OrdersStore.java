@@ -120,11 +120,30 @@ final class OrdersStore {
     }
 
     Balance balance(AccountId owner) {
-        Map<String, Long> byKind = dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS).from(LEDGER_ACCOUNT)
+        long wallet = 0;
+        long held = 0;
+        String currency = "USD";
+        for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, LEDGER_ACCOUNT.CURRENCY).from(LEDGER_ACCOUNT)
+                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).fetch()) {
+            currency = r.value3();
+            if (r.value1().equals("wallet")) {
+                wallet = r.value2();
+            } else {
+                held = r.value2();
+            }
+        }
+        return new Balance(currency, wallet, held);
+    }
+
+    /** The ids of an account's wallet and held ledger accounts (they never change once created). */
+    CustomerLedgers customerLedgers(AccountId owner) {
+        Map<String, Long> byKind = dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
                 .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()))
-                .fetchMap(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS);
-        String currency = dsl.select(ACCOUNT.CURRENCY).from(ACCOUNT).where(ACCOUNT.ID.eq(owner.value())).fetchSingle(ACCOUNT.CURRENCY);
-        return new Balance(currency, byKind.getOrDefault("wallet", 0L), byKind.getOrDefault("held", 0L));
+                .fetchMap(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID);
+        return new CustomerLedgers(byKind.get("wallet"), byKind.get("held"));
+    }
+
+    record CustomerLedgers(long wallet, long held) {
     }
 
     /** Ledger accounts whose cached balance differs from the sum of their transfers. */
@@ -345,14 +364,9 @@ final class OrdersStore {
 
     // Parked SMS ------------------------------------------------------------------------------
 
-    record ParkedSms(String dedupeKey, String sender, String text, Instant receivedAt) {
+    record ParkedSms(long id, String provider, String providerRef, String dedupeKey, String sender, String text, Instant receivedAt) {
     }
 
-    /** Serialises the intake of an SMS and the order that bought its number (see V3 migration). */
-    void lockProviderRef(String provider, String providerRef) {
-        dsl.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", Object.class, DSL.val(provider + "/" + providerRef)))
-                .fetch();
-    }
 
     void parkSms(String provider, String providerRef, String dedupeKey, String sender, String text, Instant receivedAt) {
         dsl.insertInto(UNMATCHED_SMS)
@@ -363,15 +377,23 @@ final class OrdersStore {
                 .execute();
     }
 
-    /** Removes and returns the SMS parked for a number, oldest first. */
-    List<ParkedSms> takeParkedSms(String provider, String providerRef) {
-        return dsl.deleteFrom(UNMATCHED_SMS)
-                .where(UNMATCHED_SMS.PROVIDER.eq(provider)).and(UNMATCHED_SMS.PROVIDER_REF.eq(providerRef))
-                .returning(UNMATCHED_SMS.ID, UNMATCHED_SMS.DEDUPE_KEY, UNMATCHED_SMS.SENDER, UNMATCHED_SMS.TEXT, UNMATCHED_SMS.RECEIVED_AT)
-                .fetch().stream()
-                .sorted(java.util.Comparator.comparing(r -> r.getId()))
-                .map(r -> new ParkedSms(r.getDedupeKey(), r.getSender(), r.getText(), r.getReceivedAt().toInstant()))
-                .toList();
+    /**
+     * Parked SMS whose activation exists by now, oldest first, locked (rows another node is
+     * applying are skipped).
+     */
+    List<ParkedSms> matchedParkedSmsForUpdate(int limit) {
+        return dsl.select(UNMATCHED_SMS.ID, UNMATCHED_SMS.PROVIDER, UNMATCHED_SMS.PROVIDER_REF, UNMATCHED_SMS.DEDUPE_KEY,
+                        UNMATCHED_SMS.SENDER, UNMATCHED_SMS.TEXT, UNMATCHED_SMS.RECEIVED_AT)
+                .from(UNMATCHED_SMS)
+                .whereExists(DSL.selectOne().from(ACTIVATION)
+                        .where(ACTIVATION.PROVIDER.eq(UNMATCHED_SMS.PROVIDER)).and(ACTIVATION.PROVIDER_REF.eq(UNMATCHED_SMS.PROVIDER_REF)))
+                .orderBy(UNMATCHED_SMS.ID).limit(limit)
+                .forUpdate().of(UNMATCHED_SMS).skipLocked()
+                .fetch(r -> new ParkedSms(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(), r.value7().toInstant()));
+    }
+
+    void deleteParkedSms(long id) {
+        dsl.deleteFrom(UNMATCHED_SMS).where(UNMATCHED_SMS.ID.eq(id)).execute();
     }
 
     int deleteParkedSmsBefore(Instant cutoff, int limit) {
@@ -402,6 +424,21 @@ final class OrdersStore {
      * transaction (which is this same short claim) and then sees its row.
      */
     Claim claim(AccountId owner, IdempotencyKey key, byte[] fingerprint, Instant now, Instant lockedUntil) {
+        return insertKey(owner, key, fingerprint, now, lockedUntil) ? new Claim.Owned()
+                : transaction(s -> s.claimTaken(owner, key, fingerprint, now, lockedUntil));
+    }
+
+    /** The usual case, a new key, in one autocommitted statement; false when the key exists. */
+    private boolean insertKey(AccountId owner, IdempotencyKey key, byte[] fingerprint, Instant now, Instant lockedUntil) {
+        return dsl.insertInto(IDEMPOTENCY_KEY)
+                .set(IDEMPOTENCY_KEY.ACCOUNT_ID, owner.value()).set(IDEMPOTENCY_KEY.KEY, key.value())
+                .set(IDEMPOTENCY_KEY.FINGERPRINT, fingerprint).set(IDEMPOTENCY_KEY.LOCKED_UNTIL, at(lockedUntil))
+                .set(IDEMPOTENCY_KEY.CREATED_AT, at(now))
+                .onConflictDoNothing()
+                .execute() == 1;
+    }
+
+    private Claim claimTaken(AccountId owner, IdempotencyKey key, byte[] fingerprint, Instant now, Instant lockedUntil) {
         int inserted = dsl.insertInto(IDEMPOTENCY_KEY)
                 .set(IDEMPOTENCY_KEY.ACCOUNT_ID, owner.value()).set(IDEMPOTENCY_KEY.KEY, key.value())
                 .set(IDEMPOTENCY_KEY.FINGERPRINT, fingerprint).set(IDEMPOTENCY_KEY.LOCKED_UNTIL, at(lockedUntil))

@@ -141,6 +141,27 @@ class OrdersTest {
     }
 
     @Test
+    void aParkedSmsIsDeliveredAndChargedOnceItsActivationExists() {
+        Activation bought = buy(owner);
+        String ref = db.dsl().select(ACTIVATION.PROVIDER_REF).from(ACTIVATION).where(ACTIVATION.ID.eq(bought.id())).fetchSingle().value1();
+        // As the intake leaves it when the SMS beat the order's commit:
+        db.dsl().insertInto(dev.numpool.db.jooq.Tables.UNMATCHED_SMS)
+                .set(dev.numpool.db.jooq.Tables.UNMATCHED_SMS.PROVIDER, "simulator")
+                .set(dev.numpool.db.jooq.Tables.UNMATCHED_SMS.PROVIDER_REF, ref)
+                .set(dev.numpool.db.jooq.Tables.UNMATCHED_SMS.DEDUPE_KEY, "early-1")
+                .set(dev.numpool.db.jooq.Tables.UNMATCHED_SMS.TEXT, "Telegram code: 24680")
+                .set(dev.numpool.db.jooq.Tables.UNMATCHED_SMS.RECEIVED_AT, clock.instant().atOffset(java.time.ZoneOffset.UTC))
+                .execute();
+
+        assertTrue(market.orders().applyParkedSms(100) >= 1);
+
+        assertEquals(ActivationStatus.CODE_RECEIVED, activation(bought.id()).status());
+        assertEquals(Optional.of("24680"), activation(bought.id()).lastCode().flatMap(Activation.Message::code));
+        assertEquals(1, transfers("post", bought.id()));
+        assertEquals(0, market.orders().applyParkedSms(100), "delivered once");
+    }
+
+    @Test
     void finishingAfterTheCodeEndsTheActivationAndKeepsTheCharge() {
         Activation bought = buy(owner);
         market.orders().injectSandboxSms(owner, bought.id(), "Telegram", "Telegram code: 12345");

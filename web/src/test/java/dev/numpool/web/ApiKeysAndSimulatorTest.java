@@ -52,6 +52,8 @@ class ApiKeysAndSimulatorTest {
         config.put("inventory.simulator.code-probability", "1");
         config.put("inventory.simulator.code-delay-min-seconds", "0");
         config.put("inventory.simulator.code-delay-max-seconds", "0");
+        config.put("workers.enabled", "true"); // an SMS faster than the order's commit is parked, then delivered by a worker
+        config.put("workers.poll-interval-millis", "50");
         try (Numpool node = TestNodes.start(config, new TestClock())) {
             Http http = new Http(node.url());
             String key = http.newSandboxAccount();

@@ -38,7 +38,7 @@ public final class Workers implements AutoCloseable {
                     Duration.ofHours(config.get("idempotency-key-ttl-hours").asLong().orElse(24L)),
                     Duration.ofSeconds(config.get("reaper-interval-seconds").asLong().orElse(300L)),
                     Duration.ofMillis(config.get("upstream-interval-millis").asLong().orElse(1000L)),
-                    Duration.ofMillis(config.get("poll-interval-millis").asLong().orElse(2000L)),
+                    Duration.ofMillis(config.get("poll-interval-millis").asLong().orElse(500L)),
                     Duration.ofSeconds(config.get("quotes-refresh-seconds").asLong().orElse(15L)));
         }
     }
@@ -87,9 +87,12 @@ public final class Workers implements AutoCloseable {
         return orders.recoverPurchases(settings.batchSize()) + orders.deliverDueUpstreamOps(settings.batchSize());
     }
 
-    /** Polls the polling providers once for the SMS of live activations; returns codes accepted. */
+    /**
+     * Delivers SMS that arrived before their order committed, then polls the polling providers
+     * once for the SMS of live activations; returns how many SMS were handled.
+     */
     public int runPollOnce() {
-        return orders.pollProviders(settings.batchSize());
+        return orders.applyParkedSms(settings.batchSize()) + orders.pollProviders(settings.batchSize());
     }
 
     /** Refreshes provider quotes, unless another node just did; returns providers refreshed. */

@@ -1,0 +1,629 @@
+package dev.numpool.inventory;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+/**
+ * A client of an upstream marketplace that speaks the 5sim REST API ({@code /v1/...}, a Bearer
+ * key, JSON orders, plain-text errors).
+ *
+ * <p>5sim names countries and products by lowercase words ({@code russia}, {@code telegram})
+ * where Numpool uses sms-activate country ids and 2-letter service codes, so the adapter holds
+ * the catalogue's translation both ways; anything the catalogue cannot name is skipped on the
+ * way in and never asked for on the way out.
+ *
+ * <p>Every answer is first reduced to one of three shapes: a JSON object, a plain-text message
+ * ({@code no free phones}, {@code order not found}) or trouble (a timeout, a dropped connection,
+ * a 5xx, a refused key, an HTML page); each call maps those shapes to its sealed result. Nothing
+ * here throws for upstream trouble, and every exchange is bounded in time and in size.
+ */
+final class FiveSimProvider implements Provider {
+    /** No order or error answer comes near this size; a bigger one is refused, not buffered. */
+    static final int MAX_BODY_BYTES = 1 << 20;
+    /**
+     * The whole price table of a big marketplace runs to a few megabytes, so it alone may be this
+     * large; it is read as a stream so that only the offers the catalogue knows become objects.
+     */
+    static final int MAX_PRICES_BYTES = 16 << 20;
+    /** More named operators than this for one offer is not a real table; the rest are not kept. */
+    static final int MAX_OPERATORS_PER_OFFER = 64;
+    /** An activation receives a handful of SMS; a longer list is cut rather than trusted. */
+    static final int MAX_SMS_PER_ORDER = 20;
+
+    private static final Logger LOG = Logger.getLogger(FiveSimProvider.class.getName());
+    // Floats are read as BigDecimal so that a price such as 0.09 arrives exactly as written.
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    // One product's operators are read out of the middle of the price table, so what follows
+    // them is not trailing garbage.
+    private static final ObjectReader OPERATORS = JSON.readerFor(JsonNode.class)
+            .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Countries, products and operators: 5sim spells them all in lowercase words. */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,32}");
+    /** 5sim order ids are numbers; anything path-safe is accepted in case a clone uses strings. */
+    private static final Pattern ORDER_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern COUNT = Pattern.compile("[0-9]{1,9}");
+    /**
+     * What a plain-text error of this protocol looks like (a few words); an HTML page, a stack
+     * trace or a paragraph does not. Its length is that of a reason, so a message is never cut.
+     */
+    private static final Pattern MESSAGE = Pattern.compile("[A-Za-z][A-Za-z0-9 ,.:;'_()/-]{0,59}");
+    private static final int MAX_REASON_CHARS = 60; // the longest MESSAGE, too
+    private static final String ANY = "any";
+    private static final String NO_FREE_PHONES = "no free phones";
+    private static final String ORDER_NOT_FOUND = "order not found";
+    // Answers about one order's state that will never change by asking again. A refused key is
+    // not among them (it is trouble): an operator can fix a key, and a number given back must
+    // reach the provider after that, so a key error is retried like an outage.
+    private static final Set<String> REFUSALS = Set.of(
+            ORDER_NOT_FOUND, "order expired", "order has sms", "order no sms", "hosting order");
+
+    private final String name;
+    private final URI baseUrl;
+    private final String apiKey;
+    private final Duration timeout;
+    private final Clock clock;
+    private final HttpClient http;
+    private final Map<String, String> productsByService;
+    private final Map<String, String> servicesByProduct;
+    private final Map<String, Integer> countriesByName;
+
+    FiveSimProvider(String name, URI baseUrl, String apiKey, Duration timeout, Clock clock,
+                    List<Service> services, List<Country> countries) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.baseUrl = apiRoot(name, Objects.requireNonNull(baseUrl, "baseUrl"));
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(name + ": the timeout must be positive");
+        }
+        // A key that could not travel in a header would fail every call; better to say so at start.
+        if (apiKey.isBlank() || apiKey.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+            throw new IllegalArgumentException(name + ": the API key must be printable ASCII without spaces");
+        }
+        this.productsByService = new HashMap<>();
+        this.servicesByProduct = new HashMap<>();
+        for (Service s : services) {
+            // A service 5sim has no name for is simply not bought here.
+            if (s.fivesimName() != null && NAME.matcher(s.fivesimName()).matches()) {
+                productsByService.put(s.code(), s.fivesimName());
+                if (servicesByProduct.put(s.fivesimName(), s.code()) != null) {
+                    throw new IllegalArgumentException(name + ": two services are called '" + s.fivesimName() + "' on 5sim");
+                }
+            }
+        }
+        this.countriesByName = new HashMap<>();
+        for (Country c : countries) {
+            if (c.fivesimName() != null && NAME.matcher(c.fivesimName()).matches()
+                    && countriesByName.put(c.fivesimName(), c.id()) != null) {
+                throw new IllegalArgumentException(name + ": two countries are called '" + c.fivesimName() + "' on 5sim");
+            }
+        }
+        // Redirects are not followed: an API that moved is a configuration error to see, and
+        // following one would send the key to wherever it points.
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+    }
+
+    /**
+     * The API root without a trailing slash. Client libraries commonly configure
+     * {@code https://5sim.net/v1}, so a root that already ends in {@code /v1} is taken as meant.
+     */
+    private static URI apiRoot(String name, URI baseUrl) {
+        if (!"http".equals(baseUrl.getScheme()) && !"https".equals(baseUrl.getScheme())) {
+            throw new IllegalArgumentException(name + ": the base URL must be http or https");
+        }
+        if (baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
+            throw new IllegalArgumentException(name + ": the base URL must not have a query or a fragment");
+        }
+        String root = baseUrl.toString().replaceAll("/+$", "");
+        return URI.create(root.endsWith("/v1") ? root.substring(0, root.length() - 3) : root);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /**
+     * The guest price table, {@code country → product → operator → {cost, count}}. Each known
+     * operator becomes an offer; the {@code any} offer is the upstream's own {@code any} entry when
+     * it has one, and otherwise the cheapest operator in stock with the stock of all of them,
+     * which is what buying with operator {@code any} gets.
+     */
+    @Override
+    public Fetched fetchQuotes() {
+        return switch (ask("/v1/guest/prices", MAX_PRICES_BYTES)) {
+            case Said.Json(byte[] table) -> quotes(table);
+            case Said.Message(String text) -> new Fetched.Failed(text);
+            case Said.Trouble(String reason) -> new Fetched.Failed(reason);
+        };
+    }
+
+    @Override
+    public Purchase buy(Order order) {
+        String product = productsByService.get(order.service());
+        String country = order.country().fivesimName();
+        String operator = order.operator() == null || order.operator().isBlank() ? ANY : order.operator().toLowerCase(Locale.ROOT);
+        // Nothing unnamed is sent: the names go into the path, and 5sim would only refuse them.
+        if (product == null) {
+            return new Purchase.Failed("no 5sim product for service " + clip(String.valueOf(order.service())));
+        }
+        if (country == null || !NAME.matcher(country).matches()) {
+            return new Purchase.Failed("no 5sim name for country " + order.country().id());
+        }
+        if (!NAME.matcher(operator).matches()) {
+            return new Purchase.Failed("operator not a 5sim name: " + clip(operator));
+        }
+        String path = "/v1/user/buy/activation/" + country + "/" + operator + "/" + product
+                + "?maxPrice=" + Money.format(order.maxCostMicros());
+        return switch (ask(path, MAX_BODY_BYTES)) {
+            case Said.Json(byte[] sale) -> bought(sale, order);
+            // 5sim says this with HTTP 200, and also when maxPrice is below every offer.
+            case Said.Message(String text) when text.equals(NO_FREE_PHONES) -> new Purchase.Empty();
+            case Said.Message(String text) -> new Purchase.Failed(text);
+            case Said.Trouble(String reason) -> new Purchase.Failed(reason);
+        };
+    }
+
+    @Override
+    public Confirmation release(String providerRef, Release how) {
+        return report(switch (how) {
+            case CODE_USED -> "finish";
+            case NOT_USED -> "cancel";
+        }, providerRef);
+    }
+
+    /**
+     * 5sim has no call for another code: an order keeps receiving SMS for as long as it lives,
+     * and each one appears in its {@code sms} list, which {@link #poll} reads. So there is nothing
+     * to ask, and the number is already listening.
+     */
+    @Override
+    public Confirmation requestAnotherCode(String providerRef) {
+        return new Confirmation.Confirmed();
+    }
+
+    /**
+     * Checks each order and returns every SMS in it. The message id is the order, the SMS's time
+     * and its code, so the same SMS polled twice is recognised by intake, while a second SMS with
+     * the same code at another time is a new message.
+     */
+    @Override
+    public List<InboundSms> poll(List<String> providerRefs) {
+        if (providerRefs.size() > SmsActivateProvider.MAX_REFS_PER_POLL) {
+            throw new IllegalArgumentException("at most " + SmsActivateProvider.MAX_REFS_PER_POLL
+                    + " orders per poll, got " + providerRefs.size());
+        }
+        List<InboundSms> received = new ArrayList<>();
+        for (String ref : providerRefs) {
+            if (ref == null || !ORDER_ID.matcher(ref).matches()) {
+                continue; // no 5sim order has such an id
+            }
+            Said said = ask("/v1/user/check/" + ref, MAX_BODY_BYTES);
+            JsonNode order = said instanceof Said.Json(byte[] body) ? object(body) : null;
+            if (said instanceof Said.Trouble || (said instanceof Said.Json && order == null)) {
+                // The upstream is slow, down or confused: the others would most likely cost a
+                // timeout each. They are asked again on the next round.
+                break;
+            }
+            if (order != null) {
+                received.addAll(messages(ref, order.path("sms")));
+            }
+            // A message ("order not found") is about this one order: nothing for it this round.
+        }
+        return List.copyOf(received);
+    }
+
+    /** Upstreams of this protocol do not push; they are polled through {@link #poll}. */
+    @Override
+    public void listen(SmsListener listener) {
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    private List<InboundSms> messages(String ref, JsonNode list) {
+        List<InboundSms> messages = new ArrayList<>();
+        if (!list.isArray()) {
+            return messages; // 5sim sends null until the first SMS
+        }
+        for (JsonNode sms : list) {
+            if (messages.size() == MAX_SMS_PER_ORDER) {
+                break;
+            }
+            String code = text(sms.get("code"));
+            String text = text(sms.get("text"));
+            if (text.isBlank() && code.isBlank()) {
+                continue;
+            }
+            String createdAt = text(sms.get("created_at"));
+            messages.add(new InboundSms(name, ref, text(sms.get("sender")), text.isBlank() ? code : text,
+                    ref + ":" + createdAt + ":" + code, instant(createdAt)));
+        }
+        return messages;
+    }
+
+    /** The upstream's time of the SMS; ours when it sent none we can read. */
+    private Instant instant(String timestamp) {
+        try {
+            return OffsetDateTime.parse(timestamp).toInstant();
+        } catch (DateTimeParseException e) {
+            return clock.instant();
+        }
+    }
+
+    private Confirmation report(String action, String providerRef) {
+        if (providerRef == null || !ORDER_ID.matcher(providerRef).matches()) {
+            return new Confirmation.Refused("not a 5sim order id");
+        }
+        return switch (ask("/v1/user/" + action + "/" + providerRef, MAX_BODY_BYTES)) {
+            // Any order back means the upstream took the report; its status field says what it
+            // did, and 5sim answers a report already made with the order as it stands.
+            case Said.Json(byte[] body) when object(body) != null -> new Confirmation.Confirmed();
+            case Said.Json(byte[] body) -> new Confirmation.Unavailable(garbage(body));
+            case Said.Message(String text) when REFUSALS.contains(text) -> new Confirmation.Refused(text);
+            // An unknown message may be passing trouble ("server offline"): try again later.
+            case Said.Message(String text) -> new Confirmation.Unavailable(text);
+            case Said.Trouble(String reason) -> new Confirmation.Unavailable(reason);
+        };
+    }
+
+    private Purchase bought(byte[] body, Order order) {
+        JsonNode sale = object(body);
+        String ref = sale == null ? null : scalar(sale.get("id"));
+        if (ref == null || !ORDER_ID.matcher(ref).matches()) {
+            return new Purchase.Failed(garbage(body));
+        }
+        // Without a readable price we assume the most the upstream may charge: maxPrice.
+        long costMicros = SmsActivateProvider.micros(sale.get("price")).orElse(order.maxCostMicros());
+        return accept(ref, scalar(sale.get("phone")), costMicros, order);
+    }
+
+    /**
+     * Keeps a number only if it is one we asked for. Anything else was still sold to us, so it is
+     * cancelled at once (best effort) to get the money back, and the sale counts as a failure.
+     */
+    private Purchase accept(String ref, String phoneText, long costMicros, Order order) {
+        PhoneNumber phone = phoneText == null ? null : PhoneNumber.of(phoneText.replaceAll("[\\s()-]", "")).orElse(null);
+        String problem;
+        if (phone == null) {
+            problem = "invalid number from provider";
+        } else if (!phone.digits().startsWith(Integer.toString(order.country().callingCode()))) {
+            // Calling codes are prefix-free, so a prefix test is exact.
+            problem = "number from another country";
+        } else if (order.excludedPrefixes().stream().anyMatch(p -> phone.digits().startsWith(p))) {
+            problem = "number with an excluded prefix";
+        } else if (costMicros > order.maxCostMicros()) {
+            problem = "cost above maxPrice";
+        } else {
+            return new Purchase.Got(ref, phone, costMicros);
+        }
+        if (!(report("cancel", ref) instanceof Confirmation.Confirmed)) {
+            LOG.warning(() -> name + ": order " + ref + " refused (" + problem + ") but could not be cancelled");
+        }
+        return new Purchase.Failed(problem);
+    }
+
+    /**
+     * Reads the price table as a stream: countries and products the catalogue does not know are
+     * skipped unread, and only one product's operators at a time become a tree.
+     */
+    private Fetched quotes(byte[] table) {
+        List<OfferQuote> quotes = new ArrayList<>();
+        try (JsonParser parser = JSON.createParser(table)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return new Fetched.Failed(garbage(table));
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                Integer country = countriesByName.get(parser.currentName());
+                if (parser.nextToken() != JsonToken.START_OBJECT || country == null) {
+                    parser.skipChildren();
+                    continue;
+                }
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String service = servicesByProduct.get(parser.currentName());
+                    if (parser.nextToken() != JsonToken.START_OBJECT || service == null) {
+                        parser.skipChildren();
+                        continue;
+                    }
+                    quotes.addAll(offers(service, country, OPERATORS.readValue(parser)));
+                }
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
+                return new Fetched.Failed(garbage(table));
+            }
+        } catch (IOException e) {
+            return new Fetched.Failed(garbage(table));
+        }
+        return new Fetched.Quotes(List.copyOf(quotes));
+    }
+
+    /** One product in one country: an offer per operator, and the {@code any} offer last. */
+    private static List<OfferQuote> offers(String service, int country, JsonNode operators) {
+        List<OfferQuote> offers = new ArrayList<>();
+        OfferQuote any = null;
+        long cheapestInStock = Long.MAX_VALUE;
+        long stock = 0;
+        for (Map.Entry<String, JsonNode> operator : operators.properties()) {
+            OptionalLong cost = SmsActivateProvider.micros(operator.getValue().get("cost"));
+            OptionalInt count = count(operator.getValue().get("count"));
+            if (!NAME.matcher(operator.getKey()).matches() || cost.isEmpty() || count.isEmpty()) {
+                continue;
+            }
+            OfferQuote offer = new OfferQuote(service, country, operator.getKey(), cost.getAsLong(), count.getAsInt());
+            if (offer.operator().equals(ANY)) {
+                any = offer;
+                continue;
+            }
+            if (offers.size() < MAX_OPERATORS_PER_OFFER) {
+                offers.add(offer);
+            }
+            if (offer.stock() > 0) {
+                cheapestInStock = Math.min(cheapestInStock, offer.costMicros());
+                stock += offer.stock();
+            }
+        }
+        // With no operator in stock there is no price "any" would pay, so no "any" offer: the
+        // router reads a missing offer as no stock.
+        if (any == null && stock > 0) {
+            any = new OfferQuote(service, country, ANY, cheapestInStock, (int) Math.min(stock, Integer.MAX_VALUE));
+        }
+        if (any != null) {
+            offers.add(any);
+        }
+        return offers;
+    }
+
+    private static OptionalInt count(JsonNode count) {
+        if (count != null && count.isIntegralNumber() && count.canConvertToInt() && count.intValue() >= 0) {
+            return OptionalInt.of(count.intValue());
+        }
+        if (count != null && count.isTextual() && COUNT.matcher(count.textValue().strip()).matches()) {
+            return OptionalInt.of(Integer.parseInt(count.textValue().strip()));
+        }
+        return OptionalInt.empty();
+    }
+
+    /** A string or a whole number as text, since ids and phones may come either way. */
+    private static String scalar(JsonNode node) {
+        if (node != null && node.isTextual()) {
+            return node.textValue().strip();
+        }
+        if (node != null && node.isIntegralNumber()) {
+            return node.asText();
+        }
+        return null;
+    }
+
+    /** A string field as text, a number as its digits, anything else (null, absent) as "". */
+    private static String text(JsonNode node) {
+        if (node != null && (node.isTextual() || node.isNumber())) {
+            return node.asText();
+        }
+        return "";
+    }
+
+    /** The body as a JSON object; null when it is not one. */
+    private static JsonNode object(byte[] body) {
+        try {
+            JsonNode node = JSON.readTree(body);
+            return node != null && node.isObject() ? node : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** One exchange with the upstream, bounded as a whole by the timeout and by size. */
+    private Said ask(String pathAndQuery, int maxBytes) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
+                .timeout(timeout)
+                .header("Authorization", "Bearer " + apiKey)
+                .header("Accept", "application/json")
+                .GET()
+                .build();
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> new BoundedBody(maxBytes));
+        try {
+            // The request's own timeout may stop counting at the response headers (it does on
+            // JDK 21); this deadline covers the body too, so a stalled answer cannot hang us.
+            HttpResponse<byte[]> response = exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return interpret(response.statusCode(), response.body());
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            return new Said.Trouble("timeout");
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            Thread.currentThread().interrupt();
+            return new Said.Trouble("interrupted");
+        } catch (ExecutionException e) {
+            return new Said.Trouble(transportReason(e.getCause()));
+        }
+    }
+
+    private String transportReason(Throwable failure) {
+        Throwable cause = failure;
+        // The client wraps what went wrong, sometimes twice; the innermost known kind decides.
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof HttpTimeoutException || t instanceof BodyTooLarge || t instanceof ConnectException) {
+                cause = t;
+                break;
+            }
+        }
+        return switch (cause) {
+            case HttpTimeoutException e -> "timeout";
+            case BodyTooLarge e -> e.getMessage();
+            case ConnectException e -> "connection refused";
+            // The key travels in a header, but a message that quotes the request must not repeat it.
+            case IOException e -> "connection failed: " + clip(String.valueOf(e.getMessage()).replace(apiKey, "***"));
+            default -> "client error: " + cause.getClass().getSimpleName();
+        };
+    }
+
+    /**
+     * Reduces an answer to a JSON object, a message or trouble. 5sim answers errors as plain text
+     * with HTTP 200 ({@code no free phones}) or 4xx, and a refused key as a bare 401; a 5xx, a
+     * redirect or an unreadable body is trouble whatever it says.
+     */
+    static Said interpret(int status, byte[] body) {
+        if (status == 401) {
+            return new Said.Trouble("unauthorized");
+        }
+        boolean ok = status >= 200 && status < 300;
+        if (!ok && (status < 400 || status >= 500)) {
+            return new Said.Trouble("http " + status);
+        }
+        String text = new String(body, UTF_8).strip();
+        if (ok && text.startsWith("{")) {
+            // Parsed by the caller: the price table as a stream, an order as a tree.
+            return new Said.Json(body);
+        }
+        if (text.startsWith("\"") && text.endsWith("\"")) {
+            // Some gateways quote the message as a JSON string; it is the same message.
+            try {
+                JsonNode quoted = JSON.readTree(text);
+                text = quoted.isTextual() ? quoted.textValue().strip() : text;
+            } catch (IOException e) {
+                // Not a JSON string after all: judged as it stands below.
+            }
+        }
+        if (MESSAGE.matcher(text).matches()) {
+            return new Said.Message(text.toLowerCase(Locale.ROOT).replaceAll("\\s+", " "));
+        }
+        if (!ok) {
+            return new Said.Trouble("http " + status);
+        }
+        return new Said.Trouble(text.isEmpty() ? "empty answer" : "garbage: " + clip(text));
+    }
+
+    private static String garbage(byte[] body) {
+        String text = new String(body, 0, Math.min(body.length, 4 * MAX_REASON_CHARS), UTF_8).strip();
+        return text.isEmpty() ? "empty answer" : "garbage: " + clip(text);
+    }
+
+    /** The first characters of a text, on one line, for a reason that is read by people. */
+    private static String clip(String text) {
+        String line = text.replaceAll("\\p{Cntrl}", " ");
+        return line.length() <= MAX_REASON_CHARS ? line : line.substring(0, MAX_REASON_CHARS);
+    }
+
+    /** What the upstream said, with the transport out of the way. */
+    sealed interface Said {
+        /** A 2xx answer whose body looks like a JSON object; the caller parses it. */
+        record Json(byte[] body) implements Said {
+        }
+
+        /** A plain-text protocol message such as {@code no free phones}, lowercased. */
+        record Message(String text) implements Said {
+        }
+
+        /** No protocol answer at all: a timeout, a dropped connection, a 5xx, a 401, an HTML page. */
+        record Trouble(String reason) implements Said {
+        }
+    }
+
+    private static final class BodyTooLarge extends IOException {
+        BodyTooLarge(int maxBytes) {
+            super("answer over " + maxBytes + " bytes");
+        }
+    }
+
+    /**
+     * Collects at most {@code maxBytes} of a body and fails the exchange beyond that, so that a
+     * misbehaving upstream cannot fill the heap.
+     */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final int maxBytes;
+        private Flow.Subscription subscription;
+
+        BoundedBody(int maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            for (ByteBuffer buffer : buffers) {
+                if (body.isDone()) {
+                    return; // signals may still arrive after a cancel
+                }
+                if (bytes.size() + buffer.remaining() > maxBytes) {
+                    subscription.cancel();
+                    body.completeExceptionally(new BodyTooLarge(maxBytes));
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toByteArray());
+        }
+    }
+}
