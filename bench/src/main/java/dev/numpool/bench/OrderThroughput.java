@@ -48,6 +48,10 @@ public final class OrderThroughput {
     private static final long CREDIT_MICROS = 1_000_000_000_000L / 10; // 100,000 USD each
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("serve")) {
+            serve(Path.of(args[1]));
+            return;
+        }
         Duration run = Duration.ofSeconds(args.length > 0 ? Integer.parseInt(args[0]) : 15);
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         Path data = Files.createTempDirectory("numpool-bench");
@@ -85,6 +89,38 @@ public final class OrderThroughput {
                         100 * single.perSecond() / many.perSecond());
             } finally {
                 node.close();
+            }
+        }
+    }
+
+    /**
+     * For an outside load generator (bench/wrk-orders.sh): starts a node and the accounts, writes
+     * their API keys to {@code keysFile}, prints the node's URL, then runs raw PostgreSQL on
+     * request: each line read from standard input is "raw SECONDS CLIENTS MANY", answered with a
+     * result row. Ends when standard input closes.
+     */
+    private static void serve(Path keysFile) throws Exception {
+        Path data = Files.createTempDirectory("numpool-bench");
+        try (LocalPostgres pg = LocalPostgres.start(data.resolve("pg")); LocalRedis redis = LocalRedis.start();
+             Numpool node = Numpool.start(NumpoolConfig.of(Map.of(
+                     "server.port", "0", "database.url", pg.jdbcUrl("postgres"), "database.pool-size", "20",
+                     "redis.url", redis.url(), "inventory.simulator.latency-millis", "0",
+                     "inventory.simulator.code-probability", "0", "inventory.simulator.stock", "100000000",
+                     "workers.enabled", "false")));
+             Database db = Database.connect(pg.jdbcUrl("postgres"), null, null, 20)) {
+            List<NewApiKey> keys = accounts(db);
+            Files.write(keysFile, keys.stream().map(NewApiKey::secret).toList());
+            List<String[]> offers = offers(db);
+            System.out.println("URL " + node.url());
+            System.out.flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                String[] cmd = line.trim().split("\\s+");
+                if (cmd[0].equals("raw")) {
+                    Result r = raw(db, keys, Integer.parseInt(cmd[2]), Duration.ofSeconds(Integer.parseInt(cmd[1])), Boolean.parseBoolean(cmd[3]), offers);
+                    System.out.println(r.row("raw PostgreSQL, " + (Boolean.parseBoolean(cmd[3]) ? "many offers" : "single offer")));
+                    System.out.flush();
+                }
             }
         }
     }
