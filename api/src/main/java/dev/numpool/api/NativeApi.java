@@ -56,14 +56,23 @@ public final class NativeApi {
     private final Inventory inventory;
     private final boolean sandbox;
     private final Requests requests;
+    private final Optional<OperatorHandlers> operator;
 
-    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox) {
+    /**
+     * The API over the facades. {@code operatorToken}, when present, enables the operator routes
+     * under {@code /v1/operator} for that credential (at least 24 characters).
+     */
+    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
         this.accounts = accounts;
         this.ledger = ledger;
         this.orders = orders;
         this.inventory = inventory;
         this.sandbox = sandbox;
         this.requests = new Requests(accounts);
+        operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
+            throw new IllegalArgumentException("the operator token must be at least 24 characters");
+        });
+        this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, t));
     }
 
     /** Registers the native API's routes, its request-id filter and its problem+json error mapping. */
@@ -87,6 +96,7 @@ public final class NativeApi {
                 .get("/v1/api-keys", this::listKeys)
                 .post("/v1/api-keys", this::createKey)
                 .delete("/v1/api-keys/{id}", this::revokeKey);
+        operator.ifPresent(o -> o.routing(routing));
         if (sandbox) {
             routing.post("/v1/sandbox/accounts", this::createSandboxAccount)
                     .post("/v1/sandbox/sms", this::injectSms);
@@ -323,7 +333,7 @@ public final class NativeApi {
                 "No country " + id + ". GET /v1/countries lists them."));
     }
 
-    private static void json(ServerResponse res, int status, JsonNode body) {
+    static void json(ServerResponse res, int status, JsonNode body) {
         send(res, status, JSON, Json.bytes(body));
     }
 

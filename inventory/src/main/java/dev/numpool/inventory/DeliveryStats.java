@@ -63,6 +63,20 @@ final class DeliveryStats {
         return rate;
     }
 
+    /** Today's {delivered, ended} over all of a provider's offers (an operator's overview). */
+    long[] today(String provider) {
+        long delivered = 0;
+        long total = 0;
+        for (var e : redis.commands().hgetall(PREFIX + provider + ":" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)).entrySet()) {
+            if (e.getKey().endsWith(":delivered")) {
+                delivered += Long.parseLong(e.getValue());
+            } else {
+                total += Long.parseLong(e.getValue());
+            }
+        }
+        return new long[] {delivered, total};
+    }
+
     private double readRate(String provider, String service, int country) {
         String offer = service + ":" + country;
         long delivered = 0;

@@ -170,6 +170,11 @@ final class FiveSimProvider implements Provider {
         return name;
     }
 
+    @Override
+    public String kind() {
+        return "5sim";
+    }
+
     /**
      * The guest price table, {@code country → product → operator → {cost, count}}. Each known
      * operator becomes an offer; the {@code any} offer is the upstream's own {@code any} entry when

@@ -324,6 +324,30 @@ public final class Inventory implements AutoCloseable {
         return refreshed;
     }
 
+    /** How a provider is doing, for operators. */
+    public record ProviderHealth(String name, String kind, String circuit, long latencyMillis, int offers, long stock,
+                                 long deliveredToday, long endedToday) {
+    }
+
+    /** Every provider's health: circuit, recent buy latency, cached offers and stock, today's deliveries. */
+    public List<ProviderHealth> health() {
+        List<ProviderHealth> health = new ArrayList<>();
+        for (Provider p : providers) {
+            int offers = 0;
+            long stock = 0;
+            if (!p.inProcess()) {
+                for (Provider.OfferQuote q : quotes.all(p.name())) {
+                    offers++;
+                    stock += q.stock();
+                }
+            }
+            long[] today = deliveries.today(p.name());
+            health.add(new ProviderHealth(p.name(), p.kind(), circuits.get(p.name()).state().name().toLowerCase(),
+                    latencyMillis.getOrDefault(p.name(), 0L), offers, stock, today[0], today[1]));
+        }
+        return health;
+    }
+
     /** Records whether an activation from {@code provider} got its code, for the delivery rate. */
     public void recordOutcome(String provider, String service, int country, boolean delivered) {
         deliveries.record(provider, service, country, delivered);

@@ -14,6 +14,9 @@ import java.util.Optional;
 interface Provider extends AutoCloseable {
     String name();
 
+    /** The protocol family, for operators: {@code simulator}, {@code sms-activate}, {@code 5sim}. */
+    String kind();
+
     /** True when this provider lives in the process and {@link #quote} is cheap (the simulator). */
     default boolean inProcess() {
         return false;

@@ -88,6 +88,11 @@ final class Simulator implements Provider {
     }
 
     @Override
+    public String kind() {
+        return "simulator";
+    }
+
+    @Override
     public boolean inProcess() {
         return true;
     }

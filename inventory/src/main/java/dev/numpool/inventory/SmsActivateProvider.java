@@ -109,6 +109,11 @@ final class SmsActivateProvider implements Provider {
     }
 
     @Override
+    public String kind() {
+        return "sms-activate";
+    }
+
+    @Override
     public Fetched fetchQuotes() {
         return switch (ask("getPrices", Map.of())) {
             case Said.Json(JsonNode table) when table.isObject() -> new Fetched.Quotes(quotes(table));

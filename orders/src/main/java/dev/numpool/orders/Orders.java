@@ -590,6 +590,20 @@ public final class Orders {
         return Duration.ofMillis((long) (base * jitter));
     }
 
+    /** Status reports owed to providers, counted by provider and state (pending, confirmed, refused, abandoned). */
+    public Map<String, Map<String, Integer>> upstreamBacklog() {
+        Map<String, Map<String, Integer>> backlog = new java.util.TreeMap<>();
+        for (OrdersStore.UpstreamCount c : store.upstreamCounts()) {
+            backlog.computeIfAbsent(c.provider(), k -> new java.util.TreeMap<>()).put(c.state(), c.count());
+        }
+        return backlog;
+    }
+
+    /** The latest status reports in {@code state} (refused and abandoned ones need an operator). */
+    public List<UpstreamReport> upstreamReports(String state, int limit) {
+        return store.upstreamReports(state, Math.max(1, Math.min(500, limit)));
+    }
+
     /**
      * Polls each polling provider for the SMS of its live activations (oldest first, at most
      * {@code limitPerProvider} each) and takes every SMS through {@link #receiveSms}. Returns how

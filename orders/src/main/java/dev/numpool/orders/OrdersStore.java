@@ -289,6 +289,23 @@ final class OrdersStore {
                 .returning(UPSTREAM_OP.ID).fetchOne(UPSTREAM_OP.ID);
     }
 
+    /** Count of status reports per provider and state. */
+    List<UpstreamCount> upstreamCounts() {
+        return dsl.select(UPSTREAM_OP.PROVIDER, UPSTREAM_OP.STATE, DSL.count()).from(UPSTREAM_OP)
+                .groupBy(UPSTREAM_OP.PROVIDER, UPSTREAM_OP.STATE)
+                .fetch(r -> new UpstreamCount(r.value1(), r.value2(), r.value3()));
+    }
+
+    record UpstreamCount(String provider, String state, int count) {
+    }
+
+    /** The latest status reports in one state, newest first. */
+    List<UpstreamReport> upstreamReports(String state, int limit) {
+        return dsl.selectFrom(UPSTREAM_OP).where(UPSTREAM_OP.STATE.eq(state)).orderBy(UPSTREAM_OP.ID.desc()).limit(limit)
+                .fetch(r -> new UpstreamReport(r.getId(), Optional.ofNullable(r.getActivationId()), r.getProvider(), r.getProviderRef(),
+                        r.getKind(), r.getState(), r.getAttempts(), Optional.ofNullable(r.getLastError()), r.getCreatedAt().toInstant()));
+    }
+
     // Provider purchases ----------------------------------------------------------------------
 
     long insertPurchase(AccountId owner, String provider, String providerRef, Instant now, Instant leaseUntil) {

@@ -74,7 +74,7 @@ public final class Numpool implements AutoCloseable {
                 track(resources, new Workers(orders, inventory, Workers.Settings.from(config.get("workers"))).start());
             }
 
-            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, sandbox);
+            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, sandbox, config.get("numpool.operator-token").asString().asOptional());
             String host = config.get("server.host").asString().orElse("127.0.0.1");
             WebServer server = WebServer.builder()
                     .host(host)

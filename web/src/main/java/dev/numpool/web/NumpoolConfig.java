@@ -25,7 +25,8 @@ public final class NumpoolConfig {
             "REDIS_URL", "redis.url",
             "NUMPOOL_SANDBOX", "numpool.sandbox",
             "NUMPOOL_DATA_DIR", "numpool.data-dir",
-            "NUMPOOL_DEMO_API_KEY", "numpool.demo-api-key");
+            "NUMPOOL_DEMO_API_KEY", "numpool.demo-api-key",
+            "NUMPOOL_OPERATOR_TOKEN", "numpool.operator-token");
 
     private NumpoolConfig() {
     }

@@ -102,6 +102,7 @@ class NodesTest {
             assertEquals(404, http.post("/v1/sandbox/sms", null, "{}").status());
             assertEquals(0, http.get("/v1/catalog", null).json().get("offers").size());
             assertEquals(401, http.get("/v1/balance", "ignored-in-production-mode").status(), "no demo account in production");
+            assertEquals(404, http.get("/v1/operator/providers", "any").status(), "no operator routes without an operator token");
         }
     }
 

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class UpstreamProvidersTest {
     private static final TestClock CLOCK = new TestClock();
+    private static final String OPERATOR_TOKEN = "operator-token-0123456789abcdef";
     private static FakeSmsActivateUpstream a;
     private static FakeSmsActivateUpstream b;
     private static FakeSmsActivateUpstream c;
@@ -56,6 +57,7 @@ class UpstreamProvidersTest {
             config.put("inventory.providers." + i + ".api-key", upstreams[i][2]);
             config.put("inventory.providers." + i + ".timeout-millis", "400");
         }
+        config.put("numpool.operator-token", OPERATOR_TOKEN);
         config.put("workers.enabled", "true");
         config.put("workers.expiry-interval-millis", "50");
         config.put("workers.upstream-interval-millis", "50");
@@ -130,6 +132,40 @@ class UpstreamProvidersTest {
         c.answer("setStatus", Answer.text("ACCESS_CANCEL"));
         CLOCK.advance(Duration.ofMinutes(1)); // past the backoff: the worker retries
         await("a retried setStatus 8", () -> c.requests("setStatus").stream().filter(r -> "8".equals(r.param("status"))).count() > refused ? true : null);
+    }
+
+    @Test
+    void theOperatorSeesEachProvidersHealthAndWhatProvidersRefused() {
+        allThreeQuoted();
+        String key = http.newSandboxAccount();
+        int id = http.order(key, "operator-view", "{\"service\":\"tg\",\"country\":0}").json().get("id").asInt();
+        CLOCK.advance(Duration.ofMinutes(3));
+        c.answer("setStatus", Answer.text("BAD_STATUS")); // C refuses this report for good
+        http.post("/v1/activations/" + id + "/cancel", key, null);
+
+        JsonNode providers = await("C's refusal recorded", () -> {
+            JsonNode list = http.get("/v1/operator/providers", OPERATOR_TOKEN).json().get("providers");
+            for (JsonNode p : list) {
+                if (p.get("name").asText().startsWith("upstream-c") && p.at("/statusReports/refused").asInt() >= 1) {
+                    return list;
+                }
+            }
+            return null;
+        });
+        assertEquals(3, providers.size());
+        for (JsonNode p : providers) {
+            assertEquals("sms-activate", p.get("kind").asText());
+            assertTrue(p.get("cachedStock").asLong() > 0, p.toString());
+        }
+        JsonNode refused = http.get("/v1/operator/upstream-reports?state=refused", OPERATOR_TOKEN).json().get("data");
+        assertTrue(refused.size() >= 1);
+        assertEquals(id, refused.get(0).get("activationId").asInt());
+        assertEquals("release_unused", refused.get(0).get("kind").asText());
+
+        assertEquals(401, http.get("/v1/operator/providers", key).status(), "a customer's key is not an operator token");
+        assertEquals(401, http.get("/v1/operator/providers", null).status());
+        assertEquals(400, http.get("/v1/operator/upstream-reports?state=lost", OPERATOR_TOKEN).status());
+        c.answer("setStatus", request -> Answer.text("ACCESS_CANCEL"));
     }
 
     /** The catalogue's offer once the quotes of all three upstreams were refreshed into it. */
