@@ -108,7 +108,7 @@ public final class NativeApi {
                 .error(Exception.class, (req, res, e) -> {
                     LOG.log(Level.SEVERE, "unexpected failure on " + req.prologue().method().text() + " " + req.path().path(), e);
                     problem(res, new Problem(500, "server-error", "Internal server error",
-                            "Something failed on our side; nothing was charged twice. Retry with the same Idempotency-Key."));
+                            "Something failed on our side. Retrying is safe: an order retried with the same Idempotency-Key is never placed twice."));
                 });
     }
 
@@ -189,7 +189,10 @@ public final class NativeApi {
         OptionalLong maxPrice = OptionalLong.empty();
         if (body.has("maxPrice") && !body.get("maxPrice").isNull()) {
             JsonNode raw = body.get("maxPrice");
-            String decimal = raw.isNumber() ? raw.decimalValue().toPlainString() : raw.isTextual() ? raw.asText() : "";
+            // 1e999999999 is a valid JSON number whose plain spelling has a billion digits: look
+            // at its magnitude before spelling it out.
+            String decimal = raw.isNumber() && plausible(raw.decimalValue()) ? raw.decimalValue().toPlainString()
+                    : raw.isTextual() ? raw.asText() : "";
             OptionalLong micros = Money.parseMicros(decimal);
             if (micros.isEmpty() || micros.getAsLong() == 0) {
                 throw Problem.badRequest("'maxPrice' must be a positive decimal of at most 6 decimal places and at most "
@@ -275,8 +278,8 @@ public final class NativeApi {
         String label = "";
         if (body.length > 0) {
             JsonNode raw = Json.object(body, KEY_FIELDS).get("label");
-            if (raw != null && (!raw.isTextual() || raw.asText().length() > 64)) {
-                throw Problem.badRequest("'label' must be a string of at most 64 characters.");
+            if (raw != null && (!raw.isTextual() || raw.asText().length() > 64 || Requests.hasControlCharacters(raw.asText(), false))) {
+                throw Problem.badRequest("'label' must be a string of at most 64 printable characters.");
             }
             label = raw == null ? "" : raw.asText();
         }
@@ -307,11 +310,12 @@ public final class NativeApi {
         if (id == null || !id.isIntegralNumber() || !id.canConvertToInt()) {
             throw Problem.badRequest("'activationId' is required: the id of one of your sandbox activations.");
         }
-        if (text == null || !text.isTextual() || text.asText().isEmpty() || text.asText().length() > 4096) {
-            throw Problem.badRequest("'text' is required: the SMS text, 1 to 4096 characters.");
+        if (text == null || !text.isTextual() || text.asText().isEmpty() || text.asText().length() > 4096
+                || Requests.hasControlCharacters(text.asText(), true)) {
+            throw Problem.badRequest("'text' is required: the SMS text, 1 to 4096 characters, no control characters but line breaks and tabs.");
         }
-        if (sender != null && (!sender.isTextual() || sender.asText().length() > 64)) {
-            throw Problem.badRequest("'sender' must be a string of at most 64 characters.");
+        if (sender != null && (!sender.isTextual() || sender.asText().length() > 64 || Requests.hasControlCharacters(sender.asText(), false))) {
+            throw Problem.badRequest("'sender' must be a string of at most 64 printable characters.");
         }
         switch (orders.injectSandboxSms(owner, id.asInt(), sender == null ? "Sandbox" : sender.asText(), text.asText())) {
             case SandboxSms.Delivered delivered -> json(res, 200, Json.activation(delivered.activation()));
@@ -322,6 +326,10 @@ public final class NativeApi {
     }
 
     // ------------------------------------------------------------------------------------------------
+
+    private static boolean plausible(java.math.BigDecimal d) {
+        return d.scale() <= 12 && d.precision() - d.scale() <= 13;
+    }
 
     private Service service(String code) {
         return inventory.service(code).orElseThrow(() -> new Problem(400, "unknown-service", "Unknown service",

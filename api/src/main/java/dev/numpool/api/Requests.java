@@ -62,6 +62,11 @@ final class Requests {
         return Integer.parseInt(raw);
     }
 
+    /** True when {@code s} holds a control character (line breaks and tabs allowed when {@code multiline}). */
+    static boolean hasControlCharacters(String s, boolean multiline) {
+        return s.chars().anyMatch(c -> (c < 0x20 || c == 0x7F) && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
+    }
+
     static Optional<String> query(ServerRequest req, String name) {
         return req.query().first(name).asOptional().filter(v -> !v.isEmpty());
     }

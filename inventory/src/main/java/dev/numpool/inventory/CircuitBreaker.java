@@ -41,6 +41,14 @@ final class CircuitBreaker {
         };
     }
 
+    /**
+     * True unless the circuit is open. For background calls (polling) that must not take the
+     * half-open trial slot, which only a buy or a refresh may use and must report back on.
+     */
+    synchronized boolean notOpen() {
+        return state() != State.OPEN;
+    }
+
     synchronized void success() {
         failures = 0;
         trialInFlight = false;

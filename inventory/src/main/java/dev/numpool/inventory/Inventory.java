@@ -66,8 +66,8 @@ public final class Inventory implements AutoCloseable {
      * Builds the inventory from its config node: {@code markup-percent}, {@code minimum-margin},
      * {@code routing-deadline-millis}, {@code quotes-ttl-seconds}, {@code simulator.*} (a provider
      * only when {@code sandbox} is true) and {@code providers}, a list of upstreams:
-     * {@code {name, protocol: sms-activate, url, api-key-env | api-key, timeout-millis}}. API keys
-     * are read from the environment variable that {@code api-key-env} names, never from files.
+     * {@code {name, protocol: sms-activate | 5sim, url, api-key-env, timeout-millis}}. API keys are
+     * read from the environment variable that {@code api-key-env} names, never from files.
      */
     public static Inventory create(Database db, Redis redis, Config config, boolean sandbox, Clock clock, Map<String, String> environment) {
         CatalogueStore store = new CatalogueStore(db);
@@ -97,8 +97,7 @@ public final class Inventory implements AutoCloseable {
             throw new IllegalArgumentException("provider name '" + name + "' must be 1-32 of [a-z0-9-] and not 'simulator'");
         }
         String protocol = p.get("protocol").asString().orElse("sms-activate");
-        String key = p.get("api-key-env").asString().map(environment::get)
-                .or(() -> p.get("api-key").asString().asOptional())
+        String key = p.get("api-key-env").asString().asOptional().map(environment::get)
                 .orElseThrow(() -> new IllegalArgumentException("provider " + name + " has no API key: set the variable its api-key-env names"));
         Duration timeout = Duration.ofMillis(p.get("timeout-millis").asLong().orElse(5_000L));
         URI url = URI.create(p.get("url").asString().orElseThrow(() -> new IllegalArgumentException("provider " + name + " needs a url")));
@@ -225,8 +224,15 @@ public final class Inventory implements AutoCloseable {
                 continue;
             }
             long started = System.nanoTime();
-            Provider.Purchase purchase = r.provider().buy(new Provider.Order(request.service().code(), request.country(),
-                    request.operator(), r.costMicros(), request.excludedPrefixes()));
+            Provider.Purchase purchase;
+            try {
+                purchase = r.provider().buy(new Provider.Order(request.service().code(), request.country(),
+                        request.operator(), r.costMicros(), request.excludedPrefixes()));
+            } catch (RuntimeException e) {
+                // An adapter must not throw, but if one does, the circuit still hears about it.
+                LOG.log(Level.WARNING, name + " threw on buy", e);
+                purchase = new Provider.Purchase.Failed("provider error");
+            }
             long tookMillis = (System.nanoTime() - started) / 1_000_000;
             latencyMillis.merge(name, tookMillis, (old, now) -> (old * 7 + now) / 8);
             switch (purchase) {
@@ -288,7 +294,7 @@ public final class Inventory implements AutoCloseable {
     /** Asks a polled provider for the SMS of these leases; empty when it is unknown or its circuit is open. */
     public List<InboundSms> poll(String provider, List<String> providerRefs) {
         Provider p = providersByName.get(provider);
-        if (p == null || providerRefs.isEmpty() || !circuits.get(provider).allow()) {
+        if (p == null || providerRefs.isEmpty() || !circuits.get(provider).notOpen()) {
             return List.of();
         }
         List<InboundSms> received = new ArrayList<>();
@@ -309,7 +315,14 @@ public final class Inventory implements AutoCloseable {
             if (p.inProcess() || !quotes.leadRefresh(p.name(), interval) || !circuits.get(p.name()).allow()) {
                 continue;
             }
-            switch (p.fetchQuotes()) {
+            Provider.Fetched fetched;
+            try {
+                fetched = p.fetchQuotes();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, p.name() + " threw on fetchQuotes", e);
+                fetched = new Provider.Fetched.Failed("provider error");
+            }
+            switch (fetched) {
                 case Provider.Fetched.Quotes q -> {
                     circuits.get(p.name()).success();
                     quotes.replace(p.name(), q.quotes());

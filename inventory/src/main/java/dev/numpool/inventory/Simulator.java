@@ -11,13 +11,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
@@ -27,8 +27,9 @@ import java.util.random.RandomGenerator;
  * per-offer stock and cost, a buy latency, occasional upstream failures, numbers valid for the
  * country, and verification SMS that arrive after a delay, or sometimes never.
  *
- * <p>Its state lives in this process: two app nodes run two simulators, and the database's
- * unique index on live numbers keeps them from selling one number twice for a service.
+ * <p>Its state lives in this process: two app nodes run two simulators. Their references are
+ * random so they never collide, and the database's unique index on live numbers keeps them from
+ * selling one number twice for a service (an order that meets it buys again).
  */
 final class Simulator implements Provider {
     static final String NAME = "simulator";
@@ -44,7 +45,6 @@ final class Simulator implements Provider {
     private final Map<String, AtomicInteger> stock = new ConcurrentHashMap<>();
     private final Map<String, SimLease> leases = new ConcurrentHashMap<>();
     private final Set<String> liveNumbers = ConcurrentHashMap.newKeySet();
-    private final AtomicLong refs = new AtomicLong(System.currentTimeMillis());
     private volatile SmsListener listener = sms -> { };
 
     Simulator(Settings settings, SmsTemplates templates, Clock clock) {
@@ -138,7 +138,8 @@ final class Simulator implements Provider {
             left.incrementAndGet();
             return new Purchase.Empty();
         }
-        String ref = "sim-" + refs.incrementAndGet();
+        // Random, not a counter: two nodes' simulators must never hand out the same reference.
+        String ref = "sim-" + UUID.randomUUID();
         SimLease lease = new SimLease(ref, order.service(), order.country(), phone.get(), key);
         leases.put(ref, lease);
         scheduleCode(lease);
@@ -193,7 +194,7 @@ final class Simulator implements Provider {
         }
         try {
             listener.onSms(new InboundSms(NAME, lease.ref, sms.sender(), sms.text(),
-                    lease.ref + "-" + refs.incrementAndGet(), clock.instant()));
+                    lease.ref + "-" + UUID.randomUUID(), clock.instant()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "simulated SMS for " + lease.ref + " was not accepted", e);
         }

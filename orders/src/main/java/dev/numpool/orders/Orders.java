@@ -36,20 +36,22 @@ import java.util.logging.Logger;
  * The orders module's main door: placing idempotent orders, the activation state machine, and
  * the intake of every SMS providers deliver.
  *
- * <p>An order runs in two short transactions around the provider call, so no database
- * transaction waits on the network: the first claims the idempotency key, the second records the
- * hold, the activation and the response together. A provider number bought for an order that
+ * <p>An order runs in short transactions around the provider call, so no database transaction
+ * waits on the network: the first claims the idempotency key, the second records the provider's
+ * sale the moment it answers, the third records the hold, the activation and the response
+ * together. A provider number bought for an order that
  * then fails is released at once. No shared row is written per service or country, so orders for
  * the same popular offer do not queue behind one another.
  */
 public final class Orders {
     private static final Logger LOG = Logger.getLogger(Orders.class.getName());
     private static final int MAX_TEXT_LENGTH = 4096;
+    private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]");
     private static final String LIVE_NUMBER_INDEX = "activation_live_number";
     /** How long a claimed status report is this node's before another may retry it. */
     private static final Duration UPSTREAM_LEASE = Duration.ofSeconds(60);
-    /** About a day of backoff before a report is left for an operator. */
-    private static final int MAX_UPSTREAM_ATTEMPTS = 16;
+    /** About a day of backoff (9 doublings up to 30 min, then every 30 min) before a report is left for an operator. */
+    private static final int MAX_UPSTREAM_ATTEMPTS = 56;
 
     private final OrdersStore store;
     private final Inventory inventory;
@@ -57,6 +59,8 @@ public final class Orders {
     private final Clock clock;
     /** Ledger account ids per customer: immutable once created, so read once per node. */
     private final Map<Long, OrdersStore.CustomerLedgers> ledgers = new ConcurrentHashMap<>();
+    /** Where this node's polling of each provider goes on next (an activation id). */
+    private final Map<String, Integer> pollCursors = new ConcurrentHashMap<>();
     private final Counter ordersPlaced;
     private final Counter codesReceived;
     private final Counter refunds;
@@ -176,8 +180,15 @@ public final class Orders {
                 case BuyResult.Bought b -> {
                     // Recorded at once, on its own: if this node dies before the order commits,
                     // recoverPurchases gives the number back (see the V5 migration).
-                    long purchase = store.insertPurchase(owner, b.lease().provider(), b.lease().providerRef(),
-                            clock.instant(), clock.instant().plus(settings.idempotencyLock()));
+                    long purchase;
+                    try {
+                        purchase = store.insertPurchase(owner, b.lease().provider(), b.lease().providerRef(),
+                                clock.instant(), clock.instant().plus(settings.idempotencyLock()));
+                    } catch (RuntimeException e) {
+                        // Nothing can be recorded (database trouble): give the number back directly.
+                        releaseQuietly(b.lease().provider(), b.lease().providerRef());
+                        throw e;
+                    }
                     try {
                         PlaceResult placed = store.transaction(s -> record(s, owner, request, b, purchase, key, lockedUntil, render));
                         ordersPlaced.increment();
@@ -204,11 +215,35 @@ public final class Orders {
         }
     }
 
-    /** A number bought for an order that did not commit goes straight back to its provider. */
+    /**
+     * A number bought for an order that did not commit goes back to its provider, through the
+     * outbox and off the customer's request thread. If the sale is no longer 'sold' (recovery
+     * already released it), nothing more is owed.
+     */
     private void giveBack(BuyResult.Bought b, long purchase) {
-        store.setPurchaseState(purchase, "released");
-        store.insertUpstreamOp(null, b.lease().provider(), b.lease().providerRef(), "release_unused", clock.instant());
-        deliverDueUpstreamOps(10);
+        try {
+            boolean owed = store.transaction(s -> {
+                if (!s.settlePurchase(purchase, "released")) {
+                    return false;
+                }
+                s.insertUpstreamOp(null, b.lease().provider(), b.lease().providerRef(), "release_unused", clock.instant());
+                return true;
+            });
+            if (owed) {
+                Thread.ofVirtual().start(() -> deliverDueUpstreamOps(10));
+            }
+        } catch (RuntimeException e) {
+            // The sale stays 'sold', so recoverPurchases gives the number back after its lease.
+            LOG.log(Level.WARNING, "number " + b.lease().providerRef() + " left for recovery", e);
+        }
+    }
+
+    private void releaseQuietly(String provider, String providerRef) {
+        try {
+            inventory.release(provider, providerRef, Release.NOT_USED);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not give back " + provider + " number " + providerRef, e);
+        }
     }
 
     /**
@@ -220,8 +255,9 @@ public final class Orders {
         int recovered = store.transaction(s -> {
             List<OrdersStore.ParkedPurchase> abandoned = s.abandonedPurchasesForUpdate(now, limit);
             for (OrdersStore.ParkedPurchase p : abandoned) {
-                s.setPurchaseState(p.id(), "released");
-                s.insertUpstreamOp(null, p.provider(), p.providerRef(), "release_unused", now);
+                if (s.settlePurchase(p.id(), "released")) {
+                    s.insertUpstreamOp(null, p.provider(), p.providerRef(), "release_unused", now);
+                }
             }
             return abandoned.size();
         });
@@ -249,14 +285,19 @@ public final class Orders {
                 bought.lease().phone(), ActivationStatus.WAITING_CODE, price, inventory.currency(), now, cancellableAt, expiresAt,
                 Optional.empty(), false, List.of(), bought.trace());
         StoredResponse response = render.apply(activation);
-        s.setPurchaseState(purchase, "recorded");
+        if (!s.settlePurchase(purchase, "recorded")) {
+            throw new KeyTakenOver(); // this order outlived its lease and the number was given back: roll back
+        }
         if (!s.completeKey(owner, key, lockedUntil, response)) {
             throw new KeyTakenOver(); // rolls back the hold and the activation with it
         }
         return new PlaceResult.Placed(activation, response);
     }
 
-    /** Thrown inside the order transaction when the request lost its idempotency key to a takeover. */
+    /**
+     * Thrown inside the order transaction when the request lost its idempotency key to a
+     * takeover, or its number to recovery after outliving its lease: the order rolls back.
+     */
     private static final class KeyTakenOver extends RuntimeException {
         KeyTakenOver() {
             super("idempotency key taken over by a later request", null, false, false);
@@ -318,7 +359,9 @@ public final class Orders {
                 return Optional.of(new ActivationChange.NoCodeYet());
             }
             s.setRetryRequested(a.getId(), now);
-            s.insertUpstreamOp(a, "another_code", now);
+            if (!s.upstreamOpPending(a.getId(), "another_code")) {
+                s.insertUpstreamOp(a, "another_code", now); // asking twice before it is delivered asks once
+            }
             return Optional.empty();
         }, a -> deliverUpstream(a.getId()));
     }
@@ -417,9 +460,14 @@ public final class Orders {
     /** An SMS as stored: bounded text and sender, a bounded dedupe key, the code found in it. */
     private record Received(String text, String sender, String dedupeKey, Optional<String> code, Instant receivedAt) {
         static Received of(InboundSms sms) {
-            String text = sms.text().length() > MAX_TEXT_LENGTH ? sms.text().substring(0, MAX_TEXT_LENGTH) : sms.text();
-            String dedupeKey = sms.messageId().length() <= 128 ? sms.messageId() : sha256Hex(sms.messageId());
-            String sender = sms.sender() == null ? "" : sms.sender().substring(0, Math.min(64, sms.sender().length()));
+            // PostgreSQL text cannot hold NUL, and no control character but line breaks and tabs
+            // belongs in an SMS: one provider's odd byte must not make a message unstorable.
+            String clean = CONTROL.matcher(sms.text()).replaceAll("");
+            String text = clean.length() > MAX_TEXT_LENGTH ? clean.substring(0, MAX_TEXT_LENGTH) : clean;
+            String dedupeKey = sms.messageId().length() <= 128 && !CONTROL.matcher(sms.messageId()).find()
+                    ? sms.messageId() : sha256Hex(sms.messageId());
+            String sender = sms.sender() == null ? "" : CONTROL.matcher(sms.sender()).replaceAll("");
+            sender = sender.substring(0, Math.min(64, sender.length()));
             return new Received(text, sender, dedupeKey, CodeExtractor.find(text), sms.receivedAt());
         }
     }
@@ -536,13 +584,19 @@ public final class Orders {
         deliverUpstream(a.getId());
     }
 
-    /** Tries the activation's owed status reports now; whatever fails stays for the worker. */
+    /**
+     * Tries the activation's owed status reports at once, on a virtual thread of its own so that
+     * neither the customer's request nor a worker waits on a slow provider; whatever fails stays
+     * for the worker.
+     */
     private void deliverUpstream(int activationId) {
-        try {
-            deliver(store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(UPSTREAM_LEASE), 10, activationId)));
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "status report for activation " + activationId + " left for the worker", e);
-        }
+        Thread.ofVirtual().start(() -> {
+            try {
+                deliver(store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(UPSTREAM_LEASE), 10, activationId)));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "status report for activation " + activationId + " left for the worker", e);
+            }
+        });
     }
 
     /**
@@ -612,11 +666,23 @@ public final class Orders {
     public int pollProviders(int limitPerProvider) {
         int codes = 0;
         for (String provider : inventory.polledProviders()) {
-            List<String> refs = store.liveRefs(provider, limitPerProvider);
-            for (InboundSms sms : inventory.poll(provider, refs)) {
-                if (receiveSms(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {
-                    codes++;
+            try {
+                // A page per tick, walking the live activations in id order and wrapping around,
+                // so that every one of them is polled however many there are.
+                int after = pollCursors.getOrDefault(provider, 0);
+                List<OrdersStore.LiveRef> page = store.liveRefs(provider, after, limitPerProvider);
+                pollCursors.put(provider, page.size() < limitPerProvider ? 0 : page.getLast().id());
+                for (InboundSms sms : inventory.poll(provider, page.stream().map(OrdersStore.LiveRef::providerRef).toList())) {
+                    try {
+                        if (receiveSms(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {
+                            codes++;
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "SMS from " + provider + " for " + sms.providerRef() + " not taken in", e);
+                    }
                 }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "polling " + provider + " failed; the next tick goes on", e);
             }
         }
         return codes;
@@ -631,6 +697,9 @@ public final class Orders {
     }
 
     private OrdersStore.CustomerLedgers ledgersOf(OrdersStore s, long accountId) {
+        if (ledgers.size() > 200_000) {
+            ledgers.clear(); // bounded; refilled one query per account
+        }
         return ledgers.computeIfAbsent(accountId, k -> s.customerLedgers(new AccountId(accountId)));
     }
 

@@ -316,8 +316,14 @@ final class OrdersStore {
                 .returning(PROVIDER_PURCHASE.ID).fetchOne(PROVIDER_PURCHASE.ID);
     }
 
-    void setPurchaseState(long id, String state) {
-        dsl.update(PROVIDER_PURCHASE).set(PROVIDER_PURCHASE.STATE, state).where(PROVIDER_PURCHASE.ID.eq(id)).execute();
+    /**
+     * Moves a sale on from 'sold' (to 'recorded' or 'released'); false when it is no longer
+     * 'sold', e.g. recovery released it because this order outlived its lease.
+     */
+    boolean settlePurchase(long id, String state) {
+        return dsl.update(PROVIDER_PURCHASE).set(PROVIDER_PURCHASE.STATE, state)
+                .where(PROVIDER_PURCHASE.ID.eq(id)).and(PROVIDER_PURCHASE.STATE.eq("sold"))
+                .execute() == 1;
     }
 
     /**
@@ -369,14 +375,23 @@ final class OrdersStore {
                 .execute();
     }
 
-    /** Provider refs of live activations at {@code provider}, oldest first, for polling. */
-    List<String> liveRefs(String provider, int limit) {
-        return dsl.select(ACTIVATION.PROVIDER_REF).from(ACTIVATION)
-                .where(ACTIVATION.PROVIDER.eq(provider))
+    /** Live activations at {@code provider} with ids above {@code afterId}, in id order: (id, provider ref). */
+    List<LiveRef> liveRefs(String provider, int afterId, int limit) {
+        return dsl.select(ACTIVATION.ID, ACTIVATION.PROVIDER_REF).from(ACTIVATION)
+                .where(ACTIVATION.PROVIDER.eq(provider)).and(ACTIVATION.ID.gt(afterId))
                 .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
-                .orderBy(ACTIVATION.CREATED_AT)
+                .orderBy(ACTIVATION.ID)
                 .limit(limit)
-                .fetch(ACTIVATION.PROVIDER_REF);
+                .fetch(r -> new LiveRef(r.value1(), r.value2()));
+    }
+
+    record LiveRef(int id, String providerRef) {
+    }
+
+    /** True when a status report of this kind for the activation still waits to be delivered. */
+    boolean upstreamOpPending(int activationId, String kind) {
+        return dsl.fetchExists(UPSTREAM_OP, UPSTREAM_OP.ACTIVATION_ID.eq(activationId)
+                .and(UPSTREAM_OP.KIND.eq(kind)).and(UPSTREAM_OP.STATE.eq("pending")));
     }
 
     // Parked SMS ------------------------------------------------------------------------------

@@ -24,12 +24,17 @@ record Marketplace(Inventory inventory, Orders orders, Accounts accounts, Ledger
 
     /** {@code overrides} are inventory config keys, e.g. {@code simulator.offers.0.cost}. */
     static Marketplace open(Database db, Clock clock, Map<String, String> overrides) {
+        return open(db, clock, overrides, Map.of());
+    }
+
+    /** With {@code environment} standing in for the process environment (provider API keys). */
+    static Marketplace open(Database db, Clock clock, Map<String, String> overrides, Map<String, String> environment) {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "simulator.code-probability", "0",
                 "simulator.latency-millis", "0"));
         settings.putAll(overrides);
         Config config = Config.just(ConfigSources.create(settings));
-        Inventory inventory = Inventory.create(db, TestServers.redis(), config, true, clock, Map.of());
+        Inventory inventory = Inventory.create(db, TestServers.redis(), config, true, clock, environment);
         Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());
         return new Marketplace(inventory, orders, Accounts.create(db, clock), Ledger.create(db, clock));
     }

@@ -9,7 +9,7 @@ public final class Main {
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
-        Numpool numpool = Numpool.start(NumpoolConfig.load(System.getenv()));
+        Numpool numpool = Numpool.start(NumpoolConfig.load(System.getenv()), java.time.Clock.systemUTC(), System.getenv());
         Runtime.getRuntime().addShutdownHook(new Thread(numpool::close, "numpool-shutdown"));
         System.out.println("Numpool ready at " + numpool.url());
     }

@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,6 +55,14 @@ public final class Numpool implements AutoCloseable {
 
     /** As {@link #start(Config)} with a clock of the caller's (tests move time forward). */
     public static Numpool start(Config config, Clock clock) {
+        return start(config, clock, System.getenv());
+    }
+
+    /**
+     * As {@link #start(Config, Clock)}, taking secrets such as provider API keys from
+     * {@code environment} (the process environment, or a test's stand-in for it).
+     */
+    public static Numpool start(Config config, Clock clock, Map<String, String> environment) {
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             boolean sandbox = config.get("numpool.sandbox").asBoolean().orElse(true);
@@ -63,7 +72,7 @@ public final class Numpool implements AutoCloseable {
             Redis redis = connectRedis(config.get("redis"), resources);
             MeterRegistry meters = Metrics.globalRegistry();
 
-            Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, System.getenv()));
+            Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, environment));
             Accounts accounts = Accounts.create(db, clock);
             Ledger ledger = Ledger.create(db, clock);
             Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, meters);

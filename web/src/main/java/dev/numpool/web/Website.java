@@ -21,10 +21,11 @@ final class Website {
 
     void routing(HttpRouting.Builder routing) {
         routing.get("/", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
-                .send(home().getBytes(StandardCharsets.UTF_8)));
+                .send(home(req.headers().first(HeaderNames.HOST).filter(h -> h.matches("[\\w.:\\[\\]-]{1,100}")).orElse("127.0.0.1:8080"))
+                        .getBytes(StandardCharsets.UTF_8)));
     }
 
-    private String home() {
+    private String home(String host) {
         String mode = sandbox
                 ? "<p class=mode>Sandbox mode: numbers come from the built-in simulator and balances are play money.</p>"
                 : "<p class=mode>Production mode.</p>";
@@ -43,6 +44,6 @@ final class Website {
                 <h2>Try it</h2>
                 <pre>curl -s -X POST %s/v1/sandbox/accounts</pre>
                 </body></html>
-                """.formatted(mode, inventory.services().size(), inventory.countries().size(), sandbox ? "http://127.0.0.1:8080" : "");
+                """.formatted(mode, inventory.services().size(), inventory.countries().size(), "http://" + host);
     }
 }

@@ -58,6 +58,7 @@ class BadInputTest {
             "negative maxPrice             | `{\"service\":\"tg\",\"country\":0,\"maxPrice\":-1}` | 400 | invalid-request",
             "zero maxPrice                 | `{\"service\":\"tg\",\"country\":0,\"maxPrice\":0}`  | 400 | invalid-request",
             "absurd maxPrice               | `{\"service\":\"tg\",\"country\":0,\"maxPrice\":1e300}` | 400 | invalid-request",
+            "maxPrice of a billion digits  | `{\"service\":\"tg\",\"country\":0,\"maxPrice\":1e999999999}` | 400 | invalid-request",
             "too precise maxPrice          | `{\"service\":\"tg\",\"country\":0,\"maxPrice\":\"0.0000001\"}` | 400 | invalid-request",
             "maxPrice below the price      | `{\"service\":\"tg\",\"country\":0,\"maxPrice\":\"0.01\"}` | 409 | price-above-max",
             "bad operator                  | `{\"service\":\"tg\",\"country\":0,\"operator\":\"DROP TABLE\"}` | 400 | invalid-request",
@@ -129,6 +130,8 @@ class BadInputTest {
         assertProblem(http.post("/v1/sandbox/sms", alice, "{\"activationId\":\"1\",\"text\":\"x\"}"), 400, "invalid-request");
         assertProblem(http.post("/v1/sandbox/sms", alice, "{\"activationId\":1}"), 400, "invalid-request");
         assertProblem(http.post("/v1/sandbox/sms", alice, "{\"activationId\":1,\"text\":\"" + "x".repeat(5000) + "\"}"), 400, "invalid-request");
+        assertProblem(http.post("/v1/sandbox/sms", alice, "{\"activationId\":1,\"text\":\"code \\u0000 1234\"}"), 400, "invalid-request");
+        assertProblem(http.post("/v1/api-keys", alice, "{\"label\":\"a\\u0007b\"}"), 400, "invalid-request");
     }
 
     @Test

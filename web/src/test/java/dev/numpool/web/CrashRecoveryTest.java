@@ -104,10 +104,10 @@ class CrashRecoveryTest {
             restart.put("inventory.simulator.enabled", "false");
             restart.put("inventory.providers.0.name", provider);
             restart.put("inventory.providers.0.url", upstream.url().toString());
-            restart.put("inventory.providers.0.api-key", "key-c");
+            restart.put("inventory.providers.0.api-key-env", "CRASH_TEST_PROVIDER_KEY");
             restart.put("workers.enabled", "true");
             restart.put("workers.upstream-interval-millis", "50");
-            try (Numpool recovered = TestNodes.start(restart, later)) {
+            try (Numpool recovered = TestNodes.start(restart, later, Map.of("CRASH_TEST_PROVIDER_KEY", "key-c"))) {
                 await("setStatus 8 for the orphaned number", () -> upstream.requests("setStatus").stream()
                         .filter(r -> ref.equals(r.param("id")) && "8".equals(r.param("status"))).findAny().orElse(null));
                 var balance = new Http(recovered.url()).get("/v1/balance", customer.secret()).json();

@@ -25,6 +25,11 @@ final class TestNodes {
     }
 
     static Numpool start(Map<String, String> config, Clock clock) {
-        return Numpool.start(NumpoolConfig.of(config), clock);
+        return start(config, clock, Map.of());
+    }
+
+    /** With {@code environment} standing in for the process environment (provider API keys). */
+    static Numpool start(Map<String, String> config, Clock clock, Map<String, String> environment) {
+        return Numpool.start(NumpoolConfig.of(config), clock, environment);
     }
 }

@@ -12,9 +12,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The background jobs of one node. {@link #runExpiryOnce()} and {@link #runReaperOnce()} are the
- * jobs themselves (tests call them directly, on as many instances as they like);
- * {@link #start()} schedules them.
+ * The background jobs of one node: expiry, status reports to providers (and recovery of numbers
+ * whose order died), polling (and parked SMS), quote refresh, and pruning. Each {@code run…Once}
+ * method is one job's tick (tests call them directly, on as many instances as they like);
+ * {@link #start()} schedules them, each on its own thread.
  */
 public final class Workers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Workers.class.getName());
@@ -27,7 +28,8 @@ public final class Workers implements AutoCloseable {
     /**
      * {@code expiry-interval-millis} (default 1000), {@code batch-size} (rows per claim, default
      * 100), {@code idempotency-key-ttl-hours} (default 24), {@code reaper-interval-seconds}
-     * (default 300).
+     * (default 300), {@code upstream-interval-millis} (default 1000), {@code poll-interval-millis}
+     * (default 500), {@code quotes-refresh-seconds} (default 15).
      */
     public record Settings(Duration expiryInterval, int batchSize, Duration idempotencyKeyTtl, Duration reaperInterval,
                            Duration upstreamInterval, Duration pollInterval, Duration quotesInterval) {
@@ -47,7 +49,9 @@ public final class Workers implements AutoCloseable {
         this.orders = orders;
         this.inventory = inventory;
         this.settings = settings;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("numpool-workers").factory());
+        // A thread per job: a slow provider stalling the status reports must not stall expiry
+        // or polling behind it.
+        this.scheduler = Executors.newScheduledThreadPool(5, Thread.ofPlatform().daemon().name("numpool-worker-", 0).factory());
     }
 
     /** Schedules the jobs on this node. */
