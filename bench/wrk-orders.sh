@@ -8,7 +8,7 @@ connections=${2:-32}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 ./numpool bench --classpath-only >/dev/null 2>&1 || true
 keys=$(mktemp)
-coproc SERVE { exec "$JAVA_HOME/bin/java" -Xmx2g --sun-misc-unsafe-memory-access=allow \
+coproc SERVE { exec "$JAVA_HOME/bin/java" -Xmx2g \
   -Djava.util.logging.config.file=web/src/main/resources/logging.properties \
   -cp "bench/target/classes:$(cat bench/target/classpath.txt)" dev.numpool.bench.OrderThroughput serve "$keys" 2>/dev/null; }
 url=""
