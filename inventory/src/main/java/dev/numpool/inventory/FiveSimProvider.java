@@ -4,19 +4,11 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.numpool.inventory.UpstreamHttp.Reply;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,15 +23,16 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
+import static dev.numpool.inventory.UpstreamHttp.JSON;
+import static dev.numpool.inventory.UpstreamHttp.MAX_REASON_CHARS;
+import static dev.numpool.inventory.UpstreamHttp.clip;
+import static dev.numpool.inventory.UpstreamHttp.count;
+import static dev.numpool.inventory.UpstreamHttp.micros;
+import static dev.numpool.inventory.UpstreamHttp.scalar;
+import static dev.numpool.inventory.UpstreamHttp.unreadable;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
@@ -70,11 +63,6 @@ final class FiveSimProvider implements Provider {
     static final int MAX_SMS_PER_ORDER = 20;
 
     private static final Logger LOG = Logger.getLogger(FiveSimProvider.class.getName());
-    // Floats are read as BigDecimal so that a price such as 0.09 arrives exactly as written.
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
     // One product's operators are read out of the middle of the price table, so what follows
     // them is not trailing garbage.
     private static final ObjectReader OPERATORS = JSON.readerFor(JsonNode.class)
@@ -83,13 +71,12 @@ final class FiveSimProvider implements Provider {
     private static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,32}");
     /** 5sim order ids are numbers; anything path-safe is accepted in case a clone uses strings. */
     private static final Pattern ORDER_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final Pattern COUNT = Pattern.compile("[0-9]{1,9}");
     /**
      * What a plain-text error of this protocol looks like (a few words); an HTML page, a stack
-     * trace or a paragraph does not. Its length is that of a reason, so a message is never cut.
+     * trace or a paragraph does not. It is no longer than {@link UpstreamHttp#MAX_REASON_CHARS},
+     * so a message is never cut.
      */
     private static final Pattern MESSAGE = Pattern.compile("[A-Za-z][A-Za-z0-9 ,.:;'_()/-]{0,59}");
-    private static final int MAX_REASON_CHARS = 60; // the longest MESSAGE, too
     private static final String ANY = "any";
     private static final String NO_FREE_PHONES = "no free phones";
     private static final String ORDER_NOT_FOUND = "order not found";
@@ -101,10 +88,8 @@ final class FiveSimProvider implements Provider {
 
     private final String name;
     private final URI baseUrl;
-    private final String apiKey;
-    private final Duration timeout;
     private final Clock clock;
-    private final HttpClient http;
+    private final UpstreamHttp http;
     private final Map<String, String> productsByService;
     private final Map<String, String> servicesByProduct;
     private final Map<String, Integer> countriesByName;
@@ -112,8 +97,8 @@ final class FiveSimProvider implements Provider {
     FiveSimProvider(String name, URI baseUrl, String apiKey, Duration timeout, Clock clock,
                     List<Service> services, List<Country> countries) {
         this.name = Objects.requireNonNull(name, "name");
-        this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(apiKey, "apiKey");
+        Objects.requireNonNull(timeout, "timeout");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.baseUrl = apiRoot(name, Objects.requireNonNull(baseUrl, "baseUrl"));
         if (timeout.isNegative() || timeout.isZero()) {
@@ -141,13 +126,7 @@ final class FiveSimProvider implements Provider {
                 throw new IllegalArgumentException(name + ": two countries are called '" + c.fivesimName() + "' on 5sim");
             }
         }
-        // Redirects are not followed: an API that moved is a configuration error to see, and
-        // following one would send the key to wherever it points.
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        this.http = new UpstreamHttp(timeout, apiKey, "Authorization", "Bearer " + apiKey, "Accept", "application/json");
     }
 
     /**
@@ -241,9 +220,8 @@ final class FiveSimProvider implements Provider {
      */
     @Override
     public List<InboundSms> poll(List<String> providerRefs) {
-        if (providerRefs.size() > SmsActivateProvider.MAX_REFS_PER_POLL) {
-            throw new IllegalArgumentException("at most " + SmsActivateProvider.MAX_REFS_PER_POLL
-                    + " orders per poll, got " + providerRefs.size());
+        if (providerRefs.size() > MAX_REFS_PER_POLL) {
+            throw new IllegalArgumentException("at most " + MAX_REFS_PER_POLL + " orders per poll, got " + providerRefs.size());
         }
         List<InboundSms> received = new ArrayList<>();
         for (String ref : providerRefs) {
@@ -328,33 +306,17 @@ final class FiveSimProvider implements Provider {
             return new Purchase.Failed(garbage(body));
         }
         // Without a readable price we assume the most the upstream may charge: maxPrice.
-        long costMicros = SmsActivateProvider.micros(sale.get("price")).orElse(order.maxCostMicros());
+        long costMicros = micros(sale.get("price")).orElse(order.maxCostMicros());
         return accept(ref, scalar(sale.get("phone")), costMicros, order);
     }
 
-    /**
-     * Keeps a number only if it is one we asked for. Anything else was still sold to us, so it is
-     * cancelled at once (best effort) to get the money back, and the sale counts as a failure.
-     */
+    /** See {@link Order#sold}; a cancel gives back an order we did not ask for. */
     private Purchase accept(String ref, String phoneText, long costMicros, Order order) {
-        PhoneNumber phone = phoneText == null ? null : PhoneNumber.of(phoneText.replaceAll("[\\s()-]", "")).orElse(null);
-        String problem;
-        if (phone == null) {
-            problem = "invalid number from provider";
-        } else if (!phone.digits().startsWith(Integer.toString(order.country().callingCode()))) {
-            // Calling codes are prefix-free, so a prefix test is exact.
-            problem = "number from another country";
-        } else if (order.excludedPrefixes().stream().anyMatch(p -> phone.digits().startsWith(p))) {
-            problem = "number with an excluded prefix";
-        } else if (costMicros > order.maxCostMicros()) {
-            problem = "cost above maxPrice";
-        } else {
-            return new Purchase.Got(ref, phone, costMicros);
-        }
-        if (!(report("cancel", ref) instanceof Confirmation.Confirmed)) {
+        Purchase purchase = order.sold(ref, phoneText, costMicros);
+        if (purchase instanceof Purchase.Failed(String problem) && !(report("cancel", ref) instanceof Confirmation.Confirmed)) {
             LOG.warning(() -> name + ": order " + ref + " refused (" + problem + ") but could not be cancelled");
         }
-        return new Purchase.Failed(problem);
+        return purchase;
     }
 
     /**
@@ -398,7 +360,7 @@ final class FiveSimProvider implements Provider {
         long cheapestInStock = Long.MAX_VALUE;
         long stock = 0;
         for (Map.Entry<String, JsonNode> operator : operators.properties()) {
-            OptionalLong cost = SmsActivateProvider.micros(operator.getValue().get("cost"));
+            OptionalLong cost = micros(operator.getValue().get("cost"));
             OptionalInt count = count(operator.getValue().get("count"));
             if (!NAME.matcher(operator.getKey()).matches() || cost.isEmpty() || count.isEmpty()) {
                 continue;
@@ -427,27 +389,6 @@ final class FiveSimProvider implements Provider {
         return offers;
     }
 
-    private static OptionalInt count(JsonNode count) {
-        if (count != null && count.isIntegralNumber() && count.canConvertToInt() && count.intValue() >= 0) {
-            return OptionalInt.of(count.intValue());
-        }
-        if (count != null && count.isTextual() && COUNT.matcher(count.textValue().strip()).matches()) {
-            return OptionalInt.of(Integer.parseInt(count.textValue().strip()));
-        }
-        return OptionalInt.empty();
-    }
-
-    /** A string or a whole number as text, since ids and phones may come either way. */
-    private static String scalar(JsonNode node) {
-        if (node != null && node.isTextual()) {
-            return node.textValue().strip();
-        }
-        if (node != null && node.isIntegralNumber()) {
-            return node.asText();
-        }
-        return null;
-    }
-
     /** A string field as text, a number as its digits, anything else (null, absent) as "". */
     private static String text(JsonNode node) {
         if (node != null && (node.isTextual() || node.isNumber())) {
@@ -466,48 +407,10 @@ final class FiveSimProvider implements Provider {
         }
     }
 
-    /** One exchange with the upstream, bounded as a whole by the timeout and by size. */
     private Said ask(String pathAndQuery, int maxBytes) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
-                .timeout(timeout)
-                .header("Authorization", "Bearer " + apiKey)
-                .header("Accept", "application/json")
-                .GET()
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> new BoundedBody(maxBytes));
-        try {
-            // The request's own timeout may stop counting at the response headers (it does on
-            // JDK 21); this deadline covers the body too, so a stalled answer cannot hang us.
-            HttpResponse<byte[]> response = exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return interpret(response.statusCode(), response.body());
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
-            return new Said.Trouble("timeout");
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            Thread.currentThread().interrupt();
-            return new Said.Trouble("interrupted");
-        } catch (ExecutionException e) {
-            return new Said.Trouble(transportReason(e.getCause()));
-        }
-    }
-
-    private String transportReason(Throwable failure) {
-        Throwable cause = failure;
-        // The client wraps what went wrong, sometimes twice; the innermost known kind decides.
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof HttpTimeoutException || t instanceof BodyTooLarge || t instanceof ConnectException) {
-                cause = t;
-                break;
-            }
-        }
-        return switch (cause) {
-            case HttpTimeoutException e -> "timeout";
-            case BodyTooLarge e -> e.getMessage();
-            case ConnectException e -> "connection refused";
-            // The key travels in a header, but a message that quotes the request must not repeat it.
-            case IOException e -> "connection failed: " + clip(String.valueOf(e.getMessage()).replace(apiKey, "***"));
-            default -> "client error: " + cause.getClass().getSimpleName();
+        return switch (http.get(URI.create(baseUrl + pathAndQuery), maxBytes)) {
+            case Reply.Answered(int status, byte[] body) -> interpret(status, body);
+            case Reply.Failed(String reason) -> new Said.Trouble(reason);
         };
     }
 
@@ -544,18 +447,11 @@ final class FiveSimProvider implements Provider {
         if (!ok) {
             return new Said.Trouble("http " + status);
         }
-        return new Said.Trouble(text.isEmpty() ? "empty answer" : "garbage: " + clip(text));
+        return new Said.Trouble(unreadable(text));
     }
 
     private static String garbage(byte[] body) {
-        String text = new String(body, 0, Math.min(body.length, 4 * MAX_REASON_CHARS), UTF_8).strip();
-        return text.isEmpty() ? "empty answer" : "garbage: " + clip(text);
-    }
-
-    /** The first characters of a text, on one line, for a reason that is read by people. */
-    private static String clip(String text) {
-        String line = text.replaceAll("\\p{Cntrl}", " ");
-        return line.length() <= MAX_REASON_CHARS ? line : line.substring(0, MAX_REASON_CHARS);
+        return unreadable(new String(body, 0, Math.min(body.length, 4 * MAX_REASON_CHARS), UTF_8).strip());
     }
 
     /** What the upstream said, with the transport out of the way. */
@@ -570,65 +466,6 @@ final class FiveSimProvider implements Provider {
 
         /** No protocol answer at all: a timeout, a dropped connection, a 5xx, a 401, an HTML page. */
         record Trouble(String reason) implements Said {
-        }
-    }
-
-    private static final class BodyTooLarge extends IOException {
-        BodyTooLarge(int maxBytes) {
-            super("answer over " + maxBytes + " bytes");
-        }
-    }
-
-    /**
-     * Collects at most {@code maxBytes} of a body and fails the exchange beyond that, so that a
-     * misbehaving upstream cannot fill the heap.
-     */
-    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
-        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final int maxBytes;
-        private Flow.Subscription subscription;
-
-        BoundedBody(int maxBytes) {
-            this.maxBytes = maxBytes;
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return body;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            this.subscription = subscription;
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            for (ByteBuffer buffer : buffers) {
-                if (body.isDone()) {
-                    return; // signals may still arrive after a cancel
-                }
-                if (bytes.size() + buffer.remaining() > maxBytes) {
-                    subscription.cancel();
-                    body.completeExceptionally(new BodyTooLarge(maxBytes));
-                    return;
-                }
-                byte[] chunk = new byte[buffer.remaining()];
-                buffer.get(chunk);
-                bytes.write(chunk, 0, chunk.length);
-            }
-        }
-
-        @Override
-        public void onError(Throwable failure) {
-            body.completeExceptionally(failure);
-        }
-
-        @Override
-        public void onComplete() {
-            body.complete(bytes.toByteArray());
         }
     }
 }

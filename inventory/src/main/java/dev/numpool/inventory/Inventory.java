@@ -298,8 +298,8 @@ public final class Inventory implements AutoCloseable {
             return List.of();
         }
         List<InboundSms> received = new ArrayList<>();
-        for (int from = 0; from < providerRefs.size(); from += SmsActivateProvider.MAX_REFS_PER_POLL) {
-            received.addAll(p.poll(providerRefs.subList(from, Math.min(providerRefs.size(), from + SmsActivateProvider.MAX_REFS_PER_POLL))));
+        for (int from = 0; from < providerRefs.size(); from += Provider.MAX_REFS_PER_POLL) {
+            received.addAll(p.poll(providerRefs.subList(from, Math.min(providerRefs.size(), from + Provider.MAX_REFS_PER_POLL))));
         }
         return received;
     }

@@ -31,6 +31,15 @@ public final class Money {
         return OptionalLong.of(micros.longValueExact());
     }
 
+    /** Like {@link #parseMicros(String)}, for a decimal already read as a number (a JSON price, say). */
+    public static OptionalLong exactMicros(BigDecimal decimal) {
+        // A far-out exponent (1e999999999) would spell a gigantic plain string; no price has one.
+        if (decimal == null || decimal.scale() > 32 || decimal.scale() < -32) {
+            return OptionalLong.empty();
+        }
+        return parseMicros(decimal.toPlainString());
+    }
+
     /** {@code 450000} → {@code "0.45"}; at least two fractional digits, at most six. */
     public static String format(long micros) {
         BigDecimal units = BigDecimal.valueOf(micros, 6).stripTrailingZeros();

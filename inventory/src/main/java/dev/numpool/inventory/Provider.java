@@ -12,6 +12,9 @@ import java.util.Optional;
  * in-process provider (the simulator) answers {@link #quote} live.
  */
 interface Provider extends AutoCloseable {
+    /** One {@link #poll} asks about this many leases at most, an upstream request or two each. */
+    int MAX_REFS_PER_POLL = 100;
+
     String name();
 
     /** The protocol family, for operators: {@code simulator}, {@code sms-activate}, {@code 5sim}. */
@@ -45,7 +48,7 @@ interface Provider extends AutoCloseable {
     /**
      * The SMS received so far for these leases, for providers that are polled; providers that
      * push (through {@link #listen}) return an empty list. Repeats are fine: intake dedupes.
-     * At most {@link SmsActivateProvider#MAX_REFS_PER_POLL} refs per call; callers split.
+     * At most {@link #MAX_REFS_PER_POLL} refs per call; callers split.
      */
     List<InboundSms> poll(List<String> providerRefs);
 
@@ -71,6 +74,28 @@ interface Provider extends AutoCloseable {
     }
 
     record Order(String service, Country country, String operator, long maxCostMicros, List<String> excludedPrefixes) {
+        /**
+         * Keeps a number an upstream sold against this order only if it is one we asked for.
+         * Anything else was still sold to us, so the adapter cancels it at once (best effort) to
+         * get the money back, and the sale counts as a failure that says why.
+         */
+        Purchase sold(String providerRef, String phoneText, long costMicros) {
+            PhoneNumber phone = phoneText == null ? null : PhoneNumber.of(phoneText.replaceAll("[\\s()-]", "")).orElse(null);
+            if (phone == null) {
+                return new Purchase.Failed("invalid number from provider");
+            }
+            // Calling codes are prefix-free, so a prefix test is exact.
+            if (!phone.digits().startsWith(Integer.toString(country.callingCode()))) {
+                return new Purchase.Failed("number from another country");
+            }
+            if (excludedPrefixes.stream().anyMatch(p -> phone.digits().startsWith(p))) {
+                return new Purchase.Failed("number with an excluded prefix");
+            }
+            if (costMicros > maxCostMicros) {
+                return new Purchase.Failed("cost above maxPrice");
+            }
+            return new Purchase.Got(providerRef, phone, costMicros);
+        }
     }
 
     sealed interface Purchase {

@@ -1,22 +1,11 @@
 package dev.numpool.inventory;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.numpool.inventory.UpstreamHttp.Reply;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.math.BigDecimal;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,16 +16,16 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.numpool.inventory.UpstreamHttp.JSON;
+import static dev.numpool.inventory.UpstreamHttp.clip;
+import static dev.numpool.inventory.UpstreamHttp.count;
+import static dev.numpool.inventory.UpstreamHttp.micros;
+import static dev.numpool.inventory.UpstreamHttp.scalar;
+import static dev.numpool.inventory.UpstreamHttp.unreadable;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
@@ -51,23 +40,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * time and in size.
  */
 final class SmsActivateProvider implements Provider {
-    /** One poll asks about this many activations at most, two requests each. */
-    static final int MAX_REFS_PER_POLL = 100;
     /** No answer of this protocol comes near this size; a bigger one is refused, not buffered. */
     static final int MAX_BODY_BYTES = 1 << 20;
 
     private static final Logger LOG = Logger.getLogger(SmsActivateProvider.class.getName());
-    // Floats are read as BigDecimal so that a price such as 0.0044 arrives exactly as written.
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
     private static final Pattern TOKEN = Pattern.compile("([A-Z][A-Z0-9_]*)(?::(.*))?", Pattern.DOTALL);
     private static final Pattern SERVICE = Pattern.compile("[a-z0-9]{2}");
     private static final Pattern COUNTRY_ID = Pattern.compile("[0-9]{1,6}");
     private static final Pattern ACTIVATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final Pattern COUNT = Pattern.compile("[0-9]{1,9}");
-    private static final int MAX_REASON_CHARS = 60;
     private static final Set<String> OUT_OF_STOCK = Set.of("NO_NUMBERS", "WRONG_MAX_PRICE");
     // A refused key is not among these: an operator can fix a key, and a number given back must
     // reach the provider after that, so a key error is retried like an outage.
@@ -77,15 +57,14 @@ final class SmsActivateProvider implements Provider {
     private final String name;
     private final URI handlerUrl;
     private final String apiKey;
-    private final Duration timeout;
     private final Clock clock;
-    private final HttpClient http;
+    private final UpstreamHttp http;
 
     SmsActivateProvider(String name, URI handlerUrl, String apiKey, Duration timeout, Clock clock) {
         this.name = Objects.requireNonNull(name, "name");
         this.handlerUrl = Objects.requireNonNull(handlerUrl, "handlerUrl");
         this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(timeout, "timeout");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (!"http".equals(handlerUrl.getScheme()) && !"https".equals(handlerUrl.getScheme())) {
             throw new IllegalArgumentException(name + ": the handler URL must be http or https");
@@ -93,14 +72,8 @@ final class SmsActivateProvider implements Provider {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException(name + ": the timeout must be positive");
         }
-        // Redirects are not followed: a handler that moved is a configuration error to see, and
-        // following one would send the API key to wherever it points. HTTP/1.1 because the
-        // clones mostly sit behind PHP servers that gain nothing from an h2c upgrade attempt.
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        // The key goes into every query string (see uri); it is given here so no reason repeats it.
+        this.http = new UpstreamHttp(timeout, apiKey);
     }
 
     @Override
@@ -243,29 +216,13 @@ final class SmsActivateProvider implements Provider {
         return accept(parts[0], parts[1], order.maxCostMicros(), order);
     }
 
-    /**
-     * Keeps a number only if it is one we asked for. Anything else was still sold to us, so it is
-     * cancelled at once (best effort) to get the money back, and the sale counts as a failure.
-     */
+    /** See {@link Order#sold}; status 8 gives back a number we did not ask for. */
     private Purchase accept(String ref, String phoneText, long costMicros, Order order) {
-        PhoneNumber phone = phoneText == null ? null : PhoneNumber.of(phoneText.replaceAll("[\\s()-]", "")).orElse(null);
-        String problem;
-        if (phone == null) {
-            problem = "invalid number from provider";
-        } else if (!phone.digits().startsWith(Integer.toString(order.country().callingCode()))) {
-            // Calling codes are prefix-free, so a prefix test is exact.
-            problem = "number from another country";
-        } else if (order.excludedPrefixes().stream().anyMatch(p -> phone.digits().startsWith(p))) {
-            problem = "number with an excluded prefix";
-        } else if (costMicros > order.maxCostMicros()) {
-            problem = "cost above maxPrice";
-        } else {
-            return new Purchase.Got(ref, phone, costMicros);
-        }
-        if (!(setStatus(ref, "8") instanceof Confirmation.Confirmed)) {
+        Purchase purchase = order.sold(ref, phoneText, costMicros);
+        if (purchase instanceof Purchase.Failed(String problem) && !(setStatus(ref, "8") instanceof Confirmation.Confirmed)) {
             LOG.warning(() -> name + ": activation " + ref + " refused (" + problem + ") but could not be cancelled");
         }
-        return new Purchase.Failed(problem);
+        return purchase;
     }
 
     static List<OfferQuote> quotes(JsonNode table) {
@@ -289,92 +246,17 @@ final class SmsActivateProvider implements Provider {
         return List.copyOf(quotes);
     }
 
-    /** A non-negative decimal, as a JSON number or a string, exactly in micros; empty otherwise. */
-    static OptionalLong micros(JsonNode amount) {
-        BigDecimal decimal;
-        try {
-            if (amount != null && amount.isNumber()) {
-                decimal = amount.decimalValue();
-            } else if (amount != null && amount.isTextual()) {
-                decimal = new BigDecimal(amount.textValue().strip());
-            } else {
-                return OptionalLong.empty();
-            }
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty();
-        }
-        // A far-out exponent (1e999999999) would spell a gigantic plain string; no price has one.
-        if (decimal.scale() > 32 || decimal.scale() < -32) {
-            return OptionalLong.empty();
-        }
-        return Money.parseMicros(decimal.toPlainString());
-    }
-
-    private static OptionalInt count(JsonNode count) {
-        if (count != null && count.isIntegralNumber() && count.canConvertToInt() && count.intValue() >= 0) {
-            return OptionalInt.of(count.intValue());
-        }
-        if (count != null && count.isTextual() && COUNT.matcher(count.textValue().strip()).matches()) {
-            return OptionalInt.of(Integer.parseInt(count.textValue().strip()));
-        }
-        return OptionalInt.empty();
-    }
-
-    /** A string or a whole number as text, since the clones send ids and phones either way. */
-    private static String scalar(JsonNode node) {
-        if (node != null && node.isTextual()) {
-            return node.textValue().strip();
-        }
-        if (node != null && node.isIntegralNumber()) {
-            return node.asText();
-        }
-        return null;
-    }
-
-    /** One exchange with the upstream, bounded as a whole by the timeout and by size. */
     private Said ask(String action, Map<String, String> params) {
-        HttpRequest request = HttpRequest.newBuilder(uri(action, params)).timeout(timeout).GET().build();
-        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> new BoundedBody());
-        try {
-            // The request's own timeout may stop counting at the response headers (it does on
-            // JDK 21); this deadline covers the body too, so a stalled answer cannot hang us.
-            HttpResponse<byte[]> response = exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return interpret(response.statusCode(), new String(response.body(), UTF_8));
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
-            return new Said.Trouble("timeout");
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            Thread.currentThread().interrupt();
-            return new Said.Trouble("interrupted");
-        } catch (ExecutionException e) {
-            return new Said.Trouble(transportReason(e.getCause()));
-        }
+        return switch (http.get(uri(action, params), MAX_BODY_BYTES)) {
+            case Reply.Answered(int status, byte[] body) -> interpret(status, new String(body, UTF_8));
+            case Reply.Failed(String reason) -> new Said.Trouble(reason);
+        };
     }
 
     private URI uri(String action, Map<String, String> params) {
         StringBuilder query = new StringBuilder("api_key=").append(encode(apiKey)).append("&action=").append(encode(action));
         params.forEach((key, value) -> query.append('&').append(key).append('=').append(encode(value)));
         return URI.create(handlerUrl + (handlerUrl.getRawQuery() == null ? "?" : "&") + query);
-    }
-
-    private String transportReason(Throwable failure) {
-        Throwable cause = failure;
-        // The client wraps what went wrong, sometimes twice; the innermost known kind decides.
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof HttpTimeoutException || t instanceof BodyTooLarge || t instanceof ConnectException) {
-                cause = t;
-                break;
-            }
-        }
-        return switch (cause) {
-            case HttpTimeoutException e -> "timeout";
-            case BodyTooLarge e -> "answer over " + MAX_BODY_BYTES + " bytes";
-            case ConnectException e -> "connection refused";
-            // The key travels in the query string; make sure no message ever repeats it.
-            case IOException e -> "connection failed: " + clip(String.valueOf(e.getMessage()).replace(apiKey, "***"));
-            default -> "client error: " + cause.getClass().getSimpleName();
-        };
     }
 
     /**
@@ -393,7 +275,7 @@ final class SmsActivateProvider implements Provider {
             try {
                 json = JSON.readTree(text);
             } catch (JsonProcessingException e) {
-                return garbage(text);
+                return new Said.Trouble(unreadable(text));
             }
             Said error = errorIn(json);
             if (error != null) {
@@ -405,7 +287,7 @@ final class SmsActivateProvider implements Provider {
         if (token != null) {
             return token;
         }
-        return status < 300 ? garbage(text) : new Said.Trouble("http " + status);
+        return new Said.Trouble(status < 300 ? unreadable(text) : "http " + status);
     }
 
     /** The error token of a JSON answer: {@code {"title":T}}, {@code {"status":"error","error":T}}, or {@code "T"}. */
@@ -429,16 +311,6 @@ final class SmsActivateProvider implements Provider {
     private static Said.Token token(String text) {
         Matcher matcher = TOKEN.matcher(text);
         return matcher.matches() ? new Said.Token(matcher.group(1), Objects.requireNonNullElse(matcher.group(2), "").strip()) : null;
-    }
-
-    private static Said.Trouble garbage(String text) {
-        return new Said.Trouble(text.isEmpty() ? "empty answer" : "garbage: " + clip(text));
-    }
-
-    /** The first characters of a text, on one line, for a reason that is read by people. */
-    private static String clip(String text) {
-        String line = text.replaceAll("\\p{Cntrl}", " ");
-        return line.length() <= MAX_REASON_CHARS ? line : line.substring(0, MAX_REASON_CHARS);
     }
 
     private static Map<String, String> params(String... keysAndValues) {
@@ -468,60 +340,6 @@ final class SmsActivateProvider implements Provider {
 
         /** No protocol answer at all: a timeout, a dropped connection, a 5xx, an HTML page. */
         record Trouble(String reason) implements Said {
-        }
-    }
-
-    private static final class BodyTooLarge extends IOException {
-        BodyTooLarge() {
-            super("answer over " + MAX_BODY_BYTES + " bytes");
-        }
-    }
-
-    /**
-     * Collects at most {@link #MAX_BODY_BYTES} of a body and fails the exchange beyond that, so
-     * that a misbehaving upstream cannot fill the heap.
-     */
-    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
-        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private Flow.Subscription subscription;
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return body;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            this.subscription = subscription;
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            for (ByteBuffer buffer : buffers) {
-                if (body.isDone()) {
-                    return; // signals may still arrive after a cancel
-                }
-                if (bytes.size() + buffer.remaining() > MAX_BODY_BYTES) {
-                    subscription.cancel();
-                    body.completeExceptionally(new BodyTooLarge());
-                    return;
-                }
-                byte[] chunk = new byte[buffer.remaining()];
-                buffer.get(chunk);
-                bytes.write(chunk, 0, chunk.length);
-            }
-        }
-
-        @Override
-        public void onError(Throwable failure) {
-            body.completeExceptionally(failure);
-        }
-
-        @Override
-        public void onComplete() {
-            body.complete(bytes.toByteArray());
         }
     }
 }

@@ -505,7 +505,7 @@ class FiveSimProviderTest {
 
     @Test
     void moreOrdersThanOnePollMayCarryAreABug() {
-        List<String> refs = IntStream.rangeClosed(1, SmsActivateProvider.MAX_REFS_PER_POLL + 1).mapToObj(Integer::toString).toList();
+        List<String> refs = IntStream.rangeClosed(1, Provider.MAX_REFS_PER_POLL + 1).mapToObj(Integer::toString).toList();
 
         assertThrows(IllegalArgumentException.class, () -> provider().poll(refs));
         assertTrue(upstream.requests().isEmpty());

@@ -465,7 +465,7 @@ class SmsActivateProviderTest {
 
     @Test
     void moreActivationsThanOnePollMayCarryAreABug() {
-        List<String> refs = java.util.stream.IntStream.rangeClosed(1, SmsActivateProvider.MAX_REFS_PER_POLL + 1).mapToObj(Integer::toString).toList();
+        List<String> refs = java.util.stream.IntStream.rangeClosed(1, Provider.MAX_REFS_PER_POLL + 1).mapToObj(Integer::toString).toList();
 
         assertThrows(IllegalArgumentException.class, () -> provider().poll(refs));
         assertTrue(upstream.requests().isEmpty());
