@@ -64,6 +64,7 @@ public final class Inventory implements AutoCloseable {
 
     /**
      * Builds the inventory from its config node: {@code markup-percent}, {@code minimum-margin},
+     * {@code markups} (rules {@code {service?, country?, provider?, percent}}, most specific wins),
      * {@code routing-deadline-millis}, {@code quotes-ttl-seconds}, {@code simulator.*} (a provider
      * only when {@code sandbox} is true) and {@code providers}, a list of upstreams:
      * {@code {name, protocol: sms-activate | 5sim, url, api-key-env, timeout-millis}}. API keys are
@@ -81,10 +82,7 @@ public final class Inventory implements AutoCloseable {
         for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
             providers.add(upstream(p, services, countries, clock, environment));
         }
-        Pricing pricing = new Pricing(
-                config.get("markup-percent").asLong().orElse(25L),
-                Money.parseMicros(config.get("minimum-margin").asString().orElse("0.01"))
-                        .orElseThrow(() -> new IllegalArgumentException("inventory.minimum-margin must be a decimal")));
+        Pricing pricing = Pricing.from(config);
         return new Inventory(providers, services, countries,
                 new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L))),
                 new DeliveryStats(redis, clock), pricing, "USD",
@@ -148,7 +146,7 @@ public final class Inventory implements AutoCloseable {
                 for (Provider p : providers) {
                     if (p.inProcess()) {
                         p.quote(s.code(), c, "any").filter(q -> q.stock() > 0).ifPresent(q -> best.merge(s.code() + ":" + c.id(),
-                                new Best(pricing.sellPriceMicros(q.costMicros()), q.stock()),
+                                new Best(pricing.sellPriceMicros(q.costMicros(), p.name(), s.code(), c.id()), q.stock()),
                                 (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock())));
                     }
                 }
@@ -161,7 +159,8 @@ public final class Inventory implements AutoCloseable {
                             && service.map(s -> s.code().equals(q.service())).orElse(true)
                             && country.map(c -> c.id() == q.country()).orElse(true);
                     if (wanted) {
-                        best.merge(q.service() + ":" + q.country(), new Best(pricing.sellPriceMicros(q.costMicros()), q.stock()),
+                        best.merge(q.service() + ":" + q.country(),
+                                new Best(pricing.sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country()), q.stock()),
                                 (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock()));
                     }
                 }
@@ -191,7 +190,8 @@ public final class Inventory implements AutoCloseable {
         for (Provider p : providers) {
             quote(p, request.service().code(), request.country(), request.operator())
                     .filter(q -> q.stock() > 0)
-                    .ifPresent(q -> ranked.add(new Ranked(p, pricing.sellPriceMicros(q.costMicros()), q.costMicros(), q.stock(),
+                    .ifPresent(q -> ranked.add(new Ranked(p, pricing.sellPriceMicros(q.costMicros(), p.name(), request.service().code(),
+                            request.country().id()), q.costMicros(), q.stock(),
                             deliveries.rate(p.name(), request.service().code(), request.country().id()))));
         }
         ranked.sort(Comparator.comparingDouble(Ranked::expectedCostPerCode)

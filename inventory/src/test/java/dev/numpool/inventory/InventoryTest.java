@@ -107,6 +107,18 @@ class InventoryTest {
     }
 
     @Test
+    void markupRulesFromConfigPriceOneServiceDifferently() {
+        try (Inventory inventory = inventory(Map.of("markup-percent", "20",
+                "simulator.offers.0.service", "wa", "simulator.offers.0.country", "0", "simulator.offers.0.cost", "0.50",
+                "simulator.offers.1.service", "tg", "simulator.offers.1.country", "0", "simulator.offers.1.cost", "0.50",
+                "markups.0.service", "wa", "markups.0.percent", "100"))) {
+            assertEquals(1_000_000L, inventory.offers(inventory.service("wa"), inventory.country(0)).getFirst().priceMicros());
+            assertEquals(600_000L, inventory.offers(inventory.service("tg"), inventory.country(0)).getFirst().priceMicros());
+            assertEquals(1_000_000L, ((BuyResult.Bought) inventory.buy(request(inventory, "wa", 0))).lease().priceMicros());
+        }
+    }
+
+    @Test
     void aFailingProviderIsTracedAndTheOrderGetsNoNumbersInsteadOfAnError() {
         try (Inventory inventory = inventory(Map.of("simulator.failure-rate", "1.0"))) {
             BuyResult.NoNumbers none = assertInstanceOf(BuyResult.NoNumbers.class, inventory.buy(request(inventory, "tg", 0)));

@@ -35,9 +35,23 @@ class MoneyTest {
 
     @Test
     void pricingNeverSellsBelowCostPlusTheMinimumMargin() {
-        Pricing pricing = new Pricing(25, 10_000);
-        assertEquals(20_000L, pricing.sellPriceMicros(10_000), "margin wins over a tiny percentage");
-        assertEquals(1_250_000L, pricing.sellPriceMicros(1_000_000));
-        assertEquals(126_000L, pricing.sellPriceMicros(100_001), "rounded up to a tenth of a cent");
+        Pricing pricing = new Pricing(25, 10_000, java.util.List.of());
+        assertEquals(20_000L, pricing.sellPriceMicros(10_000, "p", "tg", 0), "margin wins over a tiny percentage");
+        assertEquals(1_250_000L, pricing.sellPriceMicros(1_000_000, "p", "tg", 0));
+        assertEquals(126_000L, pricing.sellPriceMicros(100_001, "p", "tg", 0), "rounded up to a tenth of a cent");
+    }
+
+    @Test
+    void theMostSpecificMarkupRuleWins() {
+        java.util.Optional<String> none = java.util.Optional.empty();
+        Pricing pricing = new Pricing(25, 0, java.util.List.of(
+                new Pricing.Rule(java.util.Optional.of("wa"), java.util.Optional.empty(), none, 40),
+                new Pricing.Rule(java.util.Optional.of("wa"), java.util.Optional.of(73), none, 10),
+                new Pricing.Rule(none, java.util.Optional.empty(), java.util.Optional.of("cheap-upstream"), 5)));
+        assertEquals(1_250_000L, pricing.sellPriceMicros(1_000_000, "p", "tg", 0), "no rule: the default");
+        assertEquals(1_400_000L, pricing.sellPriceMicros(1_000_000, "p", "wa", 0), "per service");
+        assertEquals(1_100_000L, pricing.sellPriceMicros(1_000_000, "p", "wa", 73), "service and country beat service");
+        assertEquals(1_050_000L, pricing.sellPriceMicros(1_000_000, "cheap-upstream", "tg", 0), "per provider");
+        assertEquals(1_100_000L, pricing.sellPriceMicros(1_000_000, "cheap-upstream", "wa", 73), "two fields beat one");
     }
 }
