@@ -454,6 +454,11 @@ class OrdersTest {
         assertEquals(1, outcomes.stream().filter(PlaceResult.InsufficientBalance.class::equals).count(), outcomes.toString());
         assertEquals(1, activationsOf(owner));
         assertEquals(new Balance("USD", CREDIT_MICROS - price, price), balance());
+        // The number goes back through the status-report outbox, off the order's thread.
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+        while (offer(slow).stock() != 4 && java.time.Instant.now().isBefore(deadline)) {
+            Thread.onSpinWait();
+        }
         assertEquals(4, offer(slow).stock(), "the refused order's number went back to the provider");
     }
 
