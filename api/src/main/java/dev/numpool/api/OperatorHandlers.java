@@ -36,6 +36,7 @@ final class OperatorHandlers {
 
     void routing(HttpRouting.Builder routing) {
         routing.get("/v1/operator/providers", this::providers)
+                .get("/v1/operator/providers/{name}/refreshes", this::refreshes)
                 .get("/v1/operator/upstream-reports", this::reports);
     }
 
@@ -51,6 +52,24 @@ final class OperatorHandlers {
                     .put("deliveredToday", h.deliveredToday()).put("endedToday", h.endedToday());
             ObjectNode reports = n.putObject("statusReports");
             backlog.getOrDefault(h.name(), Map.of()).forEach(reports::put);
+        }
+        NativeApi.json(res, 200, body);
+    }
+
+    private void refreshes(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        String name = req.path().pathParameters().get("name");
+        if (inventory.health().stream().noneMatch(h -> h.name().equals(name))) {
+            throw Problem.notFound("No provider '" + name + "'.");
+        }
+        int limit = Requests.intQuery(req, "limit", 1, 500).orElse(100);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("data");
+        for (Inventory.Refresh r : inventory.refreshHistory(name, limit)) {
+            ObjectNode n = list.addObject().put("takenAt", r.takenAt().toString()).put("ok", r.ok())
+                    .put("offers", r.offers()).put("totalStock", r.totalStock());
+            n.put("minCost", r.minCostMicros().map(dev.numpool.inventory.Money::format).orElse(null));
+            n.put("error", r.error().orElse(null));
         }
         NativeApi.json(res, 200, body);
     }

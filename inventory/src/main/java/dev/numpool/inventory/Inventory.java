@@ -40,6 +40,7 @@ public final class Inventory implements AutoCloseable {
     private final Map<String, Service> services;
     private final Map<Integer, Country> countries;
     private final QuoteBook quotes;
+    private final InventoryStore store;
     private final DeliveryStats deliveries;
     private final Pricing pricing;
     private final String currency;
@@ -47,7 +48,8 @@ public final class Inventory implements AutoCloseable {
     private final Clock clock;
 
     private Inventory(List<Provider> providers, List<Service> services, List<Country> countries, QuoteBook quotes,
-                      DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline, Clock clock) {
+                      InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline, Clock clock) {
+        this.store = store;
         this.providers = List.copyOf(providers);
         this.providersByName = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
         this.circuits = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name,
@@ -71,7 +73,7 @@ public final class Inventory implements AutoCloseable {
      * read from the environment variable that {@code api-key-env} names, never from files.
      */
     public static Inventory create(Database db, Redis redis, Config config, boolean sandbox, Clock clock, Map<String, String> environment) {
-        CatalogueStore store = new CatalogueStore(db);
+        InventoryStore store = new InventoryStore(db);
         List<Service> services = store.services();
         List<Country> countries = store.countries();
         List<Provider> providers = new ArrayList<>();
@@ -84,7 +86,7 @@ public final class Inventory implements AutoCloseable {
         }
         Pricing pricing = Pricing.from(config);
         return new Inventory(providers, services, countries,
-                new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L))),
+                new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock);
     }
@@ -326,10 +328,12 @@ public final class Inventory implements AutoCloseable {
                 case Provider.Fetched.Quotes q -> {
                     circuits.get(p.name()).success();
                     quotes.replace(p.name(), q.quotes());
+                    store.recordRefresh(p.name(), clock.instant(), q.quotes());
                     refreshed++;
                 }
                 case Provider.Fetched.Failed f -> {
                     circuits.get(p.name()).failure();
+                    store.recordFailedRefresh(p.name(), clock.instant(), f.reason());
                     LOG.log(Level.WARNING, "quotes of " + p.name() + " not refreshed: " + f.reason());
                 }
             }
@@ -359,6 +363,21 @@ public final class Inventory implements AutoCloseable {
                     latencyMillis.getOrDefault(p.name(), 0L), offers, stock, today[0], today[1]));
         }
         return health;
+    }
+
+    /** One refresh of a provider's quotes, as kept in the history. */
+    public record Refresh(java.time.Instant takenAt, boolean ok, int offers, long totalStock, Optional<Long> minCostMicros,
+                          Optional<String> error) {
+    }
+
+    /** A provider's latest quote refreshes, newest first (at most {@code limit}, capped at 500). */
+    public List<Refresh> refreshHistory(String provider, int limit) {
+        return store.refreshes(provider, Math.max(1, Math.min(500, limit)));
+    }
+
+    /** Deletes refresh history older than {@code age}, at most {@code limit} rows; returns how many. */
+    public int pruneRefreshHistory(Duration age, int limit) {
+        return store.deleteRefreshesBefore(clock.instant().minus(age), limit);
     }
 
     /** Records whether an activation from {@code provider} got its code, for the delivery rate. */

@@ -173,6 +173,14 @@ class UpstreamProvidersTest {
         assertTrue(mine != null, refused.toString());
         assertEquals("release_unused", mine.get("kind").asText());
 
+        JsonNode history = http.get("/v1/operator/providers/" + providers.get(2).get("name").asText() + "/refreshes?limit=5", OPERATOR_TOKEN)
+                .json().get("data");
+        assertTrue(history.size() >= 1, "every refresh is kept");
+        assertTrue(history.get(0).get("ok").asBoolean());
+        assertEquals(1, history.get(0).get("offers").asInt());
+        assertTrue(history.get(0).get("totalStock").asLong() > 0);
+        assertEquals(404, http.get("/v1/operator/providers/nobody/refreshes", OPERATOR_TOKEN).status());
+
         assertEquals(401, http.get("/v1/operator/providers", key).status(), "a customer's key is not an operator token");
         assertEquals(401, http.get("/v1/operator/providers", null).status());
         assertEquals(400, http.get("/v1/operator/upstream-reports?state=lost", OPERATOR_TOKEN).status());

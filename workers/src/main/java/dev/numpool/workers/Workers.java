@@ -20,6 +20,9 @@ import java.util.logging.Logger;
 public final class Workers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Workers.class.getName());
 
+    /** How long the history of quote refreshes is kept. */
+    private static final Duration QUOTE_HISTORY = Duration.ofDays(30);
+
     private final Orders orders;
     private final Inventory inventory;
     private final Settings settings;
@@ -75,12 +78,14 @@ public final class Workers implements AutoCloseable {
     }
 
     /**
-     * Deletes one batch of idempotency keys past their time to live, and one batch of parked SMS
-     * that never found their activation (kept as long as keys); returns how many rows went.
+     * Deletes one batch of idempotency keys past their time to live, one batch of parked SMS
+     * that never found their activation (kept as long as keys), and one batch of quote-refresh
+     * history older than 30 days; returns how many rows went.
      */
     public int runReaperOnce() {
         return orders.reapIdempotencyKeys(settings.idempotencyKeyTtl(), settings.batchSize())
-                + orders.reapParkedSms(settings.idempotencyKeyTtl(), settings.batchSize());
+                + orders.reapParkedSms(settings.idempotencyKeyTtl(), settings.batchSize())
+                + inventory.pruneRefreshHistory(QUOTE_HISTORY, settings.batchSize());
     }
 
     /**
