@@ -223,10 +223,10 @@ public final class Orders {
     private void giveBack(BuyResult.Bought b, long purchase) {
         try {
             boolean owed = store.transaction(s -> {
-                if (!s.settlePurchase(purchase, "released")) {
+                if (!s.settlePurchase(purchase, UpstreamKinds.Purchase.RELEASED)) {
                     return false;
                 }
-                s.insertUpstreamOp(null, b.lease().provider(), b.lease().providerRef(), "release_unused", clock.instant());
+                s.insertUpstreamOp(null, b.lease().provider(), b.lease().providerRef(), UpstreamKinds.Report.RELEASE_UNUSED, clock.instant());
                 return true;
             });
             if (owed) {
@@ -255,8 +255,8 @@ public final class Orders {
         int recovered = store.transaction(s -> {
             List<OrdersStore.ParkedPurchase> abandoned = s.abandonedPurchasesForUpdate(now, limit);
             for (OrdersStore.ParkedPurchase p : abandoned) {
-                if (s.settlePurchase(p.id(), "released")) {
-                    s.insertUpstreamOp(null, p.provider(), p.providerRef(), "release_unused", now);
+                if (s.settlePurchase(p.id(), UpstreamKinds.Purchase.RELEASED)) {
+                    s.insertUpstreamOp(null, p.provider(), p.providerRef(), UpstreamKinds.Report.RELEASE_UNUSED, now);
                 }
             }
             return abandoned.size();
@@ -285,7 +285,7 @@ public final class Orders {
                 bought.lease().phone(), ActivationStatus.WAITING_CODE, price, inventory.currency(), now, cancellableAt, expiresAt,
                 Optional.empty(), false, List.of(), bought.trace());
         StoredResponse response = render.apply(activation);
-        if (!s.settlePurchase(purchase, "recorded")) {
+        if (!s.settlePurchase(purchase, UpstreamKinds.Purchase.RECORDED)) {
             throw new KeyTakenOver(); // this order outlived its lease and the number was given back: roll back
         }
         if (!s.completeKey(owner, key, lockedUntil, response)) {
@@ -359,8 +359,8 @@ public final class Orders {
                 return Optional.of(new ActivationChange.NoCodeYet());
             }
             s.setRetryRequested(a.getId(), now);
-            if (!s.upstreamOpPending(a.getId(), "another_code")) {
-                s.insertUpstreamOp(a, "another_code", now); // asking twice before it is delivered asks once
+            if (!s.upstreamOpPending(a.getId(), UpstreamKinds.Report.ANOTHER_CODE)) {
+                s.insertUpstreamOp(a, UpstreamKinds.Report.ANOTHER_CODE, now); // asking twice before it is delivered asks once
             }
             return Optional.empty();
         }, a -> deliverUpstream(a.getId()));
@@ -565,7 +565,8 @@ public final class Orders {
             refunds.increment();
         }
         s.setStatus(a.getId(), to, now);
-        s.insertUpstreamOp(a, status(a) == ActivationStatus.CODE_RECEIVED ? "release_used" : "release_unused", now);
+        s.insertUpstreamOp(a, status(a) == ActivationStatus.CODE_RECEIVED
+                ? UpstreamKinds.Report.RELEASE_USED : UpstreamKinds.Report.RELEASE_UNUSED, now);
     }
 
     /**
@@ -614,9 +615,9 @@ public final class Orders {
             Inventory.Upstream answer;
             try {
                 answer = switch (op.kind()) {
-                    case "release_used" -> inventory.release(op.provider(), op.providerRef(), Release.CODE_USED);
-                    case "release_unused" -> inventory.release(op.provider(), op.providerRef(), Release.NOT_USED);
-                    default -> inventory.requestAnotherCode(op.provider(), op.providerRef());
+                    case RELEASE_USED -> inventory.release(op.provider(), op.providerRef(), Release.CODE_USED);
+                    case RELEASE_UNUSED -> inventory.release(op.provider(), op.providerRef(), Release.NOT_USED);
+                    case ANOTHER_CODE -> inventory.requestAnotherCode(op.provider(), op.providerRef());
                 };
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "status report " + op.id() + " to " + op.provider() + " failed", e);
@@ -624,11 +625,11 @@ public final class Orders {
             }
             Instant now = clock.instant();
             switch (answer) {
-                case CONFIRMED -> store.finishUpstreamOp(op.id(), "confirmed", null, now);
-                case REFUSED -> store.finishUpstreamOp(op.id(), "refused", "refused by " + op.provider(), now);
+                case CONFIRMED -> store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.CONFIRMED, null, now);
+                case REFUSED -> store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.REFUSED, "refused by " + op.provider(), now);
                 case UNAVAILABLE -> {
                     if (op.attempts() >= MAX_UPSTREAM_ATTEMPTS) {
-                        store.finishUpstreamOp(op.id(), "abandoned", "no answer after " + op.attempts() + " attempts", now);
+                        store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.ABANDONED, "no answer after " + op.attempts() + " attempts", now);
                     } else {
                         store.retryUpstreamOpAt(op.id(), now.plus(backoff(op.attempts())), "unavailable");
                     }

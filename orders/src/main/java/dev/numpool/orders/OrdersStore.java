@@ -39,6 +39,7 @@ import static dev.numpool.db.jooq.Tables.UPSTREAM_OP;
  */
 final class OrdersStore {
     // Routing traces written by older versions may lack or carry fields this one does not know.
+    private static final String PENDING = UpstreamKinds.ReportState.PENDING.wire();
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -274,17 +275,17 @@ final class OrdersStore {
     // Upstream operations ---------------------------------------------------------------------
 
     /** A status report owed to a provider, as a worker claimed it. */
-    record UpstreamOp(long id, Integer activationId, String provider, String providerRef, String kind, int attempts) {
+    record UpstreamOp(long id, Integer activationId, String provider, String providerRef, UpstreamKinds.Report kind, int attempts) {
     }
 
-    long insertUpstreamOp(ActivationRecord a, String kind, Instant now) {
+    long insertUpstreamOp(ActivationRecord a, UpstreamKinds.Report kind, Instant now) {
         return insertUpstreamOp(a.getId(), a.getProvider(), a.getProviderRef(), kind, now);
     }
 
-    long insertUpstreamOp(Integer activationId, String provider, String providerRef, String kind, Instant now) {
+    long insertUpstreamOp(Integer activationId, String provider, String providerRef, UpstreamKinds.Report kind, Instant now) {
         return dsl.insertInto(UPSTREAM_OP)
                 .set(UPSTREAM_OP.ACTIVATION_ID, activationId).set(UPSTREAM_OP.PROVIDER, provider)
-                .set(UPSTREAM_OP.PROVIDER_REF, providerRef).set(UPSTREAM_OP.KIND, kind)
+                .set(UPSTREAM_OP.PROVIDER_REF, providerRef).set(UPSTREAM_OP.KIND, kind.wire())
                 .set(UPSTREAM_OP.NEXT_ATTEMPT_AT, at(now)).set(UPSTREAM_OP.CREATED_AT, at(now))
                 .returning(UPSTREAM_OP.ID).fetchOne(UPSTREAM_OP.ID);
     }
@@ -320,9 +321,9 @@ final class OrdersStore {
      * Moves a sale on from 'sold' (to 'recorded' or 'released'); false when it is no longer
      * 'sold', e.g. recovery released it because this order outlived its lease.
      */
-    boolean settlePurchase(long id, String state) {
-        return dsl.update(PROVIDER_PURCHASE).set(PROVIDER_PURCHASE.STATE, state)
-                .where(PROVIDER_PURCHASE.ID.eq(id)).and(PROVIDER_PURCHASE.STATE.eq("sold"))
+    boolean settlePurchase(long id, UpstreamKinds.Purchase state) {
+        return dsl.update(PROVIDER_PURCHASE).set(PROVIDER_PURCHASE.STATE, state.wire())
+                .where(PROVIDER_PURCHASE.ID.eq(id)).and(PROVIDER_PURCHASE.STATE.eq(UpstreamKinds.Purchase.SOLD.wire()))
                 .execute() == 1;
     }
 
@@ -332,7 +333,7 @@ final class OrdersStore {
      */
     List<ParkedPurchase> abandonedPurchasesForUpdate(Instant now, int limit) {
         return dsl.selectFrom(PROVIDER_PURCHASE)
-                .where(PROVIDER_PURCHASE.STATE.eq("sold")).and(PROVIDER_PURCHASE.LEASE_UNTIL.lt(at(now)))
+                .where(PROVIDER_PURCHASE.STATE.eq(UpstreamKinds.Purchase.SOLD.wire())).and(PROVIDER_PURCHASE.LEASE_UNTIL.lt(at(now)))
                 .orderBy(PROVIDER_PURCHASE.LEASE_UNTIL).limit(limit)
                 .forUpdate().skipLocked()
                 .fetch(r -> new ParkedPurchase(r.getId(), r.getProvider(), r.getProviderRef()));
@@ -346,7 +347,7 @@ final class OrdersStore {
      * counted and a lease until {@code leaseUntil}, committed before anyone calls the provider.
      */
     List<UpstreamOp> claimUpstreamOps(Instant now, Instant leaseUntil, int limit, Integer onlyActivation) {
-        Condition due = UPSTREAM_OP.STATE.eq("pending").and(UPSTREAM_OP.NEXT_ATTEMPT_AT.le(at(now)));
+        Condition due = UPSTREAM_OP.STATE.eq(PENDING).and(UPSTREAM_OP.NEXT_ATTEMPT_AT.le(at(now)));
         if (onlyActivation != null) {
             due = due.and(UPSTREAM_OP.ACTIVATION_ID.eq(onlyActivation));
         }
@@ -357,21 +358,22 @@ final class OrdersStore {
             r.setAttempts(r.getAttempts() + 1);
             r.setNextAttemptAt(at(leaseUntil));
             r.store();
-            claimed.add(new UpstreamOp(r.getId(), r.getActivationId(), r.getProvider(), r.getProviderRef(), r.getKind(), r.getAttempts()));
+            claimed.add(new UpstreamOp(r.getId(), r.getActivationId(), r.getProvider(), r.getProviderRef(),
+                    UpstreamKinds.Report.of(r.getKind()), r.getAttempts()));
         }
         return claimed;
     }
 
-    void finishUpstreamOp(long id, String state, String error, Instant now) {
-        dsl.update(UPSTREAM_OP).set(UPSTREAM_OP.STATE, state).set(UPSTREAM_OP.DONE_AT, at(now))
+    void finishUpstreamOp(long id, UpstreamKinds.ReportState state, String error, Instant now) {
+        dsl.update(UPSTREAM_OP).set(UPSTREAM_OP.STATE, state.wire()).set(UPSTREAM_OP.DONE_AT, at(now))
                 .set(UPSTREAM_OP.LAST_ERROR, error)
-                .where(UPSTREAM_OP.ID.eq(id)).and(UPSTREAM_OP.STATE.eq("pending"))
+                .where(UPSTREAM_OP.ID.eq(id)).and(UPSTREAM_OP.STATE.eq(PENDING))
                 .execute();
     }
 
     void retryUpstreamOpAt(long id, Instant at, String error) {
         dsl.update(UPSTREAM_OP).set(UPSTREAM_OP.NEXT_ATTEMPT_AT, at(at)).set(UPSTREAM_OP.LAST_ERROR, error)
-                .where(UPSTREAM_OP.ID.eq(id)).and(UPSTREAM_OP.STATE.eq("pending"))
+                .where(UPSTREAM_OP.ID.eq(id)).and(UPSTREAM_OP.STATE.eq(PENDING))
                 .execute();
     }
 
@@ -389,9 +391,9 @@ final class OrdersStore {
     }
 
     /** True when a status report of this kind for the activation still waits to be delivered. */
-    boolean upstreamOpPending(int activationId, String kind) {
+    boolean upstreamOpPending(int activationId, UpstreamKinds.Report kind) {
         return dsl.fetchExists(UPSTREAM_OP, UPSTREAM_OP.ACTIVATION_ID.eq(activationId)
-                .and(UPSTREAM_OP.KIND.eq(kind)).and(UPSTREAM_OP.STATE.eq("pending")));
+                .and(UPSTREAM_OP.KIND.eq(kind.wire())).and(UPSTREAM_OP.STATE.eq(PENDING)));
     }
 
     // Parked SMS ------------------------------------------------------------------------------
