@@ -28,7 +28,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -71,7 +70,7 @@ class CrashRecoveryTest {
             try {
                 String url = readyUrl(node);
                 Http http = new Http(url);
-                await("quotes", () -> http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0/stock").asInt() == 5 ? true : null);
+                Await.until("quotes", () -> http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0/stock").asInt() == 5 ? true : null);
 
                 try (Connection lock = DriverManager.getConnection(databaseUrl)) {
                     lock.setAutoCommit(false);
@@ -85,7 +84,7 @@ class CrashRecoveryTest {
                                     .header("Idempotency-Key", "crash").header("Content-Type", "application/json")
                                     .POST(HttpRequest.BodyPublishers.ofString("{\"service\":\"tg\",\"country\":0}")).build(),
                             HttpResponse.BodyHandlers.ofString());
-                    await("the provider's sale recorded", () -> db.dsl().fetchCount(db.dsl().selectFrom("provider_purchase").where("state = 'sold'")) == 1 ? true : null);
+                    Await.until("the provider's sale recorded", () -> db.dsl().fetchCount(db.dsl().selectFrom("provider_purchase").where("state = 'sold'")) == 1 ? true : null);
                     node.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL, mid-order
                     order.handle((r, e) -> null).join();
                     lock.rollback();
@@ -108,7 +107,7 @@ class CrashRecoveryTest {
             restart.put("workers.enabled", "true");
             restart.put("workers.upstream-interval-millis", "50");
             try (Numpool recovered = TestNodes.start(restart, later, Map.of("CRASH_TEST_PROVIDER_KEY", "key-c"))) {
-                await("setStatus 8 for the orphaned number", () -> upstream.requests("setStatus").stream()
+                Await.until("setStatus 8 for the orphaned number", () -> upstream.requests("setStatus").stream()
                         .filter(r -> ref.equals(r.param("id")) && "8".equals(r.param("status"))).findAny().orElse(null));
                 var balance = new Http(recovered.url()).get("/v1/balance", customer.secret()).json();
                 assertEquals(100_000_000L, balance.get("availableMicros").asLong(), "never charged");
@@ -140,15 +139,4 @@ class CrashRecoveryTest {
         return url;
     }
 
-    private static <T> T await(String what, Supplier<T> probe) {
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (Instant.now().isBefore(deadline)) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("never happened: " + what);
-    }
 }

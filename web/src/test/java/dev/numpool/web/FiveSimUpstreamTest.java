@@ -7,9 +7,7 @@ import dev.numpool.db.TestServers;
 import dev.numpool.inventory.FakeFiveSimUpstream;
 import org.junit.jupiter.api.Test;
 
-import java.time.Instant;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +32,7 @@ class FiveSimUpstreamTest {
             config.put("workers.quotes-refresh-seconds", "1");
             try (Numpool node = TestNodes.start(config, new TestClock(), Map.of("FIVESIM_KEY", "fivesim-key"))) {
                 Http http = new Http(node.url());
-                JsonNode offer = await("5sim's quotes", () -> http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0").isMissingNode()
+                JsonNode offer = Await.until("5sim's quotes", () -> http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0").isMissingNode()
                         ? null : http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0"));
                 assertEquals(35 + 900, offer.get("stock").asInt(), "operators with stock summed into 'any'");
 
@@ -48,28 +46,17 @@ class FiveSimUpstreamTest {
                 }
 
                 upstream.receive(ref, new FakeFiveSimUpstream.Sms("2026-01-01T10:01:00.000000Z", "Telegram", "Telegram code: 55512", "55512"));
-                JsonNode withCode = await("the polled code", () -> {
+                JsonNode withCode = Await.until("the polled code", () -> {
                     JsonNode a = http.get("/v1/activations/" + id, key).json();
                     return a.get("status").asText().equals("code_received") ? a : null;
                 });
                 assertEquals("55512", withCode.at("/codes/0/code").asText());
 
                 http.post("/v1/activations/" + id + "/finish", key, null);
-                await("the order finished at 5sim", () -> upstream.status(ref).filter("FINISHED"::equals).orElse(null));
+                Await.until("the order finished at 5sim", () -> upstream.status(ref).filter("FINISHED"::equals).orElse(null));
                 assertTrue(upstream.requests(FakeFiveSimUpstream.FINISH).stream().anyMatch(r -> r.lastArgument().equals(ref)));
             }
         }
     }
 
-    private static <T> T await(String what, Supplier<T> probe) {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (Instant.now().isBefore(deadline)) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("never happened: " + what);
-    }
 }

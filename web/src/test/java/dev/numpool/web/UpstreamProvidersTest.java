@@ -11,9 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,7 +103,7 @@ class UpstreamProvidersTest {
         }
         c.status(ref, "STATUS_OK:48213");
         c.fullSms(ref, "Telegram code: 48213. Do not give it to anyone.");
-        JsonNode withCode = await("the polled code", () -> {
+        JsonNode withCode = Await.until("the polled code", () -> {
             JsonNode now = http.get("/v1/activations/" + id, key).json();
             return now.get("status").asText().equals("code_received") ? now : null;
         });
@@ -113,7 +111,7 @@ class UpstreamProvidersTest {
         assertEquals("Telegram code: 48213. Do not give it to anyone.", withCode.at("/codes/0/text").asText());
 
         http.post("/v1/activations/" + id + "/finish", key, null);
-        await("setStatus 6 at C", () -> c.requests("setStatus").stream()
+        Await.until("setStatus 6 at C", () -> c.requests("setStatus").stream()
                 .filter(r -> ref.equals(r.param("id")) && "6".equals(r.param("status"))).findAny().orElse(null));
         assertEquals(100_000_000L - 563_000, http.get("/v1/balance", key).json().get("availableMicros").asLong());
     }
@@ -129,12 +127,12 @@ class UpstreamProvidersTest {
         assertEquals("cancelled", cancelled.get("status").asText());
         assertEquals(100_000_000L, http.get("/v1/balance", key).json().get("availableMicros").asLong(), "refunded at once");
 
-        long refused = await("the first report, tried straight after the cancel", () -> {
+        long refused = Await.until("the first report, tried straight after the cancel", () -> {
             long n = c.requests("setStatus").stream().filter(r -> "8".equals(r.param("status"))).count();
             return n >= 1 ? n : null;
         });
         c.answer("setStatus", Answer.text("ACCESS_CANCEL"));
-        await("a retried setStatus 8", () -> {
+        Await.until("a retried setStatus 8", () -> {
             CLOCK.advance(Duration.ofSeconds(30)); // time passes until the backoff is over and the worker retries
             return c.requests("setStatus").stream().filter(r -> "8".equals(r.param("status"))).count() > refused ? true : null;
         });
@@ -149,7 +147,7 @@ class UpstreamProvidersTest {
         c.answer("setStatus", Answer.text("BAD_STATUS")); // C refuses this report for good
         http.post("/v1/activations/" + id + "/cancel", key, null);
 
-        JsonNode providers = await("C's refusal recorded", () -> {
+        JsonNode providers = Await.until("C's refusal recorded", () -> {
             JsonNode list = http.get("/v1/operator/providers", OPERATOR_TOKEN).json().get("providers");
             for (JsonNode p : list) {
                 if (p.get("name").asText().startsWith("upstream-c") && p.at("/statusReports/refused").asInt() >= 1) {
@@ -189,22 +187,10 @@ class UpstreamProvidersTest {
 
     /** The catalogue's offer once the quotes of all three upstreams were refreshed into it. */
     private static JsonNode allThreeQuoted() {
-        return await("the refreshed quotes of all three", () -> {
+        return Await.until("the refreshed quotes of all three", () -> {
             JsonNode offers = http.get("/v1/catalog?service=tg&country=0", null).json().get("offers");
             return offers.size() == 1 && offers.at("/0/stock").asInt() == 7 + 11 + 13 ? offers.get(0) : null;
         });
     }
 
-    /** Polls (bounded) until {@code probe} answers something. */
-    private static <T> T await(String what, Supplier<T> probe) {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (Instant.now().isBefore(deadline)) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("never happened: " + what);
-    }
 }
