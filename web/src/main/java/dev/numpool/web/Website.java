@@ -41,9 +41,9 @@ final class Website {
                 %s
                 <p>%d services in %d countries. Offers with live price and stock: <a href="/v1/catalog">/v1/catalog</a>.
                 Health: <a href="/observe/health">/observe/health</a>.</p>
-                <h2>Try it</h2>
-                <pre>curl -s -X POST %s/v1/sandbox/accounts</pre>
+                %s
                 </body></html>
-                """.formatted(mode, inventory.services().size(), inventory.countries().size(), "http://" + host);
+                """.formatted(mode, inventory.services().size(), inventory.countries().size(),
+                sandbox ? "<h2>Try it</h2><pre>curl -s -X POST http://" + host + "/v1/sandbox/accounts</pre>" : "");
     }
 }
