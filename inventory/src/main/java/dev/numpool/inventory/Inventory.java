@@ -32,11 +32,14 @@ import java.util.stream.Collectors;
 public final class Inventory implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Inventory.class.getName());
     private static final int MAX_ATTEMPTS = 3;
+    /** Polling requests a second per provider and node, unless its config says {@code polls-per-second}. */
+    private static final double DEFAULT_POLLS_PER_SECOND = 10;
 
     private final List<Provider> providers;
     private final Map<String, Provider> providersByName;
     private final Map<String, CircuitBreaker> circuits;
     private final Map<String, Long> latencyMillis = new ConcurrentHashMap<>();
+    private final Map<String, RequestBudget> pollBudgets;
     private final Map<String, Service> services;
     private final Map<Integer, Country> countries;
     private final QuoteBook quotes;
@@ -47,13 +50,16 @@ public final class Inventory implements AutoCloseable {
     private final Duration deadline;
     private final Clock clock;
 
-    private Inventory(List<Provider> providers, List<Service> services, List<Country> countries, QuoteBook quotes,
-                      InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline, Clock clock) {
+    private Inventory(List<Provider> providers, Map<String, Double> pollRequestsPerSecond, List<Service> services, List<Country> countries,
+                      QuoteBook quotes, InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline,
+                      Clock clock) {
         this.store = store;
         this.providers = List.copyOf(providers);
         this.providersByName = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
         this.circuits = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name,
                 p -> new CircuitBreaker(5, Duration.ofSeconds(30), clock)));
+        this.pollBudgets = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name,
+                p -> new RequestBudget(pollRequestsPerSecond.getOrDefault(p.name(), DEFAULT_POLLS_PER_SECOND), System::nanoTime)));
         this.services = services.stream().collect(Collectors.toUnmodifiableMap(Service::code, Function.identity()));
         this.countries = countries.stream().collect(Collectors.toUnmodifiableMap(Country::id, Function.identity()));
         this.quotes = quotes;
@@ -81,11 +87,14 @@ public final class Inventory implements AutoCloseable {
             Map<String, String> names = services.stream().collect(Collectors.toMap(Service::code, Service::name));
             providers.add(new Simulator(Simulator.Settings.from(config.get("simulator")), SmsTemplates.load(names), clock));
         }
+        Map<String, Double> pollRates = new java.util.HashMap<>();
         for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
-            providers.add(upstream(p, services, countries, clock, environment));
+            Provider provider = upstream(p, services, countries, clock, environment);
+            providers.add(provider);
+            p.get("polls-per-second").asDouble().ifPresent(rate -> pollRates.put(provider.name(), rate));
         }
         Pricing pricing = Pricing.from(config);
-        return new Inventory(providers, services, countries,
+        return new Inventory(providers, pollRates, services, countries,
                 new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock);
@@ -291,6 +300,15 @@ public final class Inventory implements AutoCloseable {
     /** Names of the providers whose SMS must be polled (they do not push). */
     public List<String> polledProviders() {
         return providers.stream().filter(p -> !p.inProcess()).map(Provider::name).toList();
+    }
+
+    /**
+     * How many activations of {@code provider} may be polled now (one request each, at least),
+     * taken from its request budget: ask before picking which, so the page fits the budget.
+     */
+    public int pollBudget(String provider, int wanted) {
+        RequestBudget budget = pollBudgets.get(provider);
+        return budget == null ? 0 : budget.take(Math.min(wanted, Provider.MAX_REFS_PER_POLL));
     }
 
     /** Asks a polled provider for the SMS of these leases; empty when it is unknown or its circuit is open. */

@@ -670,9 +670,14 @@ public final class Orders {
             try {
                 // A page per tick, walking the live activations in id order and wrapping around,
                 // so that every one of them is polled however many there are.
+                // The page is as large as the provider's request budget allows right now.
+                int budget = inventory.pollBudget(provider, limitPerProvider);
+                if (budget == 0) {
+                    continue;
+                }
                 int after = pollCursors.getOrDefault(provider, 0);
-                List<OrdersStore.LiveRef> page = store.liveRefs(provider, after, limitPerProvider);
-                pollCursors.put(provider, page.size() < limitPerProvider ? 0 : page.getLast().id());
+                List<OrdersStore.LiveRef> page = store.liveRefs(provider, after, budget);
+                pollCursors.put(provider, page.size() < budget ? 0 : page.getLast().id());
                 for (InboundSms sms : inventory.poll(provider, page.stream().map(OrdersStore.LiveRef::providerRef).toList())) {
                     try {
                         if (receiveSms(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {

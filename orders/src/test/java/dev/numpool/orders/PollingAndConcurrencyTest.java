@@ -26,13 +26,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PollingAndConcurrencyTest {
 
     @Test
-    void pollingReachesEveryLiveActivationAPageAtATimeAndSurvivesAPoisonedSms() {
+    void pollingStaysWithinTheProvidersBudgetReachesEveryLiveActivationAndSurvivesAPoisonedSms() {
         TestClock clock = new TestClock();
         String provider = "poll-" + System.nanoTime();
         try (Database db = TestServers.freshDatabase(); FakeSmsActivateUpstream upstream = FakeSmsActivateUpstream.start("key");
              Marketplace market = Marketplace.open(db, clock, Map.of("simulator.enabled", "false",
                      "providers.0.name", provider, "providers.0.url", upstream.url().toString(),
-                     "providers.0.api-key-env", "POLL_KEY"), Map.of("POLL_KEY", "key"))) {
+                     "providers.0.api-key-env", "POLL_KEY", "providers.0.polls-per-second", "2"), Map.of("POLL_KEY", "key"))) {
             upstream.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":0.45,\"count\":100}}}"));
             assertEquals(1, market.inventory().refreshQuotes(Duration.ofMillis(1)));
             AccountId owner = market.accounts().createSandboxAccount("poll").owner();
@@ -50,8 +50,14 @@ class PollingAndConcurrencyTest {
                 upstream.fullSms(ref, id == ids.get(2) ? "code \u0000" + (10000 + id) : "Your code: " + (10000 + id));
             }
 
-            for (int tick = 0; tick < 3; tick++) {
-                market.orders().pollProviders(2); // pages of two: three ticks cover five
+            market.orders().pollProviders(100);
+            assertEquals(2, upstream.requests("getStatus").size(), "at most the provider's budget (2 a second) per tick");
+            // The budget refills in real time: keep ticking (bounded) until every activation was reached.
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(15);
+            while (java.time.Instant.now().isBefore(deadline) && ids.stream().anyMatch(id ->
+                    market.orders().activation(owner, id).orElseThrow().status() != ActivationStatus.CODE_RECEIVED)) {
+                market.orders().pollProviders(100);
+                Thread.onSpinWait();
             }
 
             for (int id : ids) {
