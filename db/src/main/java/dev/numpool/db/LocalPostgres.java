@@ -56,10 +56,6 @@ public final class LocalPostgres implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + server.getPort() + "/" + database + "?user=postgres";
     }
 
-    public int port() {
-        return server.getPort();
-    }
-
     @Override
     public void close() {
         try {

@@ -164,16 +164,23 @@ public final class Inventory implements AutoCloseable {
             }
         }
         for (Provider p : providers) {
-            if (!p.inProcess()) {
-                for (Provider.OfferQuote q : quotes.all(p.name())) {
-                    boolean wanted = q.operator().equals("any") && q.stock() > 0 && countries.containsKey(q.country()) && services.containsKey(q.service())
-                            && service.map(s -> s.code().equals(q.service())).orElse(true)
-                            && country.map(c -> c.id() == q.country()).orElse(true);
-                    if (wanted) {
-                        best.merge(q.service() + ":" + q.country(),
-                                new Best(pricing.sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country()), q.stock()),
-                                (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock()));
-                    }
+            if (p.inProcess()) {
+                continue;
+            }
+            // One offer (the order path's price check) is one HGET; a listing reads the whole book.
+            List<Provider.OfferQuote> book = service.isPresent() && country.isPresent()
+                    ? quotes.quote(p.name(), service.get().code(), country.get().id(), "any")
+                            .map(q -> List.of(new Provider.OfferQuote(service.get().code(), country.get().id(), "any", q.costMicros(), q.stock())))
+                            .orElse(List.of())
+                    : quotes.all(p.name());
+            for (Provider.OfferQuote q : book) {
+                boolean wanted = q.operator().equals("any") && q.stock() > 0 && countries.containsKey(q.country()) && services.containsKey(q.service())
+                        && service.map(s -> s.code().equals(q.service())).orElse(true)
+                        && country.map(c -> c.id() == q.country()).orElse(true);
+                if (wanted) {
+                    best.merge(q.service() + ":" + q.country(),
+                            new Best(pricing.sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country()), q.stock()),
+                            (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock()));
                 }
             }
         }

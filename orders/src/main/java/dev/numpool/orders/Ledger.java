@@ -1,6 +1,7 @@
 package dev.numpool.orders;
 
 import dev.numpool.db.Database;
+import dev.numpool.inventory.Money;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -31,8 +32,8 @@ public final class Ledger {
 
     /** Adds play money to a sandbox account (the sandbox's stand-in for a card top-up). */
     public void creditSandbox(AccountId owner, long amountMicros, String reference) {
-        if (amountMicros <= 0 || amountMicros > dev.numpool.inventory.Money.MAX_MICROS) {
-            throw new IllegalArgumentException("a credit is positive and at most " + dev.numpool.inventory.Money.MAX_MICROS + " micros");
+        if (amountMicros <= 0 || amountMicros > Money.MAX_MICROS) {
+            throw new IllegalArgumentException("a credit is positive and at most " + Money.MAX_MICROS + " micros");
         }
         store.transaction(s -> {
             creditSandbox(s, owner, amountMicros, reference, clock.instant());
