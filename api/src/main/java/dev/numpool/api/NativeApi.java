@@ -57,12 +57,22 @@ public final class NativeApi {
     private final boolean sandbox;
     private final Requests requests;
     private final Optional<OperatorHandlers> operator;
+    private final InboundHandlers inbound;
 
     /**
      * The API over the facades. {@code operatorToken}, when present, enables the operator routes
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
+        this(accounts, ledger, orders, inventory, sandbox, operatorToken, Optional.empty());
+    }
+
+    /**
+     * As above; {@code publicUrl} is how webhook senders reach this deployment (Twilio signs
+     * the URL it posted to), see {@link InboundHandlers}.
+     */
+    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken,
+                     Optional<String> publicUrl) {
         this.accounts = accounts;
         this.ledger = ledger;
         this.orders = orders;
@@ -73,6 +83,7 @@ public final class NativeApi {
             throw new IllegalArgumentException("the operator token must be at least 24 characters");
         });
         this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, t));
+        this.inbound = new InboundHandlers(inventory, publicUrl);
     }
 
     /** Registers the native API's routes, its request-id filter and its problem+json error mapping. */
@@ -97,6 +108,7 @@ public final class NativeApi {
                 .post("/v1/api-keys", this::createKey)
                 .delete("/v1/api-keys/{id}", this::revokeKey);
         operator.ifPresent(o -> o.routing(routing));
+        inbound.routing(routing);
         if (sandbox) {
             routing.post("/v1/sandbox/accounts", this::createSandboxAccount)
                     .post("/v1/sandbox/sms", this::injectSms);

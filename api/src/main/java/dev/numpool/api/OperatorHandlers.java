@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The operator's view under {@code /v1/operator}: provider health and the status reports
- * providers refused or never answered. A separate credential from customers' API keys, compared
+ * The operator's routes under {@code /v1/operator}: provider health and offer history, the status
+ * reports providers refused or never answered, and the rented-number pool. A separate credential from customers' API keys, compared
  * in constant time; without one configured the routes do not exist.
  */
 final class OperatorHandlers {
@@ -37,6 +37,9 @@ final class OperatorHandlers {
     void routing(HttpRouting.Builder routing) {
         routing.get("/v1/operator/providers", this::providers)
                 .get("/v1/operator/providers/{name}/refreshes", this::refreshes)
+                .get("/v1/operator/providers/{name}/offer-history", this::offerHistory)
+                .get("/v1/operator/pool", this::pool)
+                .post("/v1/operator/pool", this::importPool)
                 .get("/v1/operator/upstream-reports", this::reports);
     }
 
@@ -50,6 +53,7 @@ final class OperatorHandlers {
                     .put("name", h.name()).put("kind", h.kind()).put("circuit", h.circuit())
                     .put("latencyMillis", h.latencyMillis()).put("cachedOffers", h.offers()).put("cachedStock", h.stock())
                     .put("deliveredToday", h.deliveredToday()).put("endedToday", h.endedToday());
+            n.put("medianSecondsToCode", h.medianTimeToCode().map(d -> d.toMillis() / 1000.0).orElse(null));
             ObjectNode reports = n.putObject("statusReports");
             backlog.getOrDefault(h.name(), Map.of()).forEach(reports::put);
         }
@@ -72,6 +76,100 @@ final class OperatorHandlers {
             n.put("error", r.error().orElse(null));
         }
         NativeApi.json(res, 200, body);
+    }
+
+    /** {@code ?service=tg&country=0[&operator=any][&limit=100]}: that offer's changes, newest first. */
+    private void offerHistory(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        String name = req.path().pathParameters().get("name");
+        if (inventory.health().stream().noneMatch(h -> h.name().equals(name))) {
+            throw Problem.notFound("No provider '" + name + "'.");
+        }
+        String service = Requests.query(req, "service").filter(v -> inventory.service(v).isPresent())
+                .orElseThrow(() -> Problem.badRequest("'service' must be a service code of /v1/services."));
+        int country = Requests.intQuery(req, "country", 0, Integer.MAX_VALUE).filter(c -> inventory.country(c).isPresent())
+                .orElseThrow(() -> Problem.badRequest("'country' must be a country id of /v1/countries."));
+        String operator = Requests.query(req, "operator").orElse("any");
+        if (!operator.matches("[a-z0-9_-]{1,32}")) {
+            throw Problem.badRequest("'operator' is 1 to 32 of a-z, 0-9, '_' and '-'.");
+        }
+        int limit = Requests.intQuery(req, "limit", 1, 500).orElse(100);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("data");
+        for (Inventory.OfferPoint p : inventory.offerHistory(name, service, country, operator, limit)) {
+            list.addObject().put("takenAt", p.takenAt().toString()).put("cost", dev.numpool.inventory.Money.format(p.costMicros()))
+                    .put("stock", p.stock());
+        }
+        NativeApi.json(res, 200, body);
+    }
+
+    private void pool(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        int limit = Requests.intQuery(req, "limit", 1, 10_000).orElse(1000);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("data");
+        for (Inventory.PoolNumberView n : inventory.poolNumbers(limit)) {
+            ObjectNode o = list.addObject().put("phone", n.phone()).put("country", n.country()).put("rentedFrom", n.rentedFrom())
+                    .put("leaseEndsAt", n.leaseEndsAt().toString()).put("inUse", n.inUse());
+            o.put("gatewayDevice", n.gatewayDevice().orElse(null));
+            o.put("gatewaySim", n.gatewaySim().orElse(null));
+            o.put("releasedAt", n.releasedAt().map(Object::toString).orElse(null));
+        }
+        NativeApi.json(res, 200, body);
+    }
+
+    /**
+     * Adds numbers to the pool, all or none: {@code text/csv} with the header
+     * {@code phone,rented_from,lease_ends_at[,gateway_device,gateway_sim]}, or JSON
+     * {@code {"numbers":[{phone, rentedFrom, leaseEndsAt, gatewayDevice?, gatewaySim?}]}}.
+     */
+    private void importPool(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        boolean csv = req.headers().first(HeaderNames.CONTENT_TYPE).map(t -> t.toLowerCase().startsWith("text/csv")).orElse(false);
+        byte[] raw = Requests.body(req, 2 * 1024 * 1024, csv ? "text/csv" : "application/json");
+        java.util.List<Inventory.PoolImport> entries = csv ? PoolCsv.parse(new String(raw, StandardCharsets.UTF_8)) : poolJson(raw);
+        switch (inventory.importPool(entries)) {
+            case Inventory.PoolImportResult.Imported imported ->
+                    NativeApi.json(res, 200, Json.MAPPER.createObjectNode().put("imported", imported.numbers()));
+            case Inventory.PoolImportResult.Refused refused -> {
+                ObjectNode problem = Json.MAPPER.createObjectNode()
+                        .put("type", "https://numpool.dev/problems/pool-import-refused").put("title", "Pool import refused")
+                        .put("status", 422).put("detail", "Nothing was imported; fix these entries and send the whole import again.");
+                refused.problems().forEach(problem.putArray("problems")::add);
+                res.status(422).header(HeaderNames.CONTENT_TYPE, "application/problem+json").send(problem.toString());
+            }
+        }
+    }
+
+    private static java.util.List<Inventory.PoolImport> poolJson(byte[] raw) {
+        com.fasterxml.jackson.databind.JsonNode json;
+        try {
+            json = Json.MAPPER.readTree(raw);
+        } catch (java.io.IOException e) {
+            throw Problem.badRequest("The body is not JSON.");
+        }
+        if (json == null || !json.path("numbers").isArray()) {
+            throw Problem.badRequest("Send {\"numbers\": [{\"phone\", \"rentedFrom\", \"leaseEndsAt\", \"gatewayDevice\"?, \"gatewaySim\"?}]}.");
+        }
+        java.util.List<Inventory.PoolImport> entries = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode n : json.get("numbers")) {
+            if (!n.isObject()) {
+                throw Problem.badRequest("Every entry of 'numbers' is an object.");
+            }
+            com.fasterxml.jackson.databind.JsonNode sim = n.get("gatewaySim");
+            if (sim != null && !sim.isNull() && !sim.canConvertToInt()) {
+                throw Problem.badRequest("'gatewaySim' is a whole number from 1 to 8.");
+            }
+            entries.add(new Inventory.PoolImport(text(n, "phone"), text(n, "rentedFrom"), text(n, "leaseEndsAt"),
+                    Optional.ofNullable(text(n, "gatewayDevice")),
+                    sim == null || sim.isNull() ? Optional.empty() : Optional.of(sim.intValue())));
+        }
+        return entries;
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode n, String field) {
+        com.fasterxml.jackson.databind.JsonNode v = n.get(field);
+        return v != null && v.isTextual() ? v.textValue() : null;
     }
 
     private void reports(ServerRequest req, ServerResponse res) {

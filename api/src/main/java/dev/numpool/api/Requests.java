@@ -81,4 +81,20 @@ final class Requests {
         }
         return Optional.of(Integer.parseInt(raw.get()));
     }
+
+    /** A body of the given media type, at most {@code maxBytes} (413 past it). */
+    static byte[] body(ServerRequest req, int maxBytes, String mediaType) {
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(maxBytes + 1);
+            if (body.length > maxBytes) {
+                throw new Problem(413, "body-too-large", "Request body too large", "The body may be at most " + maxBytes + " bytes.");
+            }
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -21,6 +21,8 @@ final class DeliveryStats {
     private static final double PRIOR_DELIVERED = 8;
     private static final double PRIOR_TOTAL = 10;
     private static final String PREFIX = "numpool:delivery:";
+    /** How many of a provider's latest times to code the median is taken over. */
+    static final int TIMES_KEPT = 500;
 
     /** Rates are read on every order; a few seconds old is fresh enough and spares Redis. */
     private static final Duration CACHED = Duration.ofSeconds(10);
@@ -88,5 +90,23 @@ final class DeliveryStats {
             total += Long.parseLong(day.get(1).getValueOrElse("0"));
         }
         return (delivered + PRIOR_DELIVERED) / (total + PRIOR_TOTAL);
+    }
+
+    /** Keeps the latest {@link #TIMES_KEPT} times from sale to first code per provider, in milliseconds. */
+    void recordTimeToCode(String provider, Duration took) {
+        String key = PREFIX + "ttc:" + provider;
+        redis.commands().lpush(key, Long.toString(Math.max(0, took.toMillis())));
+        redis.commands().ltrim(key, 0, TIMES_KEPT - 1);
+    }
+
+    /** The median time from sale to first code over the latest deliveries; empty without any. */
+    java.util.Optional<Duration> medianTimeToCode(String provider) {
+        long[] times = redis.commands().lrange(PREFIX + "ttc:" + provider, 0, TIMES_KEPT - 1).stream()
+                .mapToLong(Long::parseLong).sorted().toArray();
+        if (times.length == 0) {
+            return java.util.Optional.empty();
+        }
+        long median = times.length % 2 == 1 ? times[times.length / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+        return java.util.Optional.of(Duration.ofMillis(median));
     }
 }

@@ -37,6 +37,7 @@ public final class Inventory implements AutoCloseable {
 
     private final List<Provider> providers;
     private final Map<String, Provider> providersByName;
+    private final Optional<PoolProvider> pool;
     private final Map<String, CircuitBreaker> circuits;
     private final Map<String, Long> latencyMillis = new ConcurrentHashMap<>();
     private final Map<String, RequestBudget> pollBudgets;
@@ -54,6 +55,7 @@ public final class Inventory implements AutoCloseable {
                       QuoteBook quotes, InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline,
                       Clock clock) {
         this.store = store;
+        this.pool = providers.stream().filter(PoolProvider.class::isInstance).map(PoolProvider.class::cast).findFirst();
         this.providers = List.copyOf(providers);
         this.providersByName = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, Function.identity()));
         this.circuits = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name,
@@ -75,8 +77,10 @@ public final class Inventory implements AutoCloseable {
      * {@code markups} (rules {@code {service?, country?, provider?, percent}}, most specific wins),
      * {@code routing-deadline-millis}, {@code quotes-ttl-seconds}, {@code simulator.*} (a provider
      * only when {@code sandbox} is true) and {@code providers}, a list of upstreams:
-     * {@code {name, protocol: sms-activate | 5sim, url, api-key-env, timeout-millis}}. API keys are
-     * read from the environment variable that {@code api-key-env} names, never from files.
+     * {@code {name, protocol: sms-activate | 5sim | agent, url, api-key-env, timeout-millis}} (an
+     * agent also takes {@code price}, what Numpool offers per number, and {@code currency-code},
+     * ISO 4217 numeric), and {@code pool.*} (see {@link PoolProvider.Settings}). API keys and
+     * webhook secrets are read from the environment variables the config names, never from files.
      */
     public static Inventory create(Database db, Redis redis, Config config, boolean sandbox, Clock clock, Map<String, String> environment) {
         InventoryStore store = new InventoryStore(db);
@@ -87,9 +91,16 @@ public final class Inventory implements AutoCloseable {
             Map<String, String> names = services.stream().collect(Collectors.toMap(Service::code, Service::name));
             providers.add(new Simulator(Simulator.Settings.from(config.get("simulator")), SmsTemplates.load(names), clock));
         }
+        if (config.get("pool.enabled").asBoolean().orElse(true)) {
+            providers.add(new PoolProvider(store, PoolProvider.Settings.from(config.get("pool"), environment),
+                    services.stream().map(Service::code).toList(), clock));
+        }
         Map<String, Double> pollRates = new java.util.HashMap<>();
         for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
-            Provider provider = upstream(p, services, countries, clock, environment);
+            Provider provider = upstream(p, store, services, countries, clock, environment);
+            if (providers.stream().anyMatch(known -> known.name().equals(provider.name()))) {
+                throw new IllegalArgumentException("two providers are called '" + provider.name() + "'");
+            }
             providers.add(provider);
             p.get("polls-per-second").asDouble().ifPresent(rate -> pollRates.put(provider.name(), rate));
         }
@@ -100,7 +111,8 @@ public final class Inventory implements AutoCloseable {
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock);
     }
 
-    private static Provider upstream(Config p, List<Service> services, List<Country> countries, Clock clock, Map<String, String> environment) {
+    private static Provider upstream(Config p, InventoryStore store, List<Service> services, List<Country> countries, Clock clock,
+                                     Map<String, String> environment) {
         String name = p.get("name").asString().orElseThrow(() -> new IllegalArgumentException("every provider needs a name"));
         if (!name.matches("[a-z0-9-]{1,32}") || name.equals(Simulator.NAME)) {
             throw new IllegalArgumentException("provider name '" + name + "' must be 1-32 of [a-z0-9-] and not 'simulator'");
@@ -113,6 +125,12 @@ public final class Inventory implements AutoCloseable {
         return switch (protocol) {
             case "sms-activate" -> new SmsActivateProvider(name, url, key, timeout, clock);
             case "5sim" -> new FiveSimProvider(name, url, key, timeout, clock, services, countries);
+            case "agent" -> {
+                String price = p.get("price").asString().orElse("0.10");
+                yield new AgentProvider(name, url, key, timeout,
+                        Money.parseMicros(price).orElseThrow(() -> new IllegalArgumentException("provider " + name + ": price is not a price: " + price)),
+                        p.get("currency-code").asInt().orElse(840), store, clock, services, countries);
+            }
             default -> throw new IllegalArgumentException("provider " + name + ": unknown protocol '" + protocol + "'");
         };
     }
@@ -306,7 +324,7 @@ public final class Inventory implements AutoCloseable {
 
     /** Names of the providers whose SMS must be polled (they do not push). */
     public List<String> polledProviders() {
-        return providers.stream().filter(p -> !p.inProcess()).map(Provider::name).toList();
+        return providers.stream().filter(p -> !p.inProcess() && !p.pushes()).map(Provider::name).toList();
     }
 
     /**
@@ -316,6 +334,14 @@ public final class Inventory implements AutoCloseable {
     public int pollBudget(String provider, int wanted) {
         RequestBudget budget = pollBudgets.get(provider);
         return budget == null ? 0 : budget.take(Math.min(wanted, Provider.MAX_REFS_PER_POLL));
+    }
+
+    /** Returns budget taken by {@link #pollBudget} that was not spent, because fewer activations were due. */
+    public void unusedPollBudget(String provider, int unused) {
+        RequestBudget budget = pollBudgets.get(provider);
+        if (budget != null) {
+            budget.giveBack(unused);
+        }
     }
 
     /** Asks a polled provider for the SMS of these leases; empty when it is unknown or its circuit is open. */
@@ -352,8 +378,10 @@ public final class Inventory implements AutoCloseable {
             switch (fetched) {
                 case Provider.Fetched.Quotes q -> {
                     circuits.get(p.name()).success();
+                    List<Provider.OfferQuote> before = quotes.all(p.name());
                     quotes.replace(p.name(), q.quotes());
                     store.recordRefresh(p.name(), clock.instant(), q.quotes());
+                    store.recordOfferChanges(p.name(), clock.instant(), before, q.quotes());
                     refreshed++;
                 }
                 case Provider.Fetched.Failed f -> {
@@ -368,10 +396,10 @@ public final class Inventory implements AutoCloseable {
 
     /** How a provider is doing, for operators. */
     public record ProviderHealth(String name, String kind, String circuit, long latencyMillis, int offers, long stock,
-                                 long deliveredToday, long endedToday) {
+                                 long deliveredToday, long endedToday, Optional<Duration> medianTimeToCode) {
     }
 
-    /** Every provider's health: circuit, recent buy latency, cached offers and stock, today's deliveries. */
+    /** Every provider's health: circuit, recent buy latency, cached offers and stock, today's deliveries, median time to code. */
     public List<ProviderHealth> health() {
         List<ProviderHealth> health = new ArrayList<>();
         for (Provider p : providers) {
@@ -385,7 +413,7 @@ public final class Inventory implements AutoCloseable {
             }
             long[] today = deliveries.today(p.name());
             health.add(new ProviderHealth(p.name(), p.kind(), circuits.get(p.name()).state().name().toLowerCase(),
-                    latencyMillis.getOrDefault(p.name(), 0L), offers, stock, today[0], today[1]));
+                    latencyMillis.getOrDefault(p.name(), 0L), offers, stock, today[0], today[1], deliveries.medianTimeToCode(p.name())));
         }
         return health;
     }
@@ -400,14 +428,159 @@ public final class Inventory implements AutoCloseable {
         return store.refreshes(provider, Math.max(1, Math.min(500, limit)));
     }
 
-    /** Deletes refresh history older than {@code age}, at most {@code limit} rows; returns how many. */
-    public int pruneRefreshHistory(Duration age, int limit) {
-        return store.deleteRefreshesBefore(clock.instant().minus(age), limit);
+    /** One offer's cost and stock at a refresh that changed it. */
+    public record OfferPoint(java.time.Instant takenAt, long costMicros, int stock) {
     }
 
-    /** Records whether an activation from {@code provider} got its code, for the delivery rate. */
-    public void recordOutcome(String provider, String service, int country, boolean delivered) {
-        deliveries.record(provider, service, country, delivered);
+    /** The changes of one offer of a provider, newest first (at most {@code limit}, capped at 500). */
+    public List<OfferPoint> offerHistory(String provider, String service, int country, String operator, int limit) {
+        return store.offerHistory(provider, service, country, operator, Math.max(1, Math.min(500, limit)));
+    }
+
+    /** Deletes refresh and offer history older than {@code age}, at most {@code limit} rows each; returns how many. */
+    public int pruneRefreshHistory(Duration age, int limit) {
+        java.time.Instant cutoff = clock.instant().minus(age);
+        return store.deleteRefreshesBefore(cutoff, limit) + store.deleteOfferHistoryBefore(cutoff, limit);
+    }
+
+    /** Records that an activation from {@code provider} ended without a code, for the delivery rate. */
+    public void recordNoCode(String provider, String service, int country) {
+        deliveries.record(provider, service, country, false);
+    }
+
+    /** Records that an activation got its first code {@code took} after the sale: delivery rate and time to code. */
+    public void recordCode(String provider, String service, int country, Duration took) {
+        deliveries.record(provider, service, country, true);
+        deliveries.recordTimeToCode(provider, took);
+    }
+
+    // Inbound SMS: the pool's webhooks and agents' pushes ----------------------------------------
+
+    /** A Twilio-style inbound SMS to a pool number; {@code url} is the full URL Twilio posted to. */
+    public InboundResult receiveTwilio(String url, Map<String, String> params, Optional<String> signature) {
+        return pool.map(p -> p.receiveTwilio(url, params, signature)).orElseGet(() -> new InboundResult.NotConfigured("the pool"));
+    }
+
+    /** An SMS Gate-style inbound SMS to a pool number, with its raw body for the signature. */
+    public InboundResult receiveSmsGate(byte[] body, Optional<String> signature, Optional<String> timestamp) {
+        return pool.map(p -> p.receiveSmsGate(body, signature, timestamp)).orElseGet(() -> new InboundResult.NotConfigured("the pool"));
+    }
+
+    /** An agent's {@code PUSH_SMS}, already read as JSON; unknown when no agent has that name. */
+    public InboundResult receiveAgentPush(String provider, com.fasterxml.jackson.databind.JsonNode push) {
+        return providersByName.get(provider) instanceof AgentProvider agent
+                ? agent.receivePush(push) : new InboundResult.NotConfigured("no agent named " + provider);
+    }
+
+    // The pool ---------------------------------------------------------------------------------
+
+    /** A number to add to the pool, as an operator gives it. */
+    public record PoolImport(String phone, String rentedFrom, String leaseEndsAt, Optional<String> gatewayDevice,
+                             Optional<Integer> gatewaySim) {
+    }
+
+    /** What an import did: every entry written, or nothing and the reason for each bad entry. */
+    public sealed interface PoolImportResult {
+        record Imported(int numbers) implements PoolImportResult {
+        }
+
+        record Refused(List<String> problems) implements PoolImportResult {
+        }
+    }
+
+    /**
+     * Adds numbers to the pool (or renews the lease of numbers already in it), all or none: an
+     * entry with an invalid number, a country the catalogue does not sell, a lease end that is
+     * not an ISO-8601 instant, or a bad gateway refuses the whole import.
+     */
+    public PoolImportResult importPool(List<PoolImport> entries) {
+        if (pool.isEmpty()) {
+            return new PoolImportResult.Refused(List.of("the pool is disabled (inventory.pool.enabled)"));
+        }
+        if (entries.isEmpty() || entries.size() > 10_000) {
+            return new PoolImportResult.Refused(List.of("an import has 1 to 10000 numbers"));
+        }
+        List<String> problems = new ArrayList<>();
+        List<InventoryStore.PoolEntry> valid = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < entries.size(); i++) {
+            PoolImport e = entries.get(i);
+            String at = "entry " + (i + 1) + ": ";
+            Optional<PhoneNumber> phone = Optional.ofNullable(e.phone()).map(String::strip).flatMap(PhoneNumber::of);
+            if (phone.isEmpty()) {
+                problems.add(at + "'" + UpstreamHttp.clip(String.valueOf(e.phone())) + "' is not a valid phone number");
+                continue;
+            }
+            Optional<Country> country = countries.values().stream().filter(c -> c.region().equals(phone.get().region())).findFirst();
+            if (country.isEmpty()) {
+                problems.add(at + phone.get() + " is from a country the catalogue does not sell");
+                continue;
+            }
+            if (!seen.add(phone.get().e164())) {
+                problems.add(at + phone.get() + " appears twice");
+                continue;
+            }
+            String from = e.rentedFrom() == null ? "" : e.rentedFrom().strip();
+            if (from.isEmpty() || from.length() > 64) {
+                problems.add(at + "rentedFrom must be 1 to 64 characters");
+                continue;
+            }
+            java.time.Instant ends;
+            try {
+                ends = java.time.Instant.parse(String.valueOf(e.leaseEndsAt()).strip());
+            } catch (java.time.format.DateTimeParseException ex) {
+                problems.add(at + "leaseEndsAt must be an ISO-8601 instant such as 2027-01-31T00:00:00Z");
+                continue;
+            }
+            if (e.gatewayDevice().isPresent() != e.gatewaySim().isPresent()
+                    || e.gatewayDevice().filter(d -> d.isBlank() || d.length() > 64).isPresent()
+                    || e.gatewaySim().filter(s -> s < 1 || s > 8).isPresent()) {
+                problems.add(at + "gatewayDevice (1-64 characters) and gatewaySim (1-8) come together or not at all");
+                continue;
+            }
+            valid.add(new InventoryStore.PoolEntry(phone.get(), country.get().id(), from, ends, e.gatewayDevice().map(String::strip),
+                    e.gatewaySim()));
+        }
+        if (!problems.isEmpty()) {
+            return new PoolImportResult.Refused(problems.size() > 100 ? problems.subList(0, 100) : problems);
+        }
+        try {
+            return new PoolImportResult.Imported(store.upsertPoolNumbers(valid, clock.instant()));
+        } catch (org.jooq.exception.DataAccessException ex) {
+            if ("23505".equals(ex.sqlState())) {
+                return new PoolImportResult.Refused(List.of("a gateway device and SIM slot already belong to another pool number"));
+            }
+            throw ex;
+        }
+    }
+
+    /** A pool number as the operator sees it. */
+    public record PoolNumberView(String phone, int country, String rentedFrom, java.time.Instant leaseEndsAt, Optional<String> gatewayDevice,
+                                 Optional<Integer> gatewaySim, boolean inUse, Optional<java.time.Instant> releasedAt) {
+    }
+
+    /** The pool, ordered by phone (at most {@code limit}, capped at 10,000). */
+    public List<PoolNumberView> poolNumbers(int limit) {
+        return store.poolNumbers(Math.max(1, Math.min(10_000, limit)));
+    }
+
+    /** A pool number the lease-end worker released. */
+    public record ReleasedNumber(String phone, String rentedFrom) {
+    }
+
+    /**
+     * Releases pool numbers whose lease has ended (at most {@code limit}): no new activation was
+     * sold on them since the lease end, and a number still in a live activation is released when
+     * that activation ends. Returns them, for the log: giving the number back to whoever it is
+     * rented from is the operator's, since no protocol for it is configured.
+     */
+    public List<ReleasedNumber> releaseEndedPoolLeases(int limit) {
+        if (pool.isEmpty()) {
+            return List.of();
+        }
+        List<ReleasedNumber> released = store.releaseEndedLeases(clock.instant(), limit);
+        released.forEach(r -> LOG.info(() -> "pool number " + r.phone() + " released: its lease from " + r.rentedFrom() + " ended"));
+        return released;
     }
 
     /** Routes every SMS any provider pushes to {@code listener} (the orders module's intake). */

@@ -2,17 +2,30 @@ package dev.numpool.inventory;
 
 import dev.numpool.db.Database;
 
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static dev.numpool.db.jooq.Tables.COUNTRY;
+import static dev.numpool.db.jooq.Tables.NUMBER_LEASE;
+import static dev.numpool.db.jooq.Tables.OFFER_HISTORY;
+import static dev.numpool.db.jooq.Tables.POOL_COOLDOWN;
+import static dev.numpool.db.jooq.Tables.POOL_NUMBER;
 import static dev.numpool.db.jooq.Tables.QUOTE_REFRESH;
 import static dev.numpool.db.jooq.Tables.SERVICE;
 
 /**
- * All of the inventory module's SQL: the catalogue (data in the migrations, read once at start)
- * and the history of quote refreshes.
+ * All of the inventory module's SQL: the catalogue (data in the migrations, read once at start),
+ * the history of quote refreshes and offers, the rented-number pool, and the sales of numbers
+ * whose SMS arrive addressed by phone.
  */
 final class InventoryStore {
     private final Database db;
@@ -61,5 +74,246 @@ final class InventoryStore {
                 .where(QUOTE_REFRESH.ID.in(db.dsl().select(QUOTE_REFRESH.ID).from(QUOTE_REFRESH)
                         .where(QUOTE_REFRESH.TAKEN_AT.lt(cutoff.atOffset(ZoneOffset.UTC))).limit(limit)))
                 .execute();
+    }
+
+    // Offer history ---------------------------------------------------------------------------
+
+    /** One row per offer whose cost or stock differs from {@code before} (gone offers as stock 0). */
+    void recordOfferChanges(String provider, Instant at, List<Provider.OfferQuote> before, List<Provider.OfferQuote> now) {
+        java.util.Map<String, Provider.OfferQuote> old = new java.util.HashMap<>();
+        before.forEach(q -> old.put(q.service() + ":" + q.country() + ":" + q.operator(), q));
+        List<Provider.OfferQuote> changed = new ArrayList<>();
+        for (Provider.OfferQuote q : now) {
+            Provider.OfferQuote was = old.remove(q.service() + ":" + q.country() + ":" + q.operator());
+            if (was == null || was.costMicros() != q.costMicros() || was.stock() != q.stock()) {
+                changed.add(q);
+            }
+        }
+        old.values().forEach(q -> changed.add(new Provider.OfferQuote(q.service(), q.country(), q.operator(), q.costMicros(), 0)));
+        if (changed.isEmpty()) {
+            return;
+        }
+        var insert = db.dsl().insertInto(OFFER_HISTORY, OFFER_HISTORY.PROVIDER, OFFER_HISTORY.SERVICE, OFFER_HISTORY.COUNTRY,
+                OFFER_HISTORY.OPERATOR, OFFER_HISTORY.TAKEN_AT, OFFER_HISTORY.COST_MICROS, OFFER_HISTORY.STOCK);
+        for (Provider.OfferQuote q : changed) {
+            insert = insert.values(provider, q.service(), q.country(), q.operator(), at(at), q.costMicros(), q.stock());
+        }
+        insert.execute();
+    }
+
+    List<Inventory.OfferPoint> offerHistory(String provider, String service, int country, String operator, int limit) {
+        return db.dsl().selectFrom(OFFER_HISTORY)
+                .where(OFFER_HISTORY.PROVIDER.eq(provider)).and(OFFER_HISTORY.SERVICE.eq(service))
+                .and(OFFER_HISTORY.COUNTRY.eq(country)).and(OFFER_HISTORY.OPERATOR.eq(operator))
+                .orderBy(OFFER_HISTORY.TAKEN_AT.desc(), OFFER_HISTORY.ID.desc()).limit(limit)
+                .fetch(r -> new Inventory.OfferPoint(r.getTakenAt().toInstant(), r.getCostMicros(), r.getStock()));
+    }
+
+    int deleteOfferHistoryBefore(Instant cutoff, int limit) {
+        return db.dsl().deleteFrom(OFFER_HISTORY)
+                .where(OFFER_HISTORY.ID.in(db.dsl().select(OFFER_HISTORY.ID).from(OFFER_HISTORY)
+                        .where(OFFER_HISTORY.TAKEN_AT.lt(at(cutoff))).limit(limit)))
+                .execute();
+    }
+
+    // Sales addressed by phone ----------------------------------------------------------------
+
+    /** Records a sale by a provider whose SMS name the phone (an agent); see the V8 migration. */
+    void insertLease(String provider, String providerRef, PhoneNumber phone, String service, Instant now) {
+        db.dsl().insertInto(NUMBER_LEASE)
+                .set(NUMBER_LEASE.PROVIDER, provider).set(NUMBER_LEASE.PROVIDER_REF, providerRef)
+                .set(NUMBER_LEASE.PHONE, phone.e164()).set(NUMBER_LEASE.SERVICE, service).set(NUMBER_LEASE.LEASED_AT, at(now))
+                .onConflictDoNothing()
+                .execute();
+    }
+
+    /**
+     * The sale an SMS to {@code phone} belongs to: the newest one of this provider, live or not
+     * (a code for a sale that ended is still kept, as late, by the orders module).
+     */
+    Optional<String> newestLeaseRef(String provider, PhoneNumber phone) {
+        return db.dsl().select(NUMBER_LEASE.PROVIDER_REF).from(NUMBER_LEASE)
+                .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PHONE.eq(phone.e164()))
+                .orderBy(NUMBER_LEASE.ID.desc()).limit(1)
+                .fetchOptional(NUMBER_LEASE.PROVIDER_REF);
+    }
+
+    void endLease(String provider, String providerRef, Instant now) {
+        db.dsl().update(NUMBER_LEASE).set(NUMBER_LEASE.ENDED_AT, at(now))
+                .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PROVIDER_REF.eq(providerRef))
+                .and(NUMBER_LEASE.ENDED_AT.isNull())
+                .execute();
+    }
+
+    // The pool --------------------------------------------------------------------------------
+
+    /** A pool number as imported: where it is rented from, until when, and (SMS Gate) its device and SIM slot. */
+    record PoolEntry(PhoneNumber phone, int country, String rentedFrom, Instant leaseEndsAt, Optional<String> device,
+                     Optional<Integer> sim) {
+    }
+
+    /**
+     * Adds pool numbers, or updates the lease end, source and gateway of numbers already in the
+     * pool (an operator re-importing a renewed lease). Returns how many rows were written.
+     */
+    int upsertPoolNumbers(List<PoolEntry> entries, Instant now) {
+        return db.dsl().transactionResult(tx -> {
+            int written = 0;
+            for (PoolEntry e : entries) {
+                written += tx.dsl().insertInto(POOL_NUMBER)
+                        .set(POOL_NUMBER.PHONE, e.phone().e164()).set(POOL_NUMBER.COUNTRY, e.country())
+                        .set(POOL_NUMBER.RENTED_FROM, e.rentedFrom()).set(POOL_NUMBER.LEASE_ENDS_AT, at(e.leaseEndsAt()))
+                        .set(POOL_NUMBER.GATEWAY_DEVICE, e.device().orElse(null)).set(POOL_NUMBER.GATEWAY_SIM, e.sim().orElse(null))
+                        .set(POOL_NUMBER.ADDED_AT, at(now))
+                        .onConflict(POOL_NUMBER.PHONE).doUpdate()
+                        .set(POOL_NUMBER.RENTED_FROM, e.rentedFrom()).set(POOL_NUMBER.LEASE_ENDS_AT, at(e.leaseEndsAt()))
+                        .set(POOL_NUMBER.GATEWAY_DEVICE, e.device().orElse(null)).set(POOL_NUMBER.GATEWAY_SIM, e.sim().orElse(null))
+                        // A renewed lease brings a released number back.
+                        .set(POOL_NUMBER.RELEASED_AT, DSL.when(DSL.val(at(e.leaseEndsAt())).gt(at(now)), DSL.inline((OffsetDateTime) null))
+                                .otherwise(POOL_NUMBER.RELEASED_AT))
+                        .execute();
+            }
+            return written;
+        });
+    }
+
+    /** Pool numbers that may be sold now: lease running, not released, not in a live sale. */
+    private static Condition sellable(Instant now) {
+        return POOL_NUMBER.RELEASED_AT.isNull().and(POOL_NUMBER.LIVE_LEASE_ID.isNull()).and(POOL_NUMBER.LEASE_ENDS_AT.gt(at(now)));
+    }
+
+    private static Condition coolingDown(String service, Instant now) {
+        return DSL.exists(DSL.selectOne().from(POOL_COOLDOWN).where(POOL_COOLDOWN.POOL_NUMBER_ID.eq(POOL_NUMBER.ID))
+                .and(POOL_COOLDOWN.SERVICE.eq(service)).and(POOL_COOLDOWN.UNTIL.gt(at(now))));
+    }
+
+    /** How many pool numbers each service × country could be sold now (cooldowns counted). */
+    List<Provider.OfferQuote> poolStock(List<String> services, long costMicros, Instant now) {
+        List<Provider.OfferQuote> quotes = new ArrayList<>();
+        var free = db.dsl().select(POOL_NUMBER.ID, POOL_NUMBER.COUNTRY).from(POOL_NUMBER).where(sellable(now)).fetch();
+        if (free.isEmpty()) {
+            return quotes;
+        }
+        // Cooling numbers per (service, country), one query; the rest is arithmetic.
+        java.util.Map<String, Integer> cooling = new java.util.HashMap<>();
+        db.dsl().select(POOL_COOLDOWN.SERVICE, POOL_NUMBER.COUNTRY, DSL.count())
+                .from(POOL_COOLDOWN).join(POOL_NUMBER).on(POOL_NUMBER.ID.eq(POOL_COOLDOWN.POOL_NUMBER_ID))
+                .where(sellable(now)).and(POOL_COOLDOWN.UNTIL.gt(at(now)))
+                .groupBy(POOL_COOLDOWN.SERVICE, POOL_NUMBER.COUNTRY)
+                .forEach(r -> cooling.put(r.value1() + ":" + r.value2(), r.value3()));
+        java.util.Map<Integer, Integer> perCountry = new java.util.TreeMap<>();
+        free.forEach(r -> perCountry.merge(r.value2(), 1, Integer::sum));
+        for (String service : services) {
+            perCountry.forEach((country, count) -> {
+                int stock = count - cooling.getOrDefault(service + ":" + country, 0);
+                if (stock > 0) {
+                    quotes.add(new Provider.OfferQuote(service, country, "any", costMicros, stock));
+                }
+            });
+        }
+        return quotes;
+    }
+
+    /** A pool number sold for one activation, under a fresh provider ref. */
+    record PoolSale(String providerRef, PhoneNumber phone) {
+    }
+
+    /**
+     * Takes a pool number for {@code service}: a sellable number of the country, not cooling down
+     * for the service, least recently sold first. Safe under any number of concurrent orders:
+     * the number's row is locked (others skip it), and the cooldown is claimed by an upsert that
+     * wins only when no cooldown runs, so a number is never sold twice for one service within
+     * its cooldown, whatever the timing.
+     */
+    Optional<PoolSale> takePoolNumber(String provider, String service, int country, List<String> excludedPrefixes,
+                                      Duration cooldown, Instant now) {
+        Condition prefixes = excludedPrefixes.isEmpty() ? DSL.noCondition()
+                : DSL.condition("not ({0} like any ({1}))", POOL_NUMBER.PHONE,
+                DSL.val(excludedPrefixes.stream().map(p -> "+" + p + "%").toArray(String[]::new)));
+        return db.dsl().transactionResult(tx -> {
+            DSLContext dsl = tx.dsl();
+            List<Long> tried = new ArrayList<>();
+            for (int attempt = 0; attempt < 5; attempt++) {
+                var candidate = dsl.select(POOL_NUMBER.ID, POOL_NUMBER.PHONE).from(POOL_NUMBER)
+                        .where(POOL_NUMBER.COUNTRY.eq(country)).and(sellable(now)).and(DSL.not(coolingDown(service, now)))
+                        .and(prefixes).and(tried.isEmpty() ? DSL.noCondition() : POOL_NUMBER.ID.notIn(tried))
+                        .orderBy(POOL_NUMBER.LAST_LEASED_AT.asc().nullsFirst(), POOL_NUMBER.ID)
+                        .limit(1)
+                        .forUpdate().skipLocked()
+                        .fetchOptional();
+                if (candidate.isEmpty()) {
+                    return Optional.<PoolSale>empty();
+                }
+                long id = candidate.get().value1();
+                tried.add(id);
+                // Read again now that the row is locked: the search above saw a snapshot from
+                // before the lock, and a sale committed in between must not be missed.
+                boolean stillFree = dsl.fetchExists(POOL_NUMBER, POOL_NUMBER.ID.eq(id).and(sellable(now)));
+                int claimed = dsl.insertInto(POOL_COOLDOWN)
+                        .set(POOL_COOLDOWN.POOL_NUMBER_ID, id).set(POOL_COOLDOWN.SERVICE, service).set(POOL_COOLDOWN.UNTIL, at(now.plus(cooldown)))
+                        .onConflict(POOL_COOLDOWN.POOL_NUMBER_ID, POOL_COOLDOWN.SERVICE).doUpdate()
+                        .set(POOL_COOLDOWN.UNTIL, at(now.plus(cooldown)))
+                        .where(POOL_COOLDOWN.UNTIL.le(at(now)))
+                        .execute();
+                if (!stillFree || claimed == 0) {
+                    continue;
+                }
+                String ref = java.util.UUID.randomUUID().toString();
+                long leaseId = dsl.insertInto(NUMBER_LEASE)
+                        .set(NUMBER_LEASE.PROVIDER, provider).set(NUMBER_LEASE.PROVIDER_REF, ref)
+                        .set(NUMBER_LEASE.PHONE, candidate.get().value2()).set(NUMBER_LEASE.SERVICE, service)
+                        .set(NUMBER_LEASE.POOL_NUMBER_ID, id).set(NUMBER_LEASE.LEASED_AT, at(now))
+                        .returning(NUMBER_LEASE.ID).fetchOne().getId();
+                dsl.update(POOL_NUMBER).set(POOL_NUMBER.LIVE_LEASE_ID, leaseId).set(POOL_NUMBER.LAST_LEASED_AT, at(now))
+                        .where(POOL_NUMBER.ID.eq(id)).execute();
+                return Optional.of(new PoolSale(ref, new PhoneNumber(candidate.get().value2())));
+            }
+            return Optional.<PoolSale>empty();
+        });
+    }
+
+    /** Ends a pool sale and frees its number; true when it was live (releasing twice is harmless). */
+    boolean endPoolLease(String provider, String providerRef, Instant now) {
+        return db.dsl().transactionResult(tx -> {
+            Optional<Long> ended = tx.dsl().update(NUMBER_LEASE).set(NUMBER_LEASE.ENDED_AT, at(now))
+                    .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PROVIDER_REF.eq(providerRef))
+                    .and(NUMBER_LEASE.ENDED_AT.isNull())
+                    .returning(NUMBER_LEASE.ID).fetchOptional().map(r -> r.getId());
+            ended.ifPresent(id -> tx.dsl().update(POOL_NUMBER).setNull(POOL_NUMBER.LIVE_LEASE_ID).where(POOL_NUMBER.LIVE_LEASE_ID.eq(id)).execute());
+            return ended.isPresent();
+        });
+    }
+
+    /** The pool number an SMS Gate device's SIM slot is. */
+    Optional<PhoneNumber> poolNumberOfGateway(String device, int sim) {
+        return db.dsl().select(POOL_NUMBER.PHONE).from(POOL_NUMBER)
+                .where(POOL_NUMBER.GATEWAY_DEVICE.eq(device)).and(POOL_NUMBER.GATEWAY_SIM.eq(sim))
+                .fetchOptional(r -> new PhoneNumber(r.value1()));
+    }
+
+    /**
+     * Releases pool numbers whose lease ended and that have no live sale (a number whose lease
+     * ends mid-activation is released when that activation ends); returns their phones.
+     */
+    List<Inventory.ReleasedNumber> releaseEndedLeases(Instant now, int limit) {
+        return db.dsl().update(POOL_NUMBER).set(POOL_NUMBER.RELEASED_AT, at(now))
+                .where(POOL_NUMBER.ID.in(DSL.select(POOL_NUMBER.ID).from(POOL_NUMBER)
+                        .where(POOL_NUMBER.LEASE_ENDS_AT.le(at(now))).and(POOL_NUMBER.RELEASED_AT.isNull())
+                        .and(POOL_NUMBER.LIVE_LEASE_ID.isNull())
+                        .limit(limit).forUpdate().skipLocked()))
+                .returning(POOL_NUMBER.PHONE, POOL_NUMBER.RENTED_FROM)
+                .fetch(r -> new Inventory.ReleasedNumber(r.getPhone(), r.getRentedFrom()));
+    }
+
+    /** The pool as the operator sees it, by phone. */
+    List<Inventory.PoolNumberView> poolNumbers(int limit) {
+        return db.dsl().selectFrom(POOL_NUMBER).orderBy(POOL_NUMBER.PHONE).limit(limit)
+                .fetch(r -> new Inventory.PoolNumberView(r.getPhone(), r.getCountry(), r.getRentedFrom(), r.getLeaseEndsAt().toInstant(),
+                        Optional.ofNullable(r.getGatewayDevice()), Optional.ofNullable(r.getGatewaySim()),
+                        r.getLiveLeaseId() != null, Optional.ofNullable(r.getReleasedAt()).map(OffsetDateTime::toInstant)));
+    }
+
+    private static OffsetDateTime at(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
     }
 }

@@ -17,11 +17,16 @@ interface Provider extends AutoCloseable {
 
     String name();
 
-    /** The protocol family, for operators: {@code simulator}, {@code sms-activate}, {@code 5sim}. */
+    /** The protocol family, for operators: {@code simulator}, {@code sms-activate}, {@code 5sim}, {@code agent}, {@code pool}. */
     String kind();
 
     /** True when this provider lives in the process and {@link #quote} is cheap (the simulator). */
     default boolean inProcess() {
+        return false;
+    }
+
+    /** True when this provider pushes its SMS (through {@link #listen}) and is never polled. */
+    default boolean pushes() {
         return false;
     }
 

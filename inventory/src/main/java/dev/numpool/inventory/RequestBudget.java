@@ -33,4 +33,9 @@ final class RequestBudget {
         tokens -= granted;
         return Math.max(0, granted);
     }
+
+    /** Returns tokens taken but not spent (fewer activations were due than the budget allowed). */
+    synchronized void giveBack(int unused) {
+        tokens = Math.min(perSecond, tokens + Math.max(0, unused));
+    }
 }

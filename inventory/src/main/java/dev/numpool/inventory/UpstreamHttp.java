@@ -76,7 +76,16 @@ final class UpstreamHttp implements AutoCloseable {
 
     /** One exchange with the upstream, bounded as a whole by the timeout and by {@code maxBodyBytes}. */
     Reply get(URI uri, int maxBodyBytes) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+        return exchange(HttpRequest.newBuilder(uri).timeout(timeout).GET(), maxBodyBytes);
+    }
+
+    /** A JSON POST, bounded like {@link #get}. */
+    Reply postJson(URI uri, byte[] json, int maxBodyBytes) {
+        return exchange(HttpRequest.newBuilder(uri).timeout(timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json)), maxBodyBytes);
+    }
+
+    private Reply exchange(HttpRequest.Builder request, int maxBodyBytes) {
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }

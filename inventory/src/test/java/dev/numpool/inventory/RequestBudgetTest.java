@@ -22,4 +22,15 @@ class RequestBudgetTest {
         nanos.addAndGet(Duration.ofMillis(200).toNanos());
         assertEquals(2, budget.take(3));
     }
+
+    @Test
+    void tokensTakenButNotSpentAreGivenBackUpToTheBurst() {
+        AtomicLong nanos = new AtomicLong();
+        RequestBudget budget = new RequestBudget(10, nanos::get);
+        assertEquals(10, budget.take(100));
+        budget.giveBack(7); // only 3 activations were due
+        assertEquals(7, budget.take(100));
+        budget.giveBack(50);
+        assertEquals(10, budget.take(100), "never more than a second's worth");
+    }
 }

@@ -48,6 +48,8 @@ public final class Orders {
     private static final int MAX_TEXT_LENGTH = 4096;
     private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]");
     private static final String LIVE_NUMBER_INDEX = "activation_live_number";
+    /** Parts of one long SMS arrive within seconds of each other; a minute is generous. */
+    private static final Duration PART_WINDOW = Duration.ofSeconds(60);
     /** How long a claimed status report is this node's before another may retry it. */
     private static final Duration UPSTREAM_LEASE = Duration.ofSeconds(60);
     /** About a day of backoff (9 doublings up to 30 min, then every 30 min) before a report is left for an operator. */
@@ -59,8 +61,6 @@ public final class Orders {
     private final Clock clock;
     /** Ledger account ids per customer: immutable once created, so read once per node. */
     private final Map<Long, OrdersStore.CustomerLedgers> ledgers = new ConcurrentHashMap<>();
-    /** Where this node's polling of each provider goes on next (an activation id). */
-    private final Map<String, Integer> pollCursors = new ConcurrentHashMap<>();
     private final Counter ordersPlaced;
     private final Counter codesReceived;
     private final Counter refunds;
@@ -498,7 +498,19 @@ public final class Orders {
     private Applied apply(OrdersStore s, ActivationRecord a, Received sms) {
         ActivationStatus status = status(a);
         boolean live = status.live() && clock.instant().isBefore(a.getExpiresAt().toInstant());
-        if (!s.insertSms(a.getId(), sms.dedupeKey(), sms.sender(), sms.text(), sms.code(), !live, sms.receivedAt())) {
+        Optional<OrdersStore.OpenPart> head = s.openPart(a.getId(), sms.sender(), sms.receivedAt(), PART_WINDOW);
+        if (head.isPresent()) {
+            // A long SMS arrives in parts (split mid-word, so joined without a separator); the code
+            // is looked for in the whole text, which the first part's row shows from now on.
+            if (!s.insertSmsPart(a.getId(), sms.dedupeKey(), sms.sender(), sms.text(), !live, sms.receivedAt(), head.get().id())) {
+                return new Applied(new SmsIntake.Duplicate(a.getId()), null);
+            }
+            String whole = head.get().text() + sms.text();
+            whole = whole.length() > MAX_TEXT_LENGTH ? whole.substring(0, MAX_TEXT_LENGTH) : whole;
+            Optional<String> code = CodeExtractor.find(whole).or(sms::code);
+            s.joinSms(head.get().id(), whole, code);
+            sms = new Received(whole, sms.sender(), sms.dedupeKey(), code, sms.receivedAt());
+        } else if (!s.insertSms(a.getId(), sms.dedupeKey(), sms.sender(), sms.text(), sms.code(), !live, sms.receivedAt())) {
             return new Applied(new SmsIntake.Duplicate(a.getId()), null);
         }
         if (!live) {
@@ -530,7 +542,8 @@ public final class Orders {
         if (applied.firstCode() != null) {
             ActivationRecord a = applied.firstCode();
             try {
-                inventory.recordOutcome(a.getProvider(), a.getService(), a.getCountry(), true);
+                inventory.recordCode(a.getProvider(), a.getService(), a.getCountry(),
+                        Duration.between(a.getCreatedAt().toInstant(), clock.instant()));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "delivery statistics not updated", e);
             }
@@ -577,7 +590,7 @@ public final class Orders {
     private void afterEnd(ActivationRecord a, boolean hadCode) {
         if (!hadCode) {
             try {
-                inventory.recordOutcome(a.getProvider(), a.getService(), a.getCountry(), false);
+                inventory.recordNoCode(a.getProvider(), a.getService(), a.getCountry());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "delivery statistics not updated", e);
             }
@@ -660,24 +673,23 @@ public final class Orders {
     }
 
     /**
-     * Polls each polling provider for the SMS of its live activations (oldest first, at most
-     * {@code limitPerProvider} each) and takes every SMS through {@link #receiveSms}. Returns how
-     * many codes were accepted.
+     * Polls each polling provider for the SMS of its live activations that are due (at most
+     * {@code limitPerProvider} each, and no more than its request budget) and takes every SMS
+     * through {@link #receiveSms}. Returns how many codes were accepted.
      */
     public int pollProviders(int limitPerProvider) {
         int codes = 0;
         for (String provider : inventory.polledProviders()) {
             try {
-                // A page per tick, walking the live activations in id order and wrapping around,
-                // so that every one of them is polled however many there are.
-                // The page is as large as the provider's request budget allows right now.
+                // Each activation is due on its own schedule (fast at first, slower later; see
+                // claimDuePolls), and a tick claims as many due ones as the provider's request
+                // budget allows right now, most overdue first; nodes claim disjoint sets.
                 int budget = inventory.pollBudget(provider, limitPerProvider);
                 if (budget == 0) {
                     continue;
                 }
-                int after = pollCursors.getOrDefault(provider, 0);
-                List<OrdersStore.LiveRef> page = store.liveRefs(provider, after, budget);
-                pollCursors.put(provider, page.size() < budget ? 0 : page.getLast().id());
+                List<OrdersStore.LiveRef> page = store.transaction(s -> s.claimDuePolls(provider, clock.instant(), budget));
+                inventory.unusedPollBudget(provider, budget - page.size());
                 for (InboundSms sms : inventory.poll(provider, page.stream().map(OrdersStore.LiveRef::providerRef).toList())) {
                     try {
                         if (receiveSms(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {

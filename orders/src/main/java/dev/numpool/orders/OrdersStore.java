@@ -11,6 +11,7 @@ import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -187,6 +188,7 @@ final class OrdersStore {
                 .set(ACTIVATION.HOLD_ID, holdId).set(ACTIVATION.CREATED_AT, at(createdAt))
                 .set(ACTIVATION.CANCELLABLE_AT, at(cancellableAt)).set(ACTIVATION.EXPIRES_AT, at(expiresAt))
                 .set(ACTIVATION.ROUTING, JSONB.jsonb(toJson(routing)))
+                .set(ACTIVATION.NEXT_POLL_AT, at(createdAt))
                 .execute();
     }
 
@@ -219,8 +221,68 @@ final class OrdersStore {
                 .execute();
     }
 
+    /** Marks (or, with null, clears) a request for another code; a request makes the activation due for polling now. */
     void setRetryRequested(int id, Instant at) {
-        dsl.update(ACTIVATION).set(ACTIVATION.RETRY_REQUESTED_AT, at == null ? null : at(at)).where(ACTIVATION.ID.eq(id)).execute();
+        var update = dsl.update(ACTIVATION).set(ACTIVATION.RETRY_REQUESTED_AT, at == null ? null : at(at));
+        (at == null ? update : update.set(ACTIVATION.NEXT_POLL_AT, at(at))).where(ACTIVATION.ID.eq(id)).execute();
+    }
+
+    /** An earlier SMS of a long message, to join a later part into. */
+    record OpenPart(long id, String text) {
+    }
+
+    /**
+     * The SMS a part that just arrived belongs to: the latest message of the activation from the
+     * same sender, within {@code window} of it, with no code found yet and not itself a part, and
+     * at least one full segment long: a message is split only when it overflows one SMS, into
+     * segments of 153 (GSM-7) or 67 (UCS-2) characters, so a shorter text was a whole message.
+     */
+    Optional<OpenPart> openPart(int activationId, String sender, Instant receivedAt, Duration window) {
+        return dsl.select(SMS.ID, SMS.TEXT).from(SMS)
+                .where(SMS.ACTIVATION_ID.eq(activationId)).and(SMS.SENDER.eq(sender))
+                .and(SMS.PART_OF.isNull()).and(SMS.CODE.isNull()).and(DSL.length(SMS.TEXT).ge(67))
+                .and(SMS.RECEIVED_AT.between(at(receivedAt.minus(window)), at(receivedAt.plus(window))))
+                .orderBy(SMS.ID.desc()).limit(1)
+                .fetchOptional(r -> new OpenPart(r.value1(), r.value2()));
+    }
+
+    /** Stores a later part of a message (for its dedupe key; the first part shows the whole text). */
+    boolean insertSmsPart(int activationId, String dedupeKey, String sender, String text, boolean late, Instant receivedAt, long partOf) {
+        return dsl.insertInto(SMS)
+                .set(SMS.ACTIVATION_ID, activationId).set(SMS.DEDUPE_KEY, dedupeKey).set(SMS.SENDER, sender)
+                .set(SMS.TEXT, text).set(SMS.LATE, late).set(SMS.RECEIVED_AT, at(receivedAt)).set(SMS.PART_OF, partOf)
+                .onConflictDoNothing()
+                .execute() == 1;
+    }
+
+    void joinSms(long id, String text, Optional<String> code) {
+        dsl.update(SMS).set(SMS.TEXT, text).set(SMS.CODE, code.orElse(null)).where(SMS.ID.eq(id)).execute();
+    }
+
+    /**
+     * Claims the live activations of {@code provider} due to be polled (at most {@code limit},
+     * most overdue first; rows another node holds are skipped) and schedules their next poll:
+     * every 3 s in the first 2 minutes, when a code is most likely, then every 10 s, then every
+     * 30 s; an activation with its code is asked every 30 s, or every 3 s while another code is
+     * requested.
+     */
+    List<LiveRef> claimDuePolls(String provider, Instant now, int limit) {
+        var next = DSL.when(ACTIVATION.RETRY_REQUESTED_AT.isNotNull(), at(now.plusSeconds(3)))
+                .when(ACTIVATION.STATUS.eq(ActivationStatus.CODE_RECEIVED.wire()).and(ACTIVATION.RETRY_REQUESTED_AT.isNull()),
+                        at(now.plusSeconds(30)))
+                .when(ACTIVATION.CREATED_AT.gt(at(now.minus(Duration.ofMinutes(2)))), at(now.plusSeconds(3)))
+                .when(ACTIVATION.CREATED_AT.gt(at(now.minus(Duration.ofMinutes(10)))), at(now.plusSeconds(10)))
+                .otherwise(at(now.plusSeconds(30)));
+        return dsl.update(ACTIVATION).set(ACTIVATION.NEXT_POLL_AT, next)
+                .where(ACTIVATION.ID.in(DSL.select(ACTIVATION.ID).from(ACTIVATION)
+                        .where(ACTIVATION.PROVIDER.eq(provider))
+                        .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
+                        .and(ACTIVATION.NEXT_POLL_AT.le(at(now)))
+                        .orderBy(ACTIVATION.NEXT_POLL_AT)
+                        .limit(limit)
+                        .forUpdate().skipLocked()))
+                .returning(ACTIVATION.ID, ACTIVATION.PROVIDER_REF)
+                .fetch(r -> new LiveRef(r.getId(), r.getProviderRef()));
     }
 
     /** Stores an SMS; false when the same message (by dedupe key) was stored before. */
@@ -255,6 +317,7 @@ final class OrdersStore {
         }
         Map<Integer, List<Activation.Message>> messages = dsl.selectFrom(SMS)
                 .where(SMS.ACTIVATION_ID.in(rows.stream().map(ActivationRecord::getId).toList()))
+                .and(SMS.PART_OF.isNull())
                 .orderBy(SMS.RECEIVED_AT, SMS.ID)
                 .fetch().stream()
                 .collect(Collectors.groupingBy(r -> r.getActivationId(), Collectors.mapping(
@@ -377,16 +440,7 @@ final class OrdersStore {
                 .execute();
     }
 
-    /** Live activations at {@code provider} with ids above {@code afterId}, in id order: (id, provider ref). */
-    List<LiveRef> liveRefs(String provider, int afterId, int limit) {
-        return dsl.select(ACTIVATION.ID, ACTIVATION.PROVIDER_REF).from(ACTIVATION)
-                .where(ACTIVATION.PROVIDER.eq(provider)).and(ACTIVATION.ID.gt(afterId))
-                .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
-                .orderBy(ACTIVATION.ID)
-                .limit(limit)
-                .fetch(r -> new LiveRef(r.value1(), r.value2()));
-    }
-
+    /** A live activation to poll: (id, provider ref). */
     record LiveRef(int id, String providerRef) {
     }
 

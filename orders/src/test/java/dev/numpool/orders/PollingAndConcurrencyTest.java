@@ -30,7 +30,7 @@ class PollingAndConcurrencyTest {
         TestClock clock = new TestClock();
         String provider = "poll-" + System.nanoTime();
         try (Database db = TestServers.freshDatabase(); FakeSmsActivateUpstream upstream = FakeSmsActivateUpstream.start("key");
-             Marketplace market = Marketplace.open(db, clock, Map.of("simulator.enabled", "false",
+             Marketplace market = Marketplace.open(db, clock, Map.of("simulator.enabled", "false", "pool.enabled", "false",
                      "providers.0.name", provider, "providers.0.url", upstream.url().toString(),
                      "providers.0.api-key-env", "POLL_KEY", "providers.0.polls-per-second", "2"), Map.of("POLL_KEY", "key"))) {
             upstream.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":0.45,\"count\":100}}}"));

@@ -83,7 +83,8 @@ public final class Numpool implements AutoCloseable {
                 track(resources, new Workers(orders, inventory, Workers.Settings.from(config.get("workers"))).start());
             }
 
-            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, sandbox, config.get("numpool.operator-token").asString().asOptional());
+            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, sandbox, config.get("numpool.operator-token").asString().asOptional(),
+                    config.get("numpool.public-url").asString().asOptional());
             String host = config.get("server.host").asString().orElse("127.0.0.1");
             WebServer server = WebServer.builder()
                     .host(host)

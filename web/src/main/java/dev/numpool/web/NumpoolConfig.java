@@ -16,17 +16,18 @@ import java.util.Map;
  */
 public final class NumpoolConfig {
     /** Environment variable → config key. */
-    static final Map<String, String> WELL_KNOWN = Map.of(
-            "PORT", "server.port",
-            "HOST", "server.host",
-            "DATABASE_URL", "database.url",
-            "DATABASE_USER", "database.user",
-            "DATABASE_PASSWORD", "database.password",
-            "REDIS_URL", "redis.url",
-            "NUMPOOL_SANDBOX", "numpool.sandbox",
-            "NUMPOOL_DATA_DIR", "numpool.data-dir",
-            "NUMPOOL_DEMO_API_KEY", "numpool.demo-api-key",
-            "NUMPOOL_OPERATOR_TOKEN", "numpool.operator-token");
+    static final Map<String, String> WELL_KNOWN = Map.ofEntries(
+            Map.entry("PORT", "server.port"),
+            Map.entry("HOST", "server.host"),
+            Map.entry("DATABASE_URL", "database.url"),
+            Map.entry("DATABASE_USER", "database.user"),
+            Map.entry("DATABASE_PASSWORD", "database.password"),
+            Map.entry("REDIS_URL", "redis.url"),
+            Map.entry("NUMPOOL_SANDBOX", "numpool.sandbox"),
+            Map.entry("NUMPOOL_DATA_DIR", "numpool.data-dir"),
+            Map.entry("NUMPOOL_DEMO_API_KEY", "numpool.demo-api-key"),
+            Map.entry("NUMPOOL_OPERATOR_TOKEN", "numpool.operator-token"),
+            Map.entry("NUMPOOL_PUBLIC_URL", "numpool.public-url"));
 
     private NumpoolConfig() {
     }

@@ -30,7 +30,8 @@ class FiveSimUpstreamTest {
             config.put("workers.poll-interval-millis", "50");
             config.put("workers.upstream-interval-millis", "50");
             config.put("workers.quotes-refresh-seconds", "1");
-            try (Numpool node = TestNodes.start(config, new TestClock(), Map.of("FIVESIM_KEY", "fivesim-key"))) {
+            TestClock clock = new TestClock();
+            try (Numpool node = TestNodes.start(config, clock, Map.of("FIVESIM_KEY", "fivesim-key"))) {
                 Http http = new Http(node.url());
                 JsonNode offer = Await.until("5sim's quotes", () -> http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0").isMissingNode()
                         ? null : http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0"));
@@ -46,6 +47,7 @@ class FiveSimUpstreamTest {
                 }
 
                 upstream.receive(ref, new FakeFiveSimUpstream.Sms("2026-01-01T10:01:00.000000Z", "Telegram", "Telegram code: 55512", "55512"));
+                clock.advance(java.time.Duration.ofSeconds(3)); // a new activation is polled every 3 s
                 JsonNode withCode = Await.until("the polled code", () -> {
                     JsonNode a = http.get("/v1/activations/" + id, key).json();
                     return a.get("status").asText().equals("code_received") ? a : null;

@@ -46,6 +46,7 @@ class UpstreamProvidersTest {
         Map<String, String> config = TestNodes.baseConfig(databaseUrl);
         Map<String, String> environment = new java.util.HashMap<>();
         config.put("inventory.simulator.enabled", "false");
+        config.put("inventory.pool.enabled", "false");
         config.put("inventory.markup-percent", "25");
         String[][] upstreams = {{"upstream-a", a.url().toString(), "key-a"}, {"upstream-b", b.url().toString(), "key-b"},
                 {"upstream-c", c.url().toString(), "key-c"}};
@@ -103,6 +104,7 @@ class UpstreamProvidersTest {
         }
         c.status(ref, "STATUS_OK:48213");
         c.fullSms(ref, "Telegram code: 48213. Do not give it to anyone.");
+        CLOCK.advance(Duration.ofSeconds(3)); // a new activation is polled every 3 s
         JsonNode withCode = Await.until("the polled code", () -> {
             JsonNode now = http.get("/v1/activations/" + id, key).json();
             return now.get("status").asText().equals("code_received") ? now : null;

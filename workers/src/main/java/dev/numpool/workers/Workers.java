@@ -79,13 +79,23 @@ public final class Workers implements AutoCloseable {
 
     /**
      * Deletes one batch of idempotency keys past their time to live, one batch of parked SMS
-     * that never found their activation (kept as long as keys), and one batch of quote-refresh
-     * history older than 30 days; returns how many rows went.
+     * that never found their activation (kept as long as keys), one batch of quote-refresh and
+     * offer history older than 30 days, and releases pool numbers past their lease; returns how
+     * many rows went.
      */
     public int runReaperOnce() {
         return orders.reapIdempotencyKeys(settings.idempotencyKeyTtl(), settings.batchSize())
                 + orders.reapParkedSms(settings.idempotencyKeyTtl(), settings.batchSize())
-                + inventory.pruneRefreshHistory(QUOTE_HISTORY, settings.batchSize());
+                + inventory.pruneRefreshHistory(QUOTE_HISTORY, settings.batchSize())
+                + runLeaseEndOnce();
+    }
+
+    /**
+     * Releases pool numbers whose lease ended and that are in no live activation; returns how
+     * many. (No new activation is sold on a number past its lease end, whenever this runs.)
+     */
+    public int runLeaseEndOnce() {
+        return inventory.releaseEndedPoolLeases(settings.batchSize()).size();
     }
 
     /**

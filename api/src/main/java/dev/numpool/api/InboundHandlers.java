@@ -1,0 +1,182 @@
+package dev.numpool.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.numpool.inventory.InboundResult;
+import dev.numpool.inventory.Inventory;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Where SMS are pushed to Numpool: the rented-number pool's inbound webhooks
+ * ({@code POST /inbound/twilio}, {@code POST /inbound/sms-gate}) and SIM-bank agents'
+ * {@code PUSH_SMS} ({@code POST /agent/{provider}}). Each answers in its sender's own terms:
+ * TwiML for Twilio, JSON for SMS Gate, {@code {"status":"SUCCESS"}} for agents, which push again
+ * every 10 s until they hear it (so a failure on our side answers anything else, on purpose).
+ */
+final class InboundHandlers {
+    private static final Logger LOG = Logger.getLogger(InboundHandlers.class.getName());
+    /** An SMS with its envelope is a few kilobytes; nothing bigger is read. */
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final String TWIML_EMPTY = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+
+    private final Inventory inventory;
+    private final Optional<String> publicUrl;
+
+    /**
+     * {@code publicUrl} is how senders reach this deployment ({@code NUMPOOL_PUBLIC_URL}, e.g.
+     * {@code https://numpool.example}): Twilio signs the URL it posted to, which a proxy in front
+     * of Numpool hides. Without it the URL is rebuilt from the request's Host header.
+     */
+    InboundHandlers(Inventory inventory, Optional<String> publicUrl) {
+        this.inventory = inventory;
+        this.publicUrl = publicUrl.map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
+    }
+
+    void routing(HttpRouting.Builder routing) {
+        routing.post("/inbound/twilio", this::twilio)
+                .post("/inbound/sms-gate", this::smsGate)
+                .post("/agent/{provider}", this::agentPush);
+    }
+
+    private void twilio(ServerRequest req, ServerResponse res) {
+        Optional<byte[]> body = body(req);
+        if (body.isEmpty()) {
+            text(res, 413, "text/plain", "body too large");
+            return;
+        }
+        Optional<Map<String, String>> params = form(new String(body.get(), StandardCharsets.UTF_8));
+        if (params.isEmpty()) {
+            text(res, 400, "text/plain", "body is not a form");
+            return;
+        }
+        String url = publicUrl.orElseGet(() -> "http://" + req.headers().first(HeaderNames.HOST).orElse("localhost"))
+                + req.path().rawPath() + (req.query().rawValue().isEmpty() ? "" : "?" + req.query().rawValue());
+        InboundResult result = deliver(() -> inventory.receiveTwilio(url, params.get(),
+                req.headers().first(HeaderNames.create("X-Twilio-Signature"))));
+        switch (result) {
+            case InboundResult.Delivered d -> text(res, 200, "text/xml", TWIML_EMPTY);
+            case InboundResult.Ignored i -> text(res, 200, "text/xml", TWIML_EMPTY);
+            case InboundResult.Unauthorized u -> text(res, 403, "text/plain", u.reason());
+            case InboundResult.Malformed m -> text(res, 400, "text/plain", m.reason());
+            case InboundResult.NotConfigured n -> text(res, 404, "text/plain", "not configured: " + n.what());
+        }
+    }
+
+    private void smsGate(ServerRequest req, ServerResponse res) {
+        Optional<byte[]> body = body(req);
+        if (body.isEmpty()) {
+            reply(res, 413, "{\"error\":\"body too large\"}");
+            return;
+        }
+        InboundResult result = deliver(() -> inventory.receiveSmsGate(body.get(),
+                req.headers().first(HeaderNames.create("X-Signature")), req.headers().first(HeaderNames.create("X-Timestamp"))));
+        switch (result) {
+            case InboundResult.Delivered d -> reply(res, 200, "{\"ok\":true}");
+            case InboundResult.Ignored i -> reply(res, 200, Json.MAPPER.createObjectNode().put("ok", true).put("ignored", i.reason()));
+            case InboundResult.Unauthorized u -> reply(res, 401, Json.MAPPER.createObjectNode().put("error", u.reason()));
+            case InboundResult.Malformed m -> reply(res, 400, Json.MAPPER.createObjectNode().put("error", m.reason()));
+            case InboundResult.NotConfigured n -> reply(res, 404, Json.MAPPER.createObjectNode().put("error", "not configured: " + n.what()));
+        }
+    }
+
+    private void agentPush(ServerRequest req, ServerResponse res) {
+        String provider = req.path().pathParameters().get("provider");
+        Optional<byte[]> body = body(req);
+        if (body.isEmpty()) {
+            reply(res, 413, agentError("BODY_TOO_LARGE"));
+            return;
+        }
+        JsonNode push;
+        try {
+            push = Json.MAPPER.readTree(body.get());
+        } catch (IOException e) {
+            reply(res, 400, agentError("BAD_JSON"));
+            return;
+        }
+        if (push == null || !push.isObject()) {
+            reply(res, 400, agentError("BAD_JSON"));
+            return;
+        }
+        InboundResult result = deliver(() -> inventory.receiveAgentPush(provider, push));
+        switch (result) {
+            case InboundResult.Delivered d -> reply(res, 200, "{\"status\":\"SUCCESS\"}");
+            case InboundResult.Ignored i -> reply(res, 200, "{\"status\":\"SUCCESS\"}");
+            case InboundResult.Unauthorized u -> reply(res, 401, agentError("BAD_KEY"));
+            case InboundResult.Malformed m -> reply(res, 400, agentError(m.reason()));
+            case InboundResult.NotConfigured n -> reply(res, 404, agentError("UNKNOWN_AGENT"));
+        }
+    }
+
+    /** Runs the delivery; if it fails on our side, the sender is told to try again (500/503 below). */
+    private static InboundResult deliver(java.util.function.Supplier<InboundResult> delivery) {
+        try {
+            return delivery.get();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "inbound SMS not taken in; the sender retries", e);
+            throw new Problem(503, "try-again", "Try again", "The SMS could not be stored just now; send it again.");
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode agentError(String error) {
+        return Json.MAPPER.createObjectNode().put("status", "ERROR").put("error", error);
+    }
+
+    /** The body, or empty when it is larger than {@link #MAX_BODY_BYTES}. */
+    private static Optional<byte[]> body(ServerRequest req) {
+        if (!req.content().hasEntity()) {
+            return Optional.of(new byte[0]);
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+            return body.length > MAX_BODY_BYTES ? Optional.empty() : Optional.of(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An {@code application/x-www-form-urlencoded} body; empty when it is not one (or repeats a name). */
+    static Optional<Map<String, String>> form(String body) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (body.isEmpty()) {
+            return Optional.of(params);
+        }
+        try {
+            for (String pair : body.split("&")) {
+                int eq = pair.indexOf('=');
+                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                if (params.put(name, value) != null) {
+                    return Optional.empty();
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return Optional.of(params);
+    }
+
+    private static void text(ServerResponse res, int status, String type, String body) {
+        res.status(status).header(HeaderNames.CONTENT_TYPE, type + "; charset=utf-8").send(body);
+    }
+
+    private static void reply(ServerResponse res, int status, String json) {
+        res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json").send(json);
+    }
+
+    private static void reply(ServerResponse res, int status, JsonNode json) {
+        reply(res, status, json.toString());
+    }
+}
