@@ -181,6 +181,22 @@ class UpstreamProvidersTest {
         assertTrue(history.get(0).get("totalStock").asLong() > 0);
         assertEquals(404, http.get("/v1/operator/providers/nobody/refreshes", OPERATOR_TOKEN).status());
 
+        // Per offer, a row only when a refresh found it changed: C's tg offer once, whatever the refreshes since.
+        String cName = null;
+        for (JsonNode p : providers) {
+            if (p.get("name").asText().startsWith("upstream-c")) {
+                cName = p.get("name").asText();
+            }
+        }
+        JsonNode offer = http.get("/v1/operator/providers/" + cName + "/offer-history?service=tg&country=0", OPERATOR_TOKEN).json().get("data");
+        assertEquals(1, offer.size(), offer.toString());
+        assertEquals("0.45", offer.at("/0/cost").asText());
+        assertEquals(13, offer.at("/0/stock").asInt());
+        assertEquals(0, http.get("/v1/operator/providers/" + cName + "/offer-history?service=wa&country=0", OPERATOR_TOKEN).json()
+                .get("data").size());
+        assertEquals(400, http.get("/v1/operator/providers/" + cName + "/offer-history?service=zz&country=0", OPERATOR_TOKEN).status());
+        assertEquals(400, http.get("/v1/operator/providers/" + cName + "/offer-history?service=tg", OPERATOR_TOKEN).status());
+
         assertEquals(401, http.get("/v1/operator/providers", key).status(), "a customer's key is not an operator token");
         assertEquals(401, http.get("/v1/operator/providers", null).status());
         assertEquals(400, http.get("/v1/operator/upstream-reports?state=lost", OPERATOR_TOKEN).status());
