@@ -109,6 +109,7 @@ public final class NativeApi {
                 .delete("/v1/api-keys/{id}", this::revokeKey);
         operator.ifPresent(o -> o.routing(routing));
         inbound.routing(routing);
+        new SmsActivateApi(accounts, ledger, orders, inventory).routing(routing);
         if (sandbox) {
             routing.post("/v1/sandbox/accounts", this::createSandboxAccount)
                     .post("/v1/sandbox/sms", this::injectSms);
@@ -179,6 +180,9 @@ public final class NativeApi {
             case PlaceResult.InsufficientBalance poor -> throw new Problem(402, "insufficient-balance", "Insufficient balance",
                     "This number costs " + Money.format(poor.priceMicros()) + " and " + Money.format(poor.availableMicros()) + " is available.",
                     Map.of("available", Money.format(poor.availableMicros()), "price", Money.format(poor.priceMicros())));
+            case PlaceResult.TooManyLive many -> throw new Problem(409, "too-many-live-activations", "Too many live activations",
+                    "An account may have " + many.limit() + " live activations at once; finish or cancel some first.",
+                    Map.of("limit", many.limit()));
         }
     }
 
@@ -193,7 +197,7 @@ public final class NativeApi {
         }
         String operator = "any";
         if (body.has("operator")) {
-            if (!body.get("operator").isTextual() || !body.get("operator").asText().matches("[a-z0-9_]{1,32}")) {
+            if (!body.get("operator").isTextual() || !OrderRequest.validOperator(body.get("operator").asText())) {
                 throw Problem.badRequest("'operator' must be a lowercase operator name such as \"any\".");
             }
             operator = body.get("operator").asText();
@@ -206,7 +210,7 @@ public final class NativeApi {
             String decimal = raw.isNumber() && plausible(raw.decimalValue()) ? raw.decimalValue().toPlainString()
                     : raw.isTextual() ? raw.asText() : "";
             OptionalLong micros = Money.parseMicros(decimal);
-            if (micros.isEmpty() || micros.getAsLong() == 0) {
+            if (micros.isEmpty() || !OrderRequest.validMaxPrice(micros.getAsLong())) {
                 throw Problem.badRequest("'maxPrice' must be a positive decimal of at most 6 decimal places and at most "
                         + Money.format(Money.MAX_MICROS) + ", e.g. \"0.50\".");
             }
@@ -215,11 +219,11 @@ public final class NativeApi {
         List<String> excluded = new ArrayList<>();
         if (body.has("excludePrefixes")) {
             JsonNode list = body.get("excludePrefixes");
-            if (!list.isArray() || list.size() > 20) {
-                throw Problem.badRequest("'excludePrefixes' must be an array of at most 20 digit strings.");
+            if (!list.isArray() || list.size() > OrderRequest.MAX_EXCLUDED_PREFIXES) {
+                throw Problem.badRequest("'excludePrefixes' must be an array of at most " + OrderRequest.MAX_EXCLUDED_PREFIXES + " digit strings.");
             }
             for (JsonNode p : list) {
-                if (!p.isTextual() || !p.asText().matches("[0-9]{1,15}")) {
+                if (!p.isTextual() || !OrderRequest.validPrefixes(List.of(p.asText()))) {
                     throw Problem.badRequest("'excludePrefixes' entries are digit strings with the country code, e.g. \"7900\".");
                 }
                 excluded.add(p.asText());

@@ -70,9 +70,9 @@ public final class Orders {
      * {@code early-cancel-seconds} (default 2 min), {@code idempotency-lock-seconds} (how long a
      * running request holds its key before another node may take over, default 60 s).
      */
-    public record Settings(Duration window, Duration earlyCancel, Duration idempotencyLock) {
+    public record Settings(Duration window, Duration earlyCancel, Duration idempotencyLock, int maxLiveActivations) {
         public Settings {
-            if (window.isNegative() || window.isZero() || earlyCancel.isNegative() || idempotencyLock.isNegative()) {
+            if (window.isNegative() || window.isZero() || earlyCancel.isNegative() || idempotencyLock.isNegative() || maxLiveActivations < 1) {
                 throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, "orders timings must be positive");
             }
         }
@@ -81,7 +81,8 @@ public final class Orders {
             return new Settings(
                     Duration.ofSeconds(config.get("activation-window-seconds").asLong().orElse(1200L)),
                     Duration.ofSeconds(config.get("early-cancel-seconds").asLong().orElse(120L)),
-                    Duration.ofSeconds(config.get("idempotency-lock-seconds").asLong().orElse(60L)));
+                    Duration.ofSeconds(config.get("idempotency-lock-seconds").asLong().orElse(60L)),
+                    config.get("max-live-activations").asInt().orElse(100));
         }
     }
 
@@ -157,6 +158,11 @@ public final class Orders {
 
     private PlaceResult placeClaimed(AccountId owner, OrderRequest request, IdempotencyKey key, Instant lockedUntil,
                                      Function<Activation, StoredResponse> render) {
+        // Counted before the purchase, not locked: concurrent orders may pass it together and end a
+        // few over. It is a brake for runaway bots, not an accounting rule.
+        if (store.liveCount(owner, settings.maxLiveActivations()) >= settings.maxLiveActivations()) {
+            return new PlaceResult.TooManyLive(settings.maxLiveActivations());
+        }
         Balance balance = store.balance(owner);
         // Cheap check first, so a number is not bought from a provider for a customer who cannot pay.
         Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country())).stream().findFirst();

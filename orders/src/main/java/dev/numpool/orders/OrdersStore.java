@@ -121,6 +121,12 @@ final class OrdersStore {
                 .returning(TRANSFER.ID).fetchOne(TRANSFER.ID);
     }
 
+    /** The owner's live activations, counted up to {@code cap} (enough to compare with a limit). */
+    int liveCount(AccountId owner, int cap) {
+        return dsl.fetchCount(DSL.selectOne().from(ACTIVATION).where(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
+                .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire())).limit(cap));
+    }
+
     Balance balance(AccountId owner) {
         long wallet = 0;
         long held = 0;

@@ -28,4 +28,8 @@ public sealed interface PlaceResult {
 
     record InsufficientBalance(long availableMicros, long priceMicros) implements PlaceResult {
     }
+
+    /** The account has as many live activations as it may ({@code orders.max-live-activations}). */
+    record TooManyLive(int limit) implements PlaceResult {
+    }
 }
