@@ -110,6 +110,7 @@ public final class NativeApi {
         operator.ifPresent(o -> o.routing(routing));
         inbound.routing(routing);
         new SmsActivateApi(accounts, ledger, orders, inventory).routing(routing);
+        new FiveSimApi(accounts, ledger, orders, inventory).routing(routing);
         if (sandbox) {
             routing.post("/v1/sandbox/accounts", this::createSandboxAccount)
                     .post("/v1/sandbox/sms", this::injectSms);

@@ -443,6 +443,20 @@ public final class Inventory implements AutoCloseable {
         return store.deleteRefreshesBefore(cutoff, limit) + store.deleteOfferHistoryBefore(cutoff, limit);
     }
 
+    /**
+     * The delivery rate, in percent, of the best provider that has stock for the offer (Numpool's
+     * own outcomes over the last days, with a prior); the 5sim API shows it as {@code rate}.
+     */
+    public double deliveryPercent(String service, int country) {
+        double best = 0;
+        for (Provider p : providers) {
+            if (countries.containsKey(country) && quote(p, service, countries.get(country), "any").filter(q -> q.stock() > 0).isPresent()) {
+                best = Math.max(best, deliveries.rate(p.name(), service, country));
+            }
+        }
+        return Math.round(best * 1000) / 10.0;
+    }
+
     /** Records that an activation from {@code provider} ended without a code, for the delivery rate. */
     public void recordNoCode(String provider, String service, int country) {
         deliveries.record(provider, service, country, false);
