@@ -21,6 +21,9 @@ import dev.numpool.orders.PlaceResult;
 import dev.numpool.orders.SandboxSms;
 import dev.numpool.orders.StoredResponse;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.Handler;
+import io.helidon.logging.common.HelidonMdc;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -49,6 +52,7 @@ public final class NativeApi {
     private static final Set<String> ORDER_FIELDS = Set.of("service", "country", "operator", "maxPrice", "excludePrefixes");
     private static final Set<String> SANDBOX_SMS_FIELDS = Set.of("activationId", "text", "sender");
     private static final Set<String> KEY_FIELDS = Set.of("label");
+    private static final byte[] OPENAPI = openApiDocument();
 
     private final Accounts accounts;
     private final Ledger ledger;
@@ -58,6 +62,7 @@ public final class NativeApi {
     private final Requests requests;
     private final Optional<OperatorHandlers> operator;
     private final InboundHandlers inbound;
+    private final RateLimits rateLimits;
 
     /**
      * The API over the facades. {@code operatorToken}, when present, enables the operator routes
@@ -73,6 +78,13 @@ public final class NativeApi {
      */
     public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken,
                      Optional<String> publicUrl) {
+        this(accounts, ledger, orders, inventory, sandbox, operatorToken, publicUrl, RateLimits.off());
+    }
+
+    /** As above, with request budgets per key and IP shared through Redis ({@link RateLimits}). */
+    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken,
+                     Optional<String> publicUrl, RateLimits rateLimits) {
+        this.rateLimits = rateLimits;
         this.accounts = accounts;
         this.ledger = ledger;
         this.orders = orders;
@@ -92,29 +104,21 @@ public final class NativeApi {
             String id = req.headers().first(REQUEST_ID).filter(v -> v.matches("[\\w.:-]{1,64}"))
                     .orElseGet(() -> UUID.randomUUID().toString());
             res.header(REQUEST_ID, id);
-            chain.proceed();
+            // Every log line written while serving this request carries its id (logging.properties).
+            HelidonMdc.set("request-id", id);
+            try {
+                if (withinRateLimits(req, res)) {
+                    chain.proceed();
+                }
+            } finally {
+                HelidonMdc.remove("request-id");
+            }
         });
-        routing.get("/v1/catalog", this::catalog)
-                .get("/v1/services", this::services)
-                .get("/v1/countries", this::countries)
-                .post("/v1/activations", this::placeOrder)
-                .get("/v1/activations", this::listActivations)
-                .get("/v1/activations/{id}", this::getActivation)
-                .post("/v1/activations/{id}/cancel", (req, res) -> change(req, res, orders::cancel))
-                .post("/v1/activations/{id}/finish", (req, res) -> change(req, res, orders::finish))
-                .post("/v1/activations/{id}/retry", (req, res) -> change(req, res, orders::requestAnotherCode))
-                .get("/v1/balance", this::balance)
-                .get("/v1/api-keys", this::listKeys)
-                .post("/v1/api-keys", this::createKey)
-                .delete("/v1/api-keys/{id}", this::revokeKey);
-        operator.ifPresent(o -> o.routing(routing));
+        routes().forEach(r -> routing.route(Method.create(r.method()), r.path(), r.handler()));
+        routing.get("/openapi.yaml", this::openApi);
         inbound.routing(routing);
         new SmsActivateApi(accounts, ledger, orders, inventory).routing(routing);
         new FiveSimApi(accounts, ledger, orders, inventory).routing(routing);
-        if (sandbox) {
-            routing.post("/v1/sandbox/accounts", this::createSandboxAccount)
-                    .post("/v1/sandbox/sms", this::injectSms);
-        }
         routing.any("/v1/*", (req, res) -> {
             throw Problem.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
         });
@@ -124,6 +128,88 @@ public final class NativeApi {
                     problem(res, new Problem(500, "server-error", "Internal server error",
                             "Something failed on our side. Retrying is safe: an order retried with the same Idempotency-Key is never placed twice."));
                 });
+    }
+
+    /** One route of the native API. */
+    record Route(String method, String path, Handler handler) {
+    }
+
+    /**
+     * Every route of the native API on this node (operator routes with a token, sandbox routes in
+     * sandbox mode): the one table the router is built from, which a test holds against the
+     * OpenAPI document at {@code /openapi.yaml}.
+     */
+    List<Route> routes() {
+        List<Route> routes = new ArrayList<>(List.of(
+                new Route("GET", "/v1/catalog", this::catalog),
+                new Route("GET", "/v1/services", this::services),
+                new Route("GET", "/v1/countries", this::countries),
+                new Route("POST", "/v1/activations", this::placeOrder),
+                new Route("GET", "/v1/activations", this::listActivations),
+                new Route("GET", "/v1/activations/{id}", this::getActivation),
+                new Route("POST", "/v1/activations/{id}/cancel", (req, res) -> change(req, res, orders::cancel)),
+                new Route("POST", "/v1/activations/{id}/finish", (req, res) -> change(req, res, orders::finish)),
+                new Route("POST", "/v1/activations/{id}/retry", (req, res) -> change(req, res, orders::requestAnotherCode)),
+                new Route("GET", "/v1/balance", this::balance),
+                new Route("GET", "/v1/api-keys", this::listKeys),
+                new Route("POST", "/v1/api-keys", this::createKey),
+                new Route("DELETE", "/v1/api-keys/{id}", this::revokeKey)));
+        operator.ifPresent(o -> routes.addAll(o.routes()));
+        if (sandbox) {
+            routes.add(new Route("POST", "/v1/sandbox/accounts", this::createSandboxAccount));
+            routes.add(new Route("POST", "/v1/sandbox/sms", this::injectSms));
+        }
+        return routes;
+    }
+
+    /** "METHOD /path" of every route in {@link #routes()}, for documentation checks. */
+    public List<String> routeNames() {
+        return routes().stream().map(r -> r.method() + " " + r.path()).toList();
+    }
+
+    /** The OpenAPI 3.1 document of this API, served as it is in the jar. */
+    private void openApi(ServerRequest req, ServerResponse res) {
+        send(res, 200, "application/yaml", OPENAPI);
+    }
+
+    /** The three APIs, as the rate limiter must answer each in its own terms. */
+    private enum Family {
+        NATIVE, SMS_ACTIVATE, FIVE_SIM
+    }
+
+    /**
+     * Takes one request from the caller's buckets (its IP, and the key it presents); when one is
+     * empty, answers for the API called and returns false. Native API: {@code 429} problem+json;
+     * 5sim: {@code 429} with the text {@code too many requests}; the sms-activate family has no
+     * standard token and its SDK fails on any non-2xx status, so: HTTP 200 {@code TOO_MANY_REQUESTS}.
+     * All three carry {@code Retry-After}. The website, health and inbound webhooks are not limited here.
+     */
+    private boolean withinRateLimits(ServerRequest req, ServerResponse res) {
+        String path = req.path().path();
+        Family family = path.startsWith(SmsActivateApi.PATH) ? Family.SMS_ACTIVATE
+                : path.startsWith("/v1/guest/") || path.startsWith("/v1/user/") ? Family.FIVE_SIM
+                : path.startsWith("/v1/") ? Family.NATIVE : null;
+        if (family == null) {
+            return true;
+        }
+        Optional<String> key = family == Family.SMS_ACTIVATE
+                ? req.query().first("api_key").asOptional().or(() -> req.headers().first(HeaderNames.create("X-ApiKey")))
+                : req.headers().first(HeaderNames.AUTHORIZATION).filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
+        String ip = req.remotePeer().address() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : "unknown";
+        Optional<java.time.Duration> wait = rateLimits.take(key.filter(k -> !k.isEmpty()), ip);
+        if (wait.isEmpty()) {
+            return true;
+        }
+        long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+        res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+        switch (family) {
+            case NATIVE -> problem(res, new Problem(429, "rate-limited", "Too many requests",
+                    "Slow down: try again in " + seconds + " s. Limits are per API key and per IP address.", Map.of("retryAfterSeconds", seconds)));
+            case FIVE_SIM -> res.status(429).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send("too many requests");
+            case SMS_ACTIVATE -> res.status(200).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send("TOO_MANY_REQUESTS");
+        }
+        return false;
     }
 
     // Catalogue -------------------------------------------------------------------------------------
@@ -343,6 +429,17 @@ public final class NativeApi {
     }
 
     // ------------------------------------------------------------------------------------------------
+
+    static byte[] openApiDocument() {
+        try (var in = NativeApi.class.getResourceAsStream("openapi.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.yaml is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     private static boolean plausible(java.math.BigDecimal d) {
         return d.scale() <= 12 && d.precision() - d.scale() <= 13;

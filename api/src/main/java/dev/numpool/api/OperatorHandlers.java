@@ -6,7 +6,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.UpstreamReport;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
+import java.util.List;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -34,13 +34,14 @@ final class OperatorHandlers {
         this.token = token.getBytes(StandardCharsets.UTF_8);
     }
 
-    void routing(HttpRouting.Builder routing) {
-        routing.get("/v1/operator/providers", this::providers)
-                .get("/v1/operator/providers/{name}/refreshes", this::refreshes)
-                .get("/v1/operator/providers/{name}/offer-history", this::offerHistory)
-                .get("/v1/operator/pool", this::pool)
-                .post("/v1/operator/pool", this::importPool)
-                .get("/v1/operator/upstream-reports", this::reports);
+    List<NativeApi.Route> routes() {
+        return List.of(
+                new NativeApi.Route("GET", "/v1/operator/providers", this::providers),
+                new NativeApi.Route("GET", "/v1/operator/providers/{name}/refreshes", this::refreshes),
+                new NativeApi.Route("GET", "/v1/operator/providers/{name}/offer-history", this::offerHistory),
+                new NativeApi.Route("GET", "/v1/operator/pool", this::pool),
+                new NativeApi.Route("POST", "/v1/operator/pool", this::importPool),
+                new NativeApi.Route("GET", "/v1/operator/upstream-reports", this::reports));
     }
 
     private void providers(ServerRequest req, ServerResponse res) {
@@ -133,7 +134,7 @@ final class OperatorHandlers {
                     NativeApi.json(res, 200, Json.MAPPER.createObjectNode().put("imported", imported.numbers()));
             case Inventory.PoolImportResult.Refused refused -> {
                 ObjectNode problem = Json.MAPPER.createObjectNode()
-                        .put("type", "https://numpool.dev/problems/pool-import-refused").put("title", "Pool import refused")
+                        .put("type", "/problems/pool-import-refused").put("title", "Pool import refused")
                         .put("status", 422).put("detail", "Nothing was imported; fix these entries and send the whole import again.");
                 refused.problems().forEach(problem.putArray("problems")::add);
                 res.status(422).header(HeaderNames.CONTENT_TYPE, "application/problem+json").send(problem.toString());

@@ -56,15 +56,7 @@ public final class OrderThroughput {
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         Path data = Files.createTempDirectory("numpool-bench");
         try (LocalPostgres pg = LocalPostgres.start(data.resolve("pg")); LocalRedis redis = LocalRedis.start()) {
-            Numpool node = Numpool.start(NumpoolConfig.of(Map.of(
-                    "server.port", "0",
-                    "database.url", pg.jdbcUrl("postgres"),
-                    "database.pool-size", "20",
-                    "redis.url", redis.url(),
-                    "inventory.simulator.latency-millis", "0",
-                    "inventory.simulator.code-probability", "0",
-                    "inventory.simulator.stock", "100000000",
-                    "workers.enabled", "false")));
+            Numpool node = Numpool.start(NumpoolConfig.of(nodeConfig(pg, redis)));
             try (Database db = Database.connect(pg.jdbcUrl("postgres"), null, null, 20)) {
                 List<NewApiKey> keys = accounts(db);
                 System.out.printf("%d accounts, %d clients, %d s per run, %d cores%n", ACCOUNTS, clients, run.toSeconds(),
@@ -94,6 +86,20 @@ public final class OrderThroughput {
     }
 
     /**
+     * The node under test: a zero-latency simulator with endless stock, no workers, and neither
+     * rate limits nor the live-activation limit (the benchmark's orders are never ended, and all
+     * its clients share one IP).
+     */
+    private static Map<String, String> nodeConfig(LocalPostgres pg, LocalRedis redis) {
+        return Map.ofEntries(
+                Map.entry("server.port", "0"), Map.entry("database.url", pg.jdbcUrl("postgres")), Map.entry("database.pool-size", "20"),
+                Map.entry("redis.url", redis.url()), Map.entry("inventory.simulator.latency-millis", "0"),
+                Map.entry("inventory.simulator.code-probability", "0"), Map.entry("inventory.simulator.stock", "100000000"),
+                Map.entry("workers.enabled", "false"), Map.entry("api.rate-limits.enabled", "false"),
+                Map.entry("orders.max-live-activations", "1000000000"));
+    }
+
+    /**
      * For an outside load generator (bench/wrk-orders.sh): starts a node and the accounts, writes
      * their API keys to {@code keysFile}, prints the node's URL, then runs raw PostgreSQL on
      * request: each line read from standard input is "raw SECONDS CLIENTS MANY", answered with a
@@ -102,11 +108,7 @@ public final class OrderThroughput {
     private static void serve(Path keysFile) throws Exception {
         Path data = Files.createTempDirectory("numpool-bench");
         try (LocalPostgres pg = LocalPostgres.start(data.resolve("pg")); LocalRedis redis = LocalRedis.start();
-             Numpool node = Numpool.start(NumpoolConfig.of(Map.of(
-                     "server.port", "0", "database.url", pg.jdbcUrl("postgres"), "database.pool-size", "20",
-                     "redis.url", redis.url(), "inventory.simulator.latency-millis", "0",
-                     "inventory.simulator.code-probability", "0", "inventory.simulator.stock", "100000000",
-                     "workers.enabled", "false")));
+             Numpool node = Numpool.start(NumpoolConfig.of(nodeConfig(pg, redis)));
              Database db = Database.connect(pg.jdbcUrl("postgres"), null, null, 20)) {
             List<NewApiKey> keys = accounts(db);
             Files.write(keysFile, keys.stream().map(NewApiKey::secret).toList());

@@ -16,6 +16,7 @@ import java.time.Duration;
 public final class Redis implements AutoCloseable {
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
+    private volatile StatefulRedisConnection<String, byte[]> binary;
 
     private Redis(RedisClient client, StatefulRedisConnection<String, String> connection) {
         this.client = client;
@@ -36,6 +37,21 @@ public final class Redis implements AutoCloseable {
         return connection.sync();
     }
 
+    /** A second shared connection with binary values, opened on first use (rate-limit state). */
+    public StatefulRedisConnection<String, byte[]> binaryConnection() {
+        StatefulRedisConnection<String, byte[]> c = binary;
+        if (c == null) {
+            synchronized (this) {
+                if (binary == null) {
+                    binary = client.connect(io.lettuce.core.codec.RedisCodec.of(io.lettuce.core.codec.StringCodec.UTF8,
+                            io.lettuce.core.codec.ByteArrayCodec.INSTANCE));
+                }
+                c = binary;
+            }
+        }
+        return c;
+    }
+
     public boolean ping() {
         try {
             return "PONG".equals(connection.sync().ping());
@@ -46,6 +62,9 @@ public final class Redis implements AutoCloseable {
 
     @Override
     public void close() {
+        if (binary != null) {
+            binary.close();
+        }
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }

@@ -1,6 +1,7 @@
 package dev.numpool.web;
 
 import dev.numpool.api.NativeApi;
+import dev.numpool.api.RateLimits;
 import dev.numpool.db.Database;
 import dev.numpool.db.LocalPostgres;
 import dev.numpool.db.LocalRedis;
@@ -84,7 +85,7 @@ public final class Numpool implements AutoCloseable {
             }
 
             NativeApi api = new NativeApi(accounts, ledger, orders, inventory, sandbox, config.get("numpool.operator-token").asString().asOptional(),
-                    config.get("numpool.public-url").asString().asOptional());
+                    config.get("numpool.public-url").asString().asOptional(), new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits"))));
             String host = config.get("server.host").asString().orElse("127.0.0.1");
             WebServer server = WebServer.builder()
                     .host(host)

@@ -1,0 +1,106 @@
+package dev.numpool.api;
+
+import dev.numpool.db.Redis;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.helidon.config.Config;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Request budgets per API key and per client IP, as token buckets in Redis (bucket4j), so that
+ * every node draws from the same bucket: a bot cannot double its rate by being balanced across
+ * nodes. A key is identified by a digest of the secret it presented (never the secret), whether
+ * or not it is valid. If Redis cannot answer, requests are let through: an outage of the limiter
+ * must not become an outage of the API.
+ */
+public final class RateLimits {
+    private static final Logger LOG = Logger.getLogger(RateLimits.class.getName());
+
+    private final Settings settings;
+    private final ProxyManager<String> buckets;
+    private final BucketConfiguration perKey;
+    private final BucketConfiguration perIp;
+
+    /**
+     * {@code enabled} (default true), {@code per-key-per-second} (default 50) with bursts of
+     * {@code per-key-burst} (default 100), {@code per-ip-per-second} (default 200) with bursts of
+     * {@code per-ip-burst} (default 400).
+     */
+    public record Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst) {
+        public Settings {
+            if (perKeyPerSecond < 1 || perKeyBurst < 1 || perIpPerSecond < 1 || perIpBurst < 1) {
+                throw new IllegalArgumentException("rate limits must be positive");
+            }
+        }
+
+        public static Settings from(Config config) {
+            return new Settings(config.get("enabled").asBoolean().orElse(true),
+                    config.get("per-key-per-second").asLong().orElse(50L), config.get("per-key-burst").asLong().orElse(100L),
+                    config.get("per-ip-per-second").asLong().orElse(200L), config.get("per-ip-burst").asLong().orElse(400L));
+        }
+    }
+
+    public RateLimits(Redis redis, Settings settings) {
+        this.settings = settings;
+        this.buckets = settings.enabled()
+                ? Bucket4jLettuce.casBasedBuilder(redis.binaryConnection())
+                        .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+                        .build()
+                : null;
+        this.perKey = BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(settings.perKeyBurst()).refillGreedy(settings.perKeyPerSecond(), Duration.ofSeconds(1)))
+                .build();
+        this.perIp = BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(settings.perIpBurst()).refillGreedy(settings.perIpPerSecond(), Duration.ofSeconds(1)))
+                .build();
+    }
+
+    /** A limiter that lets everything through (tests and benchmarks that measure something else). */
+    public static RateLimits off() {
+        return new RateLimits(null, new Settings(false, 1, 1, 1, 1));
+    }
+
+    /** Empty when the request may go on; otherwise how long until it could. */
+    Optional<Duration> take(Optional<String> apiKey, String ip) {
+        if (buckets == null) {
+            return Optional.empty();
+        }
+        try {
+            // The limits are part of the bucket's name: a node configured otherwise keeps its own buckets.
+            String limits = settings.perIpPerSecond() + "-" + settings.perIpBurst();
+            Optional<Duration> wait = take("numpool:rate:ip:" + limits + ":" + ip, perIp);
+            if (wait.isPresent() || apiKey.isEmpty()) {
+                return wait;
+            }
+            return take("numpool:rate:key:" + settings.perKeyPerSecond() + "-" + settings.perKeyBurst() + ":" + digest(apiKey.get()), perKey);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "rate limiter unavailable; letting the request through", e);
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Duration> take(String key, BucketConfiguration configuration) {
+        ConsumptionProbe probe = buckets.builder().build(key, () -> configuration).tryConsumeAndReturnRemaining(1);
+        return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill())));
+    }
+
+    private static String digest(String secret) {
+        try {
+            byte[] sha = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

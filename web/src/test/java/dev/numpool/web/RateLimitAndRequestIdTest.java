@@ -1,0 +1,137 @@
+package dev.numpool.web;
+
+import dev.numpool.db.TestClock;
+import dev.numpool.db.TestServers;
+import io.helidon.logging.common.HelidonMdc;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Request budgets per API key, shared by two nodes through Redis, answered in each API's own
+ * terms; and the request id that every response carries and every log line of the request shows.
+ */
+class RateLimitAndRequestIdTest {
+
+    private static Map<String, String> limited(String databaseUrl) {
+        Map<String, String> config = TestNodes.baseConfig(databaseUrl);
+        config.put("api.rate-limits.enabled", "true");
+        // One request a minute, bursts of 4, per key; the IP budget is out of the way.
+        config.put("api.rate-limits.per-key-per-second", "1");
+        config.put("api.rate-limits.per-key-burst", "4");
+        config.put("api.rate-limits.per-ip-per-second", "100000");
+        config.put("api.rate-limits.per-ip-burst", "100000");
+        return config;
+    }
+
+    @Test
+    void aKeysBudgetHoldsAcrossTwoNodesAndEachApiSaysSoInItsOwnWay() {
+        String databaseUrl = TestServers.freshDatabaseUrl();
+        TestClock clock = new TestClock();
+        try (Numpool a = TestNodes.start(limited(databaseUrl), clock); Numpool b = TestNodes.start(limited(databaseUrl), clock)) {
+            Http atA = new Http(a.url());
+            Http atB = new Http(b.url());
+            String key = atA.newSandboxAccount();
+            assertEquals(200, atA.get("/v1/balance", key).status());
+            assertEquals(200, atB.get("/v1/balance", key).status());
+            assertEquals(200, atA.get("/v1/balance", key).status());
+            assertEquals(200, atB.get("/v1/balance", key).status());
+            Http.Response limited = atA.get("/v1/balance", key);
+            assertEquals(429, limited.status(), "4 requests over two nodes spent the burst: " + limited.text());
+            assertTrue(limited.contentType().startsWith("application/problem+json"));
+            assertEquals("rate-limited", limited.json().get("type").asText().replaceAll(".*/", ""));
+            assertTrue(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow()) >= 1);
+            assertEquals(429, atB.get("/v1/balance", key).status(), "the other node sees the same bucket");
+
+            // The same key through the compatible APIs: its own budget is spent too.
+            Http.Response smsActivate = atB.get("/stubs/handler_api.php?api_key=" + key + "&action=getBalance", null);
+            assertEquals(200, smsActivate.status(), "the sms-activate SDK breaks on any non-2xx");
+            assertEquals("TOO_MANY_REQUESTS", smsActivate.text());
+            assertTrue(smsActivate.headers().firstValue("Retry-After").isPresent());
+            Http.Response fiveSim = atA.get("/v1/user/profile", key);
+            assertEquals(429, fiveSim.status());
+            assertEquals("too many requests", fiveSim.text());
+
+            String other = atA.newSandboxAccount();
+            assertEquals(200, atA.get("/v1/balance", other).status(), "another key has its own budget");
+            assertEquals(200, atA.get("/observe/health", null).status(), "health is never limited");
+        }
+    }
+
+    @Test
+    void anIpsBudgetCoversRequestsWithoutAKey() {
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("api.rate-limits.enabled", "true");
+        config.put("api.rate-limits.per-ip-per-second", "1");
+        config.put("api.rate-limits.per-ip-burst", "3");
+        try (Numpool node = TestNodes.start(config, new TestClock())) {
+            Http http = new Http(node.url());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, http.get("/v1/services", null).status());
+            }
+            assertEquals(429, http.get("/v1/services", null).status());
+            assertEquals(429, http.get("/v1/guest/prices", null).status());
+        }
+    }
+
+    @Test
+    void everyResponseCarriesARequestIdThatTheLogLinesOfTheRequestShow() throws Exception {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                HelidonMdc.get("request-id").ifPresent(id -> logged.add(id + " " + record.getMessage()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(capture);
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("inventory.pool.twilio-auth-token-env", "TWILIO_TOKEN");
+        try (Numpool node = TestNodes.start(config, new TestClock(), Map.of("TWILIO_TOKEN", "tw-token"))) {
+            Http http = new Http(node.url());
+            Http.Response generated = http.get("/v1/services", null);
+            assertTrue(generated.headers().firstValue("X-Request-Id").orElseThrow().matches("[0-9a-f-]{36}"));
+            Http.Response echoed = http.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/nothing")).header("X-Request-Id", "bot-42.7").GET());
+            assertEquals("bot-42.7", echoed.headers().firstValue("X-Request-Id").orElseThrow(), "a caller's id is kept");
+            assertTrue(http.get("/stubs/handler_api.php?action=getBalance", null).headers().firstValue("X-Request-Id").isPresent());
+            String refused = http.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/services")).header("X-Request-Id", "bad id!").GET())
+                    .headers().firstValue("X-Request-Id").orElseThrow();
+            assertTrue(refused.matches("[0-9a-f-]{36}"), "an id that could forge log lines is replaced: " + refused);
+
+            // A request that logs while it is served: a signed SMS to a number Numpool never sold.
+            String url = node.url() + "/inbound/twilio";
+            String body = "Body=hello&From=%2B15550001111&MessageSid=SM1&To=%2B447400123499";
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+            mac.init(new javax.crypto.spec.SecretKeySpec("tw-token".getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA1"));
+            String signature = java.util.Base64.getEncoder().encodeToString(mac.doFinal(
+                    (url + "Bodyhello" + "From+15550001111" + "MessageSidSM1" + "To+447400123499").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Http.Response pushed = http.send(HttpRequest.newBuilder(URI.create(url)).header("X-Request-Id", "push-7")
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("X-Twilio-Signature", signature)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
+            assertEquals(200, pushed.status(), pushed.text());
+            assertTrue(logged.stream().anyMatch(l -> l.startsWith("push-7 ") && l.contains("+447400123499")), logged.toString());
+            Logger.getLogger("dev.numpool.test").info("marker");
+            assertTrue(logged.stream().noneMatch(l -> l.endsWith("marker")), "outside a request, no id");
+        } finally {
+            root.removeHandler(capture);
+        }
+    }
+}
