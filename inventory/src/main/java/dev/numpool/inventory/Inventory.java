@@ -40,6 +40,8 @@ public final class Inventory implements AutoCloseable {
     private final Optional<PoolProvider> pool;
     private final Map<String, CircuitBreaker> circuits;
     private final Map<String, Long> latencyMillis = new ConcurrentHashMap<>();
+    /** When each provider last left a buy's outcome unknown (it may have sold): reconcile it for a while. */
+    private final Map<String, java.time.Instant> uncertainSince = new ConcurrentHashMap<>();
     private final Map<String, RequestBudget> pollBudgets;
     private final Map<String, Service> services;
     private final Map<Integer, Country> countries;
@@ -289,6 +291,11 @@ public final class Inventory implements AutoCloseable {
                     circuit.failure();
                     attempts.add(new RoutingTrace.Attempt(name, "failed: " + failed.reason(), tookMillis));
                 }
+                case Provider.Purchase.Unknown unknown -> {
+                    circuit.failure();
+                    uncertainSince.put(name, clock.instant());
+                    attempts.add(new RoutingTrace.Attempt(name, "failed: " + unknown.reason(), tookMillis));
+                }
             }
         }
         return new BuyResult.NoNumbers(new RoutingTrace(considered, attempts, "every provider tried failed or was empty"));
@@ -319,6 +326,29 @@ public final class Inventory implements AutoCloseable {
                 case Provider.Confirmation.Refused no -> REFUSED;
                 case Provider.Confirmation.Unavailable later -> UNAVAILABLE;
             };
+        }
+    }
+
+    /**
+     * Providers a buy left uncertain within {@code window} and that can list their live
+     * activations: the ones whose sales should be reconciled now.
+     */
+    public List<String> providersToReconcile(Duration window) {
+        java.time.Instant since = clock.instant().minus(window);
+        return uncertainSince.entrySet().stream().filter(e -> e.getValue().isAfter(since)).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /** What the provider counts as its live activations with us; empty when it cannot tell. */
+    public Optional<List<String>> liveAtProvider(String provider) {
+        Provider p = providersByName.get(provider);
+        if (p == null || !circuits.get(provider).notOpen()) {
+            return Optional.empty();
+        }
+        try {
+            return p.liveAtProvider();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, provider + " threw listing its live activations", e);
+            return Optional.empty();
         }
     }
 

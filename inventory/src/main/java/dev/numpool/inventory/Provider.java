@@ -57,6 +57,15 @@ interface Provider extends AutoCloseable {
      */
     List<InboundSms> poll(List<String> providerRefs);
 
+    /**
+     * The refs of the activations the provider itself counts as live, to find sales Numpool never
+     * heard of (a buy that timed out after the provider sold); empty when the protocol cannot
+     * list them or the provider did not answer.
+     */
+    default Optional<List<String>> liveAtProvider() {
+        return Optional.empty();
+    }
+
     /** Installs the listener that receives every SMS this provider pushes. */
     void listen(SmsListener listener);
 
@@ -111,8 +120,16 @@ interface Provider extends AutoCloseable {
         record Empty() implements Purchase {
         }
 
-        /** Timeout, 5xx, garbage, a refused key: try the next one, and count it against the provider. */
+        /** Garbage, a refused key, a refused connection: nothing was sold. Try the next one, and count it against the provider. */
         record Failed(String reason) implements Purchase {
+        }
+
+        /**
+         * The request reached the provider but no answer came back (a timeout, a dropped
+         * connection, a 5xx): it may have sold a number. Like {@link Failed} for the order, and
+         * the provider's live activations are reconciled against Numpool's sales.
+         */
+        record Unknown(String reason) implements Purchase {
         }
     }
 

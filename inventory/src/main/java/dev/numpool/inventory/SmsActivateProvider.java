@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -111,8 +112,39 @@ final class SmsActivateProvider implements Provider {
             case Said.Token(String token, String argument) when token.equals("ACCESS_NUMBER") -> boughtV1(argument, order);
             case Said.Token token when OUT_OF_STOCK.contains(token.name()) -> new Purchase.Empty();
             case Said.Token token -> new Purchase.Failed(token.text());
-            case Said.Trouble(String reason) -> new Purchase.Failed(reason);
+            // A refused connection sold nothing; any other trouble may have come after the sale.
+            case Said.Trouble(String reason) when reason.equals("connection refused") -> new Purchase.Failed(reason);
+            case Said.Trouble(String reason) -> new Purchase.Unknown(reason);
         };
+    }
+
+    /**
+     * {@code getActiveActivations}, page by page (at most 10 pages of 100): the ids of every
+     * activation the upstream counts as live; {@code NO_ACTIVATIONS} is none.
+     */
+    @Override
+    public Optional<List<String>> liveAtProvider() {
+        List<String> refs = new ArrayList<>();
+        for (int page = 0; page < 10; page++) {
+            Said said = ask("getActiveActivations", params("start", Integer.toString(page * 100), "limit", "100"));
+            if (said instanceof Said.Token(String token, String argument) && token.equals("NO_ACTIVATIONS")) {
+                return Optional.of(List.copyOf(refs));
+            }
+            if (!(said instanceof Said.Json(JsonNode json)) || !json.path("activeActivations").isArray()) {
+                return Optional.empty();
+            }
+            JsonNode list = json.get("activeActivations");
+            for (JsonNode a : list) {
+                String ref = scalar(a.get("activationId"));
+                if (ref != null && ACTIVATION_ID.matcher(ref).matches()) {
+                    refs.add(ref);
+                }
+            }
+            if (list.size() < 100) {
+                return Optional.of(List.copyOf(refs));
+            }
+        }
+        return Optional.of(List.copyOf(refs));
     }
 
     @Override

@@ -209,11 +209,28 @@ public final class FakeSmsActivateUpstream implements AutoCloseable {
             case "setStatus" -> Answer.text(setStatus(id, request.param("status")));
             case "getStatus" -> Answer.text(statuses.getOrDefault(id, "NO_ACTIVATION"));
             case "getFullSms" -> Answer.text(texts.containsKey(id) ? "FULL_SMS:" + texts.get(id) : statuses.getOrDefault(id, "NO_ACTIVATION"));
+            case "getActiveActivations" -> activeActivations();
             default -> Answer.text("BAD_ACTION");
         };
     }
 
     private record Sale(String id, String phone) {
+    }
+
+    /** What this fake answers by default, for a test that wraps it (a sale that answers late, say). */
+    public Answer byDefaultFor(Request request) {
+        return byDefault(request);
+    }
+
+    /** The activations not cancelled, as {@code getActiveActivations} lists them. */
+    private Answer activeActivations() {
+        StringBuilder list = new StringBuilder();
+        statuses.forEach((id, status) -> {
+            if (!status.equals("STATUS_CANCEL")) {
+                list.append(list.isEmpty() ? "" : ",").append("{\"activationId\":\"").append(id).append("\",\"serviceCode\":\"tg\"}");
+            }
+        });
+        return list.isEmpty() ? Answer.text("NO_ACTIVATIONS") : Answer.json("{\"status\":\"success\",\"activeActivations\":[" + list + "]}");
     }
 
     /** A valid Russian mobile number (+7 912 …) that this fake has not sold before. */

@@ -171,17 +171,17 @@ class SmsActivateProviderTest {
     void aServerErrorIsAFailure() {
         SmsActivateProvider provider = provider();
         upstream.answer("getNumberV2", Answer.html(500, "<h1>Internal Server Error</h1>"));
-        assertEquals(new Purchase.Failed("http 500"), provider.buy(telegramInRussia()));
+        assertEquals(new Purchase.Unknown("http 500"), provider.buy(telegramInRussia()));
 
         upstream.answer("getNumberV2", Answer.text("NO_NUMBERS").withStatus(503));
-        assertEquals(new Purchase.Failed("http 503"), provider.buy(telegramInRussia()), "a 5xx is trouble whatever it says");
+        assertEquals(new Purchase.Unknown("http 503"), provider.buy(telegramInRussia()), "a 5xx is trouble whatever it says");
     }
 
     @Test
     void aRedirectIsNotFollowed() {
         upstream.answer("getNumberV2", Answer.text("").withStatus(302));
 
-        assertEquals(new Purchase.Failed("http 302"), provider().buy(telegramInRussia()));
+        assertEquals(new Purchase.Unknown("http 302"), provider().buy(telegramInRussia()));
     }
 
     @Test
@@ -193,7 +193,7 @@ class SmsActivateProviderTest {
         Purchase purchase = provider.buy(telegramInRussia());
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
-        assertEquals(new Purchase.Failed("timeout"), purchase);
+        assertEquals(new Purchase.Unknown("timeout"), purchase);
         assertTrue(elapsed.compareTo(Duration.ofMillis(1500)) < 0, "gave up after " + elapsed);
     }
 
@@ -206,7 +206,7 @@ class SmsActivateProviderTest {
         Purchase purchase = provider.buy(telegramInRussia());
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
-        assertEquals(new Purchase.Failed("timeout"), purchase);
+        assertEquals(new Purchase.Unknown("timeout"), purchase);
         assertTrue(elapsed.compareTo(Duration.ofMillis(1500)) < 0, "gave up after " + elapsed);
     }
 
@@ -214,7 +214,7 @@ class SmsActivateProviderTest {
     void aDroppedConnectionIsAFailure() {
         upstream.answer("getNumberV2", Answer.dropConnection());
 
-        Purchase.Failed failed = assertInstanceOf(Purchase.Failed.class, provider().buy(telegramInRussia()));
+        Purchase.Unknown failed = assertInstanceOf(Purchase.Unknown.class, provider().buy(telegramInRussia()));
 
         assertTrue(failed.reason().startsWith("connection failed"), failed.reason());
         assertFalse(failed.reason().contains(KEY), "the key never travels in a reason");
@@ -233,7 +233,7 @@ class SmsActivateProviderTest {
         String page = "<!DOCTYPE html>\n<html><head><title>Cloudflare</title></head><body>Checking your browser before accessing</body></html>";
         upstream.answer("getNumberV2", Answer.html(200, page));
 
-        Purchase.Failed failed = assertInstanceOf(Purchase.Failed.class, provider().buy(telegramInRussia()));
+        Purchase.Unknown failed = assertInstanceOf(Purchase.Unknown.class, provider().buy(telegramInRussia()));
 
         assertEquals("garbage: " + page.replace('\n', ' ').substring(0, 60), failed.reason());
     }
@@ -242,7 +242,7 @@ class SmsActivateProviderTest {
     void brokenJsonIsGarbage() {
         upstream.answer("getNumberV2", Answer.json("{\"activationId\":12"));
 
-        Purchase.Failed failed = assertInstanceOf(Purchase.Failed.class, provider().buy(telegramInRussia()));
+        Purchase.Unknown failed = assertInstanceOf(Purchase.Unknown.class, provider().buy(telegramInRussia()));
 
         assertTrue(failed.reason().startsWith("garbage: {\"activationId\":12"), failed.reason());
     }
@@ -251,7 +251,7 @@ class SmsActivateProviderTest {
     void anAnswerOverOneMebibyteIsRefusedUnread() {
         upstream.answer("getNumberV2", Answer.text("NO_NUMBERS" + " ".repeat(2 * SmsActivateProvider.MAX_BODY_BYTES)));
 
-        assertEquals(new Purchase.Failed("answer over 1048576 bytes"), provider().buy(telegramInRussia()));
+        assertEquals(new Purchase.Unknown("answer over 1048576 bytes"), provider().buy(telegramInRussia()));
     }
 
     @Test
@@ -538,5 +538,20 @@ class SmsActivateProviderTest {
         assertEquals("upstream-a", provider.name());
         assertFalse(provider.inProcess());
         assertTrue(provider.quote("tg", RUSSIA, "any").isEmpty(), "quotes come from the refresher's snapshot");
+    }
+
+    @Test
+    void theProvidersLiveActivationsAreListedForReconciliation() {
+        SmsActivateProvider provider = provider();
+        assertEquals(java.util.Optional.of(List.of()), provider.liveAtProvider(), "NO_ACTIVATIONS is none");
+        Purchase.Got first = assertInstanceOf(Purchase.Got.class, provider.buy(telegramInRussia()));
+        Purchase.Got second = assertInstanceOf(Purchase.Got.class, provider.buy(telegramInRussia()));
+        assertEquals(java.util.Set.of(first.providerRef(), second.providerRef()), java.util.Set.copyOf(provider.liveAtProvider().orElseThrow()));
+        assertEquals("0", upstream.requests("getActiveActivations").getLast().param("start"));
+
+        upstream.answer("getActiveActivations", Answer.text("<html>down</html>"));
+        assertEquals(java.util.Optional.empty(), provider.liveAtProvider(), "garbage is not an empty list");
+        upstream.answer("getActiveActivations", Answer.json("{\"status\":\"success\",\"activeActivations\":[{\"activationId\":\"x;1\"},{\"activationId\":77}]}"));
+        assertEquals(java.util.Optional.of(List.of("77")), provider.liveAtProvider(), "ids that are no ids are skipped");
     }
 }

@@ -61,6 +61,9 @@ public final class Orders {
     private final Clock clock;
     /** Ledger account ids per customer: immutable once created, so read once per node. */
     private final Map<Long, OrdersStore.CustomerLedgers> ledgers = new ConcurrentHashMap<>();
+    /** Numbers a provider listed that nothing here knew, with when they were first seen (provider, newline, ref). */
+    private final Map<String, Instant> suspects = new ConcurrentHashMap<>();
+    private final Map<String, Instant> lastReconciled = new ConcurrentHashMap<>();
     private final Counter ordersPlaced;
     private final Counter codesReceived;
     private final Counter refunds;
@@ -662,6 +665,47 @@ public final class Orders {
         long base = Math.min(Duration.ofMinutes(30).toMillis(), 5_000L << Math.min(20, Math.max(0, attempts - 1)));
         double jitter = 0.8 + java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 0.4;
         return Duration.ofMillis((long) (base * jitter));
+    }
+
+    /**
+     * Finds numbers a provider sold that Numpool never recorded (a buy whose answer was lost: a
+     * timeout or a dropped connection after the sale) and gives them back. Only providers a buy
+     * left uncertain in the last 30 minutes are asked, at most every 30 s each. A live activation
+     * the provider lists that no activation, sale or report here knows is a suspect; still unknown
+     * {@code grace} later (a sale is recorded within milliseconds of its answer, so an order in
+     * flight is never mistaken for one), it is released through the outbox like any other.
+     * Returns how many numbers were given back.
+     */
+    public int reconcileUpstream(Duration grace) {
+        Instant now = clock.instant();
+        int released = 0;
+        for (String provider : inventory.providersToReconcile(Duration.ofMinutes(30))) {
+            Instant last = lastReconciled.get(provider);
+            if (last != null && Duration.between(last, now).compareTo(Duration.ofSeconds(30)) < 0) {
+                continue;
+            }
+            Optional<List<String>> live = inventory.liveAtProvider(provider);
+            if (live.isEmpty()) {
+                continue;
+            }
+            lastReconciled.put(provider, now);
+            java.util.Set<String> unknown = new java.util.HashSet<>(live.get());
+            unknown.removeAll(store.knownRefs(provider, live.get()));
+            suspects.keySet().removeIf(k -> k.startsWith(provider + "\n") && !unknown.contains(k.substring(provider.length() + 1)));
+            for (String ref : unknown) {
+                Instant seen = suspects.putIfAbsent(provider + "\n" + ref, now);
+                if (seen != null && Duration.between(seen, now).compareTo(grace) >= 0) {
+                    store.insertUpstreamOp(null, provider, ref, UpstreamKinds.Report.RELEASE_UNUSED, now);
+                    suspects.remove(provider + "\n" + ref);
+                    released++;
+                    LOG.warning(provider + " lists activation " + ref + " that no order of ours recorded; giving it back");
+                }
+            }
+        }
+        if (released > 0) {
+            deliverDueUpstreamOps(released);
+        }
+        return released;
     }
 
     /** Status reports owed to providers, counted by provider and state (pending, confirmed, refused, abandoned). */

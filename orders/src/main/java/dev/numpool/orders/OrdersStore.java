@@ -347,6 +347,23 @@ final class OrdersStore {
     record UpstreamOp(long id, Integer activationId, String provider, String providerRef, UpstreamKinds.Report kind, int attempts) {
     }
 
+    /**
+     * Which of {@code refs} Numpool knows at {@code provider}: an activation, a recorded sale, or
+     * a status report (a number already being given back).
+     */
+    java.util.Set<String> knownRefs(String provider, java.util.Collection<String> refs) {
+        if (refs.isEmpty()) {
+            return java.util.Set.of();
+        }
+        return new java.util.HashSet<>(dsl.select(ACTIVATION.PROVIDER_REF).from(ACTIVATION)
+                .where(ACTIVATION.PROVIDER.eq(provider)).and(ACTIVATION.PROVIDER_REF.in(refs))
+                .union(DSL.select(PROVIDER_PURCHASE.PROVIDER_REF).from(PROVIDER_PURCHASE)
+                        .where(PROVIDER_PURCHASE.PROVIDER.eq(provider)).and(PROVIDER_PURCHASE.PROVIDER_REF.in(refs)))
+                .union(DSL.select(UPSTREAM_OP.PROVIDER_REF).from(UPSTREAM_OP)
+                        .where(UPSTREAM_OP.PROVIDER.eq(provider)).and(UPSTREAM_OP.PROVIDER_REF.in(refs)))
+                .fetch(r -> r.value1()));
+    }
+
     long insertUpstreamOp(ActivationRecord a, UpstreamKinds.Report kind, Instant now) {
         return insertUpstreamOp(a.getId(), a.getProvider(), a.getProviderRef(), kind, now);
     }

@@ -20,6 +20,9 @@ import java.util.logging.Logger;
 public final class Workers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Workers.class.getName());
 
+    /** How long a sale a provider lists must stay unknown here before it is given back. */
+    private static final Duration RECONCILE_GRACE = Duration.ofMinutes(1);
+
     /** How long the history of quote refreshes is kept. */
     private static final Duration QUOTE_HISTORY = Duration.ofDays(30);
 
@@ -99,11 +102,13 @@ public final class Workers implements AutoCloseable {
     }
 
     /**
-     * Gives back numbers of orders that died mid-way, then delivers one batch of status reports
-     * owed to providers; returns how many rows were handled.
+     * Gives back numbers of orders that died mid-way, delivers one batch of status reports owed
+     * to providers, and gives back numbers a provider sold us without our knowing (a buy whose
+     * answer was lost); returns how many rows were handled.
      */
     public int runUpstreamOnce() {
-        return orders.recoverPurchases(settings.batchSize()) + orders.deliverDueUpstreamOps(settings.batchSize());
+        return orders.recoverPurchases(settings.batchSize()) + orders.deliverDueUpstreamOps(settings.batchSize())
+                + orders.reconcileUpstream(RECONCILE_GRACE);
     }
 
     /**
