@@ -39,6 +39,9 @@ final class OperatorHandlers {
                 new NativeApi.Route("GET", "/v1/operator/providers", this::providers),
                 new NativeApi.Route("GET", "/v1/operator/providers/{name}/refreshes", this::refreshes),
                 new NativeApi.Route("GET", "/v1/operator/providers/{name}/offer-history", this::offerHistory),
+                new NativeApi.Route("PUT", "/v1/operator/providers/{name}/pause", this::pause),
+                new NativeApi.Route("GET", "/v1/operator/markups", this::markups),
+                new NativeApi.Route("PUT", "/v1/operator/markups", this::setMarkups),
                 new NativeApi.Route("GET", "/v1/operator/pool", this::pool),
                 new NativeApi.Route("POST", "/v1/operator/pool", this::importPool),
                 new NativeApi.Route("GET", "/v1/operator/upstream-reports", this::reports));
@@ -55,6 +58,8 @@ final class OperatorHandlers {
                     .put("latencyMillis", h.latencyMillis()).put("cachedOffers", h.offers()).put("cachedStock", h.stock())
                     .put("deliveredToday", h.deliveredToday()).put("endedToday", h.endedToday());
             n.put("medianSecondsToCode", h.medianTimeToCode().map(d -> d.toMillis() / 1000.0).orElse(null));
+            n.put("paused", h.pausedReason().isPresent());
+            n.put("pausedReason", h.pausedReason().orElse(null));
             ObjectNode reports = n.putObject("statusReports");
             backlog.getOrDefault(h.name(), Map.of()).forEach(reports::put);
         }
@@ -102,6 +107,84 @@ final class OperatorHandlers {
                     .put("stock", p.stock());
         }
         NativeApi.json(res, 200, body);
+    }
+
+    /** {@code {"paused": true, "reason": "…"}}: out of routing and the catalogue on every node within seconds, or back. */
+    private void pause(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        String name = req.path().pathParameters().get("name");
+        com.fasterxml.jackson.databind.node.ObjectNode body = Json.object(Requests.jsonBody(req), java.util.Set.of("paused", "reason"));
+        if (!body.path("paused").isBoolean()) {
+            throw Problem.badRequest("'paused' is required: true or false.");
+        }
+        String reason = body.path("reason").isMissingNode() || body.get("reason").isNull() ? "" : body.get("reason").isTextual()
+                ? body.get("reason").asText() : null;
+        if (reason == null || reason.length() > 200 || Requests.hasControlCharacters(reason, false)) {
+            throw Problem.badRequest("'reason' is a string of at most 200 printable characters.");
+        }
+        if (!inventory.pause(name, body.get("paused").booleanValue(), reason)) {
+            throw Problem.notFound("No provider '" + name + "'.");
+        }
+        providers(req, res);
+    }
+
+    private void markups(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        NativeApi.json(res, 200, markupsJson(inventory.markups()));
+    }
+
+    /**
+     * {@code {"markupPercent": 25, "minimumMargin": "0.01", "rules": [{"service"?, "country"?,
+     * "provider"?, "percent"}]}} replaces the markups of every node (the configuration's stay as
+     * the defaults a fresh database starts from).
+     */
+    private void setMarkups(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        com.fasterxml.jackson.databind.node.ObjectNode body = Json.object(Requests.jsonBody(req), java.util.Set.of("markupPercent", "minimumMargin", "rules"));
+        com.fasterxml.jackson.databind.JsonNode percent = body.get("markupPercent");
+        if (percent == null || !percent.isIntegralNumber() || !percent.canConvertToInt()) {
+            throw Problem.badRequest("'markupPercent' is required: a whole percent from 0 to 1000.");
+        }
+        java.util.OptionalLong margin = body.path("minimumMargin").isTextual()
+                ? dev.numpool.inventory.Money.parseMicros(body.get("minimumMargin").asText()) : java.util.OptionalLong.empty();
+        if (margin.isEmpty()) {
+            throw Problem.badRequest("'minimumMargin' is required: a decimal string such as \"0.01\".");
+        }
+        com.fasterxml.jackson.databind.JsonNode rules = body.path("rules");
+        if (!rules.isArray()) {
+            throw Problem.badRequest("'rules' is required: an array, empty for none.");
+        }
+        java.util.List<Inventory.MarkupRule> parsed = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode r : rules) {
+            if (!r.isObject() || !r.path("percent").isIntegralNumber() || !r.path("percent").canConvertToInt()
+                    || (r.has("service") && !r.get("service").isTextual()) || (r.has("provider") && !r.get("provider").isTextual())
+                    || (r.has("country") && !(r.get("country").isIntegralNumber() && r.get("country").canConvertToInt()))) {
+                throw Problem.badRequest("Each rule is {\"service\"?: string, \"country\"?: integer, \"provider\"?: string, \"percent\": integer}.");
+            }
+            parsed.add(new Inventory.MarkupRule(Optional.ofNullable(r.get("service")).map(v -> v.asText()),
+                    Optional.ofNullable(r.get("country")).map(v -> v.asInt()), Optional.ofNullable(r.get("provider")).map(v -> v.asText()),
+                    r.get("percent").asLong()));
+        }
+        Optional<String> refused = inventory.setMarkups(percent.asLong(), margin.getAsLong(), parsed);
+        if (refused.isPresent()) {
+            throw Problem.badRequest("Markups not changed: " + refused.get() + ".");
+        }
+        NativeApi.json(res, 200, markupsJson(inventory.markups()));
+    }
+
+    private static ObjectNode markupsJson(Inventory.Markups m) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("markupPercent", m.defaultPercent())
+                .put("minimumMargin", dev.numpool.inventory.Money.format(m.minimumMarginMicros()))
+                .put("source", m.setByOperator() ? "operator" : "configuration");
+        ArrayNode rules = body.putArray("rules");
+        for (Inventory.MarkupRule r : m.rules()) {
+            ObjectNode n = rules.addObject();
+            r.service().ifPresent(v -> n.put("service", v));
+            r.country().ifPresent(v -> n.put("country", v));
+            r.provider().ifPresent(v -> n.put("provider", v));
+            n.put("percent", r.percent());
+        }
+        return body;
     }
 
     private void pool(ServerRequest req, ServerResponse res) {

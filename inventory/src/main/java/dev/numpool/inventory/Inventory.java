@@ -34,6 +34,8 @@ public final class Inventory implements AutoCloseable {
     private static final int MAX_ATTEMPTS = 3;
     /** Polling requests a second per provider and node, unless its config says {@code polls-per-second}. */
     private static final double DEFAULT_POLLS_PER_SECOND = 10;
+    /** How stale an operator's pause or markups may be on another node. */
+    private static final long CONTROLS_TTL_NANOS = Duration.ofSeconds(5).toNanos();
 
     private final List<Provider> providers;
     private final Map<String, Provider> providersByName;
@@ -48,7 +50,13 @@ public final class Inventory implements AutoCloseable {
     private final QuoteBook quotes;
     private final InventoryStore store;
     private final DeliveryStats deliveries;
-    private final Pricing pricing;
+    /** The markups of the configuration; an operator's replace them (see {@link #setMarkups}). */
+    private final Pricing configuredPricing;
+    private volatile Pricing pricing;
+    /** Providers an operator paused, with the reason: re-read from the database every few seconds. */
+    private volatile Map<String, String> paused = Map.of();
+    private volatile long controlsReadAt;
+    private final java.util.concurrent.atomic.AtomicBoolean readingControls = new java.util.concurrent.atomic.AtomicBoolean();
     private final String currency;
     private final Duration deadline;
     private final Clock clock;
@@ -68,7 +76,9 @@ public final class Inventory implements AutoCloseable {
         this.countries = countries.stream().collect(Collectors.toUnmodifiableMap(Country::id, Function.identity()));
         this.quotes = quotes;
         this.deliveries = deliveries;
+        this.configuredPricing = pricing;
         this.pricing = pricing;
+        this.controlsReadAt = System.nanoTime() - CONTROLS_TTL_NANOS - 1;
         this.currency = currency;
         this.deadline = deadline;
         this.clock = clock;
@@ -172,10 +182,13 @@ public final class Inventory implements AutoCloseable {
         record Best(long priceMicros, int stock) {
         }
         Map<String, Best> best = new LinkedHashMap<>();
+        freshControls();
+        Map<String, String> paused = this.paused;
+        Pricing pricing = this.pricing;
         for (Service s : service.map(List::of).orElseGet(this::services)) {
             for (Country c : country.map(List::of).orElseGet(this::countries)) {
                 for (Provider p : providers) {
-                    if (p.inProcess()) {
+                    if (p.inProcess() && !paused.containsKey(p.name())) {
                         p.quote(s.code(), c, "any").filter(q -> q.stock() > 0).ifPresent(q -> best.merge(s.code() + ":" + c.id(),
                                 new Best(pricing.sellPriceMicros(q.costMicros(), p.name(), s.code(), c.id()), q.stock()),
                                 (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock())));
@@ -184,7 +197,7 @@ public final class Inventory implements AutoCloseable {
             }
         }
         for (Provider p : providers) {
-            if (p.inProcess()) {
+            if (p.inProcess() || paused.containsKey(p.name())) {
                 continue;
             }
             // One offer (the order path's price check) is one HGET; a listing reads the whole book.
@@ -225,7 +238,13 @@ public final class Inventory implements AutoCloseable {
             }
         }
         List<Ranked> ranked = new ArrayList<>();
+        freshControls();
+        Map<String, String> paused = this.paused;
+        Pricing pricing = this.pricing;
         for (Provider p : providers) {
+            if (paused.containsKey(p.name())) {
+                continue; // an operator took it out of service
+            }
             quote(p, request.service().code(), request.country(), request.operator())
                     .filter(q -> q.stock() > 0)
                     .ifPresent(q -> ranked.add(new Ranked(p, pricing.sellPriceMicros(q.costMicros(), p.name(), request.service().code(),
@@ -426,11 +445,12 @@ public final class Inventory implements AutoCloseable {
 
     /** How a provider is doing, for operators. */
     public record ProviderHealth(String name, String kind, String circuit, long latencyMillis, int offers, long stock,
-                                 long deliveredToday, long endedToday, Optional<Duration> medianTimeToCode) {
+                                 long deliveredToday, long endedToday, Optional<Duration> medianTimeToCode, Optional<String> pausedReason) {
     }
 
     /** Every provider's health: circuit, recent buy latency, cached offers and stock, today's deliveries, median time to code. */
     public List<ProviderHealth> health() {
+        freshControls();
         List<ProviderHealth> health = new ArrayList<>();
         for (Provider p : providers) {
             int offers = 0;
@@ -443,7 +463,8 @@ public final class Inventory implements AutoCloseable {
             }
             long[] today = deliveries.today(p.name());
             health.add(new ProviderHealth(p.name(), p.kind(), circuits.get(p.name()).state().name().toLowerCase(),
-                    latencyMillis.getOrDefault(p.name(), 0L), offers, stock, today[0], today[1], deliveries.medianTimeToCode(p.name())));
+                    latencyMillis.getOrDefault(p.name(), 0L), offers, stock, today[0], today[1], deliveries.medianTimeToCode(p.name()),
+                    Optional.ofNullable(paused.get(p.name()))));
         }
         return health;
     }
@@ -496,6 +517,116 @@ public final class Inventory implements AutoCloseable {
     public void recordCode(String provider, String service, int country, Duration took) {
         deliveries.record(provider, service, country, true);
         deliveries.recordTimeToCode(provider, took);
+    }
+
+    // Operator controls -------------------------------------------------------------------------
+
+    /** A markup rule as operators see it; an empty field matches anything. */
+    public record MarkupRule(Optional<String> service, Optional<Integer> country, Optional<String> provider, long percent) {
+    }
+
+    /** The markups in force, and whether an operator set them (otherwise they are the configuration's). */
+    public record Markups(long defaultPercent, long minimumMarginMicros, List<MarkupRule> rules, boolean setByOperator) {
+    }
+
+    public Markups markups() {
+        freshControls();
+        Pricing p = pricing;
+        return new Markups(p.defaultPercent(), p.minimumMarginMicros(), p.rules().stream()
+                .map(r -> new MarkupRule(r.service(), r.country(), r.provider(), r.percent())).toList(), p != configuredPricing);
+    }
+
+    /**
+     * Replaces the markups on every node (this one at once, the others within seconds); returns
+     * what is wrong with them instead when they name an unknown service, country or provider, or
+     * a markup outside 0 to 1000 %.
+     */
+    public Optional<String> setMarkups(long defaultPercent, long minimumMarginMicros, List<MarkupRule> rules) {
+        if (defaultPercent < 0 || defaultPercent > 1_000 || minimumMarginMicros < 0 || minimumMarginMicros > Money.MAX_MICROS) {
+            return Optional.of("markupPercent is 0 to 1000 and minimumMargin 0 to " + Money.format(Money.MAX_MICROS));
+        }
+        if (rules.size() > 200) {
+            return Optional.of("at most 200 rules");
+        }
+        List<Pricing.Rule> checked = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) {
+            MarkupRule r = rules.get(i);
+            String at = "rule " + (i + 1) + ": ";
+            if (r.service().isPresent() && !services.containsKey(r.service().get())) {
+                return Optional.of(at + "no service '" + UpstreamHttp.clip(r.service().get()) + "'");
+            }
+            if (r.country().isPresent() && !countries.containsKey(r.country().get())) {
+                return Optional.of(at + "no country " + r.country().get());
+            }
+            if (r.provider().isPresent() && !providersByName.containsKey(r.provider().get())) {
+                return Optional.of(at + "no provider '" + UpstreamHttp.clip(r.provider().get()) + "'");
+            }
+            if (r.percent() < 0 || r.percent() > 1_000) {
+                return Optional.of(at + "percent is 0 to 1000");
+            }
+            checked.add(new Pricing.Rule(r.service(), r.country(), r.provider(), r.percent()));
+        }
+        Pricing next = new Pricing(defaultPercent, minimumMarginMicros, checked);
+        store.setMarkupSetting((int) defaultPercent, minimumMarginMicros, rulesJson(checked), clock.instant());
+        pricing = next;
+        return Optional.empty();
+    }
+
+    /** Pauses or resumes a provider on every node; false when there is no such provider. */
+    public boolean pause(String provider, boolean pause, String reason) {
+        if (!providersByName.containsKey(provider)) {
+            return false;
+        }
+        store.setPaused(provider, pause, reason, clock.instant());
+        controlsReadAt = System.nanoTime() - CONTROLS_TTL_NANOS - 1;
+        freshControls();
+        return true;
+    }
+
+    /**
+     * Re-reads the operator's pauses and markups when they are older than a few seconds. One
+     * caller reads while the others go on with what they have; if the database does not answer,
+     * the last known controls stay.
+     */
+    private void freshControls() {
+        if (System.nanoTime() - controlsReadAt < CONTROLS_TTL_NANOS || !readingControls.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            paused = Map.copyOf(store.pausedProviders());
+            pricing = store.markupSetting().map(m -> new Pricing(m.value1(), m.value2(), rules(m.value3().data()))).orElse(configuredPricing);
+            controlsReadAt = System.nanoTime();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "operator controls not re-read; keeping the last ones", e);
+        } finally {
+            readingControls.set(false);
+        }
+    }
+
+    private static String rulesJson(List<Pricing.Rule> rules) {
+        var array = UpstreamHttp.JSON.createArrayNode();
+        for (Pricing.Rule r : rules) {
+            var n = array.addObject();
+            r.service().ifPresent(v -> n.put("service", v));
+            r.country().ifPresent(v -> n.put("country", v));
+            r.provider().ifPresent(v -> n.put("provider", v));
+            n.put("percent", r.percent());
+        }
+        return array.toString();
+    }
+
+    private static List<Pricing.Rule> rules(String json) {
+        List<Pricing.Rule> rules = new ArrayList<>();
+        try {
+            for (var n : UpstreamHttp.JSON.readTree(json)) {
+                rules.add(new Pricing.Rule(Optional.ofNullable(n.get("service")).map(v -> v.asText()),
+                        Optional.ofNullable(n.get("country")).map(v -> v.asInt()), Optional.ofNullable(n.get("provider")).map(v -> v.asText()),
+                        n.get("percent").asLong()));
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("markup rules in the database are not JSON", e);
+        }
+        return rules;
     }
 
     // Inbound SMS: the pool's webhooks and agents' pushes ----------------------------------------

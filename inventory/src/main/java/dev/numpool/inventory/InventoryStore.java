@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 
 import static dev.numpool.db.jooq.Tables.COUNTRY;
+import static dev.numpool.db.jooq.Tables.MARKUP_SETTING;
+import static dev.numpool.db.jooq.Tables.PROVIDER_CONTROL;
 import static dev.numpool.db.jooq.Tables.NUMBER_LEASE;
 import static dev.numpool.db.jooq.Tables.OFFER_HISTORY;
 import static dev.numpool.db.jooq.Tables.POOL_COOLDOWN;
@@ -311,6 +313,40 @@ final class InventoryStore {
                 .fetch(r -> new Inventory.PoolNumberView(r.getPhone(), r.getCountry(), r.getRentedFrom(), r.getLeaseEndsAt().toInstant(),
                         Optional.ofNullable(r.getGatewayDevice()), Optional.ofNullable(r.getGatewaySim()),
                         r.getLiveLeaseId() != null, Optional.ofNullable(r.getReleasedAt()).map(OffsetDateTime::toInstant)));
+    }
+
+    // Operator controls ------------------------------------------------------------------------
+
+    /** Paused providers with the reason given. */
+    java.util.Map<String, String> pausedProviders() {
+        return db.dsl().select(PROVIDER_CONTROL.PROVIDER, PROVIDER_CONTROL.REASON).from(PROVIDER_CONTROL)
+                .where(PROVIDER_CONTROL.PAUSED.isTrue())
+                .fetchMap(r -> r.value1(), r -> r.value2());
+    }
+
+    void setPaused(String provider, boolean paused, String reason, Instant now) {
+        db.dsl().insertInto(PROVIDER_CONTROL)
+                .set(PROVIDER_CONTROL.PROVIDER, provider).set(PROVIDER_CONTROL.PAUSED, paused)
+                .set(PROVIDER_CONTROL.REASON, reason).set(PROVIDER_CONTROL.UPDATED_AT, at(now))
+                .onConflict(PROVIDER_CONTROL.PROVIDER).doUpdate()
+                .set(PROVIDER_CONTROL.PAUSED, paused).set(PROVIDER_CONTROL.REASON, reason).set(PROVIDER_CONTROL.UPDATED_AT, at(now))
+                .execute();
+    }
+
+    /** The operator's markups, if any were set: (default percent, minimum margin, rules as JSON). */
+    Optional<org.jooq.Record3<Integer, Long, org.jooq.JSONB>> markupSetting() {
+        return db.dsl().select(MARKUP_SETTING.DEFAULT_PERCENT, MARKUP_SETTING.MINIMUM_MARGIN_MICROS, MARKUP_SETTING.RULES)
+                .from(MARKUP_SETTING).fetchOptional();
+    }
+
+    void setMarkupSetting(int defaultPercent, long minimumMarginMicros, String rulesJson, Instant now) {
+        db.dsl().insertInto(MARKUP_SETTING)
+                .set(MARKUP_SETTING.DEFAULT_PERCENT, defaultPercent).set(MARKUP_SETTING.MINIMUM_MARGIN_MICROS, minimumMarginMicros)
+                .set(MARKUP_SETTING.RULES, org.jooq.JSONB.jsonb(rulesJson)).set(MARKUP_SETTING.UPDATED_AT, at(now))
+                .onConflict(MARKUP_SETTING.ID).doUpdate()
+                .set(MARKUP_SETTING.DEFAULT_PERCENT, defaultPercent).set(MARKUP_SETTING.MINIMUM_MARGIN_MICROS, minimumMarginMicros)
+                .set(MARKUP_SETTING.RULES, org.jooq.JSONB.jsonb(rulesJson)).set(MARKUP_SETTING.UPDATED_AT, at(now))
+                .execute();
     }
 
     private static OffsetDateTime at(Instant instant) {

@@ -62,6 +62,18 @@ final class Pricing {
                 rules);
     }
 
+    long defaultPercent() {
+        return defaultPercent;
+    }
+
+    long minimumMarginMicros() {
+        return minimumMarginMicros;
+    }
+
+    List<Rule> rules() {
+        return rules;
+    }
+
     long sellPriceMicros(long costMicros, String provider, String service, int country) {
         long percent = defaultPercent;
         int best = -1;

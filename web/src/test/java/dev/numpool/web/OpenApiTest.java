@@ -124,9 +124,18 @@ class OpenApiTest {
         check("POST", "/v1/operator/pool", http.post("/v1/operator/pool", OPERATOR, "{\"numbers\":[{\"phone\":\"+1\",\"rentedFrom\":\"x\",\"leaseEndsAt\":\"soon\"}]}"));
         check("POST", "/v1/operator/pool", http.post("/v1/operator/pool", OPERATOR, "{\"numbers\":5}"));
         check("GET", "/v1/operator/pool", http.get("/v1/operator/pool", OPERATOR));
+        check("GET", "/v1/operator/markups", http.get("/v1/operator/markups", OPERATOR));
+        check("PUT", "/v1/operator/markups", http.send(http.request("/v1/operator/markups", OPERATOR).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"markupPercent\":25,\"minimumMargin\":\"0.01\",\"rules\":[{\"service\":\"wa\",\"percent\":30}]}"))));
+        check("PUT", "/v1/operator/markups", http.send(http.request("/v1/operator/markups", OPERATOR).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"markupPercent\":2500,\"minimumMargin\":\"0.01\",\"rules\":[]}"))));
+        check("PUT", "/v1/operator/providers/{name}/pause", http.send(http.request("/v1/operator/providers/pool/pause", OPERATOR)
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"paused\":false}"))));
+        check("PUT", "/v1/operator/providers/{name}/pause", http.send(http.request("/v1/operator/providers/nobody/pause", OPERATOR)
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"paused\":true}"))));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=pending", OPERATOR));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=lost", OPERATOR));
-        assertTrue(checked.size() >= 43, "responses checked: " + checked.size());
+        assertTrue(checked.size() >= 48, "responses checked: " + checked.size());
     }
 
     /** Fails when the response's status or content type is undocumented, or its body breaks the schema. */
