@@ -69,19 +69,14 @@ public final class NativeApi {
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
-        this(accounts, ledger, orders, inventory, sandbox, operatorToken, Optional.empty());
+        this(accounts, ledger, orders, inventory, sandbox, operatorToken, Optional.empty(), RateLimits.off());
     }
 
     /**
-     * As above; {@code publicUrl} is how webhook senders reach this deployment (Twilio signs
-     * the URL it posted to), see {@link InboundHandlers}.
+     * As above; {@code publicUrl} is how webhook senders reach this deployment (Twilio signs the
+     * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
+     * per key and IP shared through Redis.
      */
-    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken,
-                     Optional<String> publicUrl) {
-        this(accounts, ledger, orders, inventory, sandbox, operatorToken, publicUrl, RateLimits.off());
-    }
-
-    /** As above, with request budgets per key and IP shared through Redis ({@link RateLimits}). */
     public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken,
                      Optional<String> publicUrl, RateLimits rateLimits) {
         this.rateLimits = rateLimits;

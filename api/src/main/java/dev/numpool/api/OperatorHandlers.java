@@ -209,8 +209,12 @@ final class OperatorHandlers {
      */
     private void importPool(ServerRequest req, ServerResponse res) {
         authorize(req);
-        boolean csv = req.headers().first(HeaderNames.CONTENT_TYPE).map(t -> t.toLowerCase().startsWith("text/csv")).orElse(false);
-        byte[] raw = Requests.body(req, 2 * 1024 * 1024, csv ? "text/csv" : "application/json");
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).map(t -> t.toLowerCase().split(";")[0].strip()).orElse("application/json");
+        if (!type.equals("text/csv") && !type.equals("application/json")) {
+            throw new Problem(415, "unsupported-media-type", "Unsupported media type", "Send the pool as text/csv or application/json.");
+        }
+        boolean csv = type.equals("text/csv");
+        byte[] raw = Requests.body(req, 2 * 1024 * 1024);
         java.util.List<Inventory.PoolImport> entries = csv ? PoolCsv.parse(new String(raw, StandardCharsets.UTF_8)) : poolJson(raw);
         switch (inventory.importPool(entries)) {
             case Inventory.PoolImportResult.Imported imported ->

@@ -26,11 +26,14 @@ import java.util.logging.Logger;
  */
 public final class RateLimits {
     private static final Logger LOG = Logger.getLogger(RateLimits.class.getName());
+    private static final Duration SKIP_AFTER_FAILURE = Duration.ofSeconds(10);
 
     private final Settings settings;
     private final ProxyManager<String> buckets;
     private final BucketConfiguration perKey;
     private final BucketConfiguration perIp;
+    /** Until when (nanoTime) the limiter is skipped after Redis failed to answer it. */
+    private volatile long skipUntil = System.nanoTime();
 
     /**
      * {@code enabled} (default true), {@code per-key-per-second} (default 50) with bursts of
@@ -55,6 +58,7 @@ public final class RateLimits {
         this.settings = settings;
         this.buckets = settings.enabled()
                 ? Bucket4jLettuce.casBasedBuilder(redis.binaryConnection())
+                        .requestTimeout(Duration.ofMillis(250))
                         .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
                         .build()
                 : null;
@@ -73,7 +77,7 @@ public final class RateLimits {
 
     /** Empty when the request may go on; otherwise how long until it could. */
     Optional<Duration> take(Optional<String> apiKey, String ip) {
-        if (buckets == null) {
+        if (buckets == null || System.nanoTime() - skipUntil < 0) {
             return Optional.empty();
         }
         try {
@@ -85,7 +89,10 @@ public final class RateLimits {
             }
             return take("numpool:rate:key:" + settings.perKeyPerSecond() + "-" + settings.perKeyBurst() + ":" + digest(apiKey.get()), perKey);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "rate limiter unavailable; letting the request through", e);
+            // One slow answer is paid by one request; the next ones skip the limiter for a while
+            // rather than each waiting out Redis's timeout.
+            skipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
+            LOG.log(Level.WARNING, "rate limiter unavailable; letting requests through for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
             return Optional.empty();
         }
     }

@@ -82,8 +82,8 @@ final class Requests {
         return Optional.of(Integer.parseInt(raw.get()));
     }
 
-    /** A body of the given media type, at most {@code maxBytes} (413 past it). */
-    static byte[] body(ServerRequest req, int maxBytes, String mediaType) {
+    /** A body of at most {@code maxBytes} (413 past it), whatever its type (the caller has chosen how to read it). */
+    static byte[] body(ServerRequest req, int maxBytes) {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }

@@ -391,7 +391,7 @@ final class SmsActivateApi {
         if (req.content().hasEntity()) {
             byte[] body;
             try {
-                body = Requests.body(req, Requests.MAX_BODY_BYTES, "application/x-www-form-urlencoded");
+                body = Requests.body(req, Requests.MAX_BODY_BYTES);
             } catch (Problem tooLarge) {
                 return Optional.empty();
             }

@@ -72,6 +72,10 @@ final class AgentProvider implements Provider {
         if (priceMicros <= 0) {
             throw new IllegalArgumentException(name + ": an agent needs a positive price");
         }
+        // The offered sum is Numpool's cost of the number, so it must be in the account currency.
+        if (currency != 840) {
+            throw new IllegalArgumentException(name + ": currency-code must be 840 (USD, the account currency)");
+        }
         this.priceMicros = priceMicros;
         this.currency = currency;
         this.store = store;
@@ -182,7 +186,10 @@ final class AgentProvider implements Provider {
             }
             case Said.NoNumbers none -> new Purchase.Empty();
             case Said.Error(String error) -> new Purchase.Failed("agent error: " + error);
-            case Said.Trouble(String reason) -> new Purchase.Failed(reason);
+            // No answer may still mean a sale; the protocol cannot list sales, so the agent's own
+            // timeout (it frees a number nobody finished) is what gives such a number back.
+            case Said.Trouble(String reason) when reason.equals("connection refused") -> new Purchase.Failed(reason);
+            case Said.Trouble(String reason) -> new Purchase.Unknown(reason);
         };
     }
 

@@ -42,8 +42,8 @@ public final class Inventory implements AutoCloseable {
     private final Optional<PoolProvider> pool;
     private final Map<String, CircuitBreaker> circuits;
     private final Map<String, Long> latencyMillis = new ConcurrentHashMap<>();
-    /** When each provider last left a buy's outcome unknown (it may have sold): reconcile it for a while. */
-    private final Map<String, java.time.Instant> uncertainSince = new ConcurrentHashMap<>();
+    /** Buys whose outcome is unknown (they may have sold), per provider: what reconciliation may give back. */
+    private final Map<String, List<UncertainBuy>> uncertain = new ConcurrentHashMap<>();
     private final Map<String, RequestBudget> pollBudgets;
     private final Map<String, Service> services;
     private final Map<Integer, Country> countries;
@@ -312,7 +312,11 @@ public final class Inventory implements AutoCloseable {
                 }
                 case Provider.Purchase.Unknown unknown -> {
                     circuit.failure();
-                    uncertainSince.put(name, clock.instant());
+                    uncertain.compute(name, (k, list) -> {
+                        List<UncertainBuy> next = new ArrayList<>(list == null ? List.of() : list);
+                        next.add(new UncertainBuy(request.service().code(), clock.instant()));
+                        return next.size() > 100 ? List.copyOf(next.subList(next.size() - 100, next.size())) : List.copyOf(next);
+                    });
                     attempts.add(new RoutingTrace.Attempt(name, "failed: " + unknown.reason(), tookMillis));
                 }
             }
@@ -354,17 +358,41 @@ public final class Inventory implements AutoCloseable {
      */
     public List<String> providersToReconcile(Duration window) {
         java.time.Instant since = clock.instant().minus(window);
-        return uncertainSince.entrySet().stream().filter(e -> e.getValue().isAfter(since)).map(Map.Entry::getKey).sorted().toList();
+        uncertain.replaceAll((k, list) -> list.stream().filter(u -> u.at().isAfter(since)).toList());
+        uncertain.values().removeIf(List::isEmpty);
+        return uncertain.keySet().stream().sorted().toList();
+    }
+
+    /** A buy at {@code provider} for {@code service} whose answer was lost. */
+    public record UncertainBuy(String service, java.time.Instant at) {
+    }
+
+    /** The provider's buys whose outcome is still unknown, oldest first. */
+    public List<UncertainBuy> uncertainBuys(String provider) {
+        return uncertain.getOrDefault(provider, List.of());
+    }
+
+    /** One uncertain buy for {@code service} is settled: a number sold for it was found and given back. */
+    public void settleUncertainBuy(String provider, String service) {
+        uncertain.computeIfPresent(provider, (k, list) -> {
+            List<UncertainBuy> next = new ArrayList<>(list);
+            next.stream().filter(u -> u.service().equals(service)).findFirst().ifPresent(next::remove);
+            return next.isEmpty() ? null : List.copyOf(next);
+        });
+    }
+
+    /** A live activation as the provider lists it. */
+    public record LiveSale(String providerRef, String service) {
     }
 
     /** What the provider counts as its live activations with us; empty when it cannot tell. */
-    public Optional<List<String>> liveAtProvider(String provider) {
+    public Optional<List<LiveSale>> liveAtProvider(String provider) {
         Provider p = providersByName.get(provider);
         if (p == null || !circuits.get(provider).notOpen()) {
             return Optional.empty();
         }
         try {
-            return p.liveAtProvider();
+            return p.liveAtProvider().map(list -> list.stream().map(l -> new LiveSale(l.providerRef(), l.service())).toList());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, provider + " threw listing its live activations", e);
             return Optional.empty();

@@ -179,9 +179,13 @@ final class InventoryStore {
         });
     }
 
-    /** Pool numbers that may be sold now: lease running, not released, not in a live sale. */
-    private static Condition sellable(Instant now) {
-        return POOL_NUMBER.RELEASED_AT.isNull().and(POOL_NUMBER.LIVE_LEASE_ID.isNull()).and(POOL_NUMBER.LEASE_ENDS_AT.gt(at(now)));
+    /**
+     * Pool numbers that may be sold now: lease running, not released, not in a live sale, and
+     * rested for {@code quarantine} since their last sale ended.
+     */
+    private static Condition sellable(Instant now, Duration quarantine) {
+        return POOL_NUMBER.RELEASED_AT.isNull().and(POOL_NUMBER.LIVE_LEASE_ID.isNull()).and(POOL_NUMBER.LEASE_ENDS_AT.gt(at(now)))
+                .and(POOL_NUMBER.LAST_RELEASED_AT.isNull().or(POOL_NUMBER.LAST_RELEASED_AT.le(at(now.minus(quarantine)))));
     }
 
     private static Condition coolingDown(String service, Instant now) {
@@ -190,9 +194,9 @@ final class InventoryStore {
     }
 
     /** How many pool numbers each service × country could be sold now (cooldowns counted). */
-    List<Provider.OfferQuote> poolStock(List<String> services, long costMicros, Instant now) {
+    List<Provider.OfferQuote> poolStock(List<String> services, long costMicros, Duration quarantine, Instant now) {
         List<Provider.OfferQuote> quotes = new ArrayList<>();
-        var free = db.dsl().select(POOL_NUMBER.ID, POOL_NUMBER.COUNTRY).from(POOL_NUMBER).where(sellable(now)).fetch();
+        var free = db.dsl().select(POOL_NUMBER.ID, POOL_NUMBER.COUNTRY).from(POOL_NUMBER).where(sellable(now, quarantine)).fetch();
         if (free.isEmpty()) {
             return quotes;
         }
@@ -200,7 +204,7 @@ final class InventoryStore {
         java.util.Map<String, Integer> cooling = new java.util.HashMap<>();
         db.dsl().select(POOL_COOLDOWN.SERVICE, POOL_NUMBER.COUNTRY, DSL.count())
                 .from(POOL_COOLDOWN).join(POOL_NUMBER).on(POOL_NUMBER.ID.eq(POOL_COOLDOWN.POOL_NUMBER_ID))
-                .where(sellable(now)).and(POOL_COOLDOWN.UNTIL.gt(at(now)))
+                .where(sellable(now, quarantine)).and(POOL_COOLDOWN.UNTIL.gt(at(now)))
                 .groupBy(POOL_COOLDOWN.SERVICE, POOL_NUMBER.COUNTRY)
                 .forEach(r -> cooling.put(r.value1() + ":" + r.value2(), r.value3()));
         java.util.Map<Integer, Integer> perCountry = new java.util.TreeMap<>();
@@ -228,7 +232,7 @@ final class InventoryStore {
      * its cooldown, whatever the timing.
      */
     Optional<PoolSale> takePoolNumber(String provider, String service, int country, List<String> excludedPrefixes,
-                                      Duration cooldown, Instant now) {
+                                      Duration cooldown, Duration quarantine, Instant now) {
         Condition prefixes = excludedPrefixes.isEmpty() ? DSL.noCondition()
                 : DSL.condition("not ({0} like any ({1}))", POOL_NUMBER.PHONE,
                 DSL.val(excludedPrefixes.stream().map(p -> "+" + p + "%").toArray(String[]::new)));
@@ -237,7 +241,7 @@ final class InventoryStore {
             List<Long> tried = new ArrayList<>();
             for (int attempt = 0; attempt < 5; attempt++) {
                 var candidate = dsl.select(POOL_NUMBER.ID, POOL_NUMBER.PHONE).from(POOL_NUMBER)
-                        .where(POOL_NUMBER.COUNTRY.eq(country)).and(sellable(now)).and(DSL.not(coolingDown(service, now)))
+                        .where(POOL_NUMBER.COUNTRY.eq(country)).and(sellable(now, quarantine)).and(DSL.not(coolingDown(service, now)))
                         .and(prefixes).and(tried.isEmpty() ? DSL.noCondition() : POOL_NUMBER.ID.notIn(tried))
                         .orderBy(POOL_NUMBER.LAST_LEASED_AT.asc().nullsFirst(), POOL_NUMBER.ID)
                         .limit(1)
@@ -250,15 +254,17 @@ final class InventoryStore {
                 tried.add(id);
                 // Read again now that the row is locked: the search above saw a snapshot from
                 // before the lock, and a sale committed in between must not be missed.
-                boolean stillFree = dsl.fetchExists(POOL_NUMBER, POOL_NUMBER.ID.eq(id).and(sellable(now)));
+                if (!dsl.fetchExists(POOL_NUMBER, POOL_NUMBER.ID.eq(id).and(sellable(now, quarantine)))) {
+                    continue;
+                }
                 int claimed = dsl.insertInto(POOL_COOLDOWN)
                         .set(POOL_COOLDOWN.POOL_NUMBER_ID, id).set(POOL_COOLDOWN.SERVICE, service).set(POOL_COOLDOWN.UNTIL, at(now.plus(cooldown)))
                         .onConflict(POOL_COOLDOWN.POOL_NUMBER_ID, POOL_COOLDOWN.SERVICE).doUpdate()
                         .set(POOL_COOLDOWN.UNTIL, at(now.plus(cooldown)))
                         .where(POOL_COOLDOWN.UNTIL.le(at(now)))
                         .execute();
-                if (!stillFree || claimed == 0) {
-                    continue;
+                if (claimed == 0) {
+                    continue; // another order took it for this service in between
                 }
                 String ref = java.util.UUID.randomUUID().toString();
                 long leaseId = dsl.insertInto(NUMBER_LEASE)
@@ -281,7 +287,8 @@ final class InventoryStore {
                     .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PROVIDER_REF.eq(providerRef))
                     .and(NUMBER_LEASE.ENDED_AT.isNull())
                     .returning(NUMBER_LEASE.ID).fetchOptional().map(r -> r.getId());
-            ended.ifPresent(id -> tx.dsl().update(POOL_NUMBER).setNull(POOL_NUMBER.LIVE_LEASE_ID).where(POOL_NUMBER.LIVE_LEASE_ID.eq(id)).execute());
+            ended.ifPresent(id -> tx.dsl().update(POOL_NUMBER).setNull(POOL_NUMBER.LIVE_LEASE_ID).set(POOL_NUMBER.LAST_RELEASED_AT, at(now))
+                    .where(POOL_NUMBER.LIVE_LEASE_ID.eq(id)).execute());
             return ended.isPresent();
         });
     }

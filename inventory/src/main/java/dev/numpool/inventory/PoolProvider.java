@@ -40,14 +40,18 @@ final class PoolProvider implements Provider {
     };
 
     /**
-     * {@code name} (default {@code pool}), {@code cooldown-days} (default 30), {@code cost} (what one activation on a pool number costs
+     * {@code name} (default {@code pool}), {@code cooldown-days} (default 30),
+     * {@code quarantine-minutes} (how long a number rests between two sales, default 15: an SMS
+     * names only the number, so a late one for the ended sale must not reach the next buyer), {@code cost} (what one activation on a pool number costs
      * Numpool, default 0.05), and the webhook secrets, read from the environment variables that
      * {@code twilio-auth-token-env} and {@code sms-gate-key-env} name.
      */
-    record Settings(String name, Duration cooldown, long costMicros, Optional<String> twilioAuthToken, Optional<String> smsGateKey) {
+    record Settings(String name, Duration cooldown, Duration quarantine, long costMicros, Optional<String> twilioAuthToken,
+                    Optional<String> smsGateKey) {
         static Settings from(Config config, Map<String, String> environment) {
             String cost = config.get("cost").asString().orElse("0.05");
             return new Settings(config.get("name").asString().orElse(DEFAULT_NAME), Duration.ofDays(config.get("cooldown-days").asLong().orElse(30L)),
+                    Duration.ofMinutes(config.get("quarantine-minutes").asLong().orElse(15L)),
                     Money.parseMicros(cost).orElseThrow(() -> new IllegalArgumentException("pool.cost is not a price: " + cost)),
                     config.get("twilio-auth-token-env").asString().asOptional().map(environment::get),
                     config.get("sms-gate-key-env").asString().asOptional().map(environment::get));
@@ -79,7 +83,7 @@ final class PoolProvider implements Provider {
     @Override
     public Fetched fetchQuotes() {
         try {
-            return new Fetched.Quotes(store.poolStock(services, settings.costMicros(), clock.instant()));
+            return new Fetched.Quotes(store.poolStock(services, settings.costMicros(), settings.quarantine(), clock.instant()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "pool stock not counted", e);
             return new Fetched.Failed("pool stock not counted: " + e.getClass().getSimpleName());
@@ -92,7 +96,8 @@ final class PoolProvider implements Provider {
             return new Purchase.Empty();
         }
         try {
-            return store.takePoolNumber(settings.name(), order.service(), order.country().id(), order.excludedPrefixes(), settings.cooldown(), clock.instant())
+            return store.takePoolNumber(settings.name(), order.service(), order.country().id(), order.excludedPrefixes(), settings.cooldown(),
+                            settings.quarantine(), clock.instant())
                     .<Purchase>map(sale -> new Purchase.Got(sale.providerRef(), sale.phone(), settings.costMicros()))
                     .orElseGet(Purchase.Empty::new);
         } catch (RuntimeException e) {

@@ -62,8 +62,12 @@ interface Provider extends AutoCloseable {
      * heard of (a buy that timed out after the provider sold); empty when the protocol cannot
      * list them or the provider did not answer.
      */
-    default Optional<List<String>> liveAtProvider() {
+    default Optional<List<LiveSale>> liveAtProvider() {
         return Optional.empty();
+    }
+
+    /** A live activation as the provider lists it: its ref and the service it was sold for. */
+    record LiveSale(String providerRef, String service) {
     }
 
     /** Installs the listener that receives every SMS this provider pushes. */

@@ -123,8 +123,8 @@ final class SmsActivateProvider implements Provider {
      * activation the upstream counts as live; {@code NO_ACTIVATIONS} is none.
      */
     @Override
-    public Optional<List<String>> liveAtProvider() {
-        List<String> refs = new ArrayList<>();
+    public Optional<List<LiveSale>> liveAtProvider() {
+        List<LiveSale> refs = new ArrayList<>();
         for (int page = 0; page < 10; page++) {
             Said said = ask("getActiveActivations", params("start", Integer.toString(page * 100), "limit", "100"));
             if (said instanceof Said.Token(String token, String argument) && token.equals("NO_ACTIVATIONS")) {
@@ -136,8 +136,9 @@ final class SmsActivateProvider implements Provider {
             JsonNode list = json.get("activeActivations");
             for (JsonNode a : list) {
                 String ref = scalar(a.get("activationId"));
+                String service = scalar(a.get("serviceCode"));
                 if (ref != null && ACTIVATION_ID.matcher(ref).matches()) {
-                    refs.add(ref);
+                    refs.add(new LiveSale(ref, service == null ? "" : service));
                 }
             }
             if (list.size() < 100) {

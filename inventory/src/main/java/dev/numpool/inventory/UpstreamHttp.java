@@ -29,7 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
- * The transport under the upstream adapters: one GET at a time, bounded as a whole by a timeout
+ * The transport under the upstream adapters: one GET or JSON POST at a time, bounded as a whole by a timeout
  * and by size, that ends as a status and a body or as the reason there is none. Nothing here
  * throws for upstream trouble. What a body means, and which result it becomes, stays with each
  * protocol's adapter.

@@ -46,6 +46,7 @@ public final class FakeSmsActivateUpstream implements AutoCloseable {
     private final Map<String, Function<Request, Answer>> behaviours = new ConcurrentHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, String> statuses = new ConcurrentHashMap<>();
+    private final Map<String, String> services = new ConcurrentHashMap<>();
     private final Map<String, String> texts = new ConcurrentHashMap<>();
     private final AtomicInteger activationIds = new AtomicInteger(100_000);
     private final AtomicInteger numbers = new AtomicInteger();
@@ -195,7 +196,7 @@ public final class FakeSmsActivateUpstream implements AutoCloseable {
                     {"0":{"tg":{"cost":0.45,"count":2369},"wa":{"cost":"0.0044","count":"12"}},\
                     "187":{"go":{"cost":1,"count":0}}}""");
             case "getNumberV2" -> {
-                Sale sale = sell();
+                Sale sale = sell(request.param("service"));
                 yield Answer.json("""
                         {"activationId":%s,"phoneNumber":"%s","activationCost":"0.45","currency":840,\
                         "countryCode":"0","countryPhoneCode":7,"canGetAnotherSms":"1",\
@@ -203,7 +204,7 @@ public final class FakeSmsActivateUpstream implements AutoCloseable {
                         "activationOperator":"mts"}""".formatted(sale.id(), sale.phone()));
             }
             case "getNumber" -> {
-                Sale sale = sell();
+                Sale sale = sell(request.param("service"));
                 yield Answer.text("ACCESS_NUMBER:" + sale.id() + ":" + sale.phone());
             }
             case "setStatus" -> Answer.text(setStatus(id, request.param("status")));
@@ -227,15 +228,16 @@ public final class FakeSmsActivateUpstream implements AutoCloseable {
         StringBuilder list = new StringBuilder();
         statuses.forEach((id, status) -> {
             if (!status.equals("STATUS_CANCEL")) {
-                list.append(list.isEmpty() ? "" : ",").append("{\"activationId\":\"").append(id).append("\",\"serviceCode\":\"tg\"}");
+                list.append(list.isEmpty() ? "" : ",").append("{\"activationId\":\"").append(id).append("\",\"serviceCode\":\"").append(services.getOrDefault(id, "")).append("\"}");
             }
         });
         return list.isEmpty() ? Answer.text("NO_ACTIVATIONS") : Answer.json("{\"status\":\"success\",\"activeActivations\":[" + list + "]}");
     }
 
     /** A valid Russian mobile number (+7 912 …) that this fake has not sold before. */
-    private Sale sell() {
+    private Sale sell(String service) {
         String id = Integer.toString(activationIds.incrementAndGet());
+        services.put(id, service == null ? "" : service);
         statuses.put(id, "STATUS_WAIT_CODE");
         return new Sale(id, "7912345%04d".formatted(numbers.incrementAndGet() % 10_000));
     }

@@ -546,12 +546,13 @@ class SmsActivateProviderTest {
         assertEquals(java.util.Optional.of(List.of()), provider.liveAtProvider(), "NO_ACTIVATIONS is none");
         Purchase.Got first = assertInstanceOf(Purchase.Got.class, provider.buy(telegramInRussia()));
         Purchase.Got second = assertInstanceOf(Purchase.Got.class, provider.buy(telegramInRussia()));
-        assertEquals(java.util.Set.of(first.providerRef(), second.providerRef()), java.util.Set.copyOf(provider.liveAtProvider().orElseThrow()));
+        assertEquals(java.util.Set.of(new Provider.LiveSale(first.providerRef(), "tg"), new Provider.LiveSale(second.providerRef(), "tg")),
+                java.util.Set.copyOf(provider.liveAtProvider().orElseThrow()));
         assertEquals("0", upstream.requests("getActiveActivations").getLast().param("start"));
 
         upstream.answer("getActiveActivations", Answer.text("<html>down</html>"));
         assertEquals(java.util.Optional.empty(), provider.liveAtProvider(), "garbage is not an empty list");
         upstream.answer("getActiveActivations", Answer.json("{\"status\":\"success\",\"activeActivations\":[{\"activationId\":\"x;1\"},{\"activationId\":77}]}"));
-        assertEquals(java.util.Optional.of(List.of("77")), provider.liveAtProvider(), "ids that are no ids are skipped");
+        assertEquals(java.util.Optional.of(List.of(new Provider.LiveSale("77", ""))), provider.liveAtProvider(), "ids that are no ids are skipped");
     }
 }

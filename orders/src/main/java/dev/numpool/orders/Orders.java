@@ -669,12 +669,14 @@ public final class Orders {
 
     /**
      * Finds numbers a provider sold that Numpool never recorded (a buy whose answer was lost: a
-     * timeout or a dropped connection after the sale) and gives them back. Only providers a buy
-     * left uncertain in the last 30 minutes are asked, at most every 30 s each. A live activation
-     * the provider lists that no activation, sale or report here knows is a suspect; still unknown
-     * {@code grace} later (a sale is recorded within milliseconds of its answer, so an order in
-     * flight is never mistaken for one), it is released through the outbox like any other.
-     * Returns how many numbers were given back.
+     * timeout or a dropped connection after the sale) and gives them back. Only providers with
+     * such buys in the last 30 minutes are asked, at most every 30 s each. An activation the
+     * provider lists that no activation, sale or report here knows, for the service of a lost
+     * buy, is a suspect; still unknown {@code grace} later (a sale is recorded within
+     * milliseconds of its answer, so an order in flight is never mistaken for one), it is
+     * released through the outbox. At most one number per lost buy is released, so activations
+     * someone else bought with the same upstream account are left alone unless they look exactly
+     * like ours. Returns how many numbers were given back.
      */
     public int reconcileUpstream(Duration grace) {
         Instant now = clock.instant();
@@ -684,22 +686,34 @@ public final class Orders {
             if (last != null && Duration.between(last, now).compareTo(Duration.ofSeconds(30)) < 0) {
                 continue;
             }
-            Optional<List<String>> live = inventory.liveAtProvider(provider);
+            Optional<List<Inventory.LiveSale>> live = inventory.liveAtProvider(provider);
             if (live.isEmpty()) {
                 continue;
             }
             lastReconciled.put(provider, now);
-            java.util.Set<String> unknown = new java.util.HashSet<>(live.get());
-            unknown.removeAll(store.knownRefs(provider, live.get()));
-            suspects.keySet().removeIf(k -> k.startsWith(provider + "\n") && !unknown.contains(k.substring(provider.length() + 1)));
-            for (String ref : unknown) {
-                Instant seen = suspects.putIfAbsent(provider + "\n" + ref, now);
-                if (seen != null && Duration.between(seen, now).compareTo(grace) >= 0) {
-                    store.insertUpstreamOp(null, provider, ref, UpstreamKinds.Report.RELEASE_UNUSED, now);
-                    suspects.remove(provider + "\n" + ref);
-                    released++;
-                    LOG.warning(provider + " lists activation " + ref + " that no order of ours recorded; giving it back");
+            Map<String, Long> lostPerService = inventory.uncertainBuys(provider).stream()
+                    .collect(java.util.stream.Collectors.groupingBy(Inventory.UncertainBuy::service, java.util.stream.Collectors.counting()));
+            java.util.Set<String> known = store.knownRefs(provider, live.get().stream().map(Inventory.LiveSale::providerRef).toList());
+            List<Inventory.LiveSale> unknown = live.get().stream()
+                    .filter(l -> !known.contains(l.providerRef()) && lostPerService.containsKey(l.service()))
+                    .sorted(java.util.Comparator.comparing(Inventory.LiveSale::providerRef))
+                    .toList();
+            java.util.Set<String> unknownKeys = new java.util.HashSet<>();
+            unknown.forEach(l -> unknownKeys.add(provider + "\n" + l.providerRef()));
+            suspects.keySet().removeIf(k -> k.startsWith(provider + "\n") && !unknownKeys.contains(k));
+            for (Inventory.LiveSale sale : unknown) {
+                String suspect = provider + "\n" + sale.providerRef();
+                Instant seen = suspects.putIfAbsent(suspect, now);
+                if (seen == null || Duration.between(seen, now).compareTo(grace) < 0 || lostPerService.getOrDefault(sale.service(), 0L) <= 0) {
+                    continue;
                 }
+                store.insertUpstreamOp(null, provider, sale.providerRef(), UpstreamKinds.Report.RELEASE_UNUSED, now);
+                suspects.remove(suspect);
+                lostPerService.merge(sale.service(), -1L, Long::sum);
+                inventory.settleUncertainBuy(provider, sale.service());
+                released++;
+                LOG.warning(provider + " lists activation " + sale.providerRef() + " (" + sale.service()
+                        + ") that no order of ours recorded, after a buy whose answer was lost; giving it back");
             }
         }
         if (released > 0) {

@@ -240,13 +240,15 @@ final class OrdersStore {
     /**
      * The SMS a part that just arrived belongs to: the latest message of the activation from the
      * same sender, within {@code window} of it, with no code found yet and not itself a part, and
-     * at least one full segment long: a message is split only when it overflows one SMS, into
-     * segments of 153 (GSM-7) or 67 (UCS-2) characters, so a shorter text was a whole message.
+     * a whole number of full segments long: a message is split only when it overflows one SMS,
+     * into segments of exactly 153 (GSM-7) or 67 (UCS-2) characters, so a text of another length
+     * was a whole message, not the first part of one.
      */
     Optional<OpenPart> openPart(int activationId, String sender, Instant receivedAt, Duration window) {
         return dsl.select(SMS.ID, SMS.TEXT).from(SMS)
                 .where(SMS.ACTIVATION_ID.eq(activationId)).and(SMS.SENDER.eq(sender))
                 .and(SMS.PART_OF.isNull()).and(SMS.CODE.isNull()).and(DSL.length(SMS.TEXT).ge(67))
+                .and(DSL.length(SMS.TEXT).mod(67).eq(0).or(DSL.length(SMS.TEXT).mod(153).eq(0)))
                 .and(SMS.RECEIVED_AT.between(at(receivedAt.minus(window)), at(receivedAt.plus(window))))
                 .orderBy(SMS.ID.desc()).limit(1)
                 .fetchOptional(r -> new OpenPart(r.value1(), r.value2()));

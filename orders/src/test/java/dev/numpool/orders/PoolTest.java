@@ -108,6 +108,8 @@ class PoolTest {
             cancelAll(m, owner);
             // The quote book still says 10 for tg (no refresh since): the database's cooldown decides.
             assertEquals(List.of(), concurrently(m, owner, "tg", 32), "every number cools down for tg after its sale");
+            assertEquals(List.of(), concurrently(m, owner, "wa", 2), "a number rests 15 minutes between two sales");
+            clock.advance(Duration.ofMinutes(15));
 
             List<String> wa = concurrently(m, owner, "wa", 32);
             assertEquals(Set.copyOf(tg), Set.copyOf(wa), "the same numbers are sold for another service");

@@ -41,6 +41,15 @@ class ReconcileTest {
             Activation kept = assertInstanceOf(PlaceResult.Placed.class, m.orders().place(owner, tg, new IdempotencyKey("kept"), new byte[32],
                     a -> new StoredResponse(201, new byte[0]))).activation();
             assertEquals(0, m.orders().reconcileUpstream(Duration.ofMinutes(1)), "nothing uncertain yet: the provider is not even asked");
+            // Someone else uses the same upstream account: a WhatsApp number bought outside Numpool.
+            java.net.http.HttpResponse<String> theirs;
+            try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+                theirs = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(upstream.url()
+                        + "?api_key=key&action=getNumber&service=wa&country=0")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            String theirRef = theirs.body().split(":")[1];
             assertEquals(0, upstream.requests("getActiveActivations").size());
 
             // The provider sells, then answers too late: the order sees a timeout.
@@ -67,7 +76,10 @@ class ReconcileTest {
                     .map(r -> r.param("id")).collect(Collectors.toSet());
             String keptRef = db.dsl().fetchSingle("select provider_ref from activation where id = " + kept.id()).get(0, String.class);
             assertTrue(!cancelled.contains(keptRef), "the recorded activation is left alone: " + cancelled);
-            assertEquals(Set.of(String.valueOf(Long.parseLong(keptRef) + 1)), cancelled, "only the number sold while the buy timed out");
+            assertEquals(Set.of(String.valueOf(Long.parseLong(keptRef) + 2)), cancelled, "only the number sold while the buy timed out");
+            assertTrue(!cancelled.contains(theirRef), "another client's activation of another service is left alone");
+            clock.advance(Duration.ofMinutes(2));
+            assertEquals(0, m.orders().reconcileUpstream(Duration.ofMinutes(1)), "one lost buy, one number given back, no more");
             assertEquals(ActivationStatus.WAITING_CODE, m.orders().activation(owner, kept.id()).orElseThrow().status());
             assertEquals(kept.priceMicros(), m.ledger().balance(owner).heldMicros(), "one hold: the recorded order's, nothing for the lost one");
             assertTrue(m.ledger().audit().isEmpty());
