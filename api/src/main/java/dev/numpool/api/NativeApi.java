@@ -13,6 +13,7 @@ import dev.numpool.orders.Activation;
 import dev.numpool.orders.ActivationChange;
 import dev.numpool.orders.ActivationStatus;
 import dev.numpool.orders.IdempotencyKey;
+import dev.numpool.orders.LiveEvent;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.OrderRequest;
 import dev.numpool.orders.Orders;
@@ -145,6 +146,8 @@ public final class NativeApi {
                 new Route("POST", "/v1/activations/{id}/cancel", (req, res) -> change(req, res, orders::cancel)),
                 new Route("POST", "/v1/activations/{id}/finish", (req, res) -> change(req, res, orders::finish)),
                 new Route("POST", "/v1/activations/{id}/retry", (req, res) -> change(req, res, orders::requestAnotherCode)),
+                new Route("GET", "/v1/activations/{id}/events", this::activationEvents),
+                new Route("GET", "/v1/events", this::accountEvents),
                 new Route("GET", "/v1/balance", this::balance),
                 new Route("GET", "/v1/api-keys", this::listKeys),
                 new Route("POST", "/v1/api-keys", this::createKey),
@@ -353,6 +356,59 @@ public final class NativeApi {
                     "No code has arrived for this activation yet.");
             case ActivationChange.AlreadyEnded ended -> throw new Problem(409, "activation-ended", "Activation already ended",
                     "This activation is already " + ended.status().wire() + ".", Map.of("status", ended.status().wire()));
+        }
+    }
+
+    // Live streams ----------------------------------------------------------------------------------
+
+    /** How long one stream stays open; the client reconnects (EventSource does so by itself). */
+    private static final java.time.Duration STREAM_LIFETIME = java.time.Duration.ofMinutes(30);
+    /** A comment this often keeps proxies from closing an idle stream and finds clients that left. */
+    private static final java.time.Duration KEEP_ALIVE = java.time.Duration.ofSeconds(15);
+
+    /**
+     * Server-sent events for one activation: first its current state ({@code activation}), then
+     * each {@code code} and {@code status} as it happens, on whichever node it happens.
+     */
+    private void activationEvents(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        int id = Requests.activationId(req);
+        try (Orders.Follow follow = orders.follow(owner, Optional.of(id))) {
+            Activation now = orders.activation(owner, id).orElseThrow(() -> Problem.notFound("No activation with id " + id + "."));
+            stream(res, follow, io.helidon.http.sse.SseEvent.builder().name("activation").data(Json.activation(now).toString()).build());
+        }
+    }
+
+    /** Server-sent events for every activation of the account, from now on. */
+    private void accountEvents(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        try (Orders.Follow follow = orders.follow(owner, Optional.empty())) {
+            stream(res, follow, io.helidon.http.sse.SseEvent.builder().comment("connected").build());
+        }
+    }
+
+    private void stream(ServerResponse res, Orders.Follow follow, io.helidon.http.sse.SseEvent first) {
+        long until = System.nanoTime() + STREAM_LIFETIME.toNanos();
+        try (io.helidon.webserver.sse.SseSink sink = res.sink(io.helidon.webserver.sse.SseSink.TYPE)) {
+            sink.emit(first);
+            while (System.nanoTime() < until) {
+                Optional<LiveEvent> event = follow.next(KEEP_ALIVE);
+                if (event.isEmpty()) {
+                    sink.emit(io.helidon.http.sse.SseEvent.builder().comment("keep-alive").build());
+                    continue;
+                }
+                LiveEvent e = event.get();
+                ObjectNode data = Json.MAPPER.createObjectNode().put("activationId", e.activationId()).put("status", e.status().wire())
+                        .put("at", e.at().toString());
+                e.code().ifPresent(c -> data.put("code", c));
+                e.text().ifPresent(t -> data.put("text", t));
+                sink.emit(io.helidon.http.sse.SseEvent.builder().name(e.type()).data(data.toString()).build());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // The client went away, or fell too far behind: either way it reconnects if it wants.
+            LOG.log(Level.FINE, "live stream ended", e);
         }
     }
 

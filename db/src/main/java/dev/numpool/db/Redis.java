@@ -52,6 +52,24 @@ public final class Redis implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Subscribes to every channel matching {@code pattern} on a connection of its own (a
+     * subscribed connection can do nothing else) and hands each message to {@code onMessage}
+     * (channel, message) on Lettuce's event thread, so the callback must not block. Lettuce
+     * re-subscribes by itself after a reconnect.
+     */
+    public AutoCloseable subscribe(String pattern, java.util.function.BiConsumer<String, String> onMessage) {
+        io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
+        pubSub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+            @Override
+            public void message(String p, String channel, String message) {
+                onMessage.accept(channel, message);
+            }
+        });
+        pubSub.sync().psubscribe(pattern);
+        return pubSub::close;
+    }
+
     public boolean ping() {
         try {
             return "PONG".equals(connection.sync().ping());

@@ -1,6 +1,7 @@
 package dev.numpool.orders;
 
 import dev.numpool.db.Database;
+import dev.numpool.db.Redis;
 import dev.numpool.inventory.BuyRequest;
 import dev.numpool.inventory.BuyResult;
 import dev.numpool.inventory.InboundSms;
@@ -43,7 +44,7 @@ import java.util.logging.Logger;
  * then fails is released at once. No shared row is written per service or country, so orders for
  * the same popular offer do not queue behind one another.
  */
-public final class Orders {
+public final class Orders implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Orders.class.getName());
     private static final int MAX_TEXT_LENGTH = 4096;
     private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]");
@@ -56,6 +57,7 @@ public final class Orders {
     private static final int MAX_UPSTREAM_ATTEMPTS = 56;
 
     private final OrdersStore store;
+    private final LiveEvents events;
     private final Inventory inventory;
     private final Settings settings;
     private final Clock clock;
@@ -89,8 +91,9 @@ public final class Orders {
         }
     }
 
-    private Orders(OrdersStore store, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
+    private Orders(OrdersStore store, LiveEvents events, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
         this.store = store;
+        this.events = events;
         this.inventory = inventory;
         this.settings = settings;
         this.clock = clock;
@@ -99,11 +102,20 @@ public final class Orders {
         this.refunds = meters.getOrCreate(Counter.builder("numpool_refunds").description("Holds voided on cancel or expiry"));
     }
 
-    /** Builds the orders door and installs it as the listener for every provider's SMS. */
-    public static Orders create(Database db, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
-        Orders orders = new Orders(new OrdersStore(db.dsl()), inventory, settings, clock, meters);
+    /**
+     * Builds the orders door and installs it as the listener for every provider's SMS; live
+     * events travel between nodes through {@code redis}.
+     */
+    public static Orders create(Database db, Redis redis, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
+        Orders orders = new Orders(new OrdersStore(db.dsl()), new LiveEvents(redis), inventory, settings, clock, meters);
         inventory.listen(orders::receiveSms);
         return orders;
+    }
+
+    /** Ends this node's live streams' subscription. */
+    @Override
+    public void close() {
+        events.close();
     }
 
     /** SHA-256 of what makes two requests "the same" for an idempotency key. */
@@ -201,6 +213,10 @@ public final class Orders {
                     try {
                         PlaceResult placed = store.transaction(s -> record(s, owner, request, b, purchase, key, lockedUntil, render));
                         ordersPlaced.increment();
+                        if (placed instanceof PlaceResult.Placed p) {
+                            events.publish(owner.value(), new LiveEvent("created", p.activation().id(), ActivationStatus.WAITING_CODE,
+                                    Optional.empty(), Optional.empty(), clock.instant()));
+                        }
                         return placed;
                     } catch (KeyTakenOver e) {
                         // This request stalled past its lock and a retry owns the key now: the
@@ -334,6 +350,48 @@ public final class Orders {
         return parseCursor(cursor).isPresent();
     }
 
+    /**
+     * A live stream of the owner's events, of one activation or of all; open it before reading
+     * the current state, so nothing falls between the two. Close it when the client goes.
+     */
+    public Follow follow(AccountId owner, Optional<Integer> activationId) {
+        return new Follow(events.open(owner.value()), activationId);
+    }
+
+    /** One client's live stream. */
+    public static final class Follow implements AutoCloseable {
+        private final LiveEvents.Stream stream;
+        private final Optional<Integer> activationId;
+
+        private Follow(LiveEvents.Stream stream, Optional<Integer> activationId) {
+            this.stream = stream;
+            this.activationId = activationId;
+        }
+
+        /**
+         * The next event, waiting at most {@code wait}; empty on timeout. Throws
+         * {@link IllegalStateException} when the client fell too far behind to be kept.
+         */
+        public Optional<LiveEvent> next(Duration wait) throws InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                Optional<LiveEvent> e = stream.next(Duration.ofNanos(left));
+                if (e.isEmpty() || activationId.map(id -> id == e.get().activationId()).orElse(true)) {
+                    return e;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            stream.close();
+        }
+    }
+
     // The state machine ---------------------------------------------------------------------------
 
     /** Cancels a waiting activation after the early window; the hold is voided (refunded). */
@@ -404,6 +462,9 @@ public final class Orders {
                     .orElseGet(() -> new Outcome(new ActivationChange.Changed(s.activation(owner, id).orElseThrow()), row.get()));
         });
         if (outcome.changed() != null) {
+            if (outcome.change() instanceof ActivationChange.Changed c) {
+                events.publish(owner.value(), new LiveEvent("status", id, c.activation().status(), Optional.empty(), Optional.empty(), now));
+            }
             afterCommit.accept(outcome.changed());
         }
         return outcome.change();
@@ -425,7 +486,10 @@ public final class Orders {
             return due;
         });
         for (ActivationRecord a : ended) {
-            afterEnd(a, status(a) == ActivationStatus.CODE_RECEIVED);
+            boolean hadCode = status(a) == ActivationStatus.CODE_RECEIVED;
+            events.publish(a.getAccountId(), new LiveEvent("status", a.getId(), hadCode ? ActivationStatus.FINISHED : ActivationStatus.EXPIRED,
+                    Optional.empty(), Optional.empty(), now));
+            afterEnd(a, hadCode);
         }
         return ended.size();
     }
@@ -536,17 +600,25 @@ public final class Orders {
             }
             s.setRetryRequested(a.getId(), null);
         }
-        return new Applied(new SmsIntake.Accepted(a.getId(), sms.code()), firstCode);
+        return new Applied(new SmsIntake.Accepted(a.getId(), sms.code()), firstCode, a.getAccountId(), Optional.of(sms.text()));
     }
 
-    /** An intake's outcome and, when it brought an activation its first code, that activation. */
-    private record Applied(SmsIntake intake, ActivationRecord firstCode) {
+    /**
+     * An intake's outcome; when it brought an activation its first code, that activation; and
+     * the owner and code of an accepted SMS with a code, for live streams.
+     */
+    private record Applied(SmsIntake intake, ActivationRecord firstCode, long accountId, Optional<String> text) {
+        Applied(SmsIntake intake, ActivationRecord firstCode) {
+            this(intake, firstCode, 0, Optional.empty());
+        }
     }
 
     /** After commit: count the code, and credit the provider's delivery rate on a first code. */
     private void afterApplied(Applied applied) {
         if (applied.intake() instanceof SmsIntake.Accepted accepted && accepted.code().isPresent()) {
             codesReceived.increment();
+            events.publish(applied.accountId(), new LiveEvent("code", accepted.activationId(), ActivationStatus.CODE_RECEIVED,
+                    accepted.code(), applied.text(), clock.instant()));
         }
         if (applied.firstCode() != null) {
             ActivationRecord a = applied.firstCode();

@@ -35,12 +35,13 @@ record Marketplace(Inventory inventory, Orders orders, Accounts accounts, Ledger
         settings.putAll(overrides);
         Config config = Config.just(ConfigSources.create(settings));
         Inventory inventory = Inventory.create(db, TestServers.redis(), config, true, clock, environment);
-        Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());
+        Orders orders = Orders.create(db, TestServers.redis(), inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());
         return new Marketplace(inventory, orders, Accounts.create(db, clock), Ledger.create(db, clock));
     }
 
     @Override
     public void close() {
+        orders.close();
         inventory.close();
     }
 }

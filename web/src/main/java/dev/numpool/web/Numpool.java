@@ -76,7 +76,7 @@ public final class Numpool implements AutoCloseable {
             Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, environment));
             Accounts accounts = Accounts.create(db, clock);
             Ledger ledger = Ledger.create(db, clock);
-            Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, meters);
+            Orders orders = track(resources, Orders.create(db, redis, inventory, Orders.Settings.from(config.get("orders")), clock, meters));
             if (sandbox) {
                 config.get("numpool.demo-api-key").asString().ifPresent(accounts::ensureDemoAccount);
             }

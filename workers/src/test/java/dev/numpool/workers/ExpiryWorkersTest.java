@@ -182,7 +182,7 @@ class ExpiryWorkersTest {
         static Node start(Database db, TestClock clock) {
             Config config = Config.just(ConfigSources.create(CONFIG));
             Inventory inventory = Inventory.create(db, TestServers.redis(), config, true, clock, Map.of());
-            Orders orders = Orders.create(db, inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());
+            Orders orders = Orders.create(db, TestServers.redis(), inventory, Orders.Settings.from(config.get("orders")), clock, Metrics.globalRegistry());
             return new Node(inventory, orders, Accounts.create(db, clock), Ledger.create(db, clock),
                     new Workers(orders, inventory, Workers.Settings.from(config.get("workers"))));
         }
@@ -201,6 +201,7 @@ class ExpiryWorkersTest {
         @Override
         public void close() {
             workers.close();
+            orders.close();
             inventory.close();
         }
     }
