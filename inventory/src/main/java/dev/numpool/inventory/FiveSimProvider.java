@@ -269,7 +269,7 @@ final class FiveSimProvider implements Provider {
             }
             String createdAt = text(sms.get("created_at"));
             messages.add(new InboundSms(name, ref, text(sms.get("sender")), text.isBlank() ? code : text,
-                    ref + ":" + createdAt + ":" + code, instant(createdAt)));
+                    ref + ":" + createdAt + ":" + code, instant(createdAt), code.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(code)));
         }
         return messages;
     }

@@ -179,7 +179,7 @@ final class SmsActivateProvider implements Provider {
                 break;
             }
             if (said instanceof Said.Token(String token, String code) && token.equals("STATUS_OK") && !code.isBlank()) {
-                received.add(new InboundSms(name, ref, "", fullText(ref, code), ref + ":" + code, clock.instant()));
+                received.add(new InboundSms(name, ref, "", fullText(ref, code), ref + ":" + code, clock.instant(), Optional.of(code)));
             }
             // Waiting, cancelled, or an error about this one activation: nothing for it this round.
         }

@@ -431,9 +431,9 @@ class FiveSimProviderTest {
 
         assertEquals(List.of(
                 new InboundSms("fivesim-a", ref, "Telegram", "Telegram code: 12345. Do not give it to anyone",
-                        ref + ":2026-01-01T10:01:00.123456Z:12345", Instant.parse("2026-01-01T10:01:00.123456Z")),
+                        ref + ":2026-01-01T10:01:00.123456Z:12345", Instant.parse("2026-01-01T10:01:00.123456Z"), java.util.Optional.of("12345")),
                 new InboundSms("fivesim-a", ref, "Telegram", "Telegram code: 67890",
-                        ref + ":2026-01-01T10:03:30Z:67890", Instant.parse("2026-01-01T10:03:30Z"))), first);
+                        ref + ":2026-01-01T10:03:30Z:67890", Instant.parse("2026-01-01T10:03:30Z"), java.util.Optional.of("67890"))), first);
         assertEquals(first, second, "a repeat carries the same message ids, so intake dedupes it");
         assertEquals("/v1/user/check/" + ref, upstream.requests(CHECK).getFirst().path());
     }
@@ -457,7 +457,8 @@ class FiveSimProviderTest {
 
         List<InboundSms> received = provider().poll(List.of(got.providerRef()));
 
-        assertEquals(List.of(new InboundSms("fivesim-a", got.providerRef(), "", "4242", got.providerRef() + ":yesterday:4242", NOW)), received);
+        assertEquals(List.of(new InboundSms("fivesim-a", got.providerRef(), "", "4242", got.providerRef() + ":yesterday:4242", NOW,
+                java.util.Optional.of("4242"))), received);
     }
 
     @Test

@@ -412,7 +412,7 @@ class SmsActivateProviderTest {
         List<InboundSms> second = provider.poll(List.of(got.providerRef()));
 
         assertEquals(List.of(new InboundSms("upstream-a", got.providerRef(), "", "Telegram code: 12345. Do not give it to anyone: 12345",
-                got.providerRef() + ":12345", NOW)), first);
+                got.providerRef() + ":12345", NOW, java.util.Optional.of("12345"))), first);
         assertEquals(first, second, "a repeat carries the same message id, so intake dedupes it");
     }
 

@@ -8,12 +8,16 @@ import java.util.regex.Pattern;
 
 /**
  * Finds the verification code in an SMS text: 4 to 8 digits, or two groups of three joined by a
- * dash or a space ({@code 123-456}), optionally behind a letter prefix ({@code G-123456}). The
- * code is returned as the digits a person types.
+ * dash or a space ({@code 123-456}), optionally behind a letter prefix ({@code G-123456}), or
+ * letters and digits mixed ({@code A7K9Q2}) right after a code keyword. The code is returned as
+ * a person types it: digits (or upper-case letters and digits) only.
  *
- * <p>It prefers a candidate right after a code keyword in any of the common languages; it skips
- * numbers that are parts of phone numbers, amounts, times, dates and links; with no keyword it
- * takes the only candidate, and with several it returns nothing rather than guess.
+ * <p>A code is only ever taken next to a code keyword (in any of the common languages and
+ * scripts): a text with no keyword is a notice, not a code, whatever numbers it holds. Next to a
+ * keyword, numbers that are parts of phone numbers, amounts, times, dates, links, card endings,
+ * order and tracking numbers, short codes to text STOP to, and years are not codes. Two codes
+ * named by the keyword alike ({@code codes: 4821 and 7730}) are a refusal, not a guess: a wrong
+ * code costs the customer more than none.
  *
  * <p>Chinese, Japanese and Korean texts write the code straight after a word with no space
  * ({@code 验证码是482913}), so letters of those scripts do not glue to a number the way Latin
@@ -22,10 +26,15 @@ import java.util.regex.Pattern;
 final class CodeExtractor {
     /** Letters that make a number part of a word; see the class comment for the CJK exception. */
     private static final String GLUED_LETTER = "[\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]]";
+    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr";
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![" + GLUED_LETTER + "\\p{N}./:#@$€£₽+-])(?:\\p{Lu}{1,3}-)?(\\d{3}[- ]\\d{3}|\\d{4,8})(?![\\p{N}]|[.,:/-]\\d|\\s?(?:[$€£₽%]|usd|eur|rub|руб))",
+            "(?<![" + GLUED_LETTER + "\\p{N}./:#@$€£₽¥₹*№+-])(?:\\p{Lu}{1,3}-)?(\\d{3}[- ]\\d{3}|\\d{4,8})"
+                    + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
+    /** Letters and digits mixed, right after a keyword: {@code code: X4T-9PQ}. Upper case only, as such codes are printed. */
+    private static final Pattern ALPHANUMERIC = Pattern.compile(
+            "\\A[\\s:：是为為は：\"'«“(\\[【-]{0,4}(?:is\\s+|es\\s+|est\\s+|ist\\s+|:\\s*)?([A-Z0-9]{3,4}-[A-Z0-9]{3,4}|[A-Z0-9]{4,8})(?![A-Za-z0-9])");
     /**
      * Digits in groups, as phone numbers are written ({@code +1 415 555 0100}, {@code 8 800 555 35 35},
      * {@code (415) 555-0100}); {@link #isPhoneNumber} decides whether a match is one.
@@ -33,10 +42,46 @@ final class CodeExtractor {
     private static final Pattern DIGIT_GROUPS = Pattern.compile("\\+?\\(?\\d[\\d ()-]{5,}\\d");
     /** Ten digits is the shortest national number with its area code; codes are at most eight. */
     private static final int MIN_PHONE_DIGITS = 10;
-    private static final Pattern KEYWORD = Pattern.compile(
-            "code|otp|pin|password|passcode|verification|код|пароль|código|codigo|código|code de|kode|kod|验证码|驗證碼|認証|인증|رمز|कोड|mã|ma xac|verif",
+    /**
+     * Code keywords. Short Latin-script ones must start a word ({@code pin} is not in "shopping");
+     * the others are matched anywhere, as CJK writes no spaces.
+     */
+    private static final Pattern KEYWORD = Pattern.compile(String.join("|",
+            // Compounds end in these ("Bestätigungscode", "Sicherheitscode"), so they may follow
+            // letters; they come first so that "code" is not read as "cod".
+            "code", "codice", "codigo", "código", "kode", "kodu", "passcode", "passwort", "password", "verif", "vérif",
+            "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "确认码", "確認碼", "认证码", "認證碼", "口令",
+            "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
+            "رمز", "كود", "کد", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส")
+            + "|(?<!\\p{L})(?:" + String.join("|",
+            "kod", "cod", "otp", "pin", "verification", "confirm", "clave", "senha", "contraseña", "mot de passe", "şifre", "parola",
+            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "код", "коды", "пароль") + ")",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * A keyword about a code that is not the one to type: an old one ({@code your old code
+     * 591044}) or a promotion ({@code promo code SAVE20}).
+     */
+    private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|прежний|старый|anterior|antiguo|promo|discount|coupon|"
+                    + "voucher|gift|referral|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰)\\s*\\S{0,12}$",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * Words right before a number that say it is something else: a card or account ending, an
+     * order, booking or tracking number, a short code to text, a reference, a price, a year.
+     */
+    private static final Pattern NOT_A_CODE_BEFORE = Pattern.compile(
+            "(?<![\\p{L}])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
+                    + "acct|a/c|xx|尾号|末尾|账户|帳戶|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
+                    + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
+                    + "ref(?:erence)?|rx|stop to|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
+                    + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до)\\s*[:.#№]?\\s*$",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    private static final Pattern LINK = Pattern.compile("https?://\\S+|www\\.\\S+|\\b[\\w-]+\\.(?:com|org|net|me|ru|io|co)(?:/\\S*)?",
             Pattern.CASE_INSENSITIVE);
-    private static final Pattern LINK = Pattern.compile("https?://\\S+|www\\.\\S+", Pattern.CASE_INSENSITIVE);
+    /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
+    private static final int AFTER = 90;
+    private static final int BEFORE = 40;
+    /** A keyword-free penalty for a code written before its keyword: after is the usual order. */
+    private static final int BEFORE_PENALTY = 15;
 
     private CodeExtractor() {
     }
@@ -45,38 +90,84 @@ final class CodeExtractor {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }
-        String clean = LINK.matcher(text.replace("<#>", " ")).replaceAll(" ");
+        String clean = LINK.matcher(text.replace("<#>", " ")).replaceAll(m -> " ".repeat(m.group().length()));
         // Phone numbers go first: their groups of three or four digits look like codes one by one.
-        clean = DIGIT_GROUPS.matcher(clean).replaceAll(g -> isPhoneNumber(g.group()) ? " " : Matcher.quoteReplacement(g.group()));
+        clean = DIGIT_GROUPS.matcher(clean).replaceAll(g -> isPhoneNumber(g.group()) ? " ".repeat(g.group().length())
+                : Matcher.quoteReplacement(g.group()));
         List<int[]> keywords = new ArrayList<>();
         Matcher k = KEYWORD.matcher(clean);
         while (k.find()) {
-            keywords.add(new int[] {k.start(), k.end()});
+            boolean stale = STALE.matcher(clean.substring(Math.max(0, k.start() - 20), k.start())).find();
+            if (!stale) {
+                keywords.add(new int[] {k.start(), k.end()});
+            }
+        }
+        if (keywords.isEmpty()) {
+            return Optional.empty(); // a notice, not a code
         }
         List<Candidate> candidates = new ArrayList<>();
         Matcher m = CANDIDATE.matcher(clean);
         while (m.find()) {
-            candidates.add(new Candidate(m.group(1).replaceAll("[- ]", ""), m.start(), m.end()));
+            String before = clean.substring(Math.max(0, m.start() - 24), m.start());
+            String digits = m.group(1).replaceAll("[- ]", "");
+            boolean year = digits.length() == 4 && digits.matches("(19|20)\\d\\d");
+            if (!NOT_A_CODE_BEFORE.matcher(before).find()) {
+                candidates.add(new Candidate(digits, m.start(), m.end(), year));
+            }
         }
-        if (candidates.isEmpty()) {
-            return Optional.empty();
-        }
-        if (candidates.size() == 1) {
-            return Optional.of(candidates.getFirst().digits());
-        }
-        // Several numbers: the one nearest to a code keyword wins; with no keyword, do not guess.
-        Candidate best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (Candidate c : candidates) {
-            for (int[] kw : keywords) {
-                int distance = c.start() >= kw[1] ? c.start() - kw[1] : kw[0] - c.end() + 20;
-                if (distance >= 0 && distance < bestDistance) {
-                    bestDistance = distance;
-                    best = c;
+        for (int[] kw : keywords) {
+            Matcher a = ALPHANUMERIC.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 24)));
+            if (a.find()) {
+                String code = a.group(1).replace("-", "");
+                if (code.chars().anyMatch(Character::isLetter) && code.chars().anyMatch(Character::isDigit)) {
+                    candidates.add(new Candidate(code, kw[1] + a.start(1), kw[1] + a.end(1), false));
                 }
             }
         }
-        return Optional.ofNullable(best).map(Candidate::digits);
+        // Each candidate scores its distance to the nearest keyword; the best one wins unless
+        // another, different one is as close to a keyword: then the text names two codes.
+        Candidate best = null;
+        int bestScore = Integer.MAX_VALUE;
+        List<Candidate> scored = new ArrayList<>();
+        List<Integer> scores = new ArrayList<>();
+        for (Candidate c : candidates) {
+            int score = Integer.MAX_VALUE;
+            for (int[] kw : keywords) {
+                if (c.start() >= kw[1] && c.start() - kw[1] <= AFTER) {
+                    score = Math.min(score, c.start() - kw[1]);
+                } else if (c.end() <= kw[0] && kw[0] - c.end() <= BEFORE) {
+                    score = Math.min(score, kw[0] - c.end() + BEFORE_PENALTY);
+                }
+            }
+            // A year is a code only right after its keyword ("código é 2093"), not a date further on.
+            if (score == Integer.MAX_VALUE || (c.year() && score > 12)) {
+                continue;
+            }
+            scored.add(c);
+            scores.add(score);
+            if (score < bestScore) {
+                bestScore = score;
+                best = c;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < scored.size(); i++) {
+            Candidate other = scored.get(i);
+            if (!other.digits().equals(best.digits()) && (scores.get(i) - bestScore <= 3 || listedTogether(clean, best, other))) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(best.digits());
+    }
+
+    /** Two codes one after the other, joined only by a list separator: {@code 4821 и 7730}, {@code 482913或591024}. */
+    private static boolean listedTogether(String text, Candidate a, Candidate b) {
+        Candidate first = a.start() < b.start() ? a : b;
+        Candidate second = first == a ? b : a;
+        String between = text.substring(first.end(), second.start());
+        return between.matches("\\s*(?:\\([^)]{0,15}\\)\\s*)?(?:,|/|;|\\||and|or|или|и|та|або|y|o|e|ou|et|und|oder|或|或者|和|及|と|또는|و|أو|יא|और|या)\\s*");
     }
 
     /** International numbers start with "+"; a national one has more digits than any code. */
@@ -84,6 +175,6 @@ final class CodeExtractor {
         return digitGroups.startsWith("+") || digitGroups.chars().filter(Character::isDigit).count() >= MIN_PHONE_DIGITS;
     }
 
-    private record Candidate(String digits, int start, int end) {
+    private record Candidate(String digits, int start, int end, boolean year) {
     }
 }

@@ -541,7 +541,11 @@ public final class Orders implements AutoCloseable {
                     ? sms.messageId() : sha256Hex(sms.messageId());
             String sender = sms.sender() == null ? "" : CONTROL.matcher(sms.sender()).replaceAll("");
             sender = sender.substring(0, Math.min(64, sender.length()));
-            return new Received(text, sender, dedupeKey, CodeExtractor.find(text), sms.receivedAt());
+            // The text decides; the provider's own reading counts when the text shows no code
+            // (an upstream that gives the code but not the text), if it looks like one.
+            Optional<String> code = CodeExtractor.find(text).or(() -> sms.providerCode()
+                    .map(c -> c.strip().replaceAll("[- ]", "").toUpperCase(java.util.Locale.ROOT)).filter(c -> c.matches("[0-9A-Z]{4,10}")));
+            return new Received(text, sender, dedupeKey, code, sms.receivedAt());
         }
     }
 
