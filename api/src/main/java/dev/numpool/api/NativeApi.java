@@ -21,6 +21,8 @@ import dev.numpool.orders.Page;
 import dev.numpool.orders.PlaceResult;
 import dev.numpool.orders.SandboxSms;
 import dev.numpool.orders.StoredResponse;
+import dev.numpool.orders.WebhookDelivery;
+import dev.numpool.orders.Webhooks;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
@@ -64,13 +66,14 @@ public final class NativeApi {
     private final Optional<OperatorHandlers> operator;
     private final InboundHandlers inbound;
     private final RateLimits rateLimits;
+    private final Webhooks webhooks;
 
     /**
      * The API over the facades. {@code operatorToken}, when present, enables the operator routes
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
-        this(accounts, ledger, orders, inventory, sandbox, operatorToken, Optional.empty(), RateLimits.off());
+        this(accounts, ledger, orders, inventory, null, sandbox, operatorToken, Optional.empty(), RateLimits.off());
     }
 
     /**
@@ -78,9 +81,10 @@ public final class NativeApi {
      * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
      * per key and IP shared through Redis.
      */
-    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken,
-                     Optional<String> publicUrl, RateLimits rateLimits) {
+    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, boolean sandbox,
+                     Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
         this.rateLimits = rateLimits;
+        this.webhooks = webhooks;
         this.accounts = accounts;
         this.ledger = ledger;
         this.orders = orders;
@@ -151,7 +155,11 @@ public final class NativeApi {
                 new Route("GET", "/v1/balance", this::balance),
                 new Route("GET", "/v1/api-keys", this::listKeys),
                 new Route("POST", "/v1/api-keys", this::createKey),
-                new Route("DELETE", "/v1/api-keys/{id}", this::revokeKey)));
+                new Route("DELETE", "/v1/api-keys/{id}", this::revokeKey),
+                new Route("POST", "/v1/webhook-endpoints", this::createEndpoint),
+                new Route("GET", "/v1/webhook-endpoints", this::listEndpoints),
+                new Route("DELETE", "/v1/webhook-endpoints/{id}", this::deleteEndpoint),
+                new Route("GET", "/v1/webhook-endpoints/{id}/deliveries", this::listDeliveries)));
         operator.ifPresent(o -> routes.addAll(o.routes()));
         if (sandbox) {
             routes.add(new Route("POST", "/v1/sandbox/accounts", this::createSandboxAccount));
@@ -447,6 +455,83 @@ public final class NativeApi {
             throw Problem.notFound("No live API key with id '" + raw + "'.");
         }
         res.status(Status.NO_CONTENT_204).send();
+    }
+
+    // Webhook endpoints ------------------------------------------------------------------------------
+
+    private static final Set<String> ENDPOINT_FIELDS = Set.of("url", "eventTypes");
+
+    private void createEndpoint(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        ObjectNode body = Json.object(Requests.jsonBody(req), ENDPOINT_FIELDS);
+        JsonNode url = body.get("url");
+        JsonNode types = body.get("eventTypes");
+        if (url == null || !url.isTextual() || types == null || !types.isArray() || types.size() > 10) {
+            throw Problem.badRequest("Send {\"url\": \"https://…\", \"eventTypes\": [\"activation.code_received\", …]}.");
+        }
+        List<String> eventTypes = new ArrayList<>();
+        for (JsonNode t : types) {
+            if (!t.isTextual()) {
+                throw Problem.badRequest("'eventTypes' holds strings.");
+            }
+            eventTypes.add(t.asText());
+        }
+        switch (webhooks.create(owner, url.asText(), eventTypes)) {
+            case Webhooks.Created.Endpoint e -> {
+                ObjectNode n = endpointJson(webhooks.endpoints(owner).stream().filter(x -> x.id() == e.id()).findFirst().orElseThrow());
+                n.put("secret", e.secret());
+                json(res, 201, n);
+            }
+            case Webhooks.Created.Refused r -> throw new Problem(400, "webhook-endpoint-refused", "Webhook endpoint refused", r.reason() + ".");
+        }
+    }
+
+    private void listEndpoints(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("data");
+        webhooks.endpoints(owner).forEach(e -> data.add(endpointJson(e)));
+        json(res, 200, body);
+    }
+
+    private void deleteEndpoint(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        String raw = req.path().pathParameters().get("id");
+        if (!raw.matches("[0-9]{1,18}") || !webhooks.delete(owner, Long.parseLong(raw))) {
+            throw Problem.notFound("No webhook endpoint with id '" + raw + "'.");
+        }
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void listDeliveries(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        String raw = req.path().pathParameters().get("id");
+        if (!raw.matches("[0-9]{1,18}") || webhooks.endpoints(owner).stream().noneMatch(e -> e.id() == Long.parseLong(raw))) {
+            throw Problem.notFound("No webhook endpoint with id '" + raw + "'.");
+        }
+        int limit = Requests.intQuery(req, "limit", 1, 100).orElse(20);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("data");
+        for (WebhookDelivery d : webhooks.deliveries(owner, Long.parseLong(raw), limit)) {
+            ObjectNode n = data.addObject().put("messageId", d.messageId()).put("eventType", d.eventType()).put("state", d.state())
+                    .put("attempts", d.attempts()).put("createdAt", d.createdAt().toString());
+            n.put("lastStatus", d.lastStatus().orElse(null));
+            n.put("lastError", d.lastError().orElse(null));
+            n.put("lastResponse", d.lastResponse().orElse(null));
+            n.put("lastLatencyMillis", d.lastLatencyMillis().orElse(null));
+            n.put("deliveredAt", d.deliveredAt().map(Object::toString).orElse(null));
+            n.put("payload", d.payload());
+        }
+        json(res, 200, body);
+    }
+
+    private static ObjectNode endpointJson(Webhooks.Endpoint e) {
+        ObjectNode n = Json.MAPPER.createObjectNode().put("id", e.id()).put("url", e.url()).put("enabled", e.enabled())
+                .put("createdAt", e.createdAt().toString());
+        ArrayNode types = n.putArray("eventTypes");
+        e.eventTypes().stream().sorted().forEach(types::add);
+        n.put("disabledReason", e.disabledReason().orElse(null));
+        return n;
     }
 
     // Sandbox ---------------------------------------------------------------------------------------

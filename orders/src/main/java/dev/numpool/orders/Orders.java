@@ -603,6 +603,7 @@ public final class Orders implements AutoCloseable {
                 firstCode = a;
             }
             s.setRetryRequested(a.getId(), null);
+            webhook(s, a, "activation.code_received", ActivationStatus.CODE_RECEIVED, sms.code(), Optional.of(sms.text()));
         }
         return new Applied(new SmsIntake.Accepted(a.getId(), sms.code()), firstCode, a.getAccountId(), Optional.of(sms.text()));
     }
@@ -654,6 +655,26 @@ public final class Orders implements AutoCloseable {
 
     // ----------------------------------------------------------------------------------------------
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper WEBHOOK_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * Writes the webhook deliveries of one event for the activation's owner, in the transaction
+     * of the change (see {@link Webhooks}); nothing when the owner has no endpoint.
+     */
+    private void webhook(OrdersStore s, ActivationRecord a, String type, ActivationStatus status, Optional<String> code, Optional<String> text) {
+        if (!s.hasEndpoints(a.getAccountId())) {
+            return;
+        }
+        Instant now = clock.instant();
+        var payload = WEBHOOK_JSON.createObjectNode().put("type", type).put("timestamp", now.toString());
+        var data = payload.putObject("data").put("activationId", a.getId()).put("service", a.getService()).put("country", a.getCountry())
+                .put("phone", a.getPhone()).put("status", status.wire());
+        code.ifPresent(c -> data.put("code", c));
+        text.ifPresent(t -> data.put("text", t));
+        s.enqueueWebhooks(a.getAccountId(), type, a.getId(), payload.toString(),
+                "msg_" + UUID.randomUUID().toString().replace("-", "") + "_", now);
+    }
+
     /** Ends a live activation; a waiting one gets its hold voided (the code-received one was posted). */
     private void end(OrdersStore s, ActivationRecord a, ActivationStatus to, Instant now) {
         if (status(a) == ActivationStatus.WAITING_CODE) {
@@ -663,6 +684,7 @@ public final class Orders implements AutoCloseable {
             refunds.increment();
         }
         s.setStatus(a.getId(), to, now);
+        webhook(s, a, "activation." + to.wire(), to, Optional.empty(), Optional.empty());
         s.insertUpstreamOp(a, status(a) == ActivationStatus.CODE_RECEIVED
                 ? UpstreamKinds.Report.RELEASE_USED : UpstreamKinds.Report.RELEASE_UNUSED, now);
     }

@@ -33,6 +33,8 @@ import static dev.numpool.db.jooq.Tables.SMS;
 import static dev.numpool.db.jooq.Tables.TRANSFER;
 import static dev.numpool.db.jooq.Tables.UNMATCHED_SMS;
 import static dev.numpool.db.jooq.Tables.UPSTREAM_OP;
+import static dev.numpool.db.jooq.Tables.WEBHOOK_DELIVERY;
+import static dev.numpool.db.jooq.Tables.WEBHOOK_ENDPOINT;
 
 /**
  * All of the orders module's SQL. An instance is bound either to the pool (each statement its
@@ -636,5 +638,128 @@ final class OrdersStore {
         } catch (JsonProcessingException e) {
             throw new OrdersException(OrdersException.Reason.INCONSISTENT_STATE, "stored routing trace unreadable", e);
         }
+    }
+
+    // Webhooks --------------------------------------------------------------------------------
+
+    /** An endpoint as its owner sees it (never its secrets). */
+    record Endpoint(long id, long accountId, String url, List<String> eventTypes, boolean enabled, Optional<String> disabledReason,
+                    Instant createdAt) {
+    }
+
+    /** A delivery due now, with what is needed to send it. */
+    record DueDelivery(long id, long endpointId, String url, String messageId, String payload, int attempts, Instant createdAt,
+                       String secret, Optional<String> previousSecret) {
+    }
+
+    long insertEndpoint(AccountId owner, String url, List<String> eventTypes, String secret, Instant now) {
+        return dsl.insertInto(WEBHOOK_ENDPOINT)
+                .set(WEBHOOK_ENDPOINT.ACCOUNT_ID, owner.value()).set(WEBHOOK_ENDPOINT.URL, url)
+                .set(WEBHOOK_ENDPOINT.EVENT_TYPES, eventTypes.toArray(String[]::new)).set(WEBHOOK_ENDPOINT.SECRET, secret)
+                .set(WEBHOOK_ENDPOINT.CREATED_AT, at(now))
+                .returning(WEBHOOK_ENDPOINT.ID).fetchOne().getId();
+    }
+
+    List<Endpoint> endpoints(AccountId owner) {
+        return dsl.selectFrom(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).orderBy(WEBHOOK_ENDPOINT.ID)
+                .fetch(r -> new Endpoint(r.getId(), r.getAccountId(), r.getUrl(), List.of(r.getEventTypes()), r.getEnabled(),
+                        Optional.ofNullable(r.getDisabledReason()), r.getCreatedAt().toInstant()));
+    }
+
+    /** Disables the owner's endpoint (deliveries pending for it are dropped); false when it is not the owner's. */
+    boolean disableEndpoint(AccountId owner, long id, String reason) {
+        int changed = dsl.update(WEBHOOK_ENDPOINT).set(WEBHOOK_ENDPOINT.ENABLED, false).set(WEBHOOK_ENDPOINT.DISABLED_REASON, reason)
+                .where(WEBHOOK_ENDPOINT.ID.eq(id)).and(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).execute();
+        if (changed == 1) {
+            dsl.update(WEBHOOK_DELIVERY).set(WEBHOOK_DELIVERY.STATE, "failed").set(WEBHOOK_DELIVERY.LAST_ERROR, "endpoint disabled: " + reason)
+                    .where(WEBHOOK_DELIVERY.ENDPOINT_ID.eq(id)).and(WEBHOOK_DELIVERY.STATE.eq("pending")).execute();
+        }
+        return changed == 1;
+    }
+
+    /**
+     * Writes one delivery per enabled endpoint of the owner that takes {@code eventType}, in the
+     * caller's transaction; each message id is {@code messagePrefix} and the endpoint's id.
+     */
+    void enqueueWebhooks(long accountId, String eventType, Integer activationId, String payload, String messagePrefix, Instant now) {
+        dsl.insertInto(WEBHOOK_DELIVERY, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_DELIVERY.MESSAGE_ID, WEBHOOK_DELIVERY.EVENT_TYPE,
+                        WEBHOOK_DELIVERY.ACTIVATION_ID, WEBHOOK_DELIVERY.PAYLOAD, WEBHOOK_DELIVERY.NEXT_ATTEMPT_AT, WEBHOOK_DELIVERY.CREATED_AT)
+                .select(DSL.select(WEBHOOK_ENDPOINT.ID, DSL.val(messagePrefix).concat(WEBHOOK_ENDPOINT.ID.cast(String.class)),
+                                DSL.val(eventType), DSL.val(activationId), DSL.val(payload), DSL.val(at(now)), DSL.val(at(now)))
+                        .from(WEBHOOK_ENDPOINT)
+                        .where(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(accountId)).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
+                        .and(DSL.condition("{0} = any({1})", DSL.val(eventType), WEBHOOK_ENDPOINT.EVENT_TYPES)))
+                .execute();
+    }
+
+    /** Whether the account has any enabled endpoint (so that most orders skip building payloads). */
+    boolean hasEndpoints(long accountId) {
+        return dsl.fetchExists(WEBHOOK_ENDPOINT, WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(accountId).and(WEBHOOK_ENDPOINT.ENABLED.isTrue()));
+    }
+
+    /**
+     * Claims due deliveries (rows other nodes hold are skipped), at most one per endpoint and
+     * activation and only the oldest pending one of each, so that an endpoint receives one
+     * activation's events in order.
+     */
+    List<DueDelivery> claimDueDeliveries(Instant now, Instant lockedUntil, int limit) {
+        var d = WEBHOOK_DELIVERY.as("d");
+        var older = WEBHOOK_DELIVERY.as("older");
+        var ids = dsl.select(d.ID).from(d)
+                .where(d.STATE.eq("pending")).and(d.NEXT_ATTEMPT_AT.le(at(now)))
+                .and(d.LOCKED_UNTIL.isNull().or(d.LOCKED_UNTIL.le(at(now))))
+                .andNotExists(DSL.selectOne().from(older).where(older.ENDPOINT_ID.eq(d.ENDPOINT_ID))
+                        .and(older.ACTIVATION_ID.eq(d.ACTIVATION_ID)).and(older.STATE.eq("pending")).and(older.ID.lt(d.ID)))
+                .orderBy(d.NEXT_ATTEMPT_AT).limit(limit)
+                .forUpdate().skipLocked()
+                .fetch(r -> r.value1());
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        dsl.update(WEBHOOK_DELIVERY).set(WEBHOOK_DELIVERY.LOCKED_UNTIL, at(lockedUntil)).where(WEBHOOK_DELIVERY.ID.in(ids)).execute();
+        return dsl.select(WEBHOOK_DELIVERY.ID, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_ENDPOINT.URL, WEBHOOK_DELIVERY.MESSAGE_ID,
+                        WEBHOOK_DELIVERY.PAYLOAD, WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.CREATED_AT, WEBHOOK_ENDPOINT.SECRET,
+                        WEBHOOK_ENDPOINT.PREVIOUS_SECRET, WEBHOOK_ENDPOINT.PREVIOUS_UNTIL)
+                .from(WEBHOOK_DELIVERY).join(WEBHOOK_ENDPOINT).on(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
+                .where(WEBHOOK_DELIVERY.ID.in(ids)).orderBy(WEBHOOK_DELIVERY.ID)
+                .fetch(r -> new DueDelivery(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(), r.value7().toInstant(),
+                        r.value8(), Optional.ofNullable(r.value9()).filter(p -> r.value10() != null && r.value10().toInstant().isAfter(now))));
+    }
+
+    /** Records one attempt: delivered, retried at {@code retryAt}, or failed for good (retryAt empty). */
+    void recordAttempt(long id, boolean delivered, Optional<Instant> retryAt, Integer status, String error, String response, int latencyMillis,
+                       Instant now) {
+        dsl.update(WEBHOOK_DELIVERY)
+                .set(WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.ATTEMPTS.plus(1))
+                .set(WEBHOOK_DELIVERY.STATE, delivered ? "delivered" : retryAt.isPresent() ? "pending" : "failed")
+                .set(WEBHOOK_DELIVERY.NEXT_ATTEMPT_AT, retryAt.map(OrdersStore::at).orElse(at(now)))
+                .setNull(WEBHOOK_DELIVERY.LOCKED_UNTIL)
+                .set(WEBHOOK_DELIVERY.LAST_STATUS, status).set(WEBHOOK_DELIVERY.LAST_ERROR, error)
+                .set(WEBHOOK_DELIVERY.LAST_RESPONSE, response).set(WEBHOOK_DELIVERY.LAST_LATENCY_MS, latencyMillis)
+                .set(WEBHOOK_DELIVERY.DELIVERED_AT, delivered ? at(now) : null)
+                .where(WEBHOOK_DELIVERY.ID.eq(id)).execute();
+    }
+
+    /** A 410 Gone: the endpoint is disabled by its receiver. */
+    void disableEndpointById(long id, String reason) {
+        dsl.update(WEBHOOK_ENDPOINT).set(WEBHOOK_ENDPOINT.ENABLED, false).set(WEBHOOK_ENDPOINT.DISABLED_REASON, reason)
+                .where(WEBHOOK_ENDPOINT.ID.eq(id)).execute();
+        dsl.update(WEBHOOK_DELIVERY).set(WEBHOOK_DELIVERY.STATE, "failed").set(WEBHOOK_DELIVERY.LAST_ERROR, "endpoint disabled: " + reason)
+                .where(WEBHOOK_DELIVERY.ENDPOINT_ID.eq(id)).and(WEBHOOK_DELIVERY.STATE.eq("pending")).execute();
+    }
+
+    /** The owner's latest deliveries to one endpoint (empty for another account's endpoint). */
+    List<WebhookDelivery> deliveries(AccountId owner, long endpointId, int limit) {
+        return dsl.select(WEBHOOK_DELIVERY.asterisk()).from(WEBHOOK_DELIVERY)
+                .join(WEBHOOK_ENDPOINT).on(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
+                .where(WEBHOOK_ENDPOINT.ID.eq(endpointId)).and(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value()))
+                .orderBy(WEBHOOK_DELIVERY.ID.desc()).limit(limit)
+                .fetch(r -> {
+                    var d = r.into(WEBHOOK_DELIVERY);
+                    return new WebhookDelivery(d.getMessageId(), d.getEventType(), d.getState(), d.getAttempts(),
+                            Optional.ofNullable(d.getLastStatus()), Optional.ofNullable(d.getLastError()), Optional.ofNullable(d.getLastResponse()),
+                            Optional.ofNullable(d.getLastLatencyMs()), d.getCreatedAt().toInstant(),
+                            Optional.ofNullable(d.getDeliveredAt()).map(OffsetDateTime::toInstant), d.getPayload());
+                });
     }
 }

@@ -10,6 +10,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.Webhooks;
 import dev.numpool.workers.Workers;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheckResponse;
@@ -77,14 +78,15 @@ public final class Numpool implements AutoCloseable {
             Accounts accounts = Accounts.create(db, clock);
             Ledger ledger = Ledger.create(db, clock);
             Orders orders = track(resources, Orders.create(db, redis, inventory, Orders.Settings.from(config.get("orders")), clock, meters));
+            Webhooks webhooks = Webhooks.create(db, Webhooks.Settings.from(config.get("webhooks")), clock);
             if (sandbox) {
                 config.get("numpool.demo-api-key").asString().ifPresent(accounts::ensureDemoAccount);
             }
             if (config.get("workers.enabled").asBoolean().orElse(true)) {
-                track(resources, new Workers(orders, inventory, Workers.Settings.from(config.get("workers"))).start());
+                track(resources, new Workers(orders, inventory, webhooks, Workers.Settings.from(config.get("workers"))).start());
             }
 
-            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, sandbox, config.get("numpool.operator-token").asString().asOptional(),
+            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, sandbox, config.get("numpool.operator-token").asString().asOptional(),
                     config.get("numpool.public-url").asString().asOptional(), new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits"))));
             String host = config.get("server.host").asString().orElse("127.0.0.1");
             WebServer server = WebServer.builder()

@@ -112,6 +112,16 @@ class OpenApiTest {
         check("DELETE", "/v1/api-keys/{id}", http.send(http.request("/v1/api-keys/" + created.json().get("id").asLong(), key).DELETE()));
         check("DELETE", "/v1/api-keys/{id}", http.send(http.request("/v1/api-keys/999999", key).DELETE()));
 
+        Http.Response endpoint = http.post("/v1/webhook-endpoints", key, "{\"url\":\"https://example.com/hook\",\"eventTypes\":[\"activation.finished\"]}");
+        check("POST", "/v1/webhook-endpoints", endpoint);
+        check("POST", "/v1/webhook-endpoints", http.post("/v1/webhook-endpoints", key, "{\"url\":\"http://10.0.0.1/\",\"eventTypes\":[\"activation.finished\"]}"));
+        check("GET", "/v1/webhook-endpoints", http.get("/v1/webhook-endpoints", key));
+        if (endpoint.status() == 201) {
+            long endpointId = endpoint.json().get("id").asLong();
+            check("GET", "/v1/webhook-endpoints/{id}/deliveries", http.get("/v1/webhook-endpoints/" + endpointId + "/deliveries", key));
+            check("DELETE", "/v1/webhook-endpoints/{id}", http.send(http.request("/v1/webhook-endpoints/" + endpointId, key).DELETE()));
+        }
+        check("GET", "/v1/webhook-endpoints/{id}/deliveries", http.get("/v1/webhook-endpoints/999999/deliveries", key));
         check("GET", "/v1/operator/providers", http.get("/v1/operator/providers", OPERATOR));
         check("GET", "/v1/operator/providers", http.get("/v1/operator/providers", key));
         check("GET", "/v1/operator/providers/{name}/refreshes", http.get("/v1/operator/providers/simulator/refreshes", OPERATOR));

@@ -27,6 +27,7 @@ public final class Workers implements AutoCloseable {
     private static final Duration QUOTE_HISTORY = Duration.ofDays(30);
 
     private final Orders orders;
+    private final dev.numpool.orders.Webhooks webhooks;
     private final Inventory inventory;
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
@@ -52,12 +53,18 @@ public final class Workers implements AutoCloseable {
     }
 
     public Workers(Orders orders, Inventory inventory, Settings settings) {
+        this(orders, inventory, null, settings);
+    }
+
+    /** With {@code webhooks}, also delivers the webhook outbox. */
+    public Workers(Orders orders, Inventory inventory, dev.numpool.orders.Webhooks webhooks, Settings settings) {
+        this.webhooks = webhooks;
         this.orders = orders;
         this.inventory = inventory;
         this.settings = settings;
         // A thread per job: a slow provider stalling the status reports must not stall expiry
         // or polling behind it.
-        this.scheduler = Executors.newScheduledThreadPool(5, Thread.ofPlatform().daemon().name("numpool-worker-", 0).factory());
+        this.scheduler = Executors.newScheduledThreadPool(6, Thread.ofPlatform().daemon().name("numpool-worker-", 0).factory());
     }
 
     /** Schedules the jobs on this node. */
@@ -70,6 +77,10 @@ public final class Workers implements AutoCloseable {
                 settings.upstreamInterval().toMillis(), settings.upstreamInterval().toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> safely("polling", this::runPollOnce),
                 settings.pollInterval().toMillis(), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        if (webhooks != null) {
+            scheduler.scheduleWithFixedDelay(() -> safely("webhooks", this::runWebhooksOnce),
+                    settings.pollInterval().toMillis(), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        }
         scheduler.scheduleWithFixedDelay(() -> safely("quotes", this::runQuotesOnce),
                 0, settings.quotesInterval().toMillis(), TimeUnit.MILLISECONDS);
         return this;
@@ -117,6 +128,11 @@ public final class Workers implements AutoCloseable {
      */
     public int runPollOnce() {
         return orders.applyParkedSms(settings.batchSize()) + orders.pollProviders(settings.batchSize());
+    }
+
+    /** Sends one batch of due webhook deliveries; returns how many were attempted. */
+    public int runWebhooksOnce() {
+        return webhooks == null ? 0 : webhooks.dispatchDue(settings.batchSize());
     }
 
     /** Refreshes provider quotes, unless another node just did; returns providers refreshed. */

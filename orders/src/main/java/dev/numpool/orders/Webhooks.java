@@ -1,0 +1,254 @@
+package dev.numpool.orders;
+
+import dev.numpool.db.Database;
+import io.helidon.config.Config;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Customers' webhook endpoints and the dispatcher that delivers the outbox to them, signed per
+ * Standard Webhooks v1 ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}
+ * with {@code whsec_} secrets). Deliveries are written by {@link Orders} in the transaction of
+ * the change they report; this door only sends them: at least once, in order per activation,
+ * on Svix's schedule (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), 15 s per attempt,
+ * redirects not followed, {@code 410 Gone} disabling the endpoint.
+ *
+ * <p>Endpoint URLs must be https (http only when configured) and resolve to public addresses
+ * only; loopback, private, link-local, multicast, IPv4-mapped IPv6 and odd IP spellings are
+ * refused, when the endpoint is created and again before every attempt. Tests reach receivers on
+ * 127.0.0.1 through an explicit allow-list.
+ */
+public final class Webhooks {
+    private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
+    /** The event types an endpoint may choose. */
+    public static final Set<String> EVENT_TYPES = Set.of("activation.code_received", "activation.finished", "activation.cancelled",
+            "activation.expired");
+    /** Delays after the 1st, 2nd, … failed attempt; after the last, the delivery has failed for good. */
+    static final List<Duration> SCHEDULE = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
+            Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(15);
+    private static final int MAX_ENDPOINTS = 20;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final OrdersStore store;
+    private final Settings settings;
+    private final Clock clock;
+    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /**
+     * {@code allow-http} (default false) and {@code allowed-hosts} (hosts exempt from the
+     * public-address rule; for tests and for deployments that deliberately call inside).
+     */
+    public record Settings(boolean allowHttp, Set<String> allowedHosts) {
+        public static Settings from(Config config) {
+            return new Settings(config.get("allow-http").asBoolean().orElse(false),
+                    Set.copyOf(config.get("allowed-hosts").asList(String.class).orElse(List.of())));
+        }
+    }
+
+    private Webhooks(OrdersStore store, Settings settings, Clock clock) {
+        this.store = store;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public static Webhooks create(Database db, Settings settings, Clock clock) {
+        return new Webhooks(new OrdersStore(db.dsl()), settings, clock);
+    }
+
+    /** A new endpoint and its secret (shown once), or why the URL or event types are refused. */
+    public sealed interface Created {
+        record Endpoint(long id, String secret) implements Created {
+        }
+
+        record Refused(String reason) implements Created {
+        }
+    }
+
+    public Created create(AccountId owner, String url, List<String> eventTypes) {
+        if (eventTypes.isEmpty() || !EVENT_TYPES.containsAll(eventTypes)) {
+            return new Created.Refused("eventTypes are one or more of " + String.join(", ", EVENT_TYPES.stream().sorted().toList()));
+        }
+        Optional<String> unsafe = refusal(url);
+        if (unsafe.isPresent()) {
+            return new Created.Refused(unsafe.get());
+        }
+        if (store.endpoints(owner).stream().filter(OrdersStore.Endpoint::enabled).count() >= MAX_ENDPOINTS) {
+            return new Created.Refused("at most " + MAX_ENDPOINTS + " endpoints per account");
+        }
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+        return new Created.Endpoint(store.insertEndpoint(owner, url, List.copyOf(Set.copyOf(eventTypes)), secret, clock.instant()), secret);
+    }
+
+    /** An endpoint as its owner sees it. */
+    public record Endpoint(long id, String url, List<String> eventTypes, boolean enabled, Optional<String> disabledReason, Instant createdAt) {
+    }
+
+    public List<Endpoint> endpoints(AccountId owner) {
+        return store.endpoints(owner).stream()
+                .map(e -> new Endpoint(e.id(), e.url(), e.eventTypes(), e.enabled(), e.disabledReason(), e.createdAt())).toList();
+    }
+
+    /** Disables the owner's endpoint for good; false when there is no such endpoint of theirs. */
+    public boolean delete(AccountId owner, long id) {
+        return store.disableEndpoint(owner, id, "deleted by its owner");
+    }
+
+    /** The latest deliveries to one of the owner's endpoints, newest first (at most {@code limit}, capped at 100). */
+    public List<WebhookDelivery> deliveries(AccountId owner, long endpointId, int limit) {
+        return store.deliveries(owner, endpointId, Math.max(1, Math.min(100, limit)));
+    }
+
+    /**
+     * Sends the due deliveries (at most {@code limit}), claiming them so that any number of nodes
+     * may run this at once; returns how many were attempted.
+     */
+    public int dispatchDue(int limit) {
+        Instant now = clock.instant();
+        List<OrdersStore.DueDelivery> due = store.transaction(s -> s.claimDueDeliveries(now, now.plus(Duration.ofMinutes(1)), limit));
+        due.forEach(this::attempt);
+        return due.size();
+    }
+
+    private void attempt(OrdersStore.DueDelivery d) {
+        Instant now = clock.instant();
+        int attempts = d.attempts() + 1;
+        Optional<Instant> retryAt = attempts - 1 < SCHEDULE.size() ? Optional.of(now.plus(SCHEDULE.get(attempts - 1))) : Optional.empty();
+        Optional<String> unsafe = refusal(d.url());
+        if (unsafe.isPresent()) {
+            store.recordAttempt(d.id(), false, retryAt, null, "refused: " + unsafe.get(), null, 0, now);
+            return;
+        }
+        // Receivers check the timestamp against their own clock (±5 min), so it is wall time even
+        // where the business clock is another (tests move that one).
+        String timestamp = Long.toString(Instant.now().getEpochSecond());
+        String signatures = "v1," + sign(d.secret(), d.messageId(), timestamp, d.payload())
+                + d.previousSecret().map(p -> " v1," + sign(p, d.messageId(), timestamp, d.payload())).orElse("");
+        long started = System.nanoTime();
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(d.url())).timeout(ATTEMPT_TIMEOUT)
+                    .header("Content-Type", "application/json").header("User-Agent", "Numpool-Webhooks/1")
+                    .header("webhook-id", d.messageId()).header("webhook-timestamp", timestamp).header("webhook-signature", signatures)
+                    .POST(HttpRequest.BodyPublishers.ofString(d.payload())).build(), HttpResponse.BodyHandlers.ofString());
+            int latency = (int) ((System.nanoTime() - started) / 1_000_000);
+            String snippet = response.body() == null ? "" : response.body().substring(0, Math.min(500, response.body().length()));
+            int status = response.statusCode();
+            if (status >= 200 && status < 300) {
+                store.recordAttempt(d.id(), true, Optional.empty(), status, null, snippet, latency, now);
+            } else if (status == 410) {
+                store.recordAttempt(d.id(), false, Optional.empty(), status, "410 Gone: endpoint disabled", snippet, latency, now);
+                store.disableEndpointById(d.endpointId(), "the receiver answered 410 Gone");
+            } else {
+                store.recordAttempt(d.id(), false, retryAt, status, status >= 300 && status < 400 ? "redirects are not followed" : "http " + status,
+                        snippet, latency, now);
+            }
+        } catch (java.io.IOException e) {
+            store.recordAttempt(d.id(), false, retryAt, null, clip(e.getClass().getSimpleName() + ": " + e.getMessage()), null,
+                    (int) ((System.nanoTime() - started) / 1_000_000), now);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "webhook delivery " + d.messageId() + " failed", e);
+            store.recordAttempt(d.id(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now);
+        }
+    }
+
+    /** Standard Webhooks: base64(HMAC-SHA256(base64-decoded secret, id "." timestamp "." body)). */
+    static String sign(String secret, String messageId, String timestamp, String body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
+            return Base64.getEncoder().encodeToString(mac.doFinal((messageId + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    /** Why a URL may not be called, or empty when it may. */
+    Optional<String> refusal(String url) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            return Optional.of("not a URL");
+        }
+        if (url.length() > 2048 || uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+            return Optional.of("the URL needs a host, and no user info or fragment");
+        }
+        boolean https = "https".equals(uri.getScheme());
+        if (!https && !("http".equals(uri.getScheme()) && settings.allowHttp())) {
+            return Optional.of(settings.allowHttp() ? "the URL must be http or https" : "the URL must be https");
+        }
+        String host = uri.getHost().toLowerCase(java.util.Locale.ROOT);
+        if (settings.allowedHosts().contains(host)) {
+            return Optional.empty();
+        }
+        // 2130706433, 0177.0.0.1, 0x7f.1: spellings of addresses meant to slip past a check.
+        if (host.matches("[0-9.x]+") && !host.matches("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)")) {
+            return Optional.of("the host is not a name or a plain IP address");
+        }
+        try {
+            for (InetAddress a : InetAddress.getAllByName(host.replaceAll("^\\[|]$", ""))) {
+                if (!isPublic(a)) {
+                    return Optional.of("the host resolves to a non-public address");
+                }
+            }
+        } catch (UnknownHostException e) {
+            return Optional.of("the host does not resolve");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isPublic(InetAddress a) {
+        if (a instanceof Inet6Address v6) {
+            byte[] b = v6.getAddress();
+            boolean mapped = true;
+            for (int i = 0; i < 10; i++) {
+                mapped &= b[i] == 0;
+            }
+            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+                return false; // ::ffff:a.b.c.d is refused outright rather than judged as IPv4
+            }
+            if ((b[0] & 0xfe) == 0xfc) {
+                return false; // unique local fc00::/7
+            }
+        }
+        if (a instanceof Inet4Address v4) {
+            byte[] b = v4.getAddress();
+            int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
+            if (first == 0 || first >= 224 || (first == 100 && second >= 64 && second < 128) || (first == 192 && second == 0 && (b[2] & 0xff) == 0)) {
+                return false; // this-network, multicast/reserved, carrier-grade NAT, IETF protocol assignments
+            }
+        }
+        return !(a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress() || a.isMulticastAddress());
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200);
+    }
+}

@@ -1,0 +1,203 @@
+package dev.numpool.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.standardwebhooks.Webhook;
+import com.standardwebhooks.exceptions.WebhookVerificationException;
+import com.sun.net.httpserver.HttpServer;
+import dev.numpool.db.TestClock;
+import dev.numpool.db.TestServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Signed webhooks from the outbox: verified by an independent Standard Webhooks implementation,
+ * in order per activation, retried on Svix's schedule (simulated clock), disabled by 410, and
+ * endpoint URLs held to public https addresses (this test's receiver on 127.0.0.1 is allowed by
+ * name in the configuration).
+ */
+class WebhooksTest {
+    private static final TestClock CLOCK = new TestClock();
+    private static Numpool node;
+    private static Http http;
+    private static HttpServer receiver;
+    private static final List<Received> received = new CopyOnWriteArrayList<>();
+    /** Statuses to answer, in order; 200 once they run out. */
+    private static final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
+
+    record Received(String path, Map<String, List<String>> headers, String body) {
+        String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).findFirst().map(e -> e.getValue().getFirst()).orElse(null);
+        }
+
+        JsonNode json() {
+            try {
+                return Http.JSON.readTree(body);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @BeforeAll
+    static void start() throws IOException {
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            received.add(new Received(exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()), body));
+            Integer status = answers.poll();
+            byte[] reply = "ok".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status == null ? 200 : status, reply.length);
+            exchange.getResponseBody().write(reply);
+            exchange.close();
+        });
+        receiver.start();
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("webhooks.allow-http", "true");
+        config.put("webhooks.allowed-hosts.0", "127.0.0.1");
+        config.put("workers.enabled", "true");
+        config.put("workers.poll-interval-millis", "50");
+        config.put("workers.expiry-interval-millis", "50");
+        config.put("workers.upstream-interval-millis", "50");
+        node = TestNodes.start(config, CLOCK);
+        http = new Http(node.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        receiver.stop(0);
+    }
+
+    private static String receiverUrl(String path) {
+        return "http://127.0.0.1:" + receiver.getAddress().getPort() + path;
+    }
+
+    private static JsonNode endpoint(String key, String path, String... types) {
+        String list = String.join(",", java.util.Arrays.stream(types).map(t -> "\"" + t + "\"").toList());
+        Http.Response r = http.post("/v1/webhook-endpoints", key, "{\"url\":\"" + receiverUrl(path) + "\",\"eventTypes\":[" + list + "]}");
+        assertEquals(201, r.status(), r.text());
+        return r.json();
+    }
+
+    private static List<Received> at(String path, int atLeast) {
+        return Await.until(atLeast + " deliveries at " + path, () -> {
+            List<Received> at = received.stream().filter(r -> r.path().equals(path)).toList();
+            return at.size() >= atLeast ? at : null;
+        });
+    }
+
+    @Test
+    void aCodeAndTheFinishArriveSignedInOrderAndAChangedByteFailsVerification() throws Exception {
+        String key = http.newSandboxAccount();
+        JsonNode endpoint = endpoint(key, "/signed", "activation.code_received", "activation.finished");
+        String secret = endpoint.get("secret").asText();
+        assertTrue(secret.startsWith("whsec_"));
+        int id = http.order(key, "wh-1", "{\"service\":\"tg\",\"country\":0}").json().get("id").asInt();
+        http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Telegram code: 31415\"}");
+        http.post("/v1/activations/" + id + "/finish", key, null);
+
+        List<Received> got = at("/signed", 2);
+        Received code = got.get(0);
+        new Webhook(secret).verify(code.body(), code.headers());
+        assertEquals("activation.code_received", code.json().get("type").asText());
+        assertEquals("31415", code.json().at("/data/code").asText());
+        assertEquals(id, code.json().at("/data/activationId").asInt());
+        assertEquals("activation.finished", got.get(1).json().get("type").asText(), "in order per activation");
+        new Webhook(secret).verify(got.get(1).body(), got.get(1).headers());
+        assertThrows(WebhookVerificationException.class, () -> new Webhook(secret).verify(code.body().replace("31415", "31416"), code.headers()));
+        assertThrows(WebhookVerificationException.class,
+                () -> new Webhook("whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32])).verify(code.body(), code.headers()));
+
+        JsonNode log = http.get("/v1/webhook-endpoints/" + endpoint.get("id").asLong() + "/deliveries", key).json().get("data");
+        assertEquals(2, log.size());
+        assertEquals("delivered", log.get(0).get("state").asText());
+        assertEquals(200, log.get(0).get("lastStatus").asInt());
+    }
+
+    @Test
+    void aReceiverDownForThreeAttemptsGetsTheEventOnTheFourthAtTheScheduledTimesOnce() {
+        String key = http.newSandboxAccount();
+        JsonNode endpoint = endpoint(key, "/flaky", "activation.code_received");
+        answers.addAll(List.of(500, 503, 502));
+        int id = http.order(key, "wh-2", "{\"service\":\"tg\",\"country\":0}").json().get("id").asInt();
+        http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Telegram code: 27182\"}");
+        at("/flaky", 1);
+        CLOCK.advance(Duration.ofSeconds(4));
+        sleepless(() -> received.stream().filter(r -> r.path().equals("/flaky")).count() == 1, "no retry before 5 s");
+        CLOCK.advance(Duration.ofSeconds(1));
+        at("/flaky", 2);
+        CLOCK.advance(Duration.ofMinutes(5));
+        at("/flaky", 3);
+        CLOCK.advance(Duration.ofMinutes(30));
+        List<Received> all = at("/flaky", 4);
+        assertEquals(1, all.stream().map(r -> r.header("webhook-id")).distinct().count(), "one webhook-id across the retries");
+        JsonNode log = Await.until("the delivery recorded", () -> {
+            JsonNode d = http.get("/v1/webhook-endpoints/" + endpoint.get("id").asLong() + "/deliveries", key).json().at("/data/0");
+            return "delivered".equals(d.path("state").asText()) ? d : null;
+        });
+        assertEquals(4, log.get("attempts").asInt());
+        CLOCK.advance(Duration.ofHours(3));
+        sleepless(() -> received.stream().filter(r -> r.path().equals("/flaky")).count() == 4, "delivered once, never again");
+    }
+
+    @Test
+    void a410DisablesTheEndpoint() {
+        String key = http.newSandboxAccount();
+        JsonNode endpoint = endpoint(key, "/gone", "activation.code_received");
+        answers.add(410);
+        int id = http.order(key, "wh-3", "{\"service\":\"tg\",\"country\":0}").json().get("id").asInt();
+        http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Telegram code: 16180\"}");
+        at("/gone", 1);
+        JsonNode listed = Await.until("the endpoint disabled", () -> {
+            JsonNode e = http.get("/v1/webhook-endpoints", key).json().at("/data/0");
+            return e.get("enabled").asBoolean() ? null : e;
+        });
+        assertTrue(listed.get("disabledReason").asText().contains("410"));
+        assertEquals(endpoint.get("id").asLong(), listed.get("id").asLong());
+    }
+
+    @Test
+    void endpointsMustBePublicHttpsAndOnlyTheirOwnerSeesThem() {
+        String key = http.newSandboxAccount();
+        for (String url : new String[] {"http://10.0.0.1/hook", "http://192.168.1.5/hook", "http://169.254.169.254/latest/meta-data",
+                "http://2130706433/hook", "http://0177.0.0.1/hook", "http://0x7f.0.0.1/hook", "http://[::ffff:127.0.0.1]/hook",
+                "http://[::1]/hook", "http://localhost/hook", "ftp://example.com/hook", "not a url", "http://user:pw@127.0.0.1/hook"}) {
+            Http.Response r = http.post("/v1/webhook-endpoints", key, "{\"url\":\"" + url + "\",\"eventTypes\":[\"activation.finished\"]}");
+            assertEquals(400, r.status(), url + ": " + r.text());
+        }
+        assertEquals(400, http.post("/v1/webhook-endpoints", key, "{\"url\":\"" + receiverUrl("/x") + "\",\"eventTypes\":[\"balance.stolen\"]}").status());
+        assertEquals(400, http.post("/v1/webhook-endpoints", key, "{\"url\":\"" + receiverUrl("/x") + "\",\"eventTypes\":[]}").status());
+        assertEquals(0, http.get("/v1/webhook-endpoints", key).json().get("data").size(), "nothing was created");
+
+        JsonNode mine = endpoint(key, "/mine", "activation.finished");
+        String other = http.newSandboxAccount();
+        assertEquals(404, http.get("/v1/webhook-endpoints/" + mine.get("id").asLong() + "/deliveries", other).status());
+        assertEquals(404, http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), other).DELETE()).status());
+        assertEquals(204, http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), key).DELETE()).status());
+        assertTrue(!http.get("/v1/webhook-endpoints", key).json().at("/data/0/enabled").asBoolean());
+    }
+
+    /** Checks that something stays true while the workers tick a few more times (50 ms each). */
+    private static void sleepless(java.util.function.BooleanSupplier stillTrue, String what) {
+        long until = System.nanoTime() + Duration.ofMillis(400).toNanos();
+        while (System.nanoTime() < until) {
+            assertTrue(stillTrue.getAsBoolean(), what);
+            Thread.onSpinWait();
+        }
+    }
+}
