@@ -159,7 +159,10 @@ public final class NativeApi {
                 new Route("POST", "/v1/webhook-endpoints", this::createEndpoint),
                 new Route("GET", "/v1/webhook-endpoints", this::listEndpoints),
                 new Route("DELETE", "/v1/webhook-endpoints/{id}", this::deleteEndpoint),
-                new Route("GET", "/v1/webhook-endpoints/{id}/deliveries", this::listDeliveries)));
+                new Route("GET", "/v1/webhook-endpoints/{id}/deliveries", this::listDeliveries),
+                new Route("POST", "/v1/webhook-endpoints/{id}/rotate-secret", this::rotateSecret),
+                new Route("POST", "/v1/webhook-endpoints/{id}/test", this::testEvent),
+                new Route("POST", "/v1/webhook-endpoints/{id}/deliveries/{messageId}/replay", this::replay)));
         operator.ifPresent(o -> routes.addAll(o.routes()));
         if (sandbox) {
             routes.add(new Route("POST", "/v1/sandbox/accounts", this::createSandboxAccount));
@@ -523,6 +526,41 @@ public final class NativeApi {
             n.put("payload", d.payload());
         }
         json(res, 200, body);
+    }
+
+    private void rotateSecret(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        long id = endpointId(req);
+        String secret = webhooks.rotateSecret(owner, id).orElseThrow(() -> Problem.notFound("No webhook endpoint with id " + id + "."));
+        json(res, 200, Json.MAPPER.createObjectNode().put("id", id).put("secret", secret)
+                .put("previousSecretValidFor", "PT24H"));
+    }
+
+    private void testEvent(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        long id = endpointId(req);
+        if (!webhooks.sendTestEvent(owner, id)) {
+            throw Problem.notFound("No webhook endpoint with id " + id + ".");
+        }
+        json(res, 202, Json.MAPPER.createObjectNode().put("queued", true));
+    }
+
+    private void replay(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        long id = endpointId(req);
+        String messageId = req.path().pathParameters().get("messageId");
+        if (!messageId.matches("[A-Za-z0-9_]{1,64}") || !webhooks.replay(owner, id, messageId)) {
+            throw Problem.notFound("No delivery '" + messageId + "' of webhook endpoint " + id + ".");
+        }
+        json(res, 202, Json.MAPPER.createObjectNode().put("queued", true));
+    }
+
+    private static long endpointId(ServerRequest req) {
+        String raw = req.path().pathParameters().get("id");
+        if (!raw.matches("[0-9]{1,18}")) {
+            throw Problem.notFound("No webhook endpoint with id '" + raw + "'.");
+        }
+        return Long.parseLong(raw);
     }
 
     private static ObjectNode endpointJson(Webhooks.Endpoint e) {

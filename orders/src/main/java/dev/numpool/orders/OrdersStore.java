@@ -740,6 +740,49 @@ final class OrdersStore {
                 .where(WEBHOOK_DELIVERY.ID.eq(id)).execute();
     }
 
+    /** Replaces the owner's endpoint secret; the old one keeps signing too until {@code previousUntil}. */
+    boolean rotateSecret(AccountId owner, long id, String secret, Instant previousUntil) {
+        return dsl.update(WEBHOOK_ENDPOINT)
+                .set(WEBHOOK_ENDPOINT.PREVIOUS_SECRET, WEBHOOK_ENDPOINT.SECRET).set(WEBHOOK_ENDPOINT.PREVIOUS_UNTIL, at(previousUntil))
+                .set(WEBHOOK_ENDPOINT.SECRET, secret)
+                .where(WEBHOOK_ENDPOINT.ID.eq(id)).and(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
+                .execute() == 1;
+    }
+
+    /** A delivery to one endpoint, written now (a test event, a replay). */
+    void insertDelivery(long endpointId, String messageId, String eventType, Integer activationId, String payload, Instant now) {
+        dsl.insertInto(WEBHOOK_DELIVERY)
+                .set(WEBHOOK_DELIVERY.ENDPOINT_ID, endpointId).set(WEBHOOK_DELIVERY.MESSAGE_ID, messageId)
+                .set(WEBHOOK_DELIVERY.EVENT_TYPE, eventType).set(WEBHOOK_DELIVERY.ACTIVATION_ID, activationId)
+                .set(WEBHOOK_DELIVERY.PAYLOAD, payload).set(WEBHOOK_DELIVERY.NEXT_ATTEMPT_AT, at(now)).set(WEBHOOK_DELIVERY.CREATED_AT, at(now))
+                .execute();
+    }
+
+    /** The owner's delivery by its message id, for a replay: (endpoint, event type, activation, payload). */
+    Optional<org.jooq.Record4<Long, String, Integer, String>> deliveryForReplay(AccountId owner, long endpointId, String messageId) {
+        return dsl.select(WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_DELIVERY.EVENT_TYPE, WEBHOOK_DELIVERY.ACTIVATION_ID, WEBHOOK_DELIVERY.PAYLOAD)
+                .from(WEBHOOK_DELIVERY).join(WEBHOOK_ENDPOINT).on(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
+                .where(WEBHOOK_DELIVERY.MESSAGE_ID.eq(messageId)).and(WEBHOOK_ENDPOINT.ID.eq(endpointId))
+                .and(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
+                .fetchOptional();
+    }
+
+    /**
+     * Marks the endpoint failing since {@code now} (if it was not already); returns since when it
+     * has been failing. A success clears it ({@link #clearFailing}).
+     */
+    Instant markFailing(long endpointId, Instant now) {
+        return dsl.update(WEBHOOK_ENDPOINT)
+                .set(WEBHOOK_ENDPOINT.FAILING_SINCE, DSL.coalesce(WEBHOOK_ENDPOINT.FAILING_SINCE, DSL.val(at(now))))
+                .where(WEBHOOK_ENDPOINT.ID.eq(endpointId))
+                .returning(WEBHOOK_ENDPOINT.FAILING_SINCE).fetchOptional().map(r -> r.getFailingSince().toInstant()).orElse(now);
+    }
+
+    void clearFailing(long endpointId) {
+        dsl.update(WEBHOOK_ENDPOINT).setNull(WEBHOOK_ENDPOINT.FAILING_SINCE)
+                .where(WEBHOOK_ENDPOINT.ID.eq(endpointId)).and(WEBHOOK_ENDPOINT.FAILING_SINCE.isNotNull()).execute();
+    }
+
     /** A 410 Gone: the endpoint is disabled by its receiver. */
     void disableEndpointById(long id, String reason) {
         dsl.update(WEBHOOK_ENDPOINT).set(WEBHOOK_ENDPOINT.ENABLED, false).set(WEBHOOK_ENDPOINT.DISABLED_REASON, reason)

@@ -49,6 +49,10 @@ public final class Webhooks {
             Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(15);
     private static final int MAX_ENDPOINTS = 20;
+    /** How long an old secret keeps signing after a rotation, so receivers can switch. */
+    private static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
+    /** An endpoint that has failed this long without one success is disabled. */
+    private static final Duration FAILING_LIMIT = Duration.ofDays(5);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final OrdersStore store;
@@ -98,10 +102,49 @@ public final class Webhooks {
         if (store.endpoints(owner).stream().filter(OrdersStore.Endpoint::enabled).count() >= MAX_ENDPOINTS) {
             return new Created.Refused("at most " + MAX_ENDPOINTS + " endpoints per account");
         }
+        String secret = newSecret();
+        return new Created.Endpoint(store.insertEndpoint(owner, url, List.copyOf(Set.copyOf(eventTypes)), secret, clock.instant()), secret);
+    }
+
+    /** A new secret for the owner's endpoint (shown once); the old one also signs for 24 h. Empty when there is no such endpoint. */
+    public Optional<String> rotateSecret(AccountId owner, long id) {
+        String secret = newSecret();
+        return store.rotateSecret(owner, id, secret, clock.instant().plus(ROTATION_OVERLAP)) ? Optional.of(secret) : Optional.empty();
+    }
+
+    /** Queues a {@code webhook.test} event to the owner's endpoint; false when there is no such endpoint. */
+    public boolean sendTestEvent(AccountId owner, long id) {
+        if (store.endpoints(owner).stream().noneMatch(e -> e.id() == id && e.enabled())) {
+            return false;
+        }
+        Instant now = clock.instant();
+        String payload = "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"data\":{}}";
+        store.insertDelivery(id, "msg_" + java.util.UUID.randomUUID().toString().replace("-", "") + "_test", "webhook.test", null, payload, now);
+        return true;
+    }
+
+    /**
+     * Sends a past delivery again, as a new delivery with the same {@code webhook-id} (receivers
+     * that dedupe by it see no second effect); false when there is no such delivery of the owner's.
+     */
+    public boolean replay(AccountId owner, long endpointId, String messageId) {
+        var found = store.deliveryForReplay(owner, endpointId, messageId);
+        if (found.isEmpty()) {
+            return false;
+        }
+        // The message id column is unique per row; a replay row keeps the receiver-facing id in
+        // its payload's headers by reusing it with a suffix the dispatcher strips.
+        store.insertDelivery(found.get().value1(), messageId + REPLAY + java.util.UUID.randomUUID().toString().substring(0, 8),
+                found.get().value2(), found.get().value3(), found.get().value4(), clock.instant());
+        return true;
+    }
+
+    private static final String REPLAY = "#replay-";
+
+    private static String newSecret() {
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
-        String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
-        return new Created.Endpoint(store.insertEndpoint(owner, url, List.copyOf(Set.copyOf(eventTypes)), secret, clock.instant()), secret);
+        return "whsec_" + Base64.getEncoder().encodeToString(key);
     }
 
     /** An endpoint as its owner sees it. */
@@ -146,34 +189,47 @@ public final class Webhooks {
         // Receivers check the timestamp against their own clock (±5 min), so it is wall time even
         // where the business clock is another (tests move that one).
         String timestamp = Long.toString(Instant.now().getEpochSecond());
-        String signatures = "v1," + sign(d.secret(), d.messageId(), timestamp, d.payload())
-                + d.previousSecret().map(p -> " v1," + sign(p, d.messageId(), timestamp, d.payload())).orElse("");
+        String webhookId = d.messageId().contains(REPLAY) ? d.messageId().substring(0, d.messageId().indexOf(REPLAY)) : d.messageId();
+        String signatures = "v1," + sign(d.secret(), webhookId, timestamp, d.payload())
+                + d.previousSecret().map(p -> " v1," + sign(p, webhookId, timestamp, d.payload())).orElse("");
         long started = System.nanoTime();
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(d.url())).timeout(ATTEMPT_TIMEOUT)
                     .header("Content-Type", "application/json").header("User-Agent", "Numpool-Webhooks/1")
-                    .header("webhook-id", d.messageId()).header("webhook-timestamp", timestamp).header("webhook-signature", signatures)
+                    .header("webhook-id", webhookId).header("webhook-timestamp", timestamp).header("webhook-signature", signatures)
                     .POST(HttpRequest.BodyPublishers.ofString(d.payload())).build(), HttpResponse.BodyHandlers.ofString());
             int latency = (int) ((System.nanoTime() - started) / 1_000_000);
             String snippet = response.body() == null ? "" : response.body().substring(0, Math.min(500, response.body().length()));
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
                 store.recordAttempt(d.id(), true, Optional.empty(), status, null, snippet, latency, now);
+                store.clearFailing(d.endpointId());
             } else if (status == 410) {
                 store.recordAttempt(d.id(), false, Optional.empty(), status, "410 Gone: endpoint disabled", snippet, latency, now);
                 store.disableEndpointById(d.endpointId(), "the receiver answered 410 Gone");
             } else {
                 store.recordAttempt(d.id(), false, retryAt, status, status >= 300 && status < 400 ? "redirects are not followed" : "http " + status,
                         snippet, latency, now);
+                failed(d, now);
             }
         } catch (java.io.IOException e) {
             store.recordAttempt(d.id(), false, retryAt, null, clip(e.getClass().getSimpleName() + ": " + e.getMessage()), null,
                     (int) ((System.nanoTime() - started) / 1_000_000), now);
+            failed(d, now);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "webhook delivery " + d.messageId() + " failed", e);
             store.recordAttempt(d.id(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now);
+        }
+    }
+
+    /** An endpoint that has failed for 5 days without a success is disabled, and the reason kept for its owner. */
+    private void failed(OrdersStore.DueDelivery d, Instant now) {
+        Instant since = store.markFailing(d.endpointId(), now);
+        if (Duration.between(since, now).compareTo(FAILING_LIMIT) >= 0) {
+            store.disableEndpointById(d.endpointId(), "failing since " + since + " (5 days without a successful delivery)");
+            LOG.warning("webhook endpoint " + d.endpointId() + " disabled: failing since " + since);
         }
     }
 

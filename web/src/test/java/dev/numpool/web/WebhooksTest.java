@@ -59,7 +59,7 @@ class WebhooksTest {
         receiver.createContext("/", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             received.add(new Received(exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()), body));
-            Integer status = answers.poll();
+            Integer status = exchange.getRequestURI().getPath().equals("/down") ? Integer.valueOf(500) : answers.poll();
             byte[] reply = "ok".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status == null ? 200 : status, reply.length);
             exchange.getResponseBody().write(reply);
@@ -190,6 +190,55 @@ class WebhooksTest {
         assertEquals(404, http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), other).DELETE()).status());
         assertEquals(204, http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), key).DELETE()).status());
         assertTrue(!http.get("/v1/webhook-endpoints", key).json().at("/data/0/enabled").asBoolean());
+    }
+
+    @Test
+    void rotationSignsWithBothSecretsTestEventsAndReplaysArriveWithTheirIds() throws Exception {
+        String key = http.newSandboxAccount();
+        JsonNode endpoint = endpoint(key, "/rotate", "activation.code_received");
+        long id = endpoint.get("id").asLong();
+        String old = endpoint.get("secret").asText();
+        Http.Response rotated = http.post("/v1/webhook-endpoints/" + id + "/rotate-secret", key, null);
+        assertEquals(200, rotated.status(), rotated.text());
+        String fresh = rotated.json().get("secret").asText();
+        assertTrue(!fresh.equals(old));
+
+        assertEquals(202, http.post("/v1/webhook-endpoints/" + id + "/test", key, null).status());
+        Received test = at("/rotate", 1).getFirst();
+        assertEquals("webhook.test", test.json().get("type").asText());
+        new Webhook(fresh).verify(test.body(), test.headers());
+        new Webhook(old).verify(test.body(), test.headers()); // the old secret still signs during the overlap
+        assertEquals(2, test.header("webhook-signature").split(" ").length);
+
+        Http.Response replayed = http.post("/v1/webhook-endpoints/" + id + "/deliveries/" + test.header("webhook-id") + "/replay", key, null);
+        assertEquals(202, replayed.status(), replayed.text());
+        Received again = at("/rotate", 2).get(1);
+        assertEquals(test.header("webhook-id"), again.header("webhook-id"), "a replay keeps the event's id, so receivers dedupe it");
+        assertEquals(test.body(), again.body());
+        new Webhook(fresh).verify(again.body(), again.headers());
+
+        String other = http.newSandboxAccount();
+        assertEquals(404, http.post("/v1/webhook-endpoints/" + id + "/rotate-secret", other, null).status());
+        assertEquals(404, http.post("/v1/webhook-endpoints/" + id + "/test", other, null).status());
+        assertEquals(404, http.post("/v1/webhook-endpoints/" + id + "/deliveries/" + test.header("webhook-id") + "/replay", other, null).status());
+        assertEquals(404, http.post("/v1/webhook-endpoints/" + id + "/deliveries/nope/replay", key, null).status());
+    }
+
+    @Test
+    void anEndpointFailingForFiveDaysIsDisabledWithTheReason() {
+        String key = http.newSandboxAccount();
+        endpoint(key, "/down", "activation.code_received");
+        int first = http.order(key, "wh-down-1", "{\"service\":\"tg\",\"country\":0}").json().get("id").asInt();
+        http.post("/v1/sandbox/sms", key, "{\"activationId\":" + first + ",\"text\":\"Telegram code: 11235\"}");
+        at("/down", 1);
+        CLOCK.advance(Duration.ofDays(5).plusMinutes(1));
+        int second = http.order(key, "wh-down-2", "{\"service\":\"tg\",\"country\":0}").json().get("id").asInt();
+        http.post("/v1/sandbox/sms", key, "{\"activationId\":" + second + ",\"text\":\"Telegram code: 81321\"}");
+        JsonNode disabled = Await.until("the endpoint disabled after 5 days of failures", () -> {
+            JsonNode e = http.get("/v1/webhook-endpoints", key).json().at("/data/0");
+            return e.get("enabled").asBoolean() ? null : e;
+        });
+        assertTrue(disabled.get("disabledReason").asText().contains("5 days"), disabled.toString());
     }
 
     /** Checks that something stays true while the workers tick a few more times (50 ms each). */
