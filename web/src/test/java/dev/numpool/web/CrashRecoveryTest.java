@@ -10,8 +10,6 @@ import dev.numpool.orders.NewApiKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,7 +66,7 @@ class CrashRecoveryTest {
             launch.environment().remove("NUMPOOL_DEMO_API_KEY");
             Process node = launch.start();
             try {
-                String url = readyUrl(node);
+                String url = ChildNode.readyUrl(node);
                 Http http = new Http(url);
                 Await.until("quotes", () -> http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0/stock").asInt() == 5 ? true : null);
 
@@ -116,27 +114,4 @@ class CrashRecoveryTest {
             assertEquals("released", db.dsl().fetchSingle("select state from provider_purchase").get(0, String.class));
         }
     }
-
-    private static String readyUrl(Process node) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    if (line.startsWith("Numpool ready at ")) {
-                        return line.substring("Numpool ready at ".length()).trim();
-                    }
-                }
-                return null;
-            } catch (java.io.IOException e) {
-                return null;
-            }
-        });
-        String url = ready.get(90, TimeUnit.SECONDS);
-        if (url == null) {
-            throw new AssertionError("the node exited before it was ready");
-        }
-        Thread.ofVirtual().start(() -> out.lines().forEach(l -> { })); // keep draining its output
-        return url;
-    }
-
 }

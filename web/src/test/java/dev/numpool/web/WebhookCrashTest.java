@@ -11,8 +11,6 @@ import dev.numpool.orders.NewApiKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -98,7 +95,7 @@ class WebhookCrashTest {
             Process node = launch.start();
             Map<String, String> secrets = new HashMap<>();
             try {
-                Http http = new Http(readyUrl(node));
+                Http http = new Http(ChildNode.readyUrl(node));
                 for (var owner : List.of(Map.entry("a", a), Map.entry("b", b))) {
                     Http.Response e = http.post("/v1/webhook-endpoints", owner.getValue().secret(),
                             "{\"url\":\"" + hooks + "/" + owner.getKey() + "\",\"eventTypes\":[\"activation.code_received\"]}");
@@ -150,27 +147,5 @@ class WebhookCrashTest {
             assertEquals(2 * PER_ACCOUNT, codes.size(), "every activation's code arrived");
             assertEquals(2L * PER_ACCOUNT, received.stream().map(Delivery::webhookId).distinct().count(), "one webhook-id per code");
         }
-    }
-
-    private static String readyUrl(Process node) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    if (line.startsWith("Numpool ready at ")) {
-                        return line.substring("Numpool ready at ".length()).trim();
-                    }
-                }
-                return null;
-            } catch (java.io.IOException e) {
-                return null;
-            }
-        });
-        String url = ready.get(90, TimeUnit.SECONDS);
-        if (url == null) {
-            throw new AssertionError("the node exited before it was ready");
-        }
-        Thread.ofVirtual().start(() -> out.lines().forEach(l -> { }));
-        return url;
     }
 }
