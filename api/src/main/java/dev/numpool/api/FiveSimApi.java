@@ -285,11 +285,7 @@ final class FiveSimApi {
     }
 
     private static Optional<Integer> id(ServerRequest req) {
-        String raw = req.path().pathParameters().get("id");
-        if (!raw.matches("[0-9]{1,10}") || Long.parseLong(raw) > Integer.MAX_VALUE) {
-            return Optional.empty();
-        }
-        return Optional.of(Integer.parseInt(raw));
+        return Requests.parseActivationId(req.path().pathParameters().get("id"));
     }
 
     private static void unauthorized(ServerResponse res) {

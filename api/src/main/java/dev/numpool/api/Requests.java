@@ -56,10 +56,15 @@ final class Requests {
     /** A path parameter that must be an activation id; anything else is simply not found. */
     static int activationId(ServerRequest req) {
         String raw = req.path().pathParameters().get("id");
-        if (!raw.matches("[0-9]{1,10}") || Long.parseLong(raw) > Integer.MAX_VALUE) {
-            throw Problem.notFound("No activation with id '" + raw + "'.");
+        return parseActivationId(raw).orElseThrow(() -> Problem.notFound("No activation with id '" + raw + "'."));
+    }
+
+    /** An activation id as every API spells it: digits that fit a signed 32-bit integer. */
+    static Optional<Integer> parseActivationId(String raw) {
+        if (raw == null || !raw.matches("[0-9]{1,10}") || Long.parseLong(raw) > Integer.MAX_VALUE) {
+            return Optional.empty();
         }
-        return Integer.parseInt(raw);
+        return Optional.of(Integer.parseInt(raw));
     }
 
     /** True when {@code s} holds a control character (line breaks and tabs allowed when {@code multiline}). */

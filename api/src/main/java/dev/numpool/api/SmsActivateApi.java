@@ -409,10 +409,7 @@ final class SmsActivateApi {
     }
 
     private static Optional<Integer> activationId(String raw) {
-        if (raw == null || !raw.matches("[0-9]{1,10}") || Long.parseLong(raw) > Integer.MAX_VALUE) {
-            return Optional.empty();
-        }
-        return Optional.of(Integer.parseInt(raw));
+        return Requests.parseActivationId(raw);
     }
 
     private static Optional<Integer> intParam(String raw, int min, int max) {
