@@ -159,6 +159,7 @@ public final class NativeApi {
                 new Route("POST", "/v1/webhook-endpoints", this::createEndpoint),
                 new Route("GET", "/v1/webhook-endpoints", this::listEndpoints),
                 new Route("DELETE", "/v1/webhook-endpoints/{id}", this::deleteEndpoint),
+                new Route("PATCH", "/v1/webhook-endpoints/{id}", this::updateEndpoint),
                 new Route("GET", "/v1/webhook-endpoints/{id}/deliveries", this::listDeliveries),
                 new Route("POST", "/v1/webhook-endpoints/{id}/rotate-secret", this::rotateSecret),
                 new Route("POST", "/v1/webhook-endpoints/{id}/test", this::testEvent),
@@ -489,6 +490,34 @@ public final class NativeApi {
         }
     }
 
+    private void updateEndpoint(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        long id = endpointId(req);
+        ObjectNode body = Json.object(Requests.jsonBody(req), ENDPOINT_FIELDS);
+        JsonNode url = body.get("url");
+        JsonNode types = body.get("eventTypes");
+        if ((url != null && !url.isTextual()) || (types != null && (!types.isArray() || types.size() > 10)) || (url == null && types == null)) {
+            throw Problem.badRequest("Send 'url' (a string) and/or 'eventTypes' (an array of event types).");
+        }
+        Optional<List<String>> eventTypes = Optional.empty();
+        if (types != null) {
+            List<String> list = new ArrayList<>();
+            for (JsonNode t : types) {
+                if (!t.isTextual()) {
+                    throw Problem.badRequest("'eventTypes' holds strings.");
+                }
+                list.add(t.asText());
+            }
+            eventTypes = Optional.of(list);
+        }
+        switch (webhooks.update(owner, id, Optional.ofNullable(url).map(JsonNode::asText), eventTypes)) {
+            case Webhooks.Updated.Changed c -> json(res, 200,
+                    endpointJson(webhooks.endpoints(owner).stream().filter(e -> e.id() == id).findFirst().orElseThrow()));
+            case Webhooks.Updated.Refused r -> throw new Problem(400, "webhook-endpoint-refused", "Webhook endpoint refused", r.reason() + ".");
+            case Webhooks.Updated.NotFound nf -> throw Problem.notFound("No webhook endpoint with id " + id + ".");
+        }
+    }
+
     private void listEndpoints(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
         ObjectNode body = Json.MAPPER.createObjectNode();
@@ -517,7 +546,14 @@ public final class NativeApi {
         ArrayNode data = body.putArray("data");
         for (WebhookDelivery d : webhooks.deliveries(owner, Long.parseLong(raw), limit)) {
             ObjectNode n = data.addObject().put("messageId", d.messageId()).put("eventType", d.eventType()).put("state", d.state())
-                    .put("attempts", d.attempts()).put("createdAt", d.createdAt().toString());
+                    .put("attempts", d.attemptCount()).put("createdAt", d.createdAt().toString());
+            ArrayNode log = n.putArray("attemptLog");
+            for (WebhookDelivery.Attempt a : d.attempts()) {
+                ObjectNode e = log.addObject().put("at", a.at().toString()).put("latencyMillis", a.latencyMillis());
+                e.put("status", a.status().orElse(null));
+                e.put("error", a.error().orElse(null));
+                e.put("response", a.response().orElse(null));
+            }
             n.put("lastStatus", d.lastStatus().orElse(null));
             n.put("lastError", d.lastError().orElse(null));
             n.put("lastResponse", d.lastResponse().orElse(null));

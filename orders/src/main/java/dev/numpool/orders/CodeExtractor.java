@@ -29,7 +29,7 @@ final class CodeExtractor {
     private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr";
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![" + GLUED_LETTER + "\\p{N}./:#@$€£₽¥₹*№+-])(?:\\p{Lu}{1,3}-)?(\\d{3}[- ]\\d{3}|\\d{4,8})"
+            "(?<![" + GLUED_LETTER + "\\p{N}./:#@$€£₽¥₹*№+-])(?:\\p{Lu}{1,3}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
                     + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /** Letters and digits mixed, right after a keyword: {@code code: X4T-9PQ}. Upper case only, as such codes are printed. */
@@ -52,16 +52,20 @@ final class CodeExtractor {
             "code", "codice", "codigo", "código", "kode", "kodu", "passcode", "passwort", "password", "verif", "vérif",
             "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "确认码", "確認碼", "认证码", "認證碼", "口令",
             "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
-            "رمز", "كود", "کد", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส")
+            "رمز", "كود", "کد", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
+            "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
-            "kod", "cod", "otp", "pin", "verification", "confirm", "clave", "senha", "contraseña", "mot de passe", "şifre", "parola",
+            "kod", "cod", "otp", "pin", "verification", "confirm", "clave",
+            // Verbs that hand the reader a code to type.
+            "enter", "use", "type", "input", "saisissez", "entrez", "usa", "use", "ingresa", "introduce", "inserisci", "digite", "insira",
+            "masukkan", "gunakan", "введите", "используйте", "введіть", "gir", "girin", "senha", "contraseña", "mot de passe", "şifre", "parola",
             "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "код", "коды", "пароль") + ")",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * A keyword about a code that is not the one to type: an old one ({@code your old code
      * 591044}) or a promotion ({@code promo code SAVE20}).
      */
-    private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|прежний|старый|anterior|antiguo|promo|discount|coupon|"
+    private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
                     + "voucher|gift|referral|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
@@ -72,8 +76,13 @@ final class CodeExtractor {
             "(?<![\\p{L}])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
                     + "acct|a/c|xx|尾号|末尾|账户|帳戶|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|stop to|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
+                    + "ref(?:erence)?|rx|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,2}\\s+to|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до)\\s*[:.#№]?\\s*$",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
+    private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
+    /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
+    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% off|checkout|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     private static final Pattern LINK = Pattern.compile("https?://\\S+|www\\.\\S+|\\b[\\w-]+\\.(?:com|org|net|me|ru|io|co)(?:/\\S*)?",
             Pattern.CASE_INSENSITIVE);
@@ -110,12 +119,19 @@ final class CodeExtractor {
         while (m.find()) {
             String before = clean.substring(Math.max(0, m.start() - 24), m.start());
             String digits = m.group(1).replaceAll("[- ]", "");
+            if (digits.length() < 4 || digits.length() > 8 || DATE.matcher(m.group(1)).matches()) {
+                continue; // groups that add up to no code's length, or spell a date
+            }
             boolean year = digits.length() == 4 && digits.matches("(19|20)\\d\\d");
             if (!NOT_A_CODE_BEFORE.matcher(before).find()) {
                 candidates.add(new Candidate(digits, m.start(), m.end(), year));
             }
         }
+        boolean promotion = PROMOTION.matcher(clean).find();
         for (int[] kw : keywords) {
+            if (promotion) {
+                break; // letters and digits in an advert are a promo code
+            }
             Matcher a = ALPHANUMERIC.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 24)));
             if (a.find()) {
                 String code = a.group(1).replace("-", "");
@@ -153,6 +169,15 @@ final class CodeExtractor {
         if (best == null) {
             return Optional.empty();
         }
+        // Two keywords each naming its own code ("login code: 4417, payment code: 9023") offer two.
+        java.util.Set<String> owned = new java.util.HashSet<>();
+        for (int[] kw : keywords) {
+            scored.stream().filter(c -> c.start() >= kw[1] && c.start() - kw[1] <= 40)
+                    .min(java.util.Comparator.comparingInt(Candidate::start)).ifPresent(c -> owned.add(c.digits()));
+        }
+        if (owned.size() > 1) {
+            return Optional.empty();
+        }
         for (int i = 0; i < scored.size(); i++) {
             Candidate other = scored.get(i);
             if (!other.digits().equals(best.digits()) && (scores.get(i) - bestScore <= 3 || listedTogether(clean, best, other))) {
@@ -167,7 +192,7 @@ final class CodeExtractor {
         Candidate first = a.start() < b.start() ? a : b;
         Candidate second = first == a ? b : a;
         String between = text.substring(first.end(), second.start());
-        return between.matches("\\s*(?:\\([^)]{0,15}\\)\\s*)?(?:,|/|;|\\||and|or|или|и|та|або|y|o|e|ou|et|und|oder|或|或者|和|及|と|또는|و|أو|יא|और|या)\\s*");
+        return between.matches("\\s*(?:[(（][^)）]{0,15}[)）]\\s*)?(?:,|，|/|;|\\||and|or|или|и|та|або|y|o|e|ou|et|und|oder|或|或者|和|及|と|또는|و|أو|יא|और|या)\\s*");
     }
 
     /** International numbers start with "+"; a national one has more digits than any code. */

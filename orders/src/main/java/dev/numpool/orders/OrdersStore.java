@@ -33,6 +33,7 @@ import static dev.numpool.db.jooq.Tables.SMS;
 import static dev.numpool.db.jooq.Tables.TRANSFER;
 import static dev.numpool.db.jooq.Tables.UNMATCHED_SMS;
 import static dev.numpool.db.jooq.Tables.UPSTREAM_OP;
+import static dev.numpool.db.jooq.Tables.WEBHOOK_ATTEMPT;
 import static dev.numpool.db.jooq.Tables.WEBHOOK_DELIVERY;
 import static dev.numpool.db.jooq.Tables.WEBHOOK_ENDPOINT;
 
@@ -729,6 +730,10 @@ final class OrdersStore {
     /** Records one attempt: delivered, retried at {@code retryAt}, or failed for good (retryAt empty). */
     void recordAttempt(long id, boolean delivered, Optional<Instant> retryAt, Integer status, String error, String response, int latencyMillis,
                        Instant now) {
+        dsl.insertInto(WEBHOOK_ATTEMPT).set(WEBHOOK_ATTEMPT.DELIVERY_ID, id).set(WEBHOOK_ATTEMPT.AT, at(now))
+                .set(WEBHOOK_ATTEMPT.STATUS, status).set(WEBHOOK_ATTEMPT.ERROR, error).set(WEBHOOK_ATTEMPT.RESPONSE, response)
+                .set(WEBHOOK_ATTEMPT.LATENCY_MS, latencyMillis)
+                .execute();
         dsl.update(WEBHOOK_DELIVERY)
                 .set(WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.ATTEMPTS.plus(1))
                 .set(WEBHOOK_DELIVERY.STATE, delivered ? "delivered" : retryAt.isPresent() ? "pending" : "failed")
@@ -738,6 +743,13 @@ final class OrdersStore {
                 .set(WEBHOOK_DELIVERY.LAST_RESPONSE, response).set(WEBHOOK_DELIVERY.LAST_LATENCY_MS, latencyMillis)
                 .set(WEBHOOK_DELIVERY.DELIVERED_AT, delivered ? at(now) : null)
                 .where(WEBHOOK_DELIVERY.ID.eq(id)).execute();
+    }
+
+    /** Changes the URL and event types of the owner's enabled endpoint; false when there is none. */
+    boolean updateEndpoint(AccountId owner, long id, String url, List<String> eventTypes) {
+        return dsl.update(WEBHOOK_ENDPOINT).set(WEBHOOK_ENDPOINT.URL, url).set(WEBHOOK_ENDPOINT.EVENT_TYPES, eventTypes.toArray(String[]::new))
+                .where(WEBHOOK_ENDPOINT.ID.eq(id)).and(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
+                .execute() == 1;
     }
 
     /** Replaces the owner's endpoint secret; the old one keeps signing too until {@code previousUntil}. */
@@ -799,7 +811,11 @@ final class OrdersStore {
                 .orderBy(WEBHOOK_DELIVERY.ID.desc()).limit(limit)
                 .fetch(r -> {
                     var d = r.into(WEBHOOK_DELIVERY);
-                    return new WebhookDelivery(d.getMessageId(), d.getEventType(), d.getState(), d.getAttempts(),
+                    List<WebhookDelivery.Attempt> attempts = dsl.selectFrom(WEBHOOK_ATTEMPT).where(WEBHOOK_ATTEMPT.DELIVERY_ID.eq(d.getId()))
+                            .orderBy(WEBHOOK_ATTEMPT.ID).limit(20)
+                            .fetch(a -> new WebhookDelivery.Attempt(a.getAt().toInstant(), Optional.ofNullable(a.getStatus()),
+                                    Optional.ofNullable(a.getError()), Optional.ofNullable(a.getResponse()), a.getLatencyMs()));
+                    return new WebhookDelivery(d.getMessageId(), d.getEventType(), d.getState(), d.getAttempts(), attempts,
                             Optional.ofNullable(d.getLastStatus()), Optional.ofNullable(d.getLastError()), Optional.ofNullable(d.getLastResponse()),
                             Optional.ofNullable(d.getLastLatencyMs()), d.getCreatedAt().toInstant(),
                             Optional.ofNullable(d.getDeliveredAt()).map(OffsetDateTime::toInstant), d.getPayload());

@@ -36,14 +36,21 @@ import java.util.logging.Logger;
  *
  * <p>Endpoint URLs must be https (http only when configured) and resolve to public addresses
  * only; loopback, private, link-local, multicast, IPv4-mapped IPv6 and odd IP spellings are
- * refused, when the endpoint is created and again before every attempt. Tests reach receivers on
+ * refused, when the endpoint is created and again right before every attempt. The attempt's
+ * connection then resolves the host through the JVM's address cache (30 s by default), so it
+ * goes to the addresses just checked; a DNS answer that changes in between (rebinding) is not
+ * seen. A deployment that sets {@code networkaddress.cache.ttl} to 0 loses that property: the
+ * connection is not pinned to the checked address by other means. Tests reach receivers on
  * 127.0.0.1 through an explicit allow-list.
  */
 public final class Webhooks {
     private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
-    /** The event types an endpoint may choose. */
+    /**
+     * The event types an endpoint may choose. {@code balance.credited} may be chosen already; it
+     * is sent once balances can be credited after sign-up (top-ups, operator credits).
+     */
     public static final Set<String> EVENT_TYPES = Set.of("activation.code_received", "activation.finished", "activation.cancelled",
-            "activation.expired");
+            "activation.expired", "balance.credited");
     /** Delays after the 1st, 2nd, … failed attempt; after the last, the delivery has failed for good. */
     static final List<Duration> SCHEDULE = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
             Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
@@ -104,6 +111,36 @@ public final class Webhooks {
         }
         String secret = newSecret();
         return new Created.Endpoint(store.insertEndpoint(owner, url, List.copyOf(Set.copyOf(eventTypes)), secret, clock.instant()), secret);
+    }
+
+    /** What an update did: changed, refused (why), or no such endpoint of the owner's. */
+    public sealed interface Updated {
+        record Changed() implements Updated {
+        }
+
+        record Refused(String reason) implements Updated {
+        }
+
+        record NotFound() implements Updated {
+        }
+    }
+
+    /** Changes the URL and/or event types of the owner's endpoint, under the same rules as creating one. */
+    public Updated update(AccountId owner, long id, Optional<String> url, Optional<List<String>> eventTypes) {
+        Optional<Endpoint> current = endpoints(owner).stream().filter(e -> e.id() == id && e.enabled()).findFirst();
+        if (current.isEmpty()) {
+            return new Updated.NotFound();
+        }
+        List<String> types = eventTypes.orElse(current.get().eventTypes());
+        if (types.isEmpty() || !EVENT_TYPES.containsAll(types)) {
+            return new Updated.Refused("eventTypes are one or more of " + String.join(", ", EVENT_TYPES.stream().sorted().toList()));
+        }
+        String target = url.orElse(current.get().url());
+        Optional<String> unsafe = refusal(target);
+        if (unsafe.isPresent()) {
+            return new Updated.Refused(unsafe.get());
+        }
+        return store.updateEndpoint(owner, id, target, List.copyOf(Set.copyOf(types))) ? new Updated.Changed() : new Updated.NotFound();
     }
 
     /** A new secret for the owner's endpoint (shown once); the old one also signs for 24 h. Empty when there is no such endpoint. */

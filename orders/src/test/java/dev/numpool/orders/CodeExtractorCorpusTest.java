@@ -37,16 +37,27 @@ class CodeExtractorCorpusTest {
     }
 
     /**
-     * A second set, written apart from the first and never used to tune the extractor: how it
-     * does on texts it was not shaped by. Its bars are where it stood when the set was written
-     * (precision 0.951, recall 0.740), so they catch a regression, not prove quality; the gap to
-     * the first set is the honest measure of how far the tuning generalises.
+     * A second set, written apart from the first. It was held out for one round, measured at
+     * precision 0.951 and recall 0.740, and then used to tune the rules once; it is now a
+     * development set, held to the bars of the first.
+     */
+    @Test
+    void onTheDevelopmentSetTheExtractorStaysPrecise() throws IOException {
+        List<Sample> samples = corpus("otp-holdout.tsv");
+        assertTrue(samples.size() >= 150, "the development set has " + samples.size() + " samples");
+        measure(samples, "code-extractor-development-report.txt", 0.98, 0.95);
+    }
+
+    /**
+     * A third set, written apart from both and never used to tune the extractor: the honest
+     * measure of how far the rules generalise. Its bars are where it stood when it was first run
+     * (precision 0.971, recall 0.962), so they catch a regression, not prove quality.
      */
     @Test
     void onAHeldOutSetTheExtractorStaysPrecise() throws IOException {
-        List<Sample> samples = corpus("otp-holdout.tsv");
+        List<Sample> samples = corpus("otp-holdout-2.tsv");
         assertTrue(samples.size() >= 150, "the held-out set has " + samples.size() + " samples");
-        measure(samples, "code-extractor-holdout-report.txt", 0.95, 0.70);
+        measure(samples, "code-extractor-holdout-report.txt", 0.97, 0.96);
     }
 
     private static void measure(List<Sample> samples, String reportName, double minPrecision, double minRecall) throws IOException {

@@ -154,6 +154,10 @@ class WebhooksTest {
             return "delivered".equals(d.path("state").asText()) ? d : null;
         });
         assertEquals(4, log.get("attempts").asInt());
+        JsonNode attempts = log.get("attemptLog");
+        assertEquals(List.of(500, 503, 502, 200), java.util.stream.IntStream.range(0, attempts.size())
+                .mapToObj(i -> attempts.get(i).get("status").asInt()).toList(), "every attempt is in the log: " + attempts);
+        assertEquals("ok", attempts.get(3).get("response").asText());
         CLOCK.advance(Duration.ofHours(3));
         sleepless(() -> received.stream().filter(r -> r.path().equals("/flaky")).count() == 4, "delivered once, never again");
     }
@@ -188,7 +192,20 @@ class WebhooksTest {
         assertEquals(0, http.get("/v1/webhook-endpoints", key).json().get("data").size(), "nothing was created");
 
         JsonNode mine = endpoint(key, "/mine", "activation.finished");
+        Http.Response patched = http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), key)
+                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"eventTypes\":[\"activation.finished\",\"activation.cancelled\"]}")));
+        assertEquals(200, patched.status(), patched.text());
+        assertEquals(2, patched.json().get("eventTypes").size());
+        Http.Response toPrivate = http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), key)
+                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"url\":\"http://10.1.2.3/hook\"}")));
+        assertEquals(400, toPrivate.status(), "an update is held to the same rules");
+        assertEquals(receiverUrl("/mine"), http.get("/v1/webhook-endpoints", key).json().at("/data/0/url").asText(), "unchanged");
         String other = http.newSandboxAccount();
+        assertEquals(404, http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), other)
+                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"eventTypes\":[\"activation.finished\"]}"))).status());
         assertEquals(404, http.get("/v1/webhook-endpoints/" + mine.get("id").asLong() + "/deliveries", other).status());
         assertEquals(404, http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), other).DELETE()).status());
         assertEquals(204, http.send(http.request("/v1/webhook-endpoints/" + mine.get("id").asLong(), key).DELETE()).status());
