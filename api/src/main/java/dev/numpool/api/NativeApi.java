@@ -567,7 +567,11 @@ public final class NativeApi {
     private void rotateSecret(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
         long id = endpointId(req);
-        String secret = webhooks.rotateSecret(owner, id).orElseThrow(() -> Problem.notFound("No webhook endpoint with id " + id + "."));
+        String secret = webhooks.rotateSecret(owner, id).orElseThrow(() ->
+                webhooks.endpoints(owner).stream().anyMatch(e -> e.id() == id && e.enabled())
+                        ? new Problem(409, "rotation-in-progress", "Rotation in progress",
+                        "The previous secret still signs for up to 24 h after the last rotation; rotate again after that.")
+                        : Problem.notFound("No webhook endpoint with id " + id + "."));
         json(res, 200, Json.MAPPER.createObjectNode().put("id", id).put("secret", secret)
                 .put("previousSecretValidFor", "PT24H"));
     }

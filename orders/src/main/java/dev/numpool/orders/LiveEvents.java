@@ -53,7 +53,12 @@ final class LiveEvents implements AutoCloseable {
     /** A live stream of one account's events (JSON), filtered by the caller. */
     Stream open(long accountId) {
         Stream stream = new Stream(accountId);
-        streams.computeIfAbsent(accountId, k -> ConcurrentHashMap.newKeySet()).add(stream);
+        // Added inside compute, so a concurrent close cannot drop the set this stream joins.
+        streams.compute(accountId, (k, set) -> {
+            Set<Stream> joined = set == null ? ConcurrentHashMap.newKeySet() : set;
+            joined.add(stream);
+            return joined;
+        });
         return stream;
     }
 

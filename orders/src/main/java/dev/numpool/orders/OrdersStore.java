@@ -708,6 +708,7 @@ final class OrdersStore {
         var older = WEBHOOK_DELIVERY.as("older");
         var ids = dsl.select(d.ID).from(d)
                 .where(d.STATE.eq("pending")).and(d.NEXT_ATTEMPT_AT.le(at(now)))
+                .andExists(DSL.selectOne().from(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.ID.eq(d.ENDPOINT_ID)).and(WEBHOOK_ENDPOINT.ENABLED.isTrue()))
                 .and(d.LOCKED_UNTIL.isNull().or(d.LOCKED_UNTIL.le(at(now))))
                 .andNotExists(DSL.selectOne().from(older).where(older.ENDPOINT_ID.eq(d.ENDPOINT_ID))
                         .and(older.ACTIVATION_ID.eq(d.ACTIVATION_ID)).and(older.STATE.eq("pending")).and(older.ID.lt(d.ID)))
@@ -742,7 +743,8 @@ final class OrdersStore {
                 .set(WEBHOOK_DELIVERY.LAST_STATUS, status).set(WEBHOOK_DELIVERY.LAST_ERROR, error)
                 .set(WEBHOOK_DELIVERY.LAST_RESPONSE, response).set(WEBHOOK_DELIVERY.LAST_LATENCY_MS, latencyMillis)
                 .set(WEBHOOK_DELIVERY.DELIVERED_AT, delivered ? at(now) : null)
-                .where(WEBHOOK_DELIVERY.ID.eq(id)).execute();
+                // Only the claim's own outcome counts: a delivery disabled meanwhile stays failed.
+                .where(WEBHOOK_DELIVERY.ID.eq(id)).and(WEBHOOK_DELIVERY.STATE.eq("pending")).execute();
     }
 
     /** Changes the URL and event types of the owner's enabled endpoint; false when there is none. */
@@ -753,11 +755,13 @@ final class OrdersStore {
     }
 
     /** Replaces the owner's endpoint secret; the old one keeps signing too until {@code previousUntil}. */
-    boolean rotateSecret(AccountId owner, long id, String secret, Instant previousUntil) {
+    boolean rotateSecret(AccountId owner, long id, String secret, Instant now, Instant previousUntil) {
         return dsl.update(WEBHOOK_ENDPOINT)
                 .set(WEBHOOK_ENDPOINT.PREVIOUS_SECRET, WEBHOOK_ENDPOINT.SECRET).set(WEBHOOK_ENDPOINT.PREVIOUS_UNTIL, at(previousUntil))
                 .set(WEBHOOK_ENDPOINT.SECRET, secret)
                 .where(WEBHOOK_ENDPOINT.ID.eq(id)).and(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
+                // One overlap at a time: a second rotation inside it would drop the oldest secret at once.
+                .and(WEBHOOK_ENDPOINT.PREVIOUS_UNTIL.isNull().or(WEBHOOK_ENDPOINT.PREVIOUS_UNTIL.le(at(now))))
                 .execute() == 1;
     }
 

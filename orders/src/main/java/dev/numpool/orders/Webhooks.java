@@ -55,6 +55,10 @@ public final class Webhooks {
     static final List<Duration> SCHEDULE = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
             Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(15);
+    /** Deliveries one node claims at a time. */
+    private static final int CLAIM_BATCH = 10;
+    /** What is kept of a receiver's answer. */
+    private static final int SNIPPET = 500;
     private static final int MAX_ENDPOINTS = 20;
     /** How long an old secret keeps signing after a rotation, so receivers can switch. */
     private static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
@@ -143,10 +147,14 @@ public final class Webhooks {
         return store.updateEndpoint(owner, id, target, List.copyOf(Set.copyOf(types))) ? new Updated.Changed() : new Updated.NotFound();
     }
 
-    /** A new secret for the owner's endpoint (shown once); the old one also signs for 24 h. Empty when there is no such endpoint. */
+    /**
+     * A new secret for the owner's endpoint (shown once); the old one also signs for 24 h. Empty
+     * when there is no such endpoint, or while the previous rotation's overlap runs.
+     */
     public Optional<String> rotateSecret(AccountId owner, long id) {
         String secret = newSecret();
-        return store.rotateSecret(owner, id, secret, clock.instant().plus(ROTATION_OVERLAP)) ? Optional.of(secret) : Optional.empty();
+        Instant now = clock.instant();
+        return store.rotateSecret(owner, id, secret, now, now.plus(ROTATION_OVERLAP)) ? Optional.of(secret) : Optional.empty();
     }
 
     /** Queues a {@code webhook.test} event to the owner's endpoint; false when there is no such endpoint. */
@@ -209,7 +217,11 @@ public final class Webhooks {
      */
     public int dispatchDue(int limit) {
         Instant now = clock.instant();
-        List<OrdersStore.DueDelivery> due = store.transaction(s -> s.claimDueDeliveries(now, now.plus(Duration.ofMinutes(1)), limit));
+        // A claim is held longer than its attempts can take (each at most 5 s to connect and 15 s
+        // to answer), so no other node sends the same delivery while this one still is.
+        int batch = Math.min(limit, CLAIM_BATCH);
+        List<OrdersStore.DueDelivery> due = store.transaction(s -> s.claimDueDeliveries(now,
+                now.plus(ATTEMPT_TIMEOUT.plusSeconds(5).multipliedBy(batch).plusMinutes(1)), batch));
         due.forEach(this::attempt);
         return due.size();
     }
@@ -231,12 +243,21 @@ public final class Webhooks {
                 + d.previousSecret().map(p -> " v1," + sign(p, webhookId, timestamp, d.payload())).orElse("");
         long started = System.nanoTime();
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(d.url())).timeout(ATTEMPT_TIMEOUT)
+            var exchange = http.sendAsync(HttpRequest.newBuilder(URI.create(d.url())).timeout(ATTEMPT_TIMEOUT)
                     .header("Content-Type", "application/json").header("User-Agent", "Numpool-Webhooks/1")
                     .header("webhook-id", webhookId).header("webhook-timestamp", timestamp).header("webhook-signature", signatures)
-                    .POST(HttpRequest.BodyPublishers.ofString(d.payload())).build(), HttpResponse.BodyHandlers.ofString());
+                    .POST(HttpRequest.BodyPublishers.ofString(d.payload())).build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<java.io.InputStream> response;
+            try {
+                response = exchange.get(ATTEMPT_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                exchange.cancel(true);
+                throw new java.net.http.HttpTimeoutException("no answer within 15 s");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof java.io.IOException io ? io : new java.io.IOException(e.getCause());
+            }
             int latency = (int) ((System.nanoTime() - started) / 1_000_000);
-            String snippet = response.body() == null ? "" : response.body().substring(0, Math.min(500, response.body().length()));
+            String snippet = snippet(response.body(), started);
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
                 store.recordAttempt(d.id(), true, Optional.empty(), status, null, snippet, latency, now);
@@ -259,6 +280,36 @@ public final class Webhooks {
             LOG.log(Level.WARNING, "webhook delivery " + d.messageId() + " failed", e);
             store.recordAttempt(d.id(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now);
         }
+    }
+
+    /**
+     * The first characters of a receiver's answer, printable, read within what is left of the
+     * attempt's 15 s; a body that trickles in is cut off, not waited for.
+     */
+    private static String snippet(java.io.InputStream body, long started) {
+        var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (body) {
+                return new String(body.readNBytes(SNIPPET * 4), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return "";
+            }
+        }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        long left = ATTEMPT_TIMEOUT.toNanos() - (System.nanoTime() - started);
+        String text;
+        try {
+            text = read.get(Math.max(1, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (Exception e) {
+            read.cancel(true);
+            try {
+                body.close();
+            } catch (java.io.IOException ignored) {
+                // closing a stream that is being given up on
+            }
+            text = "";
+        }
+        // PostgreSQL text holds no NUL; control characters do not belong in a log line.
+        String clean = text.replaceAll("\\p{Cc}", " ");
+        return clean.codePointCount(0, clean.length()) <= SNIPPET ? clean : clean.substring(0, clean.offsetByCodePoints(0, SNIPPET));
     }
 
     /** An endpoint that has failed for 5 days without a success is disabled, and the reason kept for its owner. */
@@ -328,6 +379,15 @@ public final class Webhooks {
             }
             if ((b[0] & 0xfe) == 0xfc) {
                 return false; // unique local fc00::/7
+            }
+            boolean compatible = true;
+            for (int i = 0; i < 12; i++) {
+                compatible &= b[i] == 0;
+            }
+            int w0 = ((b[0] & 0xff) << 8) | (b[1] & 0xff);
+            int w1 = ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+            if (compatible || (w0 == 0x64 && w1 == 0xff9b) || w0 == 0x2002 || (w0 == 0x2001 && w1 == 0)) {
+                return false; // IPv4-compatible, NAT64, 6to4 and Teredo carry an IPv4 address that may be private
             }
         }
         if (a instanceof Inet4Address v4) {

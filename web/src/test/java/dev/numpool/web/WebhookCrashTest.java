@@ -119,13 +119,14 @@ class WebhookCrashTest {
             int beforeRestart = received.size();
             assertTrue(beforeRestart < 2 * PER_ACCOUNT, "the kill came before everything was delivered: " + beforeRestart);
 
-            // A node starts later (past the dead node's claims) and delivers the rest.
+            // A node starts later, past the dead node's claims (a claim is held for its batch's longest
+            // possible attempts, 10 × 20 s, plus a minute), and delivers the rest.
             Map<String, String> restart = TestNodes.baseConfig(databaseUrl);
             restart.put("webhooks.allow-http", "true");
             restart.put("webhooks.allowed-hosts.0", "127.0.0.1");
             restart.put("workers.enabled", "true");
             restart.put("workers.poll-interval-millis", "50");
-            try (Numpool recovered = TestNodes.start(restart, new TestClock(Instant.now().plus(Duration.ofMinutes(2))))) {
+            try (Numpool recovered = TestNodes.start(restart, new TestClock(Instant.now().plus(Duration.ofMinutes(10))))) {
                 Await.until("every code delivered", () ->
                         received.stream().map(Delivery::webhookId).distinct().count() >= 2L * PER_ACCOUNT ? true : null);
             } finally {

@@ -183,7 +183,8 @@ class WebhooksTest {
         String key = http.newSandboxAccount();
         for (String url : new String[] {"http://10.0.0.1/hook", "http://192.168.1.5/hook", "http://169.254.169.254/latest/meta-data",
                 "http://2130706433/hook", "http://0177.0.0.1/hook", "http://0x7f.0.0.1/hook", "http://[::ffff:127.0.0.1]/hook",
-                "http://[::1]/hook", "http://localhost/hook", "ftp://example.com/hook", "not a url", "http://user:pw@127.0.0.1/hook"}) {
+                "http://[::1]/hook", "http://localhost/hook", "http://[64:ff9b::a00:1]/hook", "http://[2002:a00:1::]/hook",
+                "http://[::10.0.0.1]/hook", "http://[fd00::1]/hook", "ftp://example.com/hook", "not a url", "http://user:pw@127.0.0.1/hook"}) {
             Http.Response r = http.post("/v1/webhook-endpoints", key, "{\"url\":\"" + url + "\",\"eventTypes\":[\"activation.finished\"]}");
             assertEquals(400, r.status(), url + ": " + r.text());
         }
@@ -222,6 +223,8 @@ class WebhooksTest {
         assertEquals(200, rotated.status(), rotated.text());
         String fresh = rotated.json().get("secret").asText();
         assertTrue(!fresh.equals(old));
+        assertEquals(409, http.post("/v1/webhook-endpoints/" + id + "/rotate-secret", key, null).status(),
+                "a second rotation inside the overlap would drop the first secret at once");
 
         assertEquals(202, http.post("/v1/webhook-endpoints/" + id + "/test", key, null).status());
         Received test = at("/rotate", 1).getFirst();
