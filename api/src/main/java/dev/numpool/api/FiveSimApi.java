@@ -279,9 +279,7 @@ final class FiveSimApi {
     }
 
     private Optional<AccountId> owner(ServerRequest req) {
-        return req.headers().first(HeaderNames.AUTHORIZATION)
-                .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
-                .flatMap(h -> accounts.authenticate(h.substring(7).trim()));
+        return Requests.bearer(req).flatMap(accounts::authenticate);
     }
 
     private static Optional<Integer> id(ServerRequest req) {

@@ -9,11 +9,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -52,12 +48,12 @@ final class InboundHandlers {
     }
 
     private void twilio(ServerRequest req, ServerResponse res) {
-        Optional<byte[]> body = body(req);
+        Optional<byte[]> body = Requests.boundedBody(req, MAX_BODY_BYTES);
         if (body.isEmpty()) {
             text(res, 413, "text/plain", "body too large");
             return;
         }
-        Optional<Map<String, String>> params = form(new String(body.get(), StandardCharsets.UTF_8));
+        Optional<Map<String, String>> params = Requests.form(new String(body.get(), StandardCharsets.UTF_8));
         if (params.isEmpty()) {
             text(res, 400, "text/plain", "body is not a form");
             return;
@@ -76,7 +72,7 @@ final class InboundHandlers {
     }
 
     private void smsGate(ServerRequest req, ServerResponse res) {
-        Optional<byte[]> body = body(req);
+        Optional<byte[]> body = Requests.boundedBody(req, MAX_BODY_BYTES);
         if (body.isEmpty()) {
             reply(res, 413, "{\"error\":\"body too large\"}");
             return;
@@ -94,7 +90,7 @@ final class InboundHandlers {
 
     private void agentPush(ServerRequest req, ServerResponse res) {
         String provider = req.path().pathParameters().get("provider");
-        Optional<byte[]> body = body(req);
+        Optional<byte[]> body = Requests.boundedBody(req, MAX_BODY_BYTES);
         if (body.isEmpty()) {
             reply(res, 413, agentError("BODY_TOO_LARGE"));
             return;
@@ -132,40 +128,6 @@ final class InboundHandlers {
 
     private static com.fasterxml.jackson.databind.node.ObjectNode agentError(String error) {
         return Json.MAPPER.createObjectNode().put("status", "ERROR").put("error", error);
-    }
-
-    /** The body, or empty when it is larger than {@link #MAX_BODY_BYTES}. */
-    private static Optional<byte[]> body(ServerRequest req) {
-        if (!req.content().hasEntity()) {
-            return Optional.of(new byte[0]);
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            return body.length > MAX_BODY_BYTES ? Optional.empty() : Optional.of(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** An {@code application/x-www-form-urlencoded} body; empty when it is not one (or repeats a name). */
-    static Optional<Map<String, String>> form(String body) {
-        Map<String, String> params = new LinkedHashMap<>();
-        if (body.isEmpty()) {
-            return Optional.of(params);
-        }
-        try {
-            for (String pair : body.split("&")) {
-                int eq = pair.indexOf('=');
-                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                if (params.put(name, value) != null) {
-                    return Optional.empty();
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        return Optional.of(params);
     }
 
     private static void text(ServerResponse res, int status, String type, String body) {

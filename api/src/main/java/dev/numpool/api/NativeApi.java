@@ -204,7 +204,7 @@ public final class NativeApi {
         }
         Optional<String> key = family == Family.SMS_ACTIVATE
                 ? req.query().first("api_key").asOptional().or(() -> req.headers().first(HeaderNames.create("X-ApiKey")))
-                : req.headers().first(HeaderNames.AUTHORIZATION).filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
+                : Requests.bearer(req);
         String ip = req.remotePeer().address() instanceof java.net.InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress().getHostAddress() : "unknown";
         Optional<java.time.Duration> wait = rateLimits.take(key.filter(k -> !k.isEmpty()), ip);

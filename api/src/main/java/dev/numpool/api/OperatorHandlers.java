@@ -280,9 +280,7 @@ final class OperatorHandlers {
     }
 
     private void authorize(ServerRequest req) {
-        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
-        byte[] given = header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
-                .map(h -> h.substring(7).trim().getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
+        byte[] given = Requests.bearer(req).map(b -> b.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
         if (!MessageDigest.isEqual(given, token)) {
             throw new Problem(401, "unauthorized", "Missing or invalid operator token",
                     "Operator routes take 'Authorization: Bearer <NUMPOOL_OPERATOR_TOKEN>'.");

@@ -23,11 +23,13 @@ final class Requests {
 
     /** The account of the request's bearer key, or a 401 problem. */
     AccountId account(ServerRequest req) {
-        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
-        if (header.isEmpty() || !header.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw Problem.unauthorized();
-        }
-        return accounts.authenticate(header.get().substring(7).trim()).orElseThrow(Problem::unauthorized);
+        return bearer(req).flatMap(accounts::authenticate).orElseThrow(Problem::unauthorized);
+    }
+
+    /** The credential of an {@code Authorization: Bearer <credential>} header, if there is one. */
+    static Optional<String> bearer(ServerRequest req) {
+        return req.headers().first(HeaderNames.AUTHORIZATION).filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+                .map(h -> h.substring(7).trim());
     }
 
     /** The whole body, refused with 413 past {@link #MAX_BODY_BYTES} and 415 when not JSON. */
@@ -38,19 +40,7 @@ final class Requests {
         if (type.isPresent() && !type.get().toLowerCase().matches("(application/(json|[\\w.+-]+\\+json|x-www-form-urlencoded)|text/plain)\\s*(;.*)?")) {
             throw new Problem(415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json.");
         }
-        if (!req.content().hasEntity()) {
-            return new byte[0];
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw new Problem(413, "body-too-large", "Request body too large",
-                        "The body may be at most " + MAX_BODY_BYTES + " bytes.");
-            }
-            return body;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return body(req, MAX_BODY_BYTES);
     }
 
     /** A path parameter that must be an activation id; anything else is simply not found. */
@@ -89,17 +79,41 @@ final class Requests {
 
     /** A body of at most {@code maxBytes} (413 past it), whatever its type (the caller has chosen how to read it). */
     static byte[] body(ServerRequest req, int maxBytes) {
+        return boundedBody(req, maxBytes).orElseThrow(() -> new Problem(413, "body-too-large", "Request body too large",
+                "The body may be at most " + maxBytes + " bytes."));
+    }
+
+    /** The body, or empty when it is larger than {@code maxBytes} (for callers that answer in their own protocol). */
+    static Optional<byte[]> boundedBody(ServerRequest req, int maxBytes) {
         if (!req.content().hasEntity()) {
-            return new byte[0];
+            return Optional.of(new byte[0]);
         }
         try (InputStream in = req.content().inputStream()) {
             byte[] body = in.readNBytes(maxBytes + 1);
-            if (body.length > maxBytes) {
-                throw new Problem(413, "body-too-large", "Request body too large", "The body may be at most " + maxBytes + " bytes.");
-            }
-            return body;
+            return body.length > maxBytes ? Optional.empty() : Optional.of(body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** An {@code application/x-www-form-urlencoded} body; empty when it is not one (or repeats a name). */
+    static Optional<java.util.Map<String, String>> form(String body) {
+        java.util.Map<String, String> params = new java.util.LinkedHashMap<>();
+        if (body.isEmpty()) {
+            return Optional.of(params);
+        }
+        try {
+            for (String pair : body.split("&")) {
+                int eq = pair.indexOf('=');
+                String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+                if (params.put(name, value) != null) {
+                    return Optional.empty();
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return Optional.of(params);
     }
 }

@@ -395,7 +395,7 @@ final class SmsActivateApi {
             } catch (Problem tooLarge) {
                 return Optional.empty();
             }
-            Optional<Map<String, String>> form = InboundHandlers.form(new String(body, StandardCharsets.UTF_8));
+            Optional<Map<String, String>> form = Requests.form(new String(body, StandardCharsets.UTF_8));
             if (form.isEmpty()) {
                 return Optional.empty();
             }
