@@ -6,12 +6,15 @@ import dev.numpool.inventory.Money;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Balances and the guarantees behind them. Money moves only as append-only transfers: a hold
  * (wallet → held) at purchase, then a post (held → revenue) when a code arrives or a void
- * (held → wallet) on cancel or expiry. The database keeps each customer's wallet and held
- * balances from going below zero and lets each hold resolve only once.
+ * (held → wallet) on cancel or expiry; top-ups, refunds and disputes come through {@link Topups}.
+ * The database keeps each customer's wallet and held balances from going below zero, lets each
+ * hold resolve only once, and makes whatever reaches a wallet pay the owner's debt first.
  */
 public final class Ledger {
     private final OrdersStore store;
@@ -28,6 +31,77 @@ public final class Ledger {
 
     public Balance balance(AccountId owner) {
         return store.balance(owner);
+    }
+
+    /** Filters for {@link #transactions}: empty {@code types} means all; {@code to} is exclusive. */
+    public record TransactionQuery(Set<String> types, Optional<Instant> from, Optional<Instant> to, Optional<String> cursor, int limit) {
+        public TransactionQuery {
+            types = Set.copyOf(types);
+            if (!LedgerEntry.TYPES.containsAll(types)) {
+                throw new IllegalArgumentException("unknown transaction types " + types);
+            }
+            if (limit < 1 || limit > MAX_PAGE) {
+                throw new IllegalArgumentException("a page holds 1 to " + MAX_PAGE + " entries");
+            }
+            if (cursor.isPresent() && !validCursor(cursor.get())) {
+                throw new IllegalArgumentException("not a cursor this ledger handed out");
+            }
+        }
+    }
+
+    public static final int MAX_PAGE = 500;
+
+    /** The owner's movements, newest first, a page at a time. */
+    public Page<LedgerEntry> transactions(AccountId owner, TransactionQuery query) {
+        long before = query.cursor().map(Long::parseLong).orElse(Long.MAX_VALUE);
+        List<LedgerEntry> entries = store.entries(owner, query.types(), query.from(), query.to(), before, query.limit() + 1);
+        if (entries.size() > query.limit()) {
+            List<LedgerEntry> page = entries.subList(0, query.limit());
+            return new Page<>(page, Optional.of(String.valueOf(page.getLast().id())));
+        }
+        return new Page<>(entries, Optional.empty());
+    }
+
+    /** True when {@code cursor} is one {@link #transactions} could have handed out. */
+    public static boolean validCursor(String cursor) {
+        return cursor != null && cursor.matches("[1-9][0-9]{0,17}");
+    }
+
+    /**
+     * An operator's credit to or debit from an account's available balance, with the reason and
+     * who did it recorded beside the transfer. A credit pays the account's debt first.
+     */
+    public AdjustResult adjust(AccountId account, boolean credit, long amountMicros, String reason, String actor) {
+        if (amountMicros <= 0 || amountMicros > Money.MAX_MICROS) {
+            throw new IllegalArgumentException("an adjustment is positive and at most " + Money.MAX_MICROS + " micros");
+        }
+        if (reason == null || reason.isBlank() || reason.length() > 500) {
+            throw new IllegalArgumentException("an adjustment has a reason of 1 to 500 characters");
+        }
+        return store.transaction(s -> {
+            if (!s.accountExists(account)) {
+                return new AdjustResult.UnknownAccount();
+            }
+            Balance before = s.lockBalance(account);
+            if (!credit && before.availableMicros() < amountMicros) {
+                return new AdjustResult.InsufficientBalance(before.availableMicros());
+            }
+            Instant now = clock.instant();
+            OrdersStore.CustomerLedgers l = s.customerLedgers(account);
+            long house = s.houseLedger("adjustments", before.currency());
+            long adjustmentId = s.nextAdjustmentId();
+            String reference = "adjustment:" + adjustmentId;
+            long transfer = credit
+                    ? s.insertTransfer("operator_credit", house, l.wallet(), amountMicros, null, reference, now)
+                    : s.insertTransfer("operator_debit", l.wallet(), house, amountMicros, null, reference, now);
+            s.insertAdjustment(adjustmentId, account, transfer, credit ? "credit" : "debit", amountMicros, reason.strip(), actor, now);
+            LedgerEntry entry = s.entries(account, Set.of(), Optional.empty(), Optional.empty(), transfer + 1, 1).getFirst();
+            Balance after = s.balance(account);
+            if (credit) {
+                Topups.balanceCredited(s, account, amountMicros, "operator_credit", reference, after, now);
+            }
+            return new AdjustResult.Adjusted(adjustmentId, entry, after);
+        });
     }
 
     /** Adds play money to a sandbox account (the sandbox's stand-in for a card top-up). */

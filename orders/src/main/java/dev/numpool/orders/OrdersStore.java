@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.numpool.db.jooq.tables.records.ActivationRecord;
 import dev.numpool.db.jooq.tables.records.IdempotencyKeyRecord;
+import dev.numpool.db.jooq.tables.records.StripeDisputeRecord;
+import dev.numpool.db.jooq.tables.records.StripeEventRecord;
+import dev.numpool.db.jooq.tables.records.TopupRecord;
 import dev.numpool.inventory.PhoneNumber;
 import dev.numpool.inventory.RoutingTrace;
 import org.jooq.Condition;
@@ -20,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -28,8 +32,12 @@ import static dev.numpool.db.jooq.Tables.ACTIVATION;
 import static dev.numpool.db.jooq.Tables.API_KEY;
 import static dev.numpool.db.jooq.Tables.IDEMPOTENCY_KEY;
 import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
+import static dev.numpool.db.jooq.Tables.LEDGER_ADJUSTMENT;
 import static dev.numpool.db.jooq.Tables.PROVIDER_PURCHASE;
 import static dev.numpool.db.jooq.Tables.SMS;
+import static dev.numpool.db.jooq.Tables.STRIPE_DISPUTE;
+import static dev.numpool.db.jooq.Tables.STRIPE_EVENT;
+import static dev.numpool.db.jooq.Tables.TOPUP;
 import static dev.numpool.db.jooq.Tables.TRANSFER;
 import static dev.numpool.db.jooq.Tables.UNMATCHED_SMS;
 import static dev.numpool.db.jooq.Tables.UPSTREAM_OP;
@@ -63,7 +71,7 @@ final class OrdersStore {
         long id = dsl.insertInto(ACCOUNT)
                 .set(ACCOUNT.SANDBOX, sandbox).set(ACCOUNT.CURRENCY, currency).set(ACCOUNT.CREATED_AT, at(now))
                 .returning(ACCOUNT.ID).fetchOne(ACCOUNT.ID);
-        for (String kind : List.of("wallet", "held")) {
+        for (String kind : List.of("wallet", "held", "debt")) {
             dsl.insertInto(LEDGER_ACCOUNT)
                     .set(LEDGER_ACCOUNT.ACCOUNT_ID, id).set(LEDGER_ACCOUNT.KIND, kind)
                     .set(LEDGER_ACCOUNT.CURRENCY, currency).set(LEDGER_ACCOUNT.CACHED, true)
@@ -133,17 +141,19 @@ final class OrdersStore {
     Balance balance(AccountId owner) {
         long wallet = 0;
         long held = 0;
+        long debt = 0;
         String currency = "USD";
         for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, LEDGER_ACCOUNT.CURRENCY).from(LEDGER_ACCOUNT)
                 .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).fetch()) {
             currency = r.value3();
-            if (r.value1().equals("wallet")) {
-                wallet = r.value2();
-            } else {
-                held = r.value2();
+            switch (r.value1()) {
+                case "wallet" -> wallet = r.value2();
+                case "held" -> held = r.value2();
+                case "debt" -> debt = -r.value2(); // stored as minus what is owed
+                default -> throw new IllegalStateException("unknown customer ledger kind " + r.value1());
             }
         }
-        return new Balance(currency, wallet, held);
+        return new Balance(currency, wallet, held, debt);
     }
 
     /** The ids of an account's wallet and held ledger accounts (they never change once created). */
@@ -151,10 +161,180 @@ final class OrdersStore {
         Map<String, Long> byKind = dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
                 .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()))
                 .fetchMap(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID);
-        return new CustomerLedgers(byKind.get("wallet"), byKind.get("held"));
+        return new CustomerLedgers(byKind.get("wallet"), byKind.get("held"), byKind.get("debt"));
     }
 
-    record CustomerLedgers(long wallet, long held) {
+    record CustomerLedgers(long wallet, long held, long debt) {
+    }
+
+    /**
+     * Locks the owner's ledger accounts in id order, the order every transfer takes them in (see
+     * the V6 migration), and returns their balances as they are now: the refund and dispute paths
+     * decide how much the wallet covers from these and must not race a purchase.
+     */
+    Balance lockBalance(AccountId owner) {
+        dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()))
+                .orderBy(LEDGER_ACCOUNT.ID).forNoKeyUpdate().fetch();
+        return balance(owner);
+    }
+
+    boolean accountExists(AccountId owner) {
+        return dsl.fetchExists(ACCOUNT, ACCOUNT.ID.eq(owner.value()));
+    }
+
+    /**
+     * One page of the owner's movements, newest first: every transfer touching one of its ledger
+     * accounts, with what it did to each of them. {@code beforeId} is the cursor.
+     */
+    List<LedgerEntry> entries(AccountId owner, Set<String> kinds, Optional<Instant> from, Optional<Instant> to, long beforeId, int limit) {
+        var mine = DSL.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()));
+        var debit = LEDGER_ACCOUNT.as("debit");
+        var credit = LEDGER_ACCOUNT.as("credit");
+        Condition where = TRANSFER.ID.lt(beforeId)
+                .and(TRANSFER.DEBIT_ACCOUNT_ID.in(mine).or(TRANSFER.CREDIT_ACCOUNT_ID.in(mine)));
+        if (!kinds.isEmpty()) {
+            where = where.and(TRANSFER.KIND.in(kinds));
+        }
+        if (from.isPresent()) {
+            where = where.and(TRANSFER.CREATED_AT.ge(at(from.get())));
+        }
+        if (to.isPresent()) {
+            where = where.and(TRANSFER.CREATED_AT.lt(at(to.get())));
+        }
+        return dsl.select(TRANSFER.ID, TRANSFER.KIND, TRANSFER.AMOUNT_MICROS, TRANSFER.REFERENCE, TRANSFER.CREATED_AT,
+                        debit.ACCOUNT_ID, debit.KIND, credit.ACCOUNT_ID, credit.KIND, debit.CURRENCY)
+                .from(TRANSFER)
+                .join(debit).on(debit.ID.eq(TRANSFER.DEBIT_ACCOUNT_ID))
+                .join(credit).on(credit.ID.eq(TRANSFER.CREDIT_ACCOUNT_ID))
+                .where(where)
+                .orderBy(TRANSFER.ID.desc()).limit(limit)
+                .fetch(r -> {
+                    long amount = r.value3();
+                    long available = 0;
+                    long held = 0;
+                    long debt = 0;
+                    if (Long.valueOf(owner.value()).equals(r.value6())) {
+                        switch (r.value7()) {
+                            case "wallet" -> available -= amount;
+                            case "held" -> held -= amount;
+                            case "debt" -> debt += amount; // taking from the debt account is owing more
+                            default -> { }
+                        }
+                    }
+                    if (Long.valueOf(owner.value()).equals(r.value8())) {
+                        switch (r.value9()) {
+                            case "wallet" -> available += amount;
+                            case "held" -> held += amount;
+                            case "debt" -> debt -= amount;
+                            default -> { }
+                        }
+                    }
+                    return new LedgerEntry(r.value1(), r.value2(), amount, r.value10(), available, held, debt, r.value4(),
+                            r.value5().toInstant());
+                });
+    }
+
+    long nextAdjustmentId() {
+        return dsl.select(DSL.field("nextval(pg_get_serial_sequence('ledger_adjustment', 'id'))", Long.class)).fetchSingle().value1();
+    }
+
+    void insertAdjustment(long id, AccountId owner, long transferId, String direction, long amountMicros, String reason, String actor, Instant now) {
+        dsl.insertInto(LEDGER_ADJUSTMENT)
+                .set(LEDGER_ADJUSTMENT.ID, id).set(LEDGER_ADJUSTMENT.ACCOUNT_ID, owner.value()).set(LEDGER_ADJUSTMENT.TRANSFER_ID, transferId)
+                .set(LEDGER_ADJUSTMENT.DIRECTION, direction).set(LEDGER_ADJUSTMENT.AMOUNT_MICROS, amountMicros)
+                .set(LEDGER_ADJUSTMENT.REASON, reason).set(LEDGER_ADJUSTMENT.ACTOR, actor).set(LEDGER_ADJUSTMENT.CREATED_AT, at(now))
+                .execute();
+    }
+
+    // Top-ups and Stripe events -------------------------------------------------------------
+
+    long insertTopup(AccountId owner, long amountMicros, String currency, Instant now) {
+        return dsl.insertInto(TOPUP)
+                .set(TOPUP.ACCOUNT_ID, owner.value()).set(TOPUP.AMOUNT_MICROS, amountMicros).set(TOPUP.CURRENCY, currency)
+                .set(TOPUP.STATUS, "creating").set(TOPUP.CREATED_AT, at(now))
+                .returning(TOPUP.ID).fetchOne(TOPUP.ID);
+    }
+
+    void openTopup(long id, String sessionId, String url) {
+        dsl.update(TOPUP).set(TOPUP.STATUS, "open").set(TOPUP.CHECKOUT_SESSION_ID, sessionId).set(TOPUP.CHECKOUT_URL, url)
+                .where(TOPUP.ID.eq(id)).and(TOPUP.STATUS.eq("creating")).execute();
+    }
+
+    /** Ends a top-up that was never paid; a paid one keeps its status. */
+    void endUnpaidTopup(long id, String status) {
+        dsl.update(TOPUP).set(TOPUP.STATUS, status).where(TOPUP.ID.eq(id)).and(TOPUP.STATUS.in("creating", "open")).execute();
+    }
+
+    Optional<TopupRecord> topup(long id) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.ID.eq(id)).fetchOptional();
+    }
+
+    Optional<TopupRecord> topupForUpdate(long id) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.ID.eq(id)).forUpdate().fetchOptional();
+    }
+
+    Optional<TopupRecord> topupByPaymentForUpdate(String paymentIntent) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.PAYMENT_INTENT.eq(paymentIntent)).forUpdate().fetchOptional();
+    }
+
+    List<TopupRecord> topups(AccountId owner, int limit) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.ACCOUNT_ID.eq(owner.value())).orderBy(TOPUP.ID.desc()).limit(limit).fetch();
+    }
+
+    void markTopupPaid(long id, String paymentIntent, Instant now) {
+        dsl.update(TOPUP).set(TOPUP.STATUS, "paid").set(TOPUP.PAYMENT_INTENT, paymentIntent).set(TOPUP.PAID_AT, at(now))
+                .where(TOPUP.ID.eq(id)).execute();
+    }
+
+    void setTopupRefunded(long id, long refundedMicros) {
+        dsl.update(TOPUP).set(TOPUP.REFUNDED_MICROS, refundedMicros).where(TOPUP.ID.eq(id)).execute();
+    }
+
+    /** Stores a verified event; false when its id was stored before (a repeat). */
+    boolean insertStripeEvent(String id, String type, Long topupId, String paymentIntent, String payload, Instant now) {
+        return dsl.insertInto(STRIPE_EVENT)
+                .set(STRIPE_EVENT.ID, id).set(STRIPE_EVENT.TYPE, type).set(STRIPE_EVENT.TOPUP_ID, topupId)
+                .set(STRIPE_EVENT.PAYMENT_INTENT, paymentIntent).set(STRIPE_EVENT.PAYLOAD, payload).set(STRIPE_EVENT.RECEIVED_AT, at(now))
+                .onConflictDoNothing().execute() == 1;
+    }
+
+    /** Events not yet applied, oldest first, locked (other nodes skip them). */
+    List<StripeEventRecord> waitingStripeEvents(Optional<String> paymentIntent, int limit) {
+        Condition where = STRIPE_EVENT.APPLIED_AT.isNull();
+        if (paymentIntent.isPresent()) {
+            where = where.and(STRIPE_EVENT.PAYMENT_INTENT.eq(paymentIntent.get()));
+        }
+        return dsl.selectFrom(STRIPE_EVENT).where(where).orderBy(STRIPE_EVENT.RECEIVED_AT, STRIPE_EVENT.ID).limit(limit)
+                .forUpdate().skipLocked().fetch();
+    }
+
+    Optional<StripeEventRecord> stripeEventForUpdate(String id) {
+        return dsl.selectFrom(STRIPE_EVENT).where(STRIPE_EVENT.ID.eq(id)).forUpdate().fetchOptional();
+    }
+
+    void settleStripeEvent(String id, String outcome, Instant now) {
+        dsl.update(STRIPE_EVENT).set(STRIPE_EVENT.APPLIED_AT, at(now)).set(STRIPE_EVENT.OUTCOME, outcome)
+                .where(STRIPE_EVENT.ID.eq(id)).execute();
+    }
+
+    void noteStripeEvent(String id, String outcome) {
+        dsl.update(STRIPE_EVENT).set(STRIPE_EVENT.OUTCOME, outcome).where(STRIPE_EVENT.ID.eq(id)).execute();
+    }
+
+    Optional<StripeDisputeRecord> disputeForUpdate(String id) {
+        return dsl.selectFrom(STRIPE_DISPUTE).where(STRIPE_DISPUTE.ID.eq(id)).forUpdate().fetchOptional();
+    }
+
+    void insertDispute(String id, long topupId, long amountMicros, String status, Instant now) {
+        dsl.insertInto(STRIPE_DISPUTE).set(STRIPE_DISPUTE.ID, id).set(STRIPE_DISPUTE.TOPUP_ID, topupId)
+                .set(STRIPE_DISPUTE.AMOUNT_MICROS, amountMicros).set(STRIPE_DISPUTE.STATUS, status).set(STRIPE_DISPUTE.CREATED_AT, at(now))
+                .execute();
+    }
+
+    void updateDispute(String id, String status, long takenMicros, Optional<Instant> closedAt) {
+        dsl.update(STRIPE_DISPUTE).set(STRIPE_DISPUTE.STATUS, status).set(STRIPE_DISPUTE.TAKEN_MICROS, takenMicros)
+                .set(STRIPE_DISPUTE.CLOSED_AT, closedAt.map(OrdersStore::at).orElse(null))
+                .where(STRIPE_DISPUTE.ID.eq(id)).execute();
     }
 
     /** Ledger accounts whose cached balance differs from the sum of their transfers. */
