@@ -16,6 +16,8 @@ import dev.numpool.inventory.Service;
 import dev.numpool.orders.Activation;
 import dev.numpool.orders.ApiKeyInfo;
 import dev.numpool.orders.Balance;
+import dev.numpool.orders.LedgerEntry;
+import dev.numpool.orders.Topups;
 import dev.numpool.orders.NewApiKey;
 
 import java.io.IOException;
@@ -115,6 +117,53 @@ final class Json {
         n.put("availableMicros", b.availableMicros());
         n.put("held", Money.format(b.heldMicros()));
         n.put("heldMicros", b.heldMicros());
+        n.put("debt", Money.format(b.debtMicros()));
+        n.put("debtMicros", b.debtMicros());
+        return n;
+    }
+
+    /**
+     * A money amount sent as a decimal string ({@code "10.00"}) or a JSON number, in micros; empty
+     * when it is neither, negative, has more than 6 decimal places or exceeds the maximum.
+     */
+    static java.util.OptionalLong micros(JsonNode raw) {
+        // 1e999999999 is a valid JSON number whose plain spelling has a billion digits: look at its
+        // magnitude before spelling it out.
+        String decimal = raw == null ? "" : raw.isNumber() && plausible(raw.decimalValue()) ? raw.decimalValue().toPlainString()
+                : raw.isTextual() ? raw.asText() : "";
+        return Money.parseMicros(decimal);
+    }
+
+    private static boolean plausible(java.math.BigDecimal d) {
+        return d.scale() <= 12 && d.precision() - d.scale() <= 13;
+    }
+
+    static ObjectNode ledgerEntry(LedgerEntry e) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("id", e.id());
+        n.put("type", e.type());
+        n.put("amount", Money.format(e.amountMicros()));
+        n.put("amountMicros", e.amountMicros());
+        n.put("currency", e.currency());
+        n.put("availableChange", Money.format(e.availableChangeMicros()));
+        n.put("heldChange", Money.format(e.heldChangeMicros()));
+        n.put("debtChange", Money.format(e.debtChangeMicros()));
+        n.put("reference", e.reference());
+        n.put("createdAt", e.createdAt().toString());
+        return n;
+    }
+
+    static ObjectNode topup(Topups.Topup t) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("id", t.id());
+        n.put("amount", Money.format(t.amountMicros()));
+        n.put("amountMicros", t.amountMicros());
+        n.put("currency", t.currency());
+        n.put("status", t.status());
+        n.put("checkoutUrl", t.checkoutUrl().orElse(null));
+        n.put("refunded", Money.format(t.refundedMicros()));
+        n.put("createdAt", t.createdAt().toString());
+        n.put("paidAt", t.paidAt().map(Object::toString).orElse(null));
         return n;
     }
 

@@ -22,6 +22,7 @@ import dev.numpool.orders.PlaceResult;
 import dev.numpool.orders.SandboxSms;
 import dev.numpool.orders.StoredResponse;
 import dev.numpool.orders.WebhookDelivery;
+import dev.numpool.orders.Topups;
 import dev.numpool.orders.Webhooks;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -67,13 +68,14 @@ public final class NativeApi {
     private final InboundHandlers inbound;
     private final RateLimits rateLimits;
     private final Webhooks webhooks;
+    private final MoneyHandlers money;
 
     /**
      * The API over the facades. {@code operatorToken}, when present, enables the operator routes
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
-        this(accounts, ledger, orders, inventory, null, sandbox, operatorToken, Optional.empty(), RateLimits.off());
+        this(accounts, ledger, orders, inventory, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off());
     }
 
     /**
@@ -81,8 +83,8 @@ public final class NativeApi {
      * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
      * per key and IP shared through Redis.
      */
-    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, boolean sandbox,
-                     Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
+    public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, Topups topups,
+                     boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
         this.rateLimits = rateLimits;
         this.webhooks = webhooks;
         this.accounts = accounts;
@@ -94,7 +96,8 @@ public final class NativeApi {
         operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
             throw new IllegalArgumentException("the operator token must be at least 24 characters");
         });
-        this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, t));
+        this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, t));
+        this.money = new MoneyHandlers(ledger, topups, requests);
         this.inbound = new InboundHandlers(inventory, publicUrl);
     }
 
@@ -117,6 +120,7 @@ public final class NativeApi {
         routes().forEach(r -> routing.route(Method.create(r.method()), r.path(), r.handler()));
         routing.get("/openapi.yaml", this::openApi);
         inbound.routing(routing);
+        money.routing(routing);
         new SmsActivateApi(accounts, ledger, orders, inventory).routing(routing);
         new FiveSimApi(accounts, ledger, orders, inventory).routing(routing);
         routing.any("/v1/*", (req, res) -> {
@@ -164,6 +168,7 @@ public final class NativeApi {
                 new Route("POST", "/v1/webhook-endpoints/{id}/rotate-secret", this::rotateSecret),
                 new Route("POST", "/v1/webhook-endpoints/{id}/test", this::testEvent),
                 new Route("POST", "/v1/webhook-endpoints/{id}/deliveries/{messageId}/replay", this::replay)));
+        routes.addAll(money.routes());
         operator.ifPresent(o -> routes.addAll(o.routes()));
         if (sandbox) {
             routes.add(new Route("POST", "/v1/sandbox/accounts", this::createSandboxAccount));
@@ -304,9 +309,7 @@ public final class NativeApi {
             JsonNode raw = body.get("maxPrice");
             // 1e999999999 is a valid JSON number whose plain spelling has a billion digits: look
             // at its magnitude before spelling it out.
-            String decimal = raw.isNumber() && plausible(raw.decimalValue()) ? raw.decimalValue().toPlainString()
-                    : raw.isTextual() ? raw.asText() : "";
-            OptionalLong micros = Money.parseMicros(decimal);
+            OptionalLong micros = Json.micros(raw);
             if (micros.isEmpty() || !OrderRequest.validMaxPrice(micros.getAsLong())) {
                 throw Problem.badRequest("'maxPrice' must be a positive decimal of at most 6 decimal places and at most "
                         + Money.format(Money.MAX_MICROS) + ", e.g. \"0.50\".");
@@ -653,10 +656,6 @@ public final class NativeApi {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    private static boolean plausible(java.math.BigDecimal d) {
-        return d.scale() <= 12 && d.precision() - d.scale() <= 13;
     }
 
     private Service service(String code) {

@@ -3,6 +3,10 @@ package dev.numpool.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Money;
+import dev.numpool.orders.AccountId;
+import dev.numpool.orders.AdjustResult;
+import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.UpstreamReport;
 import io.helidon.http.HeaderNames;
@@ -18,7 +22,8 @@ import java.util.Set;
 
 /**
  * The operator's routes under {@code /v1/operator}: provider health and offer history, the status
- * reports providers refused or never answered, and the rented-number pool. A separate credential from customers' API keys, compared
+ * reports providers refused or never answered, the rented-number pool, and credits and debits of
+ * customers' balances (each with its reason, kept beside the transfer). A separate credential from customers' API keys, compared
  * in constant time; without one configured the routes do not exist.
  */
 final class OperatorHandlers {
@@ -26,11 +31,13 @@ final class OperatorHandlers {
 
     private final Inventory inventory;
     private final Orders orders;
+    private final Ledger ledger;
     private final byte[] token;
 
-    OperatorHandlers(Inventory inventory, Orders orders, String token) {
+    OperatorHandlers(Inventory inventory, Orders orders, Ledger ledger, String token) {
         this.inventory = inventory;
         this.orders = orders;
+        this.ledger = ledger;
         this.token = token.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -44,7 +51,9 @@ final class OperatorHandlers {
                 new NativeApi.Route("PUT", "/v1/operator/markups", this::setMarkups),
                 new NativeApi.Route("GET", "/v1/operator/pool", this::pool),
                 new NativeApi.Route("POST", "/v1/operator/pool", this::importPool),
-                new NativeApi.Route("GET", "/v1/operator/upstream-reports", this::reports));
+                new NativeApi.Route("GET", "/v1/operator/upstream-reports", this::reports),
+                new NativeApi.Route("GET", "/v1/operator/accounts/{id}/balance", this::accountBalance),
+                new NativeApi.Route("POST", "/v1/operator/accounts/{id}/adjustments", this::adjust));
     }
 
     private void providers(ServerRequest req, ServerResponse res) {
@@ -277,6 +286,58 @@ final class OperatorHandlers {
             n.put("lastError", r.lastError().orElse(null));
         }
         NativeApi.json(res, 200, body);
+    }
+
+    private void accountBalance(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        AccountId account = accountId(req);
+        if (!ledger.exists(account)) {
+            throw Problem.notFound("No account " + account.value() + ".");
+        }
+        NativeApi.json(res, 200, Json.balance(ledger.balance(account)));
+    }
+
+    /**
+     * {@code {"direction": "credit"|"debit", "amount": "5.00", "reason": "..."}}: a credit to or
+     * a debit from the account's available balance. A debit never goes below zero (409).
+     */
+    private void adjust(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        AccountId account = accountId(req);
+        ObjectNode body = Json.object(Requests.jsonBody(req), Set.of("direction", "amount", "reason"));
+        String direction = text(body, "direction");
+        if (!"credit".equals(direction) && !"debit".equals(direction)) {
+            throw Problem.badRequest("'direction' is required: \"credit\" or \"debit\".");
+        }
+        java.util.OptionalLong amount = Json.micros(body.get("amount"));
+        if (amount.isEmpty() || amount.getAsLong() == 0) {
+            throw Problem.badRequest("'amount' is required: a positive decimal of at most 6 decimal places and at most "
+                    + Money.format(Money.MAX_MICROS) + ", e.g. \"5.00\".");
+        }
+        String reason = text(body, "reason");
+        if (reason == null || reason.isBlank() || reason.length() > 500 || Requests.hasControlCharacters(reason, false)) {
+            throw Problem.badRequest("'reason' is required: 1 to 500 printable characters, kept with the adjustment.");
+        }
+        switch (ledger.adjust(account, direction.equals("credit"), amount.getAsLong(), reason, "operator")) {
+            case AdjustResult.Adjusted done -> {
+                ObjectNode answer = Json.MAPPER.createObjectNode().put("adjustmentId", done.adjustmentId());
+                answer.set("transaction", Json.ledgerEntry(done.entry()));
+                answer.set("balance", Json.balance(done.balance()));
+                NativeApi.json(res, 201, answer);
+            }
+            case AdjustResult.UnknownAccount unknown -> throw Problem.notFound("No account " + account.value() + ".");
+            case AdjustResult.InsufficientBalance poor -> throw new Problem(409, "insufficient-balance", "Insufficient balance",
+                    "The account has " + Money.format(poor.availableMicros()) + " available; a debit never makes it negative.",
+                    Map.of("available", Money.format(poor.availableMicros())));
+        }
+    }
+
+    private static AccountId accountId(ServerRequest req) {
+        String raw = req.path().pathParameters().get("id");
+        if (!raw.matches("[1-9][0-9]{0,17}")) {
+            throw Problem.notFound("No account '" + raw + "'.");
+        }
+        return new AccountId(Long.parseLong(raw));
     }
 
     private void authorize(ServerRequest req) {

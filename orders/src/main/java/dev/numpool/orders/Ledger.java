@@ -33,6 +33,10 @@ public final class Ledger {
         return store.balance(owner);
     }
 
+    public boolean exists(AccountId account) {
+        return store.accountExists(account);
+    }
+
     /** Filters for {@link #transactions}: empty {@code types} means all; {@code to} is exclusive. */
     public record TransactionQuery(Set<String> types, Optional<Instant> from, Optional<Instant> to, Optional<String> cursor, int limit) {
         public TransactionQuery {

@@ -10,6 +10,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.Topups;
 import dev.numpool.orders.Webhooks;
 import dev.numpool.workers.Workers;
 import io.helidon.config.Config;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -79,16 +81,19 @@ public final class Numpool implements AutoCloseable {
             Ledger ledger = Ledger.create(db, clock);
             Orders orders = track(resources, Orders.create(db, redis, inventory, Orders.Settings.from(config.get("orders")), clock, meters));
             Webhooks webhooks = Webhooks.create(db, Webhooks.Settings.from(config.get("webhooks")), clock);
+            String host = config.get("server.host").asString().orElse("127.0.0.1");
+            Optional<String> publicUrl = config.get("numpool.public-url").asString().asOptional();
+            Topups topups = Topups.create(db, Topups.Settings.from(config.get("topups"),
+                    publicUrl.orElse("http://" + host + ":" + config.get("server.port").asInt().orElse(8080))), environment, clock);
             if (sandbox) {
                 config.get("numpool.demo-api-key").asString().ifPresent(accounts::ensureDemoAccount);
             }
             if (config.get("workers.enabled").asBoolean().orElse(true)) {
-                track(resources, new Workers(orders, inventory, webhooks, Workers.Settings.from(config.get("workers"))).start());
+                track(resources, new Workers(orders, inventory, webhooks, topups, Workers.Settings.from(config.get("workers"))).start());
             }
 
-            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, sandbox, config.get("numpool.operator-token").asString().asOptional(),
-                    config.get("numpool.public-url").asString().asOptional(), new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits"))));
-            String host = config.get("server.host").asString().orElse("127.0.0.1");
+            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, topups, sandbox,
+                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits"))));
             WebServer server = WebServer.builder()
                     .host(host)
                     .port(config.get("server.port").asInt().orElse(8080))

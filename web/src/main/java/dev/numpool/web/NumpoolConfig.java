@@ -27,7 +27,8 @@ public final class NumpoolConfig {
             Map.entry("NUMPOOL_DATA_DIR", "numpool.data-dir"),
             Map.entry("NUMPOOL_DEMO_API_KEY", "numpool.demo-api-key"),
             Map.entry("NUMPOOL_OPERATOR_TOKEN", "numpool.operator-token"),
-            Map.entry("NUMPOOL_PUBLIC_URL", "numpool.public-url"));
+            Map.entry("NUMPOOL_PUBLIC_URL", "numpool.public-url"),
+            Map.entry("STRIPE_API_BASE", "topups.stripe-api-base"));
 
     private NumpoolConfig() {
     }

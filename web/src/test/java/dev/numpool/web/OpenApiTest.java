@@ -10,6 +10,7 @@ import com.networknt.schema.SpecificationVersion;
 import dev.numpool.api.NativeApi;
 import dev.numpool.db.TestClock;
 import dev.numpool.db.TestServers;
+import dev.numpool.orders.FakeStripe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,7 @@ class OpenApiTest {
     private static final String OPERATOR = "operator-token-0123456789abcdef";
     private static final TestClock CLOCK = new TestClock();
     private static Numpool node;
+    private static FakeStripe stripe;
     private static Http http;
     private static JsonNode document;
     private static final List<String> checked = new ArrayList<>();
@@ -46,7 +48,9 @@ class OpenApiTest {
     static void start() {
         Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
         config.put("numpool.operator-token", OPERATOR);
-        node = TestNodes.start(config, CLOCK);
+        stripe = new FakeStripe();
+        config.put("topups.stripe-api-base", stripe.apiBase());
+        node = TestNodes.start(config, CLOCK, Map.of("STRIPE_SECRET_KEY", FakeStripe.SECRET_KEY, "STRIPE_WEBHOOK_SECRET", FakeStripe.WEBHOOK_SECRET));
         http = new Http(node.url());
         Http.Response served = http.get("/openapi.yaml", null);
         assertEquals(200, served.status());
@@ -56,6 +60,7 @@ class OpenApiTest {
     @AfterAll
     static void stop() {
         node.close();
+        stripe.close();
     }
 
     @Test
@@ -105,6 +110,31 @@ class OpenApiTest {
 
         check("GET", "/v1/balance", http.get("/v1/balance", key));
         check("GET", "/v1/balance", http.get("/v1/balance", null));
+        Http.Response topup = http.post("/v1/topups", key, "{\"amount\":\"20.00\"}");
+        check("POST", "/v1/topups", topup);
+        check("POST", "/v1/topups", http.post("/v1/topups", key, "{\"amount\":\"0.50\"}"));
+        check("POST", "/v1/topups", http.post("/v1/topups", key, "{\"amount\":true}"));
+        check("GET", "/v1/topups", http.get("/v1/topups", key));
+        check("GET", "/v1/topups/{id}", http.get("/v1/topups/" + topup.json().get("id").asLong(), key));
+        check("GET", "/v1/topups/{id}", http.get("/v1/topups/999999", key));
+        check("GET", "/v1/balance/transactions", http.get("/v1/balance/transactions?limit=2", key));
+        check("GET", "/v1/balance/transactions", http.get("/v1/balance/transactions?type=hold,void&from=2020-01-01T00:00:00Z", key));
+        check("GET", "/v1/balance/transactions", http.get("/v1/balance/transactions?type=gift", key));
+        Http.Response csv = http.get("/v1/balance/transactions.csv", key);
+        assertEquals("text/csv", csv.contentType().split(";")[0]);
+        checked.add("GET /v1/balance/transactions.csv 200");
+        check("GET", "/v1/balance/transactions.csv", http.get("/v1/balance/transactions.csv?from=yesterday", key));
+        long accountId = http.get("/v1/activations/" + id, key).status() == 200 ? accountOf(key) : 0;
+        check("GET", "/v1/operator/accounts/{id}/balance", http.get("/v1/operator/accounts/" + accountId + "/balance", OPERATOR));
+        check("GET", "/v1/operator/accounts/{id}/balance", http.get("/v1/operator/accounts/999999999/balance", OPERATOR));
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR,
+                "{\"direction\":\"credit\",\"amount\":\"1.50\",\"reason\":\"openapi check\"}"));
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR,
+                "{\"direction\":\"debit\",\"amount\":\"100000.00\",\"reason\":\"too much\"}"));
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR,
+                "{\"direction\":\"sideways\",\"amount\":\"1.00\",\"reason\":\"x\"}"));
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/999999999/adjustments", OPERATOR,
+                "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"nobody\"}"));
         Http.Response created = http.post("/v1/api-keys", key, "{\"label\":\"ci\"}");
         check("POST", "/v1/api-keys", created);
         check("POST", "/v1/api-keys", http.post("/v1/api-keys", key, "{\"label\":5}"));
@@ -145,7 +175,13 @@ class OpenApiTest {
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"paused\":true}"))));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=pending", OPERATOR));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=lost", OPERATOR));
-        assertTrue(checked.size() >= 48, "responses checked: " + checked.size());
+        assertTrue(checked.size() >= 66, "responses checked: " + checked.size());
+    }
+
+    /** The account behind an API key, read from its first ledger entry's sandbox reference. */
+    private static long accountOf(String key) {
+        Http.Response first = http.get("/v1/balance/transactions?type=sandbox_credit", key);
+        return Long.parseLong(first.json().get("data").get(0).get("reference").asText().replace("sandbox:", ""));
     }
 
     /** Fails when the response's status or content type is undocumented, or its body breaks the schema. */

@@ -25,9 +25,12 @@ public final class Workers implements AutoCloseable {
 
     /** How long the history of quote refreshes is kept. */
     private static final Duration QUOTE_HISTORY = Duration.ofDays(30);
+    /** Waiting Stripe events are rare (an event racing its top-up's commit); a slow look suffices. */
+    private static final Duration PAYMENTS_INTERVAL = Duration.ofSeconds(15);
 
     private final Orders orders;
     private final dev.numpool.orders.Webhooks webhooks;
+    private final dev.numpool.orders.Topups topups;
     private final Inventory inventory;
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
@@ -58,6 +61,13 @@ public final class Workers implements AutoCloseable {
 
     /** With {@code webhooks}, also delivers the webhook outbox. */
     public Workers(Orders orders, Inventory inventory, dev.numpool.orders.Webhooks webhooks, Settings settings) {
+        this(orders, inventory, webhooks, null, settings);
+    }
+
+    /** With {@code topups}, also applies the Stripe events that had to wait (see {@link dev.numpool.orders.Topups}). */
+    public Workers(Orders orders, Inventory inventory, dev.numpool.orders.Webhooks webhooks, dev.numpool.orders.Topups topups,
+                   Settings settings) {
+        this.topups = topups;
         this.webhooks = webhooks;
         this.orders = orders;
         this.inventory = inventory;
@@ -80,6 +90,10 @@ public final class Workers implements AutoCloseable {
         if (webhooks != null) {
             scheduler.scheduleWithFixedDelay(() -> safely("webhooks", this::runWebhooksOnce),
                     settings.pollInterval().toMillis(), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (topups != null) {
+            scheduler.scheduleWithFixedDelay(() -> safely("stripe events", this::runPaymentsOnce),
+                    PAYMENTS_INTERVAL.toMillis(), PAYMENTS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         }
         scheduler.scheduleWithFixedDelay(() -> safely("quotes", this::runQuotesOnce),
                 0, settings.quotesInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -133,6 +147,14 @@ public final class Workers implements AutoCloseable {
     /** Sends one batch of due webhook deliveries; returns how many were attempted. */
     public int runWebhooksOnce() {
         return webhooks == null ? 0 : webhooks.dispatchDue(settings.batchSize());
+    }
+
+    /**
+     * Applies Stripe events that arrived before what they need (their top-up's row, or the
+     * payment a refund is for); returns how many were settled.
+     */
+    public int runPaymentsOnce() {
+        return topups == null ? 0 : topups.applyWaiting(settings.batchSize());
     }
 
     /** Refreshes provider quotes, unless another node just did; returns providers refreshed. */
