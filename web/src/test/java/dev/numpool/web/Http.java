@@ -76,6 +76,12 @@ final class Http {
     }
 
     /** A new sandbox account (100.00 USD of play money); returns its API key. */
+    /** The account behind a sandbox API key, read from its sandbox credit's reference ({@code sandbox:<account>}). */
+    long accountId(String key) {
+        JsonNode first = get("/v1/balance/transactions?type=sandbox_credit", key).json();
+        return Long.parseLong(first.get("data").get(0).get("reference").asText().replace("sandbox:", ""));
+    }
+
     String newSandboxAccount() {
         Response r = post("/v1/sandbox/accounts", null, null);
         if (r.status() != 201) {

@@ -124,7 +124,7 @@ class OpenApiTest {
         assertEquals("text/csv", csv.contentType().split(";")[0]);
         checked.add("GET /v1/balance/transactions.csv 200");
         check("GET", "/v1/balance/transactions.csv", http.get("/v1/balance/transactions.csv?from=yesterday", key));
-        long accountId = http.get("/v1/activations/" + id, key).status() == 200 ? accountOf(key) : 0;
+        long accountId = http.accountId(key);
         check("GET", "/v1/operator/accounts/{id}/balance", http.get("/v1/operator/accounts/" + accountId + "/balance", OPERATOR));
         check("GET", "/v1/operator/accounts/{id}/balance", http.get("/v1/operator/accounts/999999999/balance", OPERATOR));
         check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR,
@@ -176,12 +176,6 @@ class OpenApiTest {
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=pending", OPERATOR));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=lost", OPERATOR));
         assertTrue(checked.size() >= 66, "responses checked: " + checked.size());
-    }
-
-    /** The account behind an API key, read from its first ledger entry's sandbox reference. */
-    private static long accountOf(String key) {
-        Http.Response first = http.get("/v1/balance/transactions?type=sandbox_credit", key);
-        return Long.parseLong(first.json().get("data").get(0).get("reference").asText().replace("sandbox:", ""));
     }
 
     /** Fails when the response's status or content type is undocumented, or its body breaks the schema. */
