@@ -332,8 +332,8 @@ class LedgerModelTest {
             }
             assertEquals(0, db.dsl().fetchCount(db.dsl().select().from("ledger_account")
                     .where("account_id is not null and ((kind = 'debt' and balance_micros > 0) or (kind <> 'debt' and balance_micros < 0))")));
-            assertEquals(0L, db.dsl().fetchValue("select count(*) from (select hold_id from transfer where hold_id is not null "
-                    + "group by hold_id having count(*) > 1) twice", Long.class), "a hold resolved twice");
+            assertEquals(0L, db.dsl().fetchOne("select count(*) from (select hold_id from transfer where hold_id is not null "
+                    + "group by hold_id having count(*) > 1) twice").get(0, Long.class), "a hold resolved twice");
         }
     }
 

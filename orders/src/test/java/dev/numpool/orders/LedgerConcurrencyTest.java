@@ -1,0 +1,166 @@
+package dev.numpool.orders;
+
+import dev.numpool.db.Database;
+import dev.numpool.db.TestClock;
+import dev.numpool.db.TestServers;
+import org.jooq.Record;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Eight threads make 5,000 random purchases, codes, cancellations and top-ups each on 50 accounts
+ * while a reader takes a snapshot of the totals every 50 ms, each in one repeatable-read
+ * transaction. Every snapshot must balance: what the customers' cached balances say they hold is
+ * exactly what the append-only transfers moved out of the house accounts, and no customer account
+ * is below zero. At the end the ledger is audited, and the money is where the operations put it.
+ */
+class LedgerConcurrencyTest {
+    private static final int THREADS = 8;
+    private static final int OPERATIONS = 5_000;
+    private static final int ACCOUNTS = 50;
+
+    @Test
+    void everySnapshotBalancesWhileEightThreadsTrade() throws Exception {
+        Database db = TestServers.freshDatabase();
+        TestClock clock = new TestClock(Instant.parse("2026-08-01T10:00:00Z"));
+        try (FakeStripe stripe = new FakeStripe();
+             Marketplace market = Marketplace.open(db, clock, Map.of("orders.early-cancel-seconds", "0", "simulator.stock", "1000000"))) {
+            Topups topups = Topups.create(db, new Topups.Settings(10_000, 1_000_000_000, "https://numpool.example/balance",
+                    Optional.of(stripe.apiBase()), Duration.ofSeconds(5)),
+                    Map.of("STRIPE_SECRET_KEY", FakeStripe.SECRET_KEY, "STRIPE_WEBHOOK_SECRET", FakeStripe.WEBHOOK_SECRET), clock);
+            List<AccountId> accounts = new ArrayList<>();
+            for (int i = 0; i < ACCOUNTS; i++) {
+                accounts.add(market.accounts().createSandboxAccount("concurrency").owner());
+            }
+            Map<AccountId, ConcurrentLinkedQueue<Integer>> live = new ConcurrentHashMap<>();
+            accounts.forEach(a -> live.put(a, new ConcurrentLinkedQueue<>()));
+            AtomicLong toppedUp = new AtomicLong();
+            AtomicInteger bought = new AtomicInteger();
+            AtomicInteger cancelled = new AtomicInteger();
+            AtomicInteger coded = new AtomicInteger();
+
+            List<String> unbalanced = new CopyOnWriteArrayList<>();
+            AtomicInteger snapshots = new AtomicInteger();
+            AtomicBoolean trading = new AtomicBoolean(true);
+            ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor();
+            reader.scheduleAtFixedRate(() -> {
+                if (trading.get()) {
+                    snapshot(db).ifPresent(unbalanced::add);
+                    snapshots.incrementAndGet();
+                }
+            }, 0, 50, TimeUnit.MILLISECONDS);
+
+            ExecutorService traders = Executors.newFixedThreadPool(THREADS);
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                work.add(traders.submit(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    for (int i = 0; i < OPERATIONS; i++) {
+                        AccountId owner = accounts.get(random.nextInt(ACCOUNTS));
+                        int dice = random.nextInt(100);
+                        if (dice < 40) {
+                            if (market.buyTelegram(owner) instanceof PlaceResult.Placed placed) {
+                                live.get(owner).add(placed.activation().id());
+                                bought.incrementAndGet();
+                            }
+                        } else if (dice < 70) {
+                            Integer id = live.get(owner).poll();
+                            if (id != null && market.orders().cancel(owner, id) instanceof ActivationChange.Changed) {
+                                cancelled.incrementAndGet();
+                            }
+                        } else if (dice < 85) {
+                            Integer id = live.get(owner).poll();
+                            if (id != null && market.orders().injectSandboxSms(owner, id, "Telegram", "Telegram code: 12345")
+                                    instanceof SandboxSms.Delivered) {
+                                coded.incrementAndGet();
+                            }
+                        } else {
+                            long cents = random.nextLong(100, 5_000);
+                            if (topups.start(owner, cents * 10_000) instanceof Topups.StartResult.Created created) {
+                                long id = created.topup().id();
+                                String event = FakeStripe.checkoutCompleted(FakeStripe.newEventId(), id, "pi_conc_" + id, cents, clock.instant());
+                                if (topups.receive(event, FakeStripe.sign(event, clock.instant())) instanceof Topups.EventResult.Applied) {
+                                    toppedUp.addAndGet(cents * 10_000);
+                                }
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+            trading.set(false);
+            reader.shutdown();
+            assertTrue(reader.awaitTermination(10, TimeUnit.SECONDS));
+            traders.shutdown();
+
+            assertEquals(List.of(), unbalanced);
+            assertTrue(snapshots.get() >= 20, "only " + snapshots.get() + " snapshots");
+            assertEquals(List.of(), market.ledger().audit());
+            assertEquals(Optional.empty(), snapshot(db));
+            // The money is where the operations put it: sandbox credits plus top-ups, less what
+            // codes charged, is what the customers hold.
+            long held = 0;
+            long available = 0;
+            for (AccountId a : accounts) {
+                Balance b = market.ledger().balance(a);
+                held += b.heldMicros();
+                available += b.availableMicros();
+                assertEquals(0, b.debtMicros());
+            }
+            long charged = db.dsl().fetchOne("select coalesce(sum(amount_micros), 0) from transfer where kind = 'post'").get(0, Long.class);
+            assertEquals(ACCOUNTS * Accounts.SANDBOX_CREDIT_MICROS + toppedUp.get() - charged, available + held);
+            System.out.printf("concurrency: %d bought, %d cancelled, %d coded, %s topped up, %d snapshots%n",
+                    bought.get(), cancelled.get(), coded.get(), toppedUp.get(), snapshots.get());
+            assertTrue(bought.get() > 1000 && cancelled.get() > 100 && coded.get() > 100 && toppedUp.get() > 0);
+        } finally {
+            db.close();
+        }
+    }
+
+    /** One consistent look at the totals; a description of what does not balance, if anything. */
+    private static Optional<String> snapshot(Database db) {
+        return db.dsl().transactionResult(c -> {
+            var dsl = c.dsl();
+            dsl.execute("set transaction isolation level repeatable read");
+            Record totals = dsl.fetchOne("""
+                    select (select coalesce(sum(balance_micros), 0) from ledger_account where account_id is not null) as customers,
+                           (select coalesce(sum(case when h.id = t.credit_account_id then t.amount_micros else -t.amount_micros end), 0)
+                              from transfer t join ledger_account h
+                                on h.id in (t.debit_account_id, t.credit_account_id) and h.account_id is null) as house,
+                           (select count(*) from ledger_account where account_id is not null
+                               and ((kind = 'debt' and balance_micros > 0) or (kind <> 'debt' and balance_micros < 0))) as negative""");
+            BigDecimal customers = totals.get("customers", BigDecimal.class);
+            BigDecimal house = totals.get("house", BigDecimal.class);
+            long negative = totals.get("negative", Long.class);
+            if (customers.add(house).signum() != 0 || negative != 0) {
+                return Optional.of("customers hold " + customers + ", house accounts " + house + ", " + negative + " below zero");
+            }
+            return Optional.<String>empty();
+        });
+    }
+}
