@@ -279,9 +279,14 @@ public final class NativeApi {
             case PlaceResult.PriceAboveMax above -> throw new Problem(409, "price-above-max", "Price above maxPrice",
                     "The cheapest number costs " + Money.format(above.minimumPriceMicros()) + ", above your maxPrice.",
                     Map.of("minimumPrice", Money.format(above.minimumPriceMicros()), "minimumPriceMicros", above.minimumPriceMicros()));
-            case PlaceResult.InsufficientBalance poor -> throw new Problem(402, "insufficient-balance", "Insufficient balance",
-                    "This number costs " + Money.format(poor.priceMicros()) + " and " + Money.format(poor.availableMicros()) + " is available.",
-                    Map.of("available", Money.format(poor.availableMicros()), "price", Money.format(poor.priceMicros())));
+            case PlaceResult.InsufficientBalance poor -> {
+                long owed = ledger.balance(owner).debtMicros();
+                throw new Problem(402, "insufficient-balance", "Insufficient balance",
+                        "This number costs " + Money.format(poor.priceMicros()) + " and " + Money.format(poor.availableMicros()) + " is available."
+                                + (owed > 0 ? " The account owes " + Money.format(owed) + " after a card refund or dispute; the next top-up pays it first." : ""),
+                        Map.of("available", Money.format(poor.availableMicros()), "price", Money.format(poor.priceMicros()),
+                                "debt", Money.format(owed)));
+            }
             case PlaceResult.TooManyLive many -> throw new Problem(409, "too-many-live-activations", "Too many live activations",
                     "An account may have " + many.limit() + " live activations at once; finish or cancel some first.",
                     Map.of("limit", many.limit()));

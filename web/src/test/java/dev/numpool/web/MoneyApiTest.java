@@ -143,6 +143,8 @@ class MoneyApiTest {
         assertEquals("8.00", owed.get("debt").asText());
         Http.Response refused = http.order(key, "debt-1", "{\"service\":\"tg\",\"country\":0}");
         assertEquals(402, refused.status(), refused.text());
+        assertEquals("8.00", refused.json().get("debt").asText());
+        assertTrue(refused.json().get("detail").asText().contains("owes 8.00"), refused.text());
 
         long next = http.post("/v1/topups", key, "{\"amount\":\"20.00\"}").json().get("id").asLong();
         signed(FakeStripe.checkoutCompleted(FakeStripe.newEventId(), next, "pi_next_" + next, 2000, CLOCK.instant()));

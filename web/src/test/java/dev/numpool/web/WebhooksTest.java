@@ -70,6 +70,7 @@ class WebhooksTest {
         config.put("webhooks.allow-http", "true");
         config.put("webhooks.allowed-hosts.0", "127.0.0.1");
         config.put("workers.enabled", "true");
+        config.put("numpool.operator-token", OPERATOR);
         config.put("workers.poll-interval-millis", "50");
         config.put("workers.expiry-interval-millis", "50");
         config.put("workers.upstream-interval-millis", "50");
@@ -99,6 +100,32 @@ class WebhooksTest {
             List<Received> at = received.stream().filter(r -> r.path().equals(path)).toList();
             return at.size() >= atLeast ? at : null;
         });
+    }
+
+    private static final String OPERATOR = "operator-token-for-webhooks-0123456789";
+
+    @Test
+    void aCreditToTheBalanceIsAnnouncedAsBalanceCredited() throws Exception {
+        String key = http.newSandboxAccount();
+        JsonNode endpoint = endpoint(key, "/credited", "balance.credited");
+        Http.Response credit = http.post("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR,
+                "{\"direction\":\"credit\",\"amount\":\"2.50\",\"reason\":\"goodwill\"}");
+        assertEquals(201, credit.status(), credit.text());
+        http.post("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR,
+                "{\"direction\":\"debit\",\"amount\":\"1.00\",\"reason\":\"a debit is not announced\"}");
+        http.post("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR,
+                "{\"direction\":\"credit\",\"amount\":\"0.25\",\"reason\":\"second\"}");
+
+        // Balance events carry no activation, so nothing orders the two: sort them by amount.
+        List<Received> got = at("/credited", 2).stream()
+                .sorted(java.util.Comparator.comparing((Received r) -> r.json().at("/data/amount").asText()).reversed()).toList();
+        new Webhook(endpoint.get("secret").asText()).verify(got.get(0).body(), got.get(0).headers());
+        assertEquals("balance.credited", got.get(0).json().get("type").asText());
+        assertEquals("2.50", got.get(0).json().at("/data/amount").asText());
+        assertEquals("operator_credit", got.get(0).json().at("/data/reason").asText());
+        assertEquals("102.50", got.get(0).json().at("/data/available").asText());
+        assertEquals("0.25", got.get(1).json().at("/data/amount").asText());
+        assertEquals("101.75", got.get(1).json().at("/data/available").asText());
     }
 
     @Test
