@@ -159,7 +159,7 @@ final class Json {
         n.put("amount", Money.format(t.amountMicros()));
         n.put("amountMicros", t.amountMicros());
         n.put("currency", t.currency());
-        n.put("status", t.status());
+        n.put("status", t.status().wire());
         n.put("checkoutUrl", t.checkoutUrl().orElse(null));
         n.put("refunded", Money.format(t.refundedMicros()));
         n.put("createdAt", t.createdAt().toString());

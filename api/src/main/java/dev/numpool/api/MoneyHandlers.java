@@ -9,7 +9,6 @@ import dev.numpool.orders.LedgerEntry;
 import dev.numpool.orders.Page;
 import dev.numpool.orders.Topups;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -188,8 +187,9 @@ final class MoneyHandlers {
 
     /**
      * {@code POST /webhooks/stripe}: 200 once the event is stored (applied now or waiting for what
-     * it needs), and for a repeat; 400 for a bad or stale signature or a body that is not an
-     * event, with nothing stored; 503 when this node has no webhook secret (Stripe retries).
+     * it needs), for a repeat, and for a signed body that is not an event Numpool can read (so
+     * Stripe does not retry it for days); 400 for a bad or stale signature, with nothing stored;
+     * 503 when this node has no webhook secret (Stripe retries).
      */
     private void stripeEvent(ServerRequest req, ServerResponse res) {
         Optional<byte[]> body = Requests.boundedBody(req, MAX_STRIPE_EVENT_BYTES);
@@ -204,12 +204,12 @@ final class MoneyHandlers {
             case Topups.EventResult.Applied applied -> answer.put("outcome", applied.outcome());
             case Topups.EventResult.Waiting waiting -> answer.put("outcome", waiting.why());
             case Topups.EventResult.Duplicate duplicate -> answer.put("outcome", "duplicate: already received");
+            case Topups.EventResult.Ignored ignored -> answer.put("outcome", "ignored: " + ignored.why());
             case Topups.EventResult.Rejected rejected -> throw new Problem(400, "invalid-signature", "Event refused",
-                    "Not a Stripe event signed with this endpoint's secret within 300 s: " + rejected.why());
+                    "Not signed with this endpoint's secret within 300 s: " + rejected.why());
             case Topups.EventResult.Disabled off -> throw new Problem(503, "topups-disabled", "Stripe webhooks are not configured",
                     "This Numpool has no STRIPE_WEBHOOK_SECRET.");
         }
-        res.status(Status.OK_200);
         NativeApi.json(res, 200, answer);
     }
 }

@@ -96,7 +96,7 @@ public final class NativeApi {
         operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
             throw new IllegalArgumentException("the operator token must be at least 24 characters");
         });
-        this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, t));
+        this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups, t));
         this.money = new MoneyHandlers(ledger, topups, requests);
         this.inbound = new InboundHandlers(inventory, publicUrl);
     }
@@ -280,7 +280,7 @@ public final class NativeApi {
                     "The cheapest number costs " + Money.format(above.minimumPriceMicros()) + ", above your maxPrice.",
                     Map.of("minimumPrice", Money.format(above.minimumPriceMicros()), "minimumPriceMicros", above.minimumPriceMicros()));
             case PlaceResult.InsufficientBalance poor -> {
-                long owed = ledger.balance(owner).debtMicros();
+                long owed = poor.debtMicros();
                 throw new Problem(402, "insufficient-balance", "Insufficient balance",
                         "This number costs " + Money.format(poor.priceMicros()) + " and " + Money.format(poor.availableMicros()) + " is available."
                                 + (owed > 0 ? " The account owes " + Money.format(owed) + " after a card refund or dispute; the next top-up pays it first." : ""),

@@ -8,6 +8,7 @@ import dev.numpool.orders.AccountId;
 import dev.numpool.orders.AdjustResult;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.Topups;
 import dev.numpool.orders.UpstreamReport;
 import io.helidon.http.HeaderNames;
 import java.util.List;
@@ -32,12 +33,14 @@ final class OperatorHandlers {
     private final Inventory inventory;
     private final Orders orders;
     private final Ledger ledger;
+    private final Topups topups;
     private final byte[] token;
 
-    OperatorHandlers(Inventory inventory, Orders orders, Ledger ledger, String token) {
+    OperatorHandlers(Inventory inventory, Orders orders, Ledger ledger, Topups topups, String token) {
         this.inventory = inventory;
         this.orders = orders;
         this.ledger = ledger;
+        this.topups = topups;
         this.token = token.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -53,7 +56,8 @@ final class OperatorHandlers {
                 new NativeApi.Route("POST", "/v1/operator/pool", this::importPool),
                 new NativeApi.Route("GET", "/v1/operator/upstream-reports", this::reports),
                 new NativeApi.Route("GET", "/v1/operator/accounts/{id}/balance", this::accountBalance),
-                new NativeApi.Route("POST", "/v1/operator/accounts/{id}/adjustments", this::adjust));
+                new NativeApi.Route("POST", "/v1/operator/accounts/{id}/adjustments", this::adjust),
+                new NativeApi.Route("GET", "/v1/operator/stripe-events/waiting", this::waitingStripeEvents));
     }
 
     private void providers(ServerRequest req, ServerResponse res) {
@@ -298,12 +302,17 @@ final class OperatorHandlers {
     }
 
     /**
-     * {@code {"direction": "credit"|"debit", "amount": "5.00", "reason": "..."}}: a credit to or
-     * a debit from the account's available balance. A debit never goes below zero (409).
+     * {@code {"direction": "credit"|"debit", "amount": "5.00", "reason": "..."}} with an
+     * {@code Idempotency-Key}: a credit to or a debit from the account's available balance. A
+     * debit never goes below zero (409); the same key again answers the first adjustment.
      */
     private void adjust(ServerRequest req, ServerResponse res) {
         authorize(req);
         AccountId account = accountId(req);
+        String key = req.headers().first(io.helidon.http.HeaderNames.create("Idempotency-Key"))
+                .filter(k -> !k.isEmpty() && k.length() <= 255 && !Requests.hasControlCharacters(k, false))
+                .orElseThrow(() -> Problem.badRequest("An adjustment needs an Idempotency-Key header (1-255 printable characters), "
+                        + "so that a retried request is not a second adjustment."));
         ObjectNode body = Json.object(Requests.jsonBody(req), Set.of("direction", "amount", "reason"));
         String direction = text(body, "direction");
         if (!"credit".equals(direction) && !"debit".equals(direction)) {
@@ -318,18 +327,36 @@ final class OperatorHandlers {
         if (reason == null || reason.isBlank() || reason.length() > 500 || Requests.hasControlCharacters(reason, false)) {
             throw Problem.badRequest("'reason' is required: 1 to 500 printable characters, kept with the adjustment.");
         }
-        switch (ledger.adjust(account, direction.equals("credit"), amount.getAsLong(), reason, "operator")) {
+        switch (ledger.adjust(account, direction.equals("credit"), amount.getAsLong(), reason, "operator", key)) {
             case AdjustResult.Adjusted done -> {
                 ObjectNode answer = Json.MAPPER.createObjectNode().put("adjustmentId", done.adjustmentId());
                 answer.set("transaction", Json.ledgerEntry(done.entry()));
                 answer.set("balance", Json.balance(done.balance()));
-                NativeApi.json(res, 201, answer);
+                if (done.replayed()) {
+                    res.header("Idempotent-Replayed", "true");
+                }
+                NativeApi.json(res, done.replayed() ? 200 : 201, answer);
             }
+            case AdjustResult.KeyReused reused -> throw new Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                    "This Idempotency-Key made a different adjustment of this account. Use a new key for a new adjustment.");
             case AdjustResult.UnknownAccount unknown -> throw Problem.notFound("No account " + account.value() + ".");
             case AdjustResult.InsufficientBalance poor -> throw new Problem(409, "insufficient-balance", "Insufficient balance",
                     "The account has " + Money.format(poor.availableMicros()) + " available; a debit never makes it negative.",
                     Map.of("available", Money.format(poor.availableMicros())));
         }
+    }
+
+    /** Stripe events not applied yet (waiting for their top-up or payment, or parked): what to look into. */
+    private void waitingStripeEvents(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        int limit = Requests.intQuery(req, "limit", 1, 500).orElse(100);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("data");
+        for (Topups.WaitingEvent e : topups.waiting(limit)) {
+            list.addObject().put("id", e.id()).put("type", e.type()).put("paymentIntent", e.paymentIntent().orElse(null))
+                    .put("receivedAt", e.receivedAt().toString()).put("attempts", e.attempts()).put("why", e.why().orElse(null));
+        }
+        NativeApi.json(res, 200, body);
     }
 
     private static AccountId accountId(ServerRequest req) {

@@ -2,7 +2,12 @@ package dev.numpool.orders;
 
 /** Every way an operator's credit or debit can end. Only {@link Adjusted} changed anything. */
 public sealed interface AdjustResult {
-    record Adjusted(long adjustmentId, LedgerEntry entry, Balance balance) implements AdjustResult {
+    /** Done; {@code replayed} when this Idempotency-Key had made this same adjustment before (nothing new moved). */
+    record Adjusted(long adjustmentId, LedgerEntry entry, Balance balance, boolean replayed) implements AdjustResult {
+    }
+
+    /** The Idempotency-Key was used for a different adjustment of this account. */
+    record KeyReused() implements AdjustResult {
     }
 
     record UnknownAccount() implements AdjustResult {

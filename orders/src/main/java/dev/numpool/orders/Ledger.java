@@ -3,6 +3,8 @@ package dev.numpool.orders;
 import dev.numpool.db.Database;
 import dev.numpool.inventory.Money;
 
+import org.jooq.exception.DataAccessException;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -73,39 +75,60 @@ public final class Ledger {
 
     /**
      * An operator's credit to or debit from an account's available balance, with the reason and
-     * who did it recorded beside the transfer. A credit pays the account's debt first.
+     * who did it recorded beside the transfer. A credit pays the account's debt first. The same
+     * {@code idempotencyKey} again (a retried request) is the same adjustment, made once.
      */
-    public AdjustResult adjust(AccountId account, boolean credit, long amountMicros, String reason, String actor) {
+    public AdjustResult adjust(AccountId account, boolean credit, long amountMicros, String reason, String actor, String idempotencyKey) {
         if (amountMicros <= 0 || amountMicros > Money.MAX_MICROS) {
             throw new IllegalArgumentException("an adjustment is positive and at most " + Money.MAX_MICROS + " micros");
         }
         if (reason == null || reason.isBlank() || reason.length() > 500) {
             throw new IllegalArgumentException("an adjustment has a reason of 1 to 500 characters");
         }
-        return store.transaction(s -> {
-            if (!s.accountExists(account)) {
-                return new AdjustResult.UnknownAccount();
-            }
-            Balance before = s.lockBalance(account);
-            if (!credit && before.availableMicros() < amountMicros) {
-                return new AdjustResult.InsufficientBalance(before.availableMicros());
-            }
-            Instant now = clock.instant();
-            OrdersStore.CustomerLedgers l = s.customerLedgers(account);
-            long house = s.houseLedger("adjustments", before.currency());
-            long adjustmentId = s.nextAdjustmentId();
-            String reference = "adjustment:" + adjustmentId;
-            long transfer = credit
-                    ? s.insertTransfer("operator_credit", house, l.wallet(), amountMicros, null, reference, now)
-                    : s.insertTransfer("operator_debit", l.wallet(), house, amountMicros, null, reference, now);
-            s.insertAdjustment(adjustmentId, account, transfer, credit ? "credit" : "debit", amountMicros, reason.strip(), actor, now);
-            LedgerEntry entry = s.entries(account, Set.of(), Optional.empty(), Optional.empty(), transfer + 1, 1).getFirst();
-            Balance after = s.balance(account);
-            if (credit) {
-                Topups.balanceCredited(s, account, amountMicros, "operator_credit", reference, after, now);
-            }
-            return new AdjustResult.Adjusted(adjustmentId, entry, after);
-        });
+        if (idempotencyKey == null || idempotencyKey.isEmpty() || idempotencyKey.length() > 255) {
+            throw new IllegalArgumentException("an adjustment has an idempotency key of 1 to 255 characters");
+        }
+        String direction = credit ? "credit" : "debit";
+        try {
+            return store.transaction(s -> {
+                if (!s.accountExists(account)) {
+                    return new AdjustResult.UnknownAccount();
+                }
+                Optional<AdjustResult> earlier = replay(s, account, direction, amountMicros, reason.strip(), idempotencyKey);
+                if (earlier.isPresent()) {
+                    return earlier.get();
+                }
+                Balance before = s.lockBalance(account);
+                if (!credit && before.availableMicros() < amountMicros) {
+                    return new AdjustResult.InsufficientBalance(before.availableMicros());
+                }
+                Instant now = clock.instant();
+                OrdersStore.CustomerLedgers l = s.customerLedgers(account);
+                long house = s.houseLedger("adjustments", before.currency());
+                long adjustmentId = s.nextAdjustmentId();
+                String reference = "adjustment:" + adjustmentId;
+                long transfer = credit
+                        ? s.insertTransfer("operator_credit", house, l.wallet(), amountMicros, null, reference, now)
+                        : s.insertTransfer("operator_debit", l.wallet(), house, amountMicros, null, reference, now);
+                s.insertAdjustment(adjustmentId, account, idempotencyKey, transfer, direction, amountMicros, reason.strip(), actor, now);
+                Balance after = s.balance(account);
+                if (credit) {
+                    Topups.balanceCredited(s, account, amountMicros, "operator_credit", reference, after, now);
+                }
+                return new AdjustResult.Adjusted(adjustmentId, s.entry(account, transfer), after, false);
+            });
+        } catch (DataAccessException e) {
+            // The same key in a concurrent request: the other one's adjustment is this one's answer.
+            return store.transaction(s -> replay(s, account, direction, amountMicros, reason.strip(), idempotencyKey)).orElseThrow(() -> e);
+        }
+    }
+
+    private static Optional<AdjustResult> replay(OrdersStore s, AccountId account, String direction, long amountMicros, String reason,
+                                                 String idempotencyKey) {
+        return s.adjustmentByKey(account, idempotencyKey).map(a -> a.getDirection().equals(direction)
+                && a.getAmountMicros() == amountMicros && a.getReason().equals(reason)
+                ? new AdjustResult.Adjusted(a.getId(), s.entry(account, a.getTransferId()), s.balance(account), true)
+                : new AdjustResult.KeyReused());
     }
 
     /** Adds play money to a sandbox account (the sandbox's stand-in for a card top-up). */

@@ -183,7 +183,7 @@ public final class Orders implements AutoCloseable {
         Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country())).stream().findFirst();
         if (offer.isPresent() && balance.availableMicros() < offer.get().priceMicros()
                 && request.maxPriceMicros().orElse(Long.MAX_VALUE) >= offer.get().priceMicros()) {
-            return new PlaceResult.InsufficientBalance(balance.availableMicros(), offer.get().priceMicros());
+            return new PlaceResult.InsufficientBalance(balance.availableMicros(), offer.get().priceMicros(), balance.debtMicros());
         }
         BuyRequest buy = new BuyRequest(request.service(), request.country(), request.operator(), request.maxPriceMicros(),
                 request.excludedPrefixes());
@@ -226,7 +226,8 @@ public final class Orders implements AutoCloseable {
                     } catch (DataAccessException e) {
                         giveBack(b, purchase);
                         if (isInsufficientFunds(e)) {
-                            return new PlaceResult.InsufficientBalance(store.balance(owner).availableMicros(), b.lease().priceMicros());
+                            Balance now = store.balance(owner);
+                            return new PlaceResult.InsufficientBalance(now.availableMicros(), b.lease().priceMicros(), now.debtMicros());
                         }
                         if (!isLiveNumberConflict(e) || round >= 1) {
                             throw e;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.numpool.db.jooq.tables.records.ActivationRecord;
 import dev.numpool.db.jooq.tables.records.IdempotencyKeyRecord;
+import dev.numpool.db.jooq.tables.records.LedgerAdjustmentRecord;
 import dev.numpool.db.jooq.tables.records.StripeDisputeRecord;
 import dev.numpool.db.jooq.tables.records.StripeEventRecord;
 import dev.numpool.db.jooq.tables.records.TopupRecord;
@@ -71,7 +72,8 @@ final class OrdersStore {
         long id = dsl.insertInto(ACCOUNT)
                 .set(ACCOUNT.SANDBOX, sandbox).set(ACCOUNT.CURRENCY, currency).set(ACCOUNT.CREATED_AT, at(now))
                 .returning(ACCOUNT.ID).fetchOne(ACCOUNT.ID);
-        for (String kind : List.of("wallet", "held", "debt")) {
+        // The debt account comes from the account_debt_ledger trigger (V14).
+        for (String kind : List.of("wallet", "held")) {
             dsl.insertInto(LEDGER_ACCOUNT)
                     .set(LEDGER_ACCOUNT.ACCOUNT_ID, id).set(LEDGER_ACCOUNT.KIND, kind)
                     .set(LEDGER_ACCOUNT.CURRENCY, currency).set(LEDGER_ACCOUNT.CACHED, true)
@@ -184,29 +186,50 @@ final class OrdersStore {
 
     /**
      * One page of the owner's movements, newest first: every transfer touching one of its ledger
-     * accounts, with what it did to each of them. {@code beforeId} is the cursor.
+     * accounts, with what it did to each of them. {@code beforeId} is the cursor. Each of the
+     * account's ledger accounts is walked on its own index, newest first, so a page costs what
+     * that account's history costs, never a scan of everyone's transfers.
      */
     List<LedgerEntry> entries(AccountId owner, Set<String> kinds, Optional<Instant> from, Optional<Instant> to, long beforeId, int limit) {
-        var mine = DSL.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()));
-        var debit = LEDGER_ACCOUNT.as("debit");
-        var credit = LEDGER_ACCOUNT.as("credit");
-        Condition where = TRANSFER.ID.lt(beforeId)
-                .and(TRANSFER.DEBIT_ACCOUNT_ID.in(mine).or(TRANSFER.CREDIT_ACCOUNT_ID.in(mine)));
+        List<Long> mine = dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()))
+                .fetch(LEDGER_ACCOUNT.ID);
+        Condition filter = TRANSFER.ID.lt(beforeId);
         if (!kinds.isEmpty()) {
-            where = where.and(TRANSFER.KIND.in(kinds));
+            filter = filter.and(TRANSFER.KIND.in(kinds));
         }
         if (from.isPresent()) {
-            where = where.and(TRANSFER.CREATED_AT.ge(at(from.get())));
+            filter = filter.and(TRANSFER.CREATED_AT.ge(at(from.get())));
         }
         if (to.isPresent()) {
-            where = where.and(TRANSFER.CREATED_AT.lt(at(to.get())));
+            filter = filter.and(TRANSFER.CREATED_AT.lt(at(to.get())));
         }
+        org.jooq.Select<org.jooq.Record1<Long>> ids = null;
+        for (long ledger : mine) {
+            for (var side : List.of(TRANSFER.DEBIT_ACCOUNT_ID, TRANSFER.CREDIT_ACCOUNT_ID)) {
+                var one = DSL.select(TRANSFER.ID).from(TRANSFER).where(side.eq(ledger)).and(filter).orderBy(TRANSFER.ID.desc()).limit(limit);
+                ids = ids == null ? one : ids.union(one); // union, not union all: a hold touches two of the owner's accounts
+            }
+        }
+        if (ids == null) {
+            return List.of();
+        }
+        return entriesOf(owner, TRANSFER.ID.in(DSL.select(DSL.field("id", Long.class)).from(ids.asTable("mine"))), limit);
+    }
+
+    /** One transfer as the owner's entry. */
+    LedgerEntry entry(AccountId owner, long transferId) {
+        return entriesOf(owner, TRANSFER.ID.eq(transferId), 1).getFirst();
+    }
+
+    private List<LedgerEntry> entriesOf(AccountId owner, Condition which, int limit) {
+        var debit = LEDGER_ACCOUNT.as("debit");
+        var credit = LEDGER_ACCOUNT.as("credit");
         return dsl.select(TRANSFER.ID, TRANSFER.KIND, TRANSFER.AMOUNT_MICROS, TRANSFER.REFERENCE, TRANSFER.CREATED_AT,
                         debit.ACCOUNT_ID, debit.KIND, credit.ACCOUNT_ID, credit.KIND, debit.CURRENCY)
                 .from(TRANSFER)
                 .join(debit).on(debit.ID.eq(TRANSFER.DEBIT_ACCOUNT_ID))
                 .join(credit).on(credit.ID.eq(TRANSFER.CREDIT_ACCOUNT_ID))
-                .where(where)
+                .where(which)
                 .orderBy(TRANSFER.ID.desc()).limit(limit)
                 .fetch(r -> {
                     long amount = r.value3();
@@ -234,13 +257,19 @@ final class OrdersStore {
                 });
     }
 
+    Optional<LedgerAdjustmentRecord> adjustmentByKey(AccountId owner, String idempotencyKey) {
+        return dsl.selectFrom(LEDGER_ADJUSTMENT).where(LEDGER_ADJUSTMENT.ACCOUNT_ID.eq(owner.value()))
+                .and(LEDGER_ADJUSTMENT.IDEMPOTENCY_KEY.eq(idempotencyKey)).fetchOptional();
+    }
+
     long nextAdjustmentId() {
         return dsl.select(DSL.field("nextval(pg_get_serial_sequence('ledger_adjustment', 'id'))", Long.class)).fetchSingle().value1();
     }
 
-    void insertAdjustment(long id, AccountId owner, long transferId, String direction, long amountMicros, String reason, String actor, Instant now) {
+    void insertAdjustment(long id, AccountId owner, String idempotencyKey, long transferId, String direction, long amountMicros,
+                          String reason, String actor, Instant now) {
         dsl.insertInto(LEDGER_ADJUSTMENT)
-                .set(LEDGER_ADJUSTMENT.ID, id).set(LEDGER_ADJUSTMENT.ACCOUNT_ID, owner.value()).set(LEDGER_ADJUSTMENT.TRANSFER_ID, transferId)
+                .set(LEDGER_ADJUSTMENT.ID, id).set(LEDGER_ADJUSTMENT.ACCOUNT_ID, owner.value()).set(LEDGER_ADJUSTMENT.IDEMPOTENCY_KEY, idempotencyKey).set(LEDGER_ADJUSTMENT.TRANSFER_ID, transferId)
                 .set(LEDGER_ADJUSTMENT.DIRECTION, direction).set(LEDGER_ADJUSTMENT.AMOUNT_MICROS, amountMicros)
                 .set(LEDGER_ADJUSTMENT.REASON, reason).set(LEDGER_ADJUSTMENT.ACTOR, actor).set(LEDGER_ADJUSTMENT.CREATED_AT, at(now))
                 .execute();
@@ -248,21 +277,22 @@ final class OrdersStore {
 
     // Top-ups and Stripe events -------------------------------------------------------------
 
-    long insertTopup(AccountId owner, long amountMicros, String currency, Instant now) {
+    long insertTopup(AccountId owner, long amountMicros, String currency, String token, Instant now) {
         return dsl.insertInto(TOPUP)
                 .set(TOPUP.ACCOUNT_ID, owner.value()).set(TOPUP.AMOUNT_MICROS, amountMicros).set(TOPUP.CURRENCY, currency)
-                .set(TOPUP.STATUS, "creating").set(TOPUP.CREATED_AT, at(now))
+                .set(TOPUP.TOKEN, token).set(TOPUP.STATUS, TopupStatus.CREATING.wire()).set(TOPUP.CREATED_AT, at(now))
                 .returning(TOPUP.ID).fetchOne(TOPUP.ID);
     }
 
     void openTopup(long id, String sessionId, String url) {
-        dsl.update(TOPUP).set(TOPUP.STATUS, "open").set(TOPUP.CHECKOUT_SESSION_ID, sessionId).set(TOPUP.CHECKOUT_URL, url)
-                .where(TOPUP.ID.eq(id)).and(TOPUP.STATUS.eq("creating")).execute();
+        dsl.update(TOPUP).set(TOPUP.STATUS, TopupStatus.OPEN.wire()).set(TOPUP.CHECKOUT_SESSION_ID, sessionId).set(TOPUP.CHECKOUT_URL, url)
+                .where(TOPUP.ID.eq(id)).and(TOPUP.STATUS.eq(TopupStatus.CREATING.wire())).execute();
     }
 
     /** Ends a top-up that was never paid; a paid one keeps its status. */
-    void endUnpaidTopup(long id, String status) {
-        dsl.update(TOPUP).set(TOPUP.STATUS, status).where(TOPUP.ID.eq(id)).and(TOPUP.STATUS.in("creating", "open")).execute();
+    void endUnpaidTopup(long id, TopupStatus status) {
+        dsl.update(TOPUP).set(TOPUP.STATUS, status.wire()).where(TOPUP.ID.eq(id))
+                .and(TOPUP.STATUS.in(TopupStatus.CREATING.wire(), TopupStatus.OPEN.wire())).execute();
     }
 
     Optional<TopupRecord> topup(long id) {
@@ -281,8 +311,9 @@ final class OrdersStore {
         return dsl.selectFrom(TOPUP).where(TOPUP.ACCOUNT_ID.eq(owner.value())).orderBy(TOPUP.ID.desc()).limit(limit).fetch();
     }
 
-    void markTopupPaid(long id, String paymentIntent, Instant now) {
-        dsl.update(TOPUP).set(TOPUP.STATUS, "paid").set(TOPUP.PAYMENT_INTENT, paymentIntent).set(TOPUP.PAID_AT, at(now))
+    /** Records the payment on the top-up: {@link TopupStatus#PAID}, or {@link TopupStatus#MISMATCH} when it was not credited. */
+    void settleTopupPayment(long id, TopupStatus status, String paymentIntent, Instant now) {
+        dsl.update(TOPUP).set(TOPUP.STATUS, status.wire()).set(TOPUP.PAYMENT_INTENT, paymentIntent).set(TOPUP.PAID_AT, at(now))
                 .where(TOPUP.ID.eq(id)).execute();
     }
 
@@ -295,21 +326,36 @@ final class OrdersStore {
         return dsl.insertInto(STRIPE_EVENT)
                 .set(STRIPE_EVENT.ID, id).set(STRIPE_EVENT.TYPE, type).set(STRIPE_EVENT.TOPUP_ID, topupId)
                 .set(STRIPE_EVENT.PAYMENT_INTENT, paymentIntent).set(STRIPE_EVENT.PAYLOAD, payload).set(STRIPE_EVENT.RECEIVED_AT, at(now))
+                .set(STRIPE_EVENT.NEXT_ATTEMPT_AT, at(now))
                 .onConflictDoNothing().execute() == 1;
     }
 
-    /** Events not yet applied, oldest first, locked (other nodes skip them). */
-    List<StripeEventRecord> waitingStripeEvents(Optional<String> paymentIntent, int limit) {
-        Condition where = STRIPE_EVENT.APPLIED_AT.isNull();
-        if (paymentIntent.isPresent()) {
-            where = where.and(STRIPE_EVENT.PAYMENT_INTENT.eq(paymentIntent.get()));
-        }
-        return dsl.selectFrom(STRIPE_EVENT).where(where).orderBy(STRIPE_EVENT.RECEIVED_AT, STRIPE_EVENT.ID).limit(limit)
+    /** Ids of waiting events due for another try, oldest first (not locked: each is claimed on its own). */
+    List<String> dueStripeEvents(Instant now, int limit) {
+        return dsl.select(STRIPE_EVENT.ID).from(STRIPE_EVENT)
+                .where(STRIPE_EVENT.APPLIED_AT.isNull()).and(STRIPE_EVENT.NEXT_ATTEMPT_AT.le(at(now)))
+                .orderBy(STRIPE_EVENT.NEXT_ATTEMPT_AT).limit(limit)
+                .fetch(STRIPE_EVENT.ID);
+    }
+
+    /** A waiting event, locked for this transaction; empty when settled or another node has it. */
+    Optional<StripeEventRecord> claimStripeEvent(String id) {
+        return dsl.selectFrom(STRIPE_EVENT).where(STRIPE_EVENT.ID.eq(id)).and(STRIPE_EVENT.APPLIED_AT.isNull())
+                .forUpdate().skipLocked().fetchOptional();
+    }
+
+    /** Every waiting event of one payment, parked ones too, oldest first, locked; except {@code exceptId}. */
+    List<StripeEventRecord> waitingForPayment(String paymentIntent, String exceptId) {
+        return dsl.selectFrom(STRIPE_EVENT)
+                .where(STRIPE_EVENT.APPLIED_AT.isNull()).and(STRIPE_EVENT.PAYMENT_INTENT.eq(paymentIntent)).and(STRIPE_EVENT.ID.ne(exceptId))
+                .orderBy(STRIPE_EVENT.RECEIVED_AT, STRIPE_EVENT.ID)
                 .forUpdate().skipLocked().fetch();
     }
 
-    Optional<StripeEventRecord> stripeEventForUpdate(String id) {
-        return dsl.selectFrom(STRIPE_EVENT).where(STRIPE_EVENT.ID.eq(id)).forUpdate().fetchOptional();
+    /** Waiting events, for operators: oldest first. */
+    List<StripeEventRecord> waitingStripeEvents(int limit) {
+        return dsl.selectFrom(STRIPE_EVENT).where(STRIPE_EVENT.APPLIED_AT.isNull())
+                .orderBy(STRIPE_EVENT.RECEIVED_AT).limit(limit).fetch();
     }
 
     void settleStripeEvent(String id, String outcome, Instant now) {
@@ -317,8 +363,16 @@ final class OrdersStore {
                 .where(STRIPE_EVENT.ID.eq(id)).execute();
     }
 
-    void noteStripeEvent(String id, String outcome) {
-        dsl.update(STRIPE_EVENT).set(STRIPE_EVENT.OUTCOME, outcome).where(STRIPE_EVENT.ID.eq(id)).execute();
+    void postponeStripeEvent(String id, String outcome, int attempts, Instant nextAttempt) {
+        dsl.update(STRIPE_EVENT).set(STRIPE_EVENT.OUTCOME, outcome).set(STRIPE_EVENT.ATTEMPTS, attempts)
+                .set(STRIPE_EVENT.NEXT_ATTEMPT_AT, at(nextAttempt))
+                .where(STRIPE_EVENT.ID.eq(id)).execute();
+    }
+
+    /** Deletes applied events received before {@code before} (their ids are past Stripe's retries). */
+    int pruneStripeEvents(Instant before, int limit) {
+        return dsl.deleteFrom(STRIPE_EVENT).where(STRIPE_EVENT.ID.in(DSL.select(STRIPE_EVENT.ID).from(STRIPE_EVENT)
+                .where(STRIPE_EVENT.APPLIED_AT.isNotNull()).and(STRIPE_EVENT.RECEIVED_AT.lt(at(before))).limit(limit))).execute();
     }
 
     Optional<StripeDisputeRecord> disputeForUpdate(String id) {
@@ -331,9 +385,10 @@ final class OrdersStore {
                 .execute();
     }
 
+    /** The dispute's status and what it has taken; the first close time is kept. */
     void updateDispute(String id, String status, long takenMicros, Optional<Instant> closedAt) {
         dsl.update(STRIPE_DISPUTE).set(STRIPE_DISPUTE.STATUS, status).set(STRIPE_DISPUTE.TAKEN_MICROS, takenMicros)
-                .set(STRIPE_DISPUTE.CLOSED_AT, closedAt.map(OrdersStore::at).orElse(null))
+                .set(STRIPE_DISPUTE.CLOSED_AT, DSL.coalesce(STRIPE_DISPUTE.CLOSED_AT, DSL.val(closedAt.map(OrdersStore::at).orElse(null))))
                 .where(STRIPE_DISPUTE.ID.eq(id)).execute();
     }
 

@@ -26,7 +26,8 @@ public sealed interface PlaceResult {
     record PriceAboveMax(long minimumPriceMicros) implements PlaceResult {
     }
 
-    record InsufficientBalance(long availableMicros, long priceMicros) implements PlaceResult {
+    /** {@code debtMicros}: what the account owes after a card refund or dispute (then nothing is available). */
+    record InsufficientBalance(long availableMicros, long priceMicros, long debtMicros) implements PlaceResult {
     }
 
     /** The account has as many live activations as it may ({@code orders.max-live-activations}). */

@@ -16,13 +16,15 @@ import java.time.Duration;
  */
 final class StripeCheckout {
     static final int MAX_RETRIES = 2;
+    /** Stripe answers a connect in milliseconds; waiting long for one only holds the customer's request. */
+    static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
     private final StripeClient client;
 
     StripeCheckout(String secretKey, String apiBase, Duration timeout) {
         StripeClient.StripeClientBuilder builder = StripeClient.builder()
                 .setApiKey(secretKey)
-                .setConnectTimeout((int) timeout.toMillis())
+                .setConnectTimeout((int) Math.min(timeout.toMillis(), CONNECT_TIMEOUT_MILLIS))
                 .setReadTimeout((int) timeout.toMillis())
                 .setMaxNetworkRetries(MAX_RETRIES);
         if (apiBase != null) {
@@ -36,16 +38,17 @@ final class StripeCheckout {
 
     /**
      * A payment-mode session for {@code amountMinor} of {@code currency}. The Idempotency-Key is
-     * derived from the top-up id alone, so a retry of this call (ours or the client's) is the same
-     * request to Stripe.
+     * derived from the top-up alone (its id and random token), so a retry of this call is the
+     * same request to Stripe, and no other Numpool's top-up with the same id ever is.
      */
-    Created create(long topupId, long amountMinor, String currency, String successUrl, String cancelUrl) throws StripeException {
+    Created create(long topupId, String token, long amountMinor, String currency, String successUrl, String cancelUrl) throws StripeException {
         SessionCreateParams params = SessionCreateParams.builder()
                 .setMode(SessionCreateParams.Mode.PAYMENT)
                 .setClientReferenceId(String.valueOf(topupId))
                 .putMetadata("topup_id", String.valueOf(topupId))
+                .putMetadata("topup_token", token)
                 .setPaymentIntentData(SessionCreateParams.PaymentIntentData.builder()
-                        .putMetadata("topup_id", String.valueOf(topupId)).build())
+                        .putMetadata("topup_id", String.valueOf(topupId)).putMetadata("topup_token", token).build())
                 .setSuccessUrl(successUrl)
                 .setCancelUrl(cancelUrl)
                 .addLineItem(SessionCreateParams.LineItem.builder()
@@ -59,11 +62,11 @@ final class StripeCheckout {
                         .build())
                 .build();
         Session session = client.v1().checkout().sessions().create(params,
-                RequestOptions.builder().setIdempotencyKey(idempotencyKey(topupId)).build());
+                RequestOptions.builder().setIdempotencyKey(idempotencyKey(topupId, token)).build());
         return new Created(session.getId(), session.getUrl());
     }
 
-    static String idempotencyKey(long topupId) {
-        return "numpool-topup-" + topupId;
+    static String idempotencyKey(long topupId, String token) {
+        return "numpool-topup-" + topupId + "-" + token;
     }
 }

@@ -40,12 +40,23 @@ public final class Topups {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Stripe's own tolerance for a signature's timestamp. */
     static final long SIGNATURE_TOLERANCE_SECONDS = 300;
-    /** A waiting event nobody could apply for this long is given up on (and says so). */
-    static final Duration GIVE_UP_AFTER = Duration.ofDays(3);
+    /**
+     * A waiting event nobody could apply for this long is parked: the worker stops trying it, but
+     * it is applied if its payment is ever credited (a debit is never dropped).
+     */
+    static final Duration PARK_AFTER = Duration.ofDays(3);
+    static final Duration FIRST_RETRY = Duration.ofSeconds(15);
+    static final Duration LONGEST_RETRY = Duration.ofHours(1);
+    /** Applied events are kept this long: far past Stripe's 3 days of retries, so a repeat is still known. */
+    static final Duration KEEP_EVENTS = Duration.ofDays(90);
+    private static final Duration PARKED = Duration.ofDays(36_500);
     private static final long MICROS_PER_CENT = 10_000;
-    private static final java.util.regex.Pattern SIGNED_AT = java.util.regex.Pattern.compile("(?:^|,)t=([0-9]{1,12})(?:,|$)");
-    private static final Set<String> DISPUTE_RETURNED = Set.of("won", "warning_closed");
+    /** Statuses in which Stripe has taken the disputed funds from us. */
+    private static final Set<String> DISPUTE_TAKES = Set.of("needs_response", "under_review", "lost");
+    /** Statuses in which it has not (inquiries) or gave them back. */
+    private static final Set<String> DISPUTE_LEAVES = Set.of("warning_needs_response", "warning_under_review", "warning_closed", "won");
     private static final Set<String> DISPUTE_CLOSED = Set.of("won", "lost", "warning_closed");
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final OrdersStore store;
     private final Settings settings;
@@ -73,7 +84,7 @@ public final class Topups {
                     micros(config.get("max").asString().orElse("1000.00")),
                     config.get("return-url").asString().orElse(publicUrl + "/balance"),
                     config.get("stripe-api-base").asString().asOptional(),
-                    Duration.ofSeconds(config.get("stripe-timeout-seconds").asLong().orElse(20L)));
+                    Duration.ofSeconds(config.get("stripe-timeout-seconds").asLong().orElse(15L)));
         }
 
         private static long micros(String decimal) {
@@ -83,7 +94,7 @@ public final class Topups {
     }
 
     /** A top-up as its owner sees it. */
-    public record Topup(long id, long amountMicros, String currency, String status, Optional<String> checkoutUrl,
+    public record Topup(long id, long amountMicros, String currency, TopupStatus status, Optional<String> checkoutUrl,
                         long refundedMicros, Instant createdAt, Optional<Instant> paidAt) {
     }
 
@@ -114,11 +125,15 @@ public final class Topups {
         record Waiting(String why) implements EventResult {
         }
 
+        /** Signed by Stripe but not something Numpool can read: acknowledged, nothing changed. */
+        record Ignored(String why) implements EventResult {
+        }
+
         /** An event id seen before: acknowledged, nothing changed. */
         record Duplicate() implements EventResult {
         }
 
-        /** Not signed by our secret, outside the time tolerance, or not an event: nothing stored. */
+        /** Not signed by our secret, or outside the time tolerance: nothing stored. */
         record Rejected(String why) implements EventResult {
         }
 
@@ -165,17 +180,33 @@ public final class Topups {
             return new StartResult.OutOfBounds(settings.minMicros(), settings.maxMicros());
         }
         String currency = store.balance(owner).currency();
-        long id = store.insertTopup(owner, amountMicros, currency, clock.instant());
+        String token = java.util.HexFormat.of().formatHex(randomBytes());
+        long id = store.insertTopup(owner, amountMicros, currency, token, clock.instant());
         try {
-            StripeCheckout.Created session = checkout.get().create(id, amountMicros / MICROS_PER_CENT, currency,
+            StripeCheckout.Created session = checkout.get().create(id, token, amountMicros / MICROS_PER_CENT, currency,
                     settings.returnUrl() + "?topup=" + id + "&result=paid", settings.returnUrl() + "?topup=" + id + "&result=cancelled");
             store.openTopup(id, session.sessionId(), session.url());
         } catch (StripeException e) {
-            LOG.log(Level.WARNING, "Stripe refused or failed top-up " + id, e);
-            store.endUnpaidTopup(id, "failed");
+            store.endUnpaidTopup(id, TopupStatus.FAILED);
+            Integer status = e.getStatusCode();
+            if (status != null && status >= 400 && status < 500 && status != 409 && status != 429) {
+                // Our request or our keys are wrong: an operator must look, retrying will not help.
+                LOG.log(Level.SEVERE, "Stripe refused top-up " + id + " (" + status + ")", e);
+                return new StartResult.StripeUnavailable("The card processor refused the request; nothing was charged. We have been told.");
+            }
+            LOG.log(Level.WARNING, "Stripe failed top-up " + id, e);
             return new StartResult.StripeUnavailable("The card processor did not answer; nothing was charged. Try again in a minute.");
+        } catch (RuntimeException e) {
+            store.endUnpaidTopup(id, TopupStatus.FAILED);
+            throw e;
         }
         return new StartResult.Created(topup(owner, id).orElseThrow());
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return bytes;
     }
 
     public Optional<Topup> topup(AccountId owner, long id) {
@@ -194,81 +225,131 @@ public final class Topups {
         if (webhookSecret.isEmpty()) {
             return new EventResult.Disabled();
         }
-        if (signatureHeader == null || signatureHeader.isBlank()) {
-            return new EventResult.Rejected("missing Stripe-Signature header");
-        }
-        try {
-            Webhook.Signature.verifyHeader(payload, signatureHeader, webhookSecret.get(), SIGNATURE_TOLERANCE_SECONDS, clock);
-        } catch (SignatureVerificationException e) {
-            return new EventResult.Rejected(e.getMessage());
-        }
-        // stripe-java bounds the timestamp's age only; a signature from the future is as suspect.
-        java.util.regex.Matcher t = SIGNED_AT.matcher(signatureHeader);
-        if (t.find() && Long.parseLong(t.group(1)) > clock.instant().getEpochSecond() + SIGNATURE_TOLERANCE_SECONDS) {
-            return new EventResult.Rejected("Timestamp outside the tolerance zone");
+        Optional<String> refused = checkSignature(payload, signatureHeader);
+        if (refused.isPresent()) {
+            return new EventResult.Rejected(refused.get());
         }
         StripeEvent event;
         try {
             event = StripeEvent.parse(JSON.readTree(payload));
         } catch (IOException | IllegalArgumentException e) {
-            return new EventResult.Rejected("not a Stripe event: " + e.getMessage());
+            // Only Stripe can sign with our secret: refusing would make it retry for days.
+            LOG.warning("a signed Stripe event Numpool cannot read: " + e.getMessage());
+            return new EventResult.Ignored("not an event Numpool can read: " + e.getMessage());
         }
         Instant now = clock.instant();
-        EventResult result = store.transaction(s -> {
+        return store.transaction(s -> {
             if (!s.insertStripeEvent(event.id(), event.type(), event.topupId().orElse(null), event.paymentIntent().orElse(null), payload, now)) {
                 return new EventResult.Duplicate();
             }
             Optional<String> outcome = apply(s, event, now);
             if (outcome.isEmpty()) {
-                String why = "waiting: " + (event.paymentIntent().isPresent() ? "payment " + event.paymentIntent().get() : "top-up")
-                        + " not known yet";
-                s.noteStripeEvent(event.id(), why);
+                String why = event.waitingFor();
+                s.postponeStripeEvent(event.id(), why, 0, now.plus(FIRST_RETRY));
                 return new EventResult.Waiting(why);
             }
             s.settleStripeEvent(event.id(), outcome.get(), now);
             return new EventResult.Applied(outcome.get());
         });
-        if (result instanceof EventResult.Applied && event.credits()) {
-            // A refund or dispute that came before this payment's credit can be applied now.
-            event.paymentIntent().ifPresent(pi -> applyWaiting(Optional.of(pi), 100));
-        }
-        return result;
     }
 
     /**
-     * Applies waiting events that can be applied now (a worker calls this; any node may). Events
-     * nobody could apply for {@link #GIVE_UP_AFTER} are settled as given up, with the reason.
-     * Returns how many were settled.
+     * Empty when {@code header} signs {@code payload} with our secret within 300 s of our clock
+     * (either way: stripe-java bounds only the age, and a signature from the future is as
+     * suspect); otherwise why not. Nothing a sender writes in the header can make this throw.
      */
-    public int applyWaiting(int limit) {
-        return applyWaiting(Optional.empty(), limit);
+    private Optional<String> checkSignature(String payload, String header) {
+        if (header == null || header.isBlank() || header.length() > 2048) {
+            return Optional.of("missing or oversized Stripe-Signature header");
+        }
+        Optional<Long> signedAt = Optional.empty();
+        for (String part : header.split(",")) {
+            if (part.startsWith("t=")) {
+                String digits = part.substring(2);
+                signedAt = digits.matches("[0-9]{1,12}") ? Optional.of(Long.parseLong(digits)) : Optional.empty();
+                break;
+            }
+        }
+        if (signedAt.isEmpty()) {
+            return Optional.of("the Stripe-Signature header has no timestamp");
+        }
+        if (Math.abs(clock.instant().getEpochSecond() - signedAt.get()) > SIGNATURE_TOLERANCE_SECONDS) {
+            return Optional.of("Timestamp outside the tolerance zone");
+        }
+        try {
+            Webhook.Signature.verifyHeader(payload, header, webhookSecret.get(), SIGNATURE_TOLERANCE_SECONDS, clock);
+            return Optional.empty();
+        } catch (SignatureVerificationException e) {
+            return Optional.of(e.getMessage());
+        } catch (RuntimeException e) {
+            return Optional.of("unreadable Stripe-Signature header");
+        }
     }
 
-    private int applyWaiting(Optional<String> paymentIntent, int limit) {
-        Instant now = clock.instant();
-        return store.transaction(s -> {
-            int settled = 0;
-            for (StripeEventRecord r : s.waitingStripeEvents(paymentIntent, limit)) {
-                StripeEvent event;
-                try {
-                    event = StripeEvent.parse(JSON.readTree(r.getPayload()));
-                } catch (IOException | IllegalArgumentException e) {
-                    s.settleStripeEvent(r.getId(), "unreadable: " + e.getMessage(), now);
-                    settled++;
-                    continue;
+    /**
+     * Tries again the waiting events that are due (a worker calls this; any node may), each in
+     * its own transaction, so one that fails or waits holds up no other. An event still waiting
+     * is tried less and less often; after {@link #PARK_AFTER} it is parked (see there). Returns
+     * how many were applied.
+     */
+    public int applyWaiting(int limit) {
+        int applied = 0;
+        for (String id : store.dueStripeEvents(clock.instant(), limit)) {
+            try {
+                if (store.transaction(s -> applyWaiting(s, id, clock.instant()))) {
+                    applied++;
                 }
-                Optional<String> outcome = apply(s, event, now);
-                if (outcome.isPresent()) {
-                    s.settleStripeEvent(r.getId(), outcome.get(), now);
-                    settled++;
-                } else if (r.getReceivedAt().toInstant().plus(GIVE_UP_AFTER).isBefore(now)) {
-                    LOG.warning("Stripe event " + r.getId() + " could not be applied for " + GIVE_UP_AFTER.toDays() + " days: " + r.getOutcome());
-                    s.settleStripeEvent(r.getId(), "gave up: " + r.getOutcome(), now);
-                    settled++;
-                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Stripe event " + id + " could not be applied; it is tried again later", e);
             }
-            return settled;
-        });
+        }
+        return applied;
+    }
+
+    private boolean applyWaiting(OrdersStore s, String id, Instant now) {
+        Optional<StripeEventRecord> claimed = s.claimStripeEvent(id);
+        if (claimed.isEmpty()) {
+            return false;
+        }
+        StripeEventRecord r = claimed.get();
+        StripeEvent event;
+        try {
+            event = StripeEvent.parse(JSON.readTree(r.getPayload()));
+        } catch (IOException | IllegalArgumentException e) {
+            s.settleStripeEvent(id, "unreadable: " + e.getMessage(), now);
+            return false;
+        }
+        Optional<String> outcome = apply(s, event, now);
+        if (outcome.isPresent()) {
+            s.settleStripeEvent(id, outcome.get(), now);
+            return true;
+        }
+        int attempts = r.getAttempts() + 1;
+        if (r.getReceivedAt().toInstant().plus(PARK_AFTER).isBefore(now)) {
+            LOG.warning("Stripe event " + id + " parked after " + PARK_AFTER.toDays() + " days: " + event.waitingFor());
+            s.postponeStripeEvent(id, "parked: " + event.waitingFor(), attempts, now.plus(PARKED));
+        } else {
+            long backoff = Math.min(LONGEST_RETRY.toSeconds(), FIRST_RETRY.toSeconds() << Math.min(attempts, 20));
+            s.postponeStripeEvent(id, event.waitingFor(), attempts, now.plusSeconds(backoff));
+        }
+        return false;
+    }
+
+    /** Events still waiting (parked ones included), oldest first: what an operator should look at. */
+    public List<WaitingEvent> waiting(int limit) {
+        return store.waitingStripeEvents(limit).stream()
+                .map(r -> new WaitingEvent(r.getId(), r.getType(), Optional.ofNullable(r.getPaymentIntent()), r.getReceivedAt().toInstant(),
+                        r.getAttempts(), Optional.ofNullable(r.getOutcome())))
+                .toList();
+    }
+
+    /** A Stripe event not applied yet, and why. */
+    public record WaitingEvent(String id, String type, Optional<String> paymentIntent, Instant receivedAt, int attempts, Optional<String> why) {
+    }
+
+    /** Deletes one batch of applied events older than {@link #KEEP_EVENTS}; returns how many. */
+    public int pruneEvents(int limit) {
+        return store.pruneStripeEvents(clock.instant().minus(KEEP_EVENTS), limit);
     }
 
     /** What an event does, in the caller's transaction; empty when it cannot be applied yet. */
@@ -278,8 +359,8 @@ public final class Topups {
                     ? credit(s, event, now)
                     : Optional.of("awaiting an asynchronous payment (" + event.paymentStatus() + ")");
             case "checkout.session.async_payment_succeeded" -> credit(s, event, now);
-            case "checkout.session.async_payment_failed" -> endUnpaid(s, event, "failed");
-            case "checkout.session.expired" -> endUnpaid(s, event, "expired");
+            case "checkout.session.async_payment_failed" -> endUnpaid(s, event, TopupStatus.FAILED);
+            case "checkout.session.expired" -> endUnpaid(s, event, TopupStatus.EXPIRED);
             case "charge.refunded" -> refund(s, event, now);
             case "charge.dispute.created", "charge.dispute.closed" -> dispute(s, event, now);
             default -> Optional.of("ignored: not an event Numpool acts on");
@@ -291,12 +372,17 @@ public final class Topups {
             return Optional.of("ignored: no Numpool top-up reference");
         }
         Optional<TopupRecord> found = s.topupForUpdate(event.topupId().get());
-        if (found.isEmpty()) {
-            return Optional.empty();
+        if (found.isEmpty() || found.get().getCheckoutSessionId() == null && !event.token().equals(Optional.of(found.get().getToken()))) {
+            return Optional.empty(); // not committed yet, or its session not recorded yet
         }
         TopupRecord topup = found.get();
-        if ("paid".equals(topup.getStatus())) {
-            return Optional.of("already credited");
+        // Ids restart with every database: only our own session (or its token) speaks for this row.
+        if (!event.objectId().equals(topup.getCheckoutSessionId()) && !event.token().equals(Optional.of(topup.getToken()))) {
+            return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.getId());
+        }
+        TopupStatus status = TopupStatus.fromWire(topup.getStatus());
+        if (status == TopupStatus.PAID || status == TopupStatus.MISMATCH) {
+            return Optional.of("already settled (" + status.wire() + ")");
         }
         String payment = event.paymentIntent().orElse("session:" + event.objectId());
         Optional<TopupRecord> samePayment = s.topupByPaymentForUpdate(payment);
@@ -307,20 +393,39 @@ public final class Topups {
         if (paid != topup.getAmountMicros() || !topup.getCurrency().equalsIgnoreCase(event.currency())) {
             LOG.severe("top-up " + topup.getId() + " was for " + Money.format(topup.getAmountMicros()) + " " + topup.getCurrency()
                     + " but Stripe reports " + Money.format(paid) + " " + event.currency() + "; not credited, credit it by hand");
-            return Optional.of("not credited: amount " + Money.format(paid) + " " + event.currency() + " differs from the top-up");
+            s.settleTopupPayment(topup.getId(), TopupStatus.MISMATCH, payment, now);
+            return Optional.of("not credited: Stripe reports " + Money.format(paid) + " " + event.currency() + ", the top-up was for "
+                    + Money.format(topup.getAmountMicros()) + " " + topup.getCurrency());
         }
         AccountId owner = new AccountId(topup.getAccountId());
         OrdersStore.CustomerLedgers l = s.customerLedgers(owner);
         String reference = "topup:" + topup.getId();
         s.insertTransfer("topup", s.houseLedger("stripe", topup.getCurrency()), l.wallet(), topup.getAmountMicros(), null, reference, now);
-        s.markTopupPaid(topup.getId(), payment, now);
+        s.settleTopupPayment(topup.getId(), TopupStatus.PAID, payment, now);
         balanceCredited(s, owner, topup.getAmountMicros(), "topup", reference, s.balance(owner), now);
+        // Refunds and disputes of this payment that came first are applied in this same
+        // transaction, so none of the refunded money can be spent in between.
+        for (StripeEventRecord waiting : s.waitingForPayment(payment, event.id())) {
+            try {
+                StripeEvent before = StripeEvent.parse(JSON.readTree(waiting.getPayload()));
+                apply(s, before, now).ifPresent(outcome -> s.settleStripeEvent(waiting.getId(), outcome, now));
+            } catch (IOException | IllegalArgumentException e) {
+                s.settleStripeEvent(waiting.getId(), "unreadable: " + e.getMessage(), now);
+            }
+        }
         return Optional.of("credited " + Money.format(topup.getAmountMicros()));
     }
 
-    private Optional<String> endUnpaid(OrdersStore s, StripeEvent event, String status) {
-        event.topupId().ifPresent(id -> s.endUnpaidTopup(id, status));
-        return Optional.of("top-up " + status);
+    private Optional<String> endUnpaid(OrdersStore s, StripeEvent event, TopupStatus status) {
+        Optional<TopupRecord> topup = event.topupId().flatMap(s::topupForUpdate);
+        if (topup.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!event.objectId().equals(topup.get().getCheckoutSessionId()) && !event.token().equals(Optional.of(topup.get().getToken()))) {
+            return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.get().getId());
+        }
+        s.endUnpaidTopup(topup.get().getId(), status);
+        return Optional.of("top-up " + status.wire());
     }
 
     /** charge.refunded carries the refunded total so far: take back only what is new. */
@@ -333,6 +438,9 @@ public final class Topups {
             return Optional.empty();
         }
         TopupRecord topup = found.get();
+        if (TopupStatus.fromWire(topup.getStatus()) != TopupStatus.PAID) {
+            return Optional.of("ignored: top-up " + topup.getId() + " was never credited");
+        }
         long refundedTotal = Math.min(event.amountRefundedMinor() * MICROS_PER_CENT, topup.getAmountMicros());
         long delta = refundedTotal - topup.getRefundedMicros();
         if (delta <= 0) {
@@ -357,6 +465,13 @@ public final class Topups {
             return Optional.empty();
         }
         TopupRecord topup = found.get();
+        if (TopupStatus.fromWire(topup.getStatus()) != TopupStatus.PAID) {
+            return Optional.of("ignored: top-up " + topup.getId() + " was never credited");
+        }
+        if (!DISPUTE_TAKES.contains(event.disputeStatus()) && !DISPUTE_LEAVES.contains(event.disputeStatus())) {
+            LOG.warning("dispute " + event.objectId() + " has a status Numpool does not know: " + event.disputeStatus());
+            return Optional.of("ignored: unknown dispute status " + event.disputeStatus() + "; balance left as it was");
+        }
         AccountId owner = new AccountId(topup.getAccountId());
         long amount = Math.min(event.amountMinor() * MICROS_PER_CENT, topup.getAmountMicros());
         if (amount <= 0) {
@@ -370,7 +485,7 @@ public final class Topups {
         StripeDisputeRecord dispute = known.orElseThrow();
         // A closed dispute's outcome is final; an older event never reopens it.
         String status = DISPUTE_CLOSED.contains(dispute.getStatus()) ? dispute.getStatus() : event.disputeStatus();
-        long shouldTake = DISPUTE_RETURNED.contains(status) ? 0 : dispute.getAmountMicros();
+        long shouldTake = DISPUTE_TAKES.contains(status) ? dispute.getAmountMicros() : 0;
         String reference = "dispute:" + topup.getId();
         String outcome;
         if (shouldTake > dispute.getTakenMicros()) {
@@ -419,8 +534,9 @@ public final class Topups {
     }
 
     private static Topup view(TopupRecord r) {
-        return new Topup(r.getId(), r.getAmountMicros(), r.getCurrency(), r.getStatus(),
-                "open".equals(r.getStatus()) ? Optional.ofNullable(r.getCheckoutUrl()) : Optional.empty(),
+        TopupStatus status = TopupStatus.fromWire(r.getStatus());
+        return new Topup(r.getId(), r.getAmountMicros(), r.getCurrency(), status,
+                status == TopupStatus.OPEN ? Optional.ofNullable(r.getCheckoutUrl()) : Optional.empty(),
                 r.getRefundedMicros(), r.getCreatedAt().toInstant(),
                 Optional.ofNullable(r.getPaidAt()).map(java.time.OffsetDateTime::toInstant));
     }
@@ -433,7 +549,7 @@ public final class Topups {
      * The fields of a Stripe event Numpool reads, from its JSON (read directly rather than through
      * stripe-java's models, which refuse events of an API version other than the library's).
      */
-    record StripeEvent(String id, String type, String objectId, Optional<Long> topupId, Optional<String> paymentIntent,
+    record StripeEvent(String id, String type, String objectId, Optional<Long> topupId, Optional<String> token, Optional<String> paymentIntent,
                        String paymentStatus, long amountMinor, long amountRefundedMinor, String currency, String disputeStatus) {
 
         static StripeEvent parse(JsonNode root) {
@@ -453,14 +569,17 @@ public final class Topups {
             Optional<String> paymentIntent = Optional.ofNullable(text(object, "payment_intent"))
                     .filter(v -> !v.isBlank() && v.length() <= 255);
             long amount = type.startsWith("checkout.session.") ? object.path("amount_total").asLong(0) : object.path("amount").asLong(0);
-            return new StripeEvent(id, type, objectId == null ? "" : objectId, topupId, paymentIntent,
+            Optional<String> token = Optional.ofNullable(text(object.path("metadata"), "topup_token"));
+            return new StripeEvent(id, type, objectId == null ? "" : objectId, topupId, token, paymentIntent,
                     String.valueOf(text(object, "payment_status")), Math.max(0, amount), Math.max(0, object.path("amount_refunded").asLong(0)),
                     String.valueOf(text(object, "currency")), String.valueOf(text(object, "status")));
         }
 
-        /** Whether applying it may credit a payment that waiting events need. */
-        boolean credits() {
-            return type.equals("checkout.session.completed") || type.equals("checkout.session.async_payment_succeeded");
+        /** What a waiting event waits for, in words. */
+        String waitingFor() {
+            return type.startsWith("checkout.session.")
+                    ? "waiting: top-up " + topupId.map(String::valueOf).orElse("?") + " not visible yet"
+                    : "waiting: payment " + paymentIntent.orElse("?") + " not credited yet";
         }
 
         private static String text(JsonNode node, String field) {

@@ -179,19 +179,31 @@ public final class FakeStripe implements AutoCloseable {
         return root.toString();
     }
 
-    /** checkout.session.completed (or another checkout.session.* type) for top-up {@code topupId}. */
-    public static String checkoutEvent(String eventId, String type, long topupId, String paymentIntent, long amountCents,
+    /** The id of the session this fake created for top-up {@code topupId}. */
+    public String sessionFor(long topupId) {
+        return sessions.values().stream().filter(s -> String.valueOf(topupId).equals(s.path("client_reference_id").asText()))
+                .map(s -> s.get("id").asText()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no session was created for top-up " + topupId));
+    }
+
+    /** checkout.session.completed (or another checkout.session.* type) for the session this fake made for {@code topupId}. */
+    public String checkoutEvent(String eventId, String type, long topupId, String paymentIntent, long amountCents, String paymentStatus, Instant at) {
+        return checkoutEvent(eventId, type, topupId, sessionFor(topupId), paymentIntent, amountCents, paymentStatus, at);
+    }
+
+    public String checkoutCompleted(String eventId, long topupId, String paymentIntent, long amountCents, Instant at) {
+        return checkoutEvent(eventId, "checkout.session.completed", topupId, paymentIntent, amountCents, "paid", at);
+    }
+
+    /** A checkout.session.* event for session {@code sessionId} (which need not be one of this fake's). */
+    public static String checkoutEvent(String eventId, String type, long topupId, String sessionId, String paymentIntent, long amountCents,
                                        String paymentStatus, Instant at) {
-        ObjectNode s = JSON.createObjectNode().put("id", "cs_test_for_" + topupId).put("object", "checkout.session")
+        ObjectNode s = JSON.createObjectNode().put("id", sessionId).put("object", "checkout.session")
                 .put("mode", "payment").put("status", "complete").put("payment_status", paymentStatus)
                 .put("client_reference_id", String.valueOf(topupId)).put("amount_total", amountCents).put("currency", "usd")
                 .put("payment_intent", paymentIntent);
         s.putObject("metadata").put("topup_id", String.valueOf(topupId));
         return event(eventId, type, s, at);
-    }
-
-    public static String checkoutCompleted(String eventId, long topupId, String paymentIntent, long amountCents, Instant at) {
-        return checkoutEvent(eventId, "checkout.session.completed", topupId, paymentIntent, amountCents, "paid", at);
     }
 
     /** charge.refunded with the refunded total so far. */

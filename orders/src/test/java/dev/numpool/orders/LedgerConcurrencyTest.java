@@ -30,11 +30,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Eight threads make 5,000 random purchases, codes, cancellations and top-ups each on 50 accounts
- * while a reader takes a snapshot of the totals every 50 ms, each in one repeatable-read
- * transaction. Every snapshot must balance: what the customers' cached balances say they hold is
- * exactly what the append-only transfers moved out of the house accounts, and no customer account
- * is below zero. At the end the ledger is audited, and the money is where the operations put it.
+ * Eight threads make 5,000 random purchases, codes, cancellations, top-ups, card refunds and
+ * disputes each on 50 accounts, and deliver Stripe events again that another thread delivered
+ * already (sometimes at the same moment), while a reader takes a snapshot of the totals every
+ * 50 ms, each in one repeatable-read transaction. Every snapshot must balance: what the
+ * customers' cached balances say they hold is exactly what the append-only transfers moved out of
+ * the house accounts, no customer account is below zero, and no account that owes has money to
+ * spend. At the end the ledger is audited, and the money is where the operations put it.
  */
 class LedgerConcurrencyTest {
     private static final int THREADS = 8;
@@ -56,7 +58,8 @@ class LedgerConcurrencyTest {
             }
             Map<AccountId, ConcurrentLinkedQueue<Integer>> live = new ConcurrentHashMap<>();
             accounts.forEach(a -> live.put(a, new ConcurrentLinkedQueue<>()));
-            AtomicLong toppedUp = new AtomicLong();
+            List<String> sent = new CopyOnWriteArrayList<>();
+            List<long[]> paid = new CopyOnWriteArrayList<>();
             AtomicInteger bought = new AtomicInteger();
             AtomicInteger cancelled = new AtomicInteger();
             AtomicInteger coded = new AtomicInteger();
@@ -67,8 +70,12 @@ class LedgerConcurrencyTest {
             ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor();
             reader.scheduleAtFixedRate(() -> {
                 if (trading.get()) {
-                    snapshot(db).ifPresent(unbalanced::add);
-                    snapshots.incrementAndGet();
+                    try {
+                        snapshot(db).ifPresent(unbalanced::add);
+                        snapshots.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        unbalanced.add("snapshot failed: " + e); // a thrown task would silently stop the schedule
+                    }
                 }
             }, 0, 50, TimeUnit.MILLISECONDS);
 
@@ -96,14 +103,32 @@ class LedgerConcurrencyTest {
                                     instanceof SandboxSms.Delivered) {
                                 coded.incrementAndGet();
                             }
-                        } else {
+                        } else if (dice < 93) {
                             long cents = random.nextLong(100, 5_000);
                             if (topups.start(owner, cents * 10_000) instanceof Topups.StartResult.Created created) {
                                 long id = created.topup().id();
-                                String event = FakeStripe.checkoutCompleted(FakeStripe.newEventId(), id, "pi_conc_" + id, cents, clock.instant());
-                                if (topups.receive(event, FakeStripe.sign(event, clock.instant())) instanceof Topups.EventResult.Applied) {
-                                    toppedUp.addAndGet(cents * 10_000);
-                                }
+                                String event = stripe.checkoutCompleted(FakeStripe.newEventId(), id, "pi_conc_" + id, cents, clock.instant());
+                                topups.receive(event, FakeStripe.sign(event, clock.instant()));
+                                sent.add(event);
+                                paid.add(new long[]{id, cents});
+                            }
+                        } else if (dice < 97) {
+                            // A refund (a running total, possibly older than one already told) or a dispute of any paid top-up.
+                            long[] topup = paid.isEmpty() ? null : paid.get(random.nextInt(paid.size()));
+                            if (topup != null) {
+                                String pi = "pi_conc_" + topup[0];
+                                String event = random.nextBoolean()
+                                        ? FakeStripe.chargeRefunded(FakeStripe.newEventId(), pi, topup[1], random.nextLong(0, topup[1] + 1), clock.instant())
+                                        : FakeStripe.dispute(FakeStripe.newEventId(), random.nextBoolean() ? "charge.dispute.created" : "charge.dispute.closed",
+                                        "dp_conc_" + topup[0], pi, topup[1], List.of("needs_response", "won", "lost").get(random.nextInt(3)), clock.instant());
+                                topups.receive(event, FakeStripe.sign(event, clock.instant()));
+                                sent.add(event);
+                            }
+                        } else {
+                            // Stripe delivering an event again, possibly while the first delivery is still running.
+                            String event = sent.isEmpty() ? null : sent.get(random.nextInt(Math.max(1, sent.size() - 20), sent.size()));
+                            if (event != null) {
+                                topups.receive(event, FakeStripe.sign(event, clock.instant()));
                             }
                         }
                     }
@@ -122,24 +147,34 @@ class LedgerConcurrencyTest {
             assertTrue(snapshots.get() >= 20, "only " + snapshots.get() + " snapshots");
             assertEquals(List.of(), market.ledger().audit());
             assertEquals(Optional.empty(), snapshot(db));
-            // The money is where the operations put it: sandbox credits plus top-ups, less what
-            // codes charged, is what the customers hold.
-            long held = 0;
-            long available = 0;
+            // The money is where the operations put it: sandbox credits plus each paid top-up once,
+            // less what codes charged and what refunds and disputes took back (and gave back), is
+            // what the customers hold, net of what they owe.
+            long net = 0;
             for (AccountId a : accounts) {
                 Balance b = market.ledger().balance(a);
-                held += b.heldMicros();
-                available += b.availableMicros();
-                assertEquals(0, b.debtMicros());
+                net += b.availableMicros() + b.heldMicros() - b.debtMicros();
             }
-            long charged = db.dsl().fetchOne("select coalesce(sum(amount_micros), 0) from transfer where kind = 'post'").get(0, Long.class);
-            assertEquals(ACCOUNTS * Accounts.SANDBOX_CREDIT_MICROS + toppedUp.get() - charged, available + held);
-            System.out.printf("concurrency: %d bought, %d cancelled, %d coded, %s topped up, %d snapshots%n",
-                    bought.get(), cancelled.get(), coded.get(), toppedUp.get(), snapshots.get());
-            assertTrue(bought.get() > 1000 && cancelled.get() > 100 && coded.get() > 100 && toppedUp.get() > 0);
+            long toppedUp = sum(db, "select coalesce(sum(amount_micros), 0) from topup where status = 'paid'");
+            long creditedOnce = sum(db, "select coalesce(sum(amount_micros), 0) from transfer where kind = 'topup'");
+            assertEquals(toppedUp, creditedOnce, "each paid top-up credited exactly once");
+            long charged = sum(db, "select coalesce(sum(amount_micros), 0) from transfer where kind = 'post'");
+            long takenBack = sum(db, "select coalesce(sum(amount_micros), 0) from transfer where kind in ('refund', 'dispute', 'debt')");
+            long givenBack = sum(db, "select coalesce(sum(amount_micros), 0) from transfer where kind = 'dispute_won'");
+            long refundedTotals = sum(db, "select coalesce(sum(refunded_micros), 0) from topup");
+            long disputesHeld = sum(db, "select coalesce(sum(taken_micros), 0) from stripe_dispute");
+            assertEquals(refundedTotals + disputesHeld, takenBack - givenBack, "refunds by their running totals, disputes by their latest status");
+            assertEquals(ACCOUNTS * Accounts.SANDBOX_CREDIT_MICROS + toppedUp - charged - takenBack + givenBack, net);
+            System.out.printf("concurrency: %d bought, %d cancelled, %d coded, %d Stripe events sent, %s taken back, %d snapshots%n",
+                    bought.get(), cancelled.get(), coded.get(), sent.size(), takenBack, snapshots.get());
+            assertTrue(bought.get() > 1000 && cancelled.get() > 100 && coded.get() > 100 && toppedUp > 0 && takenBack > 0);
         } finally {
             db.close();
         }
+    }
+
+    private static long sum(Database db, String sql) {
+        return db.dsl().fetchOne(sql).get(0, Long.class);
     }
 
     /** One consistent look at the totals; a description of what does not balance, if anything. */
@@ -153,12 +188,16 @@ class LedgerConcurrencyTest {
                               from transfer t join ledger_account h
                                 on h.id in (t.debit_account_id, t.credit_account_id) and h.account_id is null) as house,
                            (select count(*) from ledger_account where account_id is not null
-                               and ((kind = 'debt' and balance_micros > 0) or (kind <> 'debt' and balance_micros < 0))) as negative""");
+                               and ((kind = 'debt' and balance_micros > 0) or (kind <> 'debt' and balance_micros < 0))) as negative,
+                           (select count(*) from ledger_account d join ledger_account w on w.account_id = d.account_id and w.kind = 'wallet'
+                             where d.kind = 'debt' and d.balance_micros < 0 and w.balance_micros > 0) as owing_with_money""");
             BigDecimal customers = totals.get("customers", BigDecimal.class);
             BigDecimal house = totals.get("house", BigDecimal.class);
             long negative = totals.get("negative", Long.class);
-            if (customers.add(house).signum() != 0 || negative != 0) {
-                return Optional.of("customers hold " + customers + ", house accounts " + house + ", " + negative + " below zero");
+            long owingWithMoney = totals.get("owing_with_money", Long.class);
+            if (customers.add(house).signum() != 0 || negative != 0 || owingWithMoney != 0) {
+                return Optional.of("customers hold " + customers + ", house accounts " + house + ", " + negative + " below zero, "
+                        + owingWithMoney + " owing with money to spend");
             }
             return Optional.<String>empty();
         });

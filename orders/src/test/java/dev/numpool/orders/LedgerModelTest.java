@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -90,12 +91,14 @@ class LedgerModelTest {
                 .withAction(2, independent(Arbitraries.integers().between(1, 25), (w, minutes) -> w.timePasses(minutes), "time passes, expiry runs"))
                 .withAction(2, dependent(w -> Arbitraries.of(w.topupIds()).flatMap(t -> Arbitraries.integers().between(0, 100)
                         .map(percent -> new long[]{t, percent})), (w, p) -> w.refund(p[0], (int) p[1]), "refund", w -> !w.topups.isEmpty()))
-                .withAction(1, dependent(w -> Arbitraries.of(w.topupIds()).flatMap(t -> Arbitraries.of("needs_response", "won", "lost")
+                .withAction(1, dependent(w -> Arbitraries.of(w.topupIds()).flatMap(t -> Arbitraries.of("needs_response", "under_review", "warning_needs_response", "won", "lost", "warning_closed")
                         .map(status -> new Object[]{t, status})), (w, p) -> w.dispute((Long) p[0], (String) p[1]), "dispute", w -> !w.topups.isEmpty()))
                 .withAction(2, dependent(w -> Arbitraries.of(List.copyOf(w.sent)), World::replay, "replay an event", w -> !w.sent.isEmpty()))
                 .withAction(1, independent(Arbitraries.just(0), (w, ignored) -> w.workersAgain(), "workers run again"))
                 .withMaxTransformations(STEPS / TRIES);
     }
+
+    static final Set<String> CLOSED = Set.of("won", "lost", "warning_closed");
 
     /** The state of one chain: three new accounts, and what the model says they should have. */
     static final class World {
@@ -147,7 +150,7 @@ class LedgerModelTest {
 
         void payTopUp(long id) {
             Topup t = topups.get(id);
-            deliver(FakeStripe.checkoutCompleted(FakeStripe.newEventId(), id, pi(id), t.amount / 10_000, clock.instant()));
+            deliver(stripe.checkoutCompleted(FakeStripe.newEventId(), id, pi(id), t.amount / 10_000, clock.instant()));
             if (!t.paid) {
                 t.paid = true;
                 credit(t.account, t.amount);
@@ -174,10 +177,10 @@ class LedgerModelTest {
 
         void dispute(long id, String status) {
             Topup t = topups.get(id);
-            String type = status.equals("needs_response") ? "charge.dispute.created" : "charge.dispute.closed";
+            String type = CLOSED.contains(status) ? "charge.dispute.closed" : "charge.dispute.created";
             deliver(FakeStripe.dispute(FakeStripe.newEventId(), type, "dp_model_" + id, pi(id), t.amount / 10_000, status, clock.instant()));
-            if (t.disputeStatus == null || t.disputeStatus.equals("needs_response")) {
-                t.disputeStatus = status;
+            if (t.disputeStatus == null || !CLOSED.contains(t.disputeStatus)) {
+                t.disputeStatus = status; // a closed dispute stays closed
             }
             if (t.paid) {
                 applyDispute(t);
@@ -189,7 +192,8 @@ class LedgerModelTest {
             if (t.disputeStatus == null) {
                 return;
             }
-            long shouldTake = t.disputeStatus.equals("won") ? 0 : t.amount;
+            // Stripe holds the funds while a (non-inquiry) dispute is open and keeps them if it is lost.
+            long shouldTake = Set.of("needs_response", "under_review", "lost").contains(t.disputeStatus) ? t.amount : 0;
             if (shouldTake > t.disputeTaken) {
                 takeBack(t.account, shouldTake - t.disputeTaken);
             } else if (shouldTake < t.disputeTaken) {

@@ -46,6 +46,13 @@ final class Http {
                 .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** A JSON POST under {@code idempotencyKey} (a fresh one when null). */
+    Response postIdempotent(String path, String key, String idempotencyKey, String body) {
+        return send(request(path, key).header("Content-Type", "application/json")
+                .header("Idempotency-Key", idempotencyKey == null ? java.util.UUID.randomUUID().toString() : idempotencyKey)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     Response order(String key, String idempotencyKey, String body) {
         HttpRequest.Builder r = request("/v1/activations", key).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
@@ -75,13 +82,13 @@ final class Http {
         return r;
     }
 
-    /** A new sandbox account (100.00 USD of play money); returns its API key. */
     /** The account behind a sandbox API key, read from its sandbox credit's reference ({@code sandbox:<account>}). */
     long accountId(String key) {
         JsonNode first = get("/v1/balance/transactions?type=sandbox_credit", key).json();
         return Long.parseLong(first.get("data").get(0).get("reference").asText().replace("sandbox:", ""));
     }
 
+    /** A new sandbox account (100.00 USD of play money); returns its API key. */
     String newSandboxAccount() {
         Response r = post("/v1/sandbox/accounts", null, null);
         if (r.status() != 201) {

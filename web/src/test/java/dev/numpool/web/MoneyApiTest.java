@@ -61,7 +61,7 @@ class MoneyApiTest {
         assertTrue(created.json().get("checkoutUrl").asText().startsWith("https://checkout.stripe.com/"));
         long id = created.json().get("id").asLong();
 
-        String event = FakeStripe.checkoutCompleted(FakeStripe.newEventId(), id, "pi_http_" + id, 2500, CLOCK.instant());
+        String event = stripe.checkoutCompleted(FakeStripe.newEventId(), id, "pi_http_" + id, 2500, CLOCK.instant());
         Http.Response first = stripeEvent(event, FakeStripe.sign(event, CLOCK.instant()));
         assertEquals(200, first.status(), first.text());
         assertEquals("credited 25.00", first.json().get("outcome").asText());
@@ -80,15 +80,18 @@ class MoneyApiTest {
     @Test
     void forgedStaleAndMalformedEventsAreRefusedAndChangeNothing() {
         long id = http.post("/v1/topups", key, "{\"amount\":\"10.00\"}").json().get("id").asLong();
-        String event = FakeStripe.checkoutCompleted(FakeStripe.newEventId(), id, "pi_forged_" + id, 1000, CLOCK.instant());
+        String event = stripe.checkoutCompleted(FakeStripe.newEventId(), id, "pi_forged_" + id, 1000, CLOCK.instant());
 
         assertEquals(400, stripeEvent(event, FakeStripe.sign(event, CLOCK.instant(), "whsec_not_ours")).status(), "bad signature");
         assertEquals(400, stripeEvent(event, FakeStripe.sign(event, CLOCK.instant().minusSeconds(400))).status(), "stale timestamp");
         assertEquals(400, stripeEvent(event.replace("\"paid\"", "\"paid\" "), FakeStripe.sign(event, CLOCK.instant())).status(), "body changed");
         assertEquals(400, stripeEvent(event, null).status(), "no signature");
-        Http.Response refused = stripeEvent("[1,2", FakeStripe.sign("[1,2", CLOCK.instant()));
+        Http.Response refused = stripeEvent(event, "t=x,v1=00");
         assertEquals(400, refused.status());
         assertEquals("application/problem+json", refused.contentType());
+        Http.Response unreadable = stripeEvent("[1,2", FakeStripe.sign("[1,2", CLOCK.instant()));
+        assertEquals(200, unreadable.status(), "signed by Stripe but unreadable: acknowledged so it is not retried for days");
+        assertTrue(unreadable.json().get("outcome").asText().startsWith("ignored"));
         assertEquals(413, stripeEvent("x".repeat(300_000), FakeStripe.sign("x".repeat(300_000), CLOCK.instant())).status());
 
         assertEquals("100.00", balance().get("available").asText());
@@ -130,9 +133,9 @@ class MoneyApiTest {
     void refundBeyondTheBalanceShowsDebtAndBlocksPurchasesUntilPaid() {
         long id = http.post("/v1/topups", key, "{\"amount\":\"10.00\"}").json().get("id").asLong();
         String pi = "pi_debt_http_" + id;
-        signed(FakeStripe.checkoutCompleted(FakeStripe.newEventId(), id, pi, 1000, CLOCK.instant()));
+        signed(stripe.checkoutCompleted(FakeStripe.newEventId(), id, pi, 1000, CLOCK.instant()));
         long account = http.accountId(key);
-        Http.Response spent = http.post("/v1/operator/accounts/" + account + "/adjustments", OPERATOR,
+        Http.Response spent = http.postIdempotent("/v1/operator/accounts/" + account + "/adjustments", OPERATOR, null,
                 "{\"direction\":\"debit\",\"amount\":\"108.00\",\"reason\":\"test: spend it\"}");
         assertEquals(201, spent.status(), spent.text());
 
@@ -147,7 +150,7 @@ class MoneyApiTest {
         assertTrue(refused.json().get("detail").asText().contains("owes 8.00"), refused.text());
 
         long next = http.post("/v1/topups", key, "{\"amount\":\"20.00\"}").json().get("id").asLong();
-        signed(FakeStripe.checkoutCompleted(FakeStripe.newEventId(), next, "pi_next_" + next, 2000, CLOCK.instant()));
+        signed(stripe.checkoutCompleted(FakeStripe.newEventId(), next, "pi_next_" + next, 2000, CLOCK.instant()));
         assertEquals("12.00", balance().get("available").asText());
         assertEquals("0.00", balance().get("debt").asText());
         assertEquals(201, http.order(key, "debt-2", "{\"service\":\"tg\",\"country\":0}").status());
@@ -157,7 +160,7 @@ class MoneyApiTest {
     void transactionsPageFilterAndExportAsCsv() {
         long account = http.accountId(key);
         for (int i = 1; i <= 3; i++) {
-            http.post("/v1/operator/accounts/" + account + "/adjustments", OPERATOR,
+            http.postIdempotent("/v1/operator/accounts/" + account + "/adjustments", OPERATOR, null,
                     "{\"direction\":\"credit\",\"amount\":\"" + i + ".00\",\"reason\":\"credit, \\\"quoted\\\" " + i + "\"}");
         }
         JsonNode first = http.get("/v1/balance/transactions?limit=2", key).json();
@@ -193,21 +196,28 @@ class MoneyApiTest {
     void operatorAdjustmentsValidateAndNeverEditTheLedger() {
         long account = http.accountId(key);
         String path = "/v1/operator/accounts/" + account + "/adjustments";
-        assertEquals(401, http.post(path, key, "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"x\"}").status(), "a customer key is not the operator");
+        assertEquals(401, http.postIdempotent(path, key, null, "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"x\"}").status(), "a customer key is not the operator");
         for (String body : List.of("{\"direction\":\"credit\",\"amount\":\"1.00\"}", "{\"direction\":\"credit\",\"amount\":\"0\",\"reason\":\"x\"}",
                 "{\"direction\":\"credit\",\"amount\":\"-1.00\",\"reason\":\"x\"}", "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"  \"}",
                 "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"" + "r".repeat(501) + "\"}",
                 "{\"direction\":\"credit\",\"amount\":\"1000000.000001\",\"reason\":\"x\"}", "{\"direction\":\"up\",\"amount\":\"1.00\",\"reason\":\"x\"}",
                 "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"x\",\"extra\":1}")) {
-            assertEquals(400, http.post(path, OPERATOR, body).status(), body);
+            assertEquals(400, http.postIdempotent(path, OPERATOR, null, body).status(), body);
         }
-        assertEquals(404, http.post("/v1/operator/accounts/0/adjustments", OPERATOR, "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"x\"}").status());
-        Http.Response overdraw = http.post(path, OPERATOR, "{\"direction\":\"debit\",\"amount\":\"100.01\",\"reason\":\"too much\"}");
+        assertEquals(404, http.postIdempotent("/v1/operator/accounts/0/adjustments", OPERATOR, null, "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"x\"}").status());
+        Http.Response overdraw = http.postIdempotent(path, OPERATOR, null, "{\"direction\":\"debit\",\"amount\":\"100.01\",\"reason\":\"too much\"}");
         assertEquals(409, overdraw.status());
         assertEquals("100.00", balance().get("available").asText(), "nothing changed");
 
-        Http.Response done = http.post(path, OPERATOR, "{\"direction\":\"debit\",\"amount\":\"0.50\",\"reason\":\"chargeback fee, ticket 9\"}");
+        assertEquals(400, http.post(path, OPERATOR, "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"no key\"}").status(),
+                "an adjustment needs an Idempotency-Key");
+        Http.Response done = http.postIdempotent(path, OPERATOR, "fee-9", "{\"direction\":\"debit\",\"amount\":\"0.50\",\"reason\":\"chargeback fee, ticket 9\"}");
         assertEquals(201, done.status());
+        Http.Response retried = http.postIdempotent(path, OPERATOR, "fee-9", "{\"direction\":\"debit\",\"amount\":\"0.50\",\"reason\":\"chargeback fee, ticket 9\"}");
+        assertEquals(200, retried.status());
+        assertEquals("true", retried.headers().firstValue("Idempotent-Replayed").orElse(""));
+        assertEquals(done.json().get("adjustmentId"), retried.json().get("adjustmentId"));
+        assertEquals(422, http.postIdempotent(path, OPERATOR, "fee-9", "{\"direction\":\"debit\",\"amount\":\"0.75\",\"reason\":\"x\"}").status());
         assertEquals("-0.50", done.json().get("transaction").get("availableChange").asText());
         assertEquals("99.50", http.get("/v1/operator/accounts/" + account + "/balance", OPERATOR).json().get("available").asText());
     }

@@ -127,13 +127,21 @@ class OpenApiTest {
         long accountId = http.accountId(key);
         check("GET", "/v1/operator/accounts/{id}/balance", http.get("/v1/operator/accounts/" + accountId + "/balance", OPERATOR));
         check("GET", "/v1/operator/accounts/{id}/balance", http.get("/v1/operator/accounts/999999999/balance", OPERATOR));
-        check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR,
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.postIdempotent("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR, null,
                 "{\"direction\":\"credit\",\"amount\":\"1.50\",\"reason\":\"openapi check\"}"));
-        check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR,
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.postIdempotent("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR, null,
                 "{\"direction\":\"debit\",\"amount\":\"100000.00\",\"reason\":\"too much\"}"));
-        check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR,
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.postIdempotent("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR, null,
                 "{\"direction\":\"sideways\",\"amount\":\"1.00\",\"reason\":\"x\"}"));
-        check("POST", "/v1/operator/accounts/{id}/adjustments", http.post("/v1/operator/accounts/999999999/adjustments", OPERATOR,
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.postIdempotent("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR, "same",
+                "{\"direction\":\"credit\",\"amount\":\"0.10\",\"reason\":\"once\"}"));
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.postIdempotent("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR, "same",
+                "{\"direction\":\"credit\",\"amount\":\"0.10\",\"reason\":\"once\"}"));
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.postIdempotent("/v1/operator/accounts/" + accountId + "/adjustments", OPERATOR, "same",
+                "{\"direction\":\"credit\",\"amount\":\"0.20\",\"reason\":\"twice\"}"));
+        check("GET", "/v1/operator/stripe-events/waiting", http.get("/v1/operator/stripe-events/waiting", OPERATOR));
+        check("GET", "/v1/operator/stripe-events/waiting", http.get("/v1/operator/stripe-events/waiting?limit=0", OPERATOR));
+        check("POST", "/v1/operator/accounts/{id}/adjustments", http.postIdempotent("/v1/operator/accounts/999999999/adjustments", OPERATOR, null,
                 "{\"direction\":\"credit\",\"amount\":\"1.00\",\"reason\":\"nobody\"}"));
         Http.Response created = http.post("/v1/api-keys", key, "{\"label\":\"ci\"}");
         check("POST", "/v1/api-keys", created);
@@ -175,7 +183,7 @@ class OpenApiTest {
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"paused\":true}"))));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=pending", OPERATOR));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=lost", OPERATOR));
-        assertTrue(checked.size() >= 66, "responses checked: " + checked.size());
+        assertTrue(checked.size() >= 71, "responses checked: " + checked.size());
     }
 
     /** Fails when the response's status or content type is undocumented, or its body breaks the schema. */

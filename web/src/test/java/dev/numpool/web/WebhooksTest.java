@@ -108,12 +108,12 @@ class WebhooksTest {
     void aCreditToTheBalanceIsAnnouncedAsBalanceCredited() throws Exception {
         String key = http.newSandboxAccount();
         JsonNode endpoint = endpoint(key, "/credited", "balance.credited");
-        Http.Response credit = http.post("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR,
+        Http.Response credit = http.postIdempotent("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR, null,
                 "{\"direction\":\"credit\",\"amount\":\"2.50\",\"reason\":\"goodwill\"}");
         assertEquals(201, credit.status(), credit.text());
-        http.post("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR,
+        http.postIdempotent("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR, null,
                 "{\"direction\":\"debit\",\"amount\":\"1.00\",\"reason\":\"a debit is not announced\"}");
-        http.post("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR,
+        http.postIdempotent("/v1/operator/accounts/" + http.accountId(key) + "/adjustments", OPERATOR, null,
                 "{\"direction\":\"credit\",\"amount\":\"0.25\",\"reason\":\"second\"}");
 
         // Balance events carry no activation, so nothing orders the two: sort them by amount.

@@ -108,13 +108,14 @@ public final class Workers implements AutoCloseable {
     /**
      * Deletes one batch of idempotency keys past their time to live, one batch of parked SMS
      * that never found their activation (kept as long as keys), one batch of quote-refresh and
-     * offer history older than 30 days, and releases pool numbers past their lease; returns how
+     * offer history older than 30 days, one batch of applied Stripe events older than 90 days, and releases pool numbers past their lease; returns how
      * many rows went.
      */
     public int runReaperOnce() {
         return orders.reapIdempotencyKeys(settings.idempotencyKeyTtl(), settings.batchSize())
                 + orders.reapParkedSms(settings.idempotencyKeyTtl(), settings.batchSize())
                 + inventory.pruneRefreshHistory(QUOTE_HISTORY, settings.batchSize())
+                + (topups == null ? 0 : topups.pruneEvents(settings.batchSize()))
                 + runLeaseEndOnce();
     }
 
