@@ -10,6 +10,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.Users;
 import dev.numpool.orders.Webhooks;
 import dev.numpool.workers.Workers;
 import io.helidon.config.Config;
@@ -86,8 +87,11 @@ public final class Numpool implements AutoCloseable {
                 track(resources, new Workers(orders, inventory, webhooks, Workers.Settings.from(config.get("workers"))).start());
             }
 
+            Users users = Users.create(db, clock, sandbox);
+            RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
             NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, sandbox, config.get("numpool.operator-token").asString().asOptional(),
-                    config.get("numpool.public-url").asString().asOptional(), new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits"))));
+                    config.get("numpool.public-url").asString().asOptional(), rateLimits);
+            Website website = new Website(users, accounts, ledger, orders, inventory, webhooks, rateLimits, sandbox, clock);
             String host = config.get("server.host").asString().orElse("127.0.0.1");
             WebServer server = WebServer.builder()
                     .host(host)
@@ -104,7 +108,7 @@ public final class Numpool implements AutoCloseable {
                     .routing(routing -> {
                         requestTimer(routing, meters);
                         api.routing(routing);
-                        new Website(inventory, sandbox).routing(routing);
+                        website.routing(routing);
                     })
                     .build()
                     .start();
