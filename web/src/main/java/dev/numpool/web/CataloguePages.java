@@ -23,6 +23,8 @@ final class CataloguePages {
     static final int PAGE_SIZE = 50;
     /** Before any sale, "popular" falls back to how widely these services are asked for. */
     private static final List<String> KNOWN_FIRST = List.of("wa", "tg", "go", "fb", "ig", "tw", "dr", "ds", "mm", "wx", "am", "lf", "vi", "wb");
+    /** ...and the countries numbers are most bought for (ISO 3166 codes). */
+    private static final List<String> KNOWN_COUNTRIES = List.of("US", "GB", "IN", "ID", "BR", "RU", "DE", "FR", "PH", "VN", "NL", "PL", "CA", "ES");
     private static final Duration POPULAR_WINDOW = Duration.ofDays(7);
     private static final Duration POPULAR_CACHE = Duration.ofSeconds(60);
 
@@ -124,16 +126,17 @@ final class CataloguePages {
             default -> {
                 Map<String, Integer> sold = sales();
                 yield Comparator.comparingInt((Offer o) -> -sold.getOrDefault(o.service().code() + ":" + o.country().id(), 0))
-                        .thenComparingInt(o -> known(o.service().code()))
+                        // Before sales tell, the well-known services in the well-known countries, mixed (not every country of the first service).
+                        .thenComparingInt(o -> rank(KNOWN_FIRST, o.service().code()) + rank(KNOWN_COUNTRIES, o.country().iso2()))
                         .thenComparing(Comparator.comparingInt(Offer::stock).reversed())
                         .thenComparingLong(Offer::priceMicros);
             }
         };
     }
 
-    private static int known(String service) {
-        int i = KNOWN_FIRST.indexOf(service);
-        return i < 0 ? KNOWN_FIRST.size() : i;
+    private static int rank(List<String> known, String code) {
+        int i = known.indexOf(code);
+        return i < 0 ? 100 : i;
     }
 
     /** Recent sales per offer, read at most once a minute per node. */

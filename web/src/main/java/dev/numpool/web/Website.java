@@ -135,7 +135,11 @@ final class Website {
                 redirect(res, "/sign-in?next=" + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8));
                 return;
             }
-            page.handle(visit, req, res);
+            try {
+                page.handle(visit, req, res);
+            } catch (NotFound e) {
+                notFound(res, visit, e);
+            }
         });
     }
 
@@ -153,7 +157,11 @@ final class Website {
                 redirect(res, "/sign-in");
                 return;
             }
-            action.handle(visit, form.get(), req, res);
+            try {
+                action.handle(visit, form.get(), req, res);
+            } catch (NotFound e) {
+                notFound(res, visit, e);
+            }
         });
     }
 
@@ -176,6 +184,12 @@ final class Website {
                 errorPage(res, null, 500, "Something went wrong on our side",
                         "We could not show this page. Nothing was charged twice: try again in a moment, and if it keeps happening, tell us.");
             }
+        }
+    }
+
+    private static void notFound(ServerResponse res, Visit visit, NotFound e) {
+        if (!res.isSent()) {
+            errorPage(res, visit, 404, "Not found", e.getMessage());
         }
     }
 

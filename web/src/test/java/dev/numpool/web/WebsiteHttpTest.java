@@ -234,4 +234,66 @@ class WebsiteHttpTest {
         assertEquals("no-cache", b.get("/assets/site.css?v=old").headers().firstValue("Cache-Control").orElse(""));
         assertFalse(page.contains("http://") || page.contains("https://"), "no external resource on the page");
     }
+
+    @Test
+    void whatPeopleTypeIsShownEscaped() {
+        Browserless b = signedIn();
+        b.get("/developers/keys");
+        Browserless.Page created = b.post("/developers/keys", Map.of("label", "<script>alert(1)</script>\"'&"));
+        assertEquals(201, created.status());
+        assertFalse(created.body().contains("<script>alert(1)"), "no markup from a label");
+        assertTrue(created.body().contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"));
+        String search = b.get("/?q=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E").body();
+        assertFalse(search.contains("<img src=x"));
+        assertTrue(search.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    }
+
+    @Test
+    void signInOnlyEverReturnsToAPageOfThisSite() {
+        for (String next : List.of("//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)")) {
+            Browserless b = new Browserless(node.url());
+            String email = newEmail();
+            b.signUp(email, PASSWORD);
+            b.get("/balance");
+            b.post("/sign-out", Map.of());
+            b.get("/sign-in");
+            Browserless.Page p = b.post("/sign-in", Map.of("email", email, "password", PASSWORD, "next", next));
+            assertEquals("/", p.location().orElseThrow(), next);
+        }
+        Browserless b = new Browserless(node.url());
+        String email = newEmail();
+        b.signUp(email, PASSWORD);
+        b.get("/balance");
+        b.post("/sign-out", Map.of());
+        assertEquals("/sign-in?next=%2Fbuy%3Fservice%3Dtg%26country%3D0", b.get("/buy?service=tg&country=0").location().orElseThrow());
+        b.get("/sign-in?next=%2Fbuy%3Fservice%3Dtg%26country%3D0");
+        assertEquals("/buy?service=tg&country=0", b.post("/sign-in", Map.of("email", email, "password", PASSWORD, "next",
+                "/buy?service=tg&country=0")).location().orElseThrow(), "back where the visitor was going");
+    }
+
+    @Test
+    void theCatalogueSearchesAndSortsByPriceOrStock() {
+        Browserless b = new Browserless(node.url());
+        Pattern row = Pattern.compile("<tr><td data-label=\"Service\">([^<]+)</td><td data-label=\"Country\">([^<]+)</td>"
+                + "<td data-label=\"Price\" class=\"num\">([0-9.]+) USD</td><td data-label=\"In stock\" class=\"num\">([0-9]+)</td>");
+        Matcher brazil = row.matcher(b.get("/?q=brazil&sort=price").body());
+        java.math.BigDecimal previous = java.math.BigDecimal.ZERO;
+        int rows = 0;
+        while (brazil.find()) {
+            assertEquals("Brazil", brazil.group(2));
+            java.math.BigDecimal price = new java.math.BigDecimal(brazil.group(3));
+            assertTrue(price.compareTo(previous) >= 0, "cheapest first");
+            previous = price;
+            rows++;
+        }
+        assertTrue(rows > 5, "every service in Brazil");
+        Matcher stock = row.matcher(b.get("/?q=telegram&sort=stock").body());
+        int last = Integer.MAX_VALUE;
+        while (stock.find()) {
+            assertEquals("Telegram", stock.group(1));
+            assertTrue(Integer.parseInt(stock.group(4)) <= last, "most in stock first");
+            last = Integer.parseInt(stock.group(4));
+        }
+        assertTrue(b.get("/?q=nothing+sells+this").body().contains("No offer matches"));
+    }
 }
