@@ -68,7 +68,7 @@ final class CataloguePages {
         String table = shown.isEmpty()
                 ? "<p class=\"empty\">No offer matches “" + Html.escape(q) + "”. Try a service such as Telegram, or a country such as Brazil.</p>"
                 : """
-                  <table class="offers"><caption class="visually-hidden">Offers</caption>
+                  <table class="offers catalogue"><caption class="visually-hidden">Offers</caption>
                   <thead><tr><th scope="col">Service</th><th scope="col">Country</th><th scope="col" class="num">Price</th>
                   <th scope="col" class="num">In stock</th><th scope="col"><span class="visually-hidden">Buy</span></th></tr></thead>
                   <tbody>
@@ -89,12 +89,12 @@ final class CataloguePages {
                 <h1>Buy a number, get the code</h1>
                 <p class="lead">Pick a service and a country. You pay only if a code arrives within 20 minutes; otherwise the money goes back.</p>
                 <form class="search" method="get" action="/" role="search">
-                <label for="q">Service or country</label>
-                <input id="q" name="q" type="search" value="%s" maxlength="64" placeholder="e.g. Telegram Brazil" autocomplete="off">
-                <label for="sort">Sort by</label>
+                <div class="field grow"><label for="q">Service or country</label>
+                <input id="q" name="q" type="search" value="%s" maxlength="64" placeholder="e.g. Telegram Brazil" autocomplete="off"></div>
+                <div class="field"><label for="sort">Sort by</label>
                 <select id="sort" name="sort">
                 <option value="popular"%s>Popular first</option><option value="price"%s>Lowest price</option><option value="stock"%s>Most in stock</option>
-                </select>
+                </select></div>
                 <button type="submit">Show offers</button>
                 </form>
                 %s

@@ -90,7 +90,8 @@ final class Html {
     }
 
     private static String link(String href, String label, String current) {
-        return "<a href=\"" + href + "\"" + (href.equals(current) ? " aria-current=\"page\"" : "") + ">" + escape(label) + "</a>";
+        boolean here = href.equals(current) || href.startsWith("/developers/keys") && current.startsWith("/developers/");
+        return "<a href=\"" + href + "\"" + (here ? " aria-current=\"page\"" : "") + ">" + escape(label) + "</a>";
     }
 
     /** A message box: {@code kind} is {@code error} or {@code ok}; {@code text} is escaped here. */

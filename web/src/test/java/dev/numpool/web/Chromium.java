@@ -74,8 +74,14 @@ final class Chromium implements AutoCloseable {
         }
     }
 
-    byte[] viewportPng() {
-        return driver.getScreenshotAs(OutputType.BYTES);
+    /** What the screen shows without scrolling, as a PNG. */
+    void screenshotViewport(Path file) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

@@ -180,6 +180,16 @@ class WebsiteBrowserTest {
         assertTrue(driver.findElement(By.id("retry")).isEnabled());
         assertFalse(driver.findElement(By.id("cancel")).isEnabled(), "no cancel once a code came");
 
+        driver.findElement(By.id("retry")).click();
+        waitUpTo(10).until(ExpectedConditions.urlContains("done=retry"));
+        assertEquals("Code received; waiting for another", text("#status"));
+        driver.executeScript("window.numpoolTestMarker = 'still no reload'");
+        assertEquals(200, api.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Telegram code: 77120\"}").status());
+        waitUpTo(15).until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#codes .code"), 2));
+        assertEquals("77120", driver.findElements(By.cssSelector("#codes .code")).get(1).getText());
+        assertEquals("still no reload", driver.executeScript("return window.numpoolTestMarker"));
+        waitUpTo(5).until(ExpectedConditions.textToBe(By.id("status"), "Code received"));
+
         driver.findElement(By.id("finish")).click();
         waitUpTo(10).until(ExpectedConditions.urlContains("done=finished"));
         assertEquals("Finished", text("#status"));
@@ -222,7 +232,8 @@ class WebsiteBrowserTest {
         driver.findElement(By.id("email")).sendKeys(email);
         driver.findElement(By.id("password")).sendKeys("not my password");
         submit("main form");
-        assertEquals("That email and password do not match an account. Check them and try again.", text(".notice.error"));
+        assertEquals("That email and password do not match an account. Check them and try again.",
+                waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".notice.error"))).getText());
         assertNull(driver.manage().getCookieNamed("__Host-numpool_session"));
         assertEquals(email, driver.findElement(By.id("email")).getAttribute("value"), "the email is kept for the next try");
     }
@@ -258,7 +269,8 @@ class WebsiteBrowserTest {
         open("/developers/webhooks");
         driver.findElement(By.id("url")).sendKeys("https://10.0.0.1/hook");
         submit("main form[action='/developers/webhooks']");
-        assertTrue(text(".notice.error").startsWith("We cannot send to this address:"), text(".notice.error"));
+        String refused = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".notice.error"))).getText();
+        assertTrue(refused.startsWith("We cannot send to this address:"), refused);
 
         open("/developers/webhooks");
         driver.findElement(By.id("url")).sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
@@ -278,7 +290,8 @@ class WebsiteBrowserTest {
         assertTrue(text("#deliveries").contains("webhook.test (replay)"), text("#deliveries"));
 
         driver.findElement(By.id("rotate")).click();
-        String rotated = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("new-secret"))).getText();
+        waitUpTo(10).until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice.ok"), "New secret made"));
+        String rotated = text("#new-secret");
         assertTrue(rotated.startsWith("whsec_"));
         assertNotEquals(secret, rotated);
     }
@@ -304,6 +317,7 @@ class WebsiteBrowserTest {
         open("/developers/webhooks");
         driver.findElement(By.id("url")).sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/a-rather-long-path/for/the/receiver");
         submit("main form[action='/developers/webhooks']");
+        waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("new-secret")));
         for (Size size : sizes) {
             chromium.viewport(size.width(), size.height(), size.mobile());
             shoot(size.name(), "activation", "/activations/" + id, overflowing);
@@ -324,5 +338,8 @@ class WebsiteBrowserTest {
             overflowing.add(name + " at " + size + ": " + scrollWidth + " > " + innerWidth);
         }
         chromium.screenshot(SCREENSHOTS.resolve(name + "-" + size + ".png"));
+        if (size.equals("phone")) {
+            chromium.screenshotViewport(SCREENSHOTS.resolve(name + "-phone-first-screen.png"));
+        }
     }
 }

@@ -43,13 +43,14 @@
     if (state.live) {
       el('expires').textContent = expired ? 'The window has ended; finishing up…' : 'Expires in ' + clock(state.expiresAt - now) + '.';
     }
+    // The buttons follow the state machine exactly: cancel while waiting for the code once the
+    // early window is over, finish and another code once a code came; the server decides again.
     var early = now < state.cancellableAt;
-    var cancelOk = state.live && state.cancelWhenDue && !early && !expired;
-    el('cancel').disabled = !cancelOk;
-    el('cancel-timer').textContent = state.live && state.cancelWhenDue && early && !expired
+    el('cancel').disabled = !(state.live && state.cancelWhenDue && !early);
+    el('cancel-timer').textContent = state.live && state.cancelWhenDue && early
       ? 'Cancel possible in ' + clock(state.cancellableAt - now) + '.' : '';
     el('finish').disabled = !(state.live && state.canFinish);
-    el('retry').disabled = !(state.live && state.canRetry && !expired);
+    el('retry').disabled = !(state.live && state.canRetry);
   }
 
   function render(s) {
