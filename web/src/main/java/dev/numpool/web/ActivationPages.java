@@ -68,8 +68,11 @@ final class ActivationPages {
     private final Ledger ledger;
     private final Clock clock;
 
-    ActivationPages(Orders orders, Inventory inventory, Ledger ledger, Clock clock) {
+    private final Orders.Settings settings;
+
+    ActivationPages(Orders orders, Orders.Settings settings, Inventory inventory, Ledger ledger, Clock clock) {
         this.orders = orders;
+        this.settings = settings;
         this.inventory = inventory;
         this.ledger = ledger;
         this.clock = clock;
@@ -105,8 +108,9 @@ final class ActivationPages {
                     <dt>In stock</dt><dd>%d numbers</dd>
                     <dt>Your balance</dt><dd>%s</dd>
                     </dl>
-                    <p>The price is held from your balance now and charged only if a code arrives. You can cancel from %s after buying;
-                    with no code within the window the money goes back by itself.</p>
+                    <p>The price is held from your balance now and charged only if a code arrives. The number is yours for %s;
+                    you can cancel it (and get the money back) from %s after buying until a code arrives, and with no code in time
+                    the money goes back by itself.</p>
                     %s
                     <form method="post" action="/buy" class="stack">
                     %s
@@ -118,7 +122,7 @@ final class ActivationPages {
                     </form>
                     <p><a href="/">Back to the catalogue</a></p>
                     """.formatted(Html.money(o.priceMicros(), o.currency()), o.stock(), Html.money(balance.availableMicros(), balance.currency()),
-                    "2 minutes", enough ? "" : Html.notice("error", "Your balance is too low for this number. Add credit on the Balance page."),
+                    Html.duration(settings.window()), Html.duration(settings.earlyCancel()), enough ? "" : Html.notice("error", "Your balance is too low for this number. Add credit on the Balance page."),
                     Html.csrfField(visit), Html.escape(service.code()), country.id(), o.priceMicros(), UUID.randomUUID(),
                     enough ? "" : " disabled", Html.money(o.priceMicros(), o.currency()));
         }
@@ -130,7 +134,7 @@ final class ActivationPages {
     void buy(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
         Optional<Service> service = form.get("service").flatMap(inventory::service);
         Optional<Country> country = form.get("country").filter(c -> c.matches("[0-9]{1,6}")).flatMap(c -> inventory.country(Integer.parseInt(c)));
-        OptionalLong price = Money.parseMicros(form.text("price").matches("[0-9]{1,13}") ? Money.format(Long.parseLong(form.text("price"))) : "");
+        OptionalLong price = form.text("price").matches("[0-9]{1,13}") ? OptionalLong.of(Long.parseLong(form.text("price"))) : OptionalLong.empty();
         Optional<IdempotencyKey> key = form.get("key").filter(k -> k.matches("[0-9a-f-]{36}")).flatMap(k -> IdempotencyKey.of("web-" + k));
         if (service.isEmpty() || country.isEmpty() || price.isEmpty() || !OrderRequest.validMaxPrice(price.getAsLong()) || key.isEmpty()) {
             throw new Website.NotFound("That offer does not exist. Pick one from the catalogue.");

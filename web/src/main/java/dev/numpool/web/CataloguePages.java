@@ -35,7 +35,10 @@ final class CataloguePages {
 
     private final java.time.Clock clock;
 
-    CataloguePages(Inventory inventory, Orders orders, java.time.Clock clock) {
+    private final Duration window;
+
+    CataloguePages(Inventory inventory, Orders orders, Duration window, java.time.Clock clock) {
+        this.window = window;
         this.inventory = inventory;
         this.orders = orders;
         this.clock = clock;
@@ -87,7 +90,7 @@ final class CataloguePages {
 
         String main = """
                 <h1>Buy a number, get the code</h1>
-                <p class="lead">Pick a service and a country. You pay only if a code arrives within 20 minutes; otherwise the money goes back.</p>
+                <p class="lead">Pick a service and a country. You pay only if a code arrives within %s; otherwise the money goes back.</p>
                 <form class="search" method="get" action="/" role="search">
                 <div class="field grow"><label for="q">Service or country</label>
                 <input id="q" name="q" type="search" value="%s" maxlength="64" placeholder="e.g. Telegram Brazil" autocomplete="off"></div>
@@ -99,7 +102,7 @@ final class CataloguePages {
                 </form>
                 %s
                 %s
-                """.formatted(Html.escape(q), sort.equals("popular") ? " selected" : "", sort.equals("price") ? " selected" : "",
+                """.formatted(Html.escape(Html.duration(window)), Html.escape(q), sort.equals("popular") ? " selected" : "", sort.equals("price") ? " selected" : "",
                 sort.equals("stock") ? " selected" : "", table, pager);
         Website.send(res, 200, Html.page(visit, "Catalogue", "/", main));
     }

@@ -47,10 +47,13 @@ final class Html {
         return WHEN.format(at);
     }
 
-    /** "1 min 30 s" for people. */
+    /** "20 minutes", "1 min 30 s", "6 seconds", for people (not escaped). */
     static String duration(Duration d) {
         long s = Math.max(0, d.toSeconds());
-        return s >= 60 ? (s / 60) + " min" + (s % 60 == 0 ? "" : " " + (s % 60) + " s") : s + " s";
+        if (s % 60 == 0 && s > 0) {
+            return s / 60 + (s == 60 ? " minute" : " minutes");
+        }
+        return s >= 60 ? (s / 60) + " min " + (s % 60) + " s" : s + (s == 1 ? " second" : " seconds");
     }
 
     /** The hidden field every state-changing form carries. */

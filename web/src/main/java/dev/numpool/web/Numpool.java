@@ -78,7 +78,8 @@ public final class Numpool implements AutoCloseable {
             Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, environment));
             Accounts accounts = Accounts.create(db, clock);
             Ledger ledger = Ledger.create(db, clock);
-            Orders orders = track(resources, Orders.create(db, redis, inventory, Orders.Settings.from(config.get("orders")), clock, meters));
+            Orders.Settings orderSettings = Orders.Settings.from(config.get("orders"));
+            Orders orders = track(resources, Orders.create(db, redis, inventory, orderSettings, clock, meters));
             Webhooks webhooks = Webhooks.create(db, Webhooks.Settings.from(config.get("webhooks")), clock);
             if (sandbox) {
                 config.get("numpool.demo-api-key").asString().ifPresent(accounts::ensureDemoAccount);
@@ -91,7 +92,7 @@ public final class Numpool implements AutoCloseable {
             RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
             NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, sandbox, config.get("numpool.operator-token").asString().asOptional(),
                     config.get("numpool.public-url").asString().asOptional(), rateLimits);
-            Website website = new Website(users, accounts, ledger, orders, inventory, webhooks, rateLimits, sandbox, clock);
+            Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, rateLimits, sandbox, clock);
             String host = config.get("server.host").asString().orElse("127.0.0.1");
             WebServer server = WebServer.builder()
                     .host(host)

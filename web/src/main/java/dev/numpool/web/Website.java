@@ -47,12 +47,12 @@ final class Website {
     private final DeveloperPages developers;
     private final ApiDocsPage docs;
 
-    Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, RateLimits rateLimits,
-            boolean sandbox, java.time.Clock clock) {
+    Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
+            RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
         this.sessions = new WebSessions(users, sandbox);
-        this.catalogue = new CataloguePages(inventory, orders, clock);
+        this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits);
-        this.activations = new ActivationPages(orders, inventory, ledger, clock);
+        this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, clock);
         this.balance = new BalancePage(ledger);
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
