@@ -201,7 +201,7 @@ final class DeveloperPages {
             String webhookId = hash < 0 ? d.messageId() : d.messageId().substring(0, hash);
             rows.append("<tr><td data-label=\"Event\">").append(Html.escape(d.eventType())).append(hash < 0 ? "" : " (replay)")
                     .append("<br><code class=\"small\">").append(Html.escape(webhookId)).append("</code></td><td data-label=\"State\">").append(Html.escape(d.state()))
-                    .append("</td><td data-label=\"Attempts\" class=\"num\">").append(d.attemptCount())
+                    .append("</td><td data-label=\"Attempts\">").append(attempts(d))
                     .append("</td><td data-label=\"Last answer\">").append(Html.escape(d.lastStatus().map(String::valueOf)
                             .orElse(d.lastError().orElse(d.attemptCount() == 0 ? "not sent yet" : "no answer"))))
                     .append("</td><td data-label=\"Created\">").append(Html.when(d.createdAt())).append("</td><td>");
@@ -232,10 +232,26 @@ final class DeveloperPages {
                 """.formatted(tabs("/developers/webhooks"), message, shown, Html.escape(e.url()), Html.escape(String.join(", ", e.eventTypes())),
                 e.enabled() ? "Active" : "Off", actions,
                 rows.isEmpty() ? "<p class=\"empty\">Nothing sent yet.</p>"
-                        : "<table class=\"offers\" id=\"deliveries\"><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">State</th><th scope=\"col\" class=\"num\">Attempts</th>"
+                        : "<table class=\"offers\" id=\"deliveries\"><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">State</th><th scope=\"col\">Attempts</th>"
                         + "<th scope=\"col\">Last answer</th><th scope=\"col\">Created</th><th scope=\"col\"><span class=\"visually-hidden\">Replay</span></th></tr></thead><tbody>"
                         + rows + "</tbody></table>");
         return Html.page(visit, "Webhook endpoint", "/developers/webhooks", main);
+    }
+
+    /** The attempt count, opening to every attempt: when, the receiver's answer or the failure, how long it took. */
+    private static String attempts(WebhookDelivery d) {
+        if (d.attempts().isEmpty()) {
+            return String.valueOf(d.attemptCount());
+        }
+        StringBuilder out = new StringBuilder("<details><summary>").append(d.attemptCount()).append("</summary><ol class=\"attempts\">");
+        for (WebhookDelivery.Attempt a : d.attempts()) {
+            out.append("<li>").append(Html.when(a.at())).append(": ")
+                    .append(Html.escape(a.status().map(st -> "HTTP " + st).orElse(a.error().orElse("no answer"))))
+                    .append(" in ").append(a.latencyMillis()).append(" ms");
+            a.response().filter(r -> !r.isBlank()).ifPresent(r -> out.append("<br><code class=\"small\">").append(Html.escape(r)).append("</code>"));
+            out.append("</li>");
+        }
+        return out.append("</ol></details>").toString();
     }
 
     void testEvent(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {

@@ -77,6 +77,7 @@ final class Html {
                 <html lang="en"><head><meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
                 <title>%s · Numpool</title>
+                <link rel="icon" href="data:,">
                 <link rel="stylesheet" href="%s">
                 <script src="%s" defer></script>
                 </head><body>

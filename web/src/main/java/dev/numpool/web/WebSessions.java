@@ -44,6 +44,15 @@ final class WebSessions {
 
     /** The visit of this request; gives an anonymous visitor their pre-session cookie when they have none. */
     Visit visit(ServerRequest req, ServerResponse res) {
+        return visit(req, res, true);
+    }
+
+    /**
+     * As above; with {@code issue} false an anonymous visitor gets no new cookie (for answers
+     * that carry no form, such as a missing page: the browser may fetch one, say a favicon, while
+     * another page is loading, and a new cookie then would outdate that page's forms).
+     */
+    Visit visit(ServerRequest req, ServerResponse res, boolean issue) {
         Map<String, String> cookies = cookies(req);
         String token = cookies.get(SESSION_COOKIE);
         Optional<Users.Session> session = users.session(token);
@@ -51,6 +60,9 @@ final class WebSessions {
             return new Visit(session, csrfToken(token), sandbox);
         }
         String pre = cookies.get(CSRF_COOKIE);
+        if (!issue && (pre == null || !pre.matches("[A-Za-z0-9_-]{43}"))) {
+            return new Visit(Optional.empty(), "", sandbox);
+        }
         if (pre == null || !pre.matches("[A-Za-z0-9_-]{43}")) {
             pre = randomToken();
             res.headers().add(HeaderNames.SET_COOKIE, CSRF_COOKIE + "=" + pre + "; Path=/; Secure; HttpOnly; SameSite=Lax");
@@ -64,7 +76,7 @@ final class WebSessions {
 
     /** True when the POST's {@code csrf} field matches this visitor's token (compared in constant time). */
     static boolean csrfValid(Visit visit, Optional<String> submitted) {
-        return submitted.isPresent()
+        return submitted.isPresent() && !visit.csrfToken().isEmpty()
                 && MessageDigest.isEqual(submitted.get().getBytes(StandardCharsets.UTF_8), visit.csrfToken().getBytes(StandardCharsets.UTF_8));
     }
 

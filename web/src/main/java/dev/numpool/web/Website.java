@@ -91,6 +91,16 @@ final class Website {
         routing.post("/developers/webhooks/{id}/delete", form(true, developers::deleteEndpoint));
         routing.post("/developers/webhooks/{id}/deliveries/{messageId}/replay", form(true, developers::replay));
         routing.get("/developers/docs", page(false, docs::docs));
+        // Last: any other page address is a 404 in words. The APIs' routes come before this; the
+        // observability feature's (/observe/...) come after, so those are passed on.
+        routing.get("/*", (req, res) -> {
+            if (req.path().path().startsWith("/observe/")) {
+                res.next();
+                return;
+            }
+            guarded(req, res, () -> errorPage(res, sessions.visit(req, res, false), 404, "Not found",
+                    "There is no page at this address. Check the link, or start from the catalogue."));
+        });
     }
 
     /** A GET page. */

@@ -285,6 +285,8 @@ class WebsiteBrowserTest {
             return d.findElement(By.id("deliveries")).getText().contains("delivered");
         });
         assertTrue(text("#deliveries").contains("webhook.test") && text("#deliveries").contains("204"), text("#deliveries"));
+        driver.findElement(By.cssSelector("#deliveries details summary")).click();
+        assertTrue(text("#deliveries .attempts").matches("(?s).*HTTP 204 in [0-9]+ ms.*"), "every attempt is in the log: " + text("#deliveries .attempts"));
         driver.findElement(By.cssSelector("#deliveries button[type=submit]")).click();
         waitUpTo(10).until(ExpectedConditions.urlContains("done=replay"));
         assertTrue(text("#deliveries").contains("webhook.test (replay)"), text("#deliveries"));
@@ -310,6 +312,12 @@ class WebsiteBrowserTest {
         chromium.viewport(1280, 900, false);
         signUp();
         String key = newApiKey("screenshot bot");
+        open("/buy?service=tg&country=0");
+        for (Size size : sizes) {
+            chromium.viewport(size.width(), size.height(), size.mobile());
+            shoot(size.name(), "buy-confirm", "/buy?service=tg&country=0", overflowing);
+        }
+        chromium.viewport(1280, 900, false);
         buyTelegramInRussia();
         int id = activationId();
         api.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"sender\":\"Telegram\",\"text\":\"Telegram code: 48213. Do not give this code to anyone, even if they say they are from Telegram!\"}");

@@ -77,6 +77,14 @@ class WebsiteHttpTest {
         }
         assertEquals(401, b.get("/activations/1/events").status());
         assertEquals(200, b.get("/developers/docs").status(), "the API docs are public");
+        Browserless.Page missing = b.get("/no/such/page");
+        assertEquals(404, missing.status());
+        assertTrue(missing.body().contains("There is no page at this address."));
+        assertTrue(new Browserless(node.url()).get("/favicon.ico").headers().allValues("Set-Cookie").isEmpty(),
+                "a missing page sets no cookie (a favicon fetched while a form loads must not outdate the form's token)");
+        assertEquals(200, b.get("/observe/health").status(), "other routes are untouched");
+        assertEquals(200, b.get("/openapi.yaml").status());
+        assertEquals("application/problem+json", b.get("/v1/nothing-here").headers().firstValue("Content-Type").orElse(""));
     }
 
     @Test

@@ -81,6 +81,10 @@
   setInterval(tick, 500);
   if (window.EventSource) {
     var source = new EventSource(root.dataset.events);
-    source.addEventListener('state', function (e) { render(JSON.parse(e.data)); });
+    source.addEventListener('state', function (e) {
+      var s = JSON.parse(e.data);
+      render(s);
+      if (!s.live) { source.close(); } // an ended activation changes no more
+    });
   }
 })();
