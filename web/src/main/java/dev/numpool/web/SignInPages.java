@@ -94,7 +94,7 @@ final class SignInPages {
                 <input id="email" name="email" type="email" value="%s" autocomplete="username" required maxlength="254">
                 <label for="password">Password</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="128">
-                <button type="submit">Sign in</button>
+                <button type="submit" class="primary">Sign in</button>
                 </form>
                 <p>New here? <a href="/sign-up">Create an account</a>.</p>
                 """.formatted(error.map(e -> Html.notice("error", e)).orElse(""), Html.csrfField(visit), Html.escape(Website.safeNext(next)),
@@ -112,7 +112,7 @@ final class SignInPages {
                 <input id="email" name="email" type="email" value="%s" autocomplete="email" required maxlength="254">
                 <label for="password">Password <span class="hint">(%d to %d characters)</span></label>
                 <input id="password" name="password" type="password" autocomplete="new-password" required minlength="%d" maxlength="%d">
-                <button type="submit">Create account</button>
+                <button type="submit" class="primary">Create account</button>
                 </form>
                 <p>Already have an account? <a href="/sign-in">Sign in</a>.</p>
                 """.formatted(visit.sandbox() ? "<p>In the sandbox a new account starts with 100.00 USD of play money.</p>" : "",

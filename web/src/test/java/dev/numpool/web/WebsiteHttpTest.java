@@ -146,6 +146,21 @@ class WebsiteHttpTest {
                 "another email is not limited");
     }
 
+    @Test
+    void signInIsLimitedPerAddressAcrossEmails() {
+        Map<String, String> config = TestNodes.baseConfig(databaseUrl);
+        config.put("api.rate-limits.sign-ins-per-ip", "3"); // a bucket of its own: the limits are part of its name
+        try (Numpool strict = TestNodes.start(config, Clock.systemUTC())) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(401, new Browserless(strict.url()).signIn(newEmail(), "guessing " + i).status());
+            }
+            Browserless.Page limited = new Browserless(strict.url()).signIn(newEmail(), "guessing again");
+            assertEquals(429, limited.status());
+            assertTrue(limited.body().contains("Too many sign-in attempts."));
+            assertEquals(429, new Browserless(strict.url()).signUp(newEmail(), PASSWORD).status(), "sign-ups from that address wait too");
+        }
+    }
+
     private static String newEmailSignedUp() {
         String email = newEmail();
         new Browserless(node.url()).signUp(email, PASSWORD);
