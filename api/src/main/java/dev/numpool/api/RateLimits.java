@@ -32,6 +32,8 @@ public final class RateLimits {
     private final ProxyManager<String> buckets;
     private final BucketConfiguration perKey;
     private final BucketConfiguration perIp;
+    private final BucketConfiguration signInsPerEmail;
+    private final BucketConfiguration signInsPerIp;
     /** Until when (nanoTime) the limiter is skipped after Redis failed to answer it. */
     private volatile long skipUntil = System.nanoTime();
 
@@ -40,23 +42,36 @@ public final class RateLimits {
      * {@code per-key-burst} (default 100), {@code per-ip-per-second} (default 200) with bursts of
      * {@code per-ip-burst} (default 400).
      */
-    public record Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst) {
+    public record Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst,
+                           long signInsPerEmail, long signInsPerIp, Duration signInWindow) {
         public Settings {
-            if (perKeyPerSecond < 1 || perKeyBurst < 1 || perIpPerSecond < 1 || perIpBurst < 1) {
+            if (perKeyPerSecond < 1 || perKeyBurst < 1 || perIpPerSecond < 1 || perIpBurst < 1
+                    || signInsPerEmail < 1 || signInsPerIp < 1 || signInWindow.isNegative() || signInWindow.isZero()) {
                 throw new IllegalArgumentException("rate limits must be positive");
             }
         }
 
+        public Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst) {
+            this(enabled, perKeyPerSecond, perKeyBurst, perIpPerSecond, perIpBurst, 10, 100, Duration.ofMinutes(15));
+        }
+
+        /**
+         * Also the website's sign-in attempts (always limited, even when {@code enabled} is false:
+         * they guard passwords, not capacity): {@code sign-ins-per-email} (default 10) and
+         * {@code sign-ins-per-ip} (default 100) per {@code sign-in-window-seconds} (default 900).
+         */
         public static Settings from(Config config) {
             return new Settings(config.get("enabled").asBoolean().orElse(true),
                     config.get("per-key-per-second").asLong().orElse(50L), config.get("per-key-burst").asLong().orElse(100L),
-                    config.get("per-ip-per-second").asLong().orElse(200L), config.get("per-ip-burst").asLong().orElse(400L));
+                    config.get("per-ip-per-second").asLong().orElse(200L), config.get("per-ip-burst").asLong().orElse(400L),
+                    config.get("sign-ins-per-email").asLong().orElse(10L), config.get("sign-ins-per-ip").asLong().orElse(100L),
+                    Duration.ofSeconds(config.get("sign-in-window-seconds").asLong().orElse(900L)));
         }
     }
 
     public RateLimits(Redis redis, Settings settings) {
         this.settings = settings;
-        this.buckets = settings.enabled()
+        this.buckets = redis != null
                 ? Bucket4jLettuce.casBasedBuilder(redis.binaryConnection())
                         .requestTimeout(Duration.ofMillis(250))
                         .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
@@ -68,6 +83,12 @@ public final class RateLimits {
         this.perIp = BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(settings.perIpBurst()).refillGreedy(settings.perIpPerSecond(), Duration.ofSeconds(1)))
                 .build();
+        this.signInsPerEmail = BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(settings.signInsPerEmail()).refillGreedy(settings.signInsPerEmail(), settings.signInWindow()))
+                .build();
+        this.signInsPerIp = BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(settings.signInsPerIp()).refillGreedy(settings.signInsPerIp(), settings.signInWindow()))
+                .build();
     }
 
     /** A limiter that lets everything through (tests and benchmarks that measure something else). */
@@ -77,7 +98,7 @@ public final class RateLimits {
 
     /** Empty when the request may go on; otherwise how long until it could. */
     Optional<Duration> take(Optional<String> apiKey, String ip) {
-        if (buckets == null || System.nanoTime() - skipUntil < 0) {
+        if (buckets == null || !settings.enabled() || System.nanoTime() - skipUntil < 0) {
             return Optional.empty();
         }
         try {
@@ -91,6 +112,29 @@ public final class RateLimits {
         } catch (RuntimeException e) {
             // One slow answer is paid by one request; the next ones skip the limiter for a while
             // rather than each waiting out Redis's timeout.
+            skipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
+            LOG.log(Level.WARNING, "rate limiter unavailable; letting requests through for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * One website sign-in (or sign-up) attempt for {@code email} (normalised by the caller) from
+     * {@code ip}: empty when it may go on, otherwise how long until it could. Counted before the
+     * password is checked, so guessing is slow and Argon2's cost cannot be spent at will.
+     */
+    public Optional<Duration> takeSignIn(String email, String ip) {
+        if (buckets == null || System.nanoTime() - skipUntil < 0) {
+            return Optional.empty();
+        }
+        try {
+            String window = settings.signInWindow().toSeconds() + "s";
+            Optional<Duration> wait = take("numpool:signin:ip:" + settings.signInsPerIp() + "-" + window + ":" + ip, signInsPerIp);
+            if (wait.isPresent()) {
+                return wait;
+            }
+            return take("numpool:signin:email:" + settings.signInsPerEmail() + "-" + window + ":" + digest(email), signInsPerEmail);
+        } catch (RuntimeException e) {
             skipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
             LOG.log(Level.WARNING, "rate limiter unavailable; letting requests through for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
             return Optional.empty();

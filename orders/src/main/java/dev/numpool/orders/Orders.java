@@ -346,6 +346,18 @@ public final class Orders implements AutoCloseable {
         return new Page<>(items.subList(0, Math.min(items.size(), boundedLimit)), next);
     }
 
+    /** How many activations of one offer were sold in a period (every account's together). */
+    public record OfferSales(String service, int country, int sold) {
+    }
+
+    /**
+     * The offers sold most since {@code since}, most first, at most {@code limit}: what "popular"
+     * means in the catalogue. Counts only, never whose.
+     */
+    public List<OfferSales> bestSellers(Instant since, int limit) {
+        return store.salesByOffer(since, Math.max(1, Math.min(1000, limit)));
+    }
+
     /** True when {@code cursor} is one this API could have handed out. */
     public static boolean validCursor(String cursor) {
         return parseCursor(cursor).isPresent();

@@ -29,6 +29,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static dev.numpool.db.jooq.Tables.ACCOUNT;
+import static dev.numpool.db.jooq.Tables.ACCOUNT_PASSWORD;
 import static dev.numpool.db.jooq.Tables.ACTIVATION;
 import static dev.numpool.db.jooq.Tables.API_KEY;
 import static dev.numpool.db.jooq.Tables.IDEMPOTENCY_KEY;
@@ -45,6 +46,7 @@ import static dev.numpool.db.jooq.Tables.UPSTREAM_OP;
 import static dev.numpool.db.jooq.Tables.WEBHOOK_ATTEMPT;
 import static dev.numpool.db.jooq.Tables.WEBHOOK_DELIVERY;
 import static dev.numpool.db.jooq.Tables.WEBHOOK_ENDPOINT;
+import static dev.numpool.db.jooq.Tables.WEB_SESSION;
 
 /**
  * All of the orders module's SQL. An instance is bound either to the pool (each statement its
@@ -109,6 +111,66 @@ final class OrdersStore {
         return dsl.update(API_KEY).set(API_KEY.REVOKED_AT, at(now))
                 .where(API_KEY.ID.eq(keyId)).and(API_KEY.ACCOUNT_ID.eq(owner.value())).and(API_KEY.REVOKED_AT.isNull())
                 .execute() == 1;
+    }
+
+    // Website users and sessions ---------------------------------------------------------------
+
+    boolean emailTaken(String email) {
+        return dsl.fetchExists(ACCOUNT, ACCOUNT.EMAIL.eq(email));
+    }
+
+    void setAccountEmail(AccountId owner, String email) {
+        dsl.update(ACCOUNT).set(ACCOUNT.EMAIL, email).where(ACCOUNT.ID.eq(owner.value())).execute();
+    }
+
+    void insertPassword(AccountId owner, String passwordHash, Instant now) {
+        dsl.insertInto(ACCOUNT_PASSWORD).set(ACCOUNT_PASSWORD.ACCOUNT_ID, owner.value())
+                .set(ACCOUNT_PASSWORD.PASSWORD_HASH, passwordHash).set(ACCOUNT_PASSWORD.UPDATED_AT, at(now)).execute();
+    }
+
+    void updatePassword(AccountId owner, String passwordHash, Instant now) {
+        dsl.update(ACCOUNT_PASSWORD).set(ACCOUNT_PASSWORD.PASSWORD_HASH, passwordHash).set(ACCOUNT_PASSWORD.UPDATED_AT, at(now))
+                .where(ACCOUNT_PASSWORD.ACCOUNT_ID.eq(owner.value())).execute();
+    }
+
+    record Credentials(AccountId account, String passwordHash) {
+    }
+
+    Optional<Credentials> credentials(String email) {
+        return dsl.select(ACCOUNT.ID, ACCOUNT_PASSWORD.PASSWORD_HASH).from(ACCOUNT)
+                .join(ACCOUNT_PASSWORD).on(ACCOUNT_PASSWORD.ACCOUNT_ID.eq(ACCOUNT.ID))
+                .where(ACCOUNT.EMAIL.eq(email))
+                .fetchOptional(r -> new Credentials(new AccountId(r.value1()), r.value2()));
+    }
+
+    void insertSession(byte[] tokenHash, AccountId owner, Instant now, Instant expiresAt) {
+        dsl.insertInto(WEB_SESSION).set(WEB_SESSION.TOKEN_HASH, tokenHash).set(WEB_SESSION.ACCOUNT_ID, owner.value())
+                .set(WEB_SESSION.CREATED_AT, at(now)).set(WEB_SESSION.EXPIRES_AT, at(expiresAt)).execute();
+    }
+
+    Optional<Users.Session> session(byte[] tokenHash, Instant now) {
+        return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT).from(WEB_SESSION)
+                .join(ACCOUNT).on(ACCOUNT.ID.eq(WEB_SESSION.ACCOUNT_ID))
+                .where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).and(WEB_SESSION.EXPIRES_AT.gt(at(now)))
+                .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant()));
+    }
+
+    void deleteSession(byte[] tokenHash) {
+        dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).execute();
+    }
+
+    void deleteExpiredSessions(AccountId owner, Instant now) {
+        dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.ACCOUNT_ID.eq(owner.value())).and(WEB_SESSION.EXPIRES_AT.le(at(now))).execute();
+    }
+
+    /** Activations sold per service and country since {@code since}, most first, at most {@code limit} offers. */
+    List<Orders.OfferSales> salesByOffer(Instant since, int limit) {
+        var count = DSL.count();
+        return dsl.select(ACTIVATION.SERVICE, ACTIVATION.COUNTRY, count).from(ACTIVATION)
+                .where(ACTIVATION.CREATED_AT.ge(at(since)))
+                .groupBy(ACTIVATION.SERVICE, ACTIVATION.COUNTRY)
+                .orderBy(count.desc()).limit(limit)
+                .fetch(r -> new Orders.OfferSales(r.value1(), r.value2(), r.value3()));
     }
 
     // Ledger ----------------------------------------------------------------------------------

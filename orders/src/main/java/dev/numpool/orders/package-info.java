@@ -2,9 +2,11 @@
  * Orders: accounts and their API keys, the double-entry ledger, idempotent orders and the
  * activation state machine, and the intake of every SMS providers deliver.
  *
- * <p>Three doors, one per concern a caller has: {@link dev.numpool.orders.Accounts} (who is
- * calling), {@link dev.numpool.orders.Ledger} (what they have) and
- * {@link dev.numpool.orders.Orders} (what they bought). All SQL is in the package-private
+ * <p>Doors, one per concern a caller has: {@link dev.numpool.orders.Accounts} (who is
+ * calling with an API key), {@link dev.numpool.orders.Users} (who is signed in on the website:
+ * passwords and sessions), {@link dev.numpool.orders.Ledger} (what they have),
+ * {@link dev.numpool.orders.Orders} (what they bought) and {@link dev.numpool.orders.Webhooks}
+ * (where their events go). All SQL is in the package-private
  * {@code OrdersStore}. Money moves only as ledger transfers (hold, then post or void), never as
  * edits, and each hold resolves exactly once because the database says so. This module never
  * speaks HTTP: handlers adapt it.

@@ -11,6 +11,7 @@ import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
+import dev.numpool.orders.Users;
 import dev.numpool.orders.Webhooks;
 import dev.numpool.workers.Workers;
 import io.helidon.config.Config;
@@ -79,7 +80,8 @@ public final class Numpool implements AutoCloseable {
             Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, environment));
             Accounts accounts = Accounts.create(db, clock);
             Ledger ledger = Ledger.create(db, clock);
-            Orders orders = track(resources, Orders.create(db, redis, inventory, Orders.Settings.from(config.get("orders")), clock, meters));
+            Orders.Settings orderSettings = Orders.Settings.from(config.get("orders"));
+            Orders orders = track(resources, Orders.create(db, redis, inventory, orderSettings, clock, meters));
             Webhooks webhooks = Webhooks.create(db, Webhooks.Settings.from(config.get("webhooks")), clock);
             String host = config.get("server.host").asString().orElse("127.0.0.1");
             Optional<String> publicUrl = config.get("numpool.public-url").asString().asOptional();
@@ -92,8 +94,11 @@ public final class Numpool implements AutoCloseable {
                 track(resources, new Workers(orders, inventory, webhooks, topups, Workers.Settings.from(config.get("workers"))).start());
             }
 
+            Users users = Users.create(db, clock, sandbox);
+            RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
             NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, topups, sandbox,
-                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits"))));
+                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits);
+            Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, rateLimits, sandbox, clock);
             WebServer server = WebServer.builder()
                     .host(host)
                     .port(config.get("server.port").asInt().orElse(8080))
@@ -109,7 +114,7 @@ public final class Numpool implements AutoCloseable {
                     .routing(routing -> {
                         requestTimer(routing, meters);
                         api.routing(routing);
-                        new Website(inventory, sandbox).routing(routing);
+                        website.routing(routing);
                     })
                     .build()
                     .start();

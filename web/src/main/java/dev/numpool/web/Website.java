@@ -1,49 +1,257 @@
 package dev.numpool.web;
 
 import dev.numpool.inventory.Inventory;
+import dev.numpool.orders.Ledger;
+import dev.numpool.orders.Accounts;
+import dev.numpool.orders.Orders;
+import dev.numpool.orders.Users;
+import dev.numpool.orders.Webhooks;
+import dev.numpool.api.RateLimits;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The website. For now one page: what this node is and how to start using its API; the shop
- * pages follow in their own issue.
+ * The website: server-rendered pages over the same doors as the APIs ({@link Users},
+ * {@link Accounts}, {@link Ledger}, {@link Orders}, {@link Inventory}, {@link Webhooks}), with no
+ * business rules of its own. This class holds what every page shares: the security headers, the
+ * session and CSRF check in front of every form, sign-in redirects, and error pages in words a
+ * person understands. The pages themselves live in one class per area.
  */
 final class Website {
-    private final Inventory inventory;
-    private final boolean sandbox;
+    private static final Logger LOG = Logger.getLogger(Website.class.getName());
+    /** No form of the website needs more. */
+    private static final int MAX_FORM_BYTES = 16 * 1024;
+    private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-    Website(Inventory inventory, boolean sandbox) {
-        this.inventory = inventory;
-        this.sandbox = sandbox;
+    private final WebSessions sessions;
+    private final CataloguePages catalogue;
+    private final SignInPages signIn;
+    private final ActivationPages activations;
+    private final BalancePage balance;
+    private final DeveloperPages developers;
+    private final ApiDocsPage docs;
+
+    Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
+            RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
+        this.sessions = new WebSessions(users, sandbox);
+        this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
+        this.signIn = new SignInPages(users, rateLimits);
+        this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, clock);
+        this.balance = new BalancePage(ledger);
+        this.developers = new DeveloperPages(accounts, webhooks);
+        this.docs = new ApiDocsPage();
     }
 
     void routing(HttpRouting.Builder routing) {
-        routing.get("/", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
-                .send(home(req.headers().first(HeaderNames.HOST).filter(h -> h.matches("[\\w.:\\[\\]-]{1,100}")).orElse("127.0.0.1:8080"))
-                        .getBytes(StandardCharsets.UTF_8)));
+        Assets.routing(routing);
+        routing.get("/", page(false, catalogue::catalogue));
+        routing.get("/sign-in", page(false, signIn::signInForm));
+        routing.post("/sign-in", form(false, signIn::signIn));
+        routing.get("/sign-up", page(false, signIn::signUpForm));
+        routing.post("/sign-up", form(false, signIn::signUp));
+        routing.post("/sign-out", form(false, (visit, f, req, res) -> {
+            sessions.signOut(req, res);
+            redirect(res, "/");
+        }));
+        routing.get("/buy", page(true, activations::confirm));
+        routing.post("/buy", form(true, activations::buy));
+        routing.get("/activations", page(true, activations::history));
+        routing.get("/activations/{id}", page(true, activations::activation));
+        routing.get("/activations/{id}/events", page(true, activations::events));
+        routing.post("/activations/{id}/cancel", form(true, activations::cancel));
+        routing.post("/activations/{id}/finish", form(true, activations::finish));
+        routing.post("/activations/{id}/retry", form(true, activations::retry));
+        routing.post("/activations/{id}/sandbox-sms", form(true, activations::sandboxSms));
+        routing.get("/balance", page(true, balance::balance));
+        routing.post("/balance/sandbox-credit", form(true, balance::sandboxCredit));
+        routing.get("/developers/keys", page(true, developers::keys));
+        routing.post("/developers/keys", form(true, developers::createKey));
+        routing.post("/developers/keys/{id}/revoke", form(true, developers::revokeKey));
+        routing.get("/developers/webhooks", page(true, developers::webhooks));
+        routing.post("/developers/webhooks", form(true, developers::createEndpoint));
+        routing.get("/developers/webhooks/{id}", page(true, developers::endpoint));
+        routing.post("/developers/webhooks/{id}/test", form(true, developers::testEvent));
+        routing.post("/developers/webhooks/{id}/rotate", form(true, developers::rotateSecret));
+        routing.post("/developers/webhooks/{id}/delete", form(true, developers::deleteEndpoint));
+        routing.post("/developers/webhooks/{id}/deliveries/{messageId}/replay", form(true, developers::replay));
+        routing.get("/developers/docs", page(false, docs::docs));
+        // Last: any other page address is a 404 in words. The APIs' routes come before this; the
+        // observability feature's (/observe/...) come after, so those are passed on.
+        routing.get("/*", (req, res) -> {
+            if (req.path().path().startsWith("/observe/")) {
+                res.next();
+                return;
+            }
+            guarded(req, res, () -> errorPage(res, sessions.visit(req, res, false), 404, "Not found",
+                    "There is no page at this address. Check the link, or start from the catalogue."));
+        });
     }
 
-    private String home(String host) {
-        String mode = sandbox
-                ? "<p class=mode>Sandbox mode: numbers come from the built-in simulator and balances are play money.</p>"
-                : "<p class=mode>Production mode.</p>";
-        return """
-                <!doctype html>
-                <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-                <title>Numpool</title>
-                <style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-                code,pre{background:#f3f4f6;border-radius:4px;padding:.1rem .3rem}pre{padding:.8rem;overflow-x:auto}
-                .mode{padding:.5rem .8rem;background:#fff7e0;border-left:4px solid #e0a800}</style></head>
-                <body><h1>Numpool</h1>
-                <p>Virtual numbers for one-time verification codes: buy a number for a service, get the code, pay only if it came.</p>
-                %s
-                <p>%d services in %d countries. Offers with live price and stock: <a href="/v1/catalog">/v1/catalog</a>.
-                Health: <a href="/observe/health">/observe/health</a>.</p>
-                %s
-                </body></html>
-                """.formatted(mode, inventory.services().size(), inventory.countries().size(),
-                sandbox ? "<h2>Try it</h2><pre>curl -s -X POST http://" + host + "/v1/sandbox/accounts</pre>" : "");
+    /** A GET page. */
+    @FunctionalInterface
+    interface Page {
+        void handle(Visit visit, ServerRequest req, ServerResponse res);
+    }
+
+    /** A form's POST, run only once its CSRF token checked out. */
+    @FunctionalInterface
+    interface Action {
+        void handle(Visit visit, Form form, ServerRequest req, ServerResponse res);
+    }
+
+    /** A url-encoded form body: the first value of each field. */
+    record Form(Map<String, String> fields) {
+        Optional<String> get(String name) {
+            return Optional.ofNullable(fields.get(name));
+        }
+
+        String text(String name) {
+            return fields.getOrDefault(name, "");
+        }
+    }
+
+    /** A request for something that is not there, or not this visitor's: answered 404 in words. */
+    static final class NotFound extends RuntimeException {
+        NotFound(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Handler page(boolean signedInOnly, Page page) {
+        return (req, res) -> guarded(req, res, () -> {
+            Visit visit = sessions.visit(req, res);
+            if (signedInOnly && !visit.signedIn()) {
+                if (req.path().path().endsWith("/events")) {
+                    res.status(Status.UNAUTHORIZED_401).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send("Sign in first.");
+                    return;
+                }
+                String next = req.path().rawPath() + (req.query().rawValue().isEmpty() ? "" : "?" + req.query().rawValue());
+                redirect(res, "/sign-in?next=" + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8));
+                return;
+            }
+            try {
+                page.handle(visit, req, res);
+            } catch (NotFound e) {
+                notFound(res, visit, e);
+            }
+        });
+    }
+
+    private Handler form(boolean signedInOnly, Action action) {
+        return (req, res) -> guarded(req, res, () -> {
+            Visit visit = sessions.visit(req, res);
+            Optional<Form> form = readForm(req);
+            if (form.isEmpty() || !WebSessions.csrfValid(visit, form.get().get("csrf"))) {
+                errorPage(res, visit, 403, "This form has expired",
+                        "For your safety we could not accept this form: it was not sent from a page of this site, or the page was too old. "
+                        + "Go back, reload the page and try again.");
+                return;
+            }
+            if (signedInOnly && !visit.signedIn()) {
+                redirect(res, "/sign-in");
+                return;
+            }
+            try {
+                action.handle(visit, form.get(), req, res);
+            } catch (NotFound e) {
+                notFound(res, visit, e);
+            }
+        });
+    }
+
+    /** Security headers on every page, and errors shown as pages rather than stack traces. */
+    private static void guarded(ServerRequest req, ServerResponse res, Runnable page) {
+        res.header(HeaderNames.create("Content-Security-Policy"), CSP);
+        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
+        res.header(HeaderNames.create("Referrer-Policy"), "same-origin");
+        res.header(HeaderNames.create("X-Frame-Options"), "DENY");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        try {
+            page.run();
+        } catch (NotFound e) {
+            if (!res.isSent()) {
+                errorPage(res, null, 404, "Not found", e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "website failure on " + req.prologue().method().text() + " " + req.path().path(), e);
+            if (!res.isSent()) {
+                errorPage(res, null, 500, "Something went wrong on our side",
+                        "We could not show this page. Nothing was charged twice: try again in a moment, and if it keeps happening, tell us.");
+            }
+        }
+    }
+
+    private static void notFound(ServerResponse res, Visit visit, NotFound e) {
+        if (!res.isSent()) {
+            errorPage(res, visit, 404, "Not found", e.getMessage());
+        }
+    }
+
+    static void errorPage(ServerResponse res, Visit visit, int status, String title, String explanation) {
+        Visit v = visit != null ? visit : new Visit(Optional.empty(), "", false);
+        send(res, status, Html.page(v, title, "",
+                "<h1>" + Html.escape(title) + "</h1>" + Html.notice("error", explanation) + "<p><a href=\"/\">Go to the catalogue</a></p>"));
+    }
+
+    static void send(ServerResponse res, int status, String html) {
+        res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
+                .send(html.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** 303 See Other: after a POST, the browser GETs the result (a reload never repeats the POST). */
+    static void redirect(ServerResponse res, String location) {
+        res.status(Status.SEE_OTHER_303).header(HeaderNames.LOCATION, location).send();
+    }
+
+    /** A safe place to go after signing in: a path on this site, never another site. */
+    static String safeNext(String next) {
+        return next != null && next.matches("/(?![/\\\\])[\\w\\-./?=&%]{0,200}") ? next : "/";
+    }
+
+    private static Optional<Form> readForm(ServerRequest req) {
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("").toLowerCase();
+        if (!type.startsWith("application/x-www-form-urlencoded")) {
+            return Optional.empty();
+        }
+        byte[] body;
+        try (InputStream in = req.content().inputStream()) {
+            body = in.readNBytes(MAX_FORM_BYTES + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (body.length > MAX_FORM_BYTES) {
+            return Optional.empty();
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (!text.isEmpty()) {
+            try {
+                for (String pair : text.split("&", 200)) {
+                    int eq = pair.indexOf('=');
+                    String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                    String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                    fields.putIfAbsent(name, value);
+                }
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new Form(fields));
     }
 }

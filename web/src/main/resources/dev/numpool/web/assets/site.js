@@ -1,0 +1,90 @@
+// Numpool's one script: copy buttons, and the activation page's live code and countdowns.
+// Pages work without it (forms post, the activation page shows its state on reload).
+(function () {
+  'use strict';
+  window.numpoolLoadedAt = Date.now();
+
+  document.addEventListener('click', function (e) {
+    var button = e.target.closest('button[data-copy]');
+    if (!button) { return; }
+    var text = button.getAttribute('data-copy');
+    var say = function (msg) { var s = document.getElementById('copied'); if (s) { s.textContent = msg; } };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { say('Copied ' + text); button.textContent = 'Copied'; },
+        function () { say('Copy failed: select the text and copy it.'); });
+    } else {
+      say('Select the text and copy it.');
+    }
+  });
+
+  var root = document.getElementById('activation');
+  if (!root) { return; }
+
+  // Times come from the server as absolute instants; the page counts with the server's clock
+  // (its "now" at render, plus the time elapsed here), so a wrong clock on the phone does not matter.
+  var state = {
+    live: root.dataset.live === 'true', canFinish: root.dataset.canFinish === 'true', canRetry: root.dataset.canRetry === 'true',
+    cancelWhenDue: root.dataset.cancelWhenDue === 'true', cancellableAt: +root.dataset.cancellableAt, expiresAt: +root.dataset.expiresAt
+  };
+  var offset = +root.dataset.now - Date.now();
+  var serverNow = function () { return Date.now() + offset; };
+  var el = function (id) { return document.getElementById(id); };
+
+  function clock(ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    var m = Math.floor(s / 60);
+    var r = s % 60;
+    return m + ':' + (r < 10 ? '0' : '') + r;
+  }
+
+  function tick() {
+    var now = serverNow();
+    var expired = now >= state.expiresAt;
+    if (state.live) {
+      el('expires').textContent = expired ? 'The window has ended; finishing up…' : 'Expires in ' + clock(state.expiresAt - now) + '.';
+    }
+    // The buttons follow the state machine exactly: cancel while waiting for the code once the
+    // early window is over, finish and another code once a code came; the server decides again.
+    var early = now < state.cancellableAt;
+    el('cancel').disabled = !(state.live && state.cancelWhenDue && !early);
+    el('cancel-timer').textContent = state.live && state.cancelWhenDue && early
+      ? 'Cancel possible in ' + clock(state.cancellableAt - now) + '.' : '';
+    el('finish').disabled = !(state.live && state.canFinish);
+    el('retry').disabled = !(state.live && state.canRetry);
+  }
+
+  function render(s) {
+    offset = s.now - Date.now();
+    state.live = s.live; state.canFinish = s.canFinish; state.canRetry = s.canRetry;
+    state.cancelWhenDue = s.cancelWhenDue; state.cancellableAt = s.cancellableAt; state.expiresAt = s.expiresAt;
+    el('status').textContent = s.statusText;
+    if (!s.live) { el('expires').textContent = 'This activation has ended.'; }
+    var codes = el('codes');
+    if (s.messages.length > 0) {
+      var list = document.createElement('ol');
+      list.className = 'messages';
+      s.messages.forEach(function (m) {
+        var li = document.createElement('li');
+        var code = document.createElement('p'); code.className = 'code'; code.textContent = m.code || 'no code found';
+        var sms = document.createElement('p'); sms.className = 'sms'; sms.textContent = m.text;
+        var from = document.createElement('p'); from.className = 'hint';
+        from.textContent = 'From ' + m.sender + ' at ' + m.at + (m.late ? ' (after the end; not charged)' : '');
+        li.appendChild(code); li.appendChild(sms); li.appendChild(from);
+        list.appendChild(li);
+      });
+      codes.replaceChildren(list);
+    }
+    tick();
+  }
+
+  tick();
+  setInterval(tick, 500);
+  if (window.EventSource) {
+    var source = new EventSource(root.dataset.events);
+    source.addEventListener('state', function (e) {
+      var s = JSON.parse(e.data);
+      render(s);
+      if (!s.live) { source.close(); } // an ended activation changes no more
+    });
+  }
+})();
