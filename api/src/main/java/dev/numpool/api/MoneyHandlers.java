@@ -33,8 +33,6 @@ import java.util.Set;
 final class MoneyHandlers {
     /** Stripe's events are a few kilobytes; this is far above any of them. */
     static final int MAX_STRIPE_EVENT_BYTES = 256 * 1024;
-    /** A CSV export stops here; narrower filters give the rest. */
-    static final int MAX_CSV_ROWS = 100_000;
 
     private final Ledger ledger;
     private final Topups topups;
@@ -106,44 +104,17 @@ final class MoneyHandlers {
         NativeApi.json(res, 200, body);
     }
 
-    /**
-     * Every movement the filters select, oldest page last, as RFC 4180 CSV, streamed page by page
-     * so an account with years of history costs no more memory than one page.
-     */
+    /** Every movement the filters select, as CSV (see {@link Ledger#exportCsv}). */
     private void transactionsCsv(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
-        Ledger.TransactionQuery first = query(req, Ledger.MAX_PAGE);
+        Ledger.TransactionQuery query = query(req, Ledger.MAX_PAGE);
         res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8")
                 .header(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"numpool-transactions.csv\"");
         try (OutputStream out = res.outputStream()) {
-            out.write("id,created_at,type,amount,currency,available_change,held_change,debt_change,reference\r\n".getBytes(StandardCharsets.UTF_8));
-            Ledger.TransactionQuery query = first;
-            int rows = 0;
-            while (true) {
-                Page<LedgerEntry> page = ledger.transactions(owner, query);
-                StringBuilder chunk = new StringBuilder();
-                for (LedgerEntry e : page.items()) {
-                    chunk.append(e.id()).append(',').append(e.createdAt()).append(',').append(e.type()).append(',')
-                            .append(Money.format(e.amountMicros())).append(',').append(e.currency()).append(',')
-                            .append(Money.format(e.availableChangeMicros())).append(',').append(Money.format(e.heldChangeMicros())).append(',')
-                            .append(Money.format(e.debtChangeMicros())).append(',').append(csvField(e.reference())).append("\r\n");
-                }
-                out.write(chunk.toString().getBytes(StandardCharsets.UTF_8));
-                rows += page.items().size();
-                if (page.nextCursor().isEmpty() || rows >= MAX_CSV_ROWS) {
-                    break;
-                }
-                query = new Ledger.TransactionQuery(first.types(), first.from(), first.to(), page.nextCursor(), first.limit());
-            }
+            ledger.exportCsv(owner, query, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** RFC 4180 quoting, and a leading quote mark on anything a spreadsheet would run as a formula. */
-    static String csvField(String value) {
-        String safe = !value.isEmpty() && "=+-@\t\r".indexOf(value.charAt(0)) >= 0 ? "'" + value : value;
-        return safe.matches("[^\",\r\n]*") ? safe : "\"" + safe.replace("\"", "\"\"") + "\"";
     }
 
     private static Ledger.TransactionQuery query(ServerRequest req, int limit) {

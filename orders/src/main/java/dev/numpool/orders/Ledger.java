@@ -68,6 +68,44 @@ public final class Ledger {
         return new Page<>(entries, Optional.empty());
     }
 
+    /** A CSV export stops here; narrower filters give the rest. */
+    public static final int MAX_CSV_ROWS = 100_000;
+
+    /**
+     * Every movement the query selects (its cursor and limit ignored), newest first, as RFC 4180
+     * CSV written to {@code out} a page at a time, so years of history cost no more memory than
+     * one page. Returns the rows written; at {@link #MAX_CSV_ROWS} it stops.
+     */
+    public int exportCsv(AccountId owner, TransactionQuery query, java.io.OutputStream out) throws java.io.IOException {
+        out.write("id,created_at,type,amount,currency,available_change,held_change,debt_change,reference\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        TransactionQuery page = new TransactionQuery(query.types(), query.from(), query.to(), Optional.empty(), MAX_PAGE);
+        int rows = 0;
+        while (rows < MAX_CSV_ROWS) {
+            Page<LedgerEntry> entries = transactions(owner, page);
+            StringBuilder chunk = new StringBuilder();
+            for (LedgerEntry e : entries.items()) {
+                chunk.append(e.id()).append(',').append(e.createdAt()).append(',').append(e.type()).append(',')
+                        .append(Money.format(e.amountMicros())).append(',').append(e.currency()).append(',')
+                        .append(Money.format(e.availableChangeMicros())).append(',').append(Money.format(e.heldChangeMicros())).append(',')
+                        .append(Money.format(e.debtChangeMicros())).append(',').append(csvField(e.reference())).append("\r\n");
+            }
+            out.write(chunk.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            rows += entries.items().size();
+            if (entries.nextCursor().isEmpty()) {
+                break;
+            }
+            page = new TransactionQuery(query.types(), query.from(), query.to(), entries.nextCursor(), MAX_PAGE);
+        }
+        return rows;
+    }
+
+    /** RFC 4180 quoting, and a leading quote mark on anything a spreadsheet would run as a formula. */
+    static String csvField(String value) {
+        String safe = !value.isEmpty() && "=+-@\t\r".indexOf(value.charAt(0)) >= 0 ? "'" + value : value;
+        return safe.matches("[^\",\r\n]*") ? safe : "\"" + safe.replace("\"", "\"\"") + "\"";
+    }
+
     /** True when {@code cursor} is one {@link #transactions} could have handed out. */
     public static boolean validCursor(String cursor) {
         return cursor != null && cursor.matches("[1-9][0-9]{0,17}");

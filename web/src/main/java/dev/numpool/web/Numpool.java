@@ -98,7 +98,7 @@ public final class Numpool implements AutoCloseable {
             RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
             NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, topups, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits);
-            Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, rateLimits, sandbox, clock);
+            Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, rateLimits, sandbox, clock);
             WebServer server = WebServer.builder()
                     .host(host)
                     .port(config.get("server.port").asInt().orElse(8080))

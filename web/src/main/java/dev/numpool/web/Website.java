@@ -4,6 +4,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.Topups;
 import dev.numpool.orders.Users;
 import dev.numpool.orders.Webhooks;
 import dev.numpool.api.RateLimits;
@@ -27,7 +28,7 @@ import java.util.logging.Logger;
 
 /**
  * The website: server-rendered pages over the same doors as the APIs ({@link Users},
- * {@link Accounts}, {@link Ledger}, {@link Orders}, {@link Inventory}, {@link Webhooks}), with no
+ * {@link Accounts}, {@link Ledger}, {@link Topups}, {@link Orders}, {@link Inventory}, {@link Webhooks}), with no
  * business rules of its own. This class holds what every page shares: the security headers, the
  * session and CSRF check in front of every form, sign-in redirects, and error pages in words a
  * person understands. The pages themselves live in one class per area.
@@ -37,7 +38,7 @@ final class Website {
     /** No form of the website needs more. */
     private static final int MAX_FORM_BYTES = 16 * 1024;
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'";
 
     private final WebSessions sessions;
     private final CataloguePages catalogue;
@@ -48,12 +49,12 @@ final class Website {
     private final ApiDocsPage docs;
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
-            RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
+            Topups topups, RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
         this.sessions = new WebSessions(users, sandbox);
         this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits);
         this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, clock);
-        this.balance = new BalancePage(ledger);
+        this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
     }
@@ -80,6 +81,8 @@ final class Website {
         routing.post("/activations/{id}/sandbox-sms", form(true, activations::sandboxSms));
         routing.get("/balance", page(true, balance::balance));
         routing.post("/balance/sandbox-credit", form(true, balance::sandboxCredit));
+        routing.post("/balance/topup", form(true, balance::topUp));
+        routing.get("/balance/transactions.csv", page(true, balance::transactionsCsv));
         routing.get("/developers/keys", page(true, developers::keys));
         routing.post("/developers/keys", form(true, developers::createKey));
         routing.post("/developers/keys/{id}/revoke", form(true, developers::revokeKey));

@@ -66,7 +66,7 @@ class WebsiteHttpTest {
         assertTrue(catalogue.body().contains("Telegram") && catalogue.body().contains("Russia"), "the offer is listed");
         assertTrue(catalogue.body().contains("href=\"/buy?service=tg&amp;country=0\""));
         assertEquals("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
-                + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'", catalogue.headers().firstValue("Content-Security-Policy").orElse(""));
+                + "object-src 'none'; base-uri 'none'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'", catalogue.headers().firstValue("Content-Security-Policy").orElse(""));
         assertEquals("nosniff", catalogue.headers().firstValue("X-Content-Type-Options").orElse(""));
         assertEquals("DENY", catalogue.headers().firstValue("X-Frame-Options").orElse(""));
         assertEquals("same-origin", catalogue.headers().firstValue("Referrer-Policy").orElse(""));
