@@ -126,7 +126,7 @@ class LedgerConcurrencyTest {
                             }
                         } else {
                             // Stripe delivering an event again, possibly while the first delivery is still running.
-                            String event = sent.isEmpty() ? null : sent.get(random.nextInt(Math.max(1, sent.size() - 20), sent.size()));
+                            String event = sent.isEmpty() ? null : sent.get(random.nextInt(Math.max(0, sent.size() - 20), sent.size()));
                             if (event != null) {
                                 topups.receive(event, FakeStripe.sign(event, clock.instant()));
                             }
