@@ -127,6 +127,17 @@ public final class NativeApi {
             throw Problem.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
         });
         routing.error(Problem.class, (req, res, p) -> problem(res, p))
+                // Helidon's own answers (no route for this method and path, a malformed request)
+                // keep their status; they are the client's doing, not a failure of ours.
+                .error(io.helidon.http.HttpException.class, (req, res, e) -> {
+                    int status = e.status().code();
+                    if (req.prologue().method() == Method.HEAD) {
+                        res.status(Status.create(status)).send();
+                    } else {
+                        send(res, status, "text/plain; charset=utf-8",
+                                (status == 404 ? "Not found" : e.status().reasonPhrase()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                })
                 .error(Exception.class, (req, res, e) -> {
                     LOG.log(Level.SEVERE, "unexpected failure on " + req.prologue().method().text() + " " + req.path().path(), e);
                     problem(res, new Problem(500, "server-error", "Internal server error",

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.http.HttpRequest;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -74,6 +75,18 @@ class BadInputTest {
         Http.Response r = http.order(alice, "cheap", "{\"service\":\"tg\",\"country\":0,\"maxPrice\":\"0.01\"}");
         JsonNode offer = http.get("/v1/catalog?service=tg&country=0", null).json().at("/offers/0");
         assertEquals(offer.get("price").asText(), r.json().get("minimumPrice").asText());
+    }
+
+    @Test
+    void methodsAndPathsWithNoRouteAreTheClientsMistakeNotOurs() {
+        for (String method : List.of("HEAD", "OPTIONS", "TRACE")) {
+            for (String path : List.of("/", "/sign-up", "/no-such-page", "/webhooks/stripe")) {
+                Http.Response r = http.send(http.request(path, null).method(method, java.net.http.HttpRequest.BodyPublishers.noBody()));
+                assertTrue(r.status() >= 400 && r.status() < 500, method + " " + path + " answered " + r.status());
+            }
+        }
+        Http.Response v1 = http.send(http.request("/v1/nothing-here", null).method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()));
+        assertEquals(404, v1.status());
     }
 
     @Test
