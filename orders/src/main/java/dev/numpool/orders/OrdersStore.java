@@ -163,6 +163,11 @@ final class OrdersStore {
         dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.ACCOUNT_ID.eq(owner.value())).and(WEB_SESSION.EXPIRES_AT.le(at(now))).execute();
     }
 
+    int pruneExpiredSessions(Instant now, int limit) {
+        return dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.TOKEN_HASH.in(DSL.select(WEB_SESSION.TOKEN_HASH).from(WEB_SESSION)
+                .where(WEB_SESSION.EXPIRES_AT.le(at(now))).limit(limit))).execute();
+    }
+
     /** Activations sold per service and country since {@code since}, most first, at most {@code limit} offers. */
     List<Orders.OfferSales> salesByOffer(Instant since, int limit) {
         var count = DSL.count();

@@ -76,7 +76,38 @@ final class Passwords {
         }
     }
 
+    /**
+     * Each hash takes 19 MiB and tens of milliseconds; sign-ins spread over many addresses and
+     * emails pass the rate limits, so at most this many run at once and the rest wait, bounded.
+     */
+    static final int CONCURRENT_HASHES = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+    static final java.time.Duration HASH_QUEUE_WAIT = java.time.Duration.ofSeconds(5);
+    private static final java.util.concurrent.Semaphore HASHING = new java.util.concurrent.Semaphore(CONCURRENT_HASHES, true);
+
+    /** Thrown when no hashing slot frees up within {@link #HASH_QUEUE_WAIT}: the caller answers "busy, try again". */
+    static final class Busy extends RuntimeException {
+        Busy() {
+            super("too many password hashes at once", null, false, false);
+        }
+    }
+
     private static byte[] argon2(String password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
+        try {
+            if (!HASHING.tryAcquire(HASH_QUEUE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new Busy();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Busy();
+        }
+        try {
+            return argon2Now(password, salt, memoryKib, iterations, parallelism, length);
+        } finally {
+            HASHING.release();
+        }
+    }
+
+    private static byte[] argon2Now(String password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
         Argon2BytesGenerator generator = new Argon2BytesGenerator();
         generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
                 .withVersion(Argon2Parameters.ARGON2_VERSION_13)

@@ -77,7 +77,9 @@ public final class Users {
         /** Sign-up only: an account already uses this email. */
         EMAIL_TAKEN,
         /** Sign-in only: the email is unknown or the password wrong (deliberately one answer). */
-        WRONG_CREDENTIALS
+        WRONG_CREDENTIALS,
+        /** Too many sign-ins and sign-ups at this moment to check another password: try again shortly. */
+        BUSY
     }
 
     /** The email as it is stored: trimmed and lower-cased; empty when it is not one. */
@@ -91,6 +93,14 @@ public final class Users {
 
     /** Creates an account with this email and password (and the sandbox credit in sandbox mode), signed in. */
     public SignIn signUp(String rawEmail, String password) {
+        try {
+            return signUpChecked(rawEmail, password);
+        } catch (Passwords.Busy e) {
+            return new SignIn.Refused(Refusal.BUSY);
+        }
+    }
+
+    private SignIn signUpChecked(String rawEmail, String password) {
         Optional<String> email = normaliseEmail(rawEmail);
         if (email.isEmpty()) {
             return new SignIn.Refused(Refusal.INVALID_EMAIL);
@@ -125,6 +135,14 @@ public final class Users {
 
     /** Checks the email and password; a new session when they match. */
     public SignIn signIn(String rawEmail, String password) {
+        try {
+            return signInChecked(rawEmail, password);
+        } catch (Passwords.Busy e) {
+            return new SignIn.Refused(Refusal.BUSY);
+        }
+    }
+
+    private SignIn signInChecked(String rawEmail, String password) {
         Optional<String> email = normaliseEmail(rawEmail);
         if (email.isEmpty()) {
             return new SignIn.Refused(Refusal.WRONG_CREDENTIALS);
@@ -144,6 +162,11 @@ public final class Users {
         }
         store.deleteExpiredSessions(owner, now);
         return startSession(owner, email.get(), now);
+    }
+
+    /** Deletes one batch of expired sessions of any account (a worker calls this); returns how many. */
+    public int pruneExpiredSessions(int limit) {
+        return store.pruneExpiredSessions(clock.instant(), limit);
     }
 
     /** The live session this cookie token names; empty for unknown, malformed, expired or signed-out tokens. */

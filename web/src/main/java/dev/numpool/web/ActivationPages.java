@@ -47,6 +47,9 @@ import java.util.logging.Logger;
  * which buttons the current state allows.
  */
 final class ActivationPages {
+    /** How long a second click on Buy waits for the first one's order: 20 × 250 ms. */
+    private static final int DOUBLE_CLICK_WAITS = 20;
+    private static final java.time.Duration DOUBLE_CLICK_PAUSE = java.time.Duration.ofMillis(250);
     private static final Logger LOG = Logger.getLogger(ActivationPages.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration STREAM_LIFETIME = Duration.ofMinutes(30);
@@ -69,9 +72,11 @@ final class ActivationPages {
     private final Clock clock;
 
     private final Orders.Settings settings;
+    private final WebSessions sessions;
 
-    ActivationPages(Orders orders, Orders.Settings settings, Inventory inventory, Ledger ledger, Clock clock) {
+    ActivationPages(Orders orders, Orders.Settings settings, Inventory inventory, Ledger ledger, WebSessions sessions, Clock clock) {
         this.orders = orders;
+        this.sessions = sessions;
         this.settings = settings;
         this.inventory = inventory;
         this.ledger = ledger;
@@ -144,6 +149,24 @@ final class ActivationPages {
                 (service.get().code() + "&" + country.get().id() + "&" + price.getAsLong()).getBytes(StandardCharsets.UTF_8));
         PlaceResult result = orders.place(visit.owner(), order, key.get(), fingerprint,
                 a -> new StoredResponse(303, ("/activations/" + a.id()).getBytes(StandardCharsets.UTF_8)));
+        // A double click: the browser shows the answer to the second POST, so that answer must be
+        // the first one's activation, not an error with a fresh Buy button. Wait for it, bounded.
+        for (int wait = 0; result instanceof PlaceResult.InProgress && wait < DOUBLE_CLICK_WAITS; wait++) {
+            try {
+                Thread.sleep(DOUBLE_CLICK_PAUSE.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            result = orders.place(visit.owner(), order, key.get(), fingerprint,
+                    a -> new StoredResponse(303, ("/activations/" + a.id()).getBytes(StandardCharsets.UTF_8)));
+        }
+        if (result instanceof PlaceResult.InProgress) {
+            Website.send(res, 409, Html.page(visit, "Order being placed", "/activations", "<h1>Your order is being placed</h1>"
+                    + Html.notice("ok", "It is taking longer than usual. Nothing more is needed from you: it appears among your activations in a moment.")
+                    + "<p><a href=\"/activations\">Open your activations</a></p>"));
+            return;
+        }
         String error = switch (result) {
             case PlaceResult.Placed placed -> {
                 Website.redirect(res, "/activations/" + placed.activation().id());
@@ -159,7 +182,7 @@ final class ActivationPages {
             case PlaceResult.InsufficientBalance poor -> "This number costs " + Money.format(poor.priceMicros()) + " and your balance is "
                     + Money.format(poor.availableMicros()) + ". Add credit on the Balance page, then try again.";
             case PlaceResult.TooManyLive many -> "You already have " + many.limit() + " activations running. Finish or cancel some first.";
-            case PlaceResult.InProgress busy -> "Your order is still being placed. Open your activations in a moment.";
+            case PlaceResult.InProgress busy -> throw new IllegalStateException("answered above");
             case PlaceResult.KeyReused reused -> "This form was already used for another order. Go back to the catalogue and start again.";
         };
         if (error != null) {
@@ -298,7 +321,10 @@ final class ActivationPages {
             long until = System.nanoTime() + STREAM_LIFETIME.toNanos();
             try (SseSink sink = res.sink(SseSink.TYPE)) {
                 sink.emit(SseEvent.builder().name("state").data(state(now).toString()).build());
-                while (System.nanoTime() < until) {
+                boolean live = now.status().live();
+                // The session was checked when the stream opened; it is checked again at every
+                // event and keep-alive, so a sign-out elsewhere or an expiry ends the stream too.
+                while (live && System.nanoTime() < until && sessions.stillSignedIn(req)) {
                     Optional<LiveEvent> event = follow.next(KEEP_ALIVE);
                     if (event.isEmpty()) {
                         sink.emit(SseEvent.builder().comment("keep-alive").build());
@@ -307,6 +333,7 @@ final class ActivationPages {
                     Optional<Activation> current = orders.activation(visit.owner(), id);
                     if (current.isPresent()) {
                         sink.emit(SseEvent.builder().name("state").data(state(current.get()).toString()).build());
+                        live = current.get().status().live(); // an ended activation has nothing more to say
                     }
                 }
             } catch (InterruptedException e) {

@@ -77,7 +77,8 @@ final class CataloguePages {
                   %s</tbody></table>
                   """.formatted(rows);
         StringBuilder pager = new StringBuilder("<nav class=\"pager\" aria-label=\"Pages\">");
-        String base = "/?q=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8) + "&amp;sort=" + sort + "&amp;page=";
+        // Plain '&' here: the one Html.escape below makes it '&amp;' in the attribute.
+        String base = "/?q=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8) + "&sort=" + sort + "&page=";
         if (page > 1) {
             pager.append("<a href=\"").append(Html.escape(base)).append(page - 1).append("\">← Previous</a>");
         }

@@ -87,14 +87,14 @@ public final class Numpool implements AutoCloseable {
             Optional<String> publicUrl = config.get("numpool.public-url").asString().asOptional();
             Topups topups = Topups.create(db, Topups.Settings.from(config.get("topups"),
                     publicUrl.orElse("http://" + host + ":" + config.get("server.port").asInt().orElse(8080))), environment, clock);
+            Users users = Users.create(db, clock, sandbox);
             if (sandbox) {
                 config.get("numpool.demo-api-key").asString().ifPresent(accounts::ensureDemoAccount);
             }
             if (config.get("workers.enabled").asBoolean().orElse(true)) {
-                track(resources, new Workers(orders, inventory, webhooks, topups, Workers.Settings.from(config.get("workers"))).start());
+                track(resources, new Workers(orders, inventory, webhooks, topups, users, Workers.Settings.from(config.get("workers"))).start());
             }
 
-            Users users = Users.create(db, clock, sandbox);
             RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
             NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, topups, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits);

@@ -47,6 +47,10 @@ final class SignInPages {
                 WebSessions.startSession(res, started.token());
                 Website.redirect(res, next);
             }
+            case Users.SignIn.Refused refused when refused.reason() == Users.Refusal.BUSY -> {
+                res.header(HeaderNames.RETRY_AFTER, "5");
+                Website.send(res, 503, signInPage(visit, email, next, Optional.of("Too many people are signing in right now. Try again in a few seconds.")));
+            }
             case Users.SignIn.Refused refused -> Website.send(res, 401, signInPage(visit, email, next, Optional.of(
                     "That email and password do not match an account. Check them and try again.")));
         }
@@ -79,6 +83,7 @@ final class SignInPages {
                 case PASSWORD_TOO_LONG -> "Choose a password of at most " + Users.MAX_PASSWORD_LENGTH + " characters.";
                 case EMAIL_TAKEN -> "This email already has an account. Sign in instead.";
                 case WRONG_CREDENTIALS -> "That did not work. Try again.";
+                case BUSY -> "Too many people are signing up right now. Try again in a few seconds.";
             })));
         }
     }

@@ -74,6 +74,16 @@ final class WebSessions {
         return new Visit(Optional.empty(), csrfToken(pre), sandbox);
     }
 
+    /** True when the request carries a session cookie at all (live or not). */
+    boolean hadSession(ServerRequest req) {
+        return cookies(req).containsKey(SESSION_COOKIE);
+    }
+
+    /** True while the request's session cookie still names a live session (not signed out, not expired). */
+    boolean stillSignedIn(ServerRequest req) {
+        return users.session(cookies(req).get(SESSION_COOKIE)).isPresent();
+    }
+
     /** True when the POST's {@code csrf} field matches this visitor's token (compared in constant time). */
     static boolean csrfValid(Visit visit, Optional<String> submitted) {
         return submitted.isPresent() && !visit.csrfToken().isEmpty()

@@ -53,7 +53,7 @@ final class Website {
         this.sessions = new WebSessions(users, sandbox);
         this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits);
-        this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, clock);
+        this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, sessions, clock);
         this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
@@ -160,7 +160,17 @@ final class Website {
         return (req, res) -> guarded(req, res, () -> {
             Visit visit = sessions.visit(req, res);
             Optional<Form> form = readForm(req);
+            if (!visit.signedIn() && req.path().path().equals("/sign-out")) {
+                redirect(res, "/"); // no live session to end: the visitor is signed out already
+                return;
+            }
             if (form.isEmpty() || !WebSessions.csrfValid(visit, form.get().get("csrf"))) {
+                if (!visit.signedIn() && sessions.hadSession(req)) {
+                    // The session ended (signed out elsewhere, or expired) since the page was shown:
+                    // a new sign-in is what is needed, not a 403.
+                    redirect(res, "/sign-in");
+                    return;
+                }
                 errorPage(res, visit, 403, "This form has expired",
                         "For your safety we could not accept this form: it was not sent from a page of this site, or the page was too old. "
                         + "Go back, reload the page and try again.");
@@ -224,7 +234,7 @@ final class Website {
 
     /** A safe place to go after signing in: a path on this site, never another site. */
     static String safeNext(String next) {
-        return next != null && next.matches("/(?![/\\\\])[\\w\\-./?=&%]{0,200}") ? next : "/";
+        return next != null && next.matches("/(?![/\\\\])[\\w\\-./?=&%+]{0,200}") ? next : "/";
     }
 
     private static Optional<Form> readForm(ServerRequest req) {

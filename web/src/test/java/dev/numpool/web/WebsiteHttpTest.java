@@ -319,4 +319,58 @@ class WebsiteHttpTest {
         }
         assertTrue(b.get("/?q=nothing+sells+this").body().contains("No offer matches"));
     }
+
+    @Test
+    void theCataloguePagesForwardAndBackKeepingTheSearchAndSort() {
+        Browserless b = new Browserless(node.url());
+        String first = b.get("/?sort=price").body();
+        Matcher next = Pattern.compile("<a href=\"([^\"]+)\">Next →</a>").matcher(first);
+        assertTrue(next.find(), "the whole catalogue takes more than one page");
+        String href = next.group(1).replace("&amp;", "&");
+        assertEquals("/?q=&sort=price&page=2", href);
+        String second = b.get(href).body();
+        assertTrue(second.contains("<span>Page 2 of"), "the link opens page 2");
+        assertTrue(second.contains("← Previous"));
+    }
+
+    @Test
+    void aDoubleClickedBuyShowsTheOneActivationItBought() throws Exception {
+        Browserless owner = signedIn();
+        String confirm = owner.get("/buy?service=wa&country=0").body();
+        Matcher price = Pattern.compile("name=\"price\" value=\"([0-9]+)\"").matcher(confirm);
+        Matcher key = Pattern.compile("name=\"key\" value=\"([0-9a-f-]{36})\"").matcher(confirm);
+        assertTrue(price.find() && key.find());
+        Map<String, String> order = Map.of("service", "wa", "country", "0", "price", price.group(1), "key", key.group(1), "csrf", owner.csrf());
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var clicks = java.util.List.of(pool.submit(() -> owner.post("/buy", order)), pool.submit(() -> owner.post("/buy", order)));
+            java.util.Set<String> shown = new java.util.HashSet<>();
+            for (var click : clicks) {
+                Browserless.Page page = click.get();
+                assertEquals(303, page.status(), page.body());
+                shown.add(page.location().orElseThrow());
+            }
+            assertEquals(1, shown.size(), "both clicks lead to the same activation: " + shown);
+        }
+        String history = owner.get("/activations").body();
+        assertEquals(1, history.split("data-label=\"Activation\"", -1).length - 1, "one activation bought");
+    }
+
+    @Test
+    void aFormPostedAfterTheSessionEndedSendsToSignInNotAnError() {
+        Browserless b = signedIn();
+        String page = b.get("/balance").body();
+        String token = b.cookies.get("__Host-numpool_session");
+        assertTrue(page.contains("Sign out") && token != null);
+        Browserless elsewhere = new Browserless(node.url());
+        elsewhere.cookies.putAll(b.cookies);
+        elsewhere.get("/balance");
+        assertEquals(303, elsewhere.post("/sign-out", Map.of()).status());
+
+        Browserless.Page late = b.post("/balance/sandbox-credit", Map.of("amount", "10"));
+        assertEquals(303, late.status());
+        assertEquals("/sign-in", late.location().orElseThrow());
+        Browserless.Page signOut = b.post("/sign-out", Map.of());
+        assertEquals(303, signOut.status());
+        assertEquals("/", signOut.location().orElseThrow());
+    }
 }

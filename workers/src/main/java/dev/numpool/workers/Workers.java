@@ -31,6 +31,7 @@ public final class Workers implements AutoCloseable {
     private final Orders orders;
     private final dev.numpool.orders.Webhooks webhooks;
     private final dev.numpool.orders.Topups topups;
+    private final dev.numpool.orders.Users users;
     private final Inventory inventory;
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
@@ -61,13 +62,17 @@ public final class Workers implements AutoCloseable {
 
     /** With {@code webhooks}, also delivers the webhook outbox. */
     public Workers(Orders orders, Inventory inventory, dev.numpool.orders.Webhooks webhooks, Settings settings) {
-        this(orders, inventory, webhooks, null, settings);
+        this(orders, inventory, webhooks, null, null, settings);
     }
 
-    /** With {@code topups}, also applies the Stripe events that had to wait (see {@link dev.numpool.orders.Topups}). */
+    /**
+     * With {@code topups}, also applies the Stripe events that had to wait (see
+     * {@link dev.numpool.orders.Topups}); with {@code users}, also deletes expired website sessions.
+     */
     public Workers(Orders orders, Inventory inventory, dev.numpool.orders.Webhooks webhooks, dev.numpool.orders.Topups topups,
-                   Settings settings) {
+                   dev.numpool.orders.Users users, Settings settings) {
         this.topups = topups;
+        this.users = users;
         this.webhooks = webhooks;
         this.orders = orders;
         this.inventory = inventory;
@@ -108,7 +113,8 @@ public final class Workers implements AutoCloseable {
     /**
      * Deletes one batch of idempotency keys past their time to live, one batch of parked SMS
      * that never found their activation (kept as long as keys), one batch of quote-refresh and
-     * offer history older than 30 days, one batch of applied Stripe events older than 90 days, and releases pool numbers past their lease; returns how
+     * offer history older than 30 days, one batch of applied Stripe events older than 90 days, one
+     * batch of expired website sessions, and releases pool numbers past their lease; returns how
      * many rows went.
      */
     public int runReaperOnce() {
@@ -116,6 +122,7 @@ public final class Workers implements AutoCloseable {
                 + orders.reapParkedSms(settings.idempotencyKeyTtl(), settings.batchSize())
                 + inventory.pruneRefreshHistory(QUOTE_HISTORY, settings.batchSize())
                 + (topups == null ? 0 : topups.pruneEvents(settings.batchSize()))
+                + (users == null ? 0 : users.pruneExpiredSessions(settings.batchSize()))
                 + runLeaseEndOnce();
     }
 

@@ -79,7 +79,7 @@
 
   tick();
   setInterval(tick, 500);
-  if (window.EventSource) {
+  if (window.EventSource && root.dataset.live === 'true') {
     var source = new EventSource(root.dataset.events);
     source.addEventListener('state', function (e) {
       var s = JSON.parse(e.data);
