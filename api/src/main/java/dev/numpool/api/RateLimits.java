@@ -36,6 +36,9 @@ public final class RateLimits {
     private final BucketConfiguration signInsPerIp;
     /** Until when (nanoTime) the limiter is skipped after Redis failed to answer it. */
     private volatile long skipUntil = System.nanoTime();
+    /** The sign-in limiter's own: an API-limit failure must not lift the password guard. */
+    private volatile long signInSkipUntil = System.nanoTime();
+    private final java.util.Map<String, io.github.bucket4j.Bucket> localBuckets = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * {@code enabled} (default true), {@code per-key-per-second} (default 50) with bursts of
@@ -124,21 +127,38 @@ public final class RateLimits {
      * password is checked, so guessing is slow and Argon2's cost cannot be spent at will.
      */
     public Optional<Duration> takeSignIn(String email, String ip) {
-        if (buckets == null || System.nanoTime() - skipUntil < 0) {
-            return Optional.empty();
+        String window = settings.signInWindow().toSeconds() + "s";
+        String byIp = "numpool:signin:ip:" + settings.signInsPerIp() + "-" + window + ":" + ip;
+        String byEmail = "numpool:signin:email:" + settings.signInsPerEmail() + "-" + window + ":" + digest(email);
+        if (buckets == null || System.nanoTime() - signInSkipUntil < 0) {
+            return takeLocally(byIp, signInsPerIp).or(() -> takeLocally(byEmail, signInsPerEmail));
         }
         try {
-            String window = settings.signInWindow().toSeconds() + "s";
-            Optional<Duration> wait = take("numpool:signin:ip:" + settings.signInsPerIp() + "-" + window + ":" + ip, signInsPerIp);
-            if (wait.isPresent()) {
-                return wait;
-            }
-            return take("numpool:signin:email:" + settings.signInsPerEmail() + "-" + window + ":" + digest(email), signInsPerEmail);
+            Optional<Duration> wait = take(byIp, signInsPerIp);
+            return wait.isPresent() ? wait : take(byEmail, signInsPerEmail);
         } catch (RuntimeException e) {
-            skipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
-            LOG.log(Level.WARNING, "rate limiter unavailable; letting requests through for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
-            return Optional.empty();
+            // Unlike the API's limits, password guessing is never let through: while Redis is
+            // unavailable this node counts sign-ins itself (per node, so a little more lenient).
+            signInSkipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
+            LOG.log(Level.WARNING, "sign-in limiter unavailable; counting on this node for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
+            return takeLocally(byIp, signInsPerIp).or(() -> takeLocally(byEmail, signInsPerEmail));
         }
+    }
+
+    /** The same limit in this node's memory (bounded: forgotten wholesale past 100,000 buckets). */
+    private Optional<Duration> takeLocally(String key, BucketConfiguration configuration) {
+        if (localBuckets.size() > 100_000) {
+            localBuckets.clear();
+        }
+        io.github.bucket4j.Bucket bucket = localBuckets.computeIfAbsent(key, k -> {
+            var builder = io.github.bucket4j.Bucket.builder();
+            for (io.github.bucket4j.Bandwidth limit : configuration.getBandwidths()) {
+                builder.addLimit(limit);
+            }
+            return builder.build();
+        });
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill())));
     }
 
     private Optional<Duration> take(String key, BucketConfiguration configuration) {
