@@ -20,6 +20,21 @@ public record Activation(int id, AccountId owner, String service, int country, S
         messages = List.copyOf(messages);
     }
 
+    /** Whether {@link Orders#finish} would finish it: a code arrived and it is still live. */
+    public boolean canFinish() {
+        return status == ActivationStatus.CODE_RECEIVED;
+    }
+
+    /** Whether {@link Orders#requestAnotherCode} would ask for another code: as {@link #canFinish}. */
+    public boolean canRequestAnotherCode() {
+        return status == ActivationStatus.CODE_RECEIVED;
+    }
+
+    /** Whether {@link Orders#cancel} would cancel it at {@code now}: no code yet and the early-cancel window is over. */
+    public boolean canCancel(Instant now) {
+        return status == ActivationStatus.WAITING_CODE && !now.isBefore(cancellableAt);
+    }
+
     /** Messages whose code was found and that arrived while the activation was live. */
     public List<Message> codes() {
         return messages.stream().filter(m -> m.code().isPresent() && !m.late()).toList();

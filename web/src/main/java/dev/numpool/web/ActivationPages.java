@@ -252,16 +252,17 @@ final class ActivationPages {
         return enabled ? "" : " disabled";
     }
 
+    // The buttons follow the state machine's own rules, as the Activation record states them.
     private static boolean canFinish(Activation a) {
-        return a.status() == ActivationStatus.CODE_RECEIVED;
+        return a.canFinish();
     }
 
     private static boolean canRetry(Activation a) {
-        return a.status() == ActivationStatus.CODE_RECEIVED;
+        return a.canRequestAnotherCode();
     }
 
     private boolean canCancelNow(Activation a) {
-        return a.status() == ActivationStatus.WAITING_CODE && !clock.instant().isBefore(a.cancellableAt());
+        return a.canCancel(clock.instant());
     }
 
     private static String statusText(Activation a) {
