@@ -191,6 +191,9 @@ final class CodeExtractor {
     private static boolean listedTogether(String text, Candidate a, Candidate b) {
         Candidate first = a.start() < b.start() ? a : b;
         Candidate second = first == a ? b : a;
+        if (first.end() > second.start()) {
+            return false; // overlapping readings of one run of characters ("4111129T" as 4111129 and 111129T) are not a list
+        }
         String between = text.substring(first.end(), second.start());
         return between.matches("\\s*(?:[(（][^)）]{0,15}[)）]\\s*)?(?:,|，|/|;|\\||and|or|или|и|та|або|y|o|e|ou|et|und|oder|或|或者|和|及|と|또는|و|أو|יא|और|या)\\s*");
     }
