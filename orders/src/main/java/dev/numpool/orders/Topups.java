@@ -428,19 +428,31 @@ public final class Topups {
         return Optional.of("top-up " + status.wire());
     }
 
-    /** charge.refunded carries the refunded total so far: take back only what is new. */
-    private Optional<String> refund(OrdersStore s, StripeEvent event, Instant now) {
+    /**
+     * The credited top-up a refund or dispute is about, locked; or, with no top-up, the outcome
+     * that settles the event without one; or neither: the payment is not credited yet, so wait.
+     */
+    private record PaidTopup(Optional<TopupRecord> topup, Optional<String> settled) {
+    }
+
+    private static PaidTopup paidTopup(OrdersStore s, StripeEvent event, String what) {
         if (event.paymentIntent().isEmpty()) {
-            return Optional.of("ignored: a charge without a payment intent");
+            return new PaidTopup(Optional.empty(), Optional.of("ignored: a " + what + " without a payment intent"));
         }
         Optional<TopupRecord> found = s.topupByPaymentForUpdate(event.paymentIntent().get());
-        if (found.isEmpty()) {
-            return Optional.empty();
+        if (found.isPresent() && TopupStatus.fromWire(found.get().getStatus()) != TopupStatus.PAID) {
+            return new PaidTopup(Optional.empty(), Optional.of("ignored: top-up " + found.get().getId() + " was never credited"));
         }
-        TopupRecord topup = found.get();
-        if (TopupStatus.fromWire(topup.getStatus()) != TopupStatus.PAID) {
-            return Optional.of("ignored: top-up " + topup.getId() + " was never credited");
+        return new PaidTopup(found, Optional.empty());
+    }
+
+    /** charge.refunded carries the refunded total so far: take back only what is new. */
+    private Optional<String> refund(OrdersStore s, StripeEvent event, Instant now) {
+        PaidTopup paid = paidTopup(s, event, "charge");
+        if (paid.topup().isEmpty()) {
+            return paid.settled();
         }
+        TopupRecord topup = paid.topup().get();
         long refundedTotal = Math.min(event.amountRefundedMinor() * MICROS_PER_CENT, topup.getAmountMicros());
         long delta = refundedTotal - topup.getRefundedMicros();
         if (delta <= 0) {
@@ -457,17 +469,11 @@ public final class Topups {
      * says it should.
      */
     private Optional<String> dispute(OrdersStore s, StripeEvent event, Instant now) {
-        if (event.paymentIntent().isEmpty()) {
-            return Optional.of("ignored: a dispute without a payment intent");
+        PaidTopup paid = paidTopup(s, event, "dispute");
+        if (paid.topup().isEmpty()) {
+            return paid.settled();
         }
-        Optional<TopupRecord> found = s.topupByPaymentForUpdate(event.paymentIntent().get());
-        if (found.isEmpty()) {
-            return Optional.empty();
-        }
-        TopupRecord topup = found.get();
-        if (TopupStatus.fromWire(topup.getStatus()) != TopupStatus.PAID) {
-            return Optional.of("ignored: top-up " + topup.getId() + " was never credited");
-        }
+        TopupRecord topup = paid.topup().get();
         if (!DISPUTE_TAKES.contains(event.disputeStatus()) && !DISPUTE_LEAVES.contains(event.disputeStatus())) {
             LOG.warning("dispute " + event.objectId() + " has a status Numpool does not know: " + event.disputeStatus());
             return Optional.of("ignored: unknown dispute status " + event.disputeStatus() + "; balance left as it was");

@@ -93,8 +93,13 @@ public final class Users {
 
     /** Creates an account with this email and password (and the sandbox credit in sandbox mode), signed in. */
     public SignIn signUp(String rawEmail, String password) {
+        return unlessBusy(() -> signUpChecked(rawEmail, password));
+    }
+
+    /** Both doors hash a password: when too many hashes are running, the answer is {@link Refusal#BUSY}. */
+    private static SignIn unlessBusy(java.util.function.Supplier<SignIn> attempt) {
         try {
-            return signUpChecked(rawEmail, password);
+            return attempt.get();
         } catch (Passwords.Busy e) {
             return new SignIn.Refused(Refusal.BUSY);
         }
@@ -135,11 +140,7 @@ public final class Users {
 
     /** Checks the email and password; a new session when they match. */
     public SignIn signIn(String rawEmail, String password) {
-        try {
-            return signInChecked(rawEmail, password);
-        } catch (Passwords.Busy e) {
-            return new SignIn.Refused(Refusal.BUSY);
-        }
+        return unlessBusy(() -> signInChecked(rawEmail, password));
     }
 
     private SignIn signInChecked(String rawEmail, String password) {
