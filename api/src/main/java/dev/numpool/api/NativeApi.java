@@ -221,9 +221,7 @@ public final class NativeApi {
         Optional<String> key = family == Family.SMS_ACTIVATE
                 ? req.query().first("api_key").asOptional().or(() -> req.headers().first(HeaderNames.create("X-ApiKey")))
                 : Requests.bearer(req);
-        String ip = req.remotePeer().address() instanceof java.net.InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : "unknown";
-        Optional<java.time.Duration> wait = rateLimits.take(key.filter(k -> !k.isEmpty()), ip);
+        Optional<java.time.Duration> wait = rateLimits.take(key.filter(k -> !k.isEmpty()), rateLimits.client(req));
         if (wait.isEmpty()) {
             return true;
         }

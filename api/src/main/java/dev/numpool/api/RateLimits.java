@@ -46,8 +46,9 @@ public final class RateLimits {
      * {@code per-ip-burst} (default 400).
      */
     public record Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst,
-                           long signInsPerEmail, long signInsPerIp, Duration signInWindow) {
+                           long signInsPerEmail, long signInsPerIp, Duration signInWindow, java.util.Set<String> trustedProxies) {
         public Settings {
+            trustedProxies = trustedProxies.stream().map(RateLimits::canonical).collect(java.util.stream.Collectors.toUnmodifiableSet());
             if (perKeyPerSecond < 1 || perKeyBurst < 1 || perIpPerSecond < 1 || perIpBurst < 1
                     || signInsPerEmail < 1 || signInsPerIp < 1 || signInWindow.isNegative() || signInWindow.isZero()) {
                 throw new IllegalArgumentException("rate limits must be positive");
@@ -55,20 +56,23 @@ public final class RateLimits {
         }
 
         public Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst) {
-            this(enabled, perKeyPerSecond, perKeyBurst, perIpPerSecond, perIpBurst, 10, 100, Duration.ofMinutes(15));
+            this(enabled, perKeyPerSecond, perKeyBurst, perIpPerSecond, perIpBurst, 10, 100, Duration.ofMinutes(15), java.util.Set.of());
         }
 
         /**
          * Also the website's sign-in attempts (always limited, even when {@code enabled} is false:
          * they guard passwords, not capacity): {@code sign-ins-per-email} (default 10) and
          * {@code sign-ins-per-ip} (default 100) per {@code sign-in-window-seconds} (default 900).
+         * {@code trusted-proxies}: addresses of reverse proxies in front of Numpool, whose
+         * {@code X-Forwarded-For} names the client (default none: the peer is the client).
          */
         public static Settings from(Config config) {
             return new Settings(config.get("enabled").asBoolean().orElse(true),
                     config.get("per-key-per-second").asLong().orElse(50L), config.get("per-key-burst").asLong().orElse(100L),
                     config.get("per-ip-per-second").asLong().orElse(200L), config.get("per-ip-burst").asLong().orElse(400L),
                     config.get("sign-ins-per-email").asLong().orElse(10L), config.get("sign-ins-per-ip").asLong().orElse(100L),
-                    Duration.ofSeconds(config.get("sign-in-window-seconds").asLong().orElse(900L)));
+                    Duration.ofSeconds(config.get("sign-in-window-seconds").asLong().orElse(900L)),
+                    java.util.Set.copyOf(config.get("trusted-proxies").asList(String.class).orElse(java.util.List.of())));
         }
     }
 
@@ -97,6 +101,59 @@ public final class RateLimits {
     /** A limiter that lets everything through (tests and benchmarks that measure something else). */
     public static RateLimits off() {
         return new RateLimits(null, new Settings(false, 1, 1, 1, 1));
+    }
+
+    /**
+     * Who a request comes from, as the limits count it. The peer, unless the peer is a trusted
+     * proxy: then the nearest {@code X-Forwarded-For} entry that is not one (a client can write
+     * the header too, so only what trusted proxies appended counts). An IPv6 address counts as its
+     * /64, the block one subscriber is usually given; otherwise every address of it would be a new
+     * budget.
+     */
+    public String client(io.helidon.webserver.http.ServerRequest req) {
+        String peer = req.remotePeer().address() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? canonical(a.getAddress().getHostAddress()) : "unknown";
+        String client = peer;
+        if (settings.trustedProxies().contains(peer)) {
+            java.util.List<String> hops = new java.util.ArrayList<>();
+            for (String header : req.headers().all(io.helidon.http.HeaderNames.X_FORWARDED_FOR, java.util.List::of)) {
+                for (String hop : header.split(",", 32)) {
+                    hops.add(canonical(hop.strip()));
+                }
+            }
+            for (int i = hops.size() - 1; i >= 0; i--) {
+                if (!settings.trustedProxies().contains(hops.get(i))) {
+                    client = hops.get(i);
+                    break;
+                }
+            }
+        }
+        return budgetOf(client);
+    }
+
+    /** An address literal in one spelling (IPv4-mapped IPv6 as IPv4); anything else as it is, bounded. */
+    static String canonical(String address) {
+        // Literals only (a dotted quad, or anything with a colon): getByName asks no DNS for those.
+        if (address.matches("[0-9a-fA-F:.]{2,45}") && (address.contains(":") || address.matches("([0-9]{1,3}\\.){3}[0-9]{1,3}"))) {
+            try {
+                return java.net.InetAddress.getByName(address).getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                return "invalid";
+            }
+        }
+        return address.length() > 64 ? "invalid" : address;
+    }
+
+    private static String budgetOf(String address) {
+        if (!address.contains(":")) {
+            return address;
+        }
+        try {
+            byte[] bytes = java.net.InetAddress.getByName(address).getAddress();
+            return bytes.length == 16 ? HexFormat.of().formatHex(bytes, 0, 8) + "::/64" : address;
+        } catch (java.net.UnknownHostException e) {
+            return "invalid";
+        }
     }
 
     /** Empty when the request may go on; otherwise how long until it could. */

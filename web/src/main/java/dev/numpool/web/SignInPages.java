@@ -6,7 +6,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -35,7 +34,7 @@ final class SignInPages {
     void signIn(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
         String email = form.text("email");
         String next = Website.safeNext(form.text("next"));
-        Optional<Duration> wait = rateLimits.takeSignIn(Users.normaliseEmail(email).orElse("invalid"), ip(req));
+        Optional<Duration> wait = rateLimits.takeSignIn(Users.normaliseEmail(email).orElse("invalid"), rateLimits.client(req));
         if (wait.isPresent()) {
             res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, wait.get().toSeconds())));
             Website.send(res, 429, signInPage(visit, email, next, Optional.of(
@@ -66,7 +65,7 @@ final class SignInPages {
 
     void signUp(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
         String email = form.text("email");
-        Optional<Duration> wait = rateLimits.takeSignIn(Users.normaliseEmail(email).orElse("invalid"), ip(req));
+        Optional<Duration> wait = rateLimits.takeSignIn(Users.normaliseEmail(email).orElse("invalid"), rateLimits.client(req));
         if (wait.isPresent()) {
             res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, wait.get().toSeconds())));
             Website.send(res, 429, signUpPage(visit, email, Optional.of("Too many attempts. Wait " + Html.duration(wait.get()) + " and try again.")));
@@ -123,10 +122,5 @@ final class SignInPages {
                 """.formatted(visit.sandbox() ? "<p>In the sandbox a new account starts with 100.00 USD of play money.</p>" : "",
                 error.map(e -> Html.notice("error", e)).orElse(""), Html.csrfField(visit), Html.escape(email),
                 Users.MIN_PASSWORD_LENGTH, Users.MAX_PASSWORD_LENGTH, Users.MIN_PASSWORD_LENGTH, Users.MAX_PASSWORD_LENGTH));
-    }
-
-    /** The connection's peer, as the API's limiter sees it (behind a proxy, limit there too). */
-    static String ip(ServerRequest req) {
-        return req.remotePeer().address() instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress().getHostAddress() : "unknown";
     }
 }

@@ -85,6 +85,30 @@ class RateLimitAndRequestIdTest {
     }
 
     @Test
+    void behindATrustedProxyEachClientHasItsOwnBudgetAndAnIpv6SubscriberOneForItsBlock() {
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("api.rate-limits.enabled", "true");
+        config.put("api.rate-limits.per-ip-per-second", "1");
+        config.put("api.rate-limits.per-ip-burst", "2");
+        config.put("api.rate-limits.trusted-proxies.0", "127.0.0.1");
+        int n = java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 250);
+        try (Numpool node = TestNodes.start(config, new TestClock())) {
+            Http http = new Http(node.url());
+            java.util.function.Function<String, Integer> from = forwarded -> http.send(http.request("/v1/services", null)
+                    .header("X-Forwarded-For", forwarded).GET()).status();
+            assertEquals(200, from.apply("198.51.100." + n));
+            assertEquals(200, from.apply("198.51.100." + n));
+            assertEquals(429, from.apply("198.51.100." + n), "the client's own budget is spent");
+            assertEquals(200, from.apply("203.0.113." + n), "another client behind the same proxy is not");
+            assertEquals(429, from.apply("203.0.113." + n + ", 198.51.100." + n),
+                    "the nearest untrusted hop counts: a client cannot pick its own name by writing the header first");
+            assertEquals(200, from.apply("2001:db8:" + Integer.toHexString(n) + ":1::1"));
+            assertEquals(200, from.apply("2001:db8:" + Integer.toHexString(n) + ":1::2"));
+            assertEquals(429, from.apply("2001:db8:" + Integer.toHexString(n) + ":1:ffff::3"), "one /64, one budget");
+        }
+    }
+
+    @Test
     void everyResponseCarriesARequestIdThatTheLogLinesOfTheRequestShow() throws Exception {
         List<String> logged = new CopyOnWriteArrayList<>();
         Handler capture = new Handler() {
