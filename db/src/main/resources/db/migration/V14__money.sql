@@ -98,9 +98,12 @@ create table topup (
     refunded_micros     bigint       not null default 0 check (refunded_micros >= 0 and refunded_micros <= amount_micros),
     created_at          timestamptz  not null,
     paid_at             timestamptz,
+    -- The customer's Idempotency-Key, when it sent one: a retried request is this top-up again.
+    idempotency_key     varchar(255),
     constraint topup_paid check ((status in ('paid', 'mismatch')) = (paid_at is not null))
 );
 create index topup_account on topup (account_id, id desc);
+create unique index topup_idempotency_key on topup (account_id, idempotency_key) where idempotency_key is not null;
 
 -- Every verified Stripe event, once (its id is the key): a repeat is acknowledged and ignored.
 -- An event that cannot be applied yet (its top-up not visible, a refund before the payment) waits

@@ -67,8 +67,18 @@ final class MoneyHandlers {
         if (amount.isEmpty()) {
             throw Problem.badRequest("'amount' is required: a decimal string of whole cents from " + range + ", e.g. \"10.00\".");
         }
-        switch (topups.start(owner, amount.getAsLong())) {
+        Optional<String> key = req.headers().first(HeaderNames.create("Idempotency-Key"));
+        if (key.isPresent() && (key.get().isEmpty() || key.get().length() > 255 || Requests.hasControlCharacters(key.get(), false))) {
+            throw Problem.badRequest("An Idempotency-Key is 1 to 255 printable characters.");
+        }
+        switch (topups.start(owner, amount.getAsLong(), key)) {
             case Topups.StartResult.Created created -> NativeApi.json(res, 201, Json.topup(created.topup()));
+            case Topups.StartResult.Replayed replayed -> {
+                res.header("Idempotent-Replayed", "true");
+                NativeApi.json(res, 200, Json.topup(replayed.topup()));
+            }
+            case Topups.StartResult.KeyReused reused -> throw new Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                    "This Idempotency-Key started a top-up of another amount. Use a new key for a new top-up.");
             case Topups.StartResult.OutOfBounds out -> throw new Problem(422, "amount-out-of-bounds", "Amount out of bounds",
                     "A top-up is whole cents from " + range + ".",
                     Map.of("minimum", Money.format(out.minMicros()), "maximum", Money.format(out.maxMicros())));

@@ -344,11 +344,18 @@ final class OrdersStore {
 
     // Top-ups and Stripe events -------------------------------------------------------------
 
-    long insertTopup(AccountId owner, long amountMicros, String currency, String token, Instant now) {
+    /** A new top-up row; empty when {@code idempotencyKey} already names one of the owner's. */
+    Optional<Long> insertTopup(AccountId owner, long amountMicros, String currency, String token, Optional<String> idempotencyKey, Instant now) {
         return dsl.insertInto(TOPUP)
                 .set(TOPUP.ACCOUNT_ID, owner.value()).set(TOPUP.AMOUNT_MICROS, amountMicros).set(TOPUP.CURRENCY, currency)
                 .set(TOPUP.TOKEN, token).set(TOPUP.STATUS, TopupStatus.CREATING.wire()).set(TOPUP.CREATED_AT, at(now))
-                .returning(TOPUP.ID).fetchOne(TOPUP.ID);
+                .set(TOPUP.IDEMPOTENCY_KEY, idempotencyKey.orElse(null))
+                .onConflictDoNothing()
+                .returning(TOPUP.ID).fetchOptional(TOPUP.ID);
+    }
+
+    Optional<TopupRecord> topupByKey(AccountId owner, String idempotencyKey) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.ACCOUNT_ID.eq(owner.value())).and(TOPUP.IDEMPOTENCY_KEY.eq(idempotencyKey)).fetchOptional();
     }
 
     void openTopup(long id, String sessionId, String url) {

@@ -113,6 +113,14 @@ public final class Topups {
         /** Stripe did not answer usefully after the retries; nothing was charged. */
         record StripeUnavailable(String why) implements StartResult {
         }
+
+        /** This Idempotency-Key started this top-up before: the same top-up (and Checkout page). */
+        record Replayed(Topup topup) implements StartResult {
+        }
+
+        /** This Idempotency-Key started a top-up of another amount. */
+        record KeyReused() implements StartResult {
+        }
     }
 
     /** Every way receiving a Stripe event can end. */
@@ -173,6 +181,14 @@ public final class Topups {
      * bounds). The top-up row exists before Stripe is called, so every event finds it.
      */
     public StartResult start(AccountId owner, long amountMicros) {
+        return start(owner, amountMicros, Optional.empty());
+    }
+
+    /**
+     * As above, under the customer's {@code idempotencyKey}: the same key again answers the
+     * first top-up (a double click or a retried request opens one Checkout session, not two).
+     */
+    public StartResult start(AccountId owner, long amountMicros, Optional<String> idempotencyKey) {
         if (!enabled()) {
             return new StartResult.Disabled("Card top-ups are not configured on this Numpool (no Stripe keys).");
         }
@@ -181,7 +197,12 @@ public final class Topups {
         }
         String currency = store.balance(owner).currency();
         String token = java.util.HexFormat.of().formatHex(randomBytes());
-        long id = store.insertTopup(owner, amountMicros, currency, token, clock.instant());
+        Optional<Long> inserted = store.insertTopup(owner, amountMicros, currency, token, idempotencyKey, clock.instant());
+        if (inserted.isEmpty()) {
+            TopupRecord first = store.topupByKey(owner, idempotencyKey.orElseThrow()).orElseThrow();
+            return first.getAmountMicros() == amountMicros ? new StartResult.Replayed(view(first)) : new StartResult.KeyReused();
+        }
+        long id = inserted.get();
         try {
             StripeCheckout.Created session = checkout.get().create(id, token, amountMicros / MICROS_PER_CENT, currency,
                     settings.returnUrl() + "?topup=" + id + "&result=paid", settings.returnUrl() + "?topup=" + id + "&result=cancelled");

@@ -113,13 +113,15 @@ final class BalancePage {
                     <h2>Add money by card</h2>
                     <form method="post" action="/balance/topup" class="search">
                     %s
+                    <input type="hidden" name="key" value="%s">
                     <label for="topup-amount">Amount (USD)</label>
                     <input id="topup-amount" name="amount" inputmode="decimal" required pattern="[0-9]{1,7}([.][0-9]{1,2})?"
                      aria-describedby="topup-bounds" value="20.00">
                     <button type="submit" class="primary">Pay by card</button>
                     <p id="topup-bounds" class="hint">From %s to %s. You pay on Stripe's secure page and come back here.</p>
                     </form>
-                    """.formatted(Html.csrfField(visit), Html.escape(Money.format(bounds.minMicros())), Html.escape(Money.format(bounds.maxMicros()))));
+                    """.formatted(Html.csrfField(visit), UUID.randomUUID(), Html.escape(Money.format(bounds.minMicros())),
+                    Html.escape(Money.format(bounds.maxMicros()))));
         } else if (!visit.sandbox()) {
             out.append("<h2>Add money</h2><p>Card top-ups are not available on this server.</p>");
         }
@@ -208,8 +210,14 @@ final class BalancePage {
             Website.errorPage(res, visit, 400, "Top-up not started", "Enter an amount in dollars and cents, such as 20.00.");
             return;
         }
-        switch (topups.start(visit.owner(), amount.getAsLong())) {
+        // Each rendering of the form has its own key: a double click opens one Checkout session.
+        Optional<String> key = Optional.of(form.text("key")).filter(k -> k.matches("[0-9a-f-]{36}")).map(k -> "web-" + k);
+        switch (topups.start(visit.owner(), amount.getAsLong(), key)) {
             case Topups.StartResult.Created created -> Website.redirect(res, created.topup().checkoutUrl().orElseThrow());
+            case Topups.StartResult.Replayed replayed -> Website.redirect(res, replayed.topup().checkoutUrl()
+                    .orElse("/balance?topup=" + replayed.topup().id()));
+            case Topups.StartResult.KeyReused reused -> Website.errorPage(res, visit, 422, "Top-up not started",
+                    "This form already started a top-up of another amount. Reload the Balance page and try again.");
             case Topups.StartResult.OutOfBounds out -> Website.errorPage(res, visit, 422, "Top-up not started",
                     "A top-up is from " + Money.format(out.minMicros()) + " to " + Money.format(out.maxMicros()) + " USD.");
             case Topups.StartResult.Disabled off -> Website.errorPage(res, visit, 503, "Top-ups are not available", off.why());

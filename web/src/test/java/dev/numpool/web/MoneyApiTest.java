@@ -121,6 +121,21 @@ class MoneyApiTest {
     }
 
     @Test
+    void aRetriedTopUpIsTheSameTopUp() {
+        int sessions = stripe.sessions().size();
+        Http.Response first = http.postIdempotent("/v1/topups", key, "topup-retry-1", "{\"amount\":\"15.00\"}");
+        assertEquals(201, first.status(), first.text());
+        Http.Response again = http.postIdempotent("/v1/topups", key, "topup-retry-1", "{\"amount\":\"15.00\"}");
+        assertEquals(200, again.status());
+        assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(""));
+        assertEquals(first.json().get("id"), again.json().get("id"));
+        assertEquals(first.json().get("checkoutUrl"), again.json().get("checkoutUrl"));
+        assertEquals(422, http.postIdempotent("/v1/topups", key, "topup-retry-1", "{\"amount\":\"16.00\"}").status());
+        assertEquals(sessions + 1, stripe.sessions().size(), "one Checkout session");
+        assertEquals(1, http.get("/v1/topups", key).json().get("data").size());
+    }
+
+    @Test
     void anotherAccountsTopUpIsNotFound() {
         long id = http.post("/v1/topups", key, "{\"amount\":\"10.00\"}").json().get("id").asLong();
         String other = http.newSandboxAccount();

@@ -113,6 +113,8 @@ class OpenApiTest {
         Http.Response topup = http.post("/v1/topups", key, "{\"amount\":\"20.00\"}");
         check("POST", "/v1/topups", topup);
         check("POST", "/v1/topups", http.post("/v1/topups", key, "{\"amount\":\"0.50\"}"));
+        check("POST", "/v1/topups", http.postIdempotent("/v1/topups", key, "openapi-topup", "{\"amount\":\"20.00\"}"));
+        check("POST", "/v1/topups", http.postIdempotent("/v1/topups", key, "openapi-topup", "{\"amount\":\"20.00\"}"));
         check("POST", "/v1/topups", http.post("/v1/topups", key, "{\"amount\":true}"));
         check("GET", "/v1/topups", http.get("/v1/topups", key));
         check("GET", "/v1/topups/{id}", http.get("/v1/topups/" + topup.json().get("id").asLong(), key));
@@ -183,7 +185,7 @@ class OpenApiTest {
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"paused\":true}"))));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=pending", OPERATOR));
         check("GET", "/v1/operator/upstream-reports", http.get("/v1/operator/upstream-reports?state=lost", OPERATOR));
-        assertTrue(checked.size() >= 71, "responses checked: " + checked.size());
+        assertTrue(checked.size() >= 73, "responses checked: " + checked.size());
     }
 
     /** Fails when the response's status or content type is undocumented, or its body breaks the schema. */

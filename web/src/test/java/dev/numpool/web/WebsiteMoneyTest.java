@@ -102,6 +102,20 @@ class WebsiteMoneyTest {
     }
 
     @Test
+    void aDoubleClickedPayButtonOpensOneCheckoutSession() {
+        Browserless b = signedIn();
+        String page = b.get("/balance").body();
+        Matcher key = Pattern.compile("name=\"key\" value=\"([0-9a-f-]{36})\"").matcher(page);
+        assertTrue(key.find(), "the top-up form carries its own key");
+        int sessions = stripe.sessions().size();
+        Map<String, String> form = Map.of("amount", "30.00", "key", key.group(1), "csrf", b.csrf());
+        String first = b.post("/balance/topup", form).location().orElseThrow();
+        String second = b.post("/balance/topup", form).location().orElseThrow();
+        assertEquals(first, second);
+        assertEquals(sessions + 1, stripe.sessions().size());
+    }
+
+    @Test
     void movementsPageFilterAndDownloadAsCsv() {
         Browserless b = signedIn();
         for (int i = 0; i < 3; i++) {
