@@ -402,7 +402,7 @@ public final class NativeApi {
     private void activationEvents(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
         int id = Requests.activationId(req);
-        try (Orders.Follow follow = orders.follow(owner, Optional.of(id))) {
+        try (Orders.Follow follow = orders.follow(owner, Optional.of(id)).orElseThrow(NativeApi::tooManyStreams)) {
             Activation now = orders.activation(owner, id).orElseThrow(() -> Problem.notFound("No activation with id " + id + "."));
             stream(res, follow, io.helidon.http.sse.SseEvent.builder().name("activation").data(Json.activation(now).toString()).build());
         }
@@ -411,9 +411,14 @@ public final class NativeApi {
     /** Server-sent events for every activation of the account, from now on. */
     private void accountEvents(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
-        try (Orders.Follow follow = orders.follow(owner, Optional.empty())) {
+        try (Orders.Follow follow = orders.follow(owner, Optional.empty()).orElseThrow(NativeApi::tooManyStreams)) {
             stream(res, follow, io.helidon.http.sse.SseEvent.builder().comment("connected").build());
         }
+    }
+
+    private static Problem tooManyStreams() {
+        return new Problem(429, "too-many-streams", "Too many live streams",
+                "This account has as many live streams open as it may; close one (the account-wide /v1/events stream serves every activation).");
     }
 
     private void stream(ServerResponse res, Orders.Follow follow, io.helidon.http.sse.SseEvent first) {

@@ -50,16 +50,26 @@ final class LiveEvents implements AutoCloseable {
         }
     }
 
-    /** A live stream of one account's events (JSON), filtered by the caller. */
-    Stream open(long accountId) {
+    /**
+     * Open streams one account may hold on one node: enough for a person's tabs and a bot's
+     * workers, few enough that one account cannot hold a node's threads and buffers.
+     */
+    static final int MAX_STREAMS_PER_ACCOUNT = 50;
+
+    /** A live stream of one account's events (JSON), filtered by the caller; empty when the account holds too many. */
+    Optional<Stream> open(long accountId) {
         Stream stream = new Stream(accountId);
+        boolean[] joined = {false};
         // Added inside compute, so a concurrent close cannot drop the set this stream joins.
         streams.compute(accountId, (k, set) -> {
-            Set<Stream> joined = set == null ? ConcurrentHashMap.newKeySet() : set;
-            joined.add(stream);
-            return joined;
+            Set<Stream> all = set == null ? ConcurrentHashMap.newKeySet() : set;
+            if (all.size() < MAX_STREAMS_PER_ACCOUNT) {
+                all.add(stream);
+                joined[0] = true;
+            }
+            return all;
         });
-        return stream;
+        return joined[0] ? Optional.of(stream) : Optional.empty();
     }
 
     private void deliver(String channel, String json) {

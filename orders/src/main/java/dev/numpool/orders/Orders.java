@@ -365,10 +365,11 @@ public final class Orders implements AutoCloseable {
 
     /**
      * A live stream of the owner's events, of one activation or of all; open it before reading
-     * the current state, so nothing falls between the two. Close it when the client goes.
+     * the current state, so nothing falls between the two. Close it when the client goes. Empty
+     * when the owner already holds {@value LiveEvents#MAX_STREAMS_PER_ACCOUNT} streams on this node.
      */
-    public Follow follow(AccountId owner, Optional<Integer> activationId) {
-        return new Follow(events.open(owner.value()), activationId);
+    public Optional<Follow> follow(AccountId owner, Optional<Integer> activationId) {
+        return events.open(owner.value()).map(stream -> new Follow(stream, activationId));
     }
 
     /** One client's live stream. */

@@ -579,4 +579,21 @@ class OrdersTest {
     private static boolean keyStored(AccountId account, IdempotencyKey key) {
         return db.dsl().fetchExists(IDEMPOTENCY_KEY, IDEMPOTENCY_KEY.ACCOUNT_ID.eq(account.value()).and(IDEMPOTENCY_KEY.KEY.eq(key.value())));
     }
+
+    @Test
+    void anAccountHoldsAtMostFiftyLiveStreamsOnANode() {
+        List<Orders.Follow> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < LiveEvents.MAX_STREAMS_PER_ACCOUNT; i++) {
+                open.add(market.orders().follow(owner, Optional.empty()).orElseThrow());
+            }
+            assertTrue(market.orders().follow(owner, Optional.empty()).isEmpty(), "the 51st is refused");
+            AccountId other = market.accounts().createSandboxAccount("streams").owner();
+            market.orders().follow(other, Optional.empty()).orElseThrow().close(); // another account is not affected
+            open.removeFirst().close();
+            market.orders().follow(owner, Optional.of(1)).orElseThrow().close(); // a closed stream frees its place
+        } finally {
+            open.forEach(Orders.Follow::close);
+        }
+    }
 }

@@ -317,7 +317,14 @@ final class ActivationPages {
      */
     void events(Visit visit, ServerRequest req, ServerResponse res) {
         int id = activationId(req);
-        try (Orders.Follow follow = orders.follow(visit.owner(), Optional.of(id))) {
+        Optional<Orders.Follow> opened = orders.follow(visit.owner(), Optional.of(id));
+        if (opened.isEmpty()) {
+            // Too many open tabs or streams: the page still works, it just does not update by itself.
+            res.status(io.helidon.http.Status.TOO_MANY_REQUESTS_429).header(io.helidon.http.HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .send("Too many live pages are open; reload to see changes.");
+            return;
+        }
+        try (Orders.Follow follow = opened.get()) {
             Activation now = orders.activation(visit.owner(), id).orElseThrow(() -> new Website.NotFound("No such activation."));
             long until = System.nanoTime() + STREAM_LIFETIME.toNanos();
             try (SseSink sink = res.sink(SseSink.TYPE)) {
