@@ -100,7 +100,7 @@ final class MoneyHandlers {
     private void getTopup(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
         String raw = req.path().pathParameters().get("id");
-        Optional<Topups.Topup> topup = raw.matches("[1-9][0-9]{0,17}") ? topups.topup(owner, Long.parseLong(raw)) : Optional.empty();
+        Optional<Topups.Topup> topup = Requests.parseId(raw).flatMap(id -> topups.topup(owner, id));
         NativeApi.json(res, 200, Json.topup(topup.orElseThrow(() -> Problem.notFound("No top-up with id '" + raw + "'."))));
     }
 

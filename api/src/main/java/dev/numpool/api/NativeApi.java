@@ -477,7 +477,7 @@ public final class NativeApi {
     private void revokeKey(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
         String raw = req.path().pathParameters().get("id");
-        if (!raw.matches("[0-9]{1,18}") || !accounts.revoke(owner, Long.parseLong(raw))) {
+        if (Requests.parseId(raw).filter(id -> accounts.revoke(owner, id)).isEmpty()) {
             throw Problem.notFound("No live API key with id '" + raw + "'.");
         }
         res.status(Status.NO_CONTENT_204).send();
@@ -551,7 +551,7 @@ public final class NativeApi {
     private void deleteEndpoint(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
         String raw = req.path().pathParameters().get("id");
-        if (!raw.matches("[0-9]{1,18}") || !webhooks.delete(owner, Long.parseLong(raw))) {
+        if (Requests.parseId(raw).filter(id -> webhooks.delete(owner, id)).isEmpty()) {
             throw Problem.notFound("No webhook endpoint with id '" + raw + "'.");
         }
         res.status(Status.NO_CONTENT_204).send();
@@ -560,13 +560,12 @@ public final class NativeApi {
     private void listDeliveries(ServerRequest req, ServerResponse res) {
         AccountId owner = requests.account(req);
         String raw = req.path().pathParameters().get("id");
-        if (!raw.matches("[0-9]{1,18}") || webhooks.endpoints(owner).stream().noneMatch(e -> e.id() == Long.parseLong(raw))) {
-            throw Problem.notFound("No webhook endpoint with id '" + raw + "'.");
-        }
+        long endpoint = Requests.parseId(raw).filter(id -> webhooks.endpoints(owner).stream().anyMatch(e -> e.id() == id))
+                .orElseThrow(() -> Problem.notFound("No webhook endpoint with id '" + raw + "'."));
         int limit = Requests.intQuery(req, "limit", 1, 100).orElse(20);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode data = body.putArray("data");
-        for (WebhookDelivery d : webhooks.deliveries(owner, Long.parseLong(raw), limit)) {
+        for (WebhookDelivery d : webhooks.deliveries(owner, endpoint, limit)) {
             ObjectNode n = data.addObject().put("messageId", d.messageId()).put("eventType", d.eventType()).put("state", d.state())
                     .put("attempts", d.attemptCount()).put("createdAt", d.createdAt().toString());
             ArrayNode log = n.putArray("attemptLog");
@@ -619,10 +618,7 @@ public final class NativeApi {
 
     private static long endpointId(ServerRequest req) {
         String raw = req.path().pathParameters().get("id");
-        if (!raw.matches("[0-9]{1,18}")) {
-            throw Problem.notFound("No webhook endpoint with id '" + raw + "'.");
-        }
-        return Long.parseLong(raw);
+        return Requests.parseId(raw).orElseThrow(() -> Problem.notFound("No webhook endpoint with id '" + raw + "'."));
     }
 
     private static ObjectNode endpointJson(Webhooks.Endpoint e) {

@@ -361,10 +361,7 @@ final class OperatorHandlers {
 
     private static AccountId accountId(ServerRequest req) {
         String raw = req.path().pathParameters().get("id");
-        if (!raw.matches("[1-9][0-9]{0,17}")) {
-            throw Problem.notFound("No account '" + raw + "'.");
-        }
-        return new AccountId(Long.parseLong(raw));
+        return Requests.parseId(raw).map(AccountId::new).orElseThrow(() -> Problem.notFound("No account '" + raw + "'."));
     }
 
     private void authorize(ServerRequest req) {

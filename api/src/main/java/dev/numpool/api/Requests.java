@@ -57,6 +57,11 @@ final class Requests {
         return Optional.of(Integer.parseInt(raw));
     }
 
+    /** A numeric id (keys, endpoints, top-ups, accounts) as the APIs spell it: 1 to 18 digits. */
+    static Optional<Long> parseId(String raw) {
+        return raw != null && raw.matches("[0-9]{1,18}") ? Optional.of(Long.parseLong(raw)) : Optional.empty();
+    }
+
     /** True when {@code s} holds a control character (line breaks and tabs allowed when {@code multiline}). */
     static boolean hasControlCharacters(String s, boolean multiline) {
         return s.chars().anyMatch(c -> (c < 0x20 || c == 0x7F) && !(multiline && (c == '\n' || c == '\r' || c == '\t')));

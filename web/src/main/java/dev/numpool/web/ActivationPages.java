@@ -233,7 +233,7 @@ final class ActivationPages {
                 </section>
                 </div>
                 """.formatted(a.id(), a.id(), clock.millis(), a.cancellableAt().toEpochMilli(), a.expiresAt().toEpochMilli(),
-                a.status().live(), canFinish(a), canRetry(a), a.status() == ActivationStatus.WAITING_CODE,
+                a.status().live(), a.canFinish(), a.canRequestAnotherCode(), a.status() == ActivationStatus.WAITING_CODE,
                 Html.escape(service), Html.escape(country), done, error,
                 Html.escape(a.phone().e164()), Html.escape(a.phone().international()), Html.escape(a.phone().e164()),
                 Html.escape(statusText(a)), Html.money(a.priceMicros(), a.currency()),
@@ -241,9 +241,9 @@ final class ActivationPages {
                 a.status() == ActivationStatus.WAITING_CODE && clock.instant().isBefore(a.cancellableAt())
                         ? "Cancel possible from " + Html.when(a.cancellableAt()) + "." : "",
                 codes(a),
-                a.id(), Html.csrfField(visit), disabled(canRetry(a)),
-                a.id(), Html.csrfField(visit), disabled(canFinish(a)),
-                a.id(), Html.csrfField(visit), disabled(canCancelNow(a)),
+                a.id(), Html.csrfField(visit), disabled(a.canRequestAnotherCode()),
+                a.id(), Html.csrfField(visit), disabled(a.canFinish()),
+                a.id(), Html.csrfField(visit), disabled(a.canCancel(clock.instant())),
                 sandboxForm, routing(a.routing()));
         Website.send(res, 200, Html.page(visit, "Activation " + a.id(), "/activations", main));
     }
@@ -252,18 +252,6 @@ final class ActivationPages {
         return enabled ? "" : " disabled";
     }
 
-    // The buttons follow the state machine's own rules, as the Activation record states them.
-    private static boolean canFinish(Activation a) {
-        return a.canFinish();
-    }
-
-    private static boolean canRetry(Activation a) {
-        return a.canRequestAnotherCode();
-    }
-
-    private boolean canCancelNow(Activation a) {
-        return a.canCancel(clock.instant());
-    }
 
     private static String statusText(Activation a) {
         return switch (a.status()) {
@@ -354,7 +342,7 @@ final class ActivationPages {
 
     private ObjectNode state(Activation a) {
         ObjectNode n = JSON.createObjectNode().put("status", a.status().wire()).put("statusText", statusText(a))
-                .put("live", a.status().live()).put("canFinish", canFinish(a)).put("canRetry", canRetry(a))
+                .put("live", a.status().live()).put("canFinish", a.canFinish()).put("canRetry", a.canRequestAnotherCode())
                 .put("cancelWhenDue", a.status() == ActivationStatus.WAITING_CODE)
                 .put("now", clock.millis()).put("cancellableAt", a.cancellableAt().toEpochMilli()).put("expiresAt", a.expiresAt().toEpochMilli());
         ArrayNode messages = n.putArray("messages");
