@@ -653,7 +653,10 @@ public final class NativeApi {
             throw Problem.badRequest("'sender' must be a string of at most 64 printable characters.");
         }
         switch (orders.injectSandboxSms(owner, id.asInt(), sender == null ? "Sandbox" : sender.asText(), text.asText())) {
-            case SandboxSms.Delivered delivered -> json(res, 200, Json.activation(delivered.activation()));
+            // Committed either way: without the activation read back, the answer still says so.
+            case SandboxSms.Delivered delivered -> delivered.activation().ifPresentOrElse(a -> json(res, 200, Json.activation(a)),
+                    () -> json(res, 202, Json.MAPPER.createObjectNode().put("id", id.asInt()).put("smsAccepted", true)));
+            case SandboxSms.Busy busy -> throw saturated();
             case SandboxSms.NotFound nf -> throw Problem.notFound("No activation with id " + id.asInt() + ".");
             case SandboxSms.NotSimulated real -> throw new Problem(409, "not-simulated", "Not a sandbox number",
                     "SMS can only be injected into activations on simulated numbers.");
@@ -691,6 +694,12 @@ public final class NativeApi {
         res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, contentType).send(body);
     }
 
+    /** The node takes in as many SMS as it can: nothing was written, and the sender may simply retry. */
+    static Problem saturated() {
+        return new Problem(503, "saturated", "Busy, try again",
+                "This node is taking in as many SMS as it can right now. Nothing was stored; send it again in a second.");
+    }
+
     private static void problem(ServerResponse res, Problem p) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("type", "/problems/" + p.type());
@@ -700,6 +709,10 @@ public final class NativeApi {
         p.extensions().forEach((k, v) -> body.set(k, Json.MAPPER.valueToTree(v)));
         if (p.status() == 401) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        if (p.status() == 503) {
+            // Every 503 here means "nothing happened, try again": say when.
+            res.header(HeaderNames.RETRY_AFTER, "1");
         }
         send(res, p.status(), PROBLEM_JSON, Json.bytes(body));
     }

@@ -70,6 +70,22 @@ public final class Redis implements AutoCloseable {
         return pubSub::close;
     }
 
+    /**
+     * Publishes {@code message} without waiting for Redis to answer, and only while connected:
+     * for wake-ups whose loss a slower safety net covers, where neither a caller's latency nor a
+     * queue of commands piling up during an outage is worth the delivery.
+     */
+    public void publishQuietly(String channel, String message) {
+        if (!connection.isOpen()) {
+            return;
+        }
+        try {
+            connection.async().publish(channel, message);
+        } catch (RuntimeException e) {
+            // Dropped: the caller's safety net (a poll) picks up what this would have hastened.
+        }
+    }
+
     public boolean ping() {
         try {
             return "PONG".equals(connection.sync().ping());

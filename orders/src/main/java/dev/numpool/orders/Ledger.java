@@ -15,8 +15,10 @@ import java.util.Set;
  * Balances and the guarantees behind them. Money moves only as append-only transfers: a hold
  * (wallet → held) at purchase, then a post (held → revenue) when a code arrives or a void
  * (held → wallet) on cancel or expiry; top-ups, refunds and disputes come through {@link Topups}.
- * The database keeps each customer's wallet and held balances from going below zero, lets each
- * hold resolve only once, and makes whatever reaches a wallet pay the owner's debt first.
+ * The database keeps each customer's wallet from going below zero, lets each hold resolve only
+ * once and only by its own amount, and makes whatever reaches a wallet pay the owner's debt first.
+ * A customer's held balance is the sum of its open holds rather than a cached row, so posting a
+ * code's money locks nothing shared by the account's other activations.
  */
 public final class Ledger {
     private final OrdersStore store;
@@ -29,6 +31,11 @@ public final class Ledger {
 
     public static Ledger create(Database db, Clock clock) {
         return new Ledger(new OrdersStore(db.dsl()), clock);
+    }
+
+    /** With Redis, an operator credit's {@code balance.credited} webhook leaves at its commit (see {@link Webhooks}). */
+    public static Ledger create(Database db, dev.numpool.db.Redis redis, Clock clock) {
+        return new Ledger(new OrdersStore(db.dsl(), new WebhookSignal(redis)), clock);
     }
 
     public Balance balance(AccountId owner) {
@@ -181,14 +188,19 @@ public final class Ledger {
     }
 
     /**
-     * Checks the ledger's invariants: every cached balance equals the sum of its transfers, and
-     * every ended activation's hold was resolved. Empty when all hold.
+     * Checks the ledger's invariants: every cached balance equals the sum of its transfers, every
+     * ended activation's hold was resolved, and every open hold is a live activation's (so the
+     * held balances, which are open holds, account for all of them). Empty when all hold.
      */
     public List<String> audit() {
         List<String> problems = new java.util.ArrayList<>(store.cachedBalanceMismatches());
         int unresolved = store.unresolvedHoldsOfEndedActivations();
         if (unresolved > 0) {
             problems.add(unresolved + " ended activations with an unresolved hold");
+        }
+        int orphans = store.openHoldsWithoutLiveActivation() - unresolved;
+        if (orphans > 0) {
+            problems.add(orphans + " open holds of no activation");
         }
         return problems;
     }

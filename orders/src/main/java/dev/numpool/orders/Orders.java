@@ -69,25 +69,42 @@ public final class Orders implements AutoCloseable {
     private final Counter ordersPlaced;
     private final Counter codesReceived;
     private final Counter refunds;
+    private final IntakeGate intake;
 
     /**
      * Timings of the state machine: {@code activation-window-seconds} (default 20 min),
      * {@code early-cancel-seconds} (default 2 min), {@code idempotency-lock-seconds} (how long a
      * running request holds its key before another node may take over, default 60 s).
      */
-    public record Settings(Duration window, Duration earlyCancel, Duration idempotencyLock, int maxLiveActivations) {
+    public record Settings(Duration window, Duration earlyCancel, Duration idempotencyLock, int maxLiveActivations,
+                           int intakeConcurrency, Duration intakeWait) {
         public Settings {
-            if (window.isNegative() || window.isZero() || earlyCancel.isNegative() || idempotencyLock.isNegative() || maxLiveActivations < 1) {
-                throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, "orders timings must be positive");
+            if (window.isNegative() || window.isZero() || earlyCancel.isNegative() || idempotencyLock.isNegative() || maxLiveActivations < 1
+                    || intakeConcurrency < 1 || intakeWait.isNegative()) {
+                throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, "orders timings and limits must be positive");
             }
         }
 
+        public Settings(Duration window, Duration earlyCancel, Duration idempotencyLock, int maxLiveActivations) {
+            this(window, earlyCancel, idempotencyLock, maxLiveActivations, DEFAULT_INTAKE_CONCURRENCY, DEFAULT_INTAKE_WAIT);
+        }
+
+        /**
+         * SMS taken in at once per node: half the default connection pool, so a flood of SMS
+         * leaves connections for orders and reads.
+         */
+        static final int DEFAULT_INTAKE_CONCURRENCY = 10;
+        static final Duration DEFAULT_INTAKE_WAIT = Duration.ofMillis(250);
+
+        /** Also {@code intake-concurrency} and {@code intake-wait-millis} (see {@link IntakeGate}). */
         public static Settings from(Config config) {
             return new Settings(
                     Duration.ofSeconds(config.get("activation-window-seconds").asLong().orElse(1200L)),
                     Duration.ofSeconds(config.get("early-cancel-seconds").asLong().orElse(120L)),
                     Duration.ofSeconds(config.get("idempotency-lock-seconds").asLong().orElse(60L)),
-                    config.get("max-live-activations").asInt().orElse(100));
+                    config.get("max-live-activations").asInt().orElse(100),
+                    config.get("intake-concurrency").asInt().orElse(DEFAULT_INTAKE_CONCURRENCY),
+                    Duration.ofMillis(config.get("intake-wait-millis").asLong().orElse(DEFAULT_INTAKE_WAIT.toMillis())));
         }
     }
 
@@ -100,6 +117,7 @@ public final class Orders implements AutoCloseable {
         this.ordersPlaced = meters.getOrCreate(Counter.builder("numpool_orders_placed").description("Activations bought"));
         this.codesReceived = meters.getOrCreate(Counter.builder("numpool_codes_received").description("Codes received for live activations"));
         this.refunds = meters.getOrCreate(Counter.builder("numpool_refunds").description("Holds voided on cancel or expiry"));
+        this.intake = new IntakeGate(settings.intakeConcurrency(), settings.intakeWait());
     }
 
     /**
@@ -107,7 +125,7 @@ public final class Orders implements AutoCloseable {
      * events travel between nodes through {@code redis}.
      */
     public static Orders create(Database db, Redis redis, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
-        Orders orders = new Orders(new OrdersStore(db.dsl()), new LiveEvents(redis), inventory, settings, clock, meters);
+        Orders orders = new Orders(new OrdersStore(db.dsl(), new WebhookSignal(redis)), new LiveEvents(redis), inventory, settings, clock, meters);
         inventory.listen(orders::receiveSms);
         return orders;
     }
@@ -524,11 +542,29 @@ public final class Orders implements AutoCloseable {
     // SMS intake ----------------------------------------------------------------------------------
 
     /**
-     * The one intake path for SMS, whether a provider pushed it, a poll found it or the sandbox
-     * injected it. The first code of a live activation moves it to code received and posts its
-     * hold, in one transaction; a message seen before is acknowledged and ignored.
+     * Takes in an SMS a provider pushed (its listener), failing fast when the node is saturated:
+     * an {@link OrdersException} with reason {@code SATURATED}, thrown before anything was written,
+     * which the HTTP intakes answer with 503 and Retry-After.
      */
     public SmsIntake receiveSms(InboundSms sms) {
+        if (!intake.tryEnter()) {
+            throw new OrdersException(OrdersException.Reason.SATURATED, "taking in as many SMS as this node can; try again");
+        }
+        try {
+            return receive(sms);
+        } finally {
+            intake.exit();
+        }
+    }
+
+    /**
+     * The one intake path for SMS, whether a provider pushed it, a poll found it or the sandbox
+     * injected it. The first code of a live activation moves it to code received and posts its
+     * hold, in one short transaction that locks only the activation's own row (held money is the
+     * sum of open holds, so the post touches no account-wide row); a message seen before is
+     * acknowledged and ignored. Nothing after the commit can turn it into a failure.
+     */
+    private SmsIntake receive(InboundSms sms) {
         Received received = Received.of(sms);
         Applied applied = store.transaction(s -> {
             Optional<ActivationRecord> row = s.activationByProviderRefForUpdate(sms.provider(), sms.providerRef());
@@ -632,8 +668,19 @@ public final class Orders implements AutoCloseable {
         }
     }
 
-    /** After commit: count the code, and credit the provider's delivery rate on a first code. */
+    /**
+     * After commit: count the code, tell live streams, and credit the provider's delivery rate on
+     * a first code. Best effort: the SMS is committed, so nothing here may fail the intake.
+     */
     private void afterApplied(Applied applied) {
+        try {
+            announce(applied);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "after-commit work of an SMS failed; the SMS itself is stored", e);
+        }
+    }
+
+    private void announce(Applied applied) {
         if (applied.intake() instanceof SmsIntake.Accepted accepted && accepted.code().isPresent()) {
             codesReceived.increment();
             events.publish(applied.accountId(), new LiveEvent("code", accepted.activationId(), ActivationStatus.CODE_RECEIVED,
@@ -655,16 +702,33 @@ public final class Orders implements AutoCloseable {
      * as a provider would deliver it (the sandbox's test helper for bot authors).
      */
     public SandboxSms injectSandboxSms(AccountId owner, int activationId, String sender, String text) {
-        Optional<ActivationRecord> row = store.transaction(s -> s.activationForUpdate(owner, activationId));
-        if (row.isEmpty()) {
-            return new SandboxSms.NotFound();
+        if (!intake.tryEnter()) {
+            return new SandboxSms.Busy();
         }
-        if (!inventory.isSimulated(row.get().getProvider())) {
-            return new SandboxSms.NotSimulated();
+        try {
+            Optional<ActivationRecord> row = store.transaction(s -> s.activationForUpdate(owner, activationId));
+            if (row.isEmpty()) {
+                return new SandboxSms.NotFound();
+            }
+            if (!inventory.isSimulated(row.get().getProvider())) {
+                return new SandboxSms.NotSimulated();
+            }
+            SmsIntake taken = receive(new InboundSms(row.get().getProvider(), row.get().getProviderRef(), sender, text,
+                    "sandbox-" + UUID.randomUUID(), clock.instant()));
+            return new SandboxSms.Delivered(readBack(owner, activationId), taken);
+        } finally {
+            intake.exit();
         }
-        SmsIntake intake = receiveSms(new InboundSms(row.get().getProvider(), row.get().getProviderRef(), sender, text,
-                "sandbox-" + UUID.randomUUID(), clock.instant()));
-        return new SandboxSms.Delivered(store.activation(owner, activationId).orElseThrow(), intake);
+    }
+
+    /** The activation after a committed SMS; empty if it cannot be read now (the SMS stands). */
+    private Optional<Activation> readBack(AccountId owner, int activationId) {
+        try {
+            return store.activation(owner, activationId);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "activation " + activationId + " not read back after its SMS was stored", e);
+            return Optional.empty();
+        }
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -867,12 +931,15 @@ public final class Orders implements AutoCloseable {
                 List<OrdersStore.LiveRef> page = store.transaction(s -> s.claimDuePolls(provider, clock.instant(), budget));
                 inventory.unusedPollBudget(provider, budget - page.size());
                 for (InboundSms sms : inventory.poll(provider, page.stream().map(OrdersStore.LiveRef::providerRef).toList())) {
+                    intake.enter(); // a poll waits its turn rather than be refused
                     try {
-                        if (receiveSms(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {
+                        if (receive(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {
                             codes++;
                         }
                     } catch (RuntimeException e) {
                         LOG.log(Level.WARNING, "SMS from " + provider + " for " + sms.providerRef() + " not taken in", e);
+                    } finally {
+                        intake.exit();
                     }
                 }
             } catch (RuntimeException e) {

@@ -9,7 +9,9 @@ public final class OrdersException extends RuntimeException {
         /** The database refused something the code believed valid. */
         INCONSISTENT_STATE,
         /** A configured value is unusable. */
-        BAD_CONFIGURATION
+        BAD_CONFIGURATION,
+        /** The node takes in as much as it can right now; nothing was written, and trying again is safe. */
+        SATURATED
     }
 
     private final Reason reason;

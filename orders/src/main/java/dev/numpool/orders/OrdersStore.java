@@ -59,13 +59,30 @@ final class OrdersStore {
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final DSLContext dsl;
+    private final WebhookSignal webhookSignal;
+    /** Set inside a transaction that wrote webhook deliveries, so its commit wakes the dispatchers. */
+    private boolean webhooksQueued;
 
     OrdersStore(DSLContext dsl) {
-        this.dsl = dsl;
+        this(dsl, WebhookSignal.NONE);
     }
 
+    OrdersStore(DSLContext dsl, WebhookSignal webhookSignal) {
+        this.dsl = dsl;
+        this.webhookSignal = webhookSignal;
+    }
+
+    /**
+     * Runs {@code work} in one transaction; once it committed, a transaction that queued webhook
+     * deliveries wakes the dispatchers (never before the commit: they could not see the rows).
+     */
     <T> T transaction(Function<OrdersStore, T> work) {
-        return dsl.transactionResult(c -> work.apply(new OrdersStore(c.dsl())));
+        OrdersStore[] inner = new OrdersStore[1];
+        T result = dsl.transactionResult(c -> work.apply(inner[0] = new OrdersStore(c.dsl(), webhookSignal)));
+        if (inner[0] != null && inner[0].webhooksQueued) {
+            webhookSignal.queued();
+        }
+        return result;
     }
 
     // Accounts and keys ---------------------------------------------------------------------
@@ -74,11 +91,12 @@ final class OrdersStore {
         long id = dsl.insertInto(ACCOUNT)
                 .set(ACCOUNT.SANDBOX, sandbox).set(ACCOUNT.CURRENCY, currency).set(ACCOUNT.CREATED_AT, at(now))
                 .returning(ACCOUNT.ID).fetchOne(ACCOUNT.ID);
-        // The debt account comes from the account_debt_ledger trigger (V14).
+        // The debt account comes from the account_debt_ledger trigger (V14). Held money is the
+        // sum of open holds, not a cached row (V16), so a code's post locks no account-wide row.
         for (String kind : List.of("wallet", "held")) {
             dsl.insertInto(LEDGER_ACCOUNT)
                     .set(LEDGER_ACCOUNT.ACCOUNT_ID, id).set(LEDGER_ACCOUNT.KIND, kind)
-                    .set(LEDGER_ACCOUNT.CURRENCY, currency).set(LEDGER_ACCOUNT.CACHED, true)
+                    .set(LEDGER_ACCOUNT.CURRENCY, currency).set(LEDGER_ACCOUNT.CACHED, kind.equals("wallet"))
                     .execute();
         }
         return new AccountId(id);
@@ -217,12 +235,27 @@ final class OrdersStore {
             currency = r.value3();
             switch (r.value1()) {
                 case "wallet" -> wallet = r.value2();
-                case "held" -> held = r.value2();
+                case "held" -> held = openHolds(owner);
                 case "debt" -> debt = -r.value2(); // stored as minus what is owed
                 default -> throw new IllegalStateException("unknown customer ledger kind " + r.value1());
             }
         }
         return new Balance(currency, wallet, held, debt);
+    }
+
+    /**
+     * What the owner's open holds add up to: its held balance (V16). Every hold belongs to an
+     * activation and is resolved, once, when the activation gets its first code or ends (the audit
+     * checks no ended activation keeps an open hold), so the live activations' index finds them all.
+     */
+    long openHolds(AccountId owner) {
+        var resolution = TRANSFER.as("resolution");
+        return dsl.select(DSL.coalesce(DSL.sum(TRANSFER.AMOUNT_MICROS), java.math.BigDecimal.ZERO))
+                .from(ACTIVATION).join(TRANSFER).on(TRANSFER.ID.eq(ACTIVATION.HOLD_ID))
+                .where(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
+                .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
+                .andNotExists(DSL.selectOne().from(resolution).where(resolution.HOLD_ID.eq(TRANSFER.ID)))
+                .fetchSingle().value1().longValueExact();
     }
 
     /** The ids of an account's wallet and held ledger accounts (they never change once created). */
@@ -478,6 +511,20 @@ final class OrdersStore {
                 .filter(r -> r.value3().longValueExact() != r.value2())
                 .map(r -> "ledger account " + r.value1() + ": cached " + r.value2() + ", transfers " + r.value3())
                 .toList();
+    }
+
+    /**
+     * Open holds (no post or void yet) that no live activation accounts for: a customer's held
+     * balance counts only live activations' holds (see {@link #openHolds}), so such a hold would
+     * be money that neither the customer nor the house can see.
+     */
+    int openHoldsWithoutLiveActivation() {
+        var resolution = TRANSFER.as("resolution");
+        return dsl.fetchCount(dsl.select(TRANSFER.ID).from(TRANSFER)
+                .where(TRANSFER.KIND.eq("hold"))
+                .andNotExists(DSL.selectOne().from(resolution).where(resolution.HOLD_ID.eq(TRANSFER.ID)))
+                .andNotExists(DSL.selectOne().from(ACTIVATION).where(ACTIVATION.HOLD_ID.eq(TRANSFER.ID))
+                        .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))));
     }
 
     /** Number of holds not resolved by exactly one post or void: open holds of ended activations. */
@@ -1000,6 +1047,7 @@ final class OrdersStore {
                         .where(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(accountId)).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
                         .and(DSL.condition("{0} = any({1})", DSL.val(eventType), WEBHOOK_ENDPOINT.EVENT_TYPES)))
                 .execute();
+        webhooksQueued = true;
     }
 
     /** Whether the account has any enabled endpoint (so that most orders skip building payloads). */
@@ -1010,50 +1058,67 @@ final class OrdersStore {
     /**
      * Claims due deliveries (rows other nodes hold are skipped), at most one per endpoint and
      * activation and only the oldest pending one of each, so that an endpoint receives one
-     * activation's events in order.
+     * activation's events in order; none for {@code skippedEndpoints} (those this node is already
+     * sending to as fast as it may).
      */
-    List<DueDelivery> claimDueDeliveries(Instant now, Instant lockedUntil, int limit) {
+    List<DueDelivery> claimDueDeliveries(Instant now, Instant lockedUntil, int limit, Set<Long> skippedEndpoints) {
         var d = WEBHOOK_DELIVERY.as("d");
         var older = WEBHOOK_DELIVERY.as("older");
-        var ids = dsl.select(d.ID).from(d)
+        var due = DSL.select(d.ID).from(d)
                 .where(d.STATE.eq("pending")).and(d.NEXT_ATTEMPT_AT.le(at(now)))
+                .and(skippedEndpoints.isEmpty() ? DSL.noCondition() : d.ENDPOINT_ID.notIn(skippedEndpoints))
                 .andExists(DSL.selectOne().from(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.ID.eq(d.ENDPOINT_ID)).and(WEBHOOK_ENDPOINT.ENABLED.isTrue()))
                 .and(d.LOCKED_UNTIL.isNull().or(d.LOCKED_UNTIL.le(at(now))))
                 .andNotExists(DSL.selectOne().from(older).where(older.ENDPOINT_ID.eq(d.ENDPOINT_ID))
                         .and(older.ACTIVATION_ID.eq(d.ACTIVATION_ID)).and(older.STATE.eq("pending")).and(older.ID.lt(d.ID)))
                 .orderBy(d.NEXT_ATTEMPT_AT).limit(limit)
-                .forUpdate().skipLocked()
-                .fetch(r -> r.value1());
-        if (ids.isEmpty()) {
-            return List.of();
-        }
-        dsl.update(WEBHOOK_DELIVERY).set(WEBHOOK_DELIVERY.LOCKED_UNTIL, at(lockedUntil)).where(WEBHOOK_DELIVERY.ID.in(ids)).execute();
-        return dsl.select(WEBHOOK_DELIVERY.ID, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_ENDPOINT.URL, WEBHOOK_DELIVERY.MESSAGE_ID,
+                .forUpdate().skipLocked();
+        // One statement, so a claim is one round trip: the rows are picked and locked by the
+        // subquery, leased by the update, and come back joined with their endpoint's secrets.
+        return dsl.update(WEBHOOK_DELIVERY).set(WEBHOOK_DELIVERY.LOCKED_UNTIL, at(lockedUntil))
+                .from(WEBHOOK_ENDPOINT)
+                .where(WEBHOOK_DELIVERY.ID.in(due)).and(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
+                .returningResult(WEBHOOK_DELIVERY.ID, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_ENDPOINT.URL, WEBHOOK_DELIVERY.MESSAGE_ID,
                         WEBHOOK_DELIVERY.PAYLOAD, WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.CREATED_AT, WEBHOOK_ENDPOINT.SECRET,
                         WEBHOOK_ENDPOINT.PREVIOUS_SECRET, WEBHOOK_ENDPOINT.PREVIOUS_UNTIL)
-                .from(WEBHOOK_DELIVERY).join(WEBHOOK_ENDPOINT).on(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
-                .where(WEBHOOK_DELIVERY.ID.in(ids)).orderBy(WEBHOOK_DELIVERY.ID)
                 .fetch(r -> new DueDelivery(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(), r.value7().toInstant(),
-                        r.value8(), Optional.ofNullable(r.value9()).filter(p -> r.value10() != null && r.value10().toInstant().isAfter(now))));
+                        r.value8(), Optional.ofNullable(r.value9()).filter(p -> r.value10() != null && r.value10().toInstant().isAfter(now))))
+                .stream().sorted(java.util.Comparator.comparingLong(DueDelivery::id)).toList();
     }
 
-    /** Records one attempt: delivered, retried at {@code retryAt}, or failed for good (retryAt empty). */
-    void recordAttempt(long id, boolean delivered, Optional<Instant> retryAt, Integer status, String error, String response, int latencyMillis,
-                       Instant now) {
-        dsl.insertInto(WEBHOOK_ATTEMPT).set(WEBHOOK_ATTEMPT.DELIVERY_ID, id).set(WEBHOOK_ATTEMPT.AT, at(now))
-                .set(WEBHOOK_ATTEMPT.STATUS, status).set(WEBHOOK_ATTEMPT.ERROR, error).set(WEBHOOK_ATTEMPT.RESPONSE, response)
-                .set(WEBHOOK_ATTEMPT.LATENCY_MS, latencyMillis)
-                .execute();
-        dsl.update(WEBHOOK_DELIVERY)
-                .set(WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.ATTEMPTS.plus(1))
-                .set(WEBHOOK_DELIVERY.STATE, delivered ? "delivered" : retryAt.isPresent() ? "pending" : "failed")
-                .set(WEBHOOK_DELIVERY.NEXT_ATTEMPT_AT, retryAt.map(OrdersStore::at).orElse(at(now)))
-                .setNull(WEBHOOK_DELIVERY.LOCKED_UNTIL)
-                .set(WEBHOOK_DELIVERY.LAST_STATUS, status).set(WEBHOOK_DELIVERY.LAST_ERROR, error)
-                .set(WEBHOOK_DELIVERY.LAST_RESPONSE, response).set(WEBHOOK_DELIVERY.LAST_LATENCY_MS, latencyMillis)
-                .set(WEBHOOK_DELIVERY.DELIVERED_AT, delivered ? at(now) : null)
-                // Only the claim's own outcome counts: a delivery disabled meanwhile stays failed.
-                .where(WEBHOOK_DELIVERY.ID.eq(id)).and(WEBHOOK_DELIVERY.STATE.eq("pending")).execute();
+    /** What one attempt came to: delivered, retried at {@code retryAt}, or failed for good (both empty/false). */
+    record AttemptRecord(long deliveryId, boolean delivered, Optional<Instant> retryAt, Integer status, String error, String response,
+                         int latencyMillis, Instant at) {
+    }
+
+    /**
+     * Writes many attempts at once: each attempt's row and its delivery's new state. Sent as one
+     * JDBC batch per table (pgjdbc pipelines a batch in one round trip), so writing down a busy
+     * second's attempts costs a few round trips, not three per attempt.
+     */
+    void recordAttempts(List<AttemptRecord> attempts) {
+        if (attempts.isEmpty()) {
+            return;
+        }
+        List<org.jooq.Query> queries = new ArrayList<>(attempts.size() * 2);
+        for (AttemptRecord a : attempts) {
+            queries.add(dsl.insertInto(WEBHOOK_ATTEMPT).set(WEBHOOK_ATTEMPT.DELIVERY_ID, a.deliveryId()).set(WEBHOOK_ATTEMPT.AT, at(a.at()))
+                    .set(WEBHOOK_ATTEMPT.STATUS, a.status()).set(WEBHOOK_ATTEMPT.ERROR, a.error()).set(WEBHOOK_ATTEMPT.RESPONSE, a.response())
+                    .set(WEBHOOK_ATTEMPT.LATENCY_MS, a.latencyMillis()));
+        }
+        for (AttemptRecord a : attempts) {
+            queries.add(dsl.update(WEBHOOK_DELIVERY)
+                    .set(WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.ATTEMPTS.plus(1))
+                    .set(WEBHOOK_DELIVERY.STATE, a.delivered() ? "delivered" : a.retryAt().isPresent() ? "pending" : "failed")
+                    .set(WEBHOOK_DELIVERY.NEXT_ATTEMPT_AT, a.retryAt().map(OrdersStore::at).orElse(at(a.at())))
+                    .setNull(WEBHOOK_DELIVERY.LOCKED_UNTIL)
+                    .set(WEBHOOK_DELIVERY.LAST_STATUS, a.status()).set(WEBHOOK_DELIVERY.LAST_ERROR, a.error())
+                    .set(WEBHOOK_DELIVERY.LAST_RESPONSE, a.response()).set(WEBHOOK_DELIVERY.LAST_LATENCY_MS, a.latencyMillis())
+                    .set(WEBHOOK_DELIVERY.DELIVERED_AT, a.delivered() ? at(a.at()) : null)
+                    // Only the claim's own outcome counts: a delivery disabled meanwhile stays failed.
+                    .where(WEBHOOK_DELIVERY.ID.eq(a.deliveryId())).and(WEBHOOK_DELIVERY.STATE.eq("pending")));
+        }
+        dsl.batch(queries).execute();
     }
 
     /** Changes the URL and event types of the owner's enabled endpoint; false when there is none. */
@@ -1103,9 +1168,12 @@ final class OrdersStore {
                 .returning(WEBHOOK_ENDPOINT.FAILING_SINCE).fetchOptional().map(r -> r.getFailingSince().toInstant()).orElse(now);
     }
 
-    void clearFailing(long endpointId) {
+    void clearFailing(Set<Long> endpointIds) {
+        if (endpointIds.isEmpty()) {
+            return;
+        }
         dsl.update(WEBHOOK_ENDPOINT).setNull(WEBHOOK_ENDPOINT.FAILING_SINCE)
-                .where(WEBHOOK_ENDPOINT.ID.eq(endpointId)).and(WEBHOOK_ENDPOINT.FAILING_SINCE.isNotNull()).execute();
+                .where(WEBHOOK_ENDPOINT.ID.in(endpointIds)).and(WEBHOOK_ENDPOINT.FAILING_SINCE.isNotNull()).execute();
     }
 
     /** A 410 Gone: the endpoint is disabled by its receiver. */

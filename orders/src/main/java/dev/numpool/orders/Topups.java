@@ -163,9 +163,18 @@ public final class Topups {
      * {@code environment}; without them top-ups are disabled (and say so).
      */
     public static Topups create(Database db, Settings settings, Map<String, String> environment, Clock clock) {
+        return create(new OrdersStore(db.dsl()), settings, environment, clock);
+    }
+
+    /** With Redis, a top-up's {@code balance.credited} webhook leaves at its commit (see {@link Webhooks}). */
+    public static Topups create(Database db, dev.numpool.db.Redis redis, Settings settings, Map<String, String> environment, Clock clock) {
+        return create(new OrdersStore(db.dsl(), new WebhookSignal(redis)), settings, environment, clock);
+    }
+
+    private static Topups create(OrdersStore store, Settings settings, Map<String, String> environment, Clock clock) {
         Optional<String> secretKey = nonBlank(environment.get("STRIPE_SECRET_KEY"));
         Optional<StripeCheckout> checkout = secretKey.map(k -> new StripeCheckout(k, settings.apiBase().orElse(null), settings.timeout()));
-        return new Topups(new OrdersStore(db.dsl()), settings, checkout, nonBlank(environment.get("STRIPE_WEBHOOK_SECRET")), clock);
+        return new Topups(store, settings, checkout, nonBlank(environment.get("STRIPE_WEBHOOK_SECRET")), clock);
     }
 
     public boolean enabled() {

@@ -1,6 +1,7 @@
 package dev.numpool.orders;
 
 import dev.numpool.db.Database;
+import dev.numpool.db.Redis;
 import io.helidon.config.Config;
 
 import javax.crypto.Mac;
@@ -54,9 +55,9 @@ public final class Webhooks {
     /** Delays after the 1st, 2nd, … failed attempt; after the last, the delivery has failed for good. */
     static final List<Duration> SCHEDULE = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
             Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
-    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(15);
-    /** Deliveries one node claims at a time. */
-    private static final int CLAIM_BATCH = 10;
+    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(15);
+    /** Deliveries one {@link #dispatchDue} claims at most. */
+    private static final int CLAIM_BATCH = 100;
     /** What is kept of a receiver's answer. */
     private static final int SNIPPET = 500;
     private static final int MAX_ENDPOINTS = 20;
@@ -67,10 +68,14 @@ public final class Webhooks {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final OrdersStore store;
+    private final WebhookSignal signal;
     private final Settings settings;
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+            .connectTimeout(CONNECT_TIMEOUT).build();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Reads receivers' answers within the attempt's time; virtual threads, one per read at most. */
+    private final java.util.concurrent.ExecutorService bodyReaders = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     /**
      * {@code allow-http} (default false) and {@code allowed-hosts} (hosts exempt from the
@@ -83,14 +88,31 @@ public final class Webhooks {
         }
     }
 
-    private Webhooks(OrdersStore store, Settings settings, Clock clock) {
+    private Webhooks(OrdersStore store, WebhookSignal signal, Settings settings, Clock clock) {
         this.store = store;
+        this.signal = signal;
         this.settings = settings;
         this.clock = clock;
     }
 
+    /** Without Redis: deliveries are found by the dispatcher's poll only (tests of this door). */
     public static Webhooks create(Database db, Settings settings, Clock clock) {
-        return new Webhooks(new OrdersStore(db.dsl()), settings, clock);
+        return new Webhooks(new OrdersStore(db.dsl()), WebhookSignal.NONE, settings, clock);
+    }
+
+    /** With Redis: every node's dispatcher is woken by any node's commit that queued deliveries. */
+    public static Webhooks create(Database db, Redis redis, Settings settings, Clock clock) {
+        WebhookSignal signal = new WebhookSignal(redis);
+        return new Webhooks(new OrdersStore(db.dsl(), signal), signal, settings, clock);
+    }
+
+    /**
+     * Starts this node's dispatcher (see {@link WebhookDispatcher}): woken at once by commits that
+     * queued deliveries, and looking every {@code poll} for retries that fell due and for what a
+     * crashed node left claimed. Close it to stop; sends under way finish first.
+     */
+    public AutoCloseable startDispatching(Duration poll) {
+        return WebhookDispatcher.start(this, signal, poll);
     }
 
     /** A new endpoint and its secret (shown once), or why the URL or event types are refused. */
@@ -165,6 +187,7 @@ public final class Webhooks {
         Instant now = clock.instant();
         String payload = "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"data\":{}}";
         store.insertDelivery(id, "msg_" + java.util.UUID.randomUUID().toString().replace("-", "") + "_test", "webhook.test", null, payload, now);
+        signal.queued();
         return true;
     }
 
@@ -181,6 +204,7 @@ public final class Webhooks {
         // its payload's headers by reusing it with a suffix the dispatcher strips.
         store.insertDelivery(found.get().value1(), messageId + REPLAY + java.util.UUID.randomUUID().toString().substring(0, 8),
                 found.get().value2(), found.get().value3(), found.get().value4(), clock.instant());
+        signal.queued();
         return true;
     }
 
@@ -212,28 +236,79 @@ public final class Webhooks {
     }
 
     /**
-     * Sends the due deliveries (at most {@code limit}), claiming them so that any number of nodes
-     * may run this at once; returns how many were attempted.
+     * Sends the due deliveries (at most {@code limit}, at most 100) at once and writes down how
+     * each went before returning; any number of nodes may run this at the same time. Returns how
+     * many were attempted. The running node uses {@link #startDispatching} instead; this is one
+     * pass of the same work, for tests and tools.
      */
     public int dispatchDue(int limit) {
-        Instant now = clock.instant();
-        // A claim is held longer than its attempts can take (each at most 5 s to connect and 15 s
-        // to answer), so no other node sends the same delivery while this one still is.
-        int batch = Math.min(limit, CLAIM_BATCH);
-        List<OrdersStore.DueDelivery> due = store.transaction(s -> s.claimDueDeliveries(now,
-                now.plus(ATTEMPT_TIMEOUT.plusSeconds(5).multipliedBy(batch).plusMinutes(1)), batch));
-        due.forEach(this::attempt);
+        List<OrdersStore.DueDelivery> due = claim(Math.min(limit, CLAIM_BATCH), Set.of());
+        List<java.util.concurrent.Future<Optional<Outcome>>> sends = new java.util.ArrayList<>();
+        try (var senders = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            due.forEach(d -> sends.add(senders.submit(() -> send(d))));
+        }
+        record(sends.stream().map(java.util.concurrent.Future::resultNow).flatMap(Optional::stream).toList());
         return due.size();
     }
 
-    private void attempt(OrdersStore.DueDelivery d) {
+    /**
+     * How long a claim is this node's. Longer than a delivery can wait behind its endpoint's other
+     * sends plus its own attempt (see {@link WebhookDispatcher#LEASE_MARGIN}), so no other node
+     * sends a delivery while this one still may.
+     */
+    static final Duration LEASE = Duration.ofMinutes(2);
+
+    /** Claims up to {@code limit} due deliveries for this node, none to {@code skippedEndpoints}. */
+    List<OrdersStore.DueDelivery> claim(int limit, Set<Long> skippedEndpoints) {
+        Instant now = clock.instant();
+        return store.claimDueDeliveries(now, now.plus(LEASE), limit, skippedEndpoints);
+    }
+
+    /** What an attempt did to its endpoint's standing, written down with the attempt. */
+    enum EndpointEffect { SUCCEEDED, FAILED, GONE, NONE }
+
+    /** One attempt's result, not yet written down. */
+    record Outcome(OrdersStore.DueDelivery delivery, OrdersStore.AttemptRecord attempt, EndpointEffect effect) {
+    }
+
+    /**
+     * Writes down attempts in one transaction: their rows and deliveries' states, then what they
+     * mean for their endpoints (a success clears "failing"; a failure starts or extends it and
+     * disables an endpoint failing for 5 days; a 410 disables it at once).
+     */
+    void record(List<Outcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        store.transaction(s -> {
+            s.recordAttempts(outcomes.stream().map(Outcome::attempt).toList());
+            s.clearFailing(outcomes.stream().filter(o -> o.effect() == EndpointEffect.SUCCEEDED)
+                    .map(o -> o.delivery().endpointId()).collect(java.util.stream.Collectors.toSet()));
+            for (Outcome o : outcomes) {
+                switch (o.effect()) {
+                    case GONE -> s.disableEndpointById(o.delivery().endpointId(), "the receiver answered 410 Gone");
+                    case FAILED -> failed(s, o.delivery(), o.attempt().at());
+                    case SUCCEEDED, NONE -> {
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * One attempt at one claimed delivery, signed per Standard Webhooks; touches no database, so
+     * the dispatcher can write many attempts down together. Empty when interrupted (the claim
+     * runs out and the delivery is tried again).
+     */
+    Optional<Outcome> send(OrdersStore.DueDelivery d) {
         Instant now = clock.instant();
         int attempts = d.attempts() + 1;
         Optional<Instant> retryAt = attempts - 1 < SCHEDULE.size() ? Optional.of(now.plus(SCHEDULE.get(attempts - 1))) : Optional.empty();
         Optional<String> unsafe = refusal(d.url());
         if (unsafe.isPresent()) {
-            store.recordAttempt(d.id(), false, retryAt, null, "refused: " + unsafe.get(), null, 0, now);
-            return;
+            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, retryAt, null, "refused: " + unsafe.get(), null, 0, now),
+                    EndpointEffect.NONE));
         }
         // Receivers check the timestamp against their own clock (±5 min), so it is wall time even
         // where the business clock is another (tests move that one).
@@ -260,25 +335,25 @@ public final class Webhooks {
             String snippet = snippet(response.body(), started);
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
-                store.recordAttempt(d.id(), true, Optional.empty(), status, null, snippet, latency, now);
-                store.clearFailing(d.endpointId());
+                return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), true, Optional.empty(), status, null, snippet, latency, now),
+                        EndpointEffect.SUCCEEDED));
             } else if (status == 410) {
-                store.recordAttempt(d.id(), false, Optional.empty(), status, "410 Gone: endpoint disabled", snippet, latency, now);
-                store.disableEndpointById(d.endpointId(), "the receiver answered 410 Gone");
-            } else {
-                store.recordAttempt(d.id(), false, retryAt, status, status >= 300 && status < 400 ? "redirects are not followed" : "http " + status,
-                        snippet, latency, now);
-                failed(d, now);
+                return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, Optional.empty(), status,
+                        "410 Gone: endpoint disabled", snippet, latency, now), EndpointEffect.GONE));
             }
+            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, retryAt, status,
+                    status >= 300 && status < 400 ? "redirects are not followed" : "http " + status, snippet, latency, now), EndpointEffect.FAILED));
         } catch (java.io.IOException e) {
-            store.recordAttempt(d.id(), false, retryAt, null, clip(e.getClass().getSimpleName() + ": " + e.getMessage()), null,
-                    (int) ((System.nanoTime() - started) / 1_000_000), now);
-            failed(d, now);
+            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, retryAt, null,
+                    clip(e.getClass().getSimpleName() + ": " + e.getMessage()), null, (int) ((System.nanoTime() - started) / 1_000_000), now),
+                    EndpointEffect.FAILED));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return Optional.empty();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "webhook delivery " + d.messageId() + " failed", e);
-            store.recordAttempt(d.id(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now);
+            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now),
+                    EndpointEffect.NONE));
         }
     }
 
@@ -286,14 +361,14 @@ public final class Webhooks {
      * The first characters of a receiver's answer, printable, read within what is left of the
      * attempt's 15 s; a body that trickles in is cut off, not waited for.
      */
-    private static String snippet(java.io.InputStream body, long started) {
+    private String snippet(java.io.InputStream body, long started) {
         var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try (body) {
                 return new String(body.readNBytes(SNIPPET * 4), java.nio.charset.StandardCharsets.UTF_8);
             } catch (java.io.IOException e) {
                 return "";
             }
-        }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        }, bodyReaders);
         long left = ATTEMPT_TIMEOUT.toNanos() - (System.nanoTime() - started);
         String text;
         try {
@@ -313,10 +388,10 @@ public final class Webhooks {
     }
 
     /** An endpoint that has failed for 5 days without a success is disabled, and the reason kept for its owner. */
-    private void failed(OrdersStore.DueDelivery d, Instant now) {
-        Instant since = store.markFailing(d.endpointId(), now);
+    private static void failed(OrdersStore s, OrdersStore.DueDelivery d, Instant now) {
+        Instant since = s.markFailing(d.endpointId(), now);
         if (Duration.between(since, now).compareTo(FAILING_LIMIT) >= 0) {
-            store.disableEndpointById(d.endpointId(), "failing since " + since + " (5 days without a successful delivery)");
+            s.disableEndpointById(d.endpointId(), "failing since " + since + " (5 days without a successful delivery)");
             LOG.warning("webhook endpoint " + d.endpointId() + " disabled: failing since " + since);
         }
     }

@@ -231,7 +231,7 @@ class LedgerModelTest {
                 long[] m = model.get(l.account);
                 m[1] -= l.price; // posted: the charge
                 live.put(id, new Live(l.account, l.price, true, l.expiresAt, l.cancellableAt));
-                assertEquals(ActivationStatus.CODE_RECEIVED, delivered.activation().status());
+                assertEquals(ActivationStatus.CODE_RECEIVED, delivered.activation().orElseThrow().status());
             }
         }
 

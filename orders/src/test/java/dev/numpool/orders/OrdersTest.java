@@ -90,7 +90,7 @@ class OrdersTest {
 
         SandboxSms sms = market.orders().injectSandboxSms(owner, bought.id(), "Telegram", "Telegram code: 12345");
 
-        Activation now = assertInstanceOf(SandboxSms.Delivered.class, sms).activation();
+        Activation now = assertInstanceOf(SandboxSms.Delivered.class, sms).activation().orElseThrow();
         assertEquals(new SmsIntake.Accepted(bought.id(), Optional.of("12345")), ((SandboxSms.Delivered) sms).intake());
         assertEquals(ActivationStatus.CODE_RECEIVED, now.status());
         assertEquals(Optional.of("12345"), now.lastCode().flatMap(Activation.Message::code));
@@ -259,7 +259,7 @@ class OrdersTest {
 
         SandboxSms.Delivered delivered = assertInstanceOf(SandboxSms.Delivered.class, sms);
         assertEquals(new SmsIntake.Late(bought.id()), delivered.intake());
-        Activation now = delivered.activation();
+        Activation now = delivered.activation().orElseThrow();
         assertEquals(ActivationStatus.CANCELLED, now.status());
         assertEquals(1, now.messages().size());
         assertTrue(now.messages().getFirst().late());

@@ -64,7 +64,8 @@ final class ActivationPages {
             "code-received", "A code already arrived, so this activation can no longer be cancelled. Finish it instead.",
             "no-code", "No code has arrived yet. Wait for the code, or cancel once the countdown ends.",
             "ended", "This activation has already ended.",
-            "sms", "The sandbox SMS could not be sent: write 1 to 500 characters.");
+            "sms", "The sandbox SMS could not be sent: write 1 to 500 characters.",
+            "busy", "Numpool is taking in as many SMS as it can right now, so this one was not sent. Send it again in a moment.");
 
     private final Orders orders;
     private final Inventory inventory;
@@ -394,6 +395,7 @@ final class ActivationPages {
             case SandboxSms.Delivered d -> Website.redirect(res, "/activations/" + id + "?done=sms");
             case SandboxSms.NotFound nf -> throw new Website.NotFound("We found no activation " + id + " on your account.");
             case SandboxSms.NotSimulated ns -> Website.redirect(res, "/activations/" + id + "?error=sms");
+            case SandboxSms.Busy busy -> Website.redirect(res, "/activations/" + id + "?error=busy");
         }
     }
 

@@ -79,13 +79,13 @@ public final class Numpool implements AutoCloseable {
 
             Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, environment));
             Accounts accounts = Accounts.create(db, clock);
-            Ledger ledger = Ledger.create(db, clock);
+            Ledger ledger = Ledger.create(db, redis, clock);
             Orders.Settings orderSettings = Orders.Settings.from(config.get("orders"));
             Orders orders = track(resources, Orders.create(db, redis, inventory, orderSettings, clock, meters));
-            Webhooks webhooks = Webhooks.create(db, Webhooks.Settings.from(config.get("webhooks")), clock);
+            Webhooks webhooks = Webhooks.create(db, redis, Webhooks.Settings.from(config.get("webhooks")), clock);
             String host = config.get("server.host").asString().orElse("127.0.0.1");
             Optional<String> publicUrl = config.get("numpool.public-url").asString().asOptional();
-            Topups topups = Topups.create(db, Topups.Settings.from(config.get("topups"),
+            Topups topups = Topups.create(db, redis, Topups.Settings.from(config.get("topups"),
                     publicUrl.orElse("http://" + host + ":" + config.get("server.port").asInt().orElse(8080))), environment, clock);
             Users users = Users.create(db, clock, sandbox);
             if (sandbox) {

@@ -159,4 +159,47 @@ class NodesTest {
         }
         throw new AssertionError("activations still live after 30 s");
     }
+
+    @Test
+    void codesTakenOnANodeThatSendsNoWebhooksAreDeliveredByAnotherAtOnceInOrderAndOnce() throws Exception {
+        List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/", exchange -> {
+            received.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        String databaseUrl = TestServers.freshDatabaseUrl();
+        Map<String, String> intake = TestNodes.baseConfig(databaseUrl); // node A: no workers, so no dispatcher
+        intake.put("webhooks.allow-http", "true");
+        intake.put("webhooks.allowed-hosts.0", "127.0.0.1");
+        Map<String, String> sender = new HashMap<>(intake); // node B: a dispatcher whose poll is an hour away
+        sender.put("workers.enabled", "true");
+        sender.put("workers.poll-interval-millis", "3600000");
+        try (Numpool a = TestNodes.start(intake, new TestClock()); Numpool b = TestNodes.start(sender, new TestClock())) {
+            Http http = new Http(a.url());
+            String key = http.newSandboxAccount();
+            assertEquals(201, http.post("/v1/webhook-endpoints", key, "{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort()
+                    + "/hooks\",\"eventTypes\":[\"activation.code_received\"]}").status());
+            int id = http.order(key, "two-nodes", "{\"service\":\"tg\",\"country\":0}").json().get("id").asInt();
+            for (int code = 81001; code <= 81005; code++) {
+                assertEquals(200, http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Telegram code: " + code + "\"}").status());
+            }
+
+            // Only node B's wake-up, sent by node A's commits through Redis, can bring them in time.
+            Await.until("five codes at the receiver", () -> received.size() >= 5 ? true : null);
+            List<String> codes = received.stream().map(body -> body.replaceAll(".*\"code\":\"([0-9]+)\".*", "$1")).toList();
+            assertEquals(List.of("81001", "81002", "81003", "81004", "81005"), codes, "in order per activation");
+            try (Database db = Database.connect(databaseUrl, null, null, 2)) {
+                Await.until("all written down", () -> db.dsl().fetchCount(db.dsl().selectFrom("webhook_delivery")
+                        .where("state = 'delivered'")) == 5 ? true : null);
+                assertEquals(5, db.dsl().fetchCount(db.dsl().selectFrom("webhook_attempt")), "each sent once");
+            }
+            assertEquals(5, received.size(), "each sent once");
+        } finally {
+            receiver.stop(0);
+        }
+    }
 }

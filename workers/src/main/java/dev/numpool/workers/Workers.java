@@ -35,6 +35,7 @@ public final class Workers implements AutoCloseable {
     private final Inventory inventory;
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
+    private AutoCloseable webhookDispatcher = () -> { };
 
     /**
      * {@code expiry-interval-millis} (default 1000), {@code batch-size} (rows per claim, default
@@ -93,8 +94,8 @@ public final class Workers implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(() -> safely("polling", this::runPollOnce),
                 settings.pollInterval().toMillis(), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         if (webhooks != null) {
-            scheduler.scheduleWithFixedDelay(() -> safely("webhooks", this::runWebhooksOnce),
-                    settings.pollInterval().toMillis(), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            // Woken by commits; the poll interval is only its safety net (retries, crashed nodes).
+            webhookDispatcher = webhooks.startDispatching(settings.pollInterval());
         }
         if (topups != null) {
             scheduler.scheduleWithFixedDelay(() -> safely("stripe events", this::runPaymentsOnce),
@@ -152,7 +153,10 @@ public final class Workers implements AutoCloseable {
         return orders.applyParkedSms(settings.batchSize()) + orders.pollProviders(settings.batchSize());
     }
 
-    /** Sends one batch of due webhook deliveries; returns how many were attempted. */
+    /**
+     * Sends one batch of due webhook deliveries and writes them down; returns how many were
+     * attempted. (A started node sends through the webhook dispatcher instead.)
+     */
     public int runWebhooksOnce() {
         return webhooks == null ? 0 : webhooks.dispatchDue(settings.batchSize());
     }
@@ -199,5 +203,10 @@ public final class Workers implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        try {
+            webhookDispatcher.close();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "stopping the webhook dispatcher", e);
+        }
     }
 }

@@ -1,0 +1,264 @@
+package dev.numpool.orders;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * One node's webhook sender. A commit that queued deliveries wakes it (through
+ * {@link WebhookSignal}, from any node); it claims what is due in one statement, sends each
+ * delivery on its own thread, and writes the attempts down in batches. Its poll is only the
+ * safety net: retries falling due, deliveries a crashed node had claimed, wake-ups that were lost.
+ *
+ * <p>Everything is bounded: at most {@link #NODE_CONCURRENCY} deliveries are claimed and not yet
+ * finished on this node, at most {@link #ENDPOINT_CONCURRENCY} of them in flight to one endpoint
+ * (the rest of a claim waits in that endpoint's lane, and further claims skip the endpoint), and
+ * the queue of attempts to write down holds at most what is in flight. Order per activation comes
+ * from the claim itself: a delivery is claimable only once every older one of its activation to
+ * that endpoint is written down as delivered or failed.
+ *
+ * <p>Crash guarantees are the outbox's: a delivery sent but not yet written down when the node
+ * dies is sent again once its claim runs out, with the same {@code webhook-id}.
+ */
+final class WebhookDispatcher implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class.getName());
+    static final int NODE_CONCURRENCY = 256;
+    static final int ENDPOINT_CONCURRENCY = 32;
+    private static final int CLAIM_BATCH = 100;
+    private static final int RECORD_BATCH = 500;
+    /** Claims per wake-up at most, so one wake-up cannot keep the loop from its poll forever. */
+    private static final int MAX_ROUNDS = 1_000;
+    /**
+     * A delivery that waited in its lane this close to the end of its claim is left for the next
+     * claim instead of being sent: its attempt (5 s to connect, 15 s to answer) might outlast the
+     * claim, and another node could send it at the same time.
+     */
+    static final Duration LEASE_MARGIN = Webhooks.ATTEMPT_TIMEOUT.plusSeconds(5 + 10);
+    private static final List<Duration> RECORD_RETRIES = List.of(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5));
+
+    private final Webhooks webhooks;
+    private final Duration poll;
+    private final Semaphore slots = new Semaphore(NODE_CONCURRENCY);
+    private final Semaphore wake = new Semaphore(0);
+    private final Map<Long, Lane> lanes = new ConcurrentHashMap<>();
+    private final BlockingQueue<Webhooks.Outcome> outcomes = new ArrayBlockingQueue<>(NODE_CONCURRENCY);
+    private final ThreadPoolExecutor senders;
+    private final Thread claimer;
+    private final Thread recorder;
+    private volatile boolean running = true;
+    private AutoCloseable subscription = () -> { };
+
+    /** One endpoint's deliveries on this node: how many are being sent, and those waiting their turn. */
+    private static final class Lane {
+        /** Written only inside the lanes map's compute; read outside it as a hint (busy endpoints). */
+        volatile int inFlight;
+        final ArrayDeque<Claimed> waiting = new ArrayDeque<>();
+    }
+
+    private record Claimed(OrdersStore.DueDelivery delivery, long claimedAtNanos) {
+    }
+
+    private WebhookDispatcher(Webhooks webhooks, Duration poll) {
+        this.webhooks = webhooks;
+        this.poll = poll;
+        // Never more threads than slots: a thread runs only for a claimed delivery, which holds one.
+        this.senders = new ThreadPoolExecutor(NODE_CONCURRENCY, NODE_CONCURRENCY, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                Thread.ofVirtual().name("numpool-webhook-send-", 0).factory());
+        this.senders.allowCoreThreadTimeOut(true);
+        this.claimer = Thread.ofVirtual().name("numpool-webhook-claim").unstarted(this::claimLoop);
+        this.recorder = Thread.ofVirtual().name("numpool-webhook-record").unstarted(this::recordLoop);
+    }
+
+    static WebhookDispatcher start(Webhooks webhooks, WebhookSignal signal, Duration poll) {
+        WebhookDispatcher dispatcher = new WebhookDispatcher(webhooks, poll);
+        dispatcher.subscription = signal.listen(dispatcher::wake);
+        dispatcher.claimer.start();
+        dispatcher.recorder.start();
+        dispatcher.wake(); // whatever waited while no node was running
+        return dispatcher;
+    }
+
+    /** Something may be due: claim now rather than at the next poll. Cheap and never blocks. */
+    void wake() {
+        if (wake.availablePermits() == 0) {
+            wake.release();
+        }
+    }
+
+    private void claimLoop() {
+        while (running) {
+            try {
+                wake.tryAcquire(poll.toMillis(), TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                claimWhileDue();
+            } catch (RuntimeException e) {
+                // The database restarting, say: the next wake-up or poll tries again.
+                LOG.log(Level.WARNING, "claiming webhook deliveries failed; will retry", e);
+            }
+        }
+    }
+
+    private void claimWhileDue() {
+        for (int round = 0; round < MAX_ROUNDS && running; round++) {
+            int wanted = Math.min(slots.availablePermits(), CLAIM_BATCH);
+            if (wanted == 0) {
+                return; // every slot is taken; writing attempts down wakes this loop again
+            }
+            List<OrdersStore.DueDelivery> due = webhooks.claim(wanted, busyEndpoints());
+            // This loop is the only one taking slots, and it asked for no more than were free.
+            slots.acquireUninterruptibly(due.size());
+            long now = System.nanoTime();
+            due.forEach(d -> enqueue(new Claimed(d, now)));
+            if (due.size() < wanted) {
+                return;
+            }
+        }
+    }
+
+    private Set<Long> busyEndpoints() {
+        return lanes.entrySet().stream().filter(e -> e.getValue().inFlight >= ENDPOINT_CONCURRENCY)
+                .map(Map.Entry::getKey).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Starts the delivery now if its endpoint has room, or queues it in the endpoint's lane. */
+    private void enqueue(Claimed claimed) {
+        boolean[] startNow = {false};
+        lanes.compute(claimed.delivery().endpointId(), (id, lane) -> {
+            Lane l = lane == null ? new Lane() : lane;
+            if (l.inFlight < ENDPOINT_CONCURRENCY) {
+                l.inFlight++;
+                startNow[0] = true;
+            } else {
+                l.waiting.add(claimed);
+            }
+            return l;
+        });
+        if (startNow[0]) {
+            senders.execute(() -> sendLane(claimed));
+        }
+    }
+
+    /** Sends {@code first}, then whatever waits in its endpoint's lane, one after another. */
+    private void sendLane(Claimed first) {
+        long endpoint = first.delivery().endpointId();
+        Claimed next = first;
+        while (next != null) {
+            try {
+                sendOne(next);
+            } finally {
+                slots.release();
+            }
+            Claimed[] taken = {null};
+            lanes.compute(endpoint, (id, lane) -> {
+                taken[0] = lane.waiting.poll();
+                if (taken[0] == null) {
+                    lane.inFlight--;
+                }
+                return lane.inFlight == 0 && lane.waiting.isEmpty() ? null : lane;
+            });
+            next = taken[0];
+        }
+    }
+
+    private void sendOne(Claimed claimed) {
+        Duration waited = Duration.ofNanos(System.nanoTime() - claimed.claimedAtNanos());
+        if (waited.compareTo(Webhooks.LEASE.minus(LEASE_MARGIN)) > 0) {
+            return; // left to the next claim, once this one runs out
+        }
+        Optional<Webhooks.Outcome> outcome = webhooks.send(claimed.delivery());
+        if (outcome.isPresent()) {
+            try {
+                // Never full for long: it holds at most one outcome per slot, and the recorder drains it.
+                outcomes.put(outcome.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void recordLoop() {
+        List<Webhooks.Outcome> batch = new ArrayList<>(RECORD_BATCH);
+        while (running || !outcomes.isEmpty() || senders.getActiveCount() > 0) {
+            try {
+                Webhooks.Outcome first = outcomes.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+            } catch (InterruptedException e) {
+                if (outcomes.isEmpty()) {
+                    return;
+                }
+            }
+            outcomes.drainTo(batch, RECORD_BATCH - batch.size());
+            recordWithRetries(batch);
+            batch.clear();
+            // Successors of what was just written down may be claimable now, and slots are free.
+            wake();
+        }
+    }
+
+    /**
+     * Writes a batch down, trying again a few times; if the database stays away the claims run
+     * out and the deliveries are sent again (at least once, same {@code webhook-id}).
+     */
+    private void recordWithRetries(List<Webhooks.Outcome> batch) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                webhooks.record(batch);
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= RECORD_RETRIES.size()) {
+                    LOG.log(Level.WARNING, batch.size() + " webhook attempts not written down; they will be sent again", e);
+                    return;
+                }
+                try {
+                    Thread.sleep(RECORD_RETRIES.get(attempt));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Stops claiming; lets sends under way finish (up to one attempt's time) and writes them down. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            subscription.close();
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "closing the webhook signal's subscription", e);
+        }
+        claimer.interrupt();
+        senders.shutdown();
+        try {
+            if (!senders.awaitTermination(Webhooks.ATTEMPT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS)) {
+                senders.shutdownNow();
+            }
+            recorder.join(Duration.ofSeconds(10));
+            claimer.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
