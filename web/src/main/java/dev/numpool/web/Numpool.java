@@ -26,6 +26,9 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -72,9 +75,12 @@ public final class Numpool implements AutoCloseable {
         try {
             boolean sandbox = config.get("numpool.sandbox").asBoolean().orElse(true);
             Path dataDir = config.get("numpool.data-dir").asString().map(Path::of).orElseGet(Numpool::defaultDataDir);
+            String host = config.get("server.host").asString().orElse("127.0.0.1");
+            int port = config.get("server.port").asInt().orElse(8080);
+            requireFreePort(host, port);
 
             Database db = connectDatabase(config.get("database"), dataDir, resources);
-            Redis redis = connectRedis(config.get("redis"), resources);
+            Redis redis = connectRedis(config.get("redis"), dataDir, resources);
             MeterRegistry meters = Metrics.globalRegistry();
 
             Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, environment));
@@ -83,10 +89,9 @@ public final class Numpool implements AutoCloseable {
             Orders.Settings orderSettings = Orders.Settings.from(config.get("orders"));
             Orders orders = track(resources, Orders.create(db, redis, inventory, orderSettings, clock, meters));
             Webhooks webhooks = Webhooks.create(db, redis, Webhooks.Settings.from(config.get("webhooks")), clock);
-            String host = config.get("server.host").asString().orElse("127.0.0.1");
             Optional<String> publicUrl = config.get("numpool.public-url").asString().asOptional();
             Topups topups = Topups.create(db, redis, Topups.Settings.from(config.get("topups"),
-                    publicUrl.orElse("http://" + host + ":" + config.get("server.port").asInt().orElse(8080))), environment, clock);
+                    publicUrl.orElse("http://" + host + ":" + port)), environment, clock);
             Users users = Users.create(db, clock, sandbox);
             if (sandbox) {
                 config.get("numpool.demo-api-key").asString().ifPresent(accounts::ensureDemoAccount);
@@ -101,7 +106,7 @@ public final class Numpool implements AutoCloseable {
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, rateLimits, sandbox, clock);
             WebServer server = WebServer.builder()
                     .host(host)
-                    .port(config.get("server.port").asInt().orElse(8080))
+                    .port(port)
                     // A backstop only: each API reads at most what its requests need.
                     .maxPayloadSize(1024 * 1024)
                     .addFeature(ObserveFeature.just(
@@ -118,6 +123,10 @@ public final class Numpool implements AutoCloseable {
                     })
                     .build()
                     .start();
+            // Helidon reports a listener that failed to bind in its log, not by throwing.
+            if (!server.isRunning()) {
+                throw new IllegalStateException("the web server could not listen on " + host + ":" + port);
+            }
             Collections.reverse(resources);
             return new Numpool(resources, server, host);
         } catch (RuntimeException e) {
@@ -170,9 +179,24 @@ public final class Numpool implements AutoCloseable {
         return track(resources, Database.connect(pg.jdbcUrl("postgres"), null, null, poolSize));
     }
 
-    private static Redis connectRedis(Config config, List<AutoCloseable> resources) {
-        String url = config.get("url").asString().orElseGet(() -> track(resources, LocalRedis.start()).url());
+    private static Redis connectRedis(Config config, Path dataDir, List<AutoCloseable> resources) {
+        String url = config.get("url").asString().orElseGet(() -> track(resources, LocalRedis.start(dataDir.resolve("redis"))).url());
         return track(resources, Redis.connect(url));
+    }
+
+    /**
+     * Fails before anything is started when the port is taken (another Numpool, say), so that
+     * such a start ends in a second with its reason instead of after starting PostgreSQL.
+     */
+    private static void requireFreePort(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + e.getMessage() + ")", e);
+        }
     }
 
     /** {@code $NUMPOOL_DATA_DIR}, else {@code ~/.numpool}, else {@code ./.numpool}. */

@@ -3,12 +3,29 @@ package dev.numpool.web;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** A Numpool node in a child JVM, for the tests that kill one with SIGKILL. */
 final class ChildNode {
     private ChildNode() {
+    }
+
+    /**
+     * A node as {@code ./numpool run} starts one: its own JVM on this classpath, an environment
+     * with none of Numpool's variables but {@code environment} (so no DATABASE_URL or REDIS_URL
+     * leaks in from the shell that runs the tests), its standard error in {@code stderr}.
+     */
+    static ProcessBuilder launcher(Map<String, String> environment, Path stderr) {
+        ProcessBuilder launch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName())
+                .redirectError(stderr.toFile());
+        launch.environment().keySet().removeAll(NumpoolConfig.WELL_KNOWN.keySet());
+        launch.environment().remove("NUMPOOL_CONFIG");
+        launch.environment().putAll(environment);
+        return launch;
     }
 
     /** Waits (at most 90 s) for the node's "Numpool ready at" line and returns its URL; keeps draining its output after. */
