@@ -17,10 +17,12 @@ import java.util.logging.Logger;
 
 /**
  * Where SMS are pushed to Numpool: the rented-number pool's inbound webhooks
- * ({@code POST /inbound/twilio}, {@code POST /inbound/sms-gate}) and SIM-bank agents'
- * {@code PUSH_SMS} ({@code POST /agent/{provider}}). Each answers in its sender's own terms:
- * TwiML for Twilio, JSON for SMS Gate, {@code {"status":"SUCCESS"}} for agents, which push again
- * every 10 s until they hear it (so a failure on our side answers anything else, on purpose).
+ * ({@code POST /inbound/twilio}, {@code POST /inbound/sms-gate}), SIM-bank agents'
+ * {@code PUSH_SMS} ({@code POST /agent/{provider}}) and the customer webhook of sms-activate-family
+ * upstreams ({@code POST /inbound/sms-activate/{provider}/{secret}}). Each answers in its sender's
+ * own terms: TwiML for Twilio, JSON for SMS Gate, {@code {"status":"SUCCESS"}} for agents, which
+ * push again every 10 s until they hear it (so a failure on our side answers anything else, on
+ * purpose), and a bare 200 for the upstreams, which retry anything else.
  */
 final class InboundHandlers {
     private static final Logger LOG = Logger.getLogger(InboundHandlers.class.getName());
@@ -30,6 +32,7 @@ final class InboundHandlers {
 
     private final Inventory inventory;
     private final Optional<String> publicUrl;
+    private final java.util.function.Function<ServerRequest, String> source;
 
     /**
      * {@code publicUrl} is how senders reach this deployment ({@code NUMPOOL_PUBLIC_URL}, e.g.
@@ -37,14 +40,52 @@ final class InboundHandlers {
      * of Numpool hides. Without it the URL is rebuilt from the request's Host header.
      */
     InboundHandlers(Inventory inventory, Optional<String> publicUrl) {
+        this(inventory, publicUrl, RateLimits.off()::client);
+    }
+
+    /** {@code source} says where a request comes from (the rate limits' client, trusted proxies considered). */
+    InboundHandlers(Inventory inventory, Optional<String> publicUrl, java.util.function.Function<ServerRequest, String> source) {
         this.inventory = inventory;
+        this.source = source;
         this.publicUrl = publicUrl.map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
     }
 
     void routing(HttpRouting.Builder routing) {
         routing.post("/inbound/twilio", this::twilio)
                 .post("/inbound/sms-gate", this::smsGate)
-                .post("/agent/{provider}", this::agentPush);
+                .post("/agent/{provider}", this::agentPush)
+                .post("/inbound/sms-activate/{provider}/{secret}", this::smsActivatePush);
+    }
+
+    /**
+     * An sms-activate-family upstream's customer webhook (HeroSMS: a 3 s timeout, then 7 retries
+     * 20 to 30 s apart for anything but a 200). The originals do not sign, so the secret is the
+     * last segment of the URL configured at the upstream; a wrong one, or a source not allowed,
+     * changes nothing. A repeat is answered 200 like the first (intake recognises it).
+     */
+    private void smsActivatePush(ServerRequest req, ServerResponse res) {
+        String provider = req.path().pathParameters().get("provider");
+        String secret = req.path().pathParameters().get("secret");
+        Optional<byte[]> body = Requests.boundedBody(req, MAX_BODY_BYTES);
+        if (body.isEmpty()) {
+            reply(res, 413, "{\"status\":\"error\",\"error\":\"body too large\"}");
+            return;
+        }
+        JsonNode push;
+        try {
+            push = Json.MAPPER.readTree(body.get());
+        } catch (IOException e) {
+            push = null; // judged after the secret, so a stranger learns nothing from the answer
+        }
+        JsonNode read = push;
+        InboundResult result = deliver(() -> inventory.receiveSmsActivatePush(provider, secret, source.apply(req), read));
+        switch (result) {
+            case InboundResult.Delivered d -> reply(res, 200, "{\"status\":\"ok\"}");
+            case InboundResult.Ignored i -> reply(res, 200, Json.MAPPER.createObjectNode().put("status", "ok").put("ignored", i.reason()));
+            case InboundResult.Unauthorized u -> reply(res, 403, "{\"status\":\"error\",\"error\":\"forbidden\"}");
+            case InboundResult.Malformed m -> reply(res, 400, Json.MAPPER.createObjectNode().put("status", "error").put("error", m.reason()));
+            case InboundResult.NotConfigured n -> reply(res, 404, "{\"status\":\"error\",\"error\":\"not configured\"}");
+        }
     }
 
     private void twilio(ServerRequest req, ServerResponse res) {

@@ -98,7 +98,7 @@ public final class NativeApi {
         });
         this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups, t));
         this.money = new MoneyHandlers(ledger, topups, requests);
-        this.inbound = new InboundHandlers(inventory, publicUrl);
+        this.inbound = new InboundHandlers(inventory, publicUrl, rateLimits::client);
     }
 
     /** Registers the native API's routes, its request-id filter and its problem+json error mapping. */

@@ -62,6 +62,21 @@ final class FiveSimProvider implements Provider {
     /** An activation receives a handful of SMS; a longer list is cut rather than trusted. */
     static final int MAX_SMS_PER_ORDER = 20;
 
+    /** Orders asked per page of the order history; 5sim's own site pages by far fewer. */
+    static final int PAGE_SIZE = 100;
+    /** A sweep reads at most this many pages in one pass: 50,000 orders. */
+    static final int MAX_PAGES_PER_PASS = 500;
+    /**
+     * The history lists every order, newest first, and an activation lives 15 to 20 minutes; a
+     * pass ends at the first page that reaches an order older than this, since all below it are
+     * older still.
+     */
+    static final Duration LIVE_HORIZON = Duration.ofHours(1);
+    /** An upstream whose history could not be read as a list is offered it again after this long. */
+    static final Duration BULK_RETRY = Duration.ofHours(1);
+    /** The statuses of an order that is still receiving: only these are read for SMS. */
+    private static final Set<String> LIVE = Set.of("PENDING", "RECEIVED");
+
     private static final Logger LOG = Logger.getLogger(FiveSimProvider.class.getName());
     // One product's operators are read out of the middle of the price table, so what follows
     // them is not trailing garbage.
@@ -93,6 +108,12 @@ final class FiveSimProvider implements Provider {
     private final Map<String, String> productsByService;
     private final Map<String, String> servicesByProduct;
     private final Map<String, Integer> countriesByName;
+    // The sweep's place in the history; only sweep() touches these, under its lock.
+    private int offset;
+    private int passListed;
+    private int passPages;
+    /** Until when the history is not asked for (it was no list); null while it works. */
+    private volatile Instant listRefusedUntil;
 
     FiveSimProvider(String name, URI baseUrl, String apiKey, Duration timeout, Clock clock,
                     List<Service> services, List<Country> countries) {
@@ -241,6 +262,86 @@ final class FiveSimProvider implements Provider {
             // A message ("order not found") is about this one order: nothing for it this round.
         }
         return List.copyOf(received);
+    }
+
+    /**
+     * Reads the activation order history ({@code GET /v1/user/orders?category=activation}, newest
+     * first) a page at a time, each page answering for up to {@link #PAGE_SIZE} orders with
+     * their {@code sms} lists, where {@link #poll} would check one order per request. Only
+     * orders still receiving are read; the message id is the one {@link #poll} makes, so an SMS
+     * seen both ways is one message to intake.
+     *
+     * <p>A 2xx answer that is no order list, or a plain-text message (the route is not there),
+     * means this upstream cannot list: it is checked per order for {@link #BULK_RETRY}. Other
+     * trouble (a timeout, a 5xx, a refused key) ends the step; the next one asks that page again.
+     */
+    @Override
+    public synchronized Sweep sweep(int maxRequests) {
+        Instant refusedUntil = listRefusedUntil;
+        if (refusedUntil != null && clock.instant().isBefore(refusedUntil)) {
+            return new Sweep.Unsupported("the upstream's order history is not a list", 0);
+        }
+        List<InboundSms> received = new ArrayList<>();
+        int requests = 0;
+        Instant horizon = clock.instant().minus(LIVE_HORIZON);
+        while (requests < maxRequests) {
+            Said said = ask("/v1/user/orders?category=activation&limit=" + PAGE_SIZE + "&offset=" + offset + "&order=id&reverse=true",
+                    MAX_BODY_BYTES);
+            requests++;
+            JsonNode page = said instanceof Said.Json(byte[] body) ? object(body) : null;
+            JsonNode orders = page == null ? null : page.get("Data");
+            // A timeout, a 5xx, a refused key: this page again next step. A 2xx that is no
+            // answer, or a 404 (no such route), means the history cannot be read here.
+            if (said instanceof Said.Trouble(String reason) && !reason.startsWith("garbage") && !reason.equals("empty answer")
+                    && !reason.equals("http 404")) {
+                return new Sweep.Listed(List.copyOf(received), requests, false, passListed);
+            }
+            if (orders == null || !(orders.isArray() || orders.isNull())) {
+                return refuseList(said, requests);
+            }
+            listRefusedUntil = null;
+            boolean pastHorizon = false;
+            int read = 0;
+            for (JsonNode order : orders) {
+                if (read++ == PAGE_SIZE) {
+                    break; // more than asked for: the rest is not trusted
+                }
+                String ref = scalar(order.get("id"));
+                if (instant(text(order.get("created_at"))).isBefore(horizon)) {
+                    pastHorizon = true;
+                }
+                if (ref != null && ORDER_ID.matcher(ref).matches() && LIVE.contains(text(order.get("status")))) {
+                    passListed++;
+                    received.addAll(messages(ref, order.path("sms")));
+                }
+            }
+            offset += orders.size();
+            passPages++;
+            OptionalInt total = count(page.get("Total"));
+            if (pastHorizon || orders.size() < PAGE_SIZE || (total.isPresent() && offset >= total.getAsInt())
+                    || passPages >= MAX_PAGES_PER_PASS) {
+                int listed = passListed;
+                offset = 0;
+                passListed = 0;
+                passPages = 0;
+                return new Sweep.Listed(List.copyOf(received), requests, true, listed);
+            }
+        }
+        return new Sweep.Listed(List.copyOf(received), requests, false, passListed);
+    }
+
+    private Sweep refuseList(Said said, int requests) {
+        String reason = switch (said) {
+            case Said.Json(byte[] body) -> garbage(body);
+            case Said.Message(String text) -> text;
+            case Said.Trouble(String why) -> why;
+        };
+        listRefusedUntil = clock.instant().plus(BULK_RETRY);
+        offset = 0;
+        passListed = 0;
+        passPages = 0;
+        LOG.warning(() -> name + ": order history unreadable (" + reason + "); checking per order for " + BULK_RETRY);
+        return new Sweep.Unsupported(reason, requests);
     }
 
     /** Upstreams of this protocol do not push; they are polled through {@link #poll}. */

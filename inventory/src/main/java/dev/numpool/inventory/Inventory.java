@@ -34,6 +34,13 @@ public final class Inventory implements AutoCloseable {
     private static final int MAX_ATTEMPTS = 3;
     /** Polling requests a second per provider and node, unless its config says {@code polls-per-second}. */
     private static final double DEFAULT_POLLS_PER_SECOND = 10;
+    /** List requests one sweep step may send, whatever the budget holds: a bound on one tick's work. */
+    private static final int MAX_LIST_REQUESTS_PER_STEP = 100;
+    /**
+     * After a pass that found no live activation, the next pass waits this long: an idle
+     * upstream is asked twice a second at most, not at every tick, and a new sale is seen in time.
+     */
+    private static final long IDLE_SWEEP_NANOS = Duration.ofMillis(2_000).toNanos();
     /** How stale an operator's pause or markups may be on another node. */
     private static final long CONTROLS_TTL_NANOS = Duration.ofSeconds(5).toNanos();
 
@@ -45,6 +52,8 @@ public final class Inventory implements AutoCloseable {
     /** Buys whose outcome is unknown (they may have sold), per provider: what reconciliation may give back. */
     private final Map<String, List<UncertainBuy>> uncertain = new ConcurrentHashMap<>();
     private final Map<String, RequestBudget> pollBudgets;
+    /** Per provider, the nanoTime before which no new sweep pass starts (its last one was empty). */
+    private final Map<String, Long> idleUntilNanos = new ConcurrentHashMap<>();
     private final Map<String, Service> services;
     private final Map<Integer, Country> countries;
     private final QuoteBook quotes;
@@ -91,7 +100,10 @@ public final class Inventory implements AutoCloseable {
      * only when {@code sandbox} is true) and {@code providers}, a list of upstreams:
      * {@code {name, protocol: sms-activate | 5sim | agent, url, api-key-env, timeout-millis}} (an
      * agent also takes {@code price}, what Numpool offers per number, and {@code currency-code},
-     * ISO 4217 numeric), and {@code pool.*} (see {@link PoolProvider.Settings}). API keys and
+     * ISO 4217 numeric; an sms-activate upstream also takes {@code list-page-size}, activations per
+     * {@code getActiveActivations} page (default 100), and {@code webhook-secret-env} with an
+     * optional {@code webhook-allowed-sources}, which let it push SMS, see
+     * {@link #receiveSmsActivatePush}), and {@code pool.*} (see {@link PoolProvider.Settings}). API keys and
      * webhook secrets are read from the environment variables the config names, never from files.
      */
     public static Inventory create(Database db, Redis redis, Config config, boolean sandbox, Clock clock, Map<String, String> environment) {
@@ -135,7 +147,8 @@ public final class Inventory implements AutoCloseable {
         Duration timeout = Duration.ofMillis(p.get("timeout-millis").asLong().orElse(5_000L));
         URI url = URI.create(p.get("url").asString().orElseThrow(() -> new IllegalArgumentException("provider " + name + " needs a url")));
         return switch (protocol) {
-            case "sms-activate" -> new SmsActivateProvider(name, url, key, timeout, clock);
+            case "sms-activate" -> new SmsActivateProvider(name, url, key, timeout, clock,
+                    p.get("list-page-size").asInt().orElse(SmsActivateProvider.DEFAULT_PAGE_SIZE), push(p, name, environment));
             case "5sim" -> new FiveSimProvider(name, url, key, timeout, clock, services, countries);
             case "agent" -> {
                 String price = p.get("price").asString().orElse("0.10");
@@ -145,6 +158,21 @@ public final class Inventory implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("provider " + name + ": unknown protocol '" + protocol + "'");
         };
+    }
+
+    /** An sms-activate upstream's webhook: the secret from the variable its config names, and allowed sources. */
+    private static SmsActivateProvider.Push push(Config p, String name, Map<String, String> environment) {
+        Optional<String> variable = p.get("webhook-secret-env").asString().asOptional();
+        if (variable.isEmpty()) {
+            return SmsActivateProvider.Push.OFF;
+        }
+        String secret = Optional.ofNullable(environment.get(variable.get())).filter(v -> !v.isBlank())
+                .orElseThrow(() -> new IllegalArgumentException("provider " + name + ": set the variable its webhook-secret-env names"));
+        List<String> sources = p.get("webhook-allowed-sources").asList(String.class).orElse(List.of());
+        if (sources.size() > 100) {
+            throw new IllegalArgumentException("provider " + name + ": at most 100 webhook-allowed-sources");
+        }
+        return new SmsActivateProvider.Push(Optional.of(secret), java.util.Set.copyOf(sources.stream().map(String::strip).toList()));
     }
 
     public Optional<Service> service(String code) {
@@ -421,6 +449,53 @@ public final class Inventory implements AutoCloseable {
         }
     }
 
+    /**
+     * One step of the sweep of a provider that lists its live activations in pages (one request
+     * a page answers for a page of activations, see {@link Provider#sweep}): as many pages as its
+     * request budget allows now, each one unit of it, the same budget {@link #pollBudget} takes
+     * from. Returns the SMS found; empty (not an empty list) when the provider is polled per
+     * activation instead: its protocol cannot list, or its upstream refused the list. An open
+     * circuit or an exhausted budget is an empty list: nothing this tick, and no per-activation
+     * poll either.
+     */
+    public Optional<List<InboundSms>> sweep(String provider) {
+        Provider p = providersByName.get(provider);
+        RequestBudget budget = pollBudgets.get(provider);
+        if (p == null || budget == null) {
+            return Optional.empty();
+        }
+        if (!circuits.get(provider).notOpen()) {
+            return Optional.of(List.of());
+        }
+        Long idleUntil = idleUntilNanos.get(provider);
+        if (idleUntil != null && System.nanoTime() - idleUntil < 0) {
+            return Optional.of(List.of());
+        }
+        int granted = budget.take(MAX_LIST_REQUESTS_PER_STEP);
+        if (granted == 0) {
+            return Optional.of(List.of());
+        }
+        Provider.Sweep step;
+        try {
+            step = p.sweep(granted);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, provider + " threw on sweep", e);
+            step = new Provider.Sweep.Listed(List.of(), granted, false, 0);
+        }
+        budget.giveBack(granted - Math.min(granted, step.requests()));
+        return switch (step) {
+            case Provider.Sweep.Unsupported unsupported -> Optional.empty();
+            case Provider.Sweep.Listed listed -> {
+                if (listed.passEnded() && listed.listed() == 0) {
+                    idleUntilNanos.put(provider, System.nanoTime() + IDLE_SWEEP_NANOS);
+                } else {
+                    idleUntilNanos.remove(provider);
+                }
+                yield Optional.of(listed.received());
+            }
+        };
+    }
+
     /** Asks a polled provider for the SMS of these leases; empty when it is unknown or its circuit is open. */
     public List<InboundSms> poll(String provider, List<String> providerRefs) {
         Provider p = providersByName.get(provider);
@@ -667,6 +742,16 @@ public final class Inventory implements AutoCloseable {
     /** An SMS Gate-style inbound SMS to a pool number, with its raw body for the signature. */
     public InboundResult receiveSmsGate(byte[] body, Optional<String> signature, Optional<String> timestamp) {
         return pool.map(p -> p.receiveSmsGate(body, signature, timestamp)).orElseGet(() -> new InboundResult.NotConfigured("the pool"));
+    }
+
+    /**
+     * An SMS an sms-activate-family upstream pushed to its customer webhook, already read as JSON,
+     * with the secret of the URL it posted to and the address it came from; not configured when
+     * no such upstream has that name or it has no webhook secret.
+     */
+    public InboundResult receiveSmsActivatePush(String provider, String secret, String source, com.fasterxml.jackson.databind.JsonNode push) {
+        return providersByName.get(provider) instanceof SmsActivateProvider upstream && upstream.acceptsPush()
+                ? upstream.receivePush(secret, source, push) : new InboundResult.NotConfigured("no sms-activate webhook named " + provider);
     }
 
     /** An agent's {@code PUSH_SMS}, already read as JSON; unknown when no agent has that name. */

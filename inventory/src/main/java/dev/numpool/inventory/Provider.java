@@ -58,6 +58,36 @@ interface Provider extends AutoCloseable {
     List<InboundSms> poll(List<String> providerRefs);
 
     /**
+     * One step of a sweep through the provider's own list of its live activations, with the SMS
+     * each has received: at most {@code maxRequests} list requests (a page each), going on from
+     * where the last step stopped and never past the end of the list, so one step is at most one
+     * pass. A provider whose protocol can list them answers for every live activation with a
+     * page per request, instead of a request per activation; one that cannot (or whose upstream
+     * refused the list) says {@link Sweep.Unsupported}, and is polled through {@link #poll}.
+     * Repeats are fine: intake dedupes. Must not throw for upstream trouble.
+     */
+    default Sweep sweep(int maxRequests) {
+        return new Sweep.Unsupported("the protocol cannot list live activations", 0);
+    }
+
+    /** What one step of a {@link #sweep} found, and what it cost. */
+    sealed interface Sweep {
+        /** How many requests the step sent: each is one unit of the provider's request budget. */
+        int requests();
+
+        /**
+         * The SMS on the pages read; {@code passEnded} when the step reached the end of the list
+         * (the next step starts a new pass), with {@code listed} activations in the pass.
+         */
+        record Listed(List<InboundSms> received, int requests, boolean passEnded, int listed) implements Sweep {
+        }
+
+        /** The provider cannot list (any longer, or for now): poll it per activation. */
+        record Unsupported(String reason, int requests) implements Sweep {
+        }
+    }
+
+    /**
      * The refs of the activations the provider itself counts as live, to find sales Numpool never
      * heard of (a buy that timed out after the provider sold); empty when the protocol cannot
      * list them or the provider did not answer.

@@ -44,6 +44,27 @@ final class SmsActivateProvider implements Provider {
     /** No answer of this protocol comes near this size; a bigger one is refused, not buffered. */
     static final int MAX_BODY_BYTES = 1 << 20;
 
+    /**
+     * Activations asked per {@code getActiveActivations} page unless configured: the most HeroSMS
+     * documents ({@code limit} up to 100); a larger page needs an upstream that allows it.
+     */
+    static final int DEFAULT_PAGE_SIZE = 100;
+    /** A sweep reads at most this many pages in one pass: 100,000 live activations at 100 a page. */
+    static final int MAX_PAGES_PER_PASS = 1_000;
+    /**
+     * A clone that ignores {@code start} and {@code limit} sends its whole list in one answer; no
+     * more rows than this are read from one answer (the 1 MiB body limit stops a longer one anyway).
+     */
+    static final int MAX_ROWS_PER_ANSWER = 10_000;
+    /** An activation receives a handful of SMS; a longer list of codes is cut rather than trusted. */
+    static final int MAX_SMS_PER_ACTIVATION = 20;
+    /**
+     * An upstream that refused the list (BAD_ACTION, or an answer that is no list) is polled per
+     * activation; it is offered the list again after this long, in case it was passing trouble
+     * or the vendor added the action.
+     */
+    static final Duration BULK_RETRY = Duration.ofHours(1);
+
     private static final Logger LOG = Logger.getLogger(SmsActivateProvider.class.getName());
     private static final Pattern TOKEN = Pattern.compile("([A-Z][A-Z0-9_]*)(?::(.*))?", Pattern.DOTALL);
     private static final Pattern SERVICE = Pattern.compile("[a-z0-9]{2}");
@@ -60,9 +81,45 @@ final class SmsActivateProvider implements Provider {
     private final String apiKey;
     private final Clock clock;
     private final UpstreamHttp http;
+    private final int pageSize;
+    private final Push push;
+    private volatile SmsListener listener = sms -> {
+    };
+    // The sweep's place in the upstream's list; only sweep() touches these, under its lock.
+    private int cursor;
+    private int passListed;
+    private int passPages;
+    private String firstIdOfLastPage;
+    /** Until when the list is not asked for (the upstream refused it); null while it works. */
+    private volatile java.time.Instant listRefusedUntil;
+
+    /**
+     * How this upstream may push SMS to {@code POST /inbound/sms-activate/{name}/{secret}}: the
+     * secret of the path, and the source addresses allowed (empty: any). Without a secret the
+     * route is off for this upstream.
+     */
+    record Push(Optional<String> secret, Set<String> allowedSources) {
+        static final Push OFF = new Push(Optional.empty(), Set.of());
+
+        Push {
+            secret.filter(s -> s.length() < 16).ifPresent(s -> {
+                throw new IllegalArgumentException("a webhook secret must be at least 16 characters");
+            });
+            allowedSources = Set.copyOf(allowedSources);
+        }
+    }
 
     SmsActivateProvider(String name, URI handlerUrl, String apiKey, Duration timeout, Clock clock) {
+        this(name, handlerUrl, apiKey, timeout, clock, DEFAULT_PAGE_SIZE, Push.OFF);
+    }
+
+    SmsActivateProvider(String name, URI handlerUrl, String apiKey, Duration timeout, Clock clock, int pageSize, Push push) {
         this.name = Objects.requireNonNull(name, "name");
+        if (pageSize < 10 || pageSize > 1_000) {
+            throw new IllegalArgumentException(name + ": list-page-size is 10 to 1000");
+        }
+        this.pageSize = pageSize;
+        this.push = Objects.requireNonNull(push, "push");
         this.handlerUrl = Objects.requireNonNull(handlerUrl, "handlerUrl");
         this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
         Objects.requireNonNull(timeout, "timeout");
@@ -130,10 +187,10 @@ final class SmsActivateProvider implements Provider {
             if (said instanceof Said.Token(String token, String argument) && token.equals("NO_ACTIVATIONS")) {
                 return Optional.of(List.copyOf(refs));
             }
-            if (!(said instanceof Said.Json(JsonNode json)) || !json.path("activeActivations").isArray()) {
+            JsonNode list = said instanceof Said.Json(JsonNode json) ? rows(json) : null;
+            if (list == null) {
                 return Optional.empty();
             }
-            JsonNode list = json.get("activeActivations");
             for (JsonNode a : list) {
                 String ref = scalar(a.get("activationId"));
                 String service = scalar(a.get("serviceCode"));
@@ -146,6 +203,186 @@ final class SmsActivateProvider implements Provider {
             }
         }
         return Optional.of(List.copyOf(refs));
+    }
+
+    /**
+     * Reads {@code getActiveActivations} a page at a time ({@code start}, {@code limit}), each
+     * page answering for up to a page of live activations with their {@code smsCode} and
+     * {@code smsText}, where {@link #poll} would ask one {@code getStatus} per activation. The
+     * message id is the activation and the code, as {@link #poll} makes it, so an SMS seen both
+     * ways (or pushed) is one message to intake.
+     *
+     * <p>{@code BAD_ACTION}, or a 2xx answer that is no list, means this upstream cannot list:
+     * it is polled per activation for {@link #BULK_RETRY}. Other trouble (a timeout, a 5xx, a
+     * refused key) ends the step, and the next step asks the same page again.
+     */
+    @Override
+    public synchronized Sweep sweep(int maxRequests) {
+        java.time.Instant refusedUntil = listRefusedUntil;
+        if (refusedUntil != null && clock.instant().isBefore(refusedUntil)) {
+            return new Sweep.Unsupported("the upstream refused getActiveActivations", 0);
+        }
+        List<InboundSms> received = new ArrayList<>();
+        int requests = 0;
+        // A step that began mid-list may go on past the end into the next pass, up to where it
+        // began: otherwise a pass that ends early in a tick would leave the rest of the tick's
+        // budget unused and the pages after it a tick late. No page is read twice in one step.
+        int stepStart = cursor;
+        boolean wrapped = false;
+        int completedPass = -1;
+        while (requests < maxRequests && !(wrapped && cursor >= stepStart)) {
+            Said said = ask("getActiveActivations", params("start", Integer.toString(cursor), "limit", Integer.toString(pageSize)));
+            requests++;
+            JsonNode rows;
+            switch (said) {
+                case Said.Token(String token, String argument) when token.equals("NO_ACTIVATIONS") -> rows = UpstreamHttp.JSON.createArrayNode();
+                case Said.Token(String token, String argument) when token.contains("ACTION") -> {
+                    return refuseList(token, requests);
+                }
+                case Said.Json(JsonNode json) when rows(json) == null -> {
+                    return refuseList("unexpected answer: " + clip(json.toString()), requests);
+                }
+                case Said.Json(JsonNode json) -> rows = rows(json);
+                case Said.Trouble(String reason) when reason.startsWith("garbage") || reason.equals("empty answer") -> {
+                    // A 2xx answer that is no protocol answer: what some clones send for an
+                    // action they do not have. (Both reasons are UpstreamHttp.unreadable's.)
+                    return refuseList(reason, requests);
+                }
+                // A refused key, a timeout, a 5xx: this page again on the next step.
+                case Said.Token token -> {
+                    return listed(received, requests, completedPass);
+                }
+                case Said.Trouble trouble -> {
+                    return listed(received, requests, completedPass);
+                }
+            }
+            listRefusedUntil = null;
+            String firstId = rows.isEmpty() ? null : scalar(rows.get(0).get("activationId"));
+            // A clone that ignores start answers the first page again: the pass has been read.
+            boolean repeated = cursor > 0 && firstId != null && firstId.equals(firstIdOfLastPage);
+            if (!repeated) {
+                int read = 0;
+                for (JsonNode row : rows) {
+                    if (read++ == MAX_ROWS_PER_ANSWER) {
+                        break;
+                    }
+                    received.addAll(messages(row));
+                }
+                passListed += Math.min(rows.size(), MAX_ROWS_PER_ANSWER);
+            }
+            firstIdOfLastPage = firstId;
+            cursor += rows.size();
+            passPages++;
+            // A short page is the last; so is a page longer than asked (a clone without paging).
+            if (repeated || rows.size() != pageSize || passPages >= MAX_PAGES_PER_PASS) {
+                completedPass = passListed;
+                cursor = 0;
+                passListed = 0;
+                passPages = 0;
+                firstIdOfLastPage = null;
+                if (wrapped || stepStart == 0) {
+                    break;
+                }
+                wrapped = true;
+            }
+        }
+        return listed(received, requests, completedPass);
+    }
+
+    /** A step's result: the pass it completed, if any ({@code completedPass} activations; -1 for none). */
+    private Sweep.Listed listed(List<InboundSms> received, int requests, int completedPass) {
+        return completedPass < 0
+                ? new Sweep.Listed(List.copyOf(received), requests, false, passListed)
+                : new Sweep.Listed(List.copyOf(received), requests, true, completedPass);
+    }
+
+    private Sweep refuseList(String reason, int requests) {
+        listRefusedUntil = clock.instant().plus(BULK_RETRY);
+        cursor = 0;
+        passListed = 0;
+        passPages = 0;
+        firstIdOfLastPage = null;
+        LOG.warning(() -> name + ": getActiveActivations refused (" + clip(reason) + "); polling per activation for " + BULK_RETRY);
+        return new Sweep.Unsupported(reason, requests);
+    }
+
+    /**
+     * The rows of a {@code getActiveActivations} answer, null when it has none: sms-activate puts
+     * them in {@code activeActivations}, HeroSMS in {@code data} (and an
+     * {@code activeActivations} object of database counters beside it, with its own
+     * {@code rows}); a bare array is taken too.
+     */
+    static JsonNode rows(JsonNode answer) {
+        if (answer.isArray()) {
+            return answer;
+        }
+        JsonNode data = answer.path("data");
+        JsonNode active = answer.path("activeActivations");
+        if (data.isArray() && !data.isEmpty()) {
+            return data;
+        }
+        if (active.isArray()) {
+            return active;
+        }
+        if (active.path("rows").isArray()) {
+            return active.get("rows");
+        }
+        return data.isArray() ? data : null;
+    }
+
+    /**
+     * The SMS of one listed activation. {@code smsCode} and {@code smsText} come as null, as a
+     * string (also "null"), as a number, or as arrays of them (one entry per SMS, after another
+     * code was asked for): each code becomes a message whose id is the activation and the code,
+     * as {@link #poll} makes it; a text without a code is told apart by a digest of the text.
+     */
+    private List<InboundSms> messages(JsonNode row) {
+        String ref = scalar(row.get("activationId"));
+        if (ref == null || !ACTIVATION_ID.matcher(ref).matches()) {
+            return List.of();
+        }
+        List<String> codes = strings(row.get("smsCode"));
+        List<String> texts = strings(row.get("smsText"));
+        List<InboundSms> messages = new ArrayList<>();
+        for (int i = 0; i < Math.max(codes.size(), texts.size()); i++) {
+            String code = i < codes.size() ? codes.get(i) : "";
+            String text = i < texts.size() ? texts.get(i) : "";
+            if (code.isEmpty() && text.isEmpty()) {
+                continue;
+            }
+            messages.add(new InboundSms(name, ref, "", text.isEmpty() ? code : text, messageId(ref, code, text), clock.instant(),
+                    code.isEmpty() ? Optional.empty() : Optional.of(code)));
+        }
+        return messages;
+    }
+
+    /** Non-blank strings and numbers of a field that is a value or an array of them; "null" is none. */
+    private static List<String> strings(JsonNode node) {
+        List<String> values = new ArrayList<>();
+        if (node == null) {
+            return values;
+        }
+        for (JsonNode value : node.isArray() ? node : List.of(node)) {
+            if (values.size() == MAX_SMS_PER_ACTIVATION) {
+                break;
+            }
+            String text = value.isTextual() || value.isNumber() ? value.asText().strip() : "";
+            values.add(text.equalsIgnoreCase("null") ? "" : text);
+        }
+        return values;
+    }
+
+    /** The same SMS has the same id however it came (getStatus, the list, a push). */
+    private static String messageId(String ref, String code, String text) {
+        if (!code.isEmpty()) {
+            return ref + ":" + code;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
+            return ref + ":text:" + java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -186,9 +423,72 @@ final class SmsActivateProvider implements Provider {
         return List.copyOf(received);
     }
 
-    /** Upstreams of this protocol do not push; they are polled through {@link #poll}. */
+    /**
+     * Upstreams of this protocol are polled (through {@link #sweep} or {@link #poll}); those whose
+     * customer webhook is pointed at Numpool also push (see {@link #receivePush}), and polling
+     * stays as the safety net, so {@link #pushes()} stays false.
+     */
     @Override
     public void listen(SmsListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** True when this upstream's SMS may be pushed to Numpool (a webhook secret is configured). */
+    boolean acceptsPush() {
+        return push.secret().isPresent();
+    }
+
+    /**
+     * A customer webhook of the HeroSMS / sms-activate family:
+     * {@code {activationId, service, text, code, country, receivedAt}}, unsigned in the
+     * originals. So the secret travels in the URL the operator gives the upstream, and is
+     * compared in constant time; with {@code allowedSources}, only those addresses may post.
+     * Nothing is read before both check out. The message id is the one polling makes, so an SMS
+     * both pushed and polled, or pushed twice, reaches the activation once; an activation intake
+     * does not know is parked by intake and acknowledged here. A delivery failure throws: the
+     * upstream retries anything but a 200.
+     */
+    InboundResult receivePush(String secret, String source, JsonNode body) {
+        if (push.secret().isEmpty()) {
+            return new InboundResult.NotConfigured("pushes from " + name);
+        }
+        // Both checks run whatever the first says, so the answer's timing tells nothing.
+        boolean secretOk = Signatures.sameKey(push.secret().get(), secret);
+        boolean sourceOk = push.allowedSources().isEmpty() || push.allowedSources().contains(source);
+        if (!secretOk || !sourceOk) {
+            return new InboundResult.Unauthorized(secretOk ? "source not allowed" : "wrong secret");
+        }
+        String ref = body == null || !body.isObject() ? null : scalar(body.get("activationId"));
+        if (ref == null || !ACTIVATION_ID.matcher(ref).matches()) {
+            return new InboundResult.Malformed("needs an activationId");
+        }
+        List<String> codes = strings(body.get("code"));
+        List<String> texts = strings(body.get("text"));
+        String code = codes.isEmpty() ? "" : codes.getFirst();
+        String text = texts.isEmpty() ? "" : texts.getFirst();
+        if (code.isEmpty() && text.isEmpty()) {
+            return new InboundResult.Ignored("no text and no code");
+        }
+        listener.onSms(new InboundSms(name, ref, "", text.isEmpty() ? code : text, messageId(ref, code, text),
+                receivedAt(body.get("receivedAt")), code.isEmpty() ? Optional.empty() : Optional.of(code)));
+        return new InboundResult.Delivered();
+    }
+
+    /**
+     * The upstream's time of the SMS (ISO 8601, or {@code yyyy-MM-dd HH:mm:ss} taken as UTC);
+     * ours when it sent none we can read, or one in our future.
+     */
+    private java.time.Instant receivedAt(JsonNode value) {
+        java.time.Instant now = clock.instant();
+        String text = value != null && value.isTextual() ? value.textValue().strip() : "";
+        java.time.Instant at;
+        try {
+            at = text.contains("T") ? java.time.OffsetDateTime.parse(text).toInstant()
+                    : java.time.LocalDateTime.parse(text.replace(' ', 'T')).toInstant(java.time.ZoneOffset.UTC);
+        } catch (java.time.format.DateTimeParseException e) {
+            return now;
+        }
+        return at.isAfter(now) ? now : at;
     }
 
     @Override

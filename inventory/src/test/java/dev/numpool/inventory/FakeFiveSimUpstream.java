@@ -44,7 +44,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * route's behaviour with {@link #answer}, and reads what was asked with {@link #requests}.
  *
  * <p>Routes are named by their place in the API: {@link #PRICES}, {@link #BUY}, {@link #CHECK},
- * {@link #FINISH}, {@link #CANCEL}.
+ * {@link #FINISH}, {@link #CANCEL}, {@link #ORDERS}.
  */
 public final class FakeFiveSimUpstream implements AutoCloseable {
     public static final String PRICES = "guest/prices";
@@ -52,6 +52,8 @@ public final class FakeFiveSimUpstream implements AutoCloseable {
     public static final String CHECK = "user/check";
     public static final String FINISH = "user/finish";
     public static final String CANCEL = "user/cancel";
+    /** The order history, {@code GET /v1/user/orders?category=&limit=&offset=&order=id&reverse=true}. */
+    public static final String ORDERS = "user/orders";
     /** When every order of this fake was created, and the SMS times tests use are after it. */
     public static final String CREATED_AT = "2026-01-01T10:00:00.000000Z";
     /** No programmed delay outlasts this, so a forgotten one cannot hang the build. */
@@ -250,6 +252,11 @@ public final class FakeFiveSimUpstream implements AutoCloseable {
                 exchange.getRequestHeaders().getFirst("Authorization"), exchange.getRequestHeaders().getFirst("Accept"));
     }
 
+    /** What this fake answers by default, for a test that wraps it or puts it back. */
+    public Answer byDefaultFor(Request request) {
+        return byDefault(request);
+    }
+
     private Answer byDefault(Request request) {
         return switch (request.route()) {
             case PRICES -> Answer.json("""
@@ -260,11 +267,49 @@ public final class FakeFiveSimUpstream implements AutoCloseable {
             case BUY -> buy(request);
             case CHECK -> known(request, order -> Answer.json(json(order)), 404);
             case FINISH -> known(request, order -> Answer.json(json(update(order.withStatus("FINISHED")))), 400);
+            case ORDERS -> history(request);
             case CANCEL -> known(request, order -> order.sms().isEmpty()
                     ? Answer.json(json(update(order.withStatus("CANCELED"))))
                     : Answer.text("order has sms").withStatus(400), 400);
             default -> Answer.text("404 page not found").withStatus(404);
         };
+    }
+
+    /**
+     * The order history as 5sim answers it: {@code {"Data":[orders],"ProductNames":[],
+     * "Statuses":[],"Total":n}}, the orders of {@code category} (this fake sells activations
+     * only) ordered by id, newest first with {@code reverse=true}, a page of {@code limit} from
+     * {@code offset}.
+     */
+    private Answer history(Request request) {
+        if (!"activation".equals(request.param("category")) && !"hosting".equals(request.param("category"))) {
+            return Answer.text("bad category").withStatus(400);
+        }
+        List<Order> all = "hosting".equals(request.param("category")) ? List.of()
+                : orders.values().stream().sorted(java.util.Comparator.comparingLong(Order::id)).toList();
+        if ("true".equals(request.param("reverse"))) {
+            all = all.reversed();
+        }
+        int offset = parse(request.param("offset"), 0);
+        int limit = parse(request.param("limit"), 15);
+        List<Order> page = all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit));
+        ObjectNode answer = JSON.createObjectNode();
+        ArrayNode data = answer.putArray("Data");
+        for (Order order : page) {
+            try {
+                data.add(JSON.readTree(json(order)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        answer.putArray("ProductNames");
+        answer.putArray("Statuses");
+        answer.put("Total", all.size());
+        return Answer.json(answer.toString());
+    }
+
+    private static int parse(String number, int otherwise) {
+        return number != null && number.matches("[0-9]{1,9}") ? Integer.parseInt(number) : otherwise;
     }
 
     /** Sells a valid Russian mobile number (+7 912 …) that this fake has not sold before. */

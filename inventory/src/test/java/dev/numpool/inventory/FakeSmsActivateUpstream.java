@@ -49,6 +49,10 @@ public final class FakeSmsActivateUpstream implements AutoCloseable {
     private final Map<String, String> services = new ConcurrentHashMap<>();
     private final Map<String, String> texts = new ConcurrentHashMap<>();
     private final AtomicInteger activationIds = new AtomicInteger(100_000);
+    /** Per activation, when a getActiveActivations page last listed it and the longest gap between two listings. */
+    private final Map<String, long[]> listings = new ConcurrentHashMap<>();
+    private volatile boolean heroSmsShape;
+    private volatile int maxListLimit = 100;
     private final AtomicInteger numbers = new AtomicInteger();
 
     /** What the upstream answers to one request. */
@@ -210,7 +214,7 @@ public final class FakeSmsActivateUpstream implements AutoCloseable {
             case "setStatus" -> Answer.text(setStatus(id, request.param("status")));
             case "getStatus" -> Answer.text(statuses.getOrDefault(id, "NO_ACTIVATION"));
             case "getFullSms" -> Answer.text(texts.containsKey(id) ? "FULL_SMS:" + texts.get(id) : statuses.getOrDefault(id, "NO_ACTIVATION"));
-            case "getActiveActivations" -> activeActivations();
+            case "getActiveActivations" -> activeActivations(request);
             default -> Answer.text("BAD_ACTION");
         };
     }
@@ -223,15 +227,80 @@ public final class FakeSmsActivateUpstream implements AutoCloseable {
         return byDefault(request);
     }
 
-    /** The activations not cancelled, as {@code getActiveActivations} lists them. */
-    private Answer activeActivations() {
+    /**
+     * Answers {@code getActiveActivations} in HeroSMS's shape from now on: the rows in
+     * {@code data}, beside an {@code activeActivations} object of database counters, and an empty
+     * {@code data} rather than {@code NO_ACTIVATIONS} when there are none.
+     */
+    public void listInHeroSmsShape() {
+        heroSmsShape = true;
+    }
+
+    /** The most rows one {@code getActiveActivations} page holds, whatever {@code limit} asks (100 by default, as HeroSMS). */
+    public void maxListLimit(int rows) {
+        maxListLimit = rows;
+    }
+
+    /** Sells {@code count} activations at once, all waiting for a code (a load test's setup); returns their ids. */
+    public List<String> sellWaiting(int count, String service) {
+        List<String> ids = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ids.add(sell(service).id());
+        }
+        return ids;
+    }
+
+    /** How many times {@code getActiveActivations} listed this activation. */
+    public long timesListed(String activationId) {
+        long[] seen = listings.get(activationId);
+        return seen == null ? 0 : seen[2];
+    }
+
+    /**
+     * The longest time between two {@code getActiveActivations} pages that listed the same
+     * activation, over every activation listed at least twice: how stale a poller's view of any
+     * one activation became.
+     */
+    public Duration longestGapBetweenListings() {
+        return Duration.ofNanos(listings.values().stream().mapToLong(seen -> seen[1]).max().orElse(0));
+    }
+
+    /**
+     * The activations not cancelled, in the order of their ids, as {@code getActiveActivations}
+     * lists them: a page of {@code limit} (at most {@link #maxListLimit}) from {@code start}.
+     * {@code smsCode} and {@code smsText} are null until a code came, as in real answers.
+     */
+    private Answer activeActivations(Request request) {
+        int start = parse(request.param("start"), 0);
+        int limit = Math.min(parse(request.param("limit"), maxListLimit), maxListLimit);
+        List<String> live = statuses.entrySet().stream().filter(e -> !e.getValue().equals("STATUS_CANCEL")).map(Map.Entry::getKey)
+                .sorted(java.util.Comparator.comparingInt(String::length).thenComparing(java.util.Comparator.naturalOrder())).toList();
+        List<String> page = live.subList(Math.min(start, live.size()), Math.min(live.size(), start + Math.max(0, limit)));
+        long now = System.nanoTime();
         StringBuilder list = new StringBuilder();
-        statuses.forEach((id, status) -> {
-            if (!status.equals("STATUS_CANCEL")) {
-                list.append(list.isEmpty() ? "" : ",").append("{\"activationId\":\"").append(id).append("\",\"serviceCode\":\"").append(services.getOrDefault(id, "")).append("\"}");
-            }
-        });
+        for (String id : page) {
+            listings.compute(id, (k, seen) -> seen == null ? new long[]{now, 0, 1} : new long[]{now, Math.max(seen[1], now - seen[0]), seen[2] + 1});
+            String status = statuses.get(id);
+            int colon = status.indexOf(':');
+            String code = colon < 0 ? null : status.substring(colon + 1);
+            String text = texts.get(id);
+            list.append(list.isEmpty() ? "" : ",").append("""
+                    {"activationId":"%s","serviceCode":"%s","phoneNumber":"79123450000","activationCost":"0.45",                    "activationStatus":"%s","smsCode":%s,"smsText":%s,"activationTime":"2026-01-01 10:00:00",                    "discount":"0.00","repeated":"0","countryCode":"0","countryName":"Russia","canGetAnotherSms":"1","currency":840}"""
+                    .formatted(id, services.getOrDefault(id, ""), code == null ? "4" : "2", quoted(code), quoted(code == null ? null : text)));
+        }
+        if (heroSmsShape) {
+            return Answer.json("{\"status\":\"success\",\"data\":[" + list + "],\"activeActivations\":{\"affected_rows\":0,\"num_rows\":"
+                    + page.size() + ",\"row\":[],\"rows\":[]}}");
+        }
         return list.isEmpty() ? Answer.text("NO_ACTIVATIONS") : Answer.json("{\"status\":\"success\",\"activeActivations\":[" + list + "]}");
+    }
+
+    private static String quoted(String text) {
+        return text == null ? "null" : "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static int parse(String number, int otherwise) {
+        return number != null && number.matches("[0-9]{1,9}") ? Integer.parseInt(number) : otherwise;
     }
 
     /** A valid Russian mobile number (+7 912 …) that this fake has not sold before. */

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -417,6 +418,69 @@ class FiveSimProviderTest {
     }
 
     // --- polling ---
+
+    @Test
+    void oneHistoryRequestAnswersForAPageOfOrdersWithTheirSms() {
+        FiveSimProvider provider = provider();
+        List<String> refs = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            refs.add(assertInstanceOf(Purchase.Got.class, provider.buy(telegramInRussia())).providerRef());
+        }
+        upstream.receive(refs.get(42), new Sms("2026-01-01T10:01:00Z", "Telegram", "Telegram code: 24680", "24680"));
+        upstream.receive(refs.get(43), new Sms("2026-01-01T10:02:00Z", "Telegram", "Telegram code: 13579", "13579"));
+        assertEquals(new Confirmation.Confirmed(), provider.release(refs.get(43), Release.CODE_USED));
+
+        Provider.Sweep.Listed pass = assertInstanceOf(Provider.Sweep.Listed.class, provider.sweep(10));
+
+        assertEquals(2, pass.requests(), "150 orders are two pages of 100");
+        assertTrue(pass.passEnded());
+        assertEquals(149, pass.listed(), "the finished order is not read");
+        assertEquals(provider.poll(List.of(refs.get(42))), pass.received(), "the same SMS with the same id as a check gives it");
+        Request first = upstream.requests(FakeFiveSimUpstream.ORDERS).getFirst();
+        assertEquals(Map.of("category", "activation", "limit", "100", "offset", "0", "order", "id", "reverse", "true"), first.query());
+        assertEquals("100", upstream.requests(FakeFiveSimUpstream.ORDERS).get(1).param("offset"));
+        assertEquals(1, upstream.requests(CHECK).size(), "only the check this test made itself");
+    }
+
+    @Test
+    void aPassEndsAtTheFirstPageThatReachesOrdersTooOldToBeLive() {
+        FiveSimProvider buyer = provider();
+        for (int i = 0; i < 150; i++) {
+            assertInstanceOf(Purchase.Got.class, buyer.buy(telegramInRussia()));
+        }
+        FiveSimProvider later = new FiveSimProvider("fivesim-a", upstream.url(), KEY, Duration.ofSeconds(5),
+                Clock.fixed(NOW.plus(Duration.ofHours(2)), ZoneOffset.UTC), SERVICES, COUNTRIES);
+        providers.add(later);
+
+        Provider.Sweep.Listed pass = assertInstanceOf(Provider.Sweep.Listed.class, later.sweep(10));
+
+        assertEquals(1, pass.requests());
+        assertTrue(pass.passEnded());
+    }
+
+    @Test
+    void anUpstreamWithoutTheHistoryIsCheckedPerOrderAndNotAskedForItAgain() {
+        upstream.answer(FakeFiveSimUpstream.ORDERS, Answer.text("404 page not found").withStatus(404));
+        FiveSimProvider provider = provider();
+
+        assertEquals(new Provider.Sweep.Unsupported("http 404", 1), provider.sweep(10));
+        assertEquals(0, provider.sweep(10).requests());
+        assertEquals(1, upstream.requests(FakeFiveSimUpstream.ORDERS).size());
+
+        upstream.answer(FakeFiveSimUpstream.ORDERS, Answer.json("{\"orders\":[]}"));
+        assertInstanceOf(Provider.Sweep.Unsupported.class, provider().sweep(10), "an answer that is no order list");
+    }
+
+    @Test
+    void aRefusedKeyOrAnOutageEndsTheStepWithoutGivingUpTheHistory() {
+        bought();
+        upstream.answer(FakeFiveSimUpstream.ORDERS, Answer.html(502, "bad gateway"));
+        FiveSimProvider provider = provider();
+
+        assertEquals(new Provider.Sweep.Listed(List.of(), 1, false, 0), provider.sweep(10));
+        upstream.answer(FakeFiveSimUpstream.ORDERS, request -> upstream.byDefaultFor(request));
+        assertEquals(1, assertInstanceOf(Provider.Sweep.Listed.class, provider.sweep(10)).listed());
+    }
 
     @Test
     void everySmsOfAnOrderIsPolledWithTheSameMessageIdsEachTime() {

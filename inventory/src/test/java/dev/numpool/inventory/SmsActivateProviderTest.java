@@ -471,6 +471,183 @@ class SmsActivateProviderTest {
         assertTrue(upstream.requests().isEmpty());
     }
 
+    // --- sweeping the list of live activations ---
+
+    @Test
+    void oneListRequestAnswersForAPageOfActivationsAndBringsTheCodeThatCame() {
+        List<String> ids = upstream.sellWaiting(250, "tg");
+        upstream.status(ids.get(137), "STATUS_OK:51515");
+        upstream.fullSms(ids.get(137), "Telegram code 51515");
+
+        Provider.Sweep.Listed pass = assertInstanceOf(Provider.Sweep.Listed.class, provider().sweep(10));
+
+        assertEquals(3, pass.requests(), "250 activations are three pages of 100");
+        assertTrue(pass.passEnded());
+        assertEquals(250, pass.listed());
+        assertEquals(List.of(new InboundSms("upstream-a", ids.get(137), "", "Telegram code 51515", ids.get(137) + ":51515", NOW,
+                java.util.Optional.of("51515"))), pass.received(), "the same message id as getStatus gives it, so intake dedupes");
+        assertEquals(List.of("0", "100", "200"), upstream.requests("getActiveActivations").stream().map(r -> r.param("start")).toList());
+        assertTrue(upstream.requests("getActiveActivations").stream().allMatch(r -> "100".equals(r.param("limit"))));
+        assertTrue(upstream.requests("getStatus").isEmpty() && upstream.requests("getFullSms").isEmpty(), "no request per activation");
+    }
+
+    @Test
+    void aStepSendsNoMoreRequestsThanItWasGrantedGoesOnWhereTheLastStoppedAndReadsNoPageTwice() {
+        upstream.sellWaiting(250, "tg");
+        SmsActivateProvider provider = provider();
+
+        Provider.Sweep.Listed first = assertInstanceOf(Provider.Sweep.Listed.class, provider.sweep(2));
+        Provider.Sweep.Listed second = assertInstanceOf(Provider.Sweep.Listed.class, provider.sweep(5));
+        Provider.Sweep.Listed third = assertInstanceOf(Provider.Sweep.Listed.class, provider.sweep(1));
+
+        assertEquals(2, first.requests());
+        assertFalse(first.passEnded());
+        assertEquals(3, second.requests(), "the pass's last page, then the next pass up to where this step began");
+        assertTrue(second.passEnded());
+        assertEquals(250, second.listed());
+        assertEquals(1, third.requests());
+        assertEquals(List.of("0", "100", "200", "0", "100", "200"),
+                upstream.requests("getActiveActivations").stream().map(r -> r.param("start")).toList(), "no page twice in one step");
+    }
+
+    @Test
+    void heroSmsRowsInDataAndCodesAsNullStringsNumbersOrArraysAreAllRead() {
+        upstream.listInHeroSmsShape();
+        SmsActivateProvider provider = provider();
+        assertEquals(new Provider.Sweep.Listed(List.of(), 1, true, 0), provider.sweep(10), "an empty data list is no activation");
+
+        upstream.answer("getActiveActivations", Answer.json("""
+                {"status":"success","data":[
+                  {"activationId":"1001","serviceCode":"tg","smsCode":null,"smsText":null},
+                  {"activationId":1002,"serviceCode":"tg","smsCode":"null","smsText":"null"},
+                  {"activationId":"1003","serviceCode":"tg","smsCode":4455,"smsText":null},
+                  {"activationId":"1004","serviceCode":"wa","smsCode":["111-222","333444"],"smsText":["WhatsApp code 111-222","WhatsApp code 333444"]},
+                  {"activationId":"1005","serviceCode":"ot","smsCode":[],"smsText":"Your login link, no code"},
+                  {"activationId":"x;1","smsCode":"999999","smsText":"not an id"}],
+                 "activeActivations":{"affected_rows":0,"num_rows":6,"row":[],"rows":[]}}"""));
+        Provider.Sweep.Listed pass = assertInstanceOf(Provider.Sweep.Listed.class, provider.sweep(10));
+
+        assertEquals(List.of("1003:4455", "1004:111-222", "1004:333444"),
+                pass.received().stream().map(InboundSms::messageId).toList().subList(0, 3));
+        assertEquals(List.of("4455", "WhatsApp code 111-222", "WhatsApp code 333444", "Your login link, no code"),
+                pass.received().stream().map(InboundSms::text).toList());
+        assertTrue(pass.received().get(3).messageId().startsWith("1005:text:"));
+        assertEquals(java.util.Optional.empty(), pass.received().get(3).providerCode());
+    }
+
+    @Test
+    void anUpstreamWithoutTheListIsPolledPerActivationAndNotAskedForTheListAgain() {
+        upstream.answer("getActiveActivations", Answer.text("BAD_ACTION"));
+        SmsActivateProvider provider = provider();
+
+        assertEquals(new Provider.Sweep.Unsupported("BAD_ACTION", 1), provider.sweep(10));
+        assertEquals(new Provider.Sweep.Unsupported("the upstream refused getActiveActivations", 0), provider.sweep(10));
+        assertEquals(1, upstream.requests("getActiveActivations").size(), "remembered: the next steps cost nothing");
+        Purchase.Got got = bought();
+        upstream.status(got.providerRef(), "STATUS_OK:777");
+        assertEquals(List.of(got.providerRef() + ":777"), provider.poll(List.of(got.providerRef())).stream().map(InboundSms::messageId).toList(),
+                "getStatus still works");
+    }
+
+    @Test
+    void heroSmsMethodNotFoundAndAnAnswerThatIsNoListAlsoMeanPerActivation() {
+        upstream.answer("getActiveActivations", Answer.json("{\"title\":\"BAD_ACTION\",\"details\":\"Method Not Found\"}").withStatus(404));
+        assertInstanceOf(Provider.Sweep.Unsupported.class, provider().sweep(10));
+
+        upstream.answer("getActiveActivations", Answer.json("{\"status\":\"success\",\"balance\":\"1.00\"}"));
+        assertInstanceOf(Provider.Sweep.Unsupported.class, provider().sweep(10));
+
+        upstream.answer("getActiveActivations", Answer.text("<html>unknown action</html>"));
+        assertInstanceOf(Provider.Sweep.Unsupported.class, provider().sweep(10));
+    }
+
+    @Test
+    void troubleEndsTheStepAndTheNextAsksTheSamePageAgain() {
+        upstream.sellWaiting(150, "tg");
+        SmsActivateProvider provider = provider();
+        assertEquals(1, provider.sweep(1).requests());
+        upstream.answer("getActiveActivations", Answer.html(503, "busy"));
+
+        assertEquals(new Provider.Sweep.Listed(List.of(), 1, false, 100), provider.sweep(10), "one failed request, then the step ends");
+        upstream.answer("getActiveActivations", upstream::byDefaultFor);
+        Provider.Sweep.Listed resumed = assertInstanceOf(Provider.Sweep.Listed.class, provider.sweep(10));
+
+        assertEquals(List.of("0", "100", "100", "0"), upstream.requests("getActiveActivations").stream().map(r -> r.param("start")).toList());
+        assertTrue(resumed.passEnded());
+        assertEquals(150, resumed.listed());
+    }
+
+    @Test
+    void aCloneThatIgnoresPagingIsReadInOneAnswer() {
+        upstream.sellWaiting(250, "tg");
+        upstream.maxListLimit(1_000);
+        upstream.answer("getActiveActivations", r -> upstream.byDefaultFor(new Request(r.action(),
+                Map.of("api_key", KEY, "action", "getActiveActivations"))));
+
+        Provider.Sweep.Listed pass = assertInstanceOf(Provider.Sweep.Listed.class, provider().sweep(10));
+
+        assertEquals(1, pass.requests());
+        assertTrue(pass.passEnded());
+        assertEquals(250, pass.listed());
+    }
+
+    // --- pushes (the customer webhook of this family) ---
+
+    private SmsActivateProvider pushingProvider(java.util.Set<String> sources, List<InboundSms> delivered) {
+        SmsActivateProvider provider = new SmsActivateProvider("upstream-a", upstream.url(), KEY, Duration.ofSeconds(5),
+                Clock.fixed(NOW, ZoneOffset.UTC), 100, new SmsActivateProvider.Push(java.util.Optional.of("push-secret-0123456789"), sources));
+        providers.add(provider);
+        provider.listen(delivered::add);
+        return provider;
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode json(String text) throws Exception {
+        return UpstreamHttp.JSON.readTree(text);
+    }
+
+    @Test
+    void aPushWithTheRightSecretIsDeliveredWithTheIdPollingWouldGiveIt() throws Exception {
+        List<InboundSms> delivered = new ArrayList<>();
+        SmsActivateProvider provider = pushingProvider(java.util.Set.of(), delivered);
+
+        InboundResult result = provider.receivePush("push-secret-0123456789", "203.0.113.9", json("""
+                {"activationId":"123456","service":"tg","text":"Your code is 12345","code":"12345","country":2,
+                 "receivedAt":"2026-01-01T10:04:30.000000Z"}"""));
+
+        assertEquals(new InboundResult.Delivered(), result);
+        assertEquals(List.of(new InboundSms("upstream-a", "123456", "", "Your code is 12345", "123456:12345",
+                Instant.parse("2026-01-01T10:04:30Z"), java.util.Optional.of("12345"))), delivered);
+    }
+
+    @Test
+    void aPushWithAWrongSecretOrFromAnotherSourceIsRefusedUnread() throws Exception {
+        List<InboundSms> delivered = new ArrayList<>();
+        SmsActivateProvider provider = pushingProvider(java.util.Set.of("84.32.223.53"), delivered);
+        com.fasterxml.jackson.databind.JsonNode push = json("{\"activationId\":1,\"code\":\"12345\",\"text\":null}");
+
+        assertInstanceOf(InboundResult.Unauthorized.class, provider.receivePush("push-secret-0123456788", "84.32.223.53", push));
+        assertInstanceOf(InboundResult.Unauthorized.class, provider.receivePush(null, "84.32.223.53", push));
+        assertInstanceOf(InboundResult.Unauthorized.class, provider.receivePush("push-secret-0123456789", "203.0.113.9", push));
+        assertTrue(delivered.isEmpty());
+        assertEquals(new InboundResult.Delivered(), provider.receivePush("push-secret-0123456789", "84.32.223.53", push));
+        assertEquals("12345", delivered.getFirst().text(), "a null text is the code");
+        assertEquals(NOW, delivered.getFirst().receivedAt(), "no time sent is ours");
+    }
+
+    @Test
+    void aPushWithoutAnActivationOrAnyTextIsNotDelivered() throws Exception {
+        List<InboundSms> delivered = new ArrayList<>();
+        SmsActivateProvider provider = pushingProvider(java.util.Set.of(), delivered);
+
+        assertInstanceOf(InboundResult.Malformed.class, provider.receivePush("push-secret-0123456789", "", json("{\"code\":\"1\"}")));
+        assertInstanceOf(InboundResult.Malformed.class, provider.receivePush("push-secret-0123456789", "", json("[]")));
+        assertInstanceOf(InboundResult.Ignored.class, provider.receivePush("push-secret-0123456789", "",
+                json("{\"activationId\":\"5\",\"text\":null,\"code\":null}")));
+        assertTrue(delivered.isEmpty());
+        assertInstanceOf(InboundResult.NotConfigured.class, provider().receivePush("anything", "", json("{\"activationId\":5}")),
+                "an upstream without a webhook secret takes no pushes");
+    }
+
     // --- prices ---
 
     @Test

@@ -914,13 +914,22 @@ public final class Orders implements AutoCloseable {
 
     /**
      * Polls each polling provider for the SMS of its live activations that are due (at most
-     * {@code limitPerProvider} each, and no more than its request budget) and takes every SMS
-     * through {@link #receiveSms}. Returns how many codes were accepted.
+     * {@code limitPerProvider} each, and no more than its request budget), or sweeps the list of
+     * live activations of a provider that can list them (see {@link Inventory#sweep}), and takes
+     * every SMS through {@link #receiveSms}. Returns how many codes were accepted.
      */
     public int pollProviders(int limitPerProvider) {
         int codes = 0;
         for (String provider : inventory.polledProviders()) {
             try {
+                // A provider that lists all its live activations, a page per request, is swept
+                // instead (a step a tick, within its request budget): one request answers for a
+                // page of activations, so nothing needs claiming. Empty when it cannot list.
+                Optional<List<InboundSms>> swept = inventory.sweep(provider);
+                if (swept.isPresent()) {
+                    codes += takeIn(provider, swept.get());
+                    continue;
+                }
                 // Each activation is due on its own schedule (fast at first, slower later; see
                 // claimDuePolls), and a tick claims as many due ones as the provider's request
                 // budget allows right now, most overdue first; nodes claim disjoint sets.
@@ -930,20 +939,27 @@ public final class Orders implements AutoCloseable {
                 }
                 List<OrdersStore.LiveRef> page = store.transaction(s -> s.claimDuePolls(provider, clock.instant(), budget));
                 inventory.unusedPollBudget(provider, budget - page.size());
-                for (InboundSms sms : inventory.poll(provider, page.stream().map(OrdersStore.LiveRef::providerRef).toList())) {
-                    intake.enter(); // a poll waits its turn rather than be refused
-                    try {
-                        if (receive(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {
-                            codes++;
-                        }
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.WARNING, "SMS from " + provider + " for " + sms.providerRef() + " not taken in", e);
-                    } finally {
-                        intake.exit();
-                    }
-                }
+                codes += takeIn(provider, inventory.poll(provider, page.stream().map(OrdersStore.LiveRef::providerRef).toList()));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "polling " + provider + " failed; the next tick goes on", e);
+            }
+        }
+        return codes;
+    }
+
+    /** Takes polled SMS through {@link #receiveSms}, each on its own; returns how many brought a code. */
+    private int takeIn(String provider, List<InboundSms> polled) {
+        int codes = 0;
+        for (InboundSms sms : polled) {
+            intake.enter(); // a poll waits its turn rather than be refused
+            try {
+                if (receive(sms) instanceof SmsIntake.Accepted a && a.code().isPresent()) {
+                    codes++;
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "SMS from " + provider + " for " + sms.providerRef() + " not taken in", e);
+            } finally {
+                intake.exit();
             }
         }
         return codes;

@@ -79,6 +79,8 @@ class AdaptiveIntakeTest {
                      "providers.0.name", provider, "providers.0.url", upstream.url().toString(),
                      "providers.0.api-key-env", "ADAPTIVE_KEY"), Map.of("ADAPTIVE_KEY", "key"))) {
             upstream.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":0.45,\"count\":100}}}"));
+            // An upstream without the list of live activations: polled per activation, on its schedule.
+            upstream.answer("getActiveActivations", Answer.text("BAD_ACTION"));
             m.inventory().refreshQuotes(Duration.ofMillis(1));
             AccountId owner = m.accounts().createSandboxAccount("adaptive").owner();
             Activation a = place(m, owner, "adaptive");

@@ -34,6 +34,8 @@ class PollingAndConcurrencyTest {
                      "providers.0.name", provider, "providers.0.url", upstream.url().toString(),
                      "providers.0.api-key-env", "POLL_KEY", "providers.0.polls-per-second", "2"), Map.of("POLL_KEY", "key"))) {
             upstream.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":0.45,\"count\":100}}}"));
+            // An upstream without the list of live activations: polled per activation.
+            upstream.answer("getActiveActivations", Answer.text("BAD_ACTION"));
             assertEquals(1, market.inventory().refreshQuotes(Duration.ofMillis(1)));
             AccountId owner = market.accounts().createSandboxAccount("poll").owner();
             List<Integer> ids = new ArrayList<>();
@@ -51,7 +53,8 @@ class PollingAndConcurrencyTest {
             }
 
             market.orders().pollProviders(100);
-            assertEquals(2, upstream.requests("getStatus").size(), "at most the provider's budget (2 a second) per tick");
+            assertEquals(2, upstream.requests("getStatus").size() + upstream.requests("getActiveActivations").size(),
+                    "at most the provider's budget (2 a second) per tick, the refused list included");
             // The budget refills in real time: keep ticking (bounded) until every activation was reached.
             java.time.Instant deadline = java.time.Instant.now().plusSeconds(15);
             while (java.time.Instant.now().isBefore(deadline) && ids.stream().anyMatch(id ->
@@ -65,6 +68,44 @@ class PollingAndConcurrencyTest {
                 assertEquals(ActivationStatus.CODE_RECEIVED, a.status(), "activation " + id);
                 assertEquals(String.valueOf(10000 + id), a.lastCode().orElseThrow().code().orElseThrow());
             }
+            assertTrue(market.ledger().audit().isEmpty());
+        }
+    }
+
+    @Test
+    void anUpstreamThatListsItsLiveActivationsIsSweptAPageARequestWithinTheBudgetAndItsCodesReachIntake() throws Exception {
+        TestClock clock = new TestClock();
+        String provider = "sweep-" + System.nanoTime();
+        try (Database db = TestServers.freshDatabase(); FakeSmsActivateUpstream upstream = FakeSmsActivateUpstream.start("key");
+             Marketplace market = Marketplace.open(db, clock, Map.of("simulator.enabled", "false", "pool.enabled", "false",
+                     "providers.0.name", provider, "providers.0.url", upstream.url().toString(),
+                     "providers.0.api-key-env", "SWEEP_KEY", "providers.0.polls-per-second", "2"), Map.of("SWEEP_KEY", "key"))) {
+            upstream.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":0.45,\"count\":100}}}"));
+            assertEquals(1, market.inventory().refreshQuotes(Duration.ofMillis(1)));
+            upstream.sellWaiting(450, "tg"); // sold elsewhere on the same key: the list is five pages long
+            AccountId owner = market.accounts().createSandboxAccount("sweep").owner();
+            int id = assertInstanceOf(PlaceResult.Placed.class, market.orders().place(owner, new OrderRequest(
+                    market.inventory().service("tg").orElseThrow(), market.inventory().country(0).orElseThrow(), "any",
+                    OptionalLong.empty(), List.of()), new IdempotencyKey("sweep"), new byte[32],
+                    a -> new StoredResponse(201, new byte[0]))).activation().id();
+            String ref = db.dsl().select(ACTIVATION.PROVIDER_REF).from(ACTIVATION).where(ACTIVATION.ID.eq(id)).fetchSingle().value1();
+            upstream.status(ref, "STATUS_OK:86420");
+            upstream.fullSms(ref, "Telegram code 86420");
+
+            market.orders().pollProviders(100);
+            assertEquals(2, upstream.requests("getActiveActivations").size(), "the budget (2 a second) is two pages a tick");
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+            while (java.time.Instant.now().isBefore(deadline)
+                    && market.orders().activation(owner, id).orElseThrow().status() != ActivationStatus.CODE_RECEIVED) {
+                Thread.sleep(100);
+                market.orders().pollProviders(100);
+            }
+
+            Activation a = market.orders().activation(owner, id).orElseThrow();
+            assertEquals(ActivationStatus.CODE_RECEIVED, a.status());
+            assertEquals("86420", a.lastCode().orElseThrow().code().orElseThrow());
+            assertTrue(upstream.requests("getStatus").isEmpty(), "never a request per activation");
+            assertTrue(upstream.requests("getActiveActivations").size() <= 2 + 2 * 11, "within the budget");
             assertTrue(market.ledger().audit().isEmpty());
         }
     }
