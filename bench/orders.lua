@@ -1,5 +1,7 @@
 -- wrk script: POST /v1/activations with a fresh Idempotency-Key each time, API keys taken in
 -- turn from $KEYS_FILE; MANY_OFFERS=1 picks a random service and country per order.
+-- Keys must be fresh across runs too: a key seen before (kept 24 h) answers a replay of its first
+-- order, which would count as an order without doing one.
 local keys = {}
 for line in io.lines(os.getenv("KEYS_FILE")) do keys[#keys + 1] = line end
 local many = os.getenv("MANY_OFFERS") == "1"
@@ -7,6 +9,19 @@ local services = {"tg", "wa", "go", "fb", "ig", "tw", "ds", "vi", "wb", "mm", "u
 local countries = {0, 1, 2, 4, 6, 7, 10, 16, 22, 36, 43, 52, 54, 62, 73, 78, 86, 187}
 local threads = {}
 local id = 0
+
+-- wrk loads this file once per thread (and once for setup), so each thread draws its own prefix:
+-- the time and 6 bytes of /dev/urandom, so two runs, even in the same second, share no key.
+local function random_prefix()
+  local bytes = ""
+  local urandom = io.open("/dev/urandom", "rb")
+  if urandom then
+    bytes = urandom:read(6) or ""
+    urandom:close()
+  end
+  return os.time() .. "-" .. bytes:gsub(".", function(c) return string.format("%02x", c:byte()) end)
+end
+local prefix = random_prefix()
 
 function setup(thread)
   id = id + 1
@@ -17,7 +32,8 @@ end
 function init(args)
   counter = 0
   failures = 0
-  math.randomseed(tid * 7919)
+  -- Random offers differ between runs too.
+  math.randomseed(os.time() + tid * 7919)
 end
 
 function request()
@@ -29,7 +45,7 @@ function request()
   end
   return wrk.format("POST", "/v1/activations", {
     ["Authorization"] = "Bearer " .. key,
-    ["Idempotency-Key"] = "wrk-" .. tid .. "-" .. counter .. "-" .. math.random(1000000000),
+    ["Idempotency-Key"] = "wrk-" .. prefix .. "-" .. tid .. "-" .. counter,
     ["Content-Type"] = "application/json",
   }, body)
 end
