@@ -38,8 +38,16 @@ import java.util.concurrent.locks.LockSupport;
  * up their pending deliveries, so one scenario's backlog does not slow the next.
  */
 public final class DeliveryBench {
-    /** Numpool's default {@code orders.max-live-activations}: no account can hold more. */
-    private static final int DEFAULT_ACTIVATIONS_PER_ACCOUNT = 100;
+    /**
+     * What {@code bench/delivery.sh} sets {@code orders.max-live-activations} to, so that every
+     * SMS goes to an activation of its own (as one SMS per purchase is in real use): an
+     * activation's events are delivered one after another, so several SMS per activation would
+     * measure that ordering rather than delivery. Against a node with Numpool's default (100),
+     * pass {@code --activations-per-account 100}.
+     */
+    private static final int DEFAULT_ACTIVATIONS_PER_ACCOUNT = 40_000;
+    /** The sandbox's play money; more is credited through the operator API when a scenario needs it. */
+    private static final long SANDBOX_CREDIT_MICROS = 100_000_000L;
     /** Codes are 6 digits, one per SMS of a scenario: 900,000 of them at most. */
     private static final int FIRST_CODE = 100_000;
     private static final int MAX_SMS_PER_SCENARIO = 900_000;
@@ -64,7 +72,8 @@ public final class DeliveryBench {
 
     /**
      * {@code --url URL [--pid PID] [--data-dir DIR] [--clock-ticks N] [--rates 50,200,500,1000] [--accounts 1,100]
-     * [--seconds S] [--drain-seconds 10] [--activations-per-account 100] [--warm-up-seconds 5] [--skip-idle]}.
+     * [--seconds S] [--drain-seconds 10] [--activations-per-account 40000] [--warm-up-seconds 5] [--skip-idle]
+     * [--operator-token T]}.
      */
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
@@ -77,9 +86,10 @@ public final class DeliveryBench {
     }
 
     record Options(URI url, OptionalLong pid, Optional<String> dataDir, long clockTicks, List<Integer> rates, List<Integer> accounts,
-                   OptionalLong seconds, int drainSeconds, int activationsPerAccount, int warmUpSeconds, boolean idle) {
+                   OptionalLong seconds, int drainSeconds, int activationsPerAccount, int warmUpSeconds, boolean idle,
+                   Optional<String> operatorToken) {
         private static final Set<String> OPTIONS = Set.of("url", "pid", "data-dir", "clock-ticks", "rates", "accounts",
-                "seconds", "drain-seconds", "activations-per-account", "warm-up-seconds");
+                "seconds", "drain-seconds", "activations-per-account", "warm-up-seconds", "operator-token");
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -109,7 +119,8 @@ public final class DeliveryBench {
                     Integer.parseInt(given.getOrDefault("drain-seconds", "10")),
                     Integer.parseInt(given.getOrDefault("activations-per-account", Integer.toString(DEFAULT_ACTIVATIONS_PER_ACCOUNT))),
                     Integer.parseInt(given.getOrDefault("warm-up-seconds", "5")),
-                    idle);
+                    idle,
+                    Optional.ofNullable(given.get("operator-token")));
         }
 
         private static List<Integer> numbers(String list) {
@@ -248,7 +259,12 @@ public final class DeliveryBench {
 
     private Customer customer(int activations, List<NumpoolClient.Offer> offers, AtomicInteger offer, Tally tally,
                               Map<String, LongAdder> refusals) throws Exception {
-        String key = client.createSandboxAccount();
+        NumpoolClient.Account account = client.createSandboxAccount();
+        String key = account.key();
+        long needed = activations * offers.getLast().priceMicros();
+        if (needed > SANDBOX_CREDIT_MICROS && options.operatorToken().isPresent()) {
+            client.credit(options.operatorToken().get(), account.id(), needed);
+        }
         String url = receiver.subscribe(tally);
         NumpoolClient.Endpoint endpoint = client.createEndpoint(key, url);
         receiver.secret(url, endpoint.secret());

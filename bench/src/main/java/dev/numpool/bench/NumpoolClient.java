@@ -60,9 +60,25 @@ final class NumpoolClient {
         }
     }
 
+    /** A sandbox account's API key and id. */
+    record Account(String key, long id) {
+    }
+
     /** A new sandbox account (play money) and its API key. */
-    String createSandboxAccount() throws IOException, InterruptedException {
-        return expect(201, send(request("/v1/sandbox/accounts").POST(HttpRequest.BodyPublishers.noBody()))).path("key").asText();
+    Account createSandboxAccount() throws IOException, InterruptedException {
+        JsonNode created = expect(201, send(request("/v1/sandbox/accounts").POST(HttpRequest.BodyPublishers.noBody())));
+        return new Account(created.path("key").asText(), created.path("accountId").asLong());
+    }
+
+    /**
+     * Credits an account through the operator API (the play money of a sandbox account buys about
+     * 1,500 of the cheapest activations; one account's scenarios need ten times that).
+     */
+    void credit(String operatorToken, long accountId, long micros) throws IOException, InterruptedException {
+        String body = JSON.createObjectNode().put("direction", "credit").put("amount", micros / 1_000_000 + "." + String.format("%06d", micros % 1_000_000))
+                .put("reason", "delivery benchmark").toString();
+        expect(200, send(request("/v1/operator/accounts/" + accountId + "/adjustments").header("Authorization", "Bearer " + operatorToken)
+                .header("Idempotency-Key", "bench-" + UUID.randomUUID()).header("Content-Type", "application/json").POST(json(body))));
     }
 
     /** The cheapest offers with stock, cheapest first: play money buys the most activations there. */
