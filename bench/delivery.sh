@@ -4,7 +4,7 @@
 # JVM) against it, then stops the node and removes the directory.
 # Usage (after a build; ./numpool bench delivery builds first):
 #   bench/delivery.sh [--rates 50,200,500,1000] [--seconds S] [--accounts 1,100] [--drain-seconds 10]
-#                     [--activations-per-account 40000] [--skip-idle] [--kill-node-after-seconds N]
+#                     [--activations-per-account 3000] [--skip-idle] [--kill-node-after-seconds N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${JAVA_HOME:?set JAVA_HOME to a JDK 21+ (./numpool bench delivery does)}"

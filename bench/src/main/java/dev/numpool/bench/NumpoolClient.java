@@ -77,7 +77,7 @@ final class NumpoolClient {
     void credit(String operatorToken, long accountId, long micros) throws IOException, InterruptedException {
         String body = JSON.createObjectNode().put("direction", "credit").put("amount", micros / 1_000_000 + "." + String.format("%06d", micros % 1_000_000))
                 .put("reason", "delivery benchmark").toString();
-        expect(200, send(request("/v1/operator/accounts/" + accountId + "/adjustments").header("Authorization", "Bearer " + operatorToken)
+        expect(201, send(request("/v1/operator/accounts/" + accountId + "/adjustments").header("Authorization", "Bearer " + operatorToken)
                 .header("Idempotency-Key", "bench-" + UUID.randomUUID()).header("Content-Type", "application/json").POST(json(body))));
     }
 

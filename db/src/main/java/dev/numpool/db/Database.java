@@ -24,7 +24,7 @@ public final class Database implements AutoCloseable {
         this.dataSource = dataSource;
         // Statement logging is jOOQ's default and costs CPU on every statement, even when the
         // logger is off; the request timer and PostgreSQL's own logs cover what it would show.
-        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings()
+        this.dsl = DSL.using(knownIsolation(dataSource), SQLDialect.POSTGRES, new Settings()
                 .withExecuteLogging(false)
                 .withRenderSchema(false));
     }
@@ -58,6 +58,47 @@ public final class Database implements AutoCloseable {
             throw e;
         }
         return new Database(dataSource);
+    }
+
+    /**
+     * The pool as jOOQ sees it: connections that know their isolation level without asking.
+     * pgjdbc answers {@code getTransactionIsolation()} with a round trip ({@code SHOW TRANSACTION
+     * ISOLATION LEVEL}), and jOOQ asks at the start of every transaction so that it could restore
+     * it. Nothing here changes a connection's isolation through JDBC (a transaction that wants
+     * another says so in SQL, which lasts only for that transaction, and the pool resets what JDBC
+     * changed), so a connection handed out is at PostgreSQL's default: answering from that saves
+     * a round trip per transaction.
+     */
+    private static DataSource knownIsolation(DataSource pool) {
+        return (DataSource) java.lang.reflect.Proxy.newProxyInstance(Database.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    Object result = invoke(pool, method, args);
+                    return result instanceof java.sql.Connection c && method.getName().equals("getConnection") ? knownIsolation(c) : result;
+                });
+    }
+
+    private static java.sql.Connection knownIsolation(java.sql.Connection connection) {
+        int[] isolation = {java.sql.Connection.TRANSACTION_READ_COMMITTED};
+        return (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(Database.class.getClassLoader(),
+                new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getTransactionIsolation" -> {
+                            return isolation[0];
+                        }
+                        case "setTransactionIsolation" -> isolation[0] = (int) args[0];
+                        default -> {
+                        }
+                    }
+                    return invoke(connection, method, args);
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     /** The jOOQ context over the pool; use {@code dsl().transactionResult(...)} for transactions. */

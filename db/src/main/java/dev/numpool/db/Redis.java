@@ -37,6 +37,15 @@ public final class Redis implements AutoCloseable {
         return connection.sync();
     }
 
+    /**
+     * The same connection's commands without waiting for their answers: for writes whose answer
+     * nobody needs (counters, best-effort messages), so a request does not spend a round trip on
+     * each. Lettuce pipelines them; a failure is logged by the caller's future, not thrown.
+     */
+    public io.lettuce.core.api.async.RedisAsyncCommands<String, String> async() {
+        return connection.async();
+    }
+
     /** A second shared connection with binary values, opened on first use (rate-limit state). */
     public StatefulRedisConnection<String, byte[]> binaryConnection() {
         StatefulRedisConnection<String, byte[]> c = binary;

@@ -42,11 +42,14 @@ final class DeliveryStats {
     void record(String provider, String service, int country, boolean delivered) {
         String key = PREFIX + provider + ":" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         String offer = service + ":" + country;
-        redis.commands().hincrby(key, offer + ":total", 1);
+        // Counted without waiting: an intake or expiry must not spend round trips on statistics,
+        // and a count lost to a Redis hiccup moves a rate by one in hundreds.
+        var commands = redis.async();
+        commands.hincrby(key, offer + ":total", 1);
         if (delivered) {
-            redis.commands().hincrby(key, offer + ":delivered", 1);
+            commands.hincrby(key, offer + ":delivered", 1);
         }
-        redis.commands().expire(key, Duration.ofDays(WINDOW_DAYS + 1).toSeconds());
+        commands.expire(key, Duration.ofDays(WINDOW_DAYS + 1).toSeconds());
     }
 
     /** The delivery rate, 0 to 1, with the prior folded in; at most {@link #CACHED} old. */
@@ -95,8 +98,9 @@ final class DeliveryStats {
     /** Keeps the latest {@link #TIMES_KEPT} times from sale to first code per provider, in milliseconds. */
     void recordTimeToCode(String provider, Duration took) {
         String key = PREFIX + "ttc:" + provider;
-        redis.commands().lpush(key, Long.toString(Math.max(0, took.toMillis())));
-        redis.commands().ltrim(key, 0, TIMES_KEPT - 1);
+        var commands = redis.async(); // without waiting, as record() does
+        commands.lpush(key, Long.toString(Math.max(0, took.toMillis())));
+        commands.ltrim(key, 0, TIMES_KEPT - 1);
     }
 
     /** The median time from sale to first code over the latest deliveries; empty without any. */

@@ -44,7 +44,9 @@ final class LiveEvents implements AutoCloseable {
                     .put("status", event.status().wire()).put("at", event.at().toString());
             event.code().ifPresent(c -> n.put("code", c));
             event.text().ifPresent(t -> n.put("text", t));
-            redis.commands().publish(PREFIX + accountId, n.toString());
+            // Without waiting for Redis' answer: best effort by design (see above), and the
+            // request that caused the event should not spend a round trip on it.
+            redis.publishQuietly(PREFIX + accountId, n.toString());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "live event not published; streams will show it on reconnect", e);
         }

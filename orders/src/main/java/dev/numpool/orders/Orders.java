@@ -63,6 +63,7 @@ public final class Orders implements AutoCloseable {
     private final Clock clock;
     /** Ledger account ids per customer: immutable once created, so read once per node. */
     private final Map<Long, OrdersStore.CustomerLedgers> ledgers = new ConcurrentHashMap<>();
+    private final Map<String, Long> revenueLedgers = new ConcurrentHashMap<>();
     /** Numbers a provider listed that nothing here knew, with when they were first seen (provider, newline, ref). */
     private final Map<String, Instant> suspects = new ConcurrentHashMap<>();
     private final Map<String, Instant> lastReconciled = new ConcurrentHashMap<>();
@@ -94,7 +95,7 @@ public final class Orders implements AutoCloseable {
          * leaves connections for orders and reads.
          */
         static final int DEFAULT_INTAKE_CONCURRENCY = 10;
-        static final Duration DEFAULT_INTAKE_WAIT = Duration.ofMillis(250);
+        static final Duration DEFAULT_INTAKE_WAIT = Duration.ofMillis(50);
 
         /** Also {@code intake-concurrency} and {@code intake-wait-millis} (see {@link IntakeGate}). */
         public static Settings from(Config config) {
@@ -648,11 +649,13 @@ public final class Orders implements AutoCloseable {
             if (status == ActivationStatus.WAITING_CODE) {
                 s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, clock.instant());
                 s.insertTransfer("post", ledgersOf(s, a.getAccountId()).held(),
-                        s.houseLedger("revenue", a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
+                        revenueLedger(s, a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
                         "activation:" + a.getId(), clock.instant());
                 firstCode = a;
             }
-            s.setRetryRequested(a.getId(), null);
+            if (a.getRetryRequestedAt() != null) {
+                s.setRetryRequested(a.getId(), null); // the other code asked for has come
+            }
             webhook(s, a, "activation.code_received", ActivationStatus.CODE_RECEIVED, sms.code(), Optional.of(sms.text()));
         }
         return new Applied(new SmsIntake.Accepted(a.getId(), sms.code()), firstCode, a.getAccountId(), Optional.of(sms.text()));
@@ -706,14 +709,14 @@ public final class Orders implements AutoCloseable {
             return new SandboxSms.Busy();
         }
         try {
-            Optional<ActivationRecord> row = store.transaction(s -> s.activationForUpdate(owner, activationId));
-            if (row.isEmpty()) {
+            Optional<OrdersStore.NumberSource> number = store.numberSource(owner, activationId);
+            if (number.isEmpty()) {
                 return new SandboxSms.NotFound();
             }
-            if (!inventory.isSimulated(row.get().getProvider())) {
+            if (!inventory.isSimulated(number.get().provider())) {
                 return new SandboxSms.NotSimulated();
             }
-            SmsIntake taken = receive(new InboundSms(row.get().getProvider(), row.get().getProviderRef(), sender, text,
+            SmsIntake taken = receive(new InboundSms(number.get().provider(), number.get().providerRef(), sender, text,
                     "sandbox-" + UUID.randomUUID(), clock.instant()));
             return new SandboxSms.Delivered(readBack(owner, activationId), taken);
         } finally {
@@ -740,9 +743,6 @@ public final class Orders implements AutoCloseable {
      * of the change (see {@link Webhooks}); nothing when the owner has no endpoint.
      */
     private void webhook(OrdersStore s, ActivationRecord a, String type, ActivationStatus status, Optional<String> code, Optional<String> text) {
-        if (!s.hasEndpoints(a.getAccountId())) {
-            return;
-        }
         Instant now = clock.instant();
         var payload = WEBHOOK_JSON.createObjectNode().put("type", type).put("timestamp", now.toString());
         var data = payload.putObject("data").put("activationId", a.getId()).put("service", a.getService()).put("country", a.getCountry())
@@ -971,6 +971,11 @@ public final class Orders implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not free idempotency key; it frees itself when its lock runs out", e);
         }
+    }
+
+    /** The house's revenue ledger account per currency: created with the schema, never changed, so read once per node. */
+    private long revenueLedger(OrdersStore s, String currency) {
+        return revenueLedgers.computeIfAbsent(currency, c -> s.houseLedger("revenue", c));
     }
 
     private OrdersStore.CustomerLedgers ledgersOf(OrdersStore s, long accountId) {

@@ -557,6 +557,17 @@ final class OrdersStore {
                 .execute();
     }
 
+    /** Where the owner's activation's number comes from: its provider and the provider's reference. */
+    record NumberSource(String provider, String providerRef) {
+    }
+
+    /** The owner's activation's number source (one statement, no lock, no transaction). */
+    Optional<NumberSource> numberSource(AccountId owner, int id) {
+        return dsl.select(ACTIVATION.PROVIDER, ACTIVATION.PROVIDER_REF).from(ACTIVATION)
+                .where(ACTIVATION.ID.eq(id)).and(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
+                .fetchOptional(r -> new NumberSource(r.value1(), r.value2()));
+    }
+
     Optional<ActivationRecord> activationForUpdate(AccountId owner, int id) {
         return dsl.selectFrom(ACTIVATION).where(ACTIVATION.ID.eq(id)).and(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
                 .forUpdate().fetchOptional();
@@ -1037,17 +1048,19 @@ final class OrdersStore {
     /**
      * Writes one delivery per enabled endpoint of the owner that takes {@code eventType}, in the
      * caller's transaction; each message id is {@code messagePrefix} and the endpoint's id.
+     * False when the owner has no such endpoint (nothing written).
      */
-    void enqueueWebhooks(long accountId, String eventType, Integer activationId, String payload, String messagePrefix, Instant now) {
-        dsl.insertInto(WEBHOOK_DELIVERY, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_DELIVERY.MESSAGE_ID, WEBHOOK_DELIVERY.EVENT_TYPE,
+    boolean enqueueWebhooks(long accountId, String eventType, Integer activationId, String payload, String messagePrefix, Instant now) {
+        boolean queued = dsl.insertInto(WEBHOOK_DELIVERY, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_DELIVERY.MESSAGE_ID, WEBHOOK_DELIVERY.EVENT_TYPE,
                         WEBHOOK_DELIVERY.ACTIVATION_ID, WEBHOOK_DELIVERY.PAYLOAD, WEBHOOK_DELIVERY.NEXT_ATTEMPT_AT, WEBHOOK_DELIVERY.CREATED_AT)
                 .select(DSL.select(WEBHOOK_ENDPOINT.ID, DSL.val(messagePrefix).concat(WEBHOOK_ENDPOINT.ID.cast(String.class)),
                                 DSL.val(eventType), DSL.val(activationId), DSL.val(payload), DSL.val(at(now)), DSL.val(at(now)))
                         .from(WEBHOOK_ENDPOINT)
                         .where(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(accountId)).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
                         .and(DSL.condition("{0} = any({1})", DSL.val(eventType), WEBHOOK_ENDPOINT.EVENT_TYPES)))
-                .execute();
-        webhooksQueued = true;
+                .execute() > 0;
+        webhooksQueued |= queued;
+        return queued;
     }
 
     /** Whether the account has any enabled endpoint (so that most orders skip building payloads). */

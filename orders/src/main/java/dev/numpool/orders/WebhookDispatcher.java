@@ -40,6 +40,7 @@ final class WebhookDispatcher implements AutoCloseable {
     static final int ENDPOINT_CONCURRENCY = 32;
     private static final int CLAIM_BATCH = 100;
     private static final int RECORD_BATCH = 500;
+    private static final Duration RECORD_LINGER = Duration.ofMillis(5);
     /** Claims per wake-up at most, so one wake-up cannot keep the loop from its poll forever. */
     private static final int MAX_ROUNDS = 1_000;
     /**
@@ -75,12 +76,16 @@ final class WebhookDispatcher implements AutoCloseable {
     private WebhookDispatcher(Webhooks webhooks, Duration poll) {
         this.webhooks = webhooks;
         this.poll = poll;
+        // Platform threads, not virtual ones: under a flood of requests the virtual threads'
+        // carriers are all busy with intake, and a dispatcher queued behind them would let
+        // delivery fall seconds behind while the intake it serves kept accepting. As OS threads
+        // they get their share of the CPU, and a saturated intake sheds load instead (503).
         // Never more threads than slots: a thread runs only for a claimed delivery, which holds one.
         this.senders = new ThreadPoolExecutor(NODE_CONCURRENCY, NODE_CONCURRENCY, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                Thread.ofVirtual().name("numpool-webhook-send-", 0).factory());
+                Thread.ofPlatform().daemon().name("numpool-webhook-send-", 0).factory());
         this.senders.allowCoreThreadTimeOut(true);
-        this.claimer = Thread.ofVirtual().name("numpool-webhook-claim").unstarted(this::claimLoop);
-        this.recorder = Thread.ofVirtual().name("numpool-webhook-record").unstarted(this::recordLoop);
+        this.claimer = Thread.ofPlatform().daemon().name("numpool-webhook-claim").unstarted(this::claimLoop);
+        this.recorder = Thread.ofPlatform().daemon().name("numpool-webhook-record").unstarted(this::recordLoop);
     }
 
     static WebhookDispatcher start(Webhooks webhooks, WebhookSignal signal, Duration poll) {
@@ -208,11 +213,34 @@ final class WebhookDispatcher implements AutoCloseable {
                     return;
                 }
             }
-            outcomes.drainTo(batch, RECORD_BATCH - batch.size());
+            lingerForMore(batch);
             recordWithRetries(batch);
             batch.clear();
             // Successors of what was just written down may be claimable now, and slots are free.
             wake();
+        }
+    }
+
+    /**
+     * Gathers what else finishes within {@link #RECORD_LINGER} into the batch: under load one
+     * transaction then writes down many attempts instead of one each. Nobody waits on it: the
+     * receiver has its webhook already, and only an activation's next event (rare within the
+     * linger) is claimable a few milliseconds later.
+     */
+    private void lingerForMore(List<Webhooks.Outcome> batch) {
+        long until = System.nanoTime() + RECORD_LINGER.toNanos();
+        outcomes.drainTo(batch, RECORD_BATCH - batch.size());
+        try {
+            for (long left = until - System.nanoTime(); left > 0 && batch.size() < RECORD_BATCH; left = until - System.nanoTime()) {
+                Webhooks.Outcome next = outcomes.poll(left, TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    return;
+                }
+                batch.add(next);
+                outcomes.drainTo(batch, RECORD_BATCH - batch.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
