@@ -74,7 +74,8 @@ start_node() {
   echo "Numpool (pid $node) ready at $url; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 }
 
-# --kill-node-after-seconds N: kill -9 the node N seconds into the run (as the OOM killer would)
+# --kill-node-after-seconds N: kill -9 the node N seconds into the first measured scenario's
+# sending (as the OOM killer would)
 # and start it again on the same data and port; give the run a drain longer than a webhook
 # claim (2 min), so what the dead node had claimed is sent again and counted.
 kill_after=""
@@ -89,9 +90,14 @@ port="${url##*:}"
 status=0
 "$JAVA_HOME/bin/java" -Xmx1g $unsafe_flag -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
   dev.numpool.bench.DeliveryBench --url "$url" --operator-token "$operator_token" --pid "$node" --data-dir "$dir/data" \
-  --clock-ticks "$(getconf CLK_TCK)" ${args[@]+"${args[@]}"} &
+  --clock-ticks "$(getconf CLK_TCK)" ${args[@]+"${args[@]}"} 2> >(tee "$dir/bench.err" >&2) &
 bench=$!
 if [ -n "$kill_after" ]; then
+  # N seconds into the first measured scenario's sending (not the warm-up's).
+  until grep -v warm-up "$dir/bench.err" 2>/dev/null | grep -q ": injecting"; do
+    kill -0 "$bench" 2>/dev/null || break
+    sleep 0.2
+  done
   sleep "$kill_after"
   echo "kill -9 of Numpool (pid $node) at $(date +%T)" >&2
   kill -9 "$node"
