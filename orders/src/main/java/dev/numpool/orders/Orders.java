@@ -71,6 +71,7 @@ public final class Orders implements AutoCloseable {
     private final Counter codesReceived;
     private final Counter refunds;
     private final IntakeGate intake;
+    private volatile java.util.function.BooleanSupplier overloaded = () -> false;
 
     /**
      * Timings of the state machine: {@code activation-window-seconds} (default 20 min),
@@ -543,12 +544,22 @@ public final class Orders implements AutoCloseable {
     // SMS intake ----------------------------------------------------------------------------------
 
     /**
+     * Wiring: while {@code overloaded} says so, pushed SMS are turned away as when every intake
+     * slot is taken (503, try again). {@code Numpool} passes {@link Webhooks#behind}, so a node
+     * whose webhooks fall behind stops accepting codes it could not deliver in time, instead of
+     * building a backlog that grows for as long as the flood lasts. Polling is never turned away.
+     */
+    public void shedIntakeWhen(java.util.function.BooleanSupplier overloaded) {
+        this.overloaded = overloaded;
+    }
+
+    /**
      * Takes in an SMS a provider pushed (its listener), failing fast when the node is saturated:
      * an {@link OrdersException} with reason {@code SATURATED}, thrown before anything was written,
      * which the HTTP intakes answer with 503 and Retry-After.
      */
     public SmsIntake receiveSms(InboundSms sms) {
-        if (!intake.tryEnter()) {
+        if (overloaded.getAsBoolean() || !intake.tryEnter()) {
             throw new OrdersException(OrdersException.Reason.SATURATED, "taking in as many SMS as this node can; try again");
         }
         try {
@@ -705,7 +716,7 @@ public final class Orders implements AutoCloseable {
      * as a provider would deliver it (the sandbox's test helper for bot authors).
      */
     public SandboxSms injectSandboxSms(AccountId owner, int activationId, String sender, String text) {
-        if (!intake.tryEnter()) {
+        if (overloaded.getAsBoolean() || !intake.tryEnter()) {
             return new SandboxSms.Busy();
         }
         try {

@@ -1015,9 +1015,12 @@ final class OrdersStore {
                     Instant createdAt) {
     }
 
-    /** A delivery due now, with what is needed to send it. */
+    /**
+     * A delivery due now, with what is needed to send it; {@code waitedMillis} is how long a first
+     * attempt waited between its commit and this claim (by the database's clock; 0 for retries).
+     */
     record DueDelivery(long id, long endpointId, String url, String messageId, String payload, int attempts, Instant createdAt,
-                       String secret, Optional<String> previousSecret) {
+                       String secret, Optional<String> previousSecret, long waitedMillis) {
     }
 
     long insertEndpoint(AccountId owner, String url, List<String> eventTypes, String secret, Instant now) {
@@ -1093,9 +1096,12 @@ final class OrdersStore {
                 .where(WEBHOOK_DELIVERY.ID.in(due)).and(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
                 .returningResult(WEBHOOK_DELIVERY.ID, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_ENDPOINT.URL, WEBHOOK_DELIVERY.MESSAGE_ID,
                         WEBHOOK_DELIVERY.PAYLOAD, WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.CREATED_AT, WEBHOOK_ENDPOINT.SECRET,
-                        WEBHOOK_ENDPOINT.PREVIOUS_SECRET, WEBHOOK_ENDPOINT.PREVIOUS_UNTIL)
+                        WEBHOOK_ENDPOINT.PREVIOUS_SECRET, WEBHOOK_ENDPOINT.PREVIOUS_UNTIL,
+                        DSL.field("case when {0} = 0 then (extract(epoch from clock_timestamp() - {1}) * 1000)::bigint else 0 end",
+                                Long.class, WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.QUEUED_AT))
                 .fetch(r -> new DueDelivery(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(), r.value7().toInstant(),
-                        r.value8(), Optional.ofNullable(r.value9()).filter(p -> r.value10() != null && r.value10().toInstant().isAfter(now))))
+                        r.value8(), Optional.ofNullable(r.value9()).filter(p -> r.value10() != null && r.value10().toInstant().isAfter(now)),
+                        Math.max(0, r.value11())))
                 .stream().sorted(java.util.Comparator.comparingLong(DueDelivery::id)).toList();
     }
 

@@ -41,6 +41,10 @@ final class WebhookDispatcher implements AutoCloseable {
     private static final int CLAIM_BATCH = 100;
     private static final int RECORD_BATCH = 500;
     private static final Duration RECORD_LINGER = Duration.ofMillis(5);
+    /** How long a first attempt may wait for its claim before the node counts as behind. */
+    static final Duration BEHIND = Duration.ofMillis(250);
+    /** How long one slow claim keeps the node behind, unless a later claim says otherwise. */
+    private static final Duration BEHIND_FOR = Duration.ofSeconds(1);
     /** Claims per wake-up at most, so one wake-up cannot keep the loop from its poll forever. */
     private static final int MAX_ROUNDS = 1_000;
     /**
@@ -61,6 +65,8 @@ final class WebhookDispatcher implements AutoCloseable {
     private final Thread claimer;
     private final Thread recorder;
     private volatile boolean running = true;
+    private volatile long lastWaitMillis;
+    private volatile long lastWaitAtNanos;
     private AutoCloseable subscription = () -> { };
 
     /** One endpoint's deliveries on this node: how many are being sent, and those waiting their turn. */
@@ -97,6 +103,16 @@ final class WebhookDispatcher implements AutoCloseable {
         return dispatcher;
     }
 
+    /**
+     * True while this node's deliveries wait too long to be claimed: the latest claim's oldest
+     * first attempt had waited more than {@link #BEHIND} since its commit. The intake then turns
+     * pushed SMS away (503, try again) rather than accept codes it cannot deliver in time; a
+     * slow receiver does not count (its endpoint is skipped, not waited for).
+     */
+    boolean behind() {
+        return lastWaitMillis > BEHIND.toMillis() && System.nanoTime() - lastWaitAtNanos < BEHIND_FOR.toNanos();
+    }
+
     /** Something may be due: claim now rather than at the next poll. Cheap and never blocks. */
     void wake() {
         if (wake.availablePermits() == 0) {
@@ -131,6 +147,10 @@ final class WebhookDispatcher implements AutoCloseable {
             // This loop is the only one taking slots, and it asked for no more than were free.
             slots.acquireUninterruptibly(due.size());
             long now = System.nanoTime();
+            due.stream().mapToLong(OrdersStore.DueDelivery::waitedMillis).max().ifPresent(waited -> {
+                lastWaitMillis = waited;
+                lastWaitAtNanos = now;
+            });
             due.forEach(d -> enqueue(new Claimed(d, now)));
             if (due.size() < wanted) {
                 return;

@@ -69,6 +69,8 @@ public final class Webhooks {
 
     private final OrdersStore store;
     private final WebhookSignal signal;
+    /** This node's running dispatcher, if it runs one. */
+    private volatile WebhookDispatcher dispatcher;
     private final Settings settings;
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
@@ -112,7 +114,19 @@ public final class Webhooks {
      * crashed node left claimed. Close it to stop; sends under way finish first.
      */
     public AutoCloseable startDispatching(Duration poll) {
-        return WebhookDispatcher.start(this, signal, poll);
+        WebhookDispatcher started = WebhookDispatcher.start(this, signal, poll);
+        dispatcher = started;
+        return started;
+    }
+
+    /**
+     * True while this node's dispatcher falls behind: new deliveries wait more than 250 ms to be
+     * claimed (see {@link WebhookDispatcher#behind}). False on a node that sends no webhooks.
+     * The node's intake sheds pushed SMS meanwhile ({@link Orders#shedIntakeWhen}).
+     */
+    public boolean behind() {
+        WebhookDispatcher d = dispatcher;
+        return d != null && d.behind();
     }
 
     /** A new endpoint and its secret (shown once), or why the URL or event types are refused. */

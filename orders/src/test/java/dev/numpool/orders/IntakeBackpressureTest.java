@@ -79,6 +79,24 @@ class IntakeBackpressureTest {
     }
 
     @Test
+    void aNodeWhoseWebhooksFallBehindTurnsPushedSmsAwayAndTakesThemWhenItCatchesUp() {
+        AccountId owner = market.accounts().createSandboxAccount("behind").owner();
+        Activation a = buy(owner);
+        boolean[] behind = {true};
+        market.orders().shedIntakeWhen(() -> behind[0]);
+
+        assertEquals(new SandboxSms.Busy(), market.orders().injectSandboxSms(owner, a.id(), "Telegram", "Telegram code: 44444"));
+        OrdersException refused = assertThrows(OrdersException.class, () -> market.orders().receiveSms(new InboundSms(
+                providerOf(a.id()), providerRef(a.id()), "Telegram", "Telegram code: 44444", "push-behind", Instant.now())));
+        assertEquals(OrdersException.Reason.SATURATED, refused.reason());
+        assertEquals(0, market.orders().activation(owner, a.id()).orElseThrow().messages().size(), "nothing written");
+
+        behind[0] = false;
+        assertEquals(new SmsIntake.Accepted(a.id(), java.util.Optional.of("44444")), market.orders().receiveSms(new InboundSms(
+                providerOf(a.id()), providerRef(a.id()), "Telegram", "Telegram code: 44444", "push-behind", Instant.now())));
+    }
+
+    @Test
     void oneActivationsCodeDoesNotWaitForAnotherActivationOfTheSameAccount() throws Exception {
         Marketplace wide = Marketplace.open(db, new TestClock(Instant.now()));
         try {

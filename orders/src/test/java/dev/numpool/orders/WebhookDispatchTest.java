@@ -128,6 +128,33 @@ class WebhookDispatchTest {
         assertTrue(received.get(0).contains("60001") && received.get(1).contains("60002"), received.toString());
     }
 
+    @Test
+    void aDeliveryThatWaitedLongForItsClaimMarksTheNodeBehindAndAPromptOneDoesNot() throws Exception {
+        AccountId owner = customerWithEndpoint();
+        List<Boolean> behindWhenSent = new CopyOnWriteArrayList<>();
+        receiver.removeContext("/");
+        receiver.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            behindWhenSent.add(webhooks.behind()); // moments after the claim that sent it
+            received.add("sent");
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        Activation late = buy(owner);
+        market.orders().injectSandboxSms(owner, late.id(), "Telegram", "Telegram code: 70001");
+        // As if the dispatcher had been busy for two seconds since this delivery's commit.
+        db.dsl().execute("update webhook_delivery set queued_at = clock_timestamp() - interval '2 seconds'");
+        assertTrue(!webhooks.behind(), "no dispatcher, nothing measured yet");
+
+        try (AutoCloseable dispatcher = webhooks.startDispatching(Duration.ofHours(1))) {
+            await("the late delivery sent", () -> received.size() == 1);
+            Activation prompt = buy(owner);
+            market.orders().injectSandboxSms(owner, prompt.id(), "Telegram", "Telegram code: 70002");
+            await("the prompt delivery sent", () -> received.size() == 2);
+        }
+        assertEquals(List.of(true, false), behindWhenSent);
+    }
+
     // ----------------------------------------------------------------------------------------------
 
     private AccountId customerWithEndpoint() {

@@ -89,6 +89,7 @@ public final class Numpool implements AutoCloseable {
             Orders.Settings orderSettings = Orders.Settings.from(config.get("orders"));
             Orders orders = track(resources, Orders.create(db, redis, inventory, orderSettings, clock, meters));
             Webhooks webhooks = Webhooks.create(db, redis, Webhooks.Settings.from(config.get("webhooks")), clock);
+            orders.shedIntakeWhen(webhooks::behind);
             Optional<String> publicUrl = config.get("numpool.public-url").asString().asOptional();
             Topups topups = Topups.create(db, redis, Topups.Settings.from(config.get("topups"),
                     publicUrl.orElse("http://" + host + ":" + port)), environment, clock);
