@@ -3,6 +3,7 @@ package dev.numpool.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.numpool.inventory.InboundResult;
 import dev.numpool.inventory.Inventory;
+import dev.numpool.orders.OrdersException;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -161,6 +162,11 @@ final class InboundHandlers {
     private static InboundResult deliver(java.util.function.Supplier<InboundResult> delivery) {
         try {
             return delivery.get();
+        } catch (OrdersException e) {
+            // Shedding load is the node working as meant: one line per refused SMS at a fine level,
+            // not a stack trace each, which under a flood would cost more than the SMS itself.
+            LOG.log(Level.FINE, "inbound SMS turned away; the sender retries: {0}", e.getMessage());
+            throw new Problem(503, "try-again", "Try again", "The SMS could not be stored just now; send it again.");
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "inbound SMS not taken in; the sender retries", e);
             throw new Problem(503, "try-again", "Try again", "The SMS could not be stored just now; send it again.");

@@ -710,8 +710,9 @@ public final class NativeApi {
         if (p.status() == 401) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
         }
-        if (p.status() == 503) {
-            // Every 503 here means "nothing happened, try again": say when.
+        if (p.status() == 503 && !p.type().endsWith("-disabled")) {
+            // A 503 here means "nothing happened, try again": say when. A feature switched off
+            // (top-ups without Stripe) is not worth retrying in a second.
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
         send(res, p.status(), PROBLEM_JSON, Json.bytes(body));

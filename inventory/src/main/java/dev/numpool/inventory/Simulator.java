@@ -42,6 +42,8 @@ final class Simulator implements Provider {
     private final Clock clock;
     private final RandomGenerator random;
     private final ScheduledExecutorService deliveries;
+    /** How many times a simulated SMS is pushed before it is given up. */
+    private static final int PUSH_TRIES = 10;
     private final Map<String, AtomicInteger> stock = new ConcurrentHashMap<>();
     private final Map<String, SimLease> leases = new ConcurrentHashMap<>();
     private final Set<String> liveNumbers = ConcurrentHashMap.newKeySet();
@@ -185,18 +187,33 @@ final class Simulator implements Provider {
         long minMillis = settings.codeDelayMin().toMillis();
         long delayMillis = minMillis + (long) (random.nextDouble() * Math.max(0, settings.codeDelayMax().toMillis() - minMillis));
         SmsTemplates.Sms sms = templates.generate(lease.service, lease.country, random);
-        lease.pending = deliveries.schedule(() -> Thread.ofVirtual().start(() -> deliver(lease, sms)), delayMillis, TimeUnit.MILLISECONDS);
+        String messageId = lease.ref + "-" + UUID.randomUUID();
+        lease.pending = deliveries.schedule(() -> Thread.ofVirtual().start(() -> deliver(lease, sms, messageId, 1)), delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    private void deliver(SimLease lease, SmsTemplates.Sms sms) {
+    /**
+     * Pushes the SMS as a provider would: a refusal (a node saturated and answering "try again")
+     * is retried a second later with the same message id, as real providers retry their pushes,
+     * so that the intake's dedupe keeps one copy; after {@link #PUSH_TRIES} the SMS is given up.
+     */
+    private void deliver(SimLease lease, SmsTemplates.Sms sms, String messageId, int attempt) {
         if (!leases.containsKey(lease.ref)) {
             return;
         }
         try {
-            listener.onSms(new InboundSms(NAME, lease.ref, sms.sender(), sms.text(),
-                    lease.ref + "-" + UUID.randomUUID(), clock.instant()));
+            listener.onSms(new InboundSms(NAME, lease.ref, sms.sender(), sms.text(), messageId, clock.instant()));
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "simulated SMS for " + lease.ref + " was not accepted", e);
+            if (attempt >= PUSH_TRIES) {
+                LOG.log(Level.WARNING, "simulated SMS for " + lease.ref + " was not accepted after " + attempt + " tries", e);
+                return;
+            }
+            LOG.log(Level.FINE, "simulated SMS for " + lease.ref + " was not accepted; trying again", e);
+            try {
+                lease.pending = deliveries.schedule(() -> Thread.ofVirtual().start(() -> deliver(lease, sms, messageId, attempt + 1)),
+                        1, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the simulator is shutting down
+            }
         }
     }
 

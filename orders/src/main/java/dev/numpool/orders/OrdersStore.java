@@ -12,6 +12,7 @@ import dev.numpool.inventory.PhoneNumber;
 import dev.numpool.inventory.RoutingTrace;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
@@ -230,12 +231,14 @@ final class OrdersStore {
         long held = 0;
         long debt = 0;
         String currency = "USD";
-        for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, LEDGER_ACCOUNT.CURRENCY).from(LEDGER_ACCOUNT)
-                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).fetch()) {
+        // The open holds ride along in the same statement, so the three figures are of one moment
+        // (a code posted between two reads would otherwise show in neither or in both).
+        for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, LEDGER_ACCOUNT.CURRENCY, DSL.field(openHoldsQuery(owner)))
+                .from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).fetch()) {
             currency = r.value3();
             switch (r.value1()) {
                 case "wallet" -> wallet = r.value2();
-                case "held" -> held = openHolds(owner);
+                case "held" -> held = r.value4().longValueExact();
                 case "debt" -> debt = -r.value2(); // stored as minus what is owed
                 default -> throw new IllegalStateException("unknown customer ledger kind " + r.value1());
             }
@@ -249,13 +252,16 @@ final class OrdersStore {
      * checks no ended activation keeps an open hold), so the live activations' index finds them all.
      */
     long openHolds(AccountId owner) {
+        return dsl.fetchSingle(openHoldsQuery(owner)).value1().longValueExact();
+    }
+
+    private org.jooq.Select<org.jooq.Record1<java.math.BigDecimal>> openHoldsQuery(AccountId owner) {
         var resolution = TRANSFER.as("resolution");
-        return dsl.select(DSL.coalesce(DSL.sum(TRANSFER.AMOUNT_MICROS), java.math.BigDecimal.ZERO))
+        return DSL.select(DSL.coalesce(DSL.sum(TRANSFER.AMOUNT_MICROS), java.math.BigDecimal.ZERO))
                 .from(ACTIVATION).join(TRANSFER).on(TRANSFER.ID.eq(ACTIVATION.HOLD_ID))
                 .where(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
                 .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
-                .andNotExists(DSL.selectOne().from(resolution).where(resolution.HOLD_ID.eq(TRANSFER.ID)))
-                .fetchSingle().value1().longValueExact();
+                .andNotExists(DSL.selectOne().from(resolution).where(resolution.HOLD_ID.eq(TRANSFER.ID)));
     }
 
     /** The ids of an account's wallet and held ledger accounts (they never change once created). */
@@ -1016,11 +1022,12 @@ final class OrdersStore {
     }
 
     /**
-     * A delivery due now, with what is needed to send it; {@code waitedMillis} is how long a first
-     * attempt waited between its commit and this claim (by the database's clock; 0 for retries).
+     * A delivery due now, with what is needed to send it, claimed until {@code lease};
+     * {@code waitedMillis} is how long it waited between its commit and this claim (by the
+     * database's clock), and 0 for retries and for deliveries another claim had let run out.
      */
     record DueDelivery(long id, long endpointId, String url, String messageId, String payload, int attempts, Instant createdAt,
-                       String secret, Optional<String> previousSecret, long waitedMillis) {
+                       String secret, Optional<String> previousSecret, Instant lease, long waitedMillis) {
     }
 
     long insertEndpoint(AccountId owner, String url, List<String> eventTypes, String secret, Instant now) {
@@ -1080,7 +1087,9 @@ final class OrdersStore {
     List<DueDelivery> claimDueDeliveries(Instant now, Instant lockedUntil, int limit, Set<Long> skippedEndpoints) {
         var d = WEBHOOK_DELIVERY.as("d");
         var older = WEBHOOK_DELIVERY.as("older");
-        var due = DSL.select(d.ID).from(d)
+        // Materialised, so the planner picks and locks the rows once, before the update joins them
+        // (an inlined subquery may be run again per row, and skip locked then picks other rows).
+        var due = DSL.name("due").fields("id", "reclaimed").asMaterialized(DSL.select(d.ID, d.LOCKED_UNTIL.isNotNull()).from(d)
                 .where(d.STATE.eq("pending")).and(d.NEXT_ATTEMPT_AT.le(at(now)))
                 .and(skippedEndpoints.isEmpty() ? DSL.noCondition() : d.ENDPOINT_ID.notIn(skippedEndpoints))
                 .andExists(DSL.selectOne().from(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.ID.eq(d.ENDPOINT_ID)).and(WEBHOOK_ENDPOINT.ENABLED.isTrue()))
@@ -1088,25 +1097,30 @@ final class OrdersStore {
                 .andNotExists(DSL.selectOne().from(older).where(older.ENDPOINT_ID.eq(d.ENDPOINT_ID))
                         .and(older.ACTIVATION_ID.eq(d.ACTIVATION_ID)).and(older.STATE.eq("pending")).and(older.ID.lt(d.ID)))
                 .orderBy(d.NEXT_ATTEMPT_AT).limit(limit)
-                .forUpdate().skipLocked();
+                .forUpdate().skipLocked());
+        Field<Long> dueId = due.field("id", Long.class);
+        Field<Boolean> reclaimed = due.field("reclaimed", Boolean.class);
         // One statement, so a claim is one round trip: the rows are picked and locked by the
         // subquery, leased by the update, and come back joined with their endpoint's secrets.
-        return dsl.update(WEBHOOK_DELIVERY).set(WEBHOOK_DELIVERY.LOCKED_UNTIL, at(lockedUntil))
-                .from(WEBHOOK_ENDPOINT)
-                .where(WEBHOOK_DELIVERY.ID.in(due)).and(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
+        return dsl.with(due).update(WEBHOOK_DELIVERY).set(WEBHOOK_DELIVERY.LOCKED_UNTIL, at(lockedUntil))
+                .from(due, WEBHOOK_ENDPOINT)
+                .where(WEBHOOK_DELIVERY.ID.eq(dueId)).and(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
                 .returningResult(WEBHOOK_DELIVERY.ID, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_ENDPOINT.URL, WEBHOOK_DELIVERY.MESSAGE_ID,
                         WEBHOOK_DELIVERY.PAYLOAD, WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.CREATED_AT, WEBHOOK_ENDPOINT.SECRET,
                         WEBHOOK_ENDPOINT.PREVIOUS_SECRET, WEBHOOK_ENDPOINT.PREVIOUS_UNTIL,
-                        DSL.field("case when {0} = 0 then (extract(epoch from clock_timestamp() - {1}) * 1000)::bigint else 0 end",
-                                Long.class, WEBHOOK_DELIVERY.ATTEMPTS, WEBHOOK_DELIVERY.QUEUED_AT))
+                        DSL.field("case when {0} = 0 and not {1} then (extract(epoch from clock_timestamp() - {2}) * 1000)::bigint else 0 end",
+                                Long.class, WEBHOOK_DELIVERY.ATTEMPTS, reclaimed, WEBHOOK_DELIVERY.QUEUED_AT))
                 .fetch(r -> new DueDelivery(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(), r.value7().toInstant(),
                         r.value8(), Optional.ofNullable(r.value9()).filter(p -> r.value10() != null && r.value10().toInstant().isAfter(now)),
-                        Math.max(0, r.value11())))
+                        lockedUntil, Math.max(0, r.value11())))
                 .stream().sorted(java.util.Comparator.comparingLong(DueDelivery::id)).toList();
     }
 
-    /** What one attempt came to: delivered, retried at {@code retryAt}, or failed for good (both empty/false). */
-    record AttemptRecord(long deliveryId, boolean delivered, Optional<Instant> retryAt, Integer status, String error, String response,
+    /**
+     * What one attempt under the claim that ends at {@code lease} came to: delivered, retried at
+     * {@code retryAt}, or failed for good (both empty/false).
+     */
+    record AttemptRecord(long deliveryId, Instant lease, boolean delivered, Optional<Instant> retryAt, Integer status, String error, String response,
                          int latencyMillis, Instant at) {
     }
 
@@ -1134,8 +1148,10 @@ final class OrdersStore {
                     .set(WEBHOOK_DELIVERY.LAST_STATUS, a.status()).set(WEBHOOK_DELIVERY.LAST_ERROR, a.error())
                     .set(WEBHOOK_DELIVERY.LAST_RESPONSE, a.response()).set(WEBHOOK_DELIVERY.LAST_LATENCY_MS, a.latencyMillis())
                     .set(WEBHOOK_DELIVERY.DELIVERED_AT, a.delivered() ? at(a.at()) : null)
-                    // Only the claim's own outcome counts: a delivery disabled meanwhile stays failed.
-                    .where(WEBHOOK_DELIVERY.ID.eq(a.deliveryId())).and(WEBHOOK_DELIVERY.STATE.eq("pending")));
+                    // Only the claim's own outcome counts: a delivery disabled meanwhile stays failed,
+                    // and one whose claim ran out (a stalled node) is another claim's to settle.
+                    .where(WEBHOOK_DELIVERY.ID.eq(a.deliveryId())).and(WEBHOOK_DELIVERY.STATE.eq("pending"))
+                    .and(WEBHOOK_DELIVERY.LOCKED_UNTIL.eq(at(a.lease()))));
         }
         dsl.batch(queries).execute();
     }

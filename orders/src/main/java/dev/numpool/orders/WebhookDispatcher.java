@@ -43,6 +43,11 @@ final class WebhookDispatcher implements AutoCloseable {
     private static final Duration RECORD_LINGER = Duration.ofMillis(5);
     /** How long a first attempt may wait for its claim before the node counts as behind. */
     static final Duration BEHIND = Duration.ofMillis(250);
+    /**
+     * A receiver slower than this to answer is slow on its own account. Generous, because an
+     * attempt's latency also holds this node's own delays, which are what {@link #behind} is for.
+     */
+    static final Duration SLOW_RECEIVER = Duration.ofSeconds(1);
     /** How long one slow claim keeps the node behind, unless a later claim says otherwise. */
     private static final Duration BEHIND_FOR = Duration.ofSeconds(1);
     /** Claims per wake-up at most, so one wake-up cannot keep the loop from its poll forever. */
@@ -60,6 +65,12 @@ final class WebhookDispatcher implements AutoCloseable {
     private final Semaphore slots = new Semaphore(NODE_CONCURRENCY);
     private final Semaphore wake = new Semaphore(0);
     private final Map<Long, Lane> lanes = new ConcurrentHashMap<>();
+    /**
+     * Endpoints whose latest attempt from this node was answered 2xx within {@link #SLOW_RECEIVER}: only
+     * their deliveries' waits say anything about this node (a slow or failing receiver's backlog
+     * is its own). One entry per endpoint this node has sent to, as many as the table has rows.
+     */
+    private final Set<Long> quickEndpoints = ConcurrentHashMap.newKeySet();
     private final BlockingQueue<Webhooks.Outcome> outcomes = new ArrayBlockingQueue<>(NODE_CONCURRENCY);
     private final ThreadPoolExecutor senders;
     private final Thread claimer;
@@ -105,9 +116,10 @@ final class WebhookDispatcher implements AutoCloseable {
 
     /**
      * True while this node's deliveries wait too long to be claimed: the latest claim's oldest
-     * first attempt had waited more than {@link #BEHIND} since its commit. The intake then turns
-     * pushed SMS away (503, try again) rather than accept codes it cannot deliver in time; a
-     * slow receiver does not count (its endpoint is skipped, not waited for).
+     * first attempt to a quick endpoint had waited more than {@link #BEHIND} since its commit. The
+     * intake then turns pushed SMS away (503, try again) rather than accept codes it cannot
+     * deliver in time. What the node cannot help does not count: retries, deliveries a stopped
+     * node had claimed, and everything bound for a receiver that is slow, failing or not yet seen.
      */
     boolean behind() {
         return lastWaitMillis > BEHIND.toMillis() && System.nanoTime() - lastWaitAtNanos < BEHIND_FOR.toNanos();
@@ -147,10 +159,11 @@ final class WebhookDispatcher implements AutoCloseable {
             // This loop is the only one taking slots, and it asked for no more than were free.
             slots.acquireUninterruptibly(due.size());
             long now = System.nanoTime();
-            due.stream().mapToLong(OrdersStore.DueDelivery::waitedMillis).max().ifPresent(waited -> {
-                lastWaitMillis = waited;
-                lastWaitAtNanos = now;
-            });
+            due.stream().filter(d -> quickEndpoints.contains(d.endpointId())).mapToLong(OrdersStore.DueDelivery::waitedMillis).max()
+                    .ifPresent(waited -> {
+                        lastWaitMillis = waited;
+                        lastWaitAtNanos = now;
+                    });
             due.forEach(d -> enqueue(new Claimed(d, now)));
             if (due.size() < wanted) {
                 return;
@@ -188,6 +201,10 @@ final class WebhookDispatcher implements AutoCloseable {
         while (next != null) {
             try {
                 sendOne(next);
+            } catch (Throwable e) {
+                // Whatever went wrong, the lane must move on and the slot come back; the delivery's
+                // claim runs out and it is sent again.
+                LOG.log(Level.SEVERE, "sending webhook delivery " + next.delivery().id() + " failed", e);
             } finally {
                 slots.release();
             }
@@ -209,6 +226,13 @@ final class WebhookDispatcher implements AutoCloseable {
             return; // left to the next claim, once this one runs out
         }
         Optional<Webhooks.Outcome> outcome = webhooks.send(claimed.delivery());
+        outcome.ifPresent(o -> {
+            if (o.attempt().delivered() && o.attempt().latencyMillis() < SLOW_RECEIVER.toMillis()) {
+                quickEndpoints.add(o.delivery().endpointId());
+            } else {
+                quickEndpoints.remove(o.delivery().endpointId());
+            }
+        });
         if (outcome.isPresent()) {
             try {
                 // Never full for long: it holds at most one outcome per slot, and the recorder drains it.
@@ -298,13 +322,14 @@ final class WebhookDispatcher implements AutoCloseable {
             LOG.log(Level.FINE, "closing the webhook signal's subscription", e);
         }
         claimer.interrupt();
-        senders.shutdown();
         try {
+            // The claimer first: once it has stopped, nothing hands the senders more work.
+            claimer.join(Duration.ofSeconds(5));
+            senders.shutdown();
             if (!senders.awaitTermination(Webhooks.ATTEMPT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS)) {
                 senders.shutdownNow();
             }
             recorder.join(Duration.ofSeconds(10));
-            claimer.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

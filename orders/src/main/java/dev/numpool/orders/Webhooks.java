@@ -275,7 +275,8 @@ public final class Webhooks {
     /** Claims up to {@code limit} due deliveries for this node, none to {@code skippedEndpoints}. */
     List<OrdersStore.DueDelivery> claim(int limit, Set<Long> skippedEndpoints) {
         Instant now = clock.instant();
-        return store.claimDueDeliveries(now, now.plus(LEASE), limit, skippedEndpoints);
+        // Whole microseconds, as PostgreSQL keeps them: writing an attempt down matches its claim by this value.
+        return store.claimDueDeliveries(now, now.plus(LEASE).truncatedTo(java.time.temporal.ChronoUnit.MICROS), limit, skippedEndpoints);
     }
 
     /** What an attempt did to its endpoint's standing, written down with the attempt. */
@@ -321,7 +322,7 @@ public final class Webhooks {
         Optional<Instant> retryAt = attempts - 1 < SCHEDULE.size() ? Optional.of(now.plus(SCHEDULE.get(attempts - 1))) : Optional.empty();
         Optional<String> unsafe = refusal(d.url());
         if (unsafe.isPresent()) {
-            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, retryAt, null, "refused: " + unsafe.get(), null, 0, now),
+            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null, "refused: " + unsafe.get(), null, 0, now),
                     EndpointEffect.NONE));
         }
         // Receivers check the timestamp against their own clock (±5 min), so it is wall time even
@@ -349,16 +350,16 @@ public final class Webhooks {
             String snippet = snippet(response.body(), started);
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
-                return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), true, Optional.empty(), status, null, snippet, latency, now),
+                return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), true, Optional.empty(), status, null, snippet, latency, now),
                         EndpointEffect.SUCCEEDED));
             } else if (status == 410) {
-                return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, Optional.empty(), status,
+                return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, Optional.empty(), status,
                         "410 Gone: endpoint disabled", snippet, latency, now), EndpointEffect.GONE));
             }
-            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, retryAt, status,
+            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, retryAt, status,
                     status >= 300 && status < 400 ? "redirects are not followed" : "http " + status, snippet, latency, now), EndpointEffect.FAILED));
         } catch (java.io.IOException e) {
-            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, retryAt, null,
+            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null,
                     clip(e.getClass().getSimpleName() + ": " + e.getMessage()), null, (int) ((System.nanoTime() - started) / 1_000_000), now),
                     EndpointEffect.FAILED));
         } catch (InterruptedException e) {
@@ -366,7 +367,7 @@ public final class Webhooks {
             return Optional.empty();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "webhook delivery " + d.messageId() + " failed", e);
-            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now),
+            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now),
                     EndpointEffect.NONE));
         }
     }

@@ -129,10 +129,17 @@ class LedgerTest {
                 ledgerAccount(owner, "held"), ledgerAccount(owner, "wallet"), waiting.priceMicros() + 1, holdId));
         DataAccessException elsewhere = assertThrows(DataAccessException.class, () -> insertTransfer("post",
                 ledgerAccount(other, "held"), houseLedger("revenue"), waiting.priceMicros(), holdId));
+        DataAccessException voidToAnother = assertThrows(DataAccessException.class, () -> insertTransfer("void",
+                ledgerAccount(owner, "held"), ledgerAccount(other, "wallet"), waiting.priceMicros(), holdId));
+        DataAccessException postToAWallet = assertThrows(DataAccessException.class, () -> insertTransfer("post",
+                ledgerAccount(owner, "held"), ledgerAccount(owner, "wallet"), waiting.priceMicros(), holdId));
+        DataAccessException notAResolution = assertThrows(DataAccessException.class, () -> insertTransfer("sandbox_credit",
+                ledgerAccount(owner, "held"), ledgerAccount(owner, "wallet"), waiting.priceMicros(), null));
 
-        for (DataAccessException refused : List.of(less, more, elsewhere)) {
+        for (DataAccessException refused : List.of(less, more, elsewhere, voidToAnother, postToAWallet)) {
             assertTrue(refused.getMessage().contains("transfer_resolution_matches_hold"), refused.getMessage());
         }
+        assertTrue(notAResolution.getMessage().contains("transfer_held_left_only_by_resolutions"), notAResolution.getMessage());
         assertEquals(before, market.ledger().balance(owner));
         assertEquals(0, db.dsl().fetchCount(TRANSFER, TRANSFER.HOLD_ID.eq(holdId)));
         assertEquals(List.of(), market.ledger().audit());

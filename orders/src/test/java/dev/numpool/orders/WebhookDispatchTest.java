@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -131,28 +132,85 @@ class WebhookDispatchTest {
     @Test
     void aDeliveryThatWaitedLongForItsClaimMarksTheNodeBehindAndAPromptOneDoesNot() throws Exception {
         AccountId owner = customerWithEndpoint();
+        List<Boolean> behindWhenSent = answerWhileNotingBehind(204);
+        try (AutoCloseable dispatcher = webhooks.startDispatching(Duration.ofHours(1))) {
+            sendCode(owner, "70001", Optional.empty()); // the receiver is seen to answer quickly
+            await("the first delivery sent", () -> received.size() == 1);
+            // As if the dispatcher had been busy for two seconds since this delivery's commit.
+            sendCode(owner, "70002", Optional.of("new.queued_at := clock_timestamp() - interval '2 seconds'"));
+            await("the late delivery sent", () -> received.size() == 2);
+            sendCode(owner, "70003", Optional.empty());
+            await("the prompt delivery sent", () -> received.size() == 3);
+        }
+        assertEquals(List.of(false, true, false), behindWhenSent);
+    }
+
+    @Test
+    void waitsTheNodeCannotHelpDoNotMarkItBehind() throws Exception {
+        AccountId owner = customerWithEndpoint();
+        List<Boolean> behindWhenSent = answerWhileNotingBehind(204);
+        try (AutoCloseable dispatcher = webhooks.startDispatching(Duration.ofHours(1))) {
+            sendCode(owner, "71001", Optional.empty());
+            await("the first delivery sent", () -> received.size() == 1);
+            // Claimed by a node that stopped: it waited for that claim to run out, not for this node.
+            sendCode(owner, "71002", Optional.of("new.queued_at := clock_timestamp() - interval '3 minutes'; new.locked_until := now() - interval '1 hour'"));
+            await("the reclaimed delivery sent", () -> received.size() == 2);
+        }
+        assertEquals(List.of(false, false), behindWhenSent);
+
+        AccountId failing = customerWithEndpoint();
+        List<Boolean> behindForFailing = answerWhileNotingBehind(503);
+        try (AutoCloseable dispatcher = webhooks.startDispatching(Duration.ofHours(1))) {
+            sendCode(failing, "71003", Optional.empty());
+            await("the first attempt to the failing receiver", () -> received.size() == 3);
+            // A backlog at a receiver that answers 503 is the receiver's own.
+            sendCode(failing, "71004", Optional.of("new.queued_at := clock_timestamp() - interval '2 seconds'"));
+            await("the late attempt to the failing receiver", () -> received.size() == 4);
+        }
+        assertEquals(List.of(false, false), behindForFailing);
+    }
+
+    @Test
+    void anAttemptWhoseClaimRanOutIsNotWrittenOverTheNextClaim() {
+        AccountId owner = customerWithEndpoint();
+        Activation a = buy(owner);
+        market.orders().injectSandboxSms(owner, a.id(), "Telegram", "Telegram code: 72001");
+        OrdersStore.DueDelivery claimed = webhooks.claim(10, Set.of()).getFirst();
+        Optional<Webhooks.Outcome> stale = webhooks.send(claimed);
+        // Meanwhile the claim ran out and another node claimed the delivery again.
+        db.dsl().execute("update webhook_delivery set locked_until = now() + interval '1 minute'");
+
+        webhooks.record(List.of(stale.orElseThrow()));
+
+        assertEquals(List.of("pending"), deliveryStates(owner), "the other claim settles it, not this late write");
+        assertEquals(1L, db.dsl().fetchValue("select count(*) from webhook_attempt"), "the attempt itself is history all the same");
+    }
+
+    /** The receiver answers {@code status} and notes, as it takes each webhook, whether the node counted as behind. */
+    private List<Boolean> answerWhileNotingBehind(int status) {
         List<Boolean> behindWhenSent = new CopyOnWriteArrayList<>();
         receiver.removeContext("/");
         receiver.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
             behindWhenSent.add(webhooks.behind()); // moments after the claim that sent it
             received.add("sent");
-            exchange.sendResponseHeaders(204, -1);
+            exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
-        Activation late = buy(owner);
-        market.orders().injectSandboxSms(owner, late.id(), "Telegram", "Telegram code: 70001");
-        // As if the dispatcher had been busy for two seconds since this delivery's commit.
-        db.dsl().execute("update webhook_delivery set queued_at = clock_timestamp() - interval '2 seconds'");
-        assertTrue(!webhooks.behind(), "no dispatcher, nothing measured yet");
+        return behindWhenSent;
+    }
 
-        try (AutoCloseable dispatcher = webhooks.startDispatching(Duration.ofHours(1))) {
-            await("the late delivery sent", () -> received.size() == 1);
-            Activation prompt = buy(owner);
-            market.orders().injectSandboxSms(owner, prompt.id(), "Telegram", "Telegram code: 70002");
-            await("the prompt delivery sent", () -> received.size() == 2);
-        }
-        assertEquals(List.of(true, false), behindWhenSent);
+    /**
+     * Buys a number and injects a code for it; {@code backdate} (PL/pgSQL assignments to
+     * {@code new}) is applied to its delivery as it is inserted, before any claim can see it.
+     */
+    private void sendCode(AccountId owner, String code, Optional<String> backdate) {
+        Activation a = buy(owner);
+        backdate.ifPresent(assignments -> db.dsl().execute("create function backdate() returns trigger language plpgsql as $$ begin "
+                + assignments + "; return new; end $$; "
+                + "create trigger backdate before insert on webhook_delivery for each row execute function backdate()"));
+        market.orders().injectSandboxSms(owner, a.id(), "Telegram", "Telegram code: " + code);
+        backdate.ifPresent(x -> db.dsl().execute("drop trigger backdate on webhook_delivery; drop function backdate()"));
     }
 
     // ----------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.numpool.web;
 
 import dev.numpool.api.NativeApi;
 import dev.numpool.api.RateLimits;
+import dev.numpool.db.DataDirectoryLock;
 import dev.numpool.db.Database;
 import dev.numpool.db.LocalPostgres;
 import dev.numpool.db.LocalRedis;
@@ -79,6 +80,9 @@ public final class Numpool implements AutoCloseable {
             int port = config.get("server.port").asInt().orElse(8080);
             requireFreePort(host, port);
 
+            if (config.get("database.url").asString().isEmpty() || config.get("redis.url").asString().isEmpty()) {
+                track(resources, DataDirectoryLock.take(dataDir)); // before any stale embedded server is stopped
+            }
             Database db = connectDatabase(config.get("database"), dataDir, resources);
             Redis redis = connectRedis(config.get("redis"), dataDir, resources);
             MeterRegistry meters = Metrics.globalRegistry();

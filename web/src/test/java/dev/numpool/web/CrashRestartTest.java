@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,6 +59,14 @@ class CrashRestartTest {
             assertEquals(available, balance(http, key), "the account and its key survived");
             assertFalse(firstPostgres.isAlive(), "the dead node's PostgreSQL was stopped");
             assertFalse(firstRedis.isAlive(), "the dead node's Redis was stopped");
+
+            // A second node on the same data, while this one runs, must not take its servers for stale ones.
+            Process intruder = start(data, "intruder");
+            assertTrue(intruder.waitFor(60, TimeUnit.SECONDS), "the intruding node ended by itself");
+            assertNotEquals(0, intruder.exitValue());
+            String why = Files.readString(dir.resolve("intruder.err"));
+            assertTrue(why.contains("another Numpool is running on the data directory"), why);
+            assertEquals(available, balance(http, key), "the running node's servers were left alone");
         } finally {
             second.destroy(); // SIGTERM: a normal stop, through the node's shutdown hook
             assertTrue(second.waitFor(60, TimeUnit.SECONDS), "the node stopped");
