@@ -260,7 +260,7 @@ final class FiveSimApi {
                 .put("status", statusOverride.orElseGet(() -> status(a.status())))
                 .put("expires", a.expiresAt().toString());
         ArrayNode sms = n.putArray("sms");
-        for (Activation.Message m : a.codes()) {
+        for (Activation.Message m : a.liveMessages()) { // with a code or not: the text is the customer's either way
             sms.addObject().put("created_at", m.receivedAt().toString()).put("date", m.receivedAt().toString())
                     .put("sender", m.sender()).put("text", m.text()).put("code", m.code().orElse(""));
         }

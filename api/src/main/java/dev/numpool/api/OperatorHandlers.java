@@ -6,8 +6,11 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
 import dev.numpool.orders.AccountId;
 import dev.numpool.orders.AdjustResult;
+import dev.numpool.orders.CodeReviewResult;
+import dev.numpool.orders.CodeTemplate;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.SmsReview;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.UpstreamReport;
 import io.helidon.http.HeaderNames;
@@ -57,7 +60,13 @@ final class OperatorHandlers {
                 new NativeApi.Route("GET", "/v1/operator/upstream-reports", this::reports),
                 new NativeApi.Route("GET", "/v1/operator/accounts/{id}/balance", this::accountBalance),
                 new NativeApi.Route("POST", "/v1/operator/accounts/{id}/adjustments", this::adjust),
-                new NativeApi.Route("GET", "/v1/operator/stripe-events/waiting", this::waitingStripeEvents));
+                new NativeApi.Route("GET", "/v1/operator/stripe-events/waiting", this::waitingStripeEvents),
+                new NativeApi.Route("GET", "/v1/operator/sms-reviews", this::smsReviews),
+                new NativeApi.Route("POST", "/v1/operator/sms-reviews/{id}/code", this::markCode),
+                new NativeApi.Route("POST", "/v1/operator/sms-reviews/{id}/dismiss", this::dismissSms),
+                new NativeApi.Route("GET", "/v1/operator/code-templates", this::codeTemplates),
+                new NativeApi.Route("POST", "/v1/operator/code-templates", this::addCodeTemplate),
+                new NativeApi.Route("DELETE", "/v1/operator/code-templates/{id}", this::removeCodeTemplate));
     }
 
     private void providers(ServerRequest req, ServerResponse res) {
@@ -357,6 +366,100 @@ final class OperatorHandlers {
                     .put("receivedAt", e.receivedAt().toString()).put("attempts", e.attempts()).put("why", e.why().orElse(null));
         }
         NativeApi.json(res, 200, body);
+    }
+
+    // Reading codes: the review queue and the templates -------------------------------------------
+
+    /** SMS that reached a live activation and yielded no code, oldest first; {@code after} pages. */
+    private void smsReviews(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        long after = Requests.query(req, "after").map(raw -> Requests.parseId(raw)
+                .orElseThrow(() -> Problem.badRequest("'after' must be an SMS id."))).orElse(0L);
+        int limit = Requests.intQuery(req, "limit", 1, 500).orElse(100);
+        List<SmsReview> reviews = orders.reviewQueue(after, limit);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("reviews");
+        for (SmsReview r : reviews) {
+            list.addObject().put("smsId", r.smsId()).put("activationId", r.activationId()).put("accountId", r.owner().value())
+                    .put("service", r.service()).put("country", r.country()).put("status", r.status().wire())
+                    .put("sender", r.sender()).put("text", r.text()).put("receivedAt", r.receivedAt().toString());
+        }
+        body.put("next", reviews.size() == limit ? Long.toString(reviews.getLast().smsId()) : null);
+        NativeApi.json(res, 200, body);
+    }
+
+    private void markCode(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        long sms = smsId(req);
+        String code = text(Json.object(Requests.jsonBody(req), Set.of("code")), "code");
+        if (code == null || code.isBlank() || code.length() > 32) {
+            throw Problem.badRequest("'code' is required: the code as the SMS shows it, e.g. \"482913\".");
+        }
+        reviewed(res, sms, orders.markCode(sms, code));
+    }
+
+    private void dismissSms(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        long sms = smsId(req);
+        reviewed(res, sms, orders.dismissSms(sms));
+    }
+
+    private static void reviewed(ServerResponse res, long sms, CodeReviewResult result) {
+        switch (result) {
+            case CodeReviewResult.Reviewed done -> NativeApi.json(res, 200, Json.activation(done.activation()));
+            case CodeReviewResult.NotFound missing -> throw Problem.notFound("No SMS " + sms + ".");
+            case CodeReviewResult.NotOpen closed -> throw new Problem(409, "not-under-review", "Not under review",
+                    "SMS " + sms + " is not waiting for review (" + closed.review() + ").");
+            case CodeReviewResult.ActivationEnded ended -> throw new Problem(409, "activation-ended", "Activation ended",
+                    "The SMS's activation is " + ended.status().wire() + "; no code is delivered or charged any more.");
+            case CodeReviewResult.NotInText wrong -> throw new Problem(422, "code-not-in-text", "Code not in the SMS",
+                    "The code must stand in the SMS's text as a word of its own (dashes or blanks inside it are fine).");
+        }
+    }
+
+    private void codeTemplates(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        Optional<String> service = Requests.query(req, "service");
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("templates");
+        orders.codeTemplates(service).forEach(t -> list.add(template(t)));
+        NativeApi.json(res, 200, body);
+    }
+
+    private void addCodeTemplate(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        ObjectNode body = Json.object(Requests.jsonBody(req), Set.of("service", "sender", "template"));
+        String sender = text(body, "sender");
+        if (body.has("sender") && (sender == null || Requests.hasControlCharacters(sender, false))) {
+            throw Problem.badRequest("'sender', when given, is the SMS sender as text (omit it for any sender).");
+        }
+        switch (orders.addCodeTemplate(text(body, "service"), sender, text(body, "template"))) {
+            case Orders.TemplateResult.Added added -> NativeApi.json(res, 201, template(added.template()));
+            case Orders.TemplateResult.Invalid invalid -> throw new Problem(422, "invalid-template", "Not a template", invalid.why());
+            case Orders.TemplateResult.Exists exists -> throw new Problem(409, "template-exists", "Template exists",
+                    "This service has this template for this sender already.");
+        }
+    }
+
+    private void removeCodeTemplate(ServerRequest req, ServerResponse res) {
+        authorize(req);
+        String raw = req.path().pathParameters().get("id");
+        long id = Requests.parseId(raw).orElseThrow(() -> Problem.notFound("No template '" + raw + "'."));
+        if (!orders.removeCodeTemplate(id)) {
+            throw Problem.notFound("No template " + id + ".");
+        }
+        res.status(204).send();
+    }
+
+    private static ObjectNode template(CodeTemplate t) {
+        return Json.MAPPER.createObjectNode().put("id", t.id()).put("service", t.service()).put("sender", t.sender())
+                .put("template", t.template()).put("origin", t.origin()).put("hits", t.hits())
+                .put("lastHitAt", t.lastHitAt().map(Object::toString).orElse(null)).put("createdAt", t.createdAt().toString());
+    }
+
+    private static long smsId(ServerRequest req) {
+        String raw = req.path().pathParameters().get("id");
+        return Requests.parseId(raw).orElseThrow(() -> Problem.notFound("No SMS '" + raw + "'."));
     }
 
     private static AccountId accountId(ServerRequest req) {

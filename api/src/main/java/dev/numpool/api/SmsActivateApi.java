@@ -120,7 +120,9 @@ final class SmsActivateApi {
             case "setStatus" -> setStatus(owner.get(), p);
             case "getStatus" -> withActivation(owner.get(), p, a -> Answer.token(status(a)));
             case "getStatusV2" -> withActivation(owner.get(), p, a -> Answer.json(statusV2(a)));
-            case "getFullSms" -> withActivation(owner.get(), p, a -> Answer.token(a.lastCode()
+            // The full text of the latest SMS, code or not: a customer whose SMS we could not read
+            // a code in can still read it (an operator may mark its code later).
+            case "getFullSms" -> withActivation(owner.get(), p, a -> Answer.token(a.lastCode().or(a::lastMessage)
                     .map(m -> "FULL_SMS:" + m.text()).orElseGet(() -> status(a))));
             case "getActiveActivations" -> activeActivations(owner.get(), p);
             case "getNumbersStatus" -> numbersStatus(p);
@@ -247,7 +249,8 @@ final class SmsActivateApi {
 
     private static ObjectNode statusV2(Activation a) {
         ObjectNode n = Json.MAPPER.createObjectNode().put("verificationType", 0);
-        Optional<Activation.Message> last = a.lastCode();
+        // The latest SMS with a code, else the latest SMS at all (its code empty), so the text is never hidden.
+        Optional<Activation.Message> last = a.lastCode().or(a::lastMessage);
         if (last.isPresent()) {
             n.putObject("sms").put("dateTime", TIME.format(last.get().receivedAt())).put("code", last.get().code().orElse(""))
                     .put("text", last.get().text());
@@ -278,7 +281,7 @@ final class SmsActivateApi {
                     .put("activationStatus", a.status() == ActivationStatus.WAITING_CODE ? "1" : "2");
             Optional<Activation.Message> code = a.lastCode();
             n.put("smsCode", code.flatMap(Activation.Message::code).orElse(null));
-            n.put("smsText", code.map(Activation.Message::text).orElse(null));
+            n.put("smsText", code.or(a::lastMessage).map(Activation.Message::text).orElse(null));
             n.put("activationTime", TIME.format(a.createdAt())).put("countryCode", Integer.toString(a.country()))
                     .put("canGetAnotherSms", "1").put("currency", CURRENCY);
         }

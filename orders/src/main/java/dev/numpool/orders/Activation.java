@@ -45,6 +45,17 @@ public record Activation(int id, AccountId owner, String service, int country, S
         return codes.isEmpty() ? Optional.empty() : Optional.of(codes.getLast());
     }
 
+    /** Messages that arrived while the activation was live, with a code or not (a customer reads them all). */
+    public List<Message> liveMessages() {
+        return messages.stream().filter(m -> !m.late()).toList();
+    }
+
+    /** The latest message that arrived while the activation was live, code or not. */
+    public Optional<Message> lastMessage() {
+        List<Message> live = liveMessages();
+        return live.isEmpty() ? Optional.empty() : Optional.of(live.getLast());
+    }
+
     /** An SMS received for the activation; {@code late} when it came after the activation ended. */
     public record Message(Optional<String> code, String text, String sender, Instant receivedAt, boolean late) {
     }

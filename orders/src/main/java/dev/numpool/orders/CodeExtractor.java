@@ -29,7 +29,7 @@ final class CodeExtractor {
     private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr";
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![" + GLUED_LETTER + "\\p{N}./:#@$€£₽¥₹*№+-])(?:\\p{Lu}{1,3}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
+            "(?<![" + GLUED_LETTER + "\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:\\p{Lu}{1,3}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
                     + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /** Letters and digits mixed, right after a keyword: {@code code: X4T-9PQ}. Upper case only, as such codes are printed. */
@@ -49,7 +49,8 @@ final class CodeExtractor {
     private static final Pattern KEYWORD = Pattern.compile(String.join("|",
             // Compounds end in these ("Bestätigungscode", "Sicherheitscode"), so they may follow
             // letters; they come first so that "code" is not read as "cod".
-            "code", "codice", "codigo", "código", "kode", "kodu", "passcode", "passwort", "password", "verif", "vérif",
+            "code", "codice", "codigo", "código", "kode", "kodu", "koodi", "passcode", "passwort", "kennwort", "password", "verif", "vérif",
+            "סיסמה", "סיסמא", "κωδικ", "ΚΩΔΙΚ", "代码", "代碼", "認証番号", "인증번호",
             "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "确认码", "確認碼", "认证码", "認證碼", "口令",
             "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
             "رمز", "كود", "کد", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
@@ -59,15 +60,20 @@ final class CodeExtractor {
             // Verbs that hand the reader a code to type.
             "enter", "use", "type", "input", "saisissez", "entrez", "usa", "use", "ingresa", "introduce", "inserisci", "digite", "insira",
             "masukkan", "gunakan", "введите", "используйте", "введіть", "gir", "girin", "senha", "contraseña", "mot de passe", "şifre", "parola",
-            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "код", "коды", "пароль") + ")",
+            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "код", "коды", "пароль",
+            // Russian written in Latin letters, as some senders do.
+            "parol", "podtverzhdeni") + ")",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * A keyword about a code that is not the one to type: an old one ({@code your old code
      * 591044}) or a promotion ({@code promo code SAVE20}).
      */
     private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|purchase|redeem|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
+    private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
+                    + "הנחה|קופון|קידום|تخفیف|خصم)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * Words right before a number that say it is something else: a card or account ending, an
      * order, booking or tracking number, a short code to text, a reference, a price, a year.
@@ -84,6 +90,11 @@ final class CodeExtractor {
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
     private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% off|checkout|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
+     * characters of base64 that can look like a code of letters and digits.
+     */
+    private static final Pattern APP_HASH = Pattern.compile("(?<=\\s)[A-Za-z0-9+/]{11}\\s*\\z");
     private static final Pattern LINK = Pattern.compile("https?://\\S+|www\\.\\S+|\\b[\\w-]+\\.(?:com|org|net|me|ru|io|co)(?:/\\S*)?",
             Pattern.CASE_INSENSITIVE);
     /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
@@ -99,34 +110,18 @@ final class CodeExtractor {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }
-        String clean = LINK.matcher(text.replace("<#>", " ")).replaceAll(m -> " ".repeat(m.group().length()));
-        // Phone numbers go first: their groups of three or four digits look like codes one by one.
-        clean = DIGIT_GROUPS.matcher(clean).replaceAll(g -> isPhoneNumber(g.group()) ? " ".repeat(g.group().length())
-                : Matcher.quoteReplacement(g.group()));
+        String clean = clean(text);
         List<int[]> keywords = new ArrayList<>();
         Matcher k = KEYWORD.matcher(clean);
         while (k.find()) {
-            boolean stale = STALE.matcher(clean.substring(Math.max(0, k.start() - 20), k.start())).find();
-            if (!stale) {
+            if (!stale(clean, k)) {
                 keywords.add(new int[] {k.start(), k.end()});
             }
         }
         if (keywords.isEmpty()) {
             return Optional.empty(); // a notice, not a code
         }
-        List<Candidate> candidates = new ArrayList<>();
-        Matcher m = CANDIDATE.matcher(clean);
-        while (m.find()) {
-            String before = clean.substring(Math.max(0, m.start() - 24), m.start());
-            String digits = m.group(1).replaceAll("[- ]", "");
-            if (digits.length() < 4 || digits.length() > 8 || DATE.matcher(m.group(1)).matches()) {
-                continue; // groups that add up to no code's length, or spell a date
-            }
-            boolean year = digits.length() == 4 && digits.matches("(19|20)\\d\\d");
-            if (!NOT_A_CODE_BEFORE.matcher(before).find()) {
-                candidates.add(new Candidate(digits, m.start(), m.end(), year));
-            }
-        }
+        List<Candidate> candidates = numbers(clean);
         boolean promotion = PROMOTION.matcher(clean).find();
         for (int[] kw : keywords) {
             if (promotion) {
@@ -185,6 +180,58 @@ final class CodeExtractor {
             }
         }
         return Optional.of(best.digits());
+    }
+
+    /**
+     * For a short SMS to an activation, read without a keyword: its one code-shaped number, if it
+     * has exactly one that is not a phone number, amount, date, time, year, card ending, order
+     * number or the like, and the text is no advert. Empty otherwise.
+     */
+    static Optional<String> soleCode(String text) {
+        String clean = clean(text);
+        if (PROMOTION.matcher(clean).find()) {
+            return Optional.empty();
+        }
+        for (Matcher k = KEYWORD.matcher(clean); k.find(); ) {
+            if (stale(clean, k)) {
+                return Optional.empty(); // a promo or an old code named as such
+            }
+        }
+        List<String> codes = numbers(clean).stream().filter(c -> !c.year()).map(Candidate::digits).distinct().toList();
+        return codes.size() == 1 ? Optional.of(codes.getFirst()) : Optional.empty();
+    }
+
+    /** Whether the keyword just found names a code that is not the one to type: an old one, a promo code. */
+    private static boolean stale(String clean, Matcher keyword) {
+        return STALE.matcher(clean.substring(Math.max(0, keyword.start() - 20), keyword.start())).find()
+                || STALE_AFTER.matcher(clean.substring(keyword.end(), Math.min(clean.length(), keyword.end() + 24))).lookingAt();
+    }
+
+    /** The text with links and phone numbers blanked out (same length, so positions hold). */
+    private static String clean(String text) {
+        String unhashed = text.contains("<#>") ? APP_HASH.matcher(text).replaceAll(m -> " ".repeat(m.group().length())) : text;
+        String clean = LINK.matcher(unhashed.replace("<#>", "   ")).replaceAll(m -> " ".repeat(m.group().length()));
+        // Phone numbers go first: their groups of three or four digits look like codes one by one.
+        return DIGIT_GROUPS.matcher(clean).replaceAll(g -> isPhoneNumber(g.group()) ? " ".repeat(g.group().length())
+                : Matcher.quoteReplacement(g.group()));
+    }
+
+    /** Numbers of a code's length that nothing just before them marks as something else. */
+    private static List<Candidate> numbers(String clean) {
+        List<Candidate> candidates = new ArrayList<>();
+        Matcher m = CANDIDATE.matcher(clean);
+        while (m.find()) {
+            String before = clean.substring(Math.max(0, m.start() - 24), m.start());
+            String digits = m.group(1).replaceAll("[- ]", "");
+            if (digits.length() < 4 || digits.length() > 8 || DATE.matcher(m.group(1)).matches()) {
+                continue; // groups that add up to no code's length, or spell a date
+            }
+            boolean year = digits.length() == 4 && digits.matches("(19|20)\\d\\d");
+            if (!NOT_A_CODE_BEFORE.matcher(before).find()) {
+                candidates.add(new Candidate(digits, m.start(), m.end(), year));
+            }
+        }
+        return candidates;
     }
 
     /** Two codes one after the other, joined only by a list separator: {@code 4821 и 7730}, {@code 482913或591024}. */

@@ -71,6 +71,9 @@ public final class Orders implements AutoCloseable {
     private final Counter codesReceived;
     private final Counter refunds;
     private final IntakeGate intake;
+    /** This node's copy of the code templates; {@link #refreshCodeTemplates} keeps it current. */
+    private final CodeTemplates templates = new CodeTemplates();
+    private final CodeReader reader = new CodeReader(templates);
     private volatile java.util.function.BooleanSupplier overloaded = () -> false;
 
     /**
@@ -128,6 +131,7 @@ public final class Orders implements AutoCloseable {
      */
     public static Orders create(Database db, Redis redis, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
         Orders orders = new Orders(new OrdersStore(db.dsl(), new WebhookSignal(redis)), new LiveEvents(redis), inventory, settings, clock, meters);
+        orders.installShippedTemplates();
         inventory.listen(orders::receiveSms);
         return orders;
     }
@@ -444,13 +448,22 @@ public final class Orders implements AutoCloseable {
 
     /** Finishes an activation that received its code; the hold was posted when the code came. */
     public ActivationChange finish(AccountId owner, int id) {
-        return changeLive(owner, id, (s, a, status, now) -> {
+        boolean[] learned = {false};
+        ActivationChange change = changeLive(owner, id, (s, a, status, now) -> {
             if (status == ActivationStatus.WAITING_CODE) {
                 return Optional.of(new ActivationChange.NoCodeYet());
+            }
+            // Finishing confirms the codes: those only the provider could read teach us their SMS's shape.
+            for (CodeStore.ConfirmedCode c : s.codes().providerCodes(a.getId())) {
+                learned[0] |= learn(s, a.getService(), c.sender(), CodeReader.normalize(c.text()), c.code(), now);
             }
             end(s, a, ActivationStatus.FINISHED, now);
             return Optional.empty();
         }, a -> afterEnd(a, true));
+        if (learned[0]) {
+            reloadTemplatesQuietly();
+        }
+        return change;
     }
 
     /** Asks for another code (free) on an activation whose code already arrived. */
@@ -541,6 +554,201 @@ public final class Orders implements AutoCloseable {
         return store.deleteKeysCreatedBefore(clock.instant().minus(age), limit);
     }
 
+    // Reading codes: templates and the review queue ----------------------------------------------
+
+    /** Learned templates a service keeps at most; the least used go first. */
+    static final int MAX_LEARNED_PER_SERVICE = 200;
+    private static final String SHIPPED_TEMPLATES = "code-templates.tsv";
+
+    /**
+     * SMS waiting for an operator, oldest first: they reached a live activation and no code was
+     * read in them. At most {@code limit} (1 to 500), with ids above {@code afterId}.
+     */
+    public List<SmsReview> reviewQueue(long afterId, int limit) {
+        return store.codes().openReviews(afterId, Math.max(1, Math.min(500, limit)));
+    }
+
+    /**
+     * An operator marks the code of an SMS under review. It is delivered exactly as a code read
+     * from the text would be (status, charge, webhook, live events, compatible APIs), once: the
+     * review closes in the same transaction. The SMS's shape is learned as a template of the
+     * activation's service and sender.
+     */
+    public CodeReviewResult markCode(long smsId, String code) {
+        String wanted = CodeReader.normalize(code == null ? "" : code).strip().replaceAll("[- ]", "");
+        if (!wanted.matches("[0-9A-Za-z]{3,12}")) {
+            return new CodeReviewResult.NotInText();
+        }
+        return review(smsId, Optional.of(wanted));
+    }
+
+    /** An operator says an SMS under review holds no code: it leaves the queue, nothing is delivered. */
+    public CodeReviewResult dismissSms(long smsId) {
+        return review(smsId, Optional.empty());
+    }
+
+    private CodeReviewResult review(long smsId, Optional<String> wanted) {
+        Instant now = clock.instant();
+        record Done(CodeReviewResult refused, Applied applied, AccountId owner, int activationId, boolean learned) {
+        }
+        Done done = store.transaction(s -> {
+            Optional<Integer> activationId = s.codes().activationOfSms(smsId);
+            if (activationId.isEmpty()) {
+                return new Done(new CodeReviewResult.NotFound(), null, null, 0, false);
+            }
+            // The activation first, as the intake locks it: a review and an SMS never wait on each other in turn.
+            ActivationRecord a = s.activationByIdForUpdate(activationId.get()).orElseThrow();
+            CodeStore.ReviewRow row = s.codes().reviewForUpdate(smsId).orElseThrow();
+            AccountId owner = new AccountId(a.getAccountId());
+            if (!row.review().equals(Optional.of("open"))) {
+                return new Done(new CodeReviewResult.NotOpen(row.review().orElse("none")), null, owner, a.getId(), false);
+            }
+            ActivationStatus status = status(a);
+            if (!status.live() || !now.isBefore(a.getExpiresAt().toInstant())) {
+                return new Done(new CodeReviewResult.ActivationEnded(status.live() ? ActivationStatus.EXPIRED : status), null, owner, a.getId(), false);
+            }
+            if (wanted.isEmpty()) {
+                s.codes().closeReview(smsId, Optional.empty(), now);
+                return new Done(null, null, owner, a.getId(), false);
+            }
+            String normalized = CodeReader.normalize(row.text());
+            Optional<String> code = CodeTemplates.locate(normalized, wanted.get());
+            if (code.isEmpty()) {
+                return new Done(new CodeReviewResult.NotInText(), null, owner, a.getId(), false);
+            }
+            s.codes().closeReview(smsId, code, now);
+            ActivationRecord first = deliverCode(s, a, status, code.get(), row.text());
+            boolean learned = learn(s, a.getService(), row.sender(), normalized, code.get(), now);
+            return new Done(null, new Applied(new SmsIntake.Accepted(a.getId(), code), first, a.getAccountId(), Optional.of(row.text())),
+                    owner, a.getId(), learned);
+        });
+        if (done.refused() != null) {
+            return done.refused();
+        }
+        if (done.applied() != null) {
+            afterApplied(done.applied());
+        }
+        if (done.learned()) {
+            reloadTemplatesQuietly();
+        }
+        return new CodeReviewResult.Reviewed(store.activation(done.owner(), done.activationId()).orElseThrow());
+    }
+
+    /** Stores the template a confirmed code makes of its SMS, keeping the service's learned ones bounded; true when one was added. */
+    private boolean learn(OrdersStore s, String service, String sender, String normalized, String code, Instant now) {
+        Optional<String> template = CodeTemplates.learn(normalized, code);
+        if (template.isEmpty() || s.codes().insertTemplate(service, sender, template.get(), "learned", now).isEmpty()) {
+            return false;
+        }
+        s.codes().evictLearned(service, MAX_LEARNED_PER_SERVICE);
+        return true;
+    }
+
+    /** Every template, or one service's, with its hits (as last written down; nodes write theirs every few seconds). */
+    public List<CodeTemplate> codeTemplates(Optional<String> service) {
+        return store.codes().templates(service);
+    }
+
+    /** What adding a template came to. */
+    public sealed interface TemplateResult {
+        record Added(CodeTemplate template) implements TemplateResult {
+        }
+
+        /** Not a template (see {@link CodeTemplate}), or for a service not in the catalogue; nothing stored. */
+        record Invalid(String why) implements TemplateResult {
+        }
+
+        /** The same template (service, sender, text) is there already. */
+        record Exists() implements TemplateResult {
+        }
+    }
+
+    /** An operator's template for {@code service} ({@code sender} empty for any sender); every node uses it within seconds. */
+    public TemplateResult addCodeTemplate(String service, String sender, String template) {
+        if (service == null || inventory.service(service).isEmpty()) {
+            return new TemplateResult.Invalid("unknown service: " + service);
+        }
+        String cleanSender = sender == null ? "" : sender.strip();
+        if (cleanSender.length() > 64) {
+            return new TemplateResult.Invalid("a sender has at most 64 characters");
+        }
+        String text = template == null ? "" : CodeReader.normalize(template).strip();
+        if (CodeTemplates.compile(text).isEmpty()) {
+            return new TemplateResult.Invalid("a template is up to " + CodeTemplates.MAX_TEMPLATE_LENGTH
+                    + " characters with exactly one {code} or {code:alnum}, and no braces but {code}, {code:alnum}, {n} and {*}");
+        }
+        Optional<Long> id = store.transaction(s -> s.codes().insertTemplate(service, cleanSender, text, "operator", clock.instant()));
+        if (id.isEmpty()) {
+            return new TemplateResult.Exists();
+        }
+        reloadTemplatesQuietly();
+        return new TemplateResult.Added(codeTemplates(Optional.of(service)).stream().filter(t -> t.id() == id.get()).findFirst().orElseThrow());
+    }
+
+    /** Removes a template (any origin; a shipped one comes back at the next start). False when there is none. */
+    public boolean removeCodeTemplate(long id) {
+        boolean removed = store.transaction(s -> s.codes().deleteTemplate(id));
+        if (removed) {
+            reloadTemplatesQuietly();
+        }
+        return removed;
+    }
+
+    /**
+     * Writes down this node's template hits and reloads every template: run by the workers every
+     * few seconds, so a template added or learned on any node serves all of them.
+     */
+    public void refreshCodeTemplates() {
+        Map<Long, Long> hits = templates.drainHits();
+        store.transaction(s -> {
+            s.codes().addHits(hits, clock.instant());
+            return null;
+        });
+        templates.load(store.codes().templates(Optional.empty()));
+    }
+
+    private void reloadTemplatesQuietly() {
+        try {
+            templates.load(store.codes().templates(Optional.empty()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "code templates not reloaded; the workers' next refresh will", e);
+        }
+    }
+
+    /**
+     * Loads the templates shipped in {@value #SHIPPED_TEMPLATES} (service, sender, template,
+     * tab-separated) into the database, where operators see them; rows already there are kept as
+     * they are, with their hits. Services not in this catalogue are skipped.
+     */
+    private void installShippedTemplates() {
+        List<String[]> rows = new ArrayList<>();
+        try (var in = Orders.class.getResourceAsStream(SHIPPED_TEMPLATES)) {
+            if (in == null) {
+                throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, SHIPPED_TEMPLATES + " is missing from the build");
+            }
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    rows.add(line.split("\t", 3));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, "cannot read " + SHIPPED_TEMPLATES, e);
+        }
+        Instant now = clock.instant();
+        store.transaction(s -> {
+            for (String[] r : rows) {
+                String template = CodeReader.normalize(r[2]).strip();
+                if (inventory.service(r[0]).isPresent() && CodeTemplates.compile(template).isPresent()) {
+                    s.codes().insertTemplate(r[0], r[1], template, "shipped", now);
+                } else {
+                    LOG.warning("shipped code template skipped (unknown service or not a template): " + String.join(" | ", r));
+                }
+            }
+            return null;
+        });
+        templates.load(store.codes().templates(Optional.empty()));
+    }
+
     // SMS intake ----------------------------------------------------------------------------------
 
     /**
@@ -593,7 +801,7 @@ public final class Orders implements AutoCloseable {
     }
 
     /** An SMS as stored: bounded text and sender, a bounded dedupe key, the code found in it. */
-    private record Received(String text, String sender, String dedupeKey, Optional<String> code, Instant receivedAt) {
+    private record Received(String text, String sender, String dedupeKey, Optional<String> providerCode, Instant receivedAt) {
         static Received of(InboundSms sms) {
             // PostgreSQL text cannot hold NUL, and no control character but line breaks and tabs
             // belongs in an SMS: one provider's odd byte must not make a message unstorable.
@@ -603,12 +811,25 @@ public final class Orders implements AutoCloseable {
                     ? sms.messageId() : sha256Hex(sms.messageId());
             String sender = sms.sender() == null ? "" : CONTROL.matcher(sms.sender()).replaceAll("");
             sender = sender.substring(0, Math.min(64, sender.length()));
-            // The text decides; the provider's own reading counts when the text shows no code
-            // (an upstream that gives the code but not the text), if it looks like one.
-            Optional<String> code = CodeExtractor.find(text).or(() -> sms.providerCode()
-                    .map(c -> c.strip().replaceAll("[- ]", "").toUpperCase(java.util.Locale.ROOT)).filter(c -> c.matches("[0-9A-Z]{4,10}")));
-            return new Received(text, sender, dedupeKey, code, sms.receivedAt());
+            Optional<String> providerCode = sms.providerCode()
+                    .map(c -> CodeReader.normalize(c).strip().replaceAll("[- ]", "").toUpperCase(java.util.Locale.ROOT))
+                    .filter(c -> c.matches("[0-9A-Z]{4,10}"));
+            return new Received(text, sender, dedupeKey, providerCode, sms.receivedAt());
         }
+    }
+
+    /** A code as stored with its SMS: the code and how it was read ({@code rules}, {@code template}, {@code provider}). */
+    private record Found(String code, String source) {
+    }
+
+    /**
+     * The code of an SMS on activation {@code a}: read from the text with what the activation
+     * tells (its service, the sender); the provider's own reading counts when the text shows no
+     * code (an upstream that gives the code but not the text), if it looks like one.
+     */
+    private Optional<Found> codeOf(ActivationRecord a, String text, String sender, Optional<String> providerCode) {
+        return reader.read(text, CodeReader.Context.of(a.getService(), sender)).map(r -> new Found(r.code(), r.source()))
+                .or(() -> providerCode.map(c -> new Found(c, "provider")));
     }
 
     /**
@@ -620,7 +841,7 @@ public final class Orders implements AutoCloseable {
             List<Applied> done = new ArrayList<>();
             for (OrdersStore.ParkedSms p : s.matchedParkedSmsForUpdate(limit)) {
                 ActivationRecord row = s.activationByProviderRefForUpdate(p.provider(), p.providerRef()).orElseThrow();
-                done.add(apply(s, row, new Received(p.text(), p.sender(), p.dedupeKey(), CodeExtractor.find(p.text()), p.receivedAt())));
+                done.add(apply(s, row, new Received(p.text(), p.sender(), p.dedupeKey(), Optional.empty(), p.receivedAt())));
                 s.deleteParkedSms(p.id());
             }
             return done;
@@ -638,6 +859,8 @@ public final class Orders implements AutoCloseable {
         ActivationStatus status = status(a);
         boolean live = status.live() && clock.instant().isBefore(a.getExpiresAt().toInstant());
         Optional<OrdersStore.OpenPart> head = s.openPart(a.getId(), sms.sender(), sms.receivedAt(), PART_WINDOW);
+        String text = sms.text();
+        Optional<Found> found;
         if (head.isPresent()) {
             // A long SMS arrives in parts (split mid-word, so joined without a separator); the code
             // is looked for in the whole text, which the first part's row shows from now on.
@@ -645,31 +868,44 @@ public final class Orders implements AutoCloseable {
                 return new Applied(new SmsIntake.Duplicate(a.getId()), null);
             }
             String whole = head.get().text() + sms.text();
-            whole = whole.length() > MAX_TEXT_LENGTH ? whole.substring(0, MAX_TEXT_LENGTH) : whole;
-            Optional<String> code = CodeExtractor.find(whole).or(sms::code);
-            s.joinSms(head.get().id(), whole, code);
-            sms = new Received(whole, sms.sender(), sms.dedupeKey(), code, sms.receivedAt());
-        } else if (!s.insertSms(a.getId(), sms.dedupeKey(), sms.sender(), sms.text(), sms.code(), !live, sms.receivedAt())) {
-            return new Applied(new SmsIntake.Duplicate(a.getId()), null);
+            text = whole.length() > MAX_TEXT_LENGTH ? whole.substring(0, MAX_TEXT_LENGTH) : whole;
+            found = codeOf(a, text, sms.sender(), sms.providerCode());
+            s.joinSms(head.get().id(), text, found.map(Found::code), found.map(Found::source), live && found.isEmpty());
+        } else {
+            found = codeOf(a, text, sms.sender(), sms.providerCode());
+            // An SMS on a live activation with no code goes to the operators' review queue.
+            if (!s.insertSms(a.getId(), sms.dedupeKey(), sms.sender(), text, found.map(Found::code), found.map(Found::source),
+                    live && found.isEmpty(), !live, sms.receivedAt())) {
+                return new Applied(new SmsIntake.Duplicate(a.getId()), null);
+            }
         }
         if (!live) {
             return new Applied(new SmsIntake.Late(a.getId()), null);
         }
+        Optional<String> code = found.map(Found::code);
+        ActivationRecord firstCode = code.isPresent() ? deliverCode(s, a, status, code.get(), text) : null;
+        return new Applied(new SmsIntake.Accepted(a.getId(), code), firstCode, a.getAccountId(), Optional.of(text));
+    }
+
+    /**
+     * A code reached a live activation: the first one moves it to code received and posts its
+     * hold; any clears a request for another code; each goes out by webhook. Returns the
+     * activation when this was its first code (for the provider's delivery rate), else null.
+     */
+    private ActivationRecord deliverCode(OrdersStore s, ActivationRecord a, ActivationStatus status, String code, String text) {
         ActivationRecord firstCode = null;
-        if (sms.code().isPresent()) {
-            if (status == ActivationStatus.WAITING_CODE) {
-                s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, clock.instant());
-                s.insertTransfer("post", ledgersOf(s, a.getAccountId()).held(),
-                        revenueLedger(s, a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
-                        "activation:" + a.getId(), clock.instant());
-                firstCode = a;
-            }
-            if (a.getRetryRequestedAt() != null) {
-                s.setRetryRequested(a.getId(), null); // the other code asked for has come
-            }
-            webhook(s, a, "activation.code_received", ActivationStatus.CODE_RECEIVED, sms.code(), Optional.of(sms.text()));
+        if (status == ActivationStatus.WAITING_CODE) {
+            s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, clock.instant());
+            s.insertTransfer("post", ledgersOf(s, a.getAccountId()).held(),
+                    revenueLedger(s, a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
+                    "activation:" + a.getId(), clock.instant());
+            firstCode = a;
         }
-        return new Applied(new SmsIntake.Accepted(a.getId(), sms.code()), firstCode, a.getAccountId(), Optional.of(sms.text()));
+        if (a.getRetryRequestedAt() != null) {
+            s.setRetryRequested(a.getId(), null); // the other code asked for has come
+        }
+        webhook(s, a, "activation.code_received", ActivationStatus.CODE_RECEIVED, Optional.of(code), Optional.of(text));
+        return firstCode;
     }
 
     /**
@@ -773,6 +1009,7 @@ public final class Orders implements AutoCloseable {
             refunds.increment();
         }
         s.setStatus(a.getId(), to, now);
+        s.codes().dropReviews(a.getId(), now); // nothing to deliver a code to any more
         webhook(s, a, "activation." + to.wire(), to, Optional.empty(), Optional.empty());
         s.insertUpstreamOp(a, status(a) == ActivationStatus.CODE_RECEIVED
                 ? UpstreamKinds.Report.RELEASE_USED : UpstreamKinds.Report.RELEASE_UNUSED, now);

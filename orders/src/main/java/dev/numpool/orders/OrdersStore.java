@@ -579,6 +579,10 @@ final class OrdersStore {
                 .forUpdate().fetchOptional();
     }
 
+    Optional<ActivationRecord> activationByIdForUpdate(int id) {
+        return dsl.selectFrom(ACTIVATION).where(ACTIVATION.ID.eq(id)).forUpdate().fetchOptional();
+    }
+
     Optional<ActivationRecord> activationByProviderRefForUpdate(String provider, String providerRef) {
         return dsl.selectFrom(ACTIVATION).where(ACTIVATION.PROVIDER.eq(provider)).and(ACTIVATION.PROVIDER_REF.eq(providerRef))
                 .forUpdate().fetchOptional();
@@ -639,8 +643,15 @@ final class OrdersStore {
                 .execute() == 1;
     }
 
-    void joinSms(long id, String text, Optional<String> code) {
-        dsl.update(SMS).set(SMS.TEXT, text).set(SMS.CODE, code.orElse(null)).where(SMS.ID.eq(id)).execute();
+    /** The first part's row takes the whole text, and the code read in it (or a review, when none and the activation is live). */
+    void joinSms(long id, String text, Optional<String> code, Optional<String> codeSource, boolean review) {
+        dsl.update(SMS).set(SMS.TEXT, text).set(SMS.CODE, code.orElse(null)).set(SMS.CODE_SOURCE, codeSource.orElse(null))
+                .set(SMS.REVIEW, review ? "open" : null).where(SMS.ID.eq(id)).execute();
+    }
+
+    /** The SQL of reading codes (templates, the review queue), in this store's transaction. */
+    CodeStore codes() {
+        return new CodeStore(dsl);
     }
 
     /**
@@ -670,10 +681,12 @@ final class OrdersStore {
     }
 
     /** Stores an SMS; false when the same message (by dedupe key) was stored before. */
-    boolean insertSms(int activationId, String dedupeKey, String sender, String text, Optional<String> code, boolean late, Instant receivedAt) {
+    boolean insertSms(int activationId, String dedupeKey, String sender, String text, Optional<String> code, Optional<String> codeSource,
+                      boolean review, boolean late, Instant receivedAt) {
         return dsl.insertInto(SMS)
                 .set(SMS.ACTIVATION_ID, activationId).set(SMS.DEDUPE_KEY, dedupeKey).set(SMS.SENDER, sender)
-                .set(SMS.TEXT, text).set(SMS.CODE, code.orElse(null)).set(SMS.LATE, late).set(SMS.RECEIVED_AT, at(receivedAt))
+                .set(SMS.TEXT, text).set(SMS.CODE, code.orElse(null)).set(SMS.CODE_SOURCE, codeSource.orElse(null))
+                .set(SMS.REVIEW, review ? "open" : null).set(SMS.LATE, late).set(SMS.RECEIVED_AT, at(receivedAt))
                 .onConflictDoNothing()
                 .execute() == 1;
     }

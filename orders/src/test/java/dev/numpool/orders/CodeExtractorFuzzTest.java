@@ -21,4 +21,26 @@ class CodeExtractorFuzzTest {
         Optional<String> code = CodeExtractor.find(text);
         code.ifPresent(c -> assertTrue(c.matches("[0-9A-Z]{4,8}"), () -> "not a code: '" + c + "' from: " + text));
     }
+
+    /** The reader with an activation's context and the shipped templates: the same promises, and a code it returns stands in the text. */
+    @FuzzTest(maxDuration = "20s")
+    void theReaderWithContextNeverThrowsAndOnlyAnswersCodesFromTheText(FuzzedDataProvider data) throws java.io.IOException {
+        String service = data.pickValue(new String[] {"tg", "wa", "go", "fb", "hw", "kt", "ot"});
+        String text = data.consumeRemainingAsString();
+        Optional<CodeReader.Reading> reading = reader().read(text, CodeReader.Context.of(service, ""));
+        reading.ifPresent(r -> {
+            assertTrue(r.code().matches("[0-9A-Za-z]{4,10}"), () -> "not a code: '" + r.code() + "' from: " + text);
+            String letters = CodeReader.normalize(text).replaceAll("[- ]", "").toUpperCase(java.util.Locale.ROOT);
+            assertTrue(letters.contains(r.code().toUpperCase(java.util.Locale.ROOT)), () -> "'" + r.code() + "' is not in: " + text);
+        });
+    }
+
+    private static CodeReader reader;
+
+    private static CodeReader reader() throws java.io.IOException {
+        if (reader == null) {
+            reader = new CodeReader(ShippedTemplates.load());
+        }
+        return reader;
+    }
 }

@@ -27,6 +27,8 @@ public final class Workers implements AutoCloseable {
     private static final Duration QUOTE_HISTORY = Duration.ofDays(30);
     /** Waiting Stripe events are rare (an event racing its top-up's commit); a slow look suffices. */
     private static final Duration PAYMENTS_INTERVAL = Duration.ofSeconds(15);
+    /** How often the code templates are reloaded (and this node's template hits written down). */
+    private static final Duration TEMPLATES_INTERVAL = Duration.ofSeconds(5);
 
     private final Orders orders;
     private final dev.numpool.orders.Webhooks webhooks;
@@ -103,6 +105,9 @@ public final class Workers implements AutoCloseable {
         }
         scheduler.scheduleWithFixedDelay(() -> safely("quotes", this::runQuotesOnce),
                 0, settings.quotesInterval().toMillis(), TimeUnit.MILLISECONDS);
+        // Templates learned or added on another node reach this one within this interval.
+        scheduler.scheduleWithFixedDelay(() -> safely("code templates", (Runnable) orders::refreshCodeTemplates),
+                TEMPLATES_INTERVAL.toMillis(), TEMPLATES_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 

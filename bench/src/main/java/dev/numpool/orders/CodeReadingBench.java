@@ -1,0 +1,81 @@
+package dev.numpool.orders;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How long reading the code of one SMS takes (issue 13: under 1 ms at p99), over the real SMS of
+ * the development set, each with its service and sender, and the shipped templates loaded, as a
+ * node reads them. In the orders package (in this module) because the reader is that module's
+ * own, not part of its door. Run with {@code ./numpool bench codes}; JMH's sample mode reports
+ * the percentiles.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class CodeReadingBench {
+    private static final Path DEV_SET = Path.of("orders/src/test/resources/dev/numpool/orders/real/dev.tsv");
+
+    private record Sms(String text, CodeReader.Context context) {
+    }
+
+    private CodeReader reader;
+    private List<Sms> texts;
+    private int next;
+
+    @Setup
+    public void load() throws IOException {
+        List<CodeTemplate> rows = new ArrayList<>();
+        try (InputStream in = Orders.class.getResourceAsStream("code-templates.tsv")) {
+            long id = 1;
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    String[] f = line.split("\t", 3);
+                    rows.add(new CodeTemplate(id++, f[0], f[1], CodeReader.normalize(f[2]).strip(), "shipped", 0, Optional.empty(), Instant.EPOCH));
+                }
+            }
+        }
+        CodeTemplates templates = new CodeTemplates();
+        templates.load(rows);
+        reader = new CodeReader(templates);
+        texts = new ArrayList<>();
+        for (String line : Files.readAllLines(DEV_SET)) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.split("\t", 7);
+            String service = f[1].equals("-") ? "ot" : f[1];
+            texts.add(new Sms(f[6].replace("\\n", "\n").replace("\\t", "\t"), CodeReader.Context.of(service, f[4].equals("-") ? "" : f[4])));
+        }
+    }
+
+    /** One SMS, the next of the set each time, so the sample covers every shape. */
+    @Benchmark
+    public Optional<CodeReader.Reading> readOneSms() {
+        Sms sms = texts.get(next);
+        next = (next + 1) % texts.size();
+        return reader.read(sms.text(), sms.context());
+    }
+}

@@ -1,0 +1,118 @@
+package dev.numpool.orders;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The reader's parts without a database: what the context changes, normalised digits, the
+ * public one-time-code formats, and templates made from confirmed codes.
+ */
+class CodeReaderTest {
+    private final CodeReader reader = new CodeReader(new CodeTemplates());
+
+    private Optional<String> read(String text, String service) {
+        return reader.read(text, CodeReader.Context.of(service, "")).map(CodeReader.Reading::code);
+    }
+
+    @Test
+    void aBareCodeIsACodeOnlyWhereAnActivationExpectsOne() {
+        assertEquals(Optional.of("482913"), read("482913", "tg"));
+        assertEquals(Optional.empty(), reader.read("482913", CodeReader.Context.NONE).map(CodeReader.Reading::code),
+                "without an activation's context a bare number is just a number");
+        assertEquals(Optional.empty(), read("482913 USD", "tg"), "an amount");
+        assertEquals(Optional.empty(), read("Call +1 415 555 0100", "tg"), "a phone number");
+        assertEquals(Optional.empty(), read("12:30 2026-05-03", "tg"), "a time and a date");
+        assertEquals(Optional.empty(), read("Order 48291377 shipped", "tg"), "an order number");
+        assertEquals(Optional.empty(), read("Card *4821 charged", "tg"), "a card ending");
+        assertEquals(Optional.empty(), read("4821 or 7730", "tg"), "two numbers: no guess");
+        assertEquals(Optional.empty(), read("Hello! We have a big summer sale this year: 50% off everything in store 4821 until Monday", "tg"),
+                "a long advert is no code, however short its numbers");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            // Digits of other scripts, full-width forms.
+            "رمز پویا: ۴۸۲۹۱۳|482913",
+            "رمز التحقق: ٤٨٢٩١٣|482913",
+            "आपका ओटीपी कोड ४८२९१३ है|482913",
+            "验证码：４８２９１３，5分钟内有效|482913",
+            // The code before its keyword.
+            "482913 ist dein Instagram-Einmalkennwort|482913",
+            "482913 on Instagram-vahvistuskoodisi|482913",
+            "482913 la ma xac thuc Instagram cua ban|482913",
+            // Keywords glued to their code, brackets, other scripts.
+            "VerifyCode:482913|482913",
+            "【腾讯科技】验证码：482913，5分钟内有效|482913",
+            "הסיסמה החד פעמית שלך היא 482913|482913",
+            "Ο κωδικός σας είναι 482913|482913",
+            "Parol dlya podtverzhdeniya: 482913|482913",
+            // Public formats: SMS Retriever (app hash last), WebOTP (origin-bound last line).
+            "<#> Your code is 482913\\nFA+9qCX9VSu|482913",
+            "Your code is 482913.\\n\\n@example.com #482913|482913",
+            "Your sign-in code: K7XQ9P\\n\\n@login.example.com #K7XQ9P|K7XQ9P",
+            // Google's prefix alone.
+            "G-482913|482913",
+            "1234-5678 is your code|12345678",
+    })
+    void realShapesAreRead(String text, String code) {
+        assertEquals(Optional.of(code), read(text.replace("\\n", "\n"), "ot"), text);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "Your purchase code 482913 gives 10% off your next order",
+            "קוד הנחה 4829 לקנייה הבאה",
+    })
+    void promotionalCodesAreNotCodes(String text) {
+        assertEquals(Optional.empty(), read(text, "ot"), text);
+    }
+
+    @Test
+    void normalisingFoldsEveryScriptsDigitsAndFullWidthForms() {
+        assertEquals("482913", CodeReader.normalize("۴۸۲۹۱۳"));
+        assertEquals("482913", CodeReader.normalize("٤٨٢٩١٣"));
+        assertEquals("482913", CodeReader.normalize("४८२९१३"));
+        assertEquals("482913:", CodeReader.normalize("４８２９１３："));
+        assertEquals("Telegram", CodeReader.normalize("Telegram"), "nothing else changes");
+    }
+
+    @Test
+    void aConfirmedCodeMakesATemplateOfItsSmsThatReadsTheNextOne() {
+        String sms = "Your sign-in word is k7xq9p, valid 10 minutes. Enjoy the sunshine today";
+        String template = CodeTemplates.learn(sms, "K7XQ9P").orElseThrow();
+        assertEquals("Your sign-in word is {code:alnum}, valid {n} minutes. Enjoy the sunshine today", template);
+        assertEquals(Optional.of("Dein Schlüssel lautet {code}. Viel Spaß!"), CodeTemplates.learn("Dein Schlüssel lautet 482-913. Viel Spaß!", "482913"),
+                "also where the SMS writes the code with a dash");
+
+        CodeTemplates templates = new CodeTemplates();
+        templates.load(List.of(new CodeTemplate(7, "tg", "", template, "learned", 0, Optional.empty(), Instant.EPOCH)));
+        Optional<CodeReader.Reading> next = new CodeReader(templates)
+                .read("Your  sign-in word is m3zq8r, valid 5 minutes. enjoy the sunshine today", CodeReader.Context.of("tg", "any"));
+        assertEquals(Optional.of("m3zq8r"), next.map(CodeReader.Reading::code));
+        assertEquals("template", next.orElseThrow().source());
+        assertEquals(java.util.Map.of(7L, 1L), templates.drainHits());
+        assertEquals(Optional.empty(), new CodeReader(templates).read("Your sign-in word is m3zq8r", CodeReader.Context.of("tg", "")),
+                "a template matches the whole SMS, not a part");
+        assertEquals(Optional.empty(), templates.match("wa", "", "Your sign-in word is m3zq8r, valid 5 minutes. Enjoy the sunshine today"),
+                "nor another service's SMS");
+    }
+
+    @Test
+    void aTemplateThatWouldMatchAlmostAnythingIsNotLearned() {
+        assertEquals(Optional.empty(), CodeTemplates.learn("482913", "482913"));
+        assertEquals(Optional.empty(), CodeTemplates.learn("Code 482913", "482913"));
+        assertEquals(Optional.empty(), CodeTemplates.learn("Your code is 482913", "111111"), "the code must be in the text");
+        assertTrue(CodeTemplates.compile("{*}").isEmpty());
+        assertTrue(CodeTemplates.compile("Code {code} {code}").isEmpty());
+        assertTrue(CodeTemplates.compile("Code {code} {oops}").isEmpty());
+        assertTrue(CodeTemplates.compile("Telegram code: {code}{*}").isPresent());
+    }
+}
