@@ -1,0 +1,149 @@
+package dev.numpool.orders;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The code reader against real SMS, collected from public sources (see {@code
+ * real/HOLDOUT-README.md}), each read as it would reach an activation: with its service and
+ * sender, and the templates Numpool ships. Three figures: recall (the right code found, of the
+ * SMS with a code), wrong codes (another code returned, of the same), false codes (a code returned
+ * for an SMS with none, of those).
+ *
+ * <p>{@code real/holdout.tsv} is never tuned on: its figures are the honest measure, and every miss
+ * is written to {@code target/real-sms-holdout-report.txt} (for the record, not for tuning).
+ */
+class RealSmsTest {
+    record Sample(int line, String code, String service, String lang, String sender, String source, String text) {
+    }
+
+    record Figures(int withCode, int right, int wrong, int withoutCode, int falseCodes) {
+        double recall() {
+            return right / (double) Math.max(1, withCode);
+        }
+
+        double wrongRate() {
+            return wrong / (double) Math.max(1, withCode);
+        }
+
+        double falseRate() {
+            return falseCodes / (double) Math.max(1, withoutCode);
+        }
+
+        @Override
+        public String toString() {
+            return "recall %.3f (%d of %d), wrong %.3f (%d), false codes %.3f (%d of %d)".formatted(
+                    recall(), right, withCode, wrongRate(), wrong, falseRate(), falseCodes, withoutCode);
+        }
+    }
+
+    @Test
+    void onTheRealHeldOutSetTheReaderFindsTheCodes() throws IOException {
+        List<Sample> samples = load("real/holdout.tsv");
+        assertTrue(samples.size() >= 250, "the held-out set has " + samples.size() + " samples");
+        Figures f = measure(samples, "real-sms-holdout-report.txt");
+        assertTrue(f.recall() >= HOLDOUT_RECALL && f.wrongRate() <= HOLDOUT_WRONG && f.falseRate() <= HOLDOUT_FALSE, f.toString());
+    }
+
+    /**
+     * Floors against regression, where the held-out set stood when measured once (2026-12-03):
+     * recall 0.957 (200 of 209), wrong 0 of 209, false codes 4 of 77 (0.052). Issue 13's goal is
+     * recall 0.97 and false codes at most 0.05: not met, and these floors do not pretend it is.
+     * Raise them as the reader improves on the development set; never tune on this one.
+     */
+    private static final double HOLDOUT_RECALL = 0.955;
+    private static final double HOLDOUT_WRONG = 0.01;
+    private static final double HOLDOUT_FALSE = 0.06;
+
+    static Figures measure(List<Sample> samples, String reportName) throws IOException {
+        CodeReader reader = new CodeReader(ShippedTemplates.load());
+        int withCode = 0;
+        int right = 0;
+        int wrong = 0;
+        int withoutCode = 0;
+        int falseCodes = 0;
+        List<String> misses = new ArrayList<>();
+        for (Sample s : samples) {
+            String service = s.service().equals("-") ? "ot" : s.service();
+            Optional<String> found = reader.read(s.text(), CodeReader.Context.of(service, s.sender().equals("-") ? "" : s.sender()))
+                    .map(CodeReader.Reading::code);
+            if (!s.code().equals("-")) {
+                withCode++;
+                if (found.isPresent() && found.get().equalsIgnoreCase(s.code())) {
+                    right++;
+                } else if (found.isPresent()) {
+                    wrong++;
+                    misses.add("WRONG  line " + s.line() + " [" + s.lang() + " " + s.service() + " " + s.source() + "] expected " + s.code()
+                            + ", got " + found.get() + ": " + s.text());
+                } else {
+                    misses.add("MISSED line " + s.line() + " [" + s.lang() + " " + s.service() + " " + s.source() + "] expected " + s.code()
+                            + ": " + s.text());
+                }
+            } else {
+                withoutCode++;
+                if (found.isPresent()) {
+                    falseCodes++;
+                    misses.add("FALSE  line " + s.line() + " [" + s.lang() + " " + s.service() + " " + s.source() + "] got " + found.get()
+                            + ": " + s.text());
+                }
+            }
+        }
+        Figures f = new Figures(withCode, right, wrong, withoutCode, falseCodes);
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", reportName), samples.size() + " samples\n" + f + "\n\n" + String.join("\n", misses) + "\n");
+        System.out.println(reportName + ": " + f);
+        return f;
+    }
+
+    static List<Sample> load(String name) throws IOException {
+        List<Sample> samples = new ArrayList<>();
+        try (InputStream in = RealSmsTest.class.getResourceAsStream(name)) {
+            String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i];
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] f = line.split("\t", 7);
+                if (f.length < 7) {
+                    throw new IllegalStateException(name + " line " + (i + 1) + " has " + f.length + " fields, not 7");
+                }
+                samples.add(new Sample(i + 1, f[0], f[1], f[3], f[4], f[5], unescape(f[6])));
+            }
+        }
+        return samples;
+    }
+
+    /** The sets escape a newline as {@code \\n}, a tab as {@code \\t} and a backslash as {@code \\\\}. */
+    static String unescape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                char next = text.charAt(++i);
+                out.append(switch (next) {
+                    case 'n' -> '\n';
+                    case 't' -> '\t';
+                    case '\\' -> '\\';
+                    default -> {
+                        i--;
+                        yield '\\';
+                    }
+                });
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}
