@@ -1,5 +1,10 @@
 package dev.numpool.orders;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -98,6 +103,33 @@ final class CodeTemplates {
             }
         });
         return drained;
+    }
+
+    /** The file of templates Numpool ships (service, sender, template; tab-separated), beside this class. */
+    static final String SHIPPED = "code-templates.tsv";
+
+    /**
+     * The shipped templates as rows (numbered from 1, normalised as SMS are, not yet checked
+     * against the catalogue or compiled): what {@link Orders} installs, and what tests and the
+     * bench read without a database.
+     */
+    static List<CodeTemplate> shipped() {
+        try (InputStream in = CodeTemplates.class.getResourceAsStream(SHIPPED)) {
+            if (in == null) {
+                throw new IllegalStateException(SHIPPED + " is missing from the build");
+            }
+            List<CodeTemplate> rows = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    String[] f = line.split("\t", 3);
+                    rows.add(new CodeTemplate(rows.size() + 1, f[0], f[1], CodeReader.normalize(f[2]).strip(), "shipped", 0,
+                            Optional.empty(), Instant.EPOCH));
+                }
+            }
+            return rows;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + SHIPPED, e);
+        }
     }
 
     /**

@@ -558,7 +558,6 @@ public final class Orders implements AutoCloseable {
 
     /** Learned templates a service keeps at most; the least used go first. */
     static final int MAX_LEARNED_PER_SERVICE = 200;
-    private static final String SHIPPED_TEMPLATES = "code-templates.tsv";
 
     /**
      * SMS waiting for an operator, oldest first: they reached a live activation and no code was
@@ -716,32 +715,20 @@ public final class Orders implements AutoCloseable {
     }
 
     /**
-     * Loads the templates shipped in {@value #SHIPPED_TEMPLATES} (service, sender, template,
+     * Loads the templates shipped in {@value CodeTemplates#SHIPPED} (service, sender, template,
      * tab-separated) into the database, where operators see them; rows already there are kept as
      * they are, with their hits. Services not in this catalogue are skipped.
      */
     private void installShippedTemplates() {
-        List<String[]> rows = new ArrayList<>();
-        try (var in = Orders.class.getResourceAsStream(SHIPPED_TEMPLATES)) {
-            if (in == null) {
-                throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, SHIPPED_TEMPLATES + " is missing from the build");
-            }
-            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank() && !line.startsWith("#")) {
-                    rows.add(line.split("\t", 3));
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, "cannot read " + SHIPPED_TEMPLATES, e);
-        }
+        List<CodeTemplate> rows = CodeTemplates.shipped();
         Instant now = clock.instant();
         store.transaction(s -> {
-            for (String[] r : rows) {
-                String template = CodeReader.normalize(r[2]).strip();
-                if (inventory.service(r[0]).isPresent() && CodeTemplates.compile(template).isPresent()) {
-                    s.codes().insertTemplate(r[0], r[1], template, "shipped", now);
+            for (CodeTemplate t : rows) {
+                if (inventory.service(t.service()).isPresent() && CodeTemplates.compile(t.template()).isPresent()) {
+                    s.codes().insertTemplate(t.service(), t.sender(), t.template(), "shipped", now);
                 } else {
-                    LOG.warning("shipped code template skipped (unknown service or not a template): " + String.join(" | ", r));
+                    LOG.warning("shipped code template skipped (unknown service or not a template): "
+                            + t.service() + " | " + t.sender() + " | " + t.template());
                 }
             }
             return null;
