@@ -88,8 +88,14 @@ final class Json {
         }
         ArrayNode messages = n.putArray("messages");
         for (Activation.Message m : a.messages()) {
-            messages.addObject().put("code", m.code().orElse(null)).put("text", m.text()).put("sender", m.sender())
-                    .put("receivedAt", m.receivedAt().toString()).put("late", m.late());
+            // A withheld message (it came after a refund) shows only that it came; buying it shows it.
+            ObjectNode message = messages.addObject().put("id", m.id()).put("code", m.code().orElse(null))
+                    .put("text", m.withheld() ? null : m.text()).put("sender", m.sender())
+                    .put("receivedAt", m.receivedAt().toString()).put("late", m.late()).put("withheld", m.withheld());
+            if (m.withheld()) {
+                message.put("price", Money.format(a.priceMicros())).put("priceMicros", a.priceMicros())
+                        .put("buy", "/v1/activations/" + a.id() + "/messages/" + m.id() + "/buy");
+            }
         }
         n.set("routing", routing(a.routing()));
         return n;

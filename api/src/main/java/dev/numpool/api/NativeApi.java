@@ -10,6 +10,7 @@ import dev.numpool.inventory.Service;
 import dev.numpool.orders.AccountId;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Activation;
+import dev.numpool.orders.LateSmsPurchase;
 import dev.numpool.orders.ActivationChange;
 import dev.numpool.orders.ActivationStatus;
 import dev.numpool.orders.IdempotencyKey;
@@ -33,6 +34,8 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +70,7 @@ public final class NativeApi {
     private final Optional<OperatorHandlers> operator;
     private final InboundHandlers inbound;
     private final RateLimits rateLimits;
+    private final Optional<String> operatorToken;
     private final Webhooks webhooks;
     private final MoneyHandlers money;
 
@@ -86,6 +90,7 @@ public final class NativeApi {
     public NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, Topups topups,
                      boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
         this.rateLimits = rateLimits;
+        this.operatorToken = operatorToken;
         this.webhooks = webhooks;
         this.accounts = accounts;
         this.ledger = ledger;
@@ -110,7 +115,7 @@ public final class NativeApi {
             // Every log line written while serving this request carries its id (logging.properties).
             HelidonMdc.set("request-id", id);
             try {
-                if (withinRateLimits(req, res)) {
+                if (withinRateLimits(req, res) && metricsAllowed(req, res)) {
                     chain.proceed();
                 }
             } finally {
@@ -165,6 +170,7 @@ public final class NativeApi {
                 new Route("POST", "/v1/activations/{id}/cancel", (req, res) -> change(req, res, orders::cancel)),
                 new Route("POST", "/v1/activations/{id}/finish", (req, res) -> change(req, res, orders::finish)),
                 new Route("POST", "/v1/activations/{id}/retry", (req, res) -> change(req, res, orders::requestAnotherCode)),
+                new Route("POST", "/v1/activations/{id}/messages/{messageId}/buy", this::buyLateSms),
                 new Route("GET", "/v1/activations/{id}/events", this::activationEvents),
                 new Route("GET", "/v1/events", this::accountEvents),
                 new Route("GET", "/v1/balance", this::balance),
@@ -198,9 +204,29 @@ public final class NativeApi {
         send(res, 200, "application/yaml", OPENAPI);
     }
 
-    /** The three APIs, as the rate limiter must answer each in its own terms. */
+    /**
+     * Metrics say how busy the marketplace is and how its providers fare: they are the
+     * operators'. With an operator token they take it as a bearer token (Prometheus's
+     * {@code authorization} setting); without one, only this machine may read them.
+     */
+    private boolean metricsAllowed(ServerRequest req, ServerResponse res) {
+        if (!req.path().path().startsWith("/observe/metrics")) {
+            return true;
+        }
+        boolean allowed = operatorToken.isPresent()
+                ? MessageDigest.isEqual(Requests.bearer(req).orElse("").getBytes(StandardCharsets.UTF_8),
+                        operatorToken.get().getBytes(StandardCharsets.UTF_8))
+                : req.remotePeer().address() instanceof java.net.InetSocketAddress a && a.getAddress() != null && a.getAddress().isLoopbackAddress();
+        if (!allowed) {
+            res.status(401).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").header(HeaderNames.WWW_AUTHENTICATE, "Bearer")
+                    .send("Metrics take 'Authorization: Bearer <NUMPOOL_OPERATOR_TOKEN>'.");
+        }
+        return allowed;
+    }
+
+    /** The three APIs, as the rate limiter must answer each in its own terms, and every other door (pages, documents, metrics). */
     private enum Family {
-        NATIVE, SMS_ACTIVATE, FIVE_SIM
+        NATIVE, SMS_ACTIVATE, FIVE_SIM, OTHER
     }
 
     /**
@@ -208,19 +234,25 @@ public final class NativeApi {
      * empty, answers for the API called and returns false. Native API: {@code 429} problem+json;
      * 5sim: {@code 429} with the text {@code too many requests}; the sms-activate family has no
      * standard token and its SDK fails on any non-2xx status, so: HTTP 200 {@code TOO_MANY_REQUESTS}.
-     * All three carry {@code Retry-After}. The website, health and inbound webhooks are not limited here.
+     * All three carry {@code Retry-After}. Every other door (the website's pages and forms, the
+     * OpenAPI document, metrics, assets) takes from the client's IP budget and answers a plain
+     * {@code 429}; the website adds a session's own budget. Not limited: health (load balancers
+     * poll it) and the providers' and Stripe's pushes, which are authenticated and bounded by the
+     * intake's own backpressure (a provider pushes hundreds of SMS a second from one address).
      */
     private boolean withinRateLimits(ServerRequest req, ServerResponse res) {
         String path = req.path().path();
-        Family family = path.startsWith(SmsActivateApi.PATH) ? Family.SMS_ACTIVATE
-                : path.startsWith("/v1/guest/") || path.startsWith("/v1/user/") ? Family.FIVE_SIM
-                : path.startsWith("/v1/") ? Family.NATIVE : null;
-        if (family == null) {
+        if (path.equals("/observe/health") || path.startsWith("/inbound/") || path.startsWith("/agent/") || path.startsWith("/webhooks/")) {
             return true;
         }
-        Optional<String> key = family == Family.SMS_ACTIVATE
-                ? req.query().first("api_key").asOptional().or(() -> req.headers().first(HeaderNames.create("X-ApiKey")))
-                : Requests.bearer(req);
+        Family family = path.startsWith(SmsActivateApi.PATH) ? Family.SMS_ACTIVATE
+                : path.startsWith("/v1/guest/") || path.startsWith("/v1/user/") ? Family.FIVE_SIM
+                : path.startsWith("/v1/") ? Family.NATIVE : Family.OTHER;
+        Optional<String> key = switch (family) {
+            case SMS_ACTIVATE -> req.query().first("api_key").asOptional().or(() -> req.headers().first(HeaderNames.create("X-ApiKey")));
+            case NATIVE, FIVE_SIM -> Requests.bearer(req);
+            case OTHER -> Optional.empty();
+        };
         Optional<java.time.Duration> wait = rateLimits.take(key.filter(k -> !k.isEmpty()), rateLimits.client(req));
         if (wait.isEmpty()) {
             return true;
@@ -232,6 +264,8 @@ public final class NativeApi {
                     "Slow down: try again in " + seconds + " s. Limits are per API key and per IP address.", Map.of("retryAfterSeconds", seconds)));
             case FIVE_SIM -> res.status(429).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send("too many requests");
             case SMS_ACTIVATE -> res.status(200).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send("TOO_MANY_REQUESTS");
+            case OTHER -> res.status(429).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .send("Too many requests from your address: try again in " + seconds + " s.");
         }
         return false;
     }
@@ -385,6 +419,21 @@ public final class NativeApi {
                     "No code has arrived for this activation yet.");
             case ActivationChange.AlreadyEnded ended -> throw new Problem(409, "activation-ended", "Activation already ended",
                     "This activation is already " + ended.status().wire() + ".", Map.of("status", ended.status().wire()));
+        }
+    }
+
+    /** Pays to read an SMS that arrived after a refund; answers the activation with it shown. */
+    private void buyLateSms(ServerRequest req, ServerResponse res) {
+        AccountId owner = requests.account(req);
+        int id = Requests.activationId(req);
+        long messageId = Requests.messageId(req);
+        switch (orders.buyLateSms(owner, id, messageId)) {
+            case LateSmsPurchase.Shown shown -> json(res, 200, Json.activation(shown.activation()));
+            case LateSmsPurchase.NotFound nf -> throw Problem.notFound("No message " + messageId + " on activation " + id + ".");
+            case LateSmsPurchase.InsufficientBalance poor -> throw new Problem(402, "insufficient-balance", "Insufficient balance",
+                    "Reading this message costs " + Money.format(poor.priceMicros()) + " and " + Money.format(poor.availableMicros()) + " is available.",
+                    Map.of("available", Money.format(poor.availableMicros()), "price", Money.format(poor.priceMicros()),
+                            "debt", Money.format(poor.debtMicros())));
         }
     }
 

@@ -21,20 +21,32 @@ import java.util.logging.Logger;
  * Request budgets per API key and per client IP, as token buckets in Redis (bucket4j), so that
  * every node draws from the same bucket: a bot cannot double its rate by being balanced across
  * nodes. A key is identified by a digest of the secret it presented (never the secret), whether
- * or not it is valid. If Redis cannot answer, requests are let through: an outage of the limiter
- * must not become an outage of the API.
+ * or not it is valid.
+ *
+ * <p>Every request first meets this node's own copy of the same buckets, in memory: one node
+ * never lets through more than the whole budget, and a flood past it is refused there without a
+ * round trip to Redis (so Redis's load is bounded by what is allowed, not by what is sent). When
+ * Redis is slow or down, the limits do not lift: each node keeps enforcing its share of the
+ * budget ({@code nodes}, default 1, says how many nodes share it) on its own until Redis answers
+ * again.
  */
 public final class RateLimits {
     private static final Logger LOG = Logger.getLogger(RateLimits.class.getName());
     private static final Duration SKIP_AFTER_FAILURE = Duration.ofSeconds(10);
+    private static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(250);
+    /** How many times a client's per-email sign-in budget one email has from all clients together. */
+    private static final long EMAIL_CEILING = 10;
 
     private final Settings settings;
     private final ProxyManager<String> buckets;
     private final BucketConfiguration perKey;
     private final BucketConfiguration perIp;
     private final BucketConfiguration signInsPerEmail;
+    private final BucketConfiguration signInsPerEmailAll;
     private final BucketConfiguration signInsPerIp;
-    /** Until when (nanoTime) the limiter is skipped after Redis failed to answer it. */
+    private final BucketConfiguration perKeyShare;
+    private final BucketConfiguration perIpShare;
+    /** Until when (nanoTime) Redis is not asked after it failed to answer: the node's share is the limit meanwhile. */
     private volatile long skipUntil = System.nanoTime();
     /** The sign-in limiter's own: an API-limit failure must not lift the password guard. */
     private volatile long signInSkipUntil = System.nanoTime();
@@ -46,17 +58,20 @@ public final class RateLimits {
      * {@code per-ip-burst} (default 400).
      */
     public record Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst,
-                           long signInsPerEmail, long signInsPerIp, Duration signInWindow, java.util.Set<String> trustedProxies) {
+                           long signInsPerEmail, long signInsPerIp, Duration signInWindow, java.util.Set<String> trustedProxies,
+                           int nodes, Duration redisTimeout) {
         public Settings {
             trustedProxies = trustedProxies.stream().map(RateLimits::canonical).collect(java.util.stream.Collectors.toUnmodifiableSet());
             if (perKeyPerSecond < 1 || perKeyBurst < 1 || perIpPerSecond < 1 || perIpBurst < 1
-                    || signInsPerEmail < 1 || signInsPerIp < 1 || signInWindow.isNegative() || signInWindow.isZero()) {
-                throw new IllegalArgumentException("rate limits must be positive");
+                    || signInsPerEmail < 1 || signInsPerIp < 1 || signInWindow.isNegative() || signInWindow.isZero()
+                    || nodes < 1 || redisTimeout.isNegative() || redisTimeout.isZero()) {
+                throw new IllegalArgumentException("rate limits, nodes and the Redis timeout must be positive");
             }
         }
 
         public Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst) {
-            this(enabled, perKeyPerSecond, perKeyBurst, perIpPerSecond, perIpBurst, 10, 100, Duration.ofMinutes(15), java.util.Set.of());
+            this(enabled, perKeyPerSecond, perKeyBurst, perIpPerSecond, perIpBurst, 10, 100, Duration.ofMinutes(15), java.util.Set.of(),
+                    1, DEFAULT_REDIS_TIMEOUT);
         }
 
         /**
@@ -65,6 +80,8 @@ public final class RateLimits {
          * {@code sign-ins-per-ip} (default 100) per {@code sign-in-window-seconds} (default 900).
          * {@code trusted-proxies}: addresses of reverse proxies in front of Numpool, whose
          * {@code X-Forwarded-For} names the client (default none: the peer is the client).
+         * {@code nodes} (default 1): how many nodes share the budget, so that each enforces its
+         * share while Redis cannot answer; {@code redis-timeout-millis} (default 250).
          */
         public static Settings from(Config config) {
             return new Settings(config.get("enabled").asBoolean().orElse(true),
@@ -72,7 +89,9 @@ public final class RateLimits {
                     config.get("per-ip-per-second").asLong().orElse(200L), config.get("per-ip-burst").asLong().orElse(400L),
                     config.get("sign-ins-per-email").asLong().orElse(10L), config.get("sign-ins-per-ip").asLong().orElse(100L),
                     Duration.ofSeconds(config.get("sign-in-window-seconds").asLong().orElse(900L)),
-                    java.util.Set.copyOf(config.get("trusted-proxies").asList(String.class).orElse(java.util.List.of())));
+                    java.util.Set.copyOf(config.get("trusted-proxies").asList(String.class).orElse(java.util.List.of())),
+                    config.get("nodes").asInt().orElse(1),
+                    Duration.ofMillis(config.get("redis-timeout-millis").asLong().orElse(DEFAULT_REDIS_TIMEOUT.toMillis())));
         }
     }
 
@@ -80,7 +99,7 @@ public final class RateLimits {
         this.settings = settings;
         this.buckets = redis != null
                 ? Bucket4jLettuce.casBasedBuilder(redis.binaryConnection())
-                        .requestTimeout(Duration.ofMillis(250))
+                        .requestTimeout(settings.redisTimeout())
                         .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
                         .build()
                 : null;
@@ -90,15 +109,21 @@ public final class RateLimits {
         this.perIp = BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(settings.perIpBurst()).refillGreedy(settings.perIpPerSecond(), Duration.ofSeconds(1)))
                 .build();
+        this.perKeyShare = share(settings.perKeyBurst(), settings.perKeyPerSecond(), settings.nodes());
+        this.perIpShare = share(settings.perIpBurst(), settings.perIpPerSecond(), settings.nodes());
         this.signInsPerEmail = BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(settings.signInsPerEmail()).refillGreedy(settings.signInsPerEmail(), settings.signInWindow()))
+                .build();
+        long ceiling = settings.signInsPerEmail() * EMAIL_CEILING;
+        this.signInsPerEmailAll = BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(ceiling).refillGreedy(ceiling, settings.signInWindow()))
                 .build();
         this.signInsPerIp = BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(settings.signInsPerIp()).refillGreedy(settings.signInsPerIp(), settings.signInWindow()))
                 .build();
     }
 
-    /** A limiter that lets everything through (tests and benchmarks that measure something else). */
+    /** A limiter whose API limits are off (tests and benchmarks that measure something else); sign-ins are still counted. */
     public static RateLimits off() {
         return new RateLimits(null, new Settings(false, 1, 1, 1, 1));
     }
@@ -156,26 +181,56 @@ public final class RateLimits {
         }
     }
 
+    /** One node's part of a budget: {@code 1/nodes} of its rate and burst, at least one of each. */
+    private static BucketConfiguration share(long burst, long perSecond, int nodes) {
+        return BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(Math.max(1, burst / nodes)).refillGreedy(Math.max(1, perSecond / nodes), Duration.ofSeconds(1)))
+                .build();
+    }
+
     /** Empty when the request may go on; otherwise how long until it could. */
     Optional<Duration> take(Optional<String> apiKey, String ip) {
-        if (buckets == null || !settings.enabled() || System.nanoTime() - skipUntil < 0) {
+        // The limits are part of the buckets' names: a node configured otherwise keeps its own buckets.
+        return take(Optional.of("numpool:rate:ip:" + settings.perIpPerSecond() + "-" + settings.perIpBurst() + ":" + ip),
+                apiKey.map(k -> "numpool:rate:key:" + settings.perKeyPerSecond() + "-" + settings.perKeyBurst() + ":" + digest(k)));
+    }
+
+    /**
+     * One page or form of a website session: the session has the budget of an API key (its
+     * client's address is counted by the filter in front of every route, see {@link NativeApi}).
+     */
+    public Optional<Duration> takeSession(String sessionId) {
+        return take(Optional.empty(),
+                Optional.of("numpool:rate:session:" + settings.perKeyPerSecond() + "-" + settings.perKeyBurst() + ":" + digest(sessionId)));
+    }
+
+    private Optional<Duration> take(Optional<String> byIp, Optional<String> byKey) {
+        if (!settings.enabled()) {
             return Optional.empty();
+        }
+        Optional<Duration> wait = byIp.flatMap(ip -> takeLocally(ip, perIp)).or(() -> byKey.flatMap(k -> takeLocally(k, perKey)));
+        if (wait.isPresent() || buckets == null) {
+            return wait;
+        }
+        if (System.nanoTime() - skipUntil < 0) {
+            return takeShare(byIp, byKey);
         }
         try {
-            // The limits are part of the bucket's name: a node configured otherwise keeps its own buckets.
-            String limits = settings.perIpPerSecond() + "-" + settings.perIpBurst();
-            Optional<Duration> wait = take("numpool:rate:ip:" + limits + ":" + ip, perIp);
-            if (wait.isPresent() || apiKey.isEmpty()) {
-                return wait;
-            }
-            return take("numpool:rate:key:" + settings.perKeyPerSecond() + "-" + settings.perKeyBurst() + ":" + digest(apiKey.get()), perKey);
+            wait = byIp.isPresent() ? take(byIp.get(), perIp) : Optional.empty();
+            return wait.isPresent() || byKey.isEmpty() ? wait : take(byKey.get(), perKey);
         } catch (RuntimeException e) {
-            // One slow answer is paid by one request; the next ones skip the limiter for a while
-            // rather than each waiting out Redis's timeout.
+            // One slow answer is paid by the requests waiting on it; the next ones do not ask
+            // Redis for a while rather than each wait out its timeout, and meanwhile this node
+            // enforces its share of every budget itself. A limit is never lifted.
             skipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
-            LOG.log(Level.WARNING, "rate limiter unavailable; letting requests through for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
-            return Optional.empty();
+            LOG.log(Level.WARNING, "rate limiter's Redis did not answer in " + settings.redisTimeout().toMillis()
+                    + " ms; this node enforces its share of the limits for " + SKIP_AFTER_FAILURE.toSeconds() + " s: " + e);
+            return takeShare(byIp, byKey);
         }
+    }
+
+    private Optional<Duration> takeShare(Optional<String> byIp, Optional<String> byKey) {
+        return byIp.flatMap(ip -> takeLocally("share:" + ip, perIpShare)).or(() -> byKey.flatMap(k -> takeLocally("share:" + k, perKeyShare)));
     }
 
     /**
@@ -186,19 +241,27 @@ public final class RateLimits {
     public Optional<Duration> takeSignIn(String email, String ip) {
         String window = settings.signInWindow().toSeconds() + "s";
         String byIp = "numpool:signin:ip:" + settings.signInsPerIp() + "-" + window + ":" + ip;
-        String byEmail = "numpool:signin:email:" + settings.signInsPerEmail() + "-" + window + ":" + digest(email);
+        // The per-email budget is per email *and client*: someone who spends it locks out only
+        // themselves, never the customer signing in from elsewhere. Guessing one password from
+        // many addresses still meets a ceiling per email alone, ten times as high, which an
+        // attacker needs more than ten addresses' worth of attempts to reach.
+        String byEmailFromIp = "numpool:signin:email:" + settings.signInsPerEmail() + "-" + window + ":" + digest(email + "\n" + ip);
+        String byEmail = "numpool:signin:email-all:" + settings.signInsPerEmail() * EMAIL_CEILING + "-" + window + ":" + digest(email);
         if (buckets == null || System.nanoTime() - signInSkipUntil < 0) {
-            return takeLocally(byIp, signInsPerIp).or(() -> takeLocally(byEmail, signInsPerEmail));
+            return takeLocally(byIp, signInsPerIp).or(() -> takeLocally(byEmailFromIp, signInsPerEmail))
+                    .or(() -> takeLocally(byEmail, signInsPerEmailAll));
         }
         try {
             Optional<Duration> wait = take(byIp, signInsPerIp);
-            return wait.isPresent() ? wait : take(byEmail, signInsPerEmail);
+            wait = wait.isPresent() ? wait : take(byEmailFromIp, signInsPerEmail);
+            return wait.isPresent() ? wait : take(byEmail, signInsPerEmailAll);
         } catch (RuntimeException e) {
             // Unlike the API's limits, password guessing is never let through: while Redis is
             // unavailable this node counts sign-ins itself (per node, so a little more lenient).
             signInSkipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
             LOG.log(Level.WARNING, "sign-in limiter unavailable; counting on this node for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
-            return takeLocally(byIp, signInsPerIp).or(() -> takeLocally(byEmail, signInsPerEmail));
+            return takeLocally(byIp, signInsPerIp).or(() -> takeLocally(byEmailFromIp, signInsPerEmail))
+                    .or(() -> takeLocally(byEmail, signInsPerEmailAll));
         }
     }
 

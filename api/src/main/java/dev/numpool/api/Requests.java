@@ -5,9 +5,6 @@ import dev.numpool.orders.Accounts;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Optional;
 
 /** Reading requests safely: the caller's account, bounded bodies, typed parameters. */
@@ -47,6 +44,15 @@ final class Requests {
     static int activationId(ServerRequest req) {
         String raw = req.path().pathParameters().get("id");
         return parseActivationId(raw).orElseThrow(() -> Problem.notFound("No activation with id '" + raw + "'."));
+    }
+
+    /** The {@code messageId} path parameter: an SMS id (digits that fit a signed 64-bit integer), else 404. */
+    static long messageId(ServerRequest req) {
+        String raw = req.path().pathParameters().get("messageId");
+        if (raw == null || !raw.matches("[0-9]{1,18}")) {
+            throw Problem.notFound("No message with id '" + raw + "'.");
+        }
+        return Long.parseLong(raw);
     }
 
     /** An activation id as every API spells it: digits that fit a signed 32-bit integer. */
@@ -93,13 +99,9 @@ final class Requests {
         if (!req.content().hasEntity()) {
             return Optional.of(new byte[0]);
         }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(maxBytes + 1);
-            return body.length > maxBytes ? Optional.empty() : Optional.of(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return UnreadableBody.read(req, maxBytes);
     }
+
 
     /** An {@code application/x-www-form-urlencoded} body; empty when it is not one (or repeats a name). */
     static Optional<java.util.Map<String, String>> form(String body) {

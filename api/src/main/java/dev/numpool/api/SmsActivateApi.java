@@ -92,6 +92,8 @@ final class SmsActivateApi {
         Answer answer;
         try {
             answer = answer(req);
+        } catch (io.helidon.http.RequestException e) {
+            throw e; // an unreadable request: Helidon answers it (400) and closes the connection
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "sms-activate action failed", e);
             answer = Answer.token("SERVER_ERROR");

@@ -56,7 +56,30 @@ public record Activation(int id, AccountId owner, String service, int country, S
         return live.isEmpty() ? Optional.empty() : Optional.of(live.getLast());
     }
 
-    /** An SMS received for the activation; {@code late} when it came after the activation ended. */
-    public record Message(Optional<String> code, String text, String sender, Instant receivedAt, boolean late) {
+    /** Messages that came after a refund and are not paid for: shown only as "an SMS arrived", see {@link Orders#buyLateSms}. */
+    public List<Message> withheld() {
+        return messages.stream().filter(Message::withheld).toList();
+    }
+
+    /**
+     * An SMS received for the activation; {@code late} when it came after the activation ended.
+     * A late SMS on an activation that ended with a refund is {@code withheld} until its owner
+     * pays for it: its code and text are not here at all (empty), so no view can show them.
+     */
+    public record Message(long id, Optional<String> code, String text, String sender, Instant receivedAt, boolean late, boolean withheld) {
+        public Message {
+            if (withheld && (code.isPresent() || !text.isEmpty() || !late)) {
+                throw new IllegalArgumentException("a withheld message is late and carries neither code nor text");
+            }
+        }
+
+        /**
+         * Whether a late SMS is withheld: its activation ended with a refund (cancelled, or
+         * expired without a code, which may still be {@code waiting_code} until the reaper runs)
+         * and nobody paid for it. After a code the owner has paid, so later SMS are theirs.
+         */
+        static boolean withheld(ActivationStatus status, boolean late, boolean bought) {
+            return late && !bought && status != ActivationStatus.CODE_RECEIVED && status != ActivationStatus.FINISHED;
+        }
     }
 }

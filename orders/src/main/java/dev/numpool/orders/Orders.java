@@ -9,6 +9,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.Release;
 import dev.numpool.db.jooq.tables.records.ActivationRecord;
+import dev.numpool.db.jooq.tables.records.SmsRecord;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.MeterRegistry;
@@ -478,6 +479,41 @@ public final class Orders implements AutoCloseable {
             }
             return Optional.empty();
         }, a -> deliverUpstream(a.getId()));
+    }
+
+    /**
+     * Pays for an SMS that arrived after the activation ended with a refund, so that the owner
+     * may read it: the activation's price is held and posted at once (charged exactly once, see
+     * V20), and the activation is answered with the SMS shown. Without this, cancelling after the
+     * early window and reading the late code would be a code for free.
+     */
+    public LateSmsPurchase buyLateSms(AccountId owner, int activationId, long smsId) {
+        try {
+            return store.transaction(s -> {
+                Optional<ActivationRecord> a = s.activationForUpdate(owner, activationId);
+                Optional<SmsRecord> sms = a.flatMap(row -> s.smsForUpdate(row.getId(), smsId));
+                if (sms.isEmpty()) {
+                    return new LateSmsPurchase.NotFound();
+                }
+                if (!Activation.Message.withheld(status(a.get()), sms.get().getLate(), sms.get().getBoughtHoldId() != null)) {
+                    return new LateSmsPurchase.AlreadyShown(s.activation(owner, activationId).orElseThrow());
+                }
+                Instant now = clock.instant();
+                long price = a.get().getPriceMicros();
+                OrdersStore.CustomerLedgers l = ledgersOf(s, owner.value());
+                long hold = s.insertTransfer("hold", l.wallet(), l.held(), price, null, "late-sms:" + smsId, now);
+                s.insertTransfer("post", l.held(), revenueLedger(s, a.get().getCurrency()), price, hold, "late-sms:" + smsId, now);
+                s.markSmsBought(smsId, hold);
+                return new LateSmsPurchase.Bought(s.activation(owner, activationId).orElseThrow(), price);
+            });
+        } catch (DataAccessException e) {
+            if (!isInsufficientFunds(e)) {
+                throw e;
+            }
+            Balance balance = store.balance(owner);
+            long price = store.activation(owner, activationId).map(Activation::priceMicros).orElse(0L);
+            return new LateSmsPurchase.InsufficientBalance(balance.availableMicros(), price, balance.debtMicros());
+        }
     }
 
     /** One step of the state machine on a live activation, inside its transaction. */

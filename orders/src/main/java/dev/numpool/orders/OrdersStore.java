@@ -3,6 +3,7 @@ package dev.numpool.orders;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.numpool.db.jooq.tables.records.ActivationRecord;
+import dev.numpool.db.jooq.tables.records.SmsRecord;
 import dev.numpool.db.jooq.tables.records.IdempotencyKeyRecord;
 import dev.numpool.db.jooq.tables.records.LedgerAdjustmentRecord;
 import dev.numpool.db.jooq.tables.records.StripeDisputeRecord;
@@ -712,15 +713,15 @@ final class OrdersStore {
         if (rows.isEmpty()) {
             return List.of();
         }
+        Map<Integer, ActivationStatus> statuses = rows.stream()
+                .collect(Collectors.toMap(ActivationRecord::getId, r -> ActivationStatus.fromWire(r.getStatus()).orElseThrow()));
         Map<Integer, List<Activation.Message>> messages = dsl.selectFrom(SMS)
-                .where(SMS.ACTIVATION_ID.in(rows.stream().map(ActivationRecord::getId).toList()))
+                .where(SMS.ACTIVATION_ID.in(statuses.keySet()))
                 .and(SMS.PART_OF.isNull())
                 .orderBy(SMS.RECEIVED_AT, SMS.ID)
                 .fetch().stream()
                 .collect(Collectors.groupingBy(r -> r.getActivationId(), Collectors.mapping(
-                        r -> new Activation.Message(Optional.ofNullable(r.getCode()), r.getText(), r.getSender(),
-                                r.getReceivedAt().toInstant(), r.getLate()),
-                        Collectors.toList())));
+                        r -> message(r, statuses.get(r.getActivationId())), Collectors.toList())));
         List<Activation> result = new ArrayList<>(rows.size());
         for (ActivationRecord r : rows) {
             result.add(new Activation(r.getId(), new AccountId(r.getAccountId()), r.getService(), r.getCountry(), r.getOperator(),
@@ -730,6 +731,24 @@ final class OrdersStore {
                     r.getRetryRequestedAt() != null, messages.getOrDefault(r.getId(), List.of()), fromJson(r.getRouting())));
         }
         return result;
+    }
+
+    /** A stored SMS as its activation's owner may see it: a withheld one without its code and text. */
+    private static Activation.Message message(SmsRecord r, ActivationStatus status) {
+        boolean withheld = Activation.Message.withheld(status, r.getLate(), r.getBoughtHoldId() != null);
+        return new Activation.Message(r.getId(), withheld ? Optional.empty() : Optional.ofNullable(r.getCode()),
+                withheld ? "" : r.getText(), r.getSender(), r.getReceivedAt().toInstant(), r.getLate(), withheld);
+    }
+
+    /** One whole SMS (not a later part) of an activation, locked. */
+    Optional<SmsRecord> smsForUpdate(int activationId, long smsId) {
+        return dsl.selectFrom(SMS).where(SMS.ID.eq(smsId)).and(SMS.ACTIVATION_ID.eq(activationId)).and(SMS.PART_OF.isNull())
+                .forUpdate().fetchOptional();
+    }
+
+    /** Records that a withheld SMS was paid for by {@code holdId}. */
+    void markSmsBought(long smsId, long holdId) {
+        dsl.update(SMS).set(SMS.BOUGHT_HOLD_ID, holdId).where(SMS.ID.eq(smsId)).execute();
     }
 
     // Upstream operations ---------------------------------------------------------------------

@@ -6,8 +6,6 @@ import io.helidon.config.Config;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -457,38 +455,9 @@ public final class Webhooks {
         return Optional.empty();
     }
 
+    /** Not in any special-purpose block (loopback, private, link-local, documentation, benchmarking, …): see {@link SpecialAddresses}. */
     private static boolean isPublic(InetAddress a) {
-        if (a instanceof Inet6Address v6) {
-            byte[] b = v6.getAddress();
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++) {
-                mapped &= b[i] == 0;
-            }
-            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-                return false; // ::ffff:a.b.c.d is refused outright rather than judged as IPv4
-            }
-            if ((b[0] & 0xfe) == 0xfc) {
-                return false; // unique local fc00::/7
-            }
-            boolean compatible = true;
-            for (int i = 0; i < 12; i++) {
-                compatible &= b[i] == 0;
-            }
-            int w0 = ((b[0] & 0xff) << 8) | (b[1] & 0xff);
-            int w1 = ((b[2] & 0xff) << 8) | (b[3] & 0xff);
-            if (compatible || (w0 == 0x64 && w1 == 0xff9b) || w0 == 0x2002 || (w0 == 0x2001 && w1 == 0)) {
-                return false; // IPv4-compatible, NAT64, 6to4 and Teredo carry an IPv4 address that may be private
-            }
-        }
-        if (a instanceof Inet4Address v4) {
-            byte[] b = v4.getAddress();
-            int first = b[0] & 0xff;
-            int second = b[1] & 0xff;
-            if (first == 0 || first >= 224 || (first == 100 && second >= 64 && second < 128) || (first == 192 && second == 0 && (b[2] & 0xff) == 0)) {
-                return false; // this-network, multicast/reserved, carrier-grade NAT, IETF protocol assignments
-            }
-        }
-        return !(a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress() || a.isMulticastAddress());
+        return !SpecialAddresses.contains(a);
     }
 
     private static String clip(String s) {

@@ -263,10 +263,107 @@ class OrdersTest {
         assertEquals(ActivationStatus.CANCELLED, now.status());
         assertEquals(1, now.messages().size());
         assertTrue(now.messages().getFirst().late());
-        assertEquals(List.of(), now.codes(), "a late SMS is shown, not counted as a code");
+        assertEquals(List.of(), now.codes(), "a late SMS is not counted as a code");
         assertEquals(List.of(true), db.dsl().select(SMS.LATE).from(SMS).where(SMS.ACTIVATION_ID.eq(bought.id())).fetch(SMS.LATE));
         assertEquals(0, transfers("post", bought.id()));
         assertEquals(new Balance("USD", CREDIT_MICROS, 0), balance());
+    }
+
+    @Test
+    void aCodeAfterARefundIsWithheldUntilPaidForAndPaidForOnce() {
+        Activation bought = buy(owner);
+        clock.advance(Duration.ofMinutes(3));
+        market.orders().cancel(owner, bought.id());
+        market.orders().injectSandboxSms(owner, bought.id(), "Telegram", "Telegram code: 55123");
+
+        Activation.Message withheld = activation(bought.id()).messages().getFirst();
+        assertTrue(withheld.withheld());
+        assertEquals(Optional.empty(), withheld.code());
+        assertEquals("", withheld.text(), "neither the code nor the text reaches any view before it is paid for");
+        assertEquals(new Balance("USD", CREDIT_MICROS, 0), balance());
+
+        LateSmsPurchase paid = market.orders().buyLateSms(owner, bought.id(), withheld.id());
+        LateSmsPurchase again = market.orders().buyLateSms(owner, bought.id(), withheld.id());
+
+        Activation.Message shown = assertInstanceOf(LateSmsPurchase.Bought.class, paid).activation().messages().getFirst();
+        assertEquals(Optional.of("55123"), shown.code());
+        assertEquals("Telegram code: 55123", shown.text());
+        assertFalse(shown.withheld());
+        assertInstanceOf(LateSmsPurchase.AlreadyShown.class, again);
+        assertEquals(new Balance("USD", CREDIT_MICROS - bought.priceMicros(), 0), balance(), "charged once, the activation's price");
+        assertEquals(1, db.dsl().fetchCount(TRANSFER, TRANSFER.KIND.eq("post").and(TRANSFER.REFERENCE.eq("late-sms:" + withheld.id()))));
+        assertEquals(ActivationStatus.CANCELLED, activation(bought.id()).status(), "paying to read changes nothing else");
+    }
+
+    @Test
+    void concurrentPaymentsForOneLateSmsChargeOnce() throws Exception {
+        Activation bought = buy(owner);
+        clock.advance(Duration.ofMinutes(3));
+        market.orders().cancel(owner, bought.id());
+        market.orders().injectSandboxSms(owner, bought.id(), "Telegram", "Telegram code: 55124");
+        long smsId = activation(bought.id()).messages().getFirst().id();
+
+        List<LateSmsPurchase> outcomes = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<LateSmsPurchase>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                futures.add(pool.submit(() -> market.orders().buyLateSms(owner, bought.id(), smsId)));
+            }
+            for (Future<LateSmsPurchase> f : futures) {
+                outcomes.add(f.get(30, TimeUnit.SECONDS));
+            }
+        }
+
+        assertEquals(1, outcomes.stream().filter(LateSmsPurchase.Bought.class::isInstance).count(), outcomes.toString());
+        assertEquals(new Balance("USD", CREDIT_MICROS - bought.priceMicros(), 0), balance());
+    }
+
+    @Test
+    void aLateSmsThatCannotBePaidForStaysWithheldAndChangesNothing() {
+        Activation bought = buy(owner);
+        clock.advance(Duration.ofMinutes(3));
+        market.orders().cancel(owner, bought.id());
+        market.ledger().adjust(owner, false, CREDIT_MICROS, "test: an empty wallet", "test", "empty-" + owner.value());
+        market.orders().injectSandboxSms(owner, bought.id(), "Telegram", "Telegram code: 55125");
+        long smsId = activation(bought.id()).messages().getFirst().id();
+
+        LateSmsPurchase refused = market.orders().buyLateSms(owner, bought.id(), smsId);
+
+        LateSmsPurchase.InsufficientBalance poor = assertInstanceOf(LateSmsPurchase.InsufficientBalance.class, refused);
+        assertEquals(0, poor.availableMicros());
+        assertEquals(bought.priceMicros(), poor.priceMicros());
+        assertTrue(activation(bought.id()).messages().getFirst().withheld());
+        assertEquals(new Balance("USD", 0, 0), balance());
+    }
+
+    @Test
+    void aLateSmsAfterAPaidCodeIsShownAndNeverWithheld() {
+        Activation bought = buy(owner);
+        market.orders().injectSandboxSms(owner, bought.id(), "Telegram", "Telegram code: 11111");
+        market.orders().finish(owner, bought.id());
+        market.orders().injectSandboxSms(owner, bought.id(), "Telegram", "Telegram code: 22222");
+
+        Activation.Message late = activation(bought.id()).messages().getLast();
+        assertTrue(late.late());
+        assertFalse(late.withheld(), "the customer paid for this activation already");
+        assertEquals(Optional.of("22222"), late.code());
+        assertInstanceOf(LateSmsPurchase.AlreadyShown.class, market.orders().buyLateSms(owner, bought.id(), late.id()));
+        assertEquals(new Balance("USD", CREDIT_MICROS - bought.priceMicros(), 0), balance(), "nothing more charged");
+    }
+
+    @Test
+    void anotherAccountsLateSmsIsNotFound() {
+        Activation bought = buy(owner);
+        clock.advance(Duration.ofMinutes(3));
+        market.orders().cancel(owner, bought.id());
+        market.orders().injectSandboxSms(owner, bought.id(), "Telegram", "Telegram code: 55126");
+        long smsId = activation(bought.id()).messages().getFirst().id();
+        AccountId stranger = market.accounts().createSandboxAccount("stranger").owner();
+
+        assertEquals(new LateSmsPurchase.NotFound(), market.orders().buyLateSms(stranger, bought.id(), smsId));
+        assertEquals(new LateSmsPurchase.NotFound(), market.orders().buyLateSms(owner, bought.id(), smsId + 1_000_000));
+        assertEquals(new Balance("USD", CREDIT_MICROS, 0), market.ledger().balance(stranger));
+        assertTrue(activation(bought.id()).messages().getFirst().withheld());
     }
 
     @Test

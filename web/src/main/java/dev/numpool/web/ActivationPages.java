@@ -14,6 +14,7 @@ import dev.numpool.orders.ActivationChange;
 import dev.numpool.orders.ActivationStatus;
 import dev.numpool.orders.Balance;
 import dev.numpool.orders.IdempotencyKey;
+import dev.numpool.orders.LateSmsPurchase;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.LiveEvent;
 import dev.numpool.orders.OrderRequest;
@@ -58,12 +59,15 @@ final class ActivationPages {
             "cancelled", "Cancelled. The price went back to your balance.",
             "finished", "Finished. Thank you!",
             "retry", "Asked for another code. It is free; it will appear here when it arrives.",
-            "sms", "Sandbox SMS sent.");
+            "sms", "Sandbox SMS sent.",
+            "late-sms", "Paid. The SMS that arrived after the refund is shown below.",
+            "late-sms-shown", "This SMS was already paid for; nothing more was charged.");
     private static final Map<String, String> ERRORS = Map.of(
             "early-cancel", "It is too early to cancel: numbers can be cancelled once the countdown below ends.",
             "code-received", "A code already arrived, so this activation can no longer be cancelled. Finish it instead.",
             "no-code", "No code has arrived yet. Wait for the code, or cancel once the countdown ends.",
             "ended", "This activation has already ended.",
+            "late-sms-balance", "Your balance is too low to read this SMS. Add credit on the Balance page, then try again.",
             "sms", "The sandbox SMS could not be sent: write 1 to 500 characters.",
             "busy", "Numpool is taking in as many SMS as it can right now, so this one was not sent. Send it again in a moment.");
 
@@ -241,7 +245,7 @@ final class ActivationPages {
                 a.status().live() ? "Expires at " + Html.when(a.expiresAt()) + "." : "Ended " + a.endedAt().map(Html::when).orElse("") + ".",
                 a.status() == ActivationStatus.WAITING_CODE && clock.instant().isBefore(a.cancellableAt())
                         ? "Cancel possible from " + Html.when(a.cancellableAt()) + "." : "",
-                codes(a),
+                codes(visit, a),
                 a.id(), Html.csrfField(visit), disabled(a.canRequestAnotherCode()),
                 a.id(), Html.csrfField(visit), disabled(a.canFinish()),
                 a.id(), Html.csrfField(visit), disabled(a.canCancel(clock.instant())),
@@ -264,15 +268,25 @@ final class ActivationPages {
         };
     }
 
-    private static String codes(Activation a) {
+    private static String codes(Visit visit, Activation a) {
         if (a.messages().isEmpty()) {
             return "<p class=\"empty\">" + (a.status().live() ? "Waiting for the SMS… the code appears here by itself." : "No SMS arrived.") + "</p>";
         }
         StringBuilder out = new StringBuilder("<ol class=\"messages\">");
         for (Activation.Message m : a.messages()) {
+            if (m.withheld()) {
+                // It came after the refund: reading it is a purchase of its own, never free.
+                out.append("<li class=\"withheld\"><p>An SMS arrived after the refund. Its text is kept for you: pay ")
+                        .append(Html.money(a.priceMicros(), a.currency())).append(" to read it.</p><form method=\"post\" action=\"/activations/")
+                        .append(a.id()).append("/messages/").append(m.id()).append("/buy\">").append(Html.csrfField(visit))
+                        .append("<button type=\"submit\" class=\"buy-late\">Pay ").append(Html.money(a.priceMicros(), a.currency()))
+                        .append(" and read it</button></form><p class=\"hint\">From ").append(Html.escape(m.sender())).append(" at ")
+                        .append(Html.when(m.receivedAt())).append("</p></li>");
+                continue;
+            }
             out.append("<li><p class=\"code\">").append(Html.escape(m.code().orElse("no code found")))
                     .append("</p><p class=\"sms\">").append(Html.escape(m.text())).append("</p><p class=\"hint\">From ")
-                    .append(Html.escape(m.sender())).append(" at ").append(Html.when(m.receivedAt())).append(m.late() ? " (after the end; not charged)" : "")
+                    .append(Html.escape(m.sender())).append(" at ").append(Html.when(m.receivedAt())).append(m.late() ? " (after the end)" : "")
                     .append("</p></li>");
         }
         return out.append("</ol>").toString();
@@ -349,9 +363,25 @@ final class ActivationPages {
         ArrayNode messages = n.putArray("messages");
         for (Activation.Message m : a.messages()) {
             messages.addObject().put("code", m.code().orElse(null)).put("text", m.text()).put("sender", m.sender())
-                    .put("at", Html.when(m.receivedAt())).put("late", m.late());
+                    .put("at", Html.when(m.receivedAt())).put("late", m.late()).put("withheld", m.withheld());
         }
         return n;
+    }
+
+    /** Pays for an SMS that came after the refund, then shows the page with it (a second click pays nothing). */
+    void buyLateSms(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        int id = activationId(req);
+        String raw = req.path().pathParameters().get("messageId");
+        if (!raw.matches("[0-9]{1,18}")) {
+            throw new Website.NotFound("We found no such message on your activation " + id + ".");
+        }
+        String outcome = switch (orders.buyLateSms(visit.owner(), id, Long.parseLong(raw))) {
+            case LateSmsPurchase.Bought bought -> "done=late-sms";
+            case LateSmsPurchase.AlreadyShown shown -> "done=late-sms-shown";
+            case LateSmsPurchase.InsufficientBalance poor -> "error=late-sms-balance";
+            case LateSmsPurchase.NotFound nf -> throw new Website.NotFound("We found no such message on your activation " + id + ".");
+        };
+        Website.redirect(res, "/activations/" + id + "?" + outcome);
     }
 
     void cancel(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {

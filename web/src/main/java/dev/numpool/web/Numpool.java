@@ -2,6 +2,11 @@ package dev.numpool.web;
 
 import dev.numpool.api.NativeApi;
 import dev.numpool.api.RateLimits;
+import dev.numpool.api.ReadTimeouts;
+import dev.numpool.api.UnreadableBody;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.http.HeaderValues;
 import dev.numpool.db.DataDirectoryLock;
 import dev.numpool.db.Database;
 import dev.numpool.db.LocalPostgres;
@@ -109,11 +114,15 @@ public final class Numpool implements AutoCloseable {
             NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, topups, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits);
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, rateLimits, sandbox, clock);
+            Connections connections = Connections.from(config.get("server"));
+            ReadTimeouts readTimeouts = track(resources, new ReadTimeouts(connections.readTimeout()));
             WebServer server = WebServer.builder()
                     .host(host)
                     .port(port)
                     // A backstop only: each API reads at most what its requests need.
                     .maxPayloadSize(1024 * 1024)
+                    .update(connections::apply)
+                    .addProtocol(Http1Config.builder().addReceiveListener(readTimeouts.headers()).build())
                     .addFeature(ObserveFeature.just(
                             HealthObserver.builder()
                                     .details(true)
@@ -122,6 +131,16 @@ public final class Numpool implements AutoCloseable {
                                     .build(),
                             MetricsObserver.builder().meterRegistry(meters).build()))
                     .routing(routing -> {
+                        routing.addFilter((chain, req, res) -> {
+                            readTimeouts.register(req); // bodies are read under the deadline too
+                            chain.proceed();
+                            // Helidon answers "Connection: close" but then waits for another request
+                            // on the socket; the client asked for it to end, so end it. Likewise after
+                            // a body whose framing broke: nothing after it on the socket can be trusted.
+                            if (req.headers().contains(HeaderValues.CONNECTION_CLOSE) || UnreadableBody.seen(req)) {
+                                throw new CloseConnectionException("connection ended after this request");
+                            }
+                        });
                         requestTimer(routing, meters);
                         api.routing(routing);
                         website.routing(routing);

@@ -15,9 +15,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -47,6 +44,7 @@ final class Website {
     private final BalancePage balance;
     private final DeveloperPages developers;
     private final ApiDocsPage docs;
+    private final RateLimits rateLimits;
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
             Topups topups, RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
@@ -57,6 +55,7 @@ final class Website {
         this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
+        this.rateLimits = rateLimits;
     }
 
     void routing(HttpRouting.Builder routing) {
@@ -79,6 +78,7 @@ final class Website {
         routing.post("/activations/{id}/finish", form(true, activations::finish));
         routing.post("/activations/{id}/retry", form(true, activations::retry));
         routing.post("/activations/{id}/sandbox-sms", form(true, activations::sandboxSms));
+        routing.post("/activations/{id}/messages/{messageId}/buy", form(true, activations::buyLateSms));
         routing.get("/balance", page(true, balance::balance));
         routing.post("/balance/sandbox-credit", form(true, balance::sandboxCredit));
         routing.post("/balance/topup", form(true, balance::topUp));
@@ -127,6 +127,13 @@ final class Website {
         String text(String name) {
             return fields.getOrDefault(name, "");
         }
+
+        /** Whether any field holds a control character other than a tab or a line break (NUL, say): no field of ours takes one. */
+        boolean hasControlCharacters() {
+            return fields.entrySet().stream().anyMatch(f -> CONTROL.matcher(f.getKey()).find() || CONTROL.matcher(f.getValue()).find());
+        }
+
+        private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]");
     }
 
     /** A request for something that is not there, or not this visitor's: answered 404 in words. */
@@ -136,9 +143,31 @@ final class Website {
         }
     }
 
+    /**
+     * A signed-in session's own budget (its address's is taken in front of every route): past
+     * it, a 429 page rather than the page, so one session cannot take the node's time from others.
+     */
+    private boolean withinSessionBudget(Visit visit, ServerResponse res) {
+        if (!visit.signedIn()) {
+            return true;
+        }
+        Optional<java.time.Duration> wait = rateLimits.takeSession(visit.csrfToken());
+        if (wait.isEmpty()) {
+            return true;
+        }
+        long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+        res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+        errorPage(res, visit, 429, "Slow down a little", "This session asked for pages faster than we serve one visitor. "
+                + "Wait " + seconds + " s and reload.");
+        return false;
+    }
+
     private Handler page(boolean signedInOnly, Page page) {
         return (req, res) -> guarded(req, res, () -> {
             Visit visit = sessions.visit(req, res);
+            if (!withinSessionBudget(visit, res)) {
+                return;
+            }
             if (signedInOnly && !visit.signedIn()) {
                 if (req.path().path().endsWith("/events")) {
                     res.status(Status.UNAUTHORIZED_401).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send("Sign in first.");
@@ -159,6 +188,9 @@ final class Website {
     private Handler form(boolean signedInOnly, Action action) {
         return (req, res) -> guarded(req, res, () -> {
             Visit visit = sessions.visit(req, res);
+            if (!withinSessionBudget(visit, res)) {
+                return;
+            }
             Optional<Form> form = readForm(req);
             if (!visit.signedIn() && req.path().path().equals("/sign-out")) {
                 redirect(res, "/"); // no live session to end: the visitor is signed out already
@@ -178,6 +210,12 @@ final class Website {
             }
             if (signedInOnly && !visit.signedIn()) {
                 redirect(res, "/sign-in");
+                return;
+            }
+            if (form.get().hasControlCharacters()) {
+                errorPage(res, visit, 400, "Some text could not be accepted",
+                        "A field held an invisible control character (such as a NUL byte), which no field here takes. "
+                        + "Go back, retype the text rather than pasting it, and send the form again. Nothing was changed.");
                 return;
             }
             try {
@@ -201,6 +239,10 @@ final class Website {
             if (!res.isSent()) {
                 errorPage(res, null, 404, "Not found", e.getMessage());
             }
+        } catch (io.helidon.http.RequestException | io.helidon.webserver.ServerConnectionException e) {
+            // An unreadable request (Helidon answers 400 and closes) or a client that went away
+            // mid-answer: neither is a failure of ours, and neither leaves a response to write.
+            throw e;
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "website failure on " + req.prologue().method().text() + " " + req.path().path(), e);
             if (!res.isSent()) {
@@ -242,15 +284,11 @@ final class Website {
         if (!type.startsWith("application/x-www-form-urlencoded")) {
             return Optional.empty();
         }
-        byte[] body;
-        try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes(MAX_FORM_BYTES + 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (body.length > MAX_FORM_BYTES) {
+        Optional<byte[]> read = dev.numpool.api.UnreadableBody.read(req, MAX_FORM_BYTES);
+        if (read.isEmpty()) {
             return Optional.empty();
         }
+        byte[] body = read.get();
         Map<String, String> fields = new LinkedHashMap<>();
         String text = new String(body, StandardCharsets.UTF_8);
         if (!text.isEmpty()) {

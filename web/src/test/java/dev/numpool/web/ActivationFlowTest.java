@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The first real activation, end to end over HTTP. */
 class ActivationFlowTest {
     private static final TestClock CLOCK = new TestClock();
+    private static final String OPERATOR = "activation-flow-operator-token";
     private static String databaseUrl;
     private static Numpool node;
     private static Http http;
@@ -25,7 +26,9 @@ class ActivationFlowTest {
     @BeforeAll
     static void start() {
         databaseUrl = TestServers.freshDatabaseUrl();
-        node = TestNodes.start(TestNodes.baseConfig(databaseUrl), CLOCK);
+        Map<String, String> config = TestNodes.baseConfig(databaseUrl);
+        config.put("numpool.operator-token", OPERATOR);
+        node = TestNodes.start(config, CLOCK);
         http = new Http(node.url());
     }
 
@@ -99,12 +102,74 @@ class ActivationFlowTest {
         assertEquals(100_000_000L, balance.get("availableMicros").asLong());
         assertEquals(0, balance.get("heldMicros").asLong());
 
-        // A code arriving after the cancel is kept and shown as late, never charged.
+        // A code arriving after the cancel is kept, never charged, and not shown.
         http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"G-555777 is your Google verification code.\"}");
         JsonNode late = http.get("/v1/activations/" + id, key).json();
         assertEquals(0, late.get("codes").size());
         assertTrue(late.at("/messages/0/late").asBoolean());
         assertEquals(100_000_000L, http.get("/v1/balance", key).json().get("availableMicros").asLong());
+    }
+
+    @Test
+    void aCodeAfterTheRefundIsShownByNoApiUntilPaidForOnce() {
+        String key = http.newSandboxAccount();
+        JsonNode a = http.order(key, "late-1", "{\"service\":\"go\",\"country\":187}").json();
+        int id = a.get("id").asInt();
+        long price = a.get("priceMicros").asLong();
+        CLOCK.advance(Duration.ofMinutes(2));
+        assertEquals("cancelled", http.post("/v1/activations/" + id + "/cancel", key, null).json().get("status").asText());
+        http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"G-555888 is your Google verification code.\"}");
+
+        String everything = http.get("/v1/activations/" + id, key).text() + http.get("/v1/activations", key).text()
+                + http.get("/stubs/handler_api.php?api_key=" + key + "&action=getStatus&id=" + id, null).text()
+                + http.get("/stubs/handler_api.php?api_key=" + key + "&action=getStatusV2&id=" + id, null).text()
+                + http.get("/stubs/handler_api.php?api_key=" + key + "&action=getFullSms&id=" + id, null).text()
+                + http.get("/v1/user/check/" + id, key).text();
+        assertFalse(everything.contains("555888"), everything);
+        JsonNode withheld = http.get("/v1/activations/" + id, key).json().at("/messages/0");
+        assertTrue(withheld.get("withheld").asBoolean());
+        assertTrue(withheld.get("text").isNull() && withheld.get("code").isNull());
+        String buy = withheld.get("buy").asText();
+        assertEquals("/v1/activations/" + id + "/messages/" + withheld.get("id").asLong() + "/buy", buy);
+
+        String stranger = http.newSandboxAccount();
+        assertEquals(404, http.post(buy, stranger, null).status(), "another account's message is not found");
+        assertEquals(404, http.post("/v1/activations/" + id + "/messages/99999999999/buy", key, null).status());
+        assertEquals(404, http.post("/v1/activations/" + id + "/messages/x1/buy", key, null).status());
+        assertEquals(100_000_000L, http.get("/v1/balance", key).json().get("availableMicros").asLong());
+
+        Http.Response paid = http.post(buy, key, null);
+        Http.Response again = http.post(buy, key, null);
+
+        assertEquals(200, paid.status(), paid.text());
+        assertEquals("555888", paid.json().at("/messages/0/code").asText());
+        assertFalse(paid.json().at("/messages/0/withheld").asBoolean());
+        assertEquals(200, again.status());
+        assertEquals(100_000_000L - price, http.get("/v1/balance", key).json().get("availableMicros").asLong(), "charged once");
+        assertEquals("cancelled", http.get("/v1/activations/" + id, key).json().get("status").asText());
+    }
+
+    @Test
+    void aLateCodeCannotBeBoughtWithoutTheMoney() {
+        JsonNode account = http.post("/v1/sandbox/accounts", null, null).json();
+        String key = account.get("key").asText();
+        int id = http.order(key, "late-2", "{\"service\":\"go\",\"country\":187}").json().get("id").asInt();
+        CLOCK.advance(Duration.ofMinutes(2));
+        http.post("/v1/activations/" + id + "/cancel", key, null);
+        Http.Response emptied = http.postIdempotent("/v1/operator/accounts/" + account.get("accountId").asLong() + "/adjustments", OPERATOR, null,
+                "{\"direction\":\"debit\",\"amount\":\"100\",\"reason\":\"test: an empty wallet\"}");
+        assertEquals(201, emptied.status(), emptied.text());
+        long available = http.get("/v1/balance", key).json().get("availableMicros").asLong();
+        assertEquals(0, available);
+        http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"G-555999 is your Google verification code.\"}");
+        String buy = http.get("/v1/activations/" + id, key).json().at("/messages/0/buy").asText();
+
+        Http.Response refused = http.post(buy, key, null);
+
+        assertEquals(402, refused.status(), refused.text());
+        assertEquals("/problems/insufficient-balance", refused.json().get("type").asText());
+        assertEquals(available, http.get("/v1/balance", key).json().get("availableMicros").asLong());
+        assertTrue(http.get("/v1/activations/" + id, key).json().at("/messages/0/withheld").asBoolean());
     }
 
     @Test
@@ -150,7 +215,9 @@ class ActivationFlowTest {
     @Test
     void ledgerStaysBalancedThroughTheFlows() {
         try (Database db = Database.connect(databaseUrl, null, null, 2)) {
-            long sum = db.dsl().fetchSingle("select coalesce(sum(amount_micros), 0) from transfer where kind = 'sandbox_credit'").get(0, Long.class);
+            // What came in, less what an operator took back out (one test empties a wallet so).
+            long sum = db.dsl().fetchSingle("select coalesce(sum(case kind when 'operator_debit' then -amount_micros else amount_micros end), 0) "
+                    + "from transfer where kind in ('sandbox_credit', 'operator_debit')").get(0, Long.class);
             long cached = db.dsl().fetchSingle("select coalesce(sum(balance_micros), 0) from ledger_account where cached").get(0, Long.class)
                     // held money is the open holds (V16), not a cached balance
                     + db.dsl().fetchSingle("select coalesce(sum(amount_micros), 0) from transfer h where kind = 'hold' "

@@ -107,6 +107,13 @@ class OpenApiTest {
         Http.Response second = http.order(key, "openapi-5", "{\"service\":\"wa\",\"country\":0}");
         CLOCK.advance(Duration.ofMinutes(3));
         check("POST", "/v1/activations/{id}/cancel", http.post("/v1/activations/" + second.json().get("id").asInt() + "/cancel", key, null));
+        int cancelled = second.json().get("id").asInt();
+        http.post("/v1/sandbox/sms", key, "{\"activationId\":" + cancelled + ",\"text\":\"Code 54321\"}");
+        Http.Response withheld = http.get("/v1/activations/" + cancelled, key);
+        check("GET", "/v1/activations/{id}", withheld);
+        String buyLate = withheld.json().at("/messages/0/buy").asText();
+        check("POST", "/v1/activations/{id}/messages/{messageId}/buy", http.post(buyLate, key, null));
+        check("POST", "/v1/activations/{id}/messages/{messageId}/buy", http.post(buyLate + "x", key, null));
 
         check("GET", "/v1/balance", http.get("/v1/balance", key));
         check("GET", "/v1/balance", http.get("/v1/balance", null));

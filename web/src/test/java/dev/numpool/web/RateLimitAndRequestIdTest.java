@@ -85,6 +85,59 @@ class RateLimitAndRequestIdTest {
     }
 
     @Test
+    void pagesDocumentsAndMetricsHaveTheAddressBudgetTooButHealthAndProviderPushesDoNot() {
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("api.rate-limits.enabled", "true");
+        config.put("api.rate-limits.per-ip-per-second", "1");
+        config.put("api.rate-limits.per-ip-burst", "5"); // buckets of their own: the limits are part of their names
+        config.put("numpool.operator-token", "rate-limit-operator-token-0123456789");
+        try (Numpool node = TestNodes.start(config, new TestClock())) {
+            Http http = new Http(node.url());
+            assertEquals(401, http.get("/observe/metrics", null).status(), "metrics are the operators'");
+            assertEquals(200, http.get("/observe/metrics", "rate-limit-operator-token-0123456789").status());
+            assertEquals(200, http.get("/", null).status());
+            assertEquals(200, http.get("/developers/docs", null).status());
+            assertEquals(200, http.get("/openapi.yaml", null).status());
+            Http.Response page = http.get("/", null);
+            assertEquals(429, page.status(), "five requests spent the address's burst");
+            assertTrue(page.headers().firstValue("Retry-After").isPresent());
+            assertEquals(429, http.get("/openapi.yaml", null).status());
+            assertEquals(429, http.get("/assets/site.css", null).status());
+            assertEquals(429, http.get("/observe/metrics", "rate-limit-operator-token-0123456789").status());
+            assertEquals(200, http.get("/observe/health", null).status(), "health is never limited");
+            assertTrue(http.post("/inbound/twilio", null, "").status() != 429, "a provider's push is bounded by the intake, not the address");
+        }
+    }
+
+    @Test
+    void aWebsiteSessionHasABudgetOfItsOwn() {
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("api.rate-limits.enabled", "true");
+        config.put("api.rate-limits.per-key-per-second", "1");
+        config.put("api.rate-limits.per-key-burst", "6");
+        config.put("api.rate-limits.per-ip-per-second", "100000");
+        config.put("api.rate-limits.per-ip-burst", "100000");
+        config.put("api.rate-limits.sign-ins-per-ip", "1000");
+        try (Numpool node = TestNodes.start(config, new TestClock())) {
+            Browserless flooding = new Browserless(node.url());
+            flooding.signUp("flood-" + System.nanoTime() + "@example.com", "a long enough password");
+            int served = 0;
+            Browserless.Page last = null;
+            for (int i = 0; i < 20 && (last == null || last.status() != 429); i++) {
+                last = flooding.get("/activations");
+                served += last.status() == 200 ? 1 : 0;
+            }
+            assertEquals(429, last.status(), "the session's burst is spent");
+            assertTrue(served <= 6, served + " pages served");
+            assertTrue(last.body().contains("Slow down a little"), last.body());
+
+            Browserless other = new Browserless(node.url());
+            other.signUp("calm-" + System.nanoTime() + "@example.com", "a long enough password");
+            assertEquals(200, other.get("/activations").status(), "another session, same address, is served");
+        }
+    }
+
+    @Test
     void behindATrustedProxyEachClientHasItsOwnBudgetAndAnIpv6SubscriberOneForItsBlock() {
         Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
         config.put("api.rate-limits.enabled", "true");

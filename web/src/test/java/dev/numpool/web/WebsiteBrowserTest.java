@@ -229,6 +229,27 @@ class WebsiteBrowserTest {
     }
 
     @Test
+    void aCodeAfterTheRefundIsShownOnlyOncePaidFor() {
+        signUp();
+        long price = buyTelegramInRussia();
+        int id = activationId();
+        String key = newApiKey("late code");
+        waitUpTo(EARLY_CANCEL_SECONDS + 10).until(d -> new Http(node.url()).post("/v1/activations/" + id + "/cancel", key, null).status() == 200);
+        new Http(node.url()).post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Telegram code: 60606\"}");
+
+        open("/activations/" + id);
+        assertTrue(text("#codes").contains("An SMS arrived after the refund"), text("#codes"));
+        assertFalse(driver.getPageSource().contains("60606"), "the code is nowhere in the page before it is paid for");
+        submit("#codes form");
+        waitUpTo(10).until(ExpectedConditions.urlContains("done=late-sms"));
+
+        assertEquals("60606", text("#codes .code"));
+        assertEquals("Cancelled and refunded", text("#status"));
+        open("/balance");
+        assertEquals(money(100_000_000L - price), text("#available"), "charged once");
+    }
+
+    @Test
     void aWrongPasswordIsExplainedAndSignsNobodyIn() {
         String email = signUp();
         driver.manage().deleteAllCookies();

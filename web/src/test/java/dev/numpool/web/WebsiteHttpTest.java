@@ -112,6 +112,23 @@ class WebsiteHttpTest {
     }
 
     @Test
+    void aControlCharacterInAnyFieldIsRefusedInWordsAndChangesNothing() {
+        Browserless b = new Browserless(node.url());
+        String email = newEmail();
+        Browserless.Page nul = b.signUp(email + "\u0000", PASSWORD);
+        assertEquals(400, nul.status());
+        assertTrue(nul.body().contains("invisible control character"), nul.body());
+        assertEquals(400, b.signIn(email, PASSWORD + "\u0001").status());
+        assertEquals(401, b.signIn(email, PASSWORD).status(), "no account was made");
+
+        b.signUp(email, PASSWORD);
+        b.get("/developers/keys"); // the form, with the signed-in session's token
+        Browserless.Page label = b.post("/developers/keys", Map.of("label", "zqbot\u0000one"));
+        assertEquals(400, label.status());
+        assertFalse(b.get("/developers/keys").body().contains("zqbot"), "no key was made");
+    }
+
+    @Test
     void aFailedSignInSaysSoInPlainWordsWithoutTellingWhetherTheEmailExistsAndStartsNoSession() {
         Browserless owner = new Browserless(node.url());
         String email = newEmail();

@@ -65,10 +65,11 @@
       list.className = 'messages';
       s.messages.forEach(function (m) {
         var li = document.createElement('li');
-        var code = document.createElement('p'); code.className = 'code'; code.textContent = m.code || 'no code found';
+        var code = document.createElement('p'); code.className = 'code';
+        code.textContent = m.withheld ? 'An SMS arrived after the refund (reload to pay and read it)' : (m.code || 'no code found');
         var sms = document.createElement('p'); sms.className = 'sms'; sms.textContent = m.text;
         var from = document.createElement('p'); from.className = 'hint';
-        from.textContent = 'From ' + m.sender + ' at ' + m.at + (m.late ? ' (after the end; not charged)' : '');
+        from.textContent = 'From ' + m.sender + ' at ' + m.at + (m.late ? ' (after the end)' : '');
         li.appendChild(code); li.appendChild(sms); li.appendChild(from);
         list.appendChild(li);
       });

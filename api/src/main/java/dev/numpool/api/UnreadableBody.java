@@ -1,0 +1,70 @@
+package dev.numpool.api;
+
+import io.helidon.http.DirectHandler;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+
+import java.util.Optional;
+
+/**
+ * What a request body whose framing cannot be read (a chunk size of {@code ZZ}, a chunk shorter
+ * than it said, a body shorter than its Content-Length) is answered with, on every route and in
+ * every protocol: 400 at once, and the connection closed, since nothing after a broken frame can
+ * be trusted. Helidon answers a {@link RequestException} itself, before any route's error
+ * handling; a handler that answered on the same connection would first wait for the rest of a
+ * body that never comes.
+ */
+public final class UnreadableBody {
+    /** The request context's mark of a request whose body could not be read. */
+    private static final String SEEN = "numpool.unreadable-body";
+
+    private UnreadableBody() {
+    }
+
+    /**
+     * Whether {@code req}'s body turned out unreadable. Helidon's answer to the exception keeps
+     * the connection open despite asking otherwise, so the server's outermost filter ends the
+     * connection when this is true.
+     */
+    public static boolean seen(io.helidon.webserver.http.ServerRequest req) {
+        return req.context().get(SEEN, Boolean.class).orElse(false);
+    }
+
+    /**
+     * The request's body, or empty when it is longer than {@code maxBytes}. Throws what
+     * {@link #answer} makes when the framing is broken. The stream is not closed after a failed
+     * read: closing drains the rest of the body, and a broken chunk's "rest" never arrives.
+     */
+    public static Optional<byte[]> read(io.helidon.webserver.http.ServerRequest req, int maxBytes) {
+        java.io.InputStream in = req.content().inputStream();
+        byte[] body;
+        try {
+            // Under the node's read deadline: a client that stops sending mid-body loses its connection.
+            Optional<ReadTimeouts> deadline = ReadTimeouts.of(req);
+            body = deadline.isPresent() ? deadline.get().reading(() -> in.readNBytes(maxBytes + 1)) : in.readNBytes(maxBytes + 1);
+        } catch (io.helidon.webserver.CloseConnectionException e) {
+            throw e;
+        } catch (java.io.IOException | RuntimeException e) {
+            req.context().register(SEEN, Boolean.TRUE);
+            throw answer(e);
+        }
+        if (body.length > maxBytes) {
+            return Optional.empty(); // the rest is Helidon's to drain or refuse (maxPayloadSize)
+        }
+        try {
+            in.close();
+        } catch (java.io.IOException | RuntimeException e) {
+            req.context().register(SEEN, Boolean.TRUE);
+            throw answer(e);
+        }
+        return Optional.of(body);
+    }
+
+    /** The exception to throw from wherever reading the body failed with {@code cause}. */
+    public static RequestException answer(Exception cause) {
+        return RequestException.builder().type(DirectHandler.EventType.BAD_REQUEST)
+                .status(Status.BAD_REQUEST_400).setKeepAlive(false).safeMessage(true)
+                .message("The request body is malformed: its framing (Content-Length or chunked encoding) could not be read.")
+                .cause(cause).build();
+    }
+}
