@@ -60,6 +60,24 @@ public final class UnreadableBody {
         return Optional.of(body);
     }
 
+    /**
+     * After an answer given without reading the body (a 429 or 401 before the handler, a route
+     * that takes none): reads the rest under the read deadline, up to 16 KiB, so that the
+     * connection can serve the next request. False when it should be closed instead (a larger
+     * or broken body, or one that does not come): Helidon would otherwise drain it with no
+     * deadline, and a client that never sends it would hold the connection for good.
+     */
+    public static boolean drained(io.helidon.webserver.http.ServerRequest req) {
+        if (!req.content().hasEntity() || req.content().consumed()) {
+            return !seen(req);
+        }
+        try {
+            return read(req, 16 * 1024).isPresent();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The exception to throw from wherever reading the body failed with {@code cause}. */
     public static RequestException answer(Exception cause) {
         return RequestException.builder().type(DirectHandler.EventType.BAD_REQUEST)

@@ -136,8 +136,10 @@ public final class Numpool implements AutoCloseable {
                             chain.proceed();
                             // Helidon answers "Connection: close" but then waits for another request
                             // on the socket; the client asked for it to end, so end it. Likewise after
-                            // a body whose framing broke: nothing after it on the socket can be trusted.
-                            if (req.headers().contains(HeaderValues.CONNECTION_CLOSE) || UnreadableBody.seen(req)) {
+                            // a body whose framing broke (nothing after it on the socket can be
+                            // trusted), and after an answer given without reading a body that is not
+                            // all there (see UnreadableBody.drained).
+                            if (req.headers().contains(HeaderValues.CONNECTION_CLOSE) || !UnreadableBody.drained(req)) {
                                 throw new CloseConnectionException("connection ended after this request");
                             }
                         });
