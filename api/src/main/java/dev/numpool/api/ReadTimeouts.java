@@ -44,12 +44,16 @@ public final class ReadTimeouts implements AutoCloseable {
         watchdog.scheduleWithFixedDelay(this::interruptOverdue, period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** The listener that puts each request's header block under the deadline (register it for HTTP/1 receives). */
+    /**
+     * The listener that puts each request's headers, from the end of its request line, under the
+     * deadline (register it for HTTP/1 receives). Before that line is in, a connection is Helidon's
+     * idle timeout's, which cuts a half-sent request line as it does an idle connection.
+     */
     public Http1ConnectionListener headers() {
         return new Http1ConnectionListener() {
             @Override
             public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-                arm();
+                reading.put(Thread.currentThread(), System.nanoTime() + timeout.toNanos());
             }
 
             @Override
@@ -71,7 +75,7 @@ public final class ReadTimeouts implements AutoCloseable {
 
     /** Reads under the deadline; an overdue read ends in an exception (its connection is closed). */
     <T> T reading(IoRead<T> read) throws IOException {
-        arm();
+        reading.put(Thread.currentThread(), System.nanoTime() + timeout.toNanos());
         try {
             return read.read();
         } finally {
@@ -83,10 +87,6 @@ public final class ReadTimeouts implements AutoCloseable {
     @FunctionalInterface
     interface IoRead<T> {
         T read() throws IOException;
-    }
-
-    private void arm() {
-        reading.put(Thread.currentThread(), System.nanoTime() + timeout.toNanos());
     }
 
     private void disarm() {

@@ -60,7 +60,8 @@ class AbuseTest {
     static void start() {
         Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
         config.put("server.read-timeout-seconds", String.valueOf(READ_TIMEOUT_SECONDS));
-        config.put("server.idle-timeout-seconds", String.valueOf(READ_TIMEOUT_SECONDS));
+        // Longer than the read timeout: what cuts half a request is the read deadline, from its first byte.
+        config.put("server.idle-timeout-seconds", "60");
         // Limits as shipped per key and per session; every client here shares 127.0.0.1, so not per address.
         config.put("api.rate-limits.enabled", "true");
         config.put("api.rate-limits.per-ip-per-second", "1000000");
@@ -107,7 +108,7 @@ class AbuseTest {
     }
 
     /**
-     * 2,000 connections that send a request line and half their headers, half a request line, or
+     * 2,000 connections that send a request line and half their headers, a request line alone, or
      * half the body they announced: all cut within the read timeout (plus the watchdog's
      * period), file descriptors back to where they were, and meanwhile another client is served.
      */
@@ -117,7 +118,7 @@ class AbuseTest {
         long idleP95 = p95(http, 100);
         long fdsBefore = openFiles();
         String slow = http.newSandboxAccount(); // its key's budget goes to the half-sent bodies, not the measured client's
-        String[] halves = {"GET /v1/balance HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", "GET /v1/bal",
+        String[] halves = {"GET /v1/balance HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", "GET /v1/balance HTTP/1.1\r\n",
                 "POST /v1/webhook-endpoints HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + slow
                         + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"url\""};
         List<Socket> sockets = new ArrayList<>();
@@ -195,6 +196,34 @@ class AbuseTest {
             assertTrue(during < 1_000, "another account is still served: " + String.join("; ", seen));
         }
         System.out.println("abuse floods: " + seen);
+    }
+
+    /** A connection that sends part of a request line and stops is cut by the idle timeout (a node of its own, 2 s). */
+    @Test
+    void aHalfSentRequestLineIsCutByTheIdleTimeout() throws IOException {
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("server.idle-timeout-seconds", "2");
+        try (Numpool idle = TestNodes.start(config, new TestClock())) {
+            List<Socket> sockets = new ArrayList<>();
+            long opened = System.nanoTime();
+            try {
+                for (int i = 0; i < 200; i++) {
+                    Socket s = new Socket("127.0.0.1", idle.port());
+                    s.getOutputStream().write("GET /v1/bal".getBytes(StandardCharsets.ISO_8859_1));
+                    sockets.add(s);
+                }
+                for (Socket s : sockets) {
+                    s.setSoTimeout(10_000);
+                    assertEquals(-1, s.getInputStream().read(), "cut without an answer");
+                }
+                double seconds = (System.nanoTime() - opened) / 1e9;
+                assertTrue(seconds < 2 + 3, "all cut in " + seconds + " s");
+            } finally {
+                for (Socket s : sockets) {
+                    s.close();
+                }
+            }
+        }
     }
 
     /**
