@@ -116,7 +116,7 @@ public final class NativeApi {
             HelidonMdc.set("request-id", id);
             try {
                 if (withinRateLimits(req, res) && metricsAllowed(req, res)) {
-                    chain.proceed();
+                    proceedWithinClientsShare(chain, req, res);
                 }
             } finally {
                 HelidonMdc.remove("request-id");
@@ -205,6 +205,32 @@ public final class NativeApi {
     }
 
     /**
+     * Runs the request unless its client already has its share of this node's requests running
+     * (then 429 at once). Provider pushes and health are exempt, as from the rate limits.
+     */
+    private void proceedWithinClientsShare(io.helidon.webserver.http.FilterChain chain, ServerRequest req, ServerResponse res) {
+        if (exemptFromLimits(req.path().path())) {
+            chain.proceed();
+            return;
+        }
+        Optional<Runnable> exit = rateLimits.enter(rateLimits.client(req));
+        if (exit.isEmpty()) {
+            res.status(429).header(HeaderNames.RETRY_AFTER, "1").header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .send("Too many requests from your address at once: let some finish first.");
+            return;
+        }
+        try {
+            chain.proceed();
+        } finally {
+            exit.get().run();
+        }
+    }
+
+    private static boolean exemptFromLimits(String path) {
+        return path.equals("/observe/health") || path.startsWith("/inbound/") || path.startsWith("/agent/") || path.startsWith("/webhooks/");
+    }
+
+    /**
      * Metrics say how busy the marketplace is and how its providers fare: they are the
      * operators'. With an operator token they take it as a bearer token (Prometheus's
      * {@code authorization} setting); without one, only this machine may read them.
@@ -242,7 +268,7 @@ public final class NativeApi {
      */
     private boolean withinRateLimits(ServerRequest req, ServerResponse res) {
         String path = req.path().path();
-        if (path.equals("/observe/health") || path.startsWith("/inbound/") || path.startsWith("/agent/") || path.startsWith("/webhooks/")) {
+        if (exemptFromLimits(path)) {
             return true;
         }
         Family family = path.startsWith(SmsActivateApi.PATH) ? Family.SMS_ACTIVATE

@@ -51,6 +51,8 @@ public final class RateLimits {
     /** The sign-in limiter's own: an API-limit failure must not lift the password guard. */
     private volatile long signInSkipUntil = System.nanoTime();
     private final java.util.Map<String, io.github.bucket4j.Bucket> localBuckets = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Requests running on this node, per client (entries removed at zero, so the map holds only clients with requests running). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * {@code enabled} (default true), {@code per-key-per-second} (default 50) with bursts of
@@ -59,19 +61,19 @@ public final class RateLimits {
      */
     public record Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst,
                            long signInsPerEmail, long signInsPerIp, Duration signInWindow, java.util.Set<String> trustedProxies,
-                           int nodes, Duration redisTimeout) {
+                           int nodes, Duration redisTimeout, int inFlightPerClient) {
         public Settings {
             trustedProxies = trustedProxies.stream().map(RateLimits::canonical).collect(java.util.stream.Collectors.toUnmodifiableSet());
             if (perKeyPerSecond < 1 || perKeyBurst < 1 || perIpPerSecond < 1 || perIpBurst < 1
                     || signInsPerEmail < 1 || signInsPerIp < 1 || signInWindow.isNegative() || signInWindow.isZero()
-                    || nodes < 1 || redisTimeout.isNegative() || redisTimeout.isZero()) {
-                throw new IllegalArgumentException("rate limits, nodes and the Redis timeout must be positive");
+                    || nodes < 1 || redisTimeout.isNegative() || redisTimeout.isZero() || inFlightPerClient < 1) {
+                throw new IllegalArgumentException("rate limits, nodes, the Redis timeout and requests in flight must be positive");
             }
         }
 
         public Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst) {
             this(enabled, perKeyPerSecond, perKeyBurst, perIpPerSecond, perIpBurst, 10, 100, Duration.ofMinutes(15), java.util.Set.of(),
-                    1, DEFAULT_REDIS_TIMEOUT);
+                    1, DEFAULT_REDIS_TIMEOUT, 256);
         }
 
         /**
@@ -81,7 +83,9 @@ public final class RateLimits {
          * {@code trusted-proxies}: addresses of reverse proxies in front of Numpool, whose
          * {@code X-Forwarded-For} names the client (default none: the peer is the client).
          * {@code nodes} (default 1): how many nodes share the budget, so that each enforces its
-         * share while Redis cannot answer; {@code redis-timeout-millis} (default 250).
+         * share while Redis cannot answer; {@code redis-timeout-millis} (default 250);
+         * {@code in-flight-per-client} (default 256): requests one client may have running at once
+         * on a node (live event streams included), so no one client holds all of a node's.
          */
         public static Settings from(Config config) {
             return new Settings(config.get("enabled").asBoolean().orElse(true),
@@ -91,7 +95,8 @@ public final class RateLimits {
                     Duration.ofSeconds(config.get("sign-in-window-seconds").asLong().orElse(900L)),
                     java.util.Set.copyOf(config.get("trusted-proxies").asList(String.class).orElse(java.util.List.of())),
                     config.get("nodes").asInt().orElse(1),
-                    Duration.ofMillis(config.get("redis-timeout-millis").asLong().orElse(DEFAULT_REDIS_TIMEOUT.toMillis())));
+                    Duration.ofMillis(config.get("redis-timeout-millis").asLong().orElse(DEFAULT_REDIS_TIMEOUT.toMillis())),
+                    config.get("in-flight-per-client").asInt().orElse(256));
         }
     }
 
@@ -186,6 +191,27 @@ public final class RateLimits {
         return BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(Math.max(1, burst / nodes)).refillGreedy(Math.max(1, perSecond / nodes), Duration.ofSeconds(1)))
                 .build();
+    }
+
+    /**
+     * Starts one request of {@code client} on this node: empty when the client already has
+     * {@code in-flight-per-client} running (answer 429 at once), otherwise what ends it (call it
+     * exactly once, when the request is done). Off when the limits are.
+     */
+    Optional<Runnable> enter(String client) {
+        if (!settings.enabled()) {
+            return Optional.of(() -> { });
+        }
+        boolean[] admitted = {false};
+        inFlight.compute(client, (c, n) -> {
+            int running = n == null ? 0 : n;
+            admitted[0] = running < settings.inFlightPerClient();
+            return admitted[0] ? running + 1 : n;
+        });
+        if (!admitted[0]) {
+            return Optional.empty();
+        }
+        return Optional.of(() -> inFlight.computeIfPresent(client, (c, n) -> n <= 1 ? null : n - 1));
     }
 
     /** Empty when the request may go on; otherwise how long until it could. */

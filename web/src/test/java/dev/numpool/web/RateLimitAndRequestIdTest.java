@@ -110,6 +110,39 @@ class RateLimitAndRequestIdTest {
     }
 
     @Test
+    void oneClientCannotHoldMoreThanItsShareOfRequestsAtOnce() throws Exception {
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("api.rate-limits.enabled", "true");
+        config.put("api.rate-limits.in-flight-per-client", "2");
+        config.put("api.rate-limits.trusted-proxies.0", "127.0.0.1"); // so that this test can be two clients
+        try (Numpool node = TestNodes.start(config, new TestClock())) {
+            Http http = new Http(node.url());
+            String key = http.newSandboxAccount();
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            java.util.function.BiFunction<String, String, HttpRequest> as = (address, path) -> HttpRequest.newBuilder(URI.create(node.url() + path))
+                    .header("Authorization", "Bearer " + key).header("X-Forwarded-For", address).GET().build();
+            // Two live streams of one client: requests that stay running.
+            java.net.http.HttpResponse<java.io.InputStream> first = client.send(as.apply("198.51.100.20", "/v1/events"),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            java.net.http.HttpResponse<java.io.InputStream> second = client.send(as.apply("198.51.100.20", "/v1/events"),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            try {
+                assertEquals(200, first.statusCode());
+                assertEquals(200, second.statusCode());
+                java.net.http.HttpResponse<String> third = client.send(as.apply("198.51.100.20", "/v1/balance"),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(429, third.statusCode(), third.body());
+                assertEquals(200, client.send(as.apply("203.0.113.20", "/v1/balance"), java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .statusCode(), "another client is served");
+                assertEquals(200, http.get("/observe/health", null).status(), "health is exempt");
+            } finally {
+                first.body().close();
+                second.body().close();
+            }
+        }
+    }
+
+    @Test
     void aWebsiteSessionHasABudgetOfItsOwn() {
         Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
         config.put("api.rate-limits.enabled", "true");
