@@ -222,28 +222,34 @@ public final class RateLimits {
     }
 
     /**
-     * One page or form of a website session: the session has the budget of an API key (its
-     * client's address is counted by the filter in front of every route, see {@link NativeApi}).
+     * One page or form of a website session, costing {@code tokens} (a costly page, such as an
+     * export, more than one): the session has the budget of an API key (its client's address is
+     * counted by the filter in front of every route, see {@link NativeApi}).
      */
-    public Optional<Duration> takeSession(String sessionId) {
+    public Optional<Duration> takeSession(String sessionId, long tokens) {
         return take(Optional.empty(),
-                Optional.of("numpool:rate:session:" + settings.perKeyPerSecond() + "-" + settings.perKeyBurst() + ":" + digest(sessionId)));
+                Optional.of("numpool:rate:session:" + settings.perKeyPerSecond() + "-" + settings.perKeyBurst() + ":" + digest(sessionId)), tokens);
     }
 
     private Optional<Duration> take(Optional<String> byIp, Optional<String> byKey) {
+        return take(byIp, byKey, 1);
+    }
+
+    /** One request: a token of the address's budget and {@code keyTokens} of the key's (or session's). */
+    private Optional<Duration> take(Optional<String> byIp, Optional<String> byKey, long keyTokens) {
         if (!settings.enabled()) {
             return Optional.empty();
         }
-        Optional<Duration> wait = byIp.flatMap(ip -> takeLocally(ip, perIp)).or(() -> byKey.flatMap(k -> takeLocally(k, perKey)));
+        Optional<Duration> wait = byIp.flatMap(ip -> takeLocally(ip, perIp)).or(() -> byKey.flatMap(k -> takeLocally(k, perKey, keyTokens)));
         if (wait.isPresent() || buckets == null) {
             return wait;
         }
         if (System.nanoTime() - skipUntil < 0) {
-            return takeShare(byIp, byKey);
+            return takeShare(byIp, byKey, keyTokens);
         }
         try {
             wait = byIp.isPresent() ? take(byIp.get(), perIp) : Optional.empty();
-            return wait.isPresent() || byKey.isEmpty() ? wait : take(byKey.get(), perKey);
+            return wait.isPresent() || byKey.isEmpty() ? wait : take(byKey.get(), perKey, keyTokens);
         } catch (RuntimeException e) {
             // One slow answer is paid by the requests waiting on it; the next ones do not ask
             // Redis for a while rather than each wait out its timeout, and meanwhile this node
@@ -251,12 +257,13 @@ public final class RateLimits {
             skipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
             LOG.log(Level.WARNING, "rate limiter's Redis did not answer in " + settings.redisTimeout().toMillis()
                     + " ms; this node enforces its share of the limits for " + SKIP_AFTER_FAILURE.toSeconds() + " s: " + e);
-            return takeShare(byIp, byKey);
+            return takeShare(byIp, byKey, keyTokens);
         }
     }
 
-    private Optional<Duration> takeShare(Optional<String> byIp, Optional<String> byKey) {
-        return byIp.flatMap(ip -> takeLocally("share:" + ip, perIpShare)).or(() -> byKey.flatMap(k -> takeLocally("share:" + k, perKeyShare)));
+    private Optional<Duration> takeShare(Optional<String> byIp, Optional<String> byKey, long keyTokens) {
+        return byIp.flatMap(ip -> takeLocally("share:" + ip, perIpShare))
+                .or(() -> byKey.flatMap(k -> takeLocally("share:" + k, perKeyShare, Math.min(keyTokens, perKeyShare.getBandwidths()[0].getCapacity()))));
     }
 
     /**
@@ -293,6 +300,10 @@ public final class RateLimits {
 
     /** The same limit in this node's memory (bounded: forgotten wholesale past 100,000 buckets). */
     private Optional<Duration> takeLocally(String key, BucketConfiguration configuration) {
+        return takeLocally(key, configuration, 1);
+    }
+
+    private Optional<Duration> takeLocally(String key, BucketConfiguration configuration, long tokens) {
         if (localBuckets.size() > 100_000) {
             localBuckets.clear();
         }
@@ -303,12 +314,16 @@ public final class RateLimits {
             }
             return builder.build();
         });
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
         return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill())));
     }
 
     private Optional<Duration> take(String key, BucketConfiguration configuration) {
-        ConsumptionProbe probe = buckets.builder().build(key, () -> configuration).tryConsumeAndReturnRemaining(1);
+        return take(key, configuration, 1);
+    }
+
+    private Optional<Duration> take(String key, BucketConfiguration configuration, long tokens) {
+        ConsumptionProbe probe = buckets.builder().build(key, () -> configuration).tryConsumeAndReturnRemaining(tokens);
         return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill())));
     }
 

@@ -147,11 +147,13 @@ final class Website {
      * A signed-in session's own budget (its address's is taken in front of every route): past
      * it, a 429 page rather than the page, so one session cannot take the node's time from others.
      */
-    private boolean withinSessionBudget(Visit visit, ServerResponse res) {
+    private boolean withinSessionBudget(Visit visit, ServerRequest req, ServerResponse res) {
         if (!visit.signedIn()) {
             return true;
         }
-        Optional<java.time.Duration> wait = rateLimits.takeSession(visit.csrfToken());
+        // An export reads every movement of the account: it costs as much as ten pages.
+        long cost = req.path().path().endsWith(".csv") ? 10 : 1;
+        Optional<java.time.Duration> wait = rateLimits.takeSession(visit.csrfToken(), cost);
         if (wait.isEmpty()) {
             return true;
         }
@@ -165,7 +167,7 @@ final class Website {
     private Handler page(boolean signedInOnly, Page page) {
         return (req, res) -> guarded(req, res, () -> {
             Visit visit = sessions.visit(req, res);
-            if (!withinSessionBudget(visit, res)) {
+            if (!withinSessionBudget(visit, req, res)) {
                 return;
             }
             if (signedInOnly && !visit.signedIn()) {
@@ -188,7 +190,7 @@ final class Website {
     private Handler form(boolean signedInOnly, Action action) {
         return (req, res) -> guarded(req, res, () -> {
             Visit visit = sessions.visit(req, res);
-            if (!withinSessionBudget(visit, res)) {
+            if (!withinSessionBudget(visit, req, res)) {
                 return;
             }
             Optional<Form> form = readForm(req);

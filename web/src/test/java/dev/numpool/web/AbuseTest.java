@@ -147,21 +147,51 @@ class AbuseTest {
         assertTrue(fdsAfter <= fdsBefore + 50, "file descriptors " + fdsBefore + " before, " + fdsAfter + " after");
     }
 
-    /** Floods on one key through each API, and on one website session's CSV export: each is held to its budget, and another account is served meanwhile. */
+    /**
+     * Floods on one key through each API, and on one website session's CSV export: each is held
+     * to its budget, and another account is served meanwhile. Each flood runs once unmeasured
+     * first, so that what is measured is the node at work, not its JIT warming up.
+     */
     @Test
     void floodsThroughEveryDoorLeaveAnotherAccountItsLatency() throws Exception {
         Http http = new Http(node.url());
         String flooder = http.newSandboxAccount();
         Browserless session = new Browserless(node.url());
         session.signUp("csv-" + System.nanoTime() + "@example.com", "a long enough password");
+        List<String> doors = List.of("/v1/balance", "/stubs/handler_api.php?action=getBalance&api_key=" + flooder, "/v1/user/profile",
+                "/balance/transactions.csv");
+        for (String door : doors) {
+            try (Flood warmUp = new Flood(http, session, door, flooder)) {
+                p95(http, 20);
+            }
+        }
         long idle = p95(http, 100);
         List<String> seen = new ArrayList<>();
-        for (String door : List.of("/v1/balance", "/stubs/handler_api.php?action=getBalance&api_key=" + flooder, "/v1/user/profile",
-                "/balance/transactions.csv")) {
-            java.util.concurrent.atomic.AtomicBoolean flooding = new java.util.concurrent.atomic.AtomicBoolean(true);
-            java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-            List<Thread> threads = new ArrayList<>();
+        for (String door : doors) {
+            long during;
+            Flood flood = new Flood(http, session, door, flooder);
+            try (flood) {
+                during = p95(http, 100);
+            }
+            seen.add(door.replaceAll("\\?.*", "") + ": p95 " + during + " ms (idle " + idle + " ms), flood "
+                    + flood.refused + "/" + flood.sent + " refused");
+            // The flood is held to its budget (a burst of 100, then 50/s, over the ≥ 2.5 s measured).
+            assertTrue(flood.refused.get() >= flood.sent.get() - (100 + 50 * 10), String.join("; ", seen));
+            // Latency ratios are measured, not asserted here (a test shares its 2 cores with the
+            // flood it makes): only starvation fails, and the figures are printed for the record.
+            assertTrue(during < 1_000, "another account is still served: " + String.join("; ", seen));
+        }
+        System.out.println("abuse floods: " + seen);
+    }
+
+    /** 32 clients sending to one door as fast as it answers, until closed. */
+    private static final class Flood implements AutoCloseable {
+        final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicBoolean flooding = new java.util.concurrent.atomic.AtomicBoolean(true);
+        private final List<Thread> threads = new ArrayList<>();
+
+        Flood(Http http, Browserless session, String door, String key) {
             for (int t = 0; t < 32; t++) {
                 threads.add(Thread.ofVirtual().start(() -> {
                     while (flooding.get()) {
@@ -169,7 +199,7 @@ class AbuseTest {
                         if (door.endsWith(".csv")) {
                             answer = String.valueOf(session.get(door).status());
                         } else {
-                            Http.Response r = http.get(door, flooder);
+                            Http.Response r = http.get(door, key);
                             answer = r.status() + r.text();
                         }
                         sent.incrementAndGet();
@@ -179,23 +209,15 @@ class AbuseTest {
                     }
                 }));
             }
-            long during;
-            try {
-                during = p95(http, 100);
-            } finally {
-                flooding.set(false);
-                for (Thread t : threads) {
-                    t.join();
-                }
-            }
-            seen.add(door.replaceAll("\\?.*", "") + ": p95 " + during + " ms (idle " + idle + " ms), flood " + refused + "/" + sent + " refused");
-            // The flood is held to its budget (50/s after a burst of 100, over the ≥ 2.5 s measured).
-            assertTrue(refused.get() >= sent.get() - (100 + 50 * 10), String.join("; ", seen));
-            // Latency ratios are measured, not asserted here (a test shares its 2 cores with the
-            // flood it makes): only starvation fails, and the figures are printed for the record.
-            assertTrue(during < 1_000, "another account is still served: " + String.join("; ", seen));
         }
-        System.out.println("abuse floods: " + seen);
+
+        @Override
+        public void close() throws InterruptedException {
+            flooding.set(false);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
     }
 
     /** A connection that sends part of a request line and stops is cut by the idle timeout (a node of its own, 2 s). */
