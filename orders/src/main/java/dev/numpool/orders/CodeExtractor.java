@@ -66,10 +66,11 @@ final class CodeExtractor {
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * A keyword about a code that is not the one to type: an old one ({@code your old code
-     * 591044}) or a promotion ({@code promo code SAVE20}).
+     * 591044}) or a promotion ({@code promo code SAVE20}, {@code claim code KL341}, {@code
+     * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|purchase|redeem|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|purchase|redeem|claim|prize|identifier|bonus|reward|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
@@ -82,7 +83,7 @@ final class CodeExtractor {
             "(?<![\\p{L}])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
                     + "acct|a/c|xx|尾号|末尾|账户|帳戶|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,2}\\s+to|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
+                    + "ref(?:erence)?|rx|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+to|short\\s?code|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до)\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
@@ -227,7 +228,9 @@ final class CodeExtractor {
                 continue; // groups that add up to no code's length, or spell a date
             }
             boolean year = digits.length() == 4 && digits.matches("(19|20)\\d\\d");
-            if (!NOT_A_CODE_BEFORE.matcher(before).find()) {
+            // Digits that run on into a mask ("0796XXXXXX", "4111****") begin a hidden number, not a code.
+            boolean masked = clean.startsWith("XX", m.end()) || clean.startsWith("xx", m.end()) || clean.startsWith("**", m.end());
+            if (!masked && !NOT_A_CODE_BEFORE.matcher(before).find()) {
                 candidates.add(new Candidate(digits, m.start(), m.end(), year));
             }
         }

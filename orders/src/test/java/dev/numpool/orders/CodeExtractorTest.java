@@ -50,7 +50,8 @@ class CodeExtractorTest {
                 new Sample("Your code is 4821 and your order number is 99887766", "4821"),
                 new Sample("Meeting at 12:45. Your Zoom code: 847261", "847261"),
                 new Sample("Use code 9921 to confirm the payment of $1234.50", "9921"),
-                new Sample("Your verification code is 330112 (valid for 15 min)", "330112"));
+                new Sample("Your verification code is 330112 (valid for 15 min)", "330112"),
+                new Sample("Your code is 482913. To stop these messages send the word STOP to 81234", "482913"));
     }
 
     static Stream<Sample> textsWithoutACode() {
@@ -65,6 +66,13 @@ class CodeExtractorTest {
                 new Sample("Reminder: your appointment on 2026-05-03 at 12:45", ""),
                 new Sample("Your order #12345 has shipped", ""),
                 new Sample("Verify at https://example.com/verify/123456 to continue", ""),
+                // Prize-draw spam: its "codes" are for claiming a prize, and its numbers are shortcodes.
+                new Sample("You have won a prize! Call now. Claim code KR207. Valid 12 hours only.", ""),
+                new Sample("Your statement shows 750 bonus points. Identifier Code: 51234 Expires 01/12/05", ""),
+                new Sample("Congratulations, you are a winner in our prize draw. Prize Code 2309.", ""),
+                new Sample("Free entry: just send the word ENTER to 81234 now and your entry code comes back", ""),
+                new Sample("We billed your number by mistake from shortcode 81234, reply to get your code refunded", ""),
+                new Sample("Important information for user 0791XXXXXX: your code is waiting online", ""),
                 new Sample("", ""),
                 new Sample("   ", ""));
     }

@@ -56,14 +56,33 @@ class RealSmsTest {
     }
 
     /**
+     * The development set (tuned on; see {@code real/DEV-README.md}): so far only real SMS
+     * without a code, 5,159 of them, where a code found is a false code. Its figures on the
+     * day it was added (2026-12-04): 37 false codes (prize-draw "claim codes", shortcodes to text,
+     * masked numbers) before the rules learned those shapes, 9 after (spam of one number and a
+     * few words, which the short-SMS rule reads as a code, as the issue asks of short SMS).
+     */
+    @Test
+    void onTheRealDevelopmentSetTheReaderFindsFewFalseCodes() throws IOException {
+        List<Sample> samples = load("real/dev-uci.tsv");
+        assertTrue(samples.size() >= 400, "the development set has " + samples.size() + " samples");
+        Figures f = measure(samples, "real-sms-dev-report.txt");
+        assertTrue(f.falseRate() <= DEV_FALSE && f.wrongRate() <= 0.01, f.toString());
+    }
+
+    private static final double DEV_FALSE = 0.002;
+
+    /**
      * Floors against regression, where the held-out set stood when measured once (2026-12-03):
-     * recall 0.957 (200 of 209), wrong 0 of 209, false codes 4 of 77 (0.052). Issue 13's goal is
-     * recall 0.97 and false codes at most 0.05: not met, and these floors do not pretend it is.
+     * recall 0.957 (200 of 209), wrong 0 of 209, false codes 4 of 77 (0.052); after the rules
+     * learned the development set's promotional codes (2026-12-04), false codes 3 of 77 (0.039).
+     * Issue 13's goal is recall 0.97 and false codes at most 0.05: recall is not there, and these
+     * floors do not pretend it is.
      * Raise them as the reader improves on the development set; never tune on this one.
      */
     private static final double HOLDOUT_RECALL = 0.955;
     private static final double HOLDOUT_WRONG = 0.01;
-    private static final double HOLDOUT_FALSE = 0.06;
+    private static final double HOLDOUT_FALSE = 0.05;
 
     static Figures measure(List<Sample> samples, String reportName) throws IOException {
         CodeReader reader = new CodeReader(ShippedTemplates.load());
