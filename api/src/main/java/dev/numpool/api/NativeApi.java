@@ -110,14 +110,18 @@ public final class NativeApi {
     public void routing(HttpRouting.Builder routing) {
         routing.addFilter((chain, req, res) -> {
             String id = req.headers().first(REQUEST_ID).filter(v -> v.matches("[\\w.:-]{1,64}"))
-                    .orElseGet(() -> UUID.randomUUID().toString());
+                    // Unique, not secret: no need for SecureRandom's cost on every request.
+                    .orElseGet(() -> new UUID(java.util.concurrent.ThreadLocalRandom.current().nextLong(),
+                            java.util.concurrent.ThreadLocalRandom.current().nextLong()).toString());
             res.header(REQUEST_ID, id);
             // Every log line written while serving this request carries its id (logging.properties).
             HelidonMdc.set("request-id", id);
             try {
-                if (withinRateLimits(req, res) && metricsAllowed(req, res)) {
-                    proceedWithinClientsShare(chain, req, res);
-                }
+                withinClientsShare(req, res, () -> {
+                    if (withinRateLimits(req, res) && metricsAllowed(req, res)) {
+                        chain.proceed();
+                    }
+                });
             } finally {
                 HelidonMdc.remove("request-id");
             }
@@ -205,12 +209,14 @@ public final class NativeApi {
     }
 
     /**
-     * Runs the request unless its client already has its share of this node's requests running
-     * (then 429 at once). Provider pushes and health are exempt, as from the rate limits.
+     * Runs {@code request} (the rate limits, then the route) unless its client already has its
+     * share of this node's requests running: then 429 at once. A refused request waiting out its
+     * refusal delay counts too, so a client with thousands of connections holds at most its share
+     * of the node's request slots. Provider pushes and health are exempt, as from the rate limits.
      */
-    private void proceedWithinClientsShare(io.helidon.webserver.http.FilterChain chain, ServerRequest req, ServerResponse res) {
+    private void withinClientsShare(ServerRequest req, ServerResponse res, Runnable request) {
         if (exemptFromLimits(req.path().path())) {
-            chain.proceed();
+            request.run();
             return;
         }
         Optional<Runnable> exit = rateLimits.enter(rateLimits.client(req));
@@ -220,7 +226,7 @@ public final class NativeApi {
             return;
         }
         try {
-            chain.proceed();
+            request.run();
         } finally {
             exit.get().run();
         }
@@ -282,6 +288,11 @@ public final class NativeApi {
         Optional<java.time.Duration> wait = rateLimits.take(key.filter(k -> !k.isEmpty()), rateLimits.client(req));
         if (wait.isEmpty()) {
             return true;
+        }
+        try {
+            Thread.sleep(rateLimits.refusalDelay(wait.get())); // a virtual thread: the wait costs the node nothing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
         res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));

@@ -61,19 +61,19 @@ public final class RateLimits {
      */
     public record Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst,
                            long signInsPerEmail, long signInsPerIp, Duration signInWindow, java.util.Set<String> trustedProxies,
-                           int nodes, Duration redisTimeout, int inFlightPerClient) {
+                           int nodes, Duration redisTimeout, int inFlightPerClient, Duration refusalDelay) {
         public Settings {
             trustedProxies = trustedProxies.stream().map(RateLimits::canonical).collect(java.util.stream.Collectors.toUnmodifiableSet());
             if (perKeyPerSecond < 1 || perKeyBurst < 1 || perIpPerSecond < 1 || perIpBurst < 1
                     || signInsPerEmail < 1 || signInsPerIp < 1 || signInWindow.isNegative() || signInWindow.isZero()
-                    || nodes < 1 || redisTimeout.isNegative() || redisTimeout.isZero() || inFlightPerClient < 1) {
+                    || nodes < 1 || redisTimeout.isNegative() || redisTimeout.isZero() || inFlightPerClient < 1 || refusalDelay.isNegative()) {
                 throw new IllegalArgumentException("rate limits, nodes, the Redis timeout and requests in flight must be positive");
             }
         }
 
         public Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst) {
             this(enabled, perKeyPerSecond, perKeyBurst, perIpPerSecond, perIpBurst, 10, 100, Duration.ofMinutes(15), java.util.Set.of(),
-                    1, DEFAULT_REDIS_TIMEOUT, 256);
+                    1, DEFAULT_REDIS_TIMEOUT, 256, Duration.ZERO);
         }
 
         /**
@@ -85,7 +85,11 @@ public final class RateLimits {
          * {@code nodes} (default 1): how many nodes share the budget, so that each enforces its
          * share while Redis cannot answer; {@code redis-timeout-millis} (default 250);
          * {@code in-flight-per-client} (default 256): requests one client may have running at once
-         * on a node (live event streams included), so no one client holds all of a node's.
+         * on a node (live event streams included), so no one client holds all of a node's;
+         * {@code refusal-delay-millis} (default 100): how long a request past its budget waits
+         * before its 429 (at most until it could go on), so that a client hammering a limit
+         * sends a few requests a second per connection instead of thousands, and cannot take the
+         * node's time from everyone else by being refused fast.
          */
         public static Settings from(Config config) {
             return new Settings(config.get("enabled").asBoolean().orElse(true),
@@ -96,7 +100,8 @@ public final class RateLimits {
                     java.util.Set.copyOf(config.get("trusted-proxies").asList(String.class).orElse(java.util.List.of())),
                     config.get("nodes").asInt().orElse(1),
                     Duration.ofMillis(config.get("redis-timeout-millis").asLong().orElse(DEFAULT_REDIS_TIMEOUT.toMillis())),
-                    config.get("in-flight-per-client").asInt().orElse(256));
+                    config.get("in-flight-per-client").asInt().orElse(256),
+                    Duration.ofMillis(config.get("refusal-delay-millis").asLong().orElse(100L)));
         }
     }
 
@@ -191,6 +196,11 @@ public final class RateLimits {
         return BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(Math.max(1, burst / nodes)).refillGreedy(Math.max(1, perSecond / nodes), Duration.ofSeconds(1)))
                 .build();
+    }
+
+    /** How long a refused request waits before its answer (see {@code refusal-delay-millis}). */
+    public Duration refusalDelay(Duration untilAllowed) {
+        return untilAllowed.compareTo(settings.refusalDelay()) < 0 ? untilAllowed : settings.refusalDelay();
     }
 
     /**
@@ -327,7 +337,27 @@ public final class RateLimits {
         return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill())));
     }
 
+    /**
+     * Digests of the secrets seen lately: a flood presents the same key thousands of times a
+     * second, and hashing it each time is most of what refusing it costs. Bounded: forgotten
+     * wholesale past 10,000 keys.
+     */
+    private static final java.util.Map<String, String> DIGESTS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static String digest(String secret) {
+        String known = DIGESTS.get(secret);
+        if (known != null) {
+            return known;
+        }
+        if (DIGESTS.size() > 10_000) {
+            DIGESTS.clear();
+        }
+        String digest = sha256(secret);
+        DIGESTS.put(secret, digest);
+        return digest;
+    }
+
+    private static String sha256(String secret) {
         try {
             byte[] sha = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(sha, 0, 16);

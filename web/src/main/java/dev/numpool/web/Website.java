@@ -144,32 +144,40 @@ final class Website {
     }
 
     /**
-     * A signed-in session's own budget (its address's is taken in front of every route): past
-     * it, a 429 page rather than the page, so one session cannot take the node's time from others.
+     * A session's own budget (its address's is taken in front of every route): past it, a 429
+     * page rather than the page, so one session cannot take the node's time from others. Counted
+     * by the session cookie before the session is looked up, so that a refused request costs no
+     * query; a visitor who makes up cookies gets nothing from it but its address's budget.
      */
-    private boolean withinSessionBudget(Visit visit, ServerRequest req, ServerResponse res) {
-        if (!visit.signedIn()) {
+    private boolean withinSessionBudget(ServerRequest req, ServerResponse res) {
+        String token = WebSessions.cookies(req).get(WebSessions.SESSION_COOKIE);
+        if (token == null) {
             return true;
         }
         // An export reads every movement of the account: it costs as much as ten pages.
         long cost = req.path().path().endsWith(".csv") ? 10 : 1;
-        Optional<java.time.Duration> wait = rateLimits.takeSession(visit.csrfToken(), cost);
+        Optional<java.time.Duration> wait = rateLimits.takeSession(token, cost);
         if (wait.isEmpty()) {
             return true;
         }
+        try {
+            Thread.sleep(rateLimits.refusalDelay(wait.get())); // as the APIs do: a fast refusal would invite a faster flood
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
         res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
-        errorPage(res, visit, 429, "Slow down a little", "This session asked for pages faster than we serve one visitor. "
+        errorPage(res, null, 429, "Slow down a little", "This session asked for pages faster than we serve one visitor. "
                 + "Wait " + seconds + " s and reload.");
         return false;
     }
 
     private Handler page(boolean signedInOnly, Page page) {
         return (req, res) -> guarded(req, res, () -> {
-            Visit visit = sessions.visit(req, res);
-            if (!withinSessionBudget(visit, req, res)) {
+            if (!withinSessionBudget(req, res)) {
                 return;
             }
+            Visit visit = sessions.visit(req, res);
             if (signedInOnly && !visit.signedIn()) {
                 if (req.path().path().endsWith("/events")) {
                     res.status(Status.UNAUTHORIZED_401).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send("Sign in first.");
@@ -189,10 +197,10 @@ final class Website {
 
     private Handler form(boolean signedInOnly, Action action) {
         return (req, res) -> guarded(req, res, () -> {
-            Visit visit = sessions.visit(req, res);
-            if (!withinSessionBudget(visit, req, res)) {
+            if (!withinSessionBudget(req, res)) {
                 return;
             }
+            Visit visit = sessions.visit(req, res);
             Optional<Form> form = readForm(req);
             if (!visit.signedIn() && req.path().path().equals("/sign-out")) {
                 redirect(res, "/"); // no live session to end: the visitor is signed out already
