@@ -29,7 +29,7 @@ final class CodeExtractor {
     private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr";
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![" + GLUED_LETTER + "\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:\\p{Lu}{1,3}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
+            "(?<![" + GLUED_LETTER + "\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:\\p{Lu}{1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
                     + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /** Letters and digits mixed, right after a keyword: {@code code: X4T-9PQ}. Upper case only, as such codes are printed. */
@@ -84,12 +84,12 @@ final class CodeExtractor {
                     + "acct|a/c|xx|尾号|末尾|账户|帳戶|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
                     + "ref(?:erence)?|rx|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+to|short\\s?code|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
-                    + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до)\\s*[:.#№]?\\s*$",
+                    + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% off|checkout|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
+    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|cashback|checkout|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
@@ -151,6 +151,10 @@ final class CodeExtractor {
                     score = Math.min(score, kw[0] - c.end() + BEFORE_PENALTY);
                 }
             }
+            // A word run into a number ("EAGLE168", a brand's) is a code only if no plain number is.
+            if (c.digits().matches("[A-Z]{3,}\\d{1,4}")) {
+                score = score == Integer.MAX_VALUE ? score : score + 20;
+            }
             // A year is a code only right after its keyword ("código é 2093"), not a date further on.
             if (score == Integer.MAX_VALUE || (c.year() && score > 12)) {
                 continue;
@@ -204,6 +208,11 @@ final class CodeExtractor {
 
     /** Whether the keyword just found names a code that is not the one to type: an old one, a promo code. */
     private static boolean stale(String clean, Matcher keyword) {
+        // "APPCODE 557971": an application's reference, a code joined to the word it belongs to.
+        if (keyword.start() >= 3 && clean.regionMatches(true, keyword.start() - 3, "app", 0, 3)
+                && (keyword.start() == 3 || !Character.isLetter(clean.charAt(keyword.start() - 4)))) {
+            return true;
+        }
         return STALE.matcher(clean.substring(Math.max(0, keyword.start() - 20), keyword.start())).find()
                 || STALE_AFTER.matcher(clean.substring(keyword.end(), Math.min(clean.length(), keyword.end() + 24))).lookingAt();
     }

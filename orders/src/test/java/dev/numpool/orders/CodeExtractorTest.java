@@ -51,7 +51,8 @@ class CodeExtractorTest {
                 new Sample("Meeting at 12:45. Your Zoom code: 847261", "847261"),
                 new Sample("Use code 9921 to confirm the payment of $1234.50", "9921"),
                 new Sample("Your verification code is 330112 (valid for 15 min)", "330112"),
-                new Sample("Your code is 482913. To stop these messages send the word STOP to 81234", "482913"));
+                new Sample("Your code is 482913. To stop these messages send the word STOP to 81234", "482913"),
+                new Sample("FOOD-1156 is your verification code", "1156"));
     }
 
     static Stream<Sample> textsWithoutACode() {
@@ -73,6 +74,10 @@ class CodeExtractorTest {
                 new Sample("Free entry: just send the word ENTER to 81234 now and your entry code comes back", ""),
                 new Sample("We billed your number by mistake from shortcode 81234, reply to get your code refunded", ""),
                 new Sample("Important information for user 0791XXXXXX: your code is waiting online", ""),
+                // A mobile-money receipt names the till it came from; adverts and applications have codes of their own.
+                new Sample("AB12CD345 Confirmed. You have received 3,500.00 from\n501901 - ACME Money Transfer on 31/7/13", ""),
+                new Sample("Get up to 30% savings on every order. Use code: SAVE30 today", ""),
+                new Sample("Thank you for applying for our card (APPCODE 557971). Reply YES to continue", ""),
                 new Sample("", ""),
                 new Sample("   ", ""));
     }

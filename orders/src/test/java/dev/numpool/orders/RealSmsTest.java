@@ -70,6 +70,24 @@ class RealSmsTest {
         assertTrue(f.falseRate() <= DEV_FALSE && f.wrongRate() <= 0.01, f.toString());
     }
 
+    /** Part D of the development set: real SMS with codes and without, from parsers' data and a labelled dataset. */
+    @Test
+    void onTheRealDevelopmentSetWithCodesTheReaderFindsThem() throws IOException {
+        List<Sample> samples = load("real/dev-d.tsv");
+        assertTrue(samples.size() >= 100, "part D has " + samples.size() + " samples");
+        Figures f = measure(samples, "real-sms-dev-d-report.txt");
+        assertTrue(f.recall() >= DEV_D_RECALL && f.wrongRate() <= DEV_D_WRONG && f.falseRate() <= DEV_D_FALSE, f.toString());
+    }
+
+    /**
+     * Part D as it stood when added (2026-12-04): recall 0.908, wrong 1, false codes 4 of 53;
+     * after the rules learned its shapes (till numbers after "from", a brand run into a number,
+     * savings and cashback adverts, "APPCODE"): recall 0.923 (60 of 65), wrong 0, false 0.
+     */
+    private static final double DEV_D_RECALL = 0.92;
+    private static final double DEV_D_WRONG = 0.01;
+    private static final double DEV_D_FALSE = 0.02;
+
     private static final double DEV_FALSE = 0.002;
 
     /**
