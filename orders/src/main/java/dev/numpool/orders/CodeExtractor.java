@@ -70,7 +70,7 @@ final class CodeExtractor {
      * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|purchase|redeem|claim|prize|identifier|bonus|reward|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|purchase|redeem|claim|prize|identifier|bonus|reward|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
@@ -80,7 +80,7 @@ final class CodeExtractor {
      * order, booking or tracking number, a short code to text, a reference, a price, a year.
      */
     private static final Pattern NOT_A_CODE_BEFORE = Pattern.compile(
-            "(?<![\\p{L}])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
+            "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
                     + "acct|a/c|xx|尾号|末尾|账户|帳戶|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
                     + "ref(?:erence)?|rx|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+to|short\\s?code|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
@@ -88,6 +88,8 @@ final class CodeExtractor {
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
+    /** A parcel notice: its numbers are pickup codes and waybill endings, told at a counter, not typed. */
+    private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|locker|pickup code|pick-up code", Pattern.CASE_INSENSITIVE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
     private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|cashback|checkout|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -194,7 +196,7 @@ final class CodeExtractor {
      */
     static Optional<String> soleCode(String text) {
         String clean = clean(text);
-        if (PROMOTION.matcher(clean).find()) {
+        if (PROMOTION.matcher(clean).find() || PARCEL.matcher(clean).find()) {
             return Optional.empty();
         }
         for (Matcher k = KEYWORD.matcher(clean); k.find(); ) {

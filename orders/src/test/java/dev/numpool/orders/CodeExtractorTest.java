@@ -78,6 +78,9 @@ class CodeExtractorTest {
                 new Sample("AB12CD345 Confirmed. You have received 3,500.00 from\n501901 - ACME Money Transfer on 31/7/13", ""),
                 new Sample("Get up to 30% savings on every order. Use code: SAVE30 today", ""),
                 new Sample("Thank you for applying for our card (APPCODE 557971). Reply YES to continue", ""),
+                // Parcel notices: a pickup code is told at a counter, and a waybill ending is no code.
+                new Sample("【驿站】您的包裹已到，凭取件码12-3-4567取件", ""),
+                new Sample("【速递】请凭5-10-220到门店领取运单尾号0420包裹", ""),
                 new Sample("", ""),
                 new Sample("   ", ""));
     }

@@ -70,21 +70,24 @@ class RealSmsTest {
         assertTrue(f.falseRate() <= DEV_FALSE && f.wrongRate() <= 0.01, f.toString());
     }
 
-    /** Part D of the development set: real SMS with codes and without, from parsers' data and a labelled dataset. */
+    /** Parts C and D of the development set: real SMS with codes and without (issues, parsers' data, a labelled dataset). */
     @Test
     void onTheRealDevelopmentSetWithCodesTheReaderFindsThem() throws IOException {
-        List<Sample> samples = load("real/dev-d.tsv");
-        assertTrue(samples.size() >= 100, "part D has " + samples.size() + " samples");
-        Figures f = measure(samples, "real-sms-dev-d-report.txt");
+        List<Sample> samples = new ArrayList<>(load("real/dev-d.tsv"));
+        samples.addAll(load("real/dev-c.tsv"));
+        assertTrue(samples.size() >= 150, "parts C and D have " + samples.size() + " samples");
+        Figures f = measure(samples, "real-sms-dev-cd-report.txt");
         assertTrue(f.recall() >= DEV_D_RECALL && f.wrongRate() <= DEV_D_WRONG && f.falseRate() <= DEV_D_FALSE, f.toString());
     }
 
     /**
      * Part D as it stood when added (2026-12-04): recall 0.908, wrong 1, false codes 4 of 53;
      * after the rules learned its shapes (till numbers after "from", a brand run into a number,
-     * savings and cashback adverts, "APPCODE"): recall 0.923 (60 of 65), wrong 0, false 0.
+     * savings and cashback adverts, "APPCODE"): recall 0.923 (60 of 65), wrong 0, false 0. Part C
+     * added the same day: every code found, 2 false codes of 16 (Chinese parcel pickup codes),
+     * then none. Together: recall 0.944 (85 of 90), wrong 0, false codes 0 of 69.
      */
-    private static final double DEV_D_RECALL = 0.92;
+    private static final double DEV_D_RECALL = 0.94;
     private static final double DEV_D_WRONG = 0.01;
     private static final double DEV_D_FALSE = 0.02;
 
