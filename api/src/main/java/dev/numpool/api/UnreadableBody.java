@@ -61,19 +61,32 @@ public final class UnreadableBody {
     }
 
     /**
-     * After an answer given without reading the body (a 429 or 401 before the handler, a route
-     * that takes none): reads the rest under the read deadline, up to 16 KiB, so that the
-     * connection can serve the next request. False when it should be closed instead (a larger
-     * or broken body, or one that does not come): Helidon would otherwise drain it with no
-     * deadline, and a client that never sends it would hold the connection for good.
+     * After an answer given without reading the whole body (a 429 or 401 before the handler, a
+     * 413, a route that takes none): reads the rest under the read deadline and throws it away,
+     * so that the connection can serve the next request and the client, still sending, gets its
+     * answer (closing with its bytes unread would reset the connection under the answer). False
+     * when the connection should be closed instead: a broken body, one that does not come within
+     * the deadline (Helidon would otherwise wait for it with no deadline at all), or one past the
+     * server's payload limit.
      */
     public static boolean drained(io.helidon.webserver.http.ServerRequest req) {
-        if (!req.content().hasEntity() || req.content().consumed()) {
-            return !seen(req);
+        if (seen(req)) {
+            return false;
         }
+        if (!req.content().hasEntity() || req.content().consumed()) {
+            return true;
+        }
+        java.io.InputStream in = req.content().inputStream();
         try {
-            return read(req, 16 * 1024).isPresent();
-        } catch (RuntimeException e) {
+            Optional<ReadTimeouts> deadline = ReadTimeouts.of(req);
+            if (deadline.isPresent()) {
+                deadline.get().reading(() -> in.transferTo(java.io.OutputStream.nullOutputStream()));
+            } else {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            in.close();
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
             return false;
         }
     }
