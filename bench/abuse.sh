@@ -26,16 +26,28 @@ curl -fs "$base/observe/health" >/dev/null || { echo "the node did not start; se
 account() { curl -fs -X POST -H "X-Forwarded-For: 192.0.2.$1" "$base/v1/sandbox/accounts" | sed 's/.*"key":"\([^"]*\)".*/\1/'; }
 victim=$(account 1)
 flooder=$(account 2)
+# A website session for the CSV-export flood: the sign-up form's token, then its session cookie.
+form=$(curl -fs -D "$data/h1" -H "X-Forwarded-For: 192.0.2.3" "$base/sign-up")
+csrf_cookie=$(grep -i '^set-cookie: __Host-numpool_csrf=' "$data/h1" | sed 's/^[^=]*=\([^;]*\).*/\1/' | tr -d '\r')
+token=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+curl -s -o /dev/null -D "$data/h2" -H "Cookie: __Host-numpool_csrf=$csrf_cookie" -H "X-Forwarded-For: 192.0.2.3" \
+  --data-urlencode "email=flood-$RANDOM@example.com" --data-urlencode "password=a long enough password" --data-urlencode "csrf=$token" "$base/sign-up"
+session="__Host-numpool_session=$(grep -i '^set-cookie: __Host-numpool_session=' "$data/h2" | sed 's/^[^=]*=\([^;]*\).*/\1/' | tr -d '\r')"
 echo "node at $base, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), flood of $connections connections, $seconds s, $runs runs"
 measure() { KEY=$victim ADDRESS=198.51.100.1 wrk -t1 -c1 -d"${seconds}"s -s bench/victim.lua "$base/v1/balance" | grep RESULT | sed 's/RESULT //'; }
-flood() { KEY=$flooder ADDRESS=203.0.113.9 wrk -t1 -c"$connections" -d"$((seconds + 2))"s -s bench/flood.lua "$base$1" | grep RESULT | sed 's/RESULT //'; }
+flood() {
+  local cookie=""
+  case "$1" in *.csv) cookie=$session;; esac
+  KEY=$flooder COOKIE=$cookie ADDRESS=203.0.113.9 wrk -t1 -c"$connections" -d"$((seconds + 2))"s -s bench/flood.lua "$base$1" | grep RESULT | sed 's/RESULT //'
+}
 measure >/dev/null # warm-up
-for door in "/v1/balance" "/stubs/handler_api.php?action=getBalance&api_key=$flooder" "/v1/user/profile"; do
+doors=("/v1/balance" "/stubs/handler_api.php?action=getBalance&api_key=$flooder" "/v1/user/profile" "/balance/transactions.csv")
+for door in "${doors[@]}"; do
   flood "$door" >/dev/null # warm-up of this door's path
 done
 for run in $(seq 1 "$runs"); do
   echo "run $run: idle: $(measure)"
-  for door in "/v1/balance" "/stubs/handler_api.php?action=getBalance&api_key=$flooder" "/v1/user/profile"; do
+  for door in "${doors[@]}"; do
     flood "$door" > "$data/flood.txt" &
     flooder_pid=$!
     sleep 1 # the flood is under way before the measure starts
