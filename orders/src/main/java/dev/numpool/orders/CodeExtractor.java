@@ -9,8 +9,9 @@ import java.util.regex.Pattern;
 /**
  * Finds the verification code in an SMS text: 4 to 8 digits, or two groups of three joined by a
  * dash or a space ({@code 123-456}), optionally behind a letter prefix ({@code G-123456}), or
- * letters and digits mixed ({@code A7K9Q2}) right after a code keyword. The code is returned as
- * a person types it: digits (or upper-case letters and digits) only.
+ * letters and digits mixed ({@code A7K9Q2}, {@code rw53gs}) by a code keyword. The code is
+ * returned as a person types it: digits, or letters and digits in the case they were sent in,
+ * without the dashes that group them.
  *
  * <p>A code is only ever taken next to a code keyword (in any of the common languages and
  * scripts): a text with no keyword is a notice, not a code, whatever numbers it holds. Next to a
@@ -32,9 +33,24 @@ final class CodeExtractor {
             "(?<![" + GLUED_LETTER + "\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:\\p{Lu}{1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
                     + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
-    /** Letters and digits mixed, right after a keyword: {@code code: X4T-9PQ}. Upper case only, as such codes are printed. */
+    /**
+     * Letters and digits mixed, right after a keyword ({@code code: X4T-9PQ}, {@code Haslo: rw53gs})
+     * or after the word that says "is" a few words on ({@code your OTP steam is 7J15I},
+     * {@code รหัสยืนยัน Steam ของคุณคือ VN6X8}); {@link #mixed} keeps only those with both.
+     */
     private static final Pattern ALPHANUMERIC = Pattern.compile(
-            "\\A[\\s:：是为為は：\"'«“(\\[【-]{0,4}(?:is\\s+|es\\s+|est\\s+|ist\\s+|:\\s*)?([A-Z0-9]{3,4}-[A-Z0-9]{3,4}|[A-Z0-9]{4,8})(?![A-Za-z0-9])");
+            "\\A[\\s:：是为為は：\"'«“(\\[【-]{0,4}(?:(?:is|es|est|ist|er|är|é|è)\\s*:?\\s*|:\\s*)?([A-Za-z0-9]{3,4}(?:-[A-Za-z0-9]{3,4}){1,2}|[A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])");
+    private static final Pattern ALPHANUMERIC_AFTER_IS = Pattern.compile(
+            "(?:(?<!\\p{L})(?:is|est|ist|er|är|es)\\s*:?|:|คือ|là|adalah)\\s*([A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])", Pattern.CASE_INSENSITIVE);
+    /**
+     * A code of letters only, the last word of its sentence after "is" or a colon ({@code Votre code
+     * d'activation … est gmqjahw}, {@code Your code: KXQZTR}); {@link #random} tells it from a word.
+     */
+    private static final Pattern LETTERS_ONLY = Pattern.compile(
+            "\\A[^.\\n:]{0,30}?(?:(?<!\\p{L})(?:is|est|ist|er|är|es|é)\\s*:?|:)\\s*([A-Za-z]{5,10})\\s*(?:[.!\\n]|\\z)");
+    /** A code of letters and digits before its keyword, opening the text: {@code uk52q3s8 คือรหัสยืนยัน…}, {@code A7K9Q2 is your code}. */
+    private static final Pattern ALPHANUMERIC_FIRST = Pattern.compile(
+            "\\A\\W{0,3}([A-Za-z0-9]{4,10})\\s*(?:(?:is|ist|est|er)\\s+(?:your|dein|ihr|votre|din)?\\s*|คือ)\\z", Pattern.CASE_INSENSITIVE);
     /**
      * Digits in groups, as phone numbers are written ({@code +1 415 555 0100}, {@code 8 800 555 35 35},
      * {@code (415) 555-0100}); {@link #isPhoneNumber} decides whether a match is one.
@@ -51,12 +67,14 @@ final class CodeExtractor {
             // letters; they come first so that "code" is not read as "cod".
             "code", "codice", "codigo", "código", "kode", "kodu", "koodi", "passcode", "passwort", "kennwort", "password", "verif", "vérif",
             "סיסמה", "סיסמא", "κωδικ", "ΚΩΔΙΚ", "代码", "代碼", "認証番号", "인증번호",
+            // "smsKod", "engångskod", "verifieringskod": compounds ending in "kod" (as a word, not "kodak").
+            "(?<=\\p{L})kod(?!\\p{L})",
             "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "确认码", "確認碼", "认证码", "認證碼", "口令",
             "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
-            "رمز", "كود", "کد", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
+            "passord", "lösenord", "رمز", "كود", "کد", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
-            "kod", "cod", "otp", "pin", "verification", "confirm", "clave",
+            "kod", "cod", "otp(?!\\p{L}{2})", "pin", "verification", "confirm", "clave",
             // Verbs that hand the reader a code to type.
             "enter", "use", "type", "input", "saisissez", "entrez", "usa", "use", "ingresa", "introduce", "inserisci", "digite", "insira",
             "masukkan", "gunakan", "введите", "используйте", "введіть", "gir", "girin", "senha", "contraseña", "mot de passe", "şifre", "parola",
@@ -70,20 +88,21 @@ final class CodeExtractor {
      * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|purchase|redeem|claim|prize|identifier|bonus|reward|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
-                    + "הנחה|קופון|קידום|تخفیف|خصم)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+                    + "הנחה|קופון|קידום|تخفیف|خصم|อ้างอิง|referen\\w*)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * Words right before a number that say it is something else: a card or account ending, an
      * order, booking or tracking number, a short code to text, a reference, a price, a year.
      */
     private static final Pattern NOT_A_CODE_BEFORE = Pattern.compile(
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
-                    + "acct|a/c|xx|尾号|末尾|账户|帳戶|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
+                    + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+to|short\\s?code|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
+                    + "ref(?:erence)?|rx|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
+                    + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
@@ -91,7 +110,7 @@ final class CodeExtractor {
     /** A parcel notice: its numbers are pickup codes and waybill endings, told at a counter, not typed. */
     private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|locker|pickup code|pick-up code", Pattern.CASE_INSENSITIVE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|cashback|checkout|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
+    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
@@ -103,6 +122,13 @@ final class CodeExtractor {
     /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
     private static final int AFTER = 90;
     private static final int BEFORE = 40;
+    private static final Pattern WORD_LETTER = Pattern.compile("[\\p{IsLatin}\\p{IsCyrillic}\\p{IsGreek}]");
+    /**
+     * How far a code may stand when the sentence ends by saying it is the code ({@code OTP for
+     * online purchase of Rs. 1000.00 at … thru … Debit Card 4591*****13 is 861719}).
+     */
+    private static final int FAR_AFTER = 160;
+    private static final Pattern IS_BEFORE = Pattern.compile("(?<!\\p{L})(?:is|est|ist|er|är|é|:)\\s+\\z", Pattern.CASE_INSENSITIVE);
     /** A keyword-free penalty for a code written before its keyword: after is the usual order. */
     private static final int BEFORE_PENALTY = 15;
 
@@ -118,7 +144,12 @@ final class CodeExtractor {
         Matcher k = KEYWORD.matcher(clean);
         while (k.find()) {
             if (!stale(clean, k)) {
-                keywords.add(new int[] {k.start(), k.end()});
+                // A Latin or Cyrillic keyword ends with its word ("kodem", "codes:"): what follows is after it.
+                int end = k.end();
+                while (end < clean.length() && WORD_LETTER.matcher(clean.substring(end, end + 1)).matches()) {
+                    end++;
+                }
+                keywords.add(new int[] {k.start(), end});
             }
         }
         if (keywords.isEmpty()) {
@@ -130,12 +161,24 @@ final class CodeExtractor {
             if (promotion) {
                 break; // letters and digits in an advert are a promo code
             }
+            Matcher letters = LETTERS_ONLY.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 40)));
+            if (letters.find() && random(letters.group(1))) {
+                candidates.add(new Candidate(letters.group(1), kw[1] + letters.start(1), kw[1] + letters.end(1), false));
+                continue;
+            }
             Matcher a = ALPHANUMERIC.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 24)));
-            if (a.find()) {
-                String code = a.group(1).replace("-", "");
-                if (code.chars().anyMatch(Character::isLetter) && code.chars().anyMatch(Character::isDigit)) {
-                    candidates.add(new Candidate(code, kw[1] + a.start(1), kw[1] + a.end(1), false));
-                }
+            if (a.find() && mixed(a.group(1), false)) {
+                candidates.add(new Candidate(a.group(1).replace("-", ""), kw[1] + a.start(1), kw[1] + a.end(1), false));
+                continue;
+            }
+            Matcher is = ALPHANUMERIC_AFTER_IS.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 40)));
+            if (is.find() && mixed(is.group(1), true)) {
+                candidates.add(new Candidate(is.group(1), kw[1] + is.start(1), kw[1] + is.end(1), false));
+                continue;
+            }
+            Matcher first = ALPHANUMERIC_FIRST.matcher(clean.substring(0, kw[0]));
+            if (kw[0] <= 24 && first.find() && mixed(first.group(1), true)) {
+                candidates.add(new Candidate(first.group(1), first.start(1), first.end(1), false));
             }
         }
         // Each candidate scores its distance to the nearest keyword; the best one wins unless
@@ -147,14 +190,15 @@ final class CodeExtractor {
         for (Candidate c : candidates) {
             int score = Integer.MAX_VALUE;
             for (int[] kw : keywords) {
-                if (c.start() >= kw[1] && c.start() - kw[1] <= AFTER) {
+                if (c.start() >= kw[1] && (c.start() - kw[1] <= AFTER
+                        || c.start() - kw[1] <= FAR_AFTER && IS_BEFORE.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
                     score = Math.min(score, c.start() - kw[1]);
                 } else if (c.end() <= kw[0] && kw[0] - c.end() <= BEFORE) {
                     score = Math.min(score, kw[0] - c.end() + BEFORE_PENALTY);
                 }
             }
             // A word run into a number ("EAGLE168", a brand's) is a code only if no plain number is.
-            if (c.digits().matches("[A-Z]{3,}\\d{1,4}")) {
+            if (brand(c)) {
                 score = score == Integer.MAX_VALUE ? score : score + 20;
             }
             // A year is a code only right after its keyword ("código é 2093"), not a date further on.
@@ -170,6 +214,15 @@ final class CodeExtractor {
         }
         if (best == null) {
             return Optional.empty();
+        }
+        // A word run into a number ("EAGLE168", a brand's) stays out of the count once a plain number is read.
+        if (!brand(best)) {
+            for (int i = scored.size() - 1; i >= 0; i--) {
+                if (brand(scored.get(i))) {
+                    scored.remove(i);
+                    scores.remove(i);
+                }
+            }
         }
         // Two keywords each naming its own code ("login code: 4417, payment code: 9023") offer two.
         java.util.Set<String> owned = new java.util.HashSet<>();
@@ -208,6 +261,36 @@ final class CodeExtractor {
         return codes.size() == 1 ? Optional.of(codes.getFirst()) : Optional.empty();
     }
 
+    /**
+     * Letters and digits both, not masked ({@code PDXXXXXX8L}). Lower case is how words are
+     * written, so a token with lower-case letters, or one read further from its keyword
+     * ({@code strict}), must look less like a word run into a number ({@code page2}, {@code 5th},
+     * {@code ABC12}): at least two digits, or five characters with no such shape.
+     */
+    private static boolean mixed(String token, boolean strict) {
+        String t = token.replace("-", "");
+        long digits = t.chars().filter(Character::isDigit).count();
+        if (digits == 0 || digits == t.length() || t.matches("(?i).*(xxx|\\*\\*).*")) {
+            return false;
+        }
+        return !strict && t.equals(t.toUpperCase(java.util.Locale.ROOT)) || !t.matches("[A-Za-z]+\\d{1,2}|\\d{1,2}[A-Za-z]{1,2}") && (t.length() >= 5 || digits >= 2);
+    }
+
+    /**
+     * Whether a run of letters reads as drawn at random rather than as a word: all capitals, or all
+     * lower case, with few vowels (a word of a Latin-script language has a vowel in every three or
+     * four letters; random letters have one in five) and no capital word of the text's kind.
+     */
+    private static boolean random(String token) {
+        long vowels = token.chars().filter(ch -> "aeiouyAEIOUY".indexOf(ch) >= 0).count();
+        boolean oneCase = token.equals(token.toUpperCase(java.util.Locale.ROOT)) || token.equals(token.toLowerCase(java.util.Locale.ROOT));
+        return oneCase && vowels * 5 <= token.length();
+    }
+
+    private static boolean brand(Candidate c) {
+        return c.digits().matches("[A-Za-z]{3,}\\d{1,4}");
+    }
+
     /** Whether the keyword just found names a code that is not the one to type: an old one, a promo code. */
     private static boolean stale(String clean, Matcher keyword) {
         // "APPCODE 557971": an application's reference, a code joined to the word it belongs to.
@@ -240,7 +323,9 @@ final class CodeExtractor {
             }
             boolean year = digits.length() == 4 && digits.matches("(19|20)\\d\\d");
             // Digits that run on into a mask ("0796XXXXXX", "4111****") begin a hidden number, not a code.
-            boolean masked = clean.startsWith("XX", m.end()) || clean.startsWith("xx", m.end()) || clean.startsWith("**", m.end());
+            // So do digits cut short by dots ("881240...0100"): a number shortened for display.
+            boolean masked = clean.startsWith("XX", m.end()) || clean.startsWith("xx", m.end()) || clean.startsWith("**", m.end())
+                    || clean.startsWith("..", m.end()) || clean.startsWith("…", m.end());
             if (!masked && !NOT_A_CODE_BEFORE.matcher(before).find()) {
                 candidates.add(new Candidate(digits, m.start(), m.end(), year));
             }

@@ -52,7 +52,22 @@ class CodeExtractorTest {
                 new Sample("Use code 9921 to confirm the payment of $1234.50", "9921"),
                 new Sample("Your verification code is 330112 (valid for 15 min)", "330112"),
                 new Sample("Your code is 482913. To stop these messages send the word STOP to 81234", "482913"),
-                new Sample("FOOD-1156 is your verification code", "1156"));
+                new Sample("FOOD-1156 is your verification code", "1156"),
+                // Letters and digits, in the case they were sent in, after the word "is" or its keyword.
+                new Sample("Haslo nr1: 6rgbmk", "6rgbmk"),
+                new Sample("Your OTP for Steam is 7J15I", "7J15I"),
+                new Sample("Your phone validation code is: 57B214", "57B214"),
+                new Sample("Ditt passord er: 75c7", "75c7"),
+                new Sample("uk52q3s8 is your code to reset your password", "uk52q3s8"),
+                new Sample("Potvrdte kodem f11-x29-zpk.", "f11x29zpk"),
+                // Letters only, when they read as drawn at random.
+                new Sample("Votre code d'activation Exemple est gmqjahw", "gmqjahw"),
+                new Sample("Your sign-in code: KXQZTR", "KXQZTR"),
+                // Compounds that end in "kod", a code far on after "is", a brand's word run into a number.
+                new Sample("smsKod: 27563032 przelew na 97114020040000312345076770 200,00 PLN", "27563032"),
+                new Sample("OTP for online purchase of Rs. 1000.00 at Example Communications thru Example Bank Debit Card 4591*****13 is 861719.", "861719"),
+                new Sample("OTP EAGLE168 ของคุณคือ 422407", "422407"),
+                new Sample("Kod aktivacii: 6925. Sessija: 12675717. Otpravleno cherez SMS", "6925"));
     }
 
     static Stream<Sample> textsWithoutACode() {
@@ -81,6 +96,11 @@ class CodeExtractorTest {
                 // Parcel notices: a pickup code is told at a counter, and a waybill ending is no code.
                 new Sample("【驿站】您的包裹已到，凭取件码12-3-4567取件", ""),
                 new Sample("【速递】请凭5-10-220到门店领取运单尾号0420包裹", ""),
+                new Sample("Your code is valid.", ""),
+                new Sample("Your code: expired", ""),
+                new Sample("Reference code: D946. Payment received", ""),
+                new Sample("Challan payment of Rs. 1820 against PAN/TAN PDXXXXXX8L has been paid", ""),
+                new Sample("Transfer from acct 002422220000 to acct 881240...010005843281, code sent separately", ""),
                 new Sample("", ""),
                 new Sample("   ", ""));
     }

@@ -90,24 +90,27 @@ class RealSmsTest {
      * then none. Together: recall 0.944 (85 of 90), wrong 0, false codes 0 of 69. Part B, added
      * last and not tuned on yet: B, C and D together recall 0.930 (146 of 157), wrong 2 (Polish
      * alphanumeric codes beside account numbers), false codes 1 of 85. Part A (119 SMS from saved
-     * public inbox pages), also untuned: A to D recall 0.936 (235 of 251), wrong 4, false 1 of 110;
-     * the floors are there.
+     * public inbox pages), also untuned: A to D recall 0.936 (235 of 251), wrong 4, false 1 of 110.
+     * After the rules learned A and B (letters and digits in the case sent, after "is" or a colon a
+     * few words on; letters drawn at random; "…kod" compounds; a code far on after "is"; numbers
+     * cut short by dots; reference codes): every code found, no wrong or false code.
      */
-    private static final double DEV_D_RECALL = 0.93;
-    private static final double DEV_D_WRONG = 0.02;
-    private static final double DEV_D_FALSE = 0.02;
+    private static final double DEV_D_RECALL = 0.99;
+    private static final double DEV_D_WRONG = 0.01;
+    private static final double DEV_D_FALSE = 0.01;
 
     private static final double DEV_FALSE = 0.002;
 
     /**
      * Floors against regression, where the held-out set stood when measured once (2026-12-03):
      * recall 0.957 (200 of 209), wrong 0 of 209, false codes 4 of 77 (0.052); after the rules
-     * learned the development set's promotional codes (2026-12-04), false codes 3 of 77 (0.039).
+     * learned the development set's promotional codes (2026-12-04), false codes 3 of 77 (0.039);
+     * after they learned parts A and B, recall 0.962 (201 of 209), false codes 2 of 77 (0.026).
      * Issue 13's goal is recall 0.97 and false codes at most 0.05: recall is not there, and these
      * floors do not pretend it is.
      * Raise them as the reader improves on the development set; never tune on this one.
      */
-    private static final double HOLDOUT_RECALL = 0.955;
+    private static final double HOLDOUT_RECALL = 0.96;
     private static final double HOLDOUT_WRONG = 0.01;
     private static final double HOLDOUT_FALSE = 0.05;
 
