@@ -17,6 +17,8 @@ import java.util.Optional;
 public final class UnreadableBody {
     /** The request context's mark of a request whose body could not be read. */
     private static final String SEEN = "numpool.unreadable-body";
+    /** The body's stream once {@link #read} opened it: Helidon hands a request's stream out once. */
+    private static final String STREAM = "numpool.body-stream";
 
     private UnreadableBody() {
     }
@@ -37,6 +39,7 @@ public final class UnreadableBody {
      */
     public static Optional<byte[]> read(io.helidon.webserver.http.ServerRequest req, int maxBytes) {
         java.io.InputStream in = req.content().inputStream();
+        req.context().register(STREAM, in);
         byte[] body;
         try {
             // Under the node's read deadline: a client that stops sending mid-body loses its connection.
@@ -49,7 +52,7 @@ public final class UnreadableBody {
             throw answer(e);
         }
         if (body.length > maxBytes) {
-            return Optional.empty(); // the rest is Helidon's to drain or refuse (maxPayloadSize)
+            return Optional.empty(); // the rest is drained after the answer (see drained)
         }
         try {
             in.close();
@@ -76,7 +79,9 @@ public final class UnreadableBody {
         if (!req.content().hasEntity() || req.content().consumed()) {
             return true;
         }
-        java.io.InputStream in = req.content().inputStream();
+        // A body read in part (longer than its API takes) goes on from the same stream: asking
+        // Helidon for a second one fails, and the connection used to be closed under the client.
+        java.io.InputStream in = req.context().get(STREAM, java.io.InputStream.class).orElseGet(() -> req.content().inputStream());
         try {
             Optional<ReadTimeouts> deadline = ReadTimeouts.of(req);
             if (deadline.isPresent()) {

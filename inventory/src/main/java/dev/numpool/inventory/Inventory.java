@@ -697,7 +697,7 @@ public final class Inventory implements AutoCloseable {
         }
         try {
             paused = Map.copyOf(store.pausedProviders());
-            pricing = store.markupSetting().map(m -> new Pricing(m.value1(), m.value2(), rules(m.value3().data()))).orElse(configuredPricing);
+            pricing = store.markupSetting().map(m -> new Pricing(m.defaultPercent(), m.minimumMarginMicros(), rules(m.rulesJson()))).orElse(configuredPricing);
             controlsReadAt = System.nanoTime();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "operator controls not re-read; keeping the last ones", e);
@@ -834,8 +834,8 @@ public final class Inventory implements AutoCloseable {
         }
         try {
             return new PoolImportResult.Imported(store.upsertPoolNumbers(valid, clock.instant()));
-        } catch (org.jooq.exception.DataAccessException ex) {
-            if ("23505".equals(ex.sqlState())) {
+        } catch (dev.numpool.db.ConstraintViolation ex) {
+            if (ex.unique()) {
                 return new PoolImportResult.Refused(List.of("a gateway device and SIM slot already belong to another pool number"));
             }
             throw ex;

@@ -158,7 +158,16 @@ final class InventoryStore {
      * Adds pool numbers, or updates the lease end, source and gateway of numbers already in the
      * pool (an operator re-importing a renewed lease). Returns how many rows were written.
      */
+    /** Adds or renews pool numbers; a gateway device and SIM slot taken twice is a {@link dev.numpool.db.ConstraintViolation}. */
     int upsertPoolNumbers(List<PoolEntry> entries, Instant now) {
+        try {
+            return upsertPoolNumbersOnce(entries, now);
+        } catch (RuntimeException e) {
+            throw dev.numpool.db.ConstraintViolation.translated(e);
+        }
+    }
+
+    private int upsertPoolNumbersOnce(List<PoolEntry> entries, Instant now) {
         return db.dsl().transactionResult(tx -> {
             int written = 0;
             for (PoolEntry e : entries) {
@@ -340,10 +349,14 @@ final class InventoryStore {
                 .execute();
     }
 
-    /** The operator's markups, if any were set: (default percent, minimum margin, rules as JSON). */
-    Optional<org.jooq.Record3<Integer, Long, org.jooq.JSONB>> markupSetting() {
+    /** The operator's markups as stored: the rules as their JSON text. */
+    record MarkupSetting(int defaultPercent, long minimumMarginMicros, String rulesJson) {
+    }
+
+    /** The operator's markups, if any were set. */
+    Optional<MarkupSetting> markupSetting() {
         return db.dsl().select(MARKUP_SETTING.DEFAULT_PERCENT, MARKUP_SETTING.MINIMUM_MARGIN_MICROS, MARKUP_SETTING.RULES)
-                .from(MARKUP_SETTING).fetchOptional();
+                .from(MARKUP_SETTING).fetchOptional(r -> new MarkupSetting(r.value1(), r.value2(), r.value3().data()));
     }
 
     void setMarkupSetting(int defaultPercent, long minimumMarginMicros, String rulesJson, Instant now) {

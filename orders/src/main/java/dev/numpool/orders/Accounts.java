@@ -1,7 +1,7 @@
 package dev.numpool.orders;
 
 import dev.numpool.db.Database;
-import org.jooq.exception.DataAccessException;
+import dev.numpool.db.ConstraintViolation;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -69,7 +69,7 @@ public final class Accounts {
         }
         try {
             store.transaction(s -> createWithKey(s, secret, "demo", SANDBOX_CREDIT_MICROS));
-        } catch (DataAccessException e) {
+        } catch (ConstraintViolation e) {
             if (!store.keyExists(hash(secret))) {
                 throw e; // not the race with another node creating the same account
             }

@@ -3,7 +3,7 @@ package dev.numpool.orders;
 import dev.numpool.db.Database;
 import dev.numpool.inventory.Money;
 
-import org.jooq.exception.DataAccessException;
+import dev.numpool.db.ConstraintViolation;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -12,10 +12,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Balances and the guarantees behind them. Money moves only as append-only transfers: a hold
- * (wallet → held) at purchase, then a post (held → revenue) when a code arrives or a void
- * (held → wallet) on cancel or expiry; top-ups, refunds and disputes come through {@link Topups}.
- * The database keeps each customer's wallet from going below zero, lets each hold resolve only
+ * Balances and the guarantees behind them, and every way money moves ({@link Transfers}, the only
+ * writer of transfers). Money moves only as append-only transfers: a hold (wallet → held) at
+ * purchase, then a post (held → revenue) when a code arrives or a void (held → wallet) on cancel
+ * or expiry; a credit into the wallet (a card top-up, a won dispute, an operator's credit, sandbox
+ * play money); a take-back to the card network (a refund, a lost dispute), from the wallet as far
+ * as it goes and the rest as debt; an operator's debit. The database keeps each customer's wallet from going below zero, lets each hold resolve only
  * once and only by its own amount, and makes whatever reaches a wallet pay the owner's debt first.
  * A customer's held balance is the sum of its open holds rather than a cached row, so posting a
  * code's money locks nothing shared by the account's other activations.
@@ -23,6 +25,7 @@ import java.util.Set;
 public final class Ledger {
     private final OrdersStore store;
     private final Clock clock;
+    private final Transfers transfers = new Transfers();
 
     Ledger(OrdersStore store, Clock clock) {
         this.store = store;
@@ -148,13 +151,11 @@ public final class Ledger {
                     return new AdjustResult.InsufficientBalance(before.availableMicros());
                 }
                 Instant now = clock.instant();
-                OrdersStore.CustomerLedgers l = s.customerLedgers(account);
-                long house = s.houseLedger("adjustments", before.currency());
                 long adjustmentId = s.nextAdjustmentId();
                 String reference = "adjustment:" + adjustmentId;
                 long transfer = credit
-                        ? s.insertTransfer("operator_credit", house, l.wallet(), amountMicros, null, reference, now)
-                        : s.insertTransfer("operator_debit", l.wallet(), house, amountMicros, null, reference, now);
+                        ? transfers.credit(s, account, Kind.OPERATOR_CREDIT, amountMicros, before.currency(), reference, now)
+                        : transfers.debit(s, account, amountMicros, before.currency(), reference, now);
                 s.insertAdjustment(adjustmentId, account, idempotencyKey, transfer, direction, amountMicros, reason.strip(), actor, now);
                 Balance after = s.balance(account);
                 if (credit) {
@@ -162,7 +163,7 @@ public final class Ledger {
                 }
                 return new AdjustResult.Adjusted(adjustmentId, s.entry(account, transfer), after, false);
             });
-        } catch (DataAccessException e) {
+        } catch (ConstraintViolation e) {
             // The same key in a concurrent request: the other one's adjustment is this one's answer.
             return store.transaction(s -> replay(s, account, direction, amountMicros, reason.strip(), idempotencyKey)).orElseThrow(() -> e);
         }
@@ -170,9 +171,9 @@ public final class Ledger {
 
     private static Optional<AdjustResult> replay(OrdersStore s, AccountId account, String direction, long amountMicros, String reason,
                                                  String idempotencyKey) {
-        return s.adjustmentByKey(account, idempotencyKey).map(a -> a.getDirection().equals(direction)
-                && a.getAmountMicros() == amountMicros && a.getReason().equals(reason)
-                ? new AdjustResult.Adjusted(a.getId(), s.entry(account, a.getTransferId()), s.balance(account), true)
+        return s.adjustmentByKey(account, idempotencyKey).map(a -> a.direction().equals(direction)
+                && a.amountMicros() == amountMicros && a.reason().equals(reason)
+                ? new AdjustResult.Adjusted(a.id(), s.entry(account, a.transferId()), s.balance(account), true)
                 : new AdjustResult.KeyReused());
     }
 
@@ -181,10 +182,7 @@ public final class Ledger {
         if (amountMicros <= 0 || amountMicros > Money.MAX_MICROS) {
             throw new IllegalArgumentException("a credit is positive and at most " + Money.MAX_MICROS + " micros");
         }
-        store.transaction(s -> {
-            creditSandbox(s, owner, amountMicros, reference, clock.instant());
-            return null;
-        });
+        store.transaction(s -> transfers.credit(s, owner, Kind.SANDBOX_CREDIT, amountMicros, "USD", reference, clock.instant()));
     }
 
     /**
@@ -206,7 +204,135 @@ public final class Ledger {
     }
 
     static void creditSandbox(OrdersStore s, AccountId owner, long amountMicros, String reference, Instant now) {
-        s.insertTransfer("sandbox_credit", s.houseLedger("sandbox_funding", "USD"), s.customerLedger(owner, "wallet"),
-                amountMicros, null, reference, now);
+        new Transfers().credit(s, owner, Kind.SANDBOX_CREDIT, amountMicros, "USD", reference, now);
+    }
+
+    /**
+     * The kinds of transfer, as {@code transfer.kind} stores them, each with the house ledger
+     * account money comes from or goes to (none for a customer's own accounts).
+     */
+    enum Kind {
+        /** Wallet → held: an activation's price, until its code (post) or its end (void). */
+        HOLD("hold", null),
+        /** Held → revenue: the code arrived, the hold is earned. */
+        POST("post", "revenue"),
+        /** Held → wallet: no code, the hold goes back. */
+        VOID("void", null),
+        /** Stripe → wallet: a paid card top-up. */
+        TOPUP("topup", "stripe"),
+        /** Wallet → Stripe: a refunded top-up taken back. */
+        REFUND("refund", "stripe"),
+        /** Wallet → Stripe: a disputed top-up taken back. */
+        DISPUTE("dispute", "stripe"),
+        /** Stripe → wallet: a dispute won gives back what it took. */
+        DISPUTE_WON("dispute_won", "stripe"),
+        /** Debt → Stripe: what a take-back found no money in the wallet for. */
+        DEBT("debt", "stripe"),
+        /** Adjustments → wallet: an operator's credit. */
+        OPERATOR_CREDIT("operator_credit", "adjustments"),
+        /** Wallet → adjustments: an operator's debit. */
+        OPERATOR_DEBIT("operator_debit", "adjustments"),
+        /** Sandbox funding → wallet: play money. */
+        SANDBOX_CREDIT("sandbox_credit", "sandbox_funding");
+
+        private final String wire;
+        private final String house;
+
+        Kind(String wire, String house) {
+            this.wire = wire;
+            this.house = house;
+        }
+
+        String wire() {
+            return wire;
+        }
+    }
+
+    /**
+     * The only writer of transfers: each operation appends its transfers in the caller's
+     * transaction ({@code s}), and the database triggers move the cached balances, keep wallets
+     * from going below zero and pay debt first from whatever reaches a wallet. Ledger account ids
+     * never change once created, so each instance remembers them (bounded).
+     */
+    static final class Transfers {
+        private static final int MAX_REMEMBERED = 200_000;
+        private final java.util.Map<Long, OrdersStore.CustomerLedgers> customers = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.Map<String, Long> house = new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** Moves {@code amount} from the owner's wallet to held; returns the hold's id. Fails (23514) without the money. */
+        long hold(OrdersStore s, AccountId owner, long amount, String reference, Instant now) {
+            OrdersStore.CustomerLedgers l = customer(s, owner);
+            return s.insertTransfer(Kind.HOLD, l.wallet(), l.held(), amount, null, reference, now);
+        }
+
+        /** Earns hold {@code holdId}: held → revenue. The database lets each hold resolve once, by its own amount. */
+        void post(OrdersStore s, AccountId owner, long holdId, long amount, String currency, String reference, Instant now) {
+            s.insertTransfer(Kind.POST, customer(s, owner).held(), house(s, Kind.POST, currency), amount, holdId, reference, now);
+        }
+
+        /** Gives hold {@code holdId} back: held → wallet. */
+        void release(OrdersStore s, AccountId owner, long holdId, long amount, String reference, Instant now) {
+            OrdersStore.CustomerLedgers l = customer(s, owner);
+            s.insertTransfer(Kind.VOID, l.held(), l.wallet(), amount, holdId, reference, now);
+        }
+
+        /** Money into the owner's wallet from the house account of {@code kind}; returns the transfer's id. */
+        long credit(OrdersStore s, AccountId owner, Kind kind, long amount, String currency, String reference, Instant now) {
+            if (kind != Kind.TOPUP && kind != Kind.DISPUTE_WON && kind != Kind.OPERATOR_CREDIT && kind != Kind.SANDBOX_CREDIT) {
+                throw new IllegalArgumentException(kind + " is not a credit");
+            }
+            return s.insertTransfer(kind, house(s, kind, currency), customer(s, owner).wallet(), amount, null, reference, now);
+        }
+
+        /** An operator's debit: wallet → adjustments; returns the transfer's id. Fails (23514) without the money. */
+        long debit(OrdersStore s, AccountId owner, long amount, String currency, String reference, Instant now) {
+            return s.insertTransfer(Kind.OPERATOR_DEBIT, customer(s, owner).wallet(), house(s, Kind.OPERATOR_DEBIT, currency), amount, null,
+                    reference, now);
+        }
+
+        /**
+         * Takes {@code amount} back to Stripe ({@code kind} a refund or a dispute): from the available
+         * balance as far as it goes, the rest as debt. Held money is left alone (it belongs to live
+         * activations). Locks the owner's ledger accounts first, so no purchase races the split.
+         */
+        void takeBack(OrdersStore s, AccountId owner, Kind kind, long amount, String reference, Instant now) {
+            if (kind != Kind.REFUND && kind != Kind.DISPUTE) {
+                throw new IllegalArgumentException(kind + " is not a take-back");
+            }
+            Balance balance = s.lockBalance(owner);
+            OrdersStore.CustomerLedgers l = customer(s, owner);
+            long stripe = house(s, kind, balance.currency());
+            if (l.debt() == OrdersStore.NO_DEBT_LEDGER_YET) {
+                throw new IllegalStateException("a take-back in the transaction that creates account " + owner.value());
+            }
+            long fromWallet = Math.min(amount, balance.availableMicros());
+            if (fromWallet > 0) {
+                s.insertTransfer(kind, l.wallet(), stripe, fromWallet, null, reference, now);
+            }
+            if (amount > fromWallet) {
+                s.insertTransfer(Kind.DEBT, l.debt(), stripe, amount - fromWallet, null, reference, now);
+            }
+        }
+
+        private OrdersStore.CustomerLedgers customer(OrdersStore s, AccountId owner) {
+            if (customers.size() > MAX_REMEMBERED) {
+                customers.clear(); // refilled one query per account
+            }
+            OrdersStore.CustomerLedgers known = customers.get(owner.value());
+            if (known != null) {
+                return known;
+            }
+            OrdersStore.CustomerLedgers read = s.customerLedgers(owner);
+            if (read.debt() != OrdersStore.NO_DEBT_LEDGER_YET) {
+                customers.put(owner.value(), read); // not before the account's creation commits: its debt account is not there yet
+            }
+            return read;
+        }
+
+        private long house(OrdersStore s, Kind kind, String currency) {
+            // Sandbox play money is always funded in USD, the sandbox's one currency.
+            String in = kind == Kind.SANDBOX_CREDIT ? "USD" : currency;
+            return house.computeIfAbsent(kind.house + ":" + in, k -> s.houseLedger(kind.house, in));
+        }
     }
 }

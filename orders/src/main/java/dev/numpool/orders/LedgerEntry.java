@@ -11,7 +11,11 @@ import java.time.Instant;
 public record LedgerEntry(long id, String type, long amountMicros, String currency, long availableChangeMicros,
                           long heldChangeMicros, long debtChangeMicros, String reference, Instant createdAt) {
 
-    /** Every transfer kind, as the list filters take them. */
-    public static final java.util.Set<String> TYPES = java.util.Set.of("sandbox_credit", "hold", "post", "void", "topup", "refund",
-            "dispute", "dispute_won", "debt", "debt_payment", "operator_credit", "operator_debit");
+    /**
+     * Every transfer kind, as the list filters take them: the {@link Ledger.Kind}s, and the debt
+     * payments the database writes itself when money reaches a wallet that owes.
+     */
+    public static final java.util.Set<String> TYPES = java.util.stream.Stream.concat(
+            java.util.Arrays.stream(Ledger.Kind.values()).map(Ledger.Kind::wire), java.util.stream.Stream.of("debt_payment"))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 }

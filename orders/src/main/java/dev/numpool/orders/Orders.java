@@ -1,5 +1,6 @@
 package dev.numpool.orders;
 
+import dev.numpool.db.ConstraintViolation;
 import dev.numpool.db.Database;
 import dev.numpool.db.Redis;
 import dev.numpool.inventory.BuyRequest;
@@ -8,12 +9,9 @@ import dev.numpool.inventory.InboundSms;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.Release;
-import dev.numpool.db.jooq.tables.records.ActivationRecord;
-import dev.numpool.db.jooq.tables.records.SmsRecord;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.MeterRegistry;
-import org.jooq.exception.DataAccessException;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -50,6 +48,8 @@ public final class Orders implements AutoCloseable {
     private static final int MAX_TEXT_LENGTH = 4096;
     private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]");
     private static final String LIVE_NUMBER_INDEX = "activation_live_number";
+    /** The check that keeps a wallet from going below zero (V14): a hold or a post it refuses is "no money". */
+    private static final String NO_OVERDRAFT = "ledger_balance_not_negative";
     /** Parts of one long SMS arrive within seconds of each other; a minute is generous. */
     private static final Duration PART_WINDOW = Duration.ofSeconds(60);
     /** How long a claimed status report is this node's before another may retry it. */
@@ -63,8 +63,7 @@ public final class Orders implements AutoCloseable {
     private final Settings settings;
     private final Clock clock;
     /** Ledger account ids per customer: immutable once created, so read once per node. */
-    private final Map<Long, OrdersStore.CustomerLedgers> ledgers = new ConcurrentHashMap<>();
-    private final Map<String, Long> revenueLedgers = new ConcurrentHashMap<>();
+    private final Ledger.Transfers transfers = new Ledger.Transfers();
     /** Numbers a provider listed that nothing here knew, with when they were first seen (provider, newline, ref). */
     private final Map<String, Instant> suspects = new ConcurrentHashMap<>();
     private final Map<String, Instant> lastReconciled = new ConcurrentHashMap<>();
@@ -248,13 +247,13 @@ public final class Orders implements AutoCloseable {
                         // retry's order is the one that counts, this one was rolled back.
                         giveBack(b, purchase);
                         return new PlaceResult.InProgress();
-                    } catch (DataAccessException e) {
+                    } catch (ConstraintViolation e) {
                         giveBack(b, purchase);
-                        if (isInsufficientFunds(e)) {
+                        if (e.by(NO_OVERDRAFT)) {
                             Balance now = store.balance(owner);
                             return new PlaceResult.InsufficientBalance(now.availableMicros(), b.lease().priceMicros(), now.debtMicros());
                         }
-                        if (!isLiveNumberConflict(e) || round >= 1) {
+                        if (!e.by(LIVE_NUMBER_INDEX) || round >= 1) {
                             throw e;
                         }
                     } catch (RuntimeException e) {
@@ -324,8 +323,7 @@ public final class Orders implements AutoCloseable {
         Instant now = clock.instant();
         int id = s.nextActivationId();
         long price = bought.lease().priceMicros();
-        OrdersStore.CustomerLedgers l = ledgersOf(s, owner.value());
-        long holdId = s.insertTransfer("hold", l.wallet(), l.held(), price, null, "activation:" + id, now);
+        long holdId = transfers.hold(s, owner, price, "activation:" + id, now);
         Instant expiresAt = now.plus(settings.window());
         Instant cancellableAt = min(now.plus(settings.earlyCancel()), expiresAt);
         s.insertActivation(id, owner, request, bought.lease().provider(), bought.lease().providerRef(), bought.lease().phone(),
@@ -439,8 +437,8 @@ public final class Orders implements AutoCloseable {
             if (status == ActivationStatus.CODE_RECEIVED) {
                 return Optional.of(new ActivationChange.CodeAlreadyReceived());
             }
-            if (now.isBefore(a.getCancellableAt().toInstant())) {
-                return Optional.of(new ActivationChange.EarlyCancelDenied(a.getCancellableAt().toInstant()));
+            if (now.isBefore(a.cancellableAt())) {
+                return Optional.of(new ActivationChange.EarlyCancelDenied(a.cancellableAt()));
             }
             end(s, a, ActivationStatus.CANCELLED, now);
             return Optional.empty();
@@ -455,8 +453,8 @@ public final class Orders implements AutoCloseable {
                 return Optional.of(new ActivationChange.NoCodeYet());
             }
             // Finishing confirms the codes: those only the provider could read teach us their SMS's shape.
-            for (CodeStore.ConfirmedCode c : s.codes().providerCodes(a.getId())) {
-                learned[0] |= learn(s, a.getService(), c.sender(), CodeReader.normalize(c.text()), c.code(), now);
+            for (CodeStore.ConfirmedCode c : s.codes().providerCodes(a.id())) {
+                learned[0] |= learn(s, a.service(), c.sender(), CodeReader.normalize(c.text()), c.code(), now);
             }
             end(s, a, ActivationStatus.FINISHED, now);
             return Optional.empty();
@@ -473,12 +471,12 @@ public final class Orders implements AutoCloseable {
             if (status == ActivationStatus.WAITING_CODE) {
                 return Optional.of(new ActivationChange.NoCodeYet());
             }
-            s.setRetryRequested(a.getId(), now);
-            if (!s.upstreamOpPending(a.getId(), UpstreamKinds.Report.ANOTHER_CODE)) {
+            s.setRetryRequested(a.id(), now);
+            if (!s.upstreamOpPending(a.id(), UpstreamKinds.Report.ANOTHER_CODE)) {
                 s.insertUpstreamOp(a, UpstreamKinds.Report.ANOTHER_CODE, now); // asking twice before it is delivered asks once
             }
             return Optional.empty();
-        }, a -> deliverUpstream(a.getId()));
+        }, a -> deliverUpstream(a.id()));
     }
 
     /**
@@ -490,24 +488,23 @@ public final class Orders implements AutoCloseable {
     public LateSmsPurchase buyLateSms(AccountId owner, int activationId, long smsId) {
         try {
             return store.transaction(s -> {
-                Optional<ActivationRecord> a = s.activationForUpdate(owner, activationId);
-                Optional<SmsRecord> sms = a.flatMap(row -> s.smsForUpdate(row.getId(), smsId));
+                Optional<OrdersStore.ActivationRow> a = s.activationForUpdate(owner, activationId);
+                Optional<OrdersStore.SmsRow> sms = a.flatMap(row -> s.smsForUpdate(row.id(), smsId));
                 if (sms.isEmpty()) {
                     return new LateSmsPurchase.NotFound();
                 }
-                if (!Activation.Message.withheld(status(a.get()), sms.get().getLate(), sms.get().getBoughtHoldId() != null)) {
+                if (!Activation.Message.withheld(a.get().status(), sms.get().late(), sms.get().bought())) {
                     return new LateSmsPurchase.AlreadyShown(s.activation(owner, activationId).orElseThrow());
                 }
                 Instant now = clock.instant();
-                long price = a.get().getPriceMicros();
-                OrdersStore.CustomerLedgers l = ledgersOf(s, owner.value());
-                long hold = s.insertTransfer("hold", l.wallet(), l.held(), price, null, "late-sms:" + smsId, now);
-                s.insertTransfer("post", l.held(), revenueLedger(s, a.get().getCurrency()), price, hold, "late-sms:" + smsId, now);
+                long price = a.get().priceMicros();
+                long hold = transfers.hold(s, owner, price, "late-sms:" + smsId, now);
+                transfers.post(s, owner, hold, price, a.get().currency(), "late-sms:" + smsId, now);
                 s.markSmsBought(smsId, hold);
                 return new LateSmsPurchase.Bought(s.activation(owner, activationId).orElseThrow(), price);
             });
-        } catch (DataAccessException e) {
-            if (!isInsufficientFunds(e)) {
+        } catch (ConstraintViolation e) {
+            if (!e.by(NO_OVERDRAFT)) {
                 throw e;
             }
             Balance balance = store.balance(owner);
@@ -520,23 +517,23 @@ public final class Orders implements AutoCloseable {
     @FunctionalInterface
     private interface LiveChange {
         /** Either refuses (the refusal is returned and nothing is written) or writes the change and returns empty. */
-        Optional<ActivationChange> apply(OrdersStore s, ActivationRecord a, ActivationStatus status, Instant now);
+        Optional<ActivationChange> apply(OrdersStore s, OrdersStore.ActivationRow a, ActivationStatus status, Instant now);
     }
 
     /**
      * Locks the owner's activation, answers for unknown and ended ones, lets {@code change} refuse
      * or write, and runs {@code afterCommit} (provider calls) only once the change is committed.
      */
-    private ActivationChange changeLive(AccountId owner, int id, LiveChange change, Consumer<ActivationRecord> afterCommit) {
+    private ActivationChange changeLive(AccountId owner, int id, LiveChange change, Consumer<OrdersStore.ActivationRow> afterCommit) {
         Instant now = clock.instant();
-        record Outcome(ActivationChange change, ActivationRecord changed) {
+        record Outcome(ActivationChange change, OrdersStore.ActivationRow changed) {
         }
         Outcome outcome = store.transaction(s -> {
-            Optional<ActivationRecord> row = s.activationForUpdate(owner, id);
+            Optional<OrdersStore.ActivationRow> row = s.activationForUpdate(owner, id);
             if (row.isEmpty()) {
                 return new Outcome(new ActivationChange.NotFound(), null);
             }
-            ActivationStatus status = status(row.get());
+            ActivationStatus status = row.get().status();
             if (!status.live()) {
                 return new Outcome(new ActivationChange.AlreadyEnded(status), null);
             }
@@ -561,16 +558,16 @@ public final class Orders implements AutoCloseable {
      */
     public int expireDue(int limit) {
         Instant now = clock.instant();
-        List<ActivationRecord> ended = store.transaction(s -> {
-            List<ActivationRecord> due = s.dueForUpdate(now, limit);
-            for (ActivationRecord a : due) {
-                end(s, a, status(a) == ActivationStatus.WAITING_CODE ? ActivationStatus.EXPIRED : ActivationStatus.FINISHED, now);
+        List<OrdersStore.ActivationRow> ended = store.transaction(s -> {
+            List<OrdersStore.ActivationRow> due = s.dueForUpdate(now, limit);
+            for (OrdersStore.ActivationRow a : due) {
+                end(s, a, a.status() == ActivationStatus.WAITING_CODE ? ActivationStatus.EXPIRED : ActivationStatus.FINISHED, now);
             }
             return due;
         });
-        for (ActivationRecord a : ended) {
-            boolean hadCode = status(a) == ActivationStatus.CODE_RECEIVED;
-            events.publish(a.getAccountId(), new LiveEvent("status", a.getId(), hadCode ? ActivationStatus.FINISHED : ActivationStatus.EXPIRED,
+        for (OrdersStore.ActivationRow a : ended) {
+            boolean hadCode = a.status() == ActivationStatus.CODE_RECEIVED;
+            events.publish(a.accountId(), new LiveEvent("status", a.id(), hadCode ? ActivationStatus.FINISHED : ActivationStatus.EXPIRED,
                     Optional.empty(), Optional.empty(), now));
             afterEnd(a, hadCode);
         }
@@ -632,30 +629,30 @@ public final class Orders implements AutoCloseable {
                 return new Done(new CodeReviewResult.NotFound(), null, null, 0, false);
             }
             // The activation first, as the intake locks it: a review and an SMS never wait on each other in turn.
-            ActivationRecord a = s.activationByIdForUpdate(activationId.get()).orElseThrow();
+            OrdersStore.ActivationRow a = s.activationByIdForUpdate(activationId.get()).orElseThrow();
             CodeStore.ReviewRow row = s.codes().reviewForUpdate(smsId).orElseThrow();
-            AccountId owner = new AccountId(a.getAccountId());
+            AccountId owner = new AccountId(a.accountId());
             if (!row.review().equals(Optional.of("open"))) {
-                return new Done(new CodeReviewResult.NotOpen(row.review().orElse("none")), null, owner, a.getId(), false);
+                return new Done(new CodeReviewResult.NotOpen(row.review().orElse("none")), null, owner, a.id(), false);
             }
-            ActivationStatus status = status(a);
-            if (!status.live() || !now.isBefore(a.getExpiresAt().toInstant())) {
-                return new Done(new CodeReviewResult.ActivationEnded(status.live() ? ActivationStatus.EXPIRED : status), null, owner, a.getId(), false);
+            ActivationStatus status = a.status();
+            if (!status.live() || !now.isBefore(a.expiresAt())) {
+                return new Done(new CodeReviewResult.ActivationEnded(status.live() ? ActivationStatus.EXPIRED : status), null, owner, a.id(), false);
             }
             if (wanted.isEmpty()) {
                 s.codes().closeReview(smsId, Optional.empty(), now);
-                return new Done(null, null, owner, a.getId(), false);
+                return new Done(null, null, owner, a.id(), false);
             }
             String normalized = CodeReader.normalize(row.text());
             Optional<String> code = CodeTemplates.locate(normalized, wanted.get());
             if (code.isEmpty()) {
-                return new Done(new CodeReviewResult.NotInText(), null, owner, a.getId(), false);
+                return new Done(new CodeReviewResult.NotInText(), null, owner, a.id(), false);
             }
             s.codes().closeReview(smsId, code, now);
-            ActivationRecord first = deliverCode(s, a, status, code.get(), row.text());
-            boolean learned = learn(s, a.getService(), row.sender(), normalized, code.get(), now);
-            return new Done(null, new Applied(new SmsIntake.Accepted(a.getId(), code), first, a.getAccountId(), Optional.of(row.text())),
-                    owner, a.getId(), learned);
+            OrdersStore.ActivationRow first = deliverCode(s, a, status, code.get(), row.text());
+            boolean learned = learn(s, a.service(), row.sender(), normalized, code.get(), now);
+            return new Done(null, new Applied(new SmsIntake.Accepted(a.id(), code), first, a.accountId(), Optional.of(row.text())),
+                    owner, a.id(), learned);
         });
         if (done.refused() != null) {
             return done.refused();
@@ -810,7 +807,7 @@ public final class Orders implements AutoCloseable {
     private SmsIntake receive(InboundSms sms) {
         Received received = Received.of(sms);
         Applied applied = store.transaction(s -> {
-            Optional<ActivationRecord> row = s.activationByProviderRefForUpdate(sms.provider(), sms.providerRef());
+            Optional<OrdersStore.ActivationRow> row = s.activationByProviderRefForUpdate(sms.provider(), sms.providerRef());
             if (row.isEmpty()) {
                 // The order that bought this number may not have committed yet: park the SMS for
                 // it rather than drop a code; applyParkedSms delivers it once the order committed.
@@ -850,8 +847,8 @@ public final class Orders implements AutoCloseable {
      * tells (its service, the sender); the provider's own reading counts when the text shows no
      * code (an upstream that gives the code but not the text), if it looks like one.
      */
-    private Optional<Found> codeOf(ActivationRecord a, String text, String sender, Optional<String> providerCode) {
-        return reader.read(text, CodeReader.Context.of(a.getService(), sender)).map(r -> new Found(r.code(), r.source()))
+    private Optional<Found> codeOf(OrdersStore.ActivationRow a, String text, String sender, Optional<String> providerCode) {
+        return reader.read(text, CodeReader.Context.of(a.service(), sender)).map(r -> new Found(r.code(), r.source()))
                 .or(() -> providerCode.map(c -> new Found(c, "provider")));
     }
 
@@ -863,7 +860,7 @@ public final class Orders implements AutoCloseable {
         List<Applied> applied = store.transaction(s -> {
             List<Applied> done = new ArrayList<>();
             for (OrdersStore.ParkedSms p : s.matchedParkedSmsForUpdate(limit)) {
-                ActivationRecord row = s.activationByProviderRefForUpdate(p.provider(), p.providerRef()).orElseThrow();
+                OrdersStore.ActivationRow row = s.activationByProviderRefForUpdate(p.provider(), p.providerRef()).orElseThrow();
                 done.add(apply(s, row, new Received(p.text(), p.sender(), p.dedupeKey(), Optional.empty(), p.receivedAt())));
                 s.deleteParkedSms(p.id());
             }
@@ -878,17 +875,17 @@ public final class Orders implements AutoCloseable {
      * activation ended or its window passed by our clock, even if the expiry worker has not run
      * yet: whether a customer pays must not depend on how far behind a worker is.
      */
-    private Applied apply(OrdersStore s, ActivationRecord a, Received sms) {
-        ActivationStatus status = status(a);
-        boolean live = status.live() && clock.instant().isBefore(a.getExpiresAt().toInstant());
-        Optional<OrdersStore.OpenPart> head = s.openPart(a.getId(), sms.sender(), sms.receivedAt(), PART_WINDOW);
+    private Applied apply(OrdersStore s, OrdersStore.ActivationRow a, Received sms) {
+        ActivationStatus status = a.status();
+        boolean live = status.live() && clock.instant().isBefore(a.expiresAt());
+        Optional<OrdersStore.OpenPart> head = s.openPart(a.id(), sms.sender(), sms.receivedAt(), PART_WINDOW);
         String text = sms.text();
         Optional<Found> found;
         if (head.isPresent()) {
             // A long SMS arrives in parts (split mid-word, so joined without a separator); the code
             // is looked for in the whole text, which the first part's row shows from now on.
-            if (!s.insertSmsPart(a.getId(), sms.dedupeKey(), sms.sender(), sms.text(), !live, sms.receivedAt(), head.get().id())) {
-                return new Applied(new SmsIntake.Duplicate(a.getId()), null);
+            if (!s.insertSmsPart(a.id(), sms.dedupeKey(), sms.sender(), sms.text(), !live, sms.receivedAt(), head.get().id())) {
+                return new Applied(new SmsIntake.Duplicate(a.id()), null);
             }
             String whole = head.get().text() + sms.text();
             text = whole.length() > MAX_TEXT_LENGTH ? whole.substring(0, MAX_TEXT_LENGTH) : whole;
@@ -897,17 +894,17 @@ public final class Orders implements AutoCloseable {
         } else {
             found = codeOf(a, text, sms.sender(), sms.providerCode());
             // An SMS on a live activation with no code goes to the operators' review queue.
-            if (!s.insertSms(a.getId(), sms.dedupeKey(), sms.sender(), text, found.map(Found::code), found.map(Found::source),
+            if (!s.insertSms(a.id(), sms.dedupeKey(), sms.sender(), text, found.map(Found::code), found.map(Found::source),
                     live && found.isEmpty(), !live, sms.receivedAt())) {
-                return new Applied(new SmsIntake.Duplicate(a.getId()), null);
+                return new Applied(new SmsIntake.Duplicate(a.id()), null);
             }
         }
         if (!live) {
-            return new Applied(new SmsIntake.Late(a.getId()), null);
+            return new Applied(new SmsIntake.Late(a.id()), null);
         }
         Optional<String> code = found.map(Found::code);
-        ActivationRecord firstCode = code.isPresent() ? deliverCode(s, a, status, code.get(), text) : null;
-        return new Applied(new SmsIntake.Accepted(a.getId(), code), firstCode, a.getAccountId(), Optional.of(text));
+        OrdersStore.ActivationRow firstCode = code.isPresent() ? deliverCode(s, a, status, code.get(), text) : null;
+        return new Applied(new SmsIntake.Accepted(a.id(), code), firstCode, a.accountId(), Optional.of(text));
     }
 
     /**
@@ -915,17 +912,16 @@ public final class Orders implements AutoCloseable {
      * hold; any clears a request for another code; each goes out by webhook. Returns the
      * activation when this was its first code (for the provider's delivery rate), else null.
      */
-    private ActivationRecord deliverCode(OrdersStore s, ActivationRecord a, ActivationStatus status, String code, String text) {
-        ActivationRecord firstCode = null;
+    private OrdersStore.ActivationRow deliverCode(OrdersStore s, OrdersStore.ActivationRow a, ActivationStatus status, String code, String text) {
+        OrdersStore.ActivationRow firstCode = null;
         if (status == ActivationStatus.WAITING_CODE) {
-            s.setStatus(a.getId(), ActivationStatus.CODE_RECEIVED, clock.instant());
-            s.insertTransfer("post", ledgersOf(s, a.getAccountId()).held(),
-                    revenueLedger(s, a.getCurrency()), a.getPriceMicros(), a.getHoldId(),
-                    "activation:" + a.getId(), clock.instant());
+            s.setStatus(a.id(), ActivationStatus.CODE_RECEIVED, clock.instant());
+            transfers.post(s, new AccountId(a.accountId()), a.holdId(), a.priceMicros(), a.currency(),
+                    "activation:" + a.id(), clock.instant());
             firstCode = a;
         }
-        if (a.getRetryRequestedAt() != null) {
-            s.setRetryRequested(a.getId(), null); // the other code asked for has come
+        if (a.retryRequested()) {
+            s.setRetryRequested(a.id(), null); // the other code asked for has come
         }
         webhook(s, a, "activation.code_received", ActivationStatus.CODE_RECEIVED, Optional.of(code), Optional.of(text));
         return firstCode;
@@ -935,8 +931,8 @@ public final class Orders implements AutoCloseable {
      * An intake's outcome; when it brought an activation its first code, that activation; and
      * the owner and code of an accepted SMS with a code, for live streams.
      */
-    private record Applied(SmsIntake intake, ActivationRecord firstCode, long accountId, Optional<String> text) {
-        Applied(SmsIntake intake, ActivationRecord firstCode) {
+    private record Applied(SmsIntake intake, OrdersStore.ActivationRow firstCode, long accountId, Optional<String> text) {
+        Applied(SmsIntake intake, OrdersStore.ActivationRow firstCode) {
             this(intake, firstCode, 0, Optional.empty());
         }
     }
@@ -960,10 +956,10 @@ public final class Orders implements AutoCloseable {
                     accepted.code(), applied.text(), clock.instant()));
         }
         if (applied.firstCode() != null) {
-            ActivationRecord a = applied.firstCode();
+            OrdersStore.ActivationRow a = applied.firstCode();
             try {
-                inventory.recordCode(a.getProvider(), a.getService(), a.getCountry(),
-                        Duration.between(a.getCreatedAt().toInstant(), clock.instant()));
+                inventory.recordCode(a.provider(), a.service(), a.country(),
+                        Duration.between(a.createdAt(), clock.instant()));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "delivery statistics not updated", e);
             }
@@ -1012,29 +1008,27 @@ public final class Orders implements AutoCloseable {
      * Writes the webhook deliveries of one event for the activation's owner, in the transaction
      * of the change (see {@link Webhooks}); nothing when the owner has no endpoint.
      */
-    private void webhook(OrdersStore s, ActivationRecord a, String type, ActivationStatus status, Optional<String> code, Optional<String> text) {
+    private void webhook(OrdersStore s, OrdersStore.ActivationRow a, String type, ActivationStatus status, Optional<String> code, Optional<String> text) {
         Instant now = clock.instant();
         var payload = WEBHOOK_JSON.createObjectNode().put("type", type).put("timestamp", now.toString());
-        var data = payload.putObject("data").put("activationId", a.getId()).put("service", a.getService()).put("country", a.getCountry())
-                .put("phone", a.getPhone()).put("status", status.wire());
+        var data = payload.putObject("data").put("activationId", a.id()).put("service", a.service()).put("country", a.country())
+                .put("phone", a.phone()).put("status", status.wire());
         code.ifPresent(c -> data.put("code", c));
         text.ifPresent(t -> data.put("text", t));
-        s.enqueueWebhooks(a.getAccountId(), type, a.getId(), payload.toString(),
+        s.enqueueWebhooks(a.accountId(), type, a.id(), payload.toString(),
                 "msg_" + UUID.randomUUID().toString().replace("-", "") + "_", now);
     }
 
     /** Ends a live activation; a waiting one gets its hold voided (the code-received one was posted). */
-    private void end(OrdersStore s, ActivationRecord a, ActivationStatus to, Instant now) {
-        if (status(a) == ActivationStatus.WAITING_CODE) {
-            OrdersStore.CustomerLedgers l = ledgersOf(s, a.getAccountId());
-            s.insertTransfer("void", l.held(), l.wallet(), a.getPriceMicros(), a.getHoldId(),
-                    "activation:" + a.getId(), now);
+    private void end(OrdersStore s, OrdersStore.ActivationRow a, ActivationStatus to, Instant now) {
+        if (a.status() == ActivationStatus.WAITING_CODE) {
+            transfers.release(s, new AccountId(a.accountId()), a.holdId(), a.priceMicros(), "activation:" + a.id(), now);
             refunds.increment();
         }
-        s.setStatus(a.getId(), to, now);
-        s.codes().dropReviews(a.getId(), now); // nothing to deliver a code to any more
+        s.setStatus(a.id(), to, now);
+        s.codes().dropReviews(a.id(), now); // nothing to deliver a code to any more
         webhook(s, a, "activation." + to.wire(), to, Optional.empty(), Optional.empty());
-        s.insertUpstreamOp(a, status(a) == ActivationStatus.CODE_RECEIVED
+        s.insertUpstreamOp(a, a.status() == ActivationStatus.CODE_RECEIVED
                 ? UpstreamKinds.Report.RELEASE_USED : UpstreamKinds.Report.RELEASE_UNUSED, now);
     }
 
@@ -1043,15 +1037,15 @@ public final class Orders implements AutoCloseable {
      * fails, from the worker later), and an activation that ended without a code counts against
      * the provider's delivery rate (the code, when it came, counted for it already).
      */
-    private void afterEnd(ActivationRecord a, boolean hadCode) {
+    private void afterEnd(OrdersStore.ActivationRow a, boolean hadCode) {
         if (!hadCode) {
             try {
-                inventory.recordNoCode(a.getProvider(), a.getService(), a.getCountry());
+                inventory.recordNoCode(a.provider(), a.service(), a.country());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "delivery statistics not updated", e);
             }
         }
-        deliverUpstream(a.getId());
+        deliverUpstream(a.id());
     }
 
     /**
@@ -1242,30 +1236,6 @@ public final class Orders implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not free idempotency key; it frees itself when its lock runs out", e);
         }
-    }
-
-    /** The house's revenue ledger account per currency: created with the schema, never changed, so read once per node. */
-    private long revenueLedger(OrdersStore s, String currency) {
-        return revenueLedgers.computeIfAbsent(currency, c -> s.houseLedger("revenue", c));
-    }
-
-    private OrdersStore.CustomerLedgers ledgersOf(OrdersStore s, long accountId) {
-        if (ledgers.size() > 200_000) {
-            ledgers.clear(); // bounded; refilled one query per account
-        }
-        return ledgers.computeIfAbsent(accountId, k -> s.customerLedgers(new AccountId(accountId)));
-    }
-
-    private static ActivationStatus status(ActivationRecord a) {
-        return ActivationStatus.fromWire(a.getStatus()).orElseThrow();
-    }
-
-    private static boolean isInsufficientFunds(DataAccessException e) {
-        return "23514".equals(e.sqlState()) && String.valueOf(e.getMessage()).contains("ledger_balance_not_negative");
-    }
-
-    private static boolean isLiveNumberConflict(DataAccessException e) {
-        return "23505".equals(e.sqlState()) && String.valueOf(e.getMessage()).contains(LIVE_NUMBER_INDEX);
     }
 
     private static Optional<Integer> parseCursor(String cursor) {

@@ -1,14 +1,11 @@
 package dev.numpool.orders;
 
+import dev.numpool.db.ConstraintViolation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.numpool.db.jooq.tables.records.ActivationRecord;
 import dev.numpool.db.jooq.tables.records.SmsRecord;
 import dev.numpool.db.jooq.tables.records.IdempotencyKeyRecord;
-import dev.numpool.db.jooq.tables.records.LedgerAdjustmentRecord;
-import dev.numpool.db.jooq.tables.records.StripeDisputeRecord;
-import dev.numpool.db.jooq.tables.records.StripeEventRecord;
-import dev.numpool.db.jooq.tables.records.TopupRecord;
 import dev.numpool.inventory.PhoneNumber;
 import dev.numpool.inventory.RoutingTrace;
 import org.jooq.Condition;
@@ -76,11 +73,18 @@ final class OrdersStore {
 
     /**
      * Runs {@code work} in one transaction; once it committed, a transaction that queued webhook
-     * deliveries wakes the dispatchers (never before the commit: they could not see the rows).
+     * deliveries wakes the dispatchers (never before the commit: they could not see the rows). A
+     * write the database refuses by a constraint, at once or at the commit, comes out as a
+     * {@link ConstraintViolation}.
      */
     <T> T transaction(Function<OrdersStore, T> work) {
         OrdersStore[] inner = new OrdersStore[1];
-        T result = dsl.transactionResult(c -> work.apply(inner[0] = new OrdersStore(c.dsl(), webhookSignal)));
+        T result;
+        try {
+            result = dsl.transactionResult(c -> work.apply(inner[0] = new OrdersStore(c.dsl(), webhookSignal)));
+        } catch (RuntimeException e) {
+            throw ConstraintViolation.translated(e);
+        }
         if (inner[0] != null && inner[0].webhooksQueued) {
             webhookSignal.queued();
         }
@@ -200,12 +204,6 @@ final class OrdersStore {
 
     // Ledger ----------------------------------------------------------------------------------
 
-    long customerLedger(AccountId owner, String kind) {
-        return dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
-                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).and(LEDGER_ACCOUNT.KIND.eq(kind))
-                .fetchSingle(LEDGER_ACCOUNT.ID);
-    }
-
     long houseLedger(String kind, String currency) {
         return dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
                 .where(LEDGER_ACCOUNT.ACCOUNT_ID.isNull()).and(LEDGER_ACCOUNT.KIND.eq(kind)).and(LEDGER_ACCOUNT.CURRENCY.eq(currency))
@@ -213,9 +211,9 @@ final class OrdersStore {
     }
 
     /** Appends a transfer; the trigger moves the cached balances and enforces "never below zero". */
-    long insertTransfer(String kind, long debitLedger, long creditLedger, long amountMicros, Long holdId, String reference, Instant now) {
+    long insertTransfer(Ledger.Kind kind, long debitLedger, long creditLedger, long amountMicros, Long holdId, String reference, Instant now) {
         return dsl.insertInto(TRANSFER)
-                .set(TRANSFER.KIND, kind).set(TRANSFER.DEBIT_ACCOUNT_ID, debitLedger).set(TRANSFER.CREDIT_ACCOUNT_ID, creditLedger)
+                .set(TRANSFER.KIND, kind.wire()).set(TRANSFER.DEBIT_ACCOUNT_ID, debitLedger).set(TRANSFER.CREDIT_ACCOUNT_ID, creditLedger)
                 .set(TRANSFER.AMOUNT_MICROS, amountMicros).set(TRANSFER.HOLD_ID, holdId).set(TRANSFER.REFERENCE, reference)
                 .set(TRANSFER.CREATED_AT, at(now))
                 .returning(TRANSFER.ID).fetchOne(TRANSFER.ID);
@@ -270,8 +268,12 @@ final class OrdersStore {
         Map<String, Long> byKind = dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
                 .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()))
                 .fetchMap(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID);
-        return new CustomerLedgers(byKind.get("wallet"), byKind.get("held"), byKind.get("debt"));
+        Long debt = byKind.get("debt");
+        return new CustomerLedgers(byKind.get("wallet"), byKind.get("held"), debt == null ? NO_DEBT_LEDGER_YET : debt);
     }
+
+    /** The debt account comes at the commit of its account's creation (V14), so inside that transaction there is none. */
+    static final long NO_DEBT_LEDGER_YET = 0;
 
     record CustomerLedgers(long wallet, long held, long debt) {
     }
@@ -364,9 +366,14 @@ final class OrdersStore {
                 });
     }
 
-    Optional<LedgerAdjustmentRecord> adjustmentByKey(AccountId owner, String idempotencyKey) {
+    /** An operator's adjustment as a retry compares it with its own request. */
+    record Adjustment(long id, long transferId, String direction, long amountMicros, String reason) {
+    }
+
+    Optional<Adjustment> adjustmentByKey(AccountId owner, String idempotencyKey) {
         return dsl.selectFrom(LEDGER_ADJUSTMENT).where(LEDGER_ADJUSTMENT.ACCOUNT_ID.eq(owner.value()))
-                .and(LEDGER_ADJUSTMENT.IDEMPOTENCY_KEY.eq(idempotencyKey)).fetchOptional();
+                .and(LEDGER_ADJUSTMENT.IDEMPOTENCY_KEY.eq(idempotencyKey))
+                .fetchOptional(r -> new Adjustment(r.getId(), r.getTransferId(), r.getDirection(), r.getAmountMicros(), r.getReason()));
     }
 
     long nextAdjustmentId() {
@@ -394,8 +401,38 @@ final class OrdersStore {
                 .returning(TOPUP.ID).fetchOptional(TOPUP.ID);
     }
 
-    Optional<TopupRecord> topupByKey(AccountId owner, String idempotencyKey) {
-        return dsl.selectFrom(TOPUP).where(TOPUP.ACCOUNT_ID.eq(owner.value())).and(TOPUP.IDEMPOTENCY_KEY.eq(idempotencyKey)).fetchOptional();
+    /** A top-up as the money path reads it. */
+    record TopupRow(long id, long accountId, long amountMicros, String currency, String token, TopupStatus status,
+                    Optional<String> checkoutSessionId, Optional<String> checkoutUrl, long refundedMicros, Instant createdAt,
+                    Optional<Instant> paidAt) {
+    }
+
+    private static TopupRow topupRow(dev.numpool.db.jooq.tables.records.TopupRecord r) {
+        return new TopupRow(r.getId(), r.getAccountId(), r.getAmountMicros(), r.getCurrency(), r.getToken(), TopupStatus.fromWire(r.getStatus()),
+                Optional.ofNullable(r.getCheckoutSessionId()), Optional.ofNullable(r.getCheckoutUrl()), r.getRefundedMicros(),
+                r.getCreatedAt().toInstant(), Optional.ofNullable(r.getPaidAt()).map(java.time.OffsetDateTime::toInstant));
+    }
+
+    /** A Stripe event as received and as far as it got. */
+    record StripeEventRow(String id, String type, Optional<String> paymentIntent, String payload, Instant receivedAt, int attempts,
+                          Optional<String> outcome) {
+    }
+
+    private static StripeEventRow stripeEventRow(dev.numpool.db.jooq.tables.records.StripeEventRecord r) {
+        return new StripeEventRow(r.getId(), r.getType(), Optional.ofNullable(r.getPaymentIntent()), r.getPayload(), r.getReceivedAt().toInstant(),
+                r.getAttempts(), Optional.ofNullable(r.getOutcome()));
+    }
+
+    /** A dispute of a top-up: Stripe's status, the amount disputed and what was taken back for it so far. */
+    record DisputeRow(String id, String status, long amountMicros, long takenMicros) {
+    }
+
+    private static DisputeRow disputeRow(dev.numpool.db.jooq.tables.records.StripeDisputeRecord r) {
+        return new DisputeRow(r.getId(), r.getStatus(), r.getAmountMicros(), r.getTakenMicros());
+    }
+
+    Optional<TopupRow> topupByKey(AccountId owner, String idempotencyKey) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.ACCOUNT_ID.eq(owner.value())).and(TOPUP.IDEMPOTENCY_KEY.eq(idempotencyKey)).fetchOptional().map(OrdersStore::topupRow);
     }
 
     void openTopup(long id, String sessionId, String url) {
@@ -409,20 +446,20 @@ final class OrdersStore {
                 .and(TOPUP.STATUS.in(TopupStatus.CREATING.wire(), TopupStatus.OPEN.wire())).execute();
     }
 
-    Optional<TopupRecord> topup(long id) {
-        return dsl.selectFrom(TOPUP).where(TOPUP.ID.eq(id)).fetchOptional();
+    Optional<TopupRow> topup(long id) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.ID.eq(id)).fetchOptional().map(OrdersStore::topupRow);
     }
 
-    Optional<TopupRecord> topupForUpdate(long id) {
-        return dsl.selectFrom(TOPUP).where(TOPUP.ID.eq(id)).forUpdate().fetchOptional();
+    Optional<TopupRow> topupForUpdate(long id) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.ID.eq(id)).forUpdate().fetchOptional().map(OrdersStore::topupRow);
     }
 
-    Optional<TopupRecord> topupByPaymentForUpdate(String paymentIntent) {
-        return dsl.selectFrom(TOPUP).where(TOPUP.PAYMENT_INTENT.eq(paymentIntent)).forUpdate().fetchOptional();
+    Optional<TopupRow> topupByPaymentForUpdate(String paymentIntent) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.PAYMENT_INTENT.eq(paymentIntent)).forUpdate().fetchOptional().map(OrdersStore::topupRow);
     }
 
-    List<TopupRecord> topups(AccountId owner, int limit) {
-        return dsl.selectFrom(TOPUP).where(TOPUP.ACCOUNT_ID.eq(owner.value())).orderBy(TOPUP.ID.desc()).limit(limit).fetch();
+    List<TopupRow> topups(AccountId owner, int limit) {
+        return dsl.selectFrom(TOPUP).where(TOPUP.ACCOUNT_ID.eq(owner.value())).orderBy(TOPUP.ID.desc()).limit(limit).fetch(OrdersStore::topupRow);
     }
 
     /** Records the payment on the top-up: {@link TopupStatus#PAID}, or {@link TopupStatus#MISMATCH} when it was not credited. */
@@ -453,23 +490,23 @@ final class OrdersStore {
     }
 
     /** A waiting event, locked for this transaction; empty when settled or another node has it. */
-    Optional<StripeEventRecord> claimStripeEvent(String id) {
+    Optional<StripeEventRow> claimStripeEvent(String id) {
         return dsl.selectFrom(STRIPE_EVENT).where(STRIPE_EVENT.ID.eq(id)).and(STRIPE_EVENT.APPLIED_AT.isNull())
-                .forUpdate().skipLocked().fetchOptional();
+                .forUpdate().skipLocked().fetchOptional().map(OrdersStore::stripeEventRow);
     }
 
     /** Every waiting event of one payment, parked ones too, oldest first, locked; except {@code exceptId}. */
-    List<StripeEventRecord> waitingForPayment(String paymentIntent, String exceptId) {
+    List<StripeEventRow> waitingForPayment(String paymentIntent, String exceptId) {
         return dsl.selectFrom(STRIPE_EVENT)
                 .where(STRIPE_EVENT.APPLIED_AT.isNull()).and(STRIPE_EVENT.PAYMENT_INTENT.eq(paymentIntent)).and(STRIPE_EVENT.ID.ne(exceptId))
                 .orderBy(STRIPE_EVENT.RECEIVED_AT, STRIPE_EVENT.ID)
-                .forUpdate().skipLocked().fetch();
+                .forUpdate().skipLocked().fetch(OrdersStore::stripeEventRow);
     }
 
     /** Waiting events, for operators: oldest first. */
-    List<StripeEventRecord> waitingStripeEvents(int limit) {
+    List<StripeEventRow> waitingStripeEvents(int limit) {
         return dsl.selectFrom(STRIPE_EVENT).where(STRIPE_EVENT.APPLIED_AT.isNull())
-                .orderBy(STRIPE_EVENT.RECEIVED_AT).limit(limit).fetch();
+                .orderBy(STRIPE_EVENT.RECEIVED_AT).limit(limit).fetch(OrdersStore::stripeEventRow);
     }
 
     void settleStripeEvent(String id, String outcome, Instant now) {
@@ -489,8 +526,8 @@ final class OrdersStore {
                 .where(STRIPE_EVENT.APPLIED_AT.isNotNull()).and(STRIPE_EVENT.RECEIVED_AT.lt(at(before))).limit(limit))).execute();
     }
 
-    Optional<StripeDisputeRecord> disputeForUpdate(String id) {
-        return dsl.selectFrom(STRIPE_DISPUTE).where(STRIPE_DISPUTE.ID.eq(id)).forUpdate().fetchOptional();
+    Optional<DisputeRow> disputeForUpdate(String id) {
+        return dsl.selectFrom(STRIPE_DISPUTE).where(STRIPE_DISPUTE.ID.eq(id)).forUpdate().fetchOptional().map(OrdersStore::disputeRow);
     }
 
     void insertDispute(String id, long topupId, long amountMicros, String status, Instant now) {
@@ -575,29 +612,44 @@ final class OrdersStore {
                 .fetchOptional(r -> new NumberSource(r.value1(), r.value2()));
     }
 
-    Optional<ActivationRecord> activationForUpdate(AccountId owner, int id) {
+    /**
+     * An activation as the order path changes it, read under its row lock: what deciding a status
+     * change, charging and telling the provider need.
+     */
+    record ActivationRow(int id, long accountId, ActivationStatus status, String service, int country, String phone, String provider,
+                         String providerRef, long priceMicros, String currency, long holdId, Instant createdAt, Instant cancellableAt,
+                         Instant expiresAt, boolean retryRequested) {
+    }
+
+    private static ActivationRow row(ActivationRecord r) {
+        return new ActivationRow(r.getId(), r.getAccountId(), ActivationStatus.fromWire(r.getStatus()).orElseThrow(), r.getService(),
+                r.getCountry(), r.getPhone(), r.getProvider(), r.getProviderRef(), r.getPriceMicros(), r.getCurrency(), r.getHoldId(),
+                r.getCreatedAt().toInstant(), r.getCancellableAt().toInstant(), r.getExpiresAt().toInstant(), r.getRetryRequestedAt() != null);
+    }
+
+    Optional<ActivationRow> activationForUpdate(AccountId owner, int id) {
         return dsl.selectFrom(ACTIVATION).where(ACTIVATION.ID.eq(id)).and(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
-                .forUpdate().fetchOptional();
+                .forUpdate().fetchOptional().map(OrdersStore::row);
     }
 
-    Optional<ActivationRecord> activationByIdForUpdate(int id) {
-        return dsl.selectFrom(ACTIVATION).where(ACTIVATION.ID.eq(id)).forUpdate().fetchOptional();
+    Optional<ActivationRow> activationByIdForUpdate(int id) {
+        return dsl.selectFrom(ACTIVATION).where(ACTIVATION.ID.eq(id)).forUpdate().fetchOptional().map(OrdersStore::row);
     }
 
-    Optional<ActivationRecord> activationByProviderRefForUpdate(String provider, String providerRef) {
+    Optional<ActivationRow> activationByProviderRefForUpdate(String provider, String providerRef) {
         return dsl.selectFrom(ACTIVATION).where(ACTIVATION.PROVIDER.eq(provider)).and(ACTIVATION.PROVIDER_REF.eq(providerRef))
-                .forUpdate().fetchOptional();
+                .forUpdate().fetchOptional().map(OrdersStore::row);
     }
 
     /** Live activations whose window has passed, locked; rows another node holds are skipped. */
-    List<ActivationRecord> dueForUpdate(Instant now, int limit) {
+    List<ActivationRow> dueForUpdate(Instant now, int limit) {
         return dsl.selectFrom(ACTIVATION)
                 .where(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
                 .and(ACTIVATION.EXPIRES_AT.le(at(now)))
                 .orderBy(ACTIVATION.EXPIRES_AT)
                 .limit(limit)
                 .forUpdate().skipLocked()
-                .fetch();
+                .fetch(OrdersStore::row);
     }
 
     void setStatus(int id, ActivationStatus status, Instant now) {
@@ -740,10 +792,14 @@ final class OrdersStore {
                 withheld ? "" : r.getText(), r.getSender(), r.getReceivedAt().toInstant(), r.getLate(), withheld);
     }
 
+    /** Whether an SMS came after its activation's refund ({@code late}), and whether it was paid for since. */
+    record SmsRow(boolean late, boolean bought) {
+    }
+
     /** One whole SMS (not a later part) of an activation, locked. */
-    Optional<SmsRecord> smsForUpdate(int activationId, long smsId) {
+    Optional<SmsRow> smsForUpdate(int activationId, long smsId) {
         return dsl.selectFrom(SMS).where(SMS.ID.eq(smsId)).and(SMS.ACTIVATION_ID.eq(activationId)).and(SMS.PART_OF.isNull())
-                .forUpdate().fetchOptional();
+                .forUpdate().fetchOptional().map(r -> new SmsRow(r.getLate(), r.getBoughtHoldId() != null));
     }
 
     /** Records that a withheld SMS was paid for by {@code holdId}. */
@@ -774,8 +830,8 @@ final class OrdersStore {
                 .fetch(r -> r.value1()));
     }
 
-    long insertUpstreamOp(ActivationRecord a, UpstreamKinds.Report kind, Instant now) {
-        return insertUpstreamOp(a.getId(), a.getProvider(), a.getProviderRef(), kind, now);
+    long insertUpstreamOp(ActivationRow a, UpstreamKinds.Report kind, Instant now) {
+        return insertUpstreamOp(a.id(), a.provider(), a.providerRef(), kind, now);
     }
 
     long insertUpstreamOp(Integer activationId, String provider, String providerRef, UpstreamKinds.Report kind, Instant now) {
@@ -1216,12 +1272,16 @@ final class OrdersStore {
     }
 
     /** The owner's delivery by its message id, for a replay: (endpoint, event type, activation, payload). */
-    Optional<org.jooq.Record4<Long, String, Integer, String>> deliveryForReplay(AccountId owner, long endpointId, String messageId) {
+    /** A delivery as a replay copies it. */
+    record DeliveryToReplay(long endpointId, String eventType, Integer activationId, String payload) {
+    }
+
+    Optional<DeliveryToReplay> deliveryForReplay(AccountId owner, long endpointId, String messageId) {
         return dsl.select(WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_DELIVERY.EVENT_TYPE, WEBHOOK_DELIVERY.ACTIVATION_ID, WEBHOOK_DELIVERY.PAYLOAD)
                 .from(WEBHOOK_DELIVERY).join(WEBHOOK_ENDPOINT).on(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))
                 .where(WEBHOOK_DELIVERY.MESSAGE_ID.eq(messageId)).and(WEBHOOK_ENDPOINT.ID.eq(endpointId))
                 .and(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
-                .fetchOptional();
+                .fetchOptional(r -> new DeliveryToReplay(r.value1(), r.value2(), r.value3(), r.value4()));
     }
 
     /**

@@ -6,9 +6,6 @@ import com.stripe.exception.SignatureVerificationException;
 import com.stripe.exception.StripeException;
 import com.stripe.net.Webhook;
 import dev.numpool.db.Database;
-import dev.numpool.db.jooq.tables.records.StripeDisputeRecord;
-import dev.numpool.db.jooq.tables.records.StripeEventRecord;
-import dev.numpool.db.jooq.tables.records.TopupRecord;
 import dev.numpool.inventory.Money;
 import io.helidon.config.Config;
 
@@ -63,6 +60,7 @@ public final class Topups {
     private final Optional<StripeCheckout> checkout;
     private final Optional<String> webhookSecret;
     private final Clock clock;
+    private final Ledger.Transfers transfers = new Ledger.Transfers();
 
     /**
      * Bounds of a top-up and where Checkout sends the customer back to. The Stripe keys are not
@@ -208,8 +206,8 @@ public final class Topups {
         String token = java.util.HexFormat.of().formatHex(randomBytes());
         Optional<Long> inserted = store.insertTopup(owner, amountMicros, currency, token, idempotencyKey, clock.instant());
         if (inserted.isEmpty()) {
-            TopupRecord first = store.topupByKey(owner, idempotencyKey.orElseThrow()).orElseThrow();
-            return first.getAmountMicros() == amountMicros ? new StartResult.Replayed(view(first)) : new StartResult.KeyReused();
+            OrdersStore.TopupRow first = store.topupByKey(owner, idempotencyKey.orElseThrow()).orElseThrow();
+            return first.amountMicros() == amountMicros ? new StartResult.Replayed(view(first)) : new StartResult.KeyReused();
         }
         long id = inserted.get();
         try {
@@ -240,7 +238,7 @@ public final class Topups {
     }
 
     public Optional<Topup> topup(AccountId owner, long id) {
-        return store.topup(id).filter(t -> t.getAccountId() == owner.value()).map(Topups::view);
+        return store.topup(id).filter(t -> t.accountId() == owner.value()).map(Topups::view);
     }
 
     public List<Topup> topups(AccountId owner, int limit) {
@@ -337,14 +335,14 @@ public final class Topups {
     }
 
     private boolean applyWaiting(OrdersStore s, String id, Instant now) {
-        Optional<StripeEventRecord> claimed = s.claimStripeEvent(id);
+        Optional<OrdersStore.StripeEventRow> claimed = s.claimStripeEvent(id);
         if (claimed.isEmpty()) {
             return false;
         }
-        StripeEventRecord r = claimed.get();
+        OrdersStore.StripeEventRow r = claimed.get();
         StripeEvent event;
         try {
-            event = StripeEvent.parse(JSON.readTree(r.getPayload()));
+            event = StripeEvent.parse(JSON.readTree(r.payload()));
         } catch (IOException | IllegalArgumentException e) {
             s.settleStripeEvent(id, "unreadable: " + e.getMessage(), now);
             return false;
@@ -354,8 +352,8 @@ public final class Topups {
             s.settleStripeEvent(id, outcome.get(), now);
             return true;
         }
-        int attempts = r.getAttempts() + 1;
-        if (r.getReceivedAt().toInstant().plus(PARK_AFTER).isBefore(now)) {
+        int attempts = r.attempts() + 1;
+        if (r.receivedAt().plus(PARK_AFTER).isBefore(now)) {
             LOG.warning("Stripe event " + id + " parked after " + PARK_AFTER.toDays() + " days: " + event.waitingFor());
             s.postponeStripeEvent(id, "parked: " + event.waitingFor(), attempts, now.plus(PARKED));
         } else {
@@ -368,8 +366,7 @@ public final class Topups {
     /** Events still waiting (parked ones included), oldest first: what an operator should look at. */
     public List<WaitingEvent> waiting(int limit) {
         return store.waitingStripeEvents(limit).stream()
-                .map(r -> new WaitingEvent(r.getId(), r.getType(), Optional.ofNullable(r.getPaymentIntent()), r.getReceivedAt().toInstant(),
-                        r.getAttempts(), Optional.ofNullable(r.getOutcome())))
+                .map(r -> new WaitingEvent(r.id(), r.type(), r.paymentIntent(), r.receivedAt(), r.attempts(), r.outcome()))
                 .toList();
     }
 
@@ -401,60 +398,59 @@ public final class Topups {
         if (event.topupId().isEmpty()) {
             return Optional.of("ignored: no Numpool top-up reference");
         }
-        Optional<TopupRecord> found = s.topupForUpdate(event.topupId().get());
-        if (found.isEmpty() || found.get().getCheckoutSessionId() == null && !event.token().equals(Optional.of(found.get().getToken()))) {
+        Optional<OrdersStore.TopupRow> found = s.topupForUpdate(event.topupId().get());
+        if (found.isEmpty() || found.get().checkoutSessionId().isEmpty() && !event.token().equals(Optional.of(found.get().token()))) {
             return Optional.empty(); // not committed yet, or its session not recorded yet
         }
-        TopupRecord topup = found.get();
+        OrdersStore.TopupRow topup = found.get();
         // Ids restart with every database: only our own session (or its token) speaks for this row.
-        if (!event.objectId().equals(topup.getCheckoutSessionId()) && !event.token().equals(Optional.of(topup.getToken()))) {
-            return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.getId());
+        if (!topup.checkoutSessionId().equals(Optional.of(event.objectId())) && !event.token().equals(Optional.of(topup.token()))) {
+            return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.id());
         }
-        TopupStatus status = TopupStatus.fromWire(topup.getStatus());
+        TopupStatus status = topup.status();
         if (status == TopupStatus.PAID || status == TopupStatus.MISMATCH) {
             return Optional.of("already settled (" + status.wire() + ")");
         }
         String payment = event.paymentIntent().orElse("session:" + event.objectId());
-        Optional<TopupRecord> samePayment = s.topupByPaymentForUpdate(payment);
+        Optional<OrdersStore.TopupRow> samePayment = s.topupByPaymentForUpdate(payment);
         if (samePayment.isPresent()) {
-            return Optional.of("payment already credited to top-up " + samePayment.get().getId());
+            return Optional.of("payment already credited to top-up " + samePayment.get().id());
         }
         long paid = event.amountMinor() * MICROS_PER_CENT;
-        if (paid != topup.getAmountMicros() || !topup.getCurrency().equalsIgnoreCase(event.currency())) {
-            LOG.severe("top-up " + topup.getId() + " was for " + Money.format(topup.getAmountMicros()) + " " + topup.getCurrency()
+        if (paid != topup.amountMicros() || !topup.currency().equalsIgnoreCase(event.currency())) {
+            LOG.severe("top-up " + topup.id() + " was for " + Money.format(topup.amountMicros()) + " " + topup.currency()
                     + " but Stripe reports " + Money.format(paid) + " " + event.currency() + "; not credited, credit it by hand");
-            s.settleTopupPayment(topup.getId(), TopupStatus.MISMATCH, payment, now);
+            s.settleTopupPayment(topup.id(), TopupStatus.MISMATCH, payment, now);
             return Optional.of("not credited: Stripe reports " + Money.format(paid) + " " + event.currency() + ", the top-up was for "
-                    + Money.format(topup.getAmountMicros()) + " " + topup.getCurrency());
+                    + Money.format(topup.amountMicros()) + " " + topup.currency());
         }
-        AccountId owner = new AccountId(topup.getAccountId());
-        OrdersStore.CustomerLedgers l = s.customerLedgers(owner);
-        String reference = "topup:" + topup.getId();
-        s.insertTransfer("topup", s.houseLedger("stripe", topup.getCurrency()), l.wallet(), topup.getAmountMicros(), null, reference, now);
-        s.settleTopupPayment(topup.getId(), TopupStatus.PAID, payment, now);
-        balanceCredited(s, owner, topup.getAmountMicros(), "topup", reference, s.balance(owner), now);
+        AccountId owner = new AccountId(topup.accountId());
+        String reference = "topup:" + topup.id();
+        transfers.credit(s, owner, Ledger.Kind.TOPUP, topup.amountMicros(), topup.currency(), reference, now);
+        s.settleTopupPayment(topup.id(), TopupStatus.PAID, payment, now);
+        balanceCredited(s, owner, topup.amountMicros(), "topup", reference, s.balance(owner), now);
         // Refunds and disputes of this payment that came first are applied in this same
         // transaction, so none of the refunded money can be spent in between.
-        for (StripeEventRecord waiting : s.waitingForPayment(payment, event.id())) {
+        for (OrdersStore.StripeEventRow waiting : s.waitingForPayment(payment, event.id())) {
             try {
-                StripeEvent before = StripeEvent.parse(JSON.readTree(waiting.getPayload()));
-                apply(s, before, now).ifPresent(outcome -> s.settleStripeEvent(waiting.getId(), outcome, now));
+                StripeEvent before = StripeEvent.parse(JSON.readTree(waiting.payload()));
+                apply(s, before, now).ifPresent(outcome -> s.settleStripeEvent(waiting.id(), outcome, now));
             } catch (IOException | IllegalArgumentException e) {
-                s.settleStripeEvent(waiting.getId(), "unreadable: " + e.getMessage(), now);
+                s.settleStripeEvent(waiting.id(), "unreadable: " + e.getMessage(), now);
             }
         }
-        return Optional.of("credited " + Money.format(topup.getAmountMicros()));
+        return Optional.of("credited " + Money.format(topup.amountMicros()));
     }
 
     private Optional<String> endUnpaid(OrdersStore s, StripeEvent event, TopupStatus status) {
-        Optional<TopupRecord> topup = event.topupId().flatMap(s::topupForUpdate);
+        Optional<OrdersStore.TopupRow> topup = event.topupId().flatMap(s::topupForUpdate);
         if (topup.isEmpty()) {
             return Optional.empty();
         }
-        if (!event.objectId().equals(topup.get().getCheckoutSessionId()) && !event.token().equals(Optional.of(topup.get().getToken()))) {
-            return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.get().getId());
+        if (!topup.get().checkoutSessionId().equals(Optional.of(event.objectId())) && !event.token().equals(Optional.of(topup.get().token()))) {
+            return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.get().id());
         }
-        s.endUnpaidTopup(topup.get().getId(), status);
+        s.endUnpaidTopup(topup.get().id(), status);
         return Optional.of("top-up " + status.wire());
     }
 
@@ -462,16 +458,16 @@ public final class Topups {
      * The credited top-up a refund or dispute is about, locked; or, with no top-up, the outcome
      * that settles the event without one; or neither: the payment is not credited yet, so wait.
      */
-    private record PaidTopup(Optional<TopupRecord> topup, Optional<String> settled) {
+    private record PaidTopup(Optional<OrdersStore.TopupRow> topup, Optional<String> settled) {
     }
 
     private static PaidTopup paidTopup(OrdersStore s, StripeEvent event, String what) {
         if (event.paymentIntent().isEmpty()) {
             return new PaidTopup(Optional.empty(), Optional.of("ignored: a " + what + " without a payment intent"));
         }
-        Optional<TopupRecord> found = s.topupByPaymentForUpdate(event.paymentIntent().get());
-        if (found.isPresent() && TopupStatus.fromWire(found.get().getStatus()) != TopupStatus.PAID) {
-            return new PaidTopup(Optional.empty(), Optional.of("ignored: top-up " + found.get().getId() + " was never credited"));
+        Optional<OrdersStore.TopupRow> found = s.topupByPaymentForUpdate(event.paymentIntent().get());
+        if (found.isPresent() && found.get().status() != TopupStatus.PAID) {
+            return new PaidTopup(Optional.empty(), Optional.of("ignored: top-up " + found.get().id() + " was never credited"));
         }
         return new PaidTopup(found, Optional.empty());
     }
@@ -482,14 +478,14 @@ public final class Topups {
         if (paid.topup().isEmpty()) {
             return paid.settled();
         }
-        TopupRecord topup = paid.topup().get();
-        long refundedTotal = Math.min(event.amountRefundedMinor() * MICROS_PER_CENT, topup.getAmountMicros());
-        long delta = refundedTotal - topup.getRefundedMicros();
+        OrdersStore.TopupRow topup = paid.topup().get();
+        long refundedTotal = Math.min(event.amountRefundedMinor() * MICROS_PER_CENT, topup.amountMicros());
+        long delta = refundedTotal - topup.refundedMicros();
         if (delta <= 0) {
             return Optional.of("nothing new refunded");
         }
-        takeBack(s, new AccountId(topup.getAccountId()), delta, "refund", "topup:" + topup.getId(), now);
-        s.setTopupRefunded(topup.getId(), refundedTotal);
+        transfers.takeBack(s, new AccountId(topup.accountId()), Ledger.Kind.REFUND, delta, "topup:" + topup.id(), now);
+        s.setTopupRefunded(topup.id(), refundedTotal);
         return Optional.of("refund of " + Money.format(delta) + " taken back");
     }
 
@@ -503,57 +499,39 @@ public final class Topups {
         if (paid.topup().isEmpty()) {
             return paid.settled();
         }
-        TopupRecord topup = paid.topup().get();
+        OrdersStore.TopupRow topup = paid.topup().get();
         if (!DISPUTE_TAKES.contains(event.disputeStatus()) && !DISPUTE_LEAVES.contains(event.disputeStatus())) {
             LOG.warning("dispute " + event.objectId() + " has a status Numpool does not know: " + event.disputeStatus());
             return Optional.of("ignored: unknown dispute status " + event.disputeStatus() + "; balance left as it was");
         }
-        AccountId owner = new AccountId(topup.getAccountId());
-        long amount = Math.min(event.amountMinor() * MICROS_PER_CENT, topup.getAmountMicros());
+        AccountId owner = new AccountId(topup.accountId());
+        long amount = Math.min(event.amountMinor() * MICROS_PER_CENT, topup.amountMicros());
         if (amount <= 0) {
             return Optional.of("ignored: a dispute of nothing");
         }
-        Optional<StripeDisputeRecord> known = s.disputeForUpdate(event.objectId());
+        Optional<OrdersStore.DisputeRow> known = s.disputeForUpdate(event.objectId());
         if (known.isEmpty()) {
-            s.insertDispute(event.objectId(), topup.getId(), amount, event.disputeStatus(), now);
+            s.insertDispute(event.objectId(), topup.id(), amount, event.disputeStatus(), now);
             known = s.disputeForUpdate(event.objectId());
         }
-        StripeDisputeRecord dispute = known.orElseThrow();
+        OrdersStore.DisputeRow dispute = known.orElseThrow();
         // A closed dispute's outcome is final; an older event never reopens it.
-        String status = DISPUTE_CLOSED.contains(dispute.getStatus()) ? dispute.getStatus() : event.disputeStatus();
-        long shouldTake = DISPUTE_TAKES.contains(status) ? dispute.getAmountMicros() : 0;
-        String reference = "dispute:" + topup.getId();
+        String status = DISPUTE_CLOSED.contains(dispute.status()) ? dispute.status() : event.disputeStatus();
+        long shouldTake = DISPUTE_TAKES.contains(status) ? dispute.amountMicros() : 0;
+        String reference = "dispute:" + topup.id();
         String outcome;
-        if (shouldTake > dispute.getTakenMicros()) {
-            takeBack(s, owner, shouldTake, "dispute", reference, now);
+        if (shouldTake > dispute.takenMicros()) {
+            transfers.takeBack(s, owner, Ledger.Kind.DISPUTE, shouldTake, reference, now);
             outcome = "dispute " + status + ": " + Money.format(shouldTake) + " taken back";
-        } else if (shouldTake < dispute.getTakenMicros()) {
-            s.insertTransfer("dispute_won", s.houseLedger("stripe", topup.getCurrency()), s.customerLedgers(owner).wallet(),
-                    dispute.getTakenMicros(), null, reference, now);
-            balanceCredited(s, owner, dispute.getTakenMicros(), "dispute_won", reference, s.balance(owner), now);
-            outcome = "dispute " + status + ": " + Money.format(dispute.getTakenMicros()) + " given back";
+        } else if (shouldTake < dispute.takenMicros()) {
+            transfers.credit(s, owner, Ledger.Kind.DISPUTE_WON, dispute.takenMicros(), topup.currency(), reference, now);
+            balanceCredited(s, owner, dispute.takenMicros(), "dispute_won", reference, s.balance(owner), now);
+            outcome = "dispute " + status + ": " + Money.format(dispute.takenMicros()) + " given back";
         } else {
             outcome = "dispute " + status + ": balance already right";
         }
-        s.updateDispute(dispute.getId(), status, shouldTake, DISPUTE_CLOSED.contains(status) ? Optional.of(now) : Optional.empty());
+        s.updateDispute(dispute.id(), status, shouldTake, DISPUTE_CLOSED.contains(status) ? Optional.of(now) : Optional.empty());
         return Optional.of(outcome);
-    }
-
-    /**
-     * Takes {@code amount} back to Stripe: from the available balance as far as it goes, the rest
-     * as debt. Held money is left alone (it belongs to live activations).
-     */
-    private static void takeBack(OrdersStore s, AccountId owner, long amount, String kind, String reference, Instant now) {
-        Balance balance = s.lockBalance(owner);
-        OrdersStore.CustomerLedgers l = s.customerLedgers(owner);
-        long stripe = s.houseLedger("stripe", balance.currency());
-        long fromWallet = Math.min(amount, balance.availableMicros());
-        if (fromWallet > 0) {
-            s.insertTransfer(kind, l.wallet(), stripe, fromWallet, null, reference, now);
-        }
-        if (amount > fromWallet) {
-            s.insertTransfer("debt", l.debt(), stripe, amount - fromWallet, null, reference, now);
-        }
     }
 
     /** Writes {@code balance.credited} webhook deliveries in the caller's transaction. */
@@ -569,12 +547,9 @@ public final class Topups {
                 "msg_" + UUID.randomUUID().toString().replace("-", "") + "_", now);
     }
 
-    private static Topup view(TopupRecord r) {
-        TopupStatus status = TopupStatus.fromWire(r.getStatus());
-        return new Topup(r.getId(), r.getAmountMicros(), r.getCurrency(), status,
-                status == TopupStatus.OPEN ? Optional.ofNullable(r.getCheckoutUrl()) : Optional.empty(),
-                r.getRefundedMicros(), r.getCreatedAt().toInstant(),
-                Optional.ofNullable(r.getPaidAt()).map(java.time.OffsetDateTime::toInstant));
+    private static Topup view(OrdersStore.TopupRow r) {
+        return new Topup(r.id(), r.amountMicros(), r.currency(), r.status(), r.status() == TopupStatus.OPEN ? r.checkoutUrl() : Optional.empty(),
+                r.refundedMicros(), r.createdAt(), r.paidAt());
     }
 
     private static Optional<String> nonBlank(String value) {

@@ -1,7 +1,7 @@
 package dev.numpool.orders;
 
 import dev.numpool.db.Database;
-import org.jooq.exception.DataAccessException;
+import dev.numpool.db.ConstraintViolation;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -130,7 +130,7 @@ public final class Users {
                 return id;
             });
             return startSession(owner, email.get(), now);
-        } catch (DataAccessException e) {
+        } catch (ConstraintViolation e) {
             if (store.emailTaken(email.get())) {
                 return new SignIn.Refused(Refusal.EMAIL_TAKEN); // another sign-up with this email won the race
             }

@@ -214,8 +214,9 @@ public final class Webhooks {
         }
         // The message id column is unique per row; a replay row keeps the receiver-facing id in
         // its payload's headers by reusing it with a suffix the dispatcher strips.
-        store.insertDelivery(found.get().value1(), messageId + REPLAY + java.util.UUID.randomUUID().toString().substring(0, 8),
-                found.get().value2(), found.get().value3(), found.get().value4(), clock.instant());
+        OrdersStore.DeliveryToReplay d = found.get();
+        store.insertDelivery(d.endpointId(), messageId + REPLAY + java.util.UUID.randomUUID().toString().substring(0, 8),
+                d.eventType(), d.activationId(), d.payload(), clock.instant());
         signal.queued();
         return true;
     }

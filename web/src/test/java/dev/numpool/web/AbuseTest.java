@@ -276,6 +276,22 @@ class AbuseTest {
         }
     }
 
+    /**
+     * A form longer than the sms-activate API reads is answered, and the rest of it drained, so
+     * the same connection serves the next request (a keep-alive client's next call used to meet a
+     * connection closed under it).
+     */
+    @Test
+    void aBodyLongerThanItsApiReadsLeavesTheConnectionServingTheNextRequest() throws IOException {
+        String form = "api_key=x&action=getBalance&junk=" + "x".repeat(40_000);
+        Answer answer = send("POST /stubs/handler_api.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: " + form.length() + "\r\n\r\n" + form
+                + "GET /stubs/handler_api.php?action=getBalance HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 10_000);
+        assertEquals(2, answer.statusLine().split("HTTP/1.1 200", -1).length - 1, answer.statusLine());
+        assertTrue(answer.statusLine().contains("BAD_ACTION") && answer.statusLine().contains("NO_KEY"), answer.statusLine());
+        assertTrue(answer.closed(), "closed after the second request, as it asked");
+    }
+
     private record Answer(String statusLine, boolean closed, long millis) {
     }
 
