@@ -57,7 +57,7 @@ public final class OrderThroughput {
         Path data = Files.createTempDirectory("numpool-bench");
         try (LocalPostgres pg = LocalPostgres.start(data.resolve("pg")); LocalRedis redis = LocalRedis.start()) {
             Numpool node = Numpool.start(NumpoolConfig.of(nodeConfig(pg, redis)));
-            try (Database db = Database.connect(pg.jdbcUrl("postgres"), null, null, 20)) {
+            try (Database db = Database.connect(pg.jdbcUrl("postgres"), null, null, 20); dev.numpool.db.Redis events = dev.numpool.db.Redis.connect(redis.url())) {
                 List<NewApiKey> keys = accounts(db);
                 System.out.printf("%d accounts, %d clients, %d s per run, %d cores%n", ACCOUNTS, clients, run.toSeconds(),
                         Runtime.getRuntime().availableProcessors());
@@ -66,9 +66,9 @@ public final class OrderThroughput {
                 System.out.println("warm-up: " + warm);
                 Result single = http(node.url(), keys, clients, run, false, offers);
                 Result many = http(node.url(), keys, clients, run, true, offers);
-                raw(db, keys, clients, Duration.ofSeconds(5), false, offers);
-                Result rawSingle = raw(db, keys, clients, run, false, offers);
-                Result rawMany = raw(db, keys, clients, run, true, offers);
+                raw(db, events, keys, clients, Duration.ofSeconds(5), false, offers);
+                Result rawSingle = raw(db, events, keys, clients, run, false, offers);
+                Result rawMany = raw(db, events, keys, clients, run, true, offers);
                 System.out.println();
                 System.out.println("| run | orders/s | p50 ms | p99 ms | errors |");
                 System.out.println("|---|---|---|---|---|");
@@ -109,7 +109,8 @@ public final class OrderThroughput {
         Path data = Files.createTempDirectory("numpool-bench");
         try (LocalPostgres pg = LocalPostgres.start(data.resolve("pg")); LocalRedis redis = LocalRedis.start();
              Numpool node = Numpool.start(NumpoolConfig.of(nodeConfig(pg, redis)));
-             Database db = Database.connect(pg.jdbcUrl("postgres"), null, null, 20)) {
+             Database db = Database.connect(pg.jdbcUrl("postgres"), null, null, 20);
+             dev.numpool.db.Redis events = dev.numpool.db.Redis.connect(redis.url())) {
             List<NewApiKey> keys = accounts(db);
             Files.write(keysFile, keys.stream().map(NewApiKey::secret).toList());
             List<String[]> offers = offers(db);
@@ -119,7 +120,7 @@ public final class OrderThroughput {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 String[] cmd = line.trim().split("\\s+");
                 if (cmd[0].equals("raw")) {
-                    Result r = raw(db, keys, Integer.parseInt(cmd[2]), Duration.ofSeconds(Integer.parseInt(cmd[1])), Boolean.parseBoolean(cmd[3]), offers);
+                    Result r = raw(db, events, keys, Integer.parseInt(cmd[2]), Duration.ofSeconds(Integer.parseInt(cmd[1])), Boolean.parseBoolean(cmd[3]), offers);
                     System.out.println(r.row("raw PostgreSQL, " + (Boolean.parseBoolean(cmd[3]) ? "many offers" : "single offer")));
                     System.out.flush();
                 }
@@ -175,10 +176,14 @@ public final class OrderThroughput {
     }
 
     /**
-     * The order's database work, statement for statement, over plain JDBC: the key claim, the
-     * recorded sale, then hold + activation + sale state + stored response in one transaction.
+     * The order's database and Redis work, statement for statement, over plain JDBC and one Redis
+     * publish, as the HTTP path does it (issue 15): the key claim, the balance and live count in
+     * one select, the recorded sale, then {@code place_order} (hold, activation, sale state, stored
+     * response in one statement) with an id from a block of 64, and the live event published
+     * without waiting. Each statement autocommits, as on the HTTP path.
      */
-    private static Result raw(Database db, List<NewApiKey> keys, int clients, Duration run, boolean manyOffers, List<String[]> offers) throws Exception {
+    private static Result raw(Database db, dev.numpool.db.Redis redis, List<NewApiKey> keys, int clients, Duration run, boolean manyOffers,
+                              List<String[]> offers) throws Exception {
         AtomicLong sequence = new AtomicLong(System.nanoTime() % 1_000_000);
         long[][] ledgers = new long[keys.size()][];
         for (int i = 0; i < keys.size(); i++) {
@@ -188,6 +193,7 @@ public final class OrderThroughput {
                     db.dsl().fetchSingle("select id from ledger_account where account_id = " + owner.value() + " and kind = 'held'").get(0, Long.class)};
         }
         byte[] fingerprint = MessageDigest.getInstance("SHA-256").digest("bench".getBytes());
+        java.util.ArrayDeque<Integer> ids = new java.util.ArrayDeque<>();
         return load(clients, run, (worker, random) -> {
             long[] l = ledgers[worker % ledgers.length];
             String[] offer = manyOffers ? offers.get(random.nextInt(offers.size())) : new String[] {"tg", "0"};
@@ -195,25 +201,31 @@ public final class OrderThroughput {
             String key = "raw-" + n + "-" + System.nanoTime();
             OffsetDateTime now = OffsetDateTime.now();
             try (Connection c = db.dataSource().getConnection()) {
-                c.setAutoCommit(false);
                 exec(c, "insert into idempotency_key (account_id, key, fingerprint, locked_until, created_at) values (?, ?, ?, ?, ?) on conflict do nothing",
                         l[0], key, fingerprint, now.plusMinutes(1), now);
-                c.commit();
-                c.setAutoCommit(true);
+                read(c, "select la.kind, la.balance_micros, la.currency, (select coalesce(sum(t.amount_micros), 0) from activation a join transfer t on t.id = a.hold_id"
+                                + " where a.account_id = ? and a.status in ('waiting_code', 'code_received') and not exists (select 1 from transfer r where r.hold_id = t.id)),"
+                                + " (select count(*) from (select 1 from activation where account_id = ? and status in ('waiting_code', 'code_received') limit 1000000000) x)"
+                                + " from ledger_account la where la.account_id = ?", l[0], l[0], l[0]);
                 long purchase = longOf(c, "insert into provider_purchase (account_id, provider, provider_ref, lease_until, created_at) values (?, 'simulator', ?, ?, ?) returning id",
                         l[0], "raw-" + n, now.plusMinutes(1), now);
-                c.setAutoCommit(false);
-                long id = longOf(c, "select nextval(pg_get_serial_sequence('activation', 'id'))");
-                long hold = longOf(c, "insert into transfer (kind, debit_account_id, credit_account_id, amount_micros, reference, created_at) values ('hold', ?, ?, 1125000, ?, ?) returning id",
-                        l[1], l[2], "activation:" + id, now);
-                exec(c, "insert into activation (id, account_id, service, country, operator, provider, provider_ref, phone, price_micros, cost_micros, currency, status, hold_id, created_at, cancellable_at, expires_at, routing) "
-                                + "values (?, ?, ?, ?, 'any', 'simulator', ?, ?, 1125000, 900000, 'USD', 'waiting_code', ?, ?, ?, ?, '{}'::jsonb)",
-                        (int) id, l[0], offer[0], Integer.parseInt(offer[1]), "raw-" + n, "+7912" + String.format("%07d", n % 10_000_000), hold, now, now.plusMinutes(2), now.plusMinutes(20));
-                exec(c, "update provider_purchase set state = 'recorded' where id = ?", purchase);
-                exec(c, "update idempotency_key set response_status = 201, response_body = ? where account_id = ? and key = ?",
-                        new byte[600], l[0], key);
-                c.commit();
-                return true;
+                int id;
+                synchronized (ids) {
+                    if (ids.isEmpty()) {
+                        try (PreparedStatement st = c.prepareStatement("select nextval(pg_get_serial_sequence('activation', 'id')) from generate_series(1, 64)");
+                             ResultSet rs = st.executeQuery()) {
+                            while (rs.next()) {
+                                ids.add(rs.getInt(1));
+                            }
+                        }
+                    }
+                    id = ids.removeFirst();
+                }
+                String placed = stringOf(c, "select place_order(?, ?, ?, ?, 'any', 'simulator', ?, ?, 1125000, 900000, 'USD', ?, ?, ?, ?, ?, '{}'::jsonb, ?, ?, ?, 201, ?)",
+                        id, l[0], offer[0], Integer.parseInt(offer[1]), "raw-" + n, "+7912" + String.format("%07d", n % 10_000_000), l[1], l[2],
+                        now, now.plusMinutes(2), now.plusMinutes(20), purchase, key, now.plusMinutes(1), new byte[600]);
+                redis.publishQuietly("numpool:live:" + l[0], "{\"type\":\"created\",\"activationId\":" + id + ",\"status\":\"waiting_code\"}");
+                return placed.equals("placed");
             }
         });
     }
@@ -261,6 +273,22 @@ public final class OrderThroughput {
         long p50 = all.length == 0 ? 0 : all[all.length / 2];
         long p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))];
         return new Result(ok.get(), errors.get(), took, p50, p99);
+    }
+
+    private static String stringOf(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement st = prepare(c, sql, params); ResultSet rs = st.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Runs a query and reads its rows, as the node does with what it selects. */
+    private static void read(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement st = prepare(c, sql, params); ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                rs.getObject(1);
+            }
+        }
     }
 
     private static void exec(Connection c, String sql, Object... params) throws SQLException {

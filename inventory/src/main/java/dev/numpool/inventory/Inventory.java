@@ -130,7 +130,8 @@ public final class Inventory implements AutoCloseable {
         }
         Pricing pricing = Pricing.from(config);
         return new Inventory(providers, pollRates, services, countries,
-                new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L))), store,
+                new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L)),
+                        Duration.ofMillis(config.get("quote-cache-millis").asLong().orElse(1000L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock);
     }

@@ -19,13 +19,26 @@ final class QuoteBook {
     private static final String PREFIX = "numpool:quotes:";
     private final Redis redis;
     private final Duration ttl;
+    private final long rememberNanos;
+    /**
+     * Quotes (and their absence: an empty pool's book) read in the last {@code remember}: an order
+     * reads its offer's quote twice (the price check, then the buy) and a busy node reads the same
+     * few offers all the time. A quote is at most that old; the refresh on this node forgets them all.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Remembered> recent = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_REMEMBERED = 10_000;
 
-    QuoteBook(Redis redis, Duration ttl) {
+    private record Remembered(Optional<Provider.Quote> quote, long until) {
+    }
+
+    QuoteBook(Redis redis, Duration ttl, Duration remember) {
         this.redis = redis;
         this.ttl = ttl;
+        this.rememberNanos = remember.toNanos();
     }
 
     void replace(String provider, List<Provider.OfferQuote> quotes) {
+        recent.clear();
         String key = PREFIX + provider;
         if (quotes.isEmpty()) {
             redis.commands().del(key);
@@ -51,8 +64,22 @@ final class QuoteBook {
     }
 
     Optional<Provider.Quote> quote(String provider, String service, int country, String operator) {
-        String value = redis.commands().hget(PREFIX + provider, field(service, country, operator));
-        return value == null ? Optional.empty() : Optional.of(parse(value));
+        String field = field(service, country, operator);
+        String at = provider + "|" + field;
+        long now = System.nanoTime();
+        Remembered known = recent.get(at);
+        if (known != null && now - known.until() < 0) {
+            return known.quote();
+        }
+        String value = redis.commands().hget(PREFIX + provider, field);
+        Optional<Provider.Quote> quote = value == null ? Optional.empty() : Optional.of(parse(value));
+        if (rememberNanos > 0) {
+            if (recent.size() >= MAX_REMEMBERED) {
+                recent.clear();
+            }
+            recent.put(at, new Remembered(quote, now + rememberNanos));
+        }
+        return quote;
     }
 
     /** Every offer of a provider: (service, country) → quote, operator "any" only. */

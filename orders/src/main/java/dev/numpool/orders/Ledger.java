@@ -265,6 +265,15 @@ public final class Ledger {
             return s.insertTransfer(Kind.HOLD, l.wallet(), l.held(), amount, null, reference, now);
         }
 
+        /**
+         * The accounts a hold moves money between (wallet, then held), for the one statement that
+         * writes an order with its hold ({@link OrdersStore#placeOrder}, V21): the order path's
+         * hold is written there, as {@link Kind#HOLD}, so that an order costs one round trip.
+         */
+        OrdersStore.CustomerLedgers holdAccounts(OrdersStore s, AccountId owner) {
+            return customer(s, owner);
+        }
+
         /** Earns hold {@code holdId}: held → revenue. The database lets each hold resolve once, by its own amount. */
         void post(OrdersStore s, AccountId owner, long holdId, long amount, String currency, String reference, Instant now) {
             s.insertTransfer(Kind.POST, customer(s, owner).held(), house(s, Kind.POST, currency), amount, holdId, reference, now);

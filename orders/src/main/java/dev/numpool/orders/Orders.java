@@ -64,6 +64,7 @@ public final class Orders implements AutoCloseable {
     private final Clock clock;
     /** Ledger account ids per customer: immutable once created, so read once per node. */
     private final Ledger.Transfers transfers = new Ledger.Transfers();
+    private final ActivationIds activationIds = new ActivationIds();
     /** Numbers a provider listed that nothing here knew, with when they were first seen (provider, newline, ref). */
     private final Map<String, Instant> suspects = new ConcurrentHashMap<>();
     private final Map<String, Instant> lastReconciled = new ConcurrentHashMap<>();
@@ -199,10 +200,11 @@ public final class Orders implements AutoCloseable {
                                      Function<Activation, StoredResponse> render) {
         // Counted before the purchase, not locked: concurrent orders may pass it together and end a
         // few over. It is a brake for runaway bots, not an accounting rule.
-        if (store.liveCount(owner, settings.maxLiveActivations()) >= settings.maxLiveActivations()) {
+        OrdersStore.OrderCheck check = store.orderCheck(owner, settings.maxLiveActivations());
+        if (check.live() >= settings.maxLiveActivations()) {
             return new PlaceResult.TooManyLive(settings.maxLiveActivations());
         }
-        Balance balance = store.balance(owner);
+        Balance balance = check.balance();
         // Cheap check first, so a number is not bought from a provider for a customer who cannot pay.
         Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country())).stream().findFirst();
         if (offer.isPresent() && balance.availableMicros() < offer.get().priceMicros()
@@ -235,7 +237,7 @@ public final class Orders implements AutoCloseable {
                         throw e;
                     }
                     try {
-                        PlaceResult placed = store.transaction(s -> record(s, owner, request, b, purchase, key, lockedUntil, render));
+                        PlaceResult placed = record(owner, request, b, purchase, key, lockedUntil, render);
                         ordersPlaced.increment();
                         if (placed instanceof PlaceResult.Placed p) {
                             events.publish(owner.value(), new LiveEvent("created", p.activation().id(), ActivationStatus.WAITING_CODE,
@@ -318,29 +320,51 @@ public final class Orders implements AutoCloseable {
         return recovered;
     }
 
-    private PlaceResult record(OrdersStore s, AccountId owner, OrderRequest request, BuyResult.Bought bought, long purchase,
+    /**
+     * Writes the order in one statement ({@link OrdersStore#placeOrder}): the hold (on the ledger
+     * accounts {@link Ledger.Transfers#holdAccounts} names), the activation, the sale recorded and
+     * the idempotency key completed with the response, which is rendered first, so the activation's
+     * id comes from this node's block of ids rather than from the statement.
+     */
+    private PlaceResult record(AccountId owner, OrderRequest request, BuyResult.Bought bought, long purchase,
                                IdempotencyKey key, Instant lockedUntil, Function<Activation, StoredResponse> render) {
         Instant now = clock.instant();
-        int id = s.nextActivationId();
+        int id = activationIds.next();
         long price = bought.lease().priceMicros();
-        long holdId = transfers.hold(s, owner, price, "activation:" + id, now);
         Instant expiresAt = now.plus(settings.window());
         Instant cancellableAt = min(now.plus(settings.earlyCancel()), expiresAt);
-        s.insertActivation(id, owner, request, bought.lease().provider(), bought.lease().providerRef(), bought.lease().phone(),
-                price, bought.lease().costMicros(), inventory.currency(), holdId, now, cancellableAt, expiresAt, bought.trace());
-        // The new activation is exactly what was inserted: no need to read it back. (An SMS that
-        // beat this transaction to the database is parked and applied by applyParkedSms.)
+        // The new activation is exactly what is written: no need to read it back. (An SMS that
+        // beats this statement to the database is parked and applied by applyParkedSms.)
         Activation activation = new Activation(id, owner, request.service().code(), request.country().id(), request.operator(),
                 bought.lease().phone(), ActivationStatus.WAITING_CODE, price, inventory.currency(), now, cancellableAt, expiresAt,
                 Optional.empty(), false, List.of(), bought.trace());
         StoredResponse response = render.apply(activation);
-        if (!s.settlePurchase(purchase, UpstreamKinds.Purchase.RECORDED)) {
-            throw new KeyTakenOver(); // this order outlived its lease and the number was given back: roll back
+        OrdersStore.CustomerLedgers ledgers = transfers.holdAccounts(store, owner);
+        OrdersStore.Placing placing = store.placeOrder(new OrdersStore.NewOrder(id, owner, request, bought.lease().provider(),
+                bought.lease().providerRef(), bought.lease().phone(), price, bought.lease().costMicros(), inventory.currency(),
+                ledgers.wallet(), ledgers.held(), now, cancellableAt, expiresAt, bought.trace(), purchase, key, lockedUntil, response));
+        return switch (placing) {
+            case PLACED -> new PlaceResult.Placed(activation, response);
+            // This order outlived its lease and the number was given back, or a retry took its key over: nothing was written.
+            case NUMBER_LOST, KEY_TAKEN_OVER -> throw new KeyTakenOver();
+        };
+    }
+
+    /**
+     * Activation ids drawn from the database's sequence a block at a time and handed out one per
+     * order: one round trip per {@link #BLOCK} orders instead of one each. Ids stay unique and rise
+     * on each node; across nodes they interleave by block, so an id tells no order of creation.
+     */
+    private final class ActivationIds {
+        private static final int BLOCK = 64;
+        private final java.util.ArrayDeque<Integer> ready = new java.util.ArrayDeque<>();
+
+        synchronized int next() {
+            if (ready.isEmpty()) {
+                ready.addAll(store.nextActivationIds(BLOCK));
+            }
+            return ready.removeFirst();
         }
-        if (!s.completeKey(owner, key, lockedUntil, response)) {
-            throw new KeyTakenOver(); // rolls back the hold and the activation with it
-        }
-        return new PlaceResult.Placed(activation, response);
     }
 
     /**

@@ -219,22 +219,29 @@ final class OrdersStore {
                 .returning(TRANSFER.ID).fetchOne(TRANSFER.ID);
     }
 
-    /** The owner's live activations, counted up to {@code cap} (enough to compare with a limit). */
-    int liveCount(AccountId owner, int cap) {
-        return dsl.fetchCount(DSL.selectOne().from(ACTIVATION).where(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
-                .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire())).limit(cap));
+    Balance balance(AccountId owner) {
+        return orderCheck(owner, 0).balance();
     }
 
-    Balance balance(AccountId owner) {
+    /** The owner's balance and its live activations counted up to {@code cap}: what an order checks first, in one statement. */
+    record OrderCheck(Balance balance, int live) {
+    }
+
+    OrderCheck orderCheck(AccountId owner, int cap) {
+        Field<Integer> live = cap <= 0 ? DSL.inline(0) : DSL.field(DSL.selectCount().from(
+                DSL.selectOne().from(ACTIVATION).where(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
+                        .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire())).limit(cap)));
+        int liveCount = 0;
         long wallet = 0;
         long held = 0;
         long debt = 0;
         String currency = "USD";
         // The open holds ride along in the same statement, so the three figures are of one moment
         // (a code posted between two reads would otherwise show in neither or in both).
-        for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, LEDGER_ACCOUNT.CURRENCY, DSL.field(openHoldsQuery(owner)))
+        for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, LEDGER_ACCOUNT.CURRENCY, DSL.field(openHoldsQuery(owner)), live)
                 .from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).fetch()) {
             currency = r.value3();
+            liveCount = r.value5();
             switch (r.value1()) {
                 case "wallet" -> wallet = r.value2();
                 case "held" -> held = r.value4().longValueExact();
@@ -242,7 +249,7 @@ final class OrdersStore {
                 default -> throw new IllegalStateException("unknown customer ledger kind " + r.value1());
             }
         }
-        return new Balance(currency, wallet, held, debt);
+        return new OrderCheck(new Balance(currency, wallet, held, debt), liveCount);
     }
 
     /**
@@ -580,26 +587,72 @@ final class OrdersStore {
 
     // Activations -----------------------------------------------------------------------------
 
-    int nextActivationId() {
-        return dsl.select(DSL.field("nextval(pg_get_serial_sequence('activation', 'id'))", Integer.class)).fetchSingle().value1();
+    /** {@code count} activation ids drawn at once, ascending: a node hands them out one per order. */
+    List<Integer> nextActivationIds(int count) {
+        return dsl.select(DSL.field("nextval(pg_get_serial_sequence('activation', 'id'))", Integer.class))
+                .from(DSL.generateSeries(1, count)).fetch(r -> r.value1());
     }
 
-    void insertActivation(int id, AccountId owner, OrderRequest request, String provider, String providerRef, PhoneNumber phone,
-                          long priceMicros, long costMicros, String currency, long holdId, Instant createdAt,
-                          Instant cancellableAt, Instant expiresAt, RoutingTrace routing) {
-        dsl.insertInto(ACTIVATION)
-                .set(ACTIVATION.ID, id).set(ACTIVATION.ACCOUNT_ID, owner.value())
-                .set(ACTIVATION.SERVICE, request.service().code()).set(ACTIVATION.COUNTRY, request.country().id())
-                .set(ACTIVATION.OPERATOR, request.operator()).set(ACTIVATION.PROVIDER, provider)
-                .set(ACTIVATION.PROVIDER_REF, providerRef).set(ACTIVATION.PHONE, phone.e164())
-                .set(ACTIVATION.PRICE_MICROS, priceMicros).set(ACTIVATION.COST_MICROS, costMicros)
-                .set(ACTIVATION.CURRENCY, currency).set(ACTIVATION.STATUS, ActivationStatus.WAITING_CODE.wire())
-                .set(ACTIVATION.HOLD_ID, holdId).set(ACTIVATION.CREATED_AT, at(createdAt))
-                .set(ACTIVATION.CANCELLABLE_AT, at(cancellableAt)).set(ACTIVATION.EXPIRES_AT, at(expiresAt))
-                .set(ACTIVATION.ROUTING, JSONB.jsonb(toJson(routing)))
-                .set(ACTIVATION.NEXT_POLL_AT, at(createdAt))
-                .execute();
+    /** An order's writes, as {@code place_order} (V21) takes them; {@code wallet} and {@code held} are the owner's ledger accounts. */
+    record NewOrder(int id, AccountId owner, OrderRequest request, String provider, String providerRef, PhoneNumber phone,
+                    long priceMicros, long costMicros, String currency, long wallet, long held, Instant createdAt, Instant cancellableAt,
+                    Instant expiresAt, RoutingTrace routing, long purchase, IdempotencyKey key, Instant lockedUntil, StoredResponse response) {
     }
+
+    /** What {@link #placeOrder} did: everything, or nothing because the sale or the key moved on first. */
+    enum Placing { PLACED, NUMBER_LOST, KEY_TAKEN_OVER }
+
+    /**
+     * An order's hold, activation, recorded sale and completed idempotency key, in one statement
+     * that is its own transaction (see V21). Plain JDBC: the hottest statement of the order path,
+     * with nothing for jOOQ to build. A refusal is a {@link ConstraintViolation}: no money
+     * ({@code ledger_balance_not_negative}), the number live twice ({@code activation_live_number}).
+     */
+    Placing placeOrder(NewOrder o) {
+        try {
+            String outcome = dsl.connectionResult(c -> {
+                try (java.sql.PreparedStatement ps = c.prepareStatement(PLACE_ORDER)) {
+                    int i = 0;
+                    ps.setInt(++i, o.id());
+                    ps.setLong(++i, o.owner().value());
+                    ps.setString(++i, o.request().service().code());
+                    ps.setInt(++i, o.request().country().id());
+                    ps.setString(++i, o.request().operator());
+                    ps.setString(++i, o.provider());
+                    ps.setString(++i, o.providerRef());
+                    ps.setString(++i, o.phone().e164());
+                    ps.setLong(++i, o.priceMicros());
+                    ps.setLong(++i, o.costMicros());
+                    ps.setString(++i, o.currency());
+                    ps.setLong(++i, o.wallet());
+                    ps.setLong(++i, o.held());
+                    ps.setObject(++i, at(o.createdAt()));
+                    ps.setObject(++i, at(o.cancellableAt()));
+                    ps.setObject(++i, at(o.expiresAt()));
+                    ps.setString(++i, toJson(o.routing()));
+                    ps.setLong(++i, o.purchase());
+                    ps.setString(++i, o.key().value());
+                    ps.setObject(++i, at(o.lockedUntil()));
+                    ps.setInt(++i, o.response().status());
+                    ps.setBytes(++i, o.response().body());
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return rs.getString(1);
+                    }
+                }
+            });
+            return switch (outcome) {
+                case "placed" -> Placing.PLACED;
+                case "number_lost" -> Placing.NUMBER_LOST;
+                case "key_taken_over" -> Placing.KEY_TAKEN_OVER;
+                default -> throw new IllegalStateException("place_order answered " + outcome);
+            };
+        } catch (RuntimeException e) {
+            throw ConstraintViolation.translated(e);
+        }
+    }
+
+    private static final String PLACE_ORDER = "select place_order(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)";
 
     /** Where the owner's activation's number comes from: its provider and the provider's reference. */
     record NumberSource(String provider, String providerRef) {
@@ -1045,18 +1098,6 @@ final class OrdersStore {
         r.setLockedUntil(at(lockedUntil));
         r.store();
         return new Claim.Owned();
-    }
-
-    /**
-     * Stores the response of the request that claimed the key with {@code lockedUntil}; false when
-     * that request no longer owns the key (its lock ran out and another request took it over).
-     */
-    boolean completeKey(AccountId owner, IdempotencyKey key, Instant lockedUntil, StoredResponse response) {
-        return dsl.update(IDEMPOTENCY_KEY)
-                .set(IDEMPOTENCY_KEY.RESPONSE_STATUS, response.status()).set(IDEMPOTENCY_KEY.RESPONSE_BODY, response.body())
-                .where(IDEMPOTENCY_KEY.ACCOUNT_ID.eq(owner.value())).and(IDEMPOTENCY_KEY.KEY.eq(key.value()))
-                .and(IDEMPOTENCY_KEY.RESPONSE_STATUS.isNull()).and(IDEMPOTENCY_KEY.LOCKED_UNTIL.eq(at(lockedUntil)))
-                .execute() == 1;
     }
 
     /**
