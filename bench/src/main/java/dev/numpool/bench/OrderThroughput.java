@@ -203,10 +203,9 @@ public final class OrderThroughput {
             try (Connection c = db.dataSource().getConnection()) {
                 exec(c, "insert into idempotency_key (account_id, key, fingerprint, locked_until, created_at) values (?, ?, ?, ?, ?) on conflict do nothing",
                         l[0], key, fingerprint, now.plusMinutes(1), now);
-                read(c, "select la.kind, la.balance_micros, la.currency, (select coalesce(sum(t.amount_micros), 0) from activation a join transfer t on t.id = a.hold_id"
-                                + " where a.account_id = ? and a.status in ('waiting_code', 'code_received') and not exists (select 1 from transfer r where r.hold_id = t.id)),"
+                read(c, "select la.kind, la.balance_micros,"
                                 + " (select count(*) from (select 1 from activation where account_id = ? and status in ('waiting_code', 'code_received') limit 1000000000) x)"
-                                + " from ledger_account la where la.account_id = ?", l[0], l[0], l[0]);
+                                + " from ledger_account la where la.account_id = ? and la.kind in ('wallet', 'debt')", l[0], l[0]);
                 long purchase = longOf(c, "insert into provider_purchase (account_id, provider, provider_ref, lease_until, created_at) values (?, 'simulator', ?, ?, ?) returning id",
                         l[0], "raw-" + n, now.plusMinutes(1), now);
                 int id;

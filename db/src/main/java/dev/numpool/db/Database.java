@@ -17,6 +17,12 @@ import javax.sql.DataSource;
  * every caller sees the schema the jOOQ classes were generated from.
  */
 public final class Database implements AutoCloseable {
+    static {
+        // jOOQ prints a banner and a "tip of the day" to the log on its first query, on every start.
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
+    }
+
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
 

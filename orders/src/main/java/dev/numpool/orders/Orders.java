@@ -204,12 +204,11 @@ public final class Orders implements AutoCloseable {
         if (check.live() >= settings.maxLiveActivations()) {
             return new PlaceResult.TooManyLive(settings.maxLiveActivations());
         }
-        Balance balance = check.balance();
         // Cheap check first, so a number is not bought from a provider for a customer who cannot pay.
         Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country())).stream().findFirst();
-        if (offer.isPresent() && balance.availableMicros() < offer.get().priceMicros()
+        if (offer.isPresent() && check.availableMicros() < offer.get().priceMicros()
                 && request.maxPriceMicros().orElse(Long.MAX_VALUE) >= offer.get().priceMicros()) {
-            return new PlaceResult.InsufficientBalance(balance.availableMicros(), offer.get().priceMicros(), balance.debtMicros());
+            return new PlaceResult.InsufficientBalance(check.availableMicros(), offer.get().priceMicros(), check.debtMicros());
         }
         BuyRequest buy = new BuyRequest(request.service(), request.country(), request.operator(), request.maxPriceMicros(),
                 request.excludedPrefixes());

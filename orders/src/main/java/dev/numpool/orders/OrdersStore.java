@@ -220,28 +220,15 @@ final class OrdersStore {
     }
 
     Balance balance(AccountId owner) {
-        return orderCheck(owner, 0).balance();
-    }
-
-    /** The owner's balance and its live activations counted up to {@code cap}: what an order checks first, in one statement. */
-    record OrderCheck(Balance balance, int live) {
-    }
-
-    OrderCheck orderCheck(AccountId owner, int cap) {
-        Field<Integer> live = cap <= 0 ? DSL.inline(0) : DSL.field(DSL.selectCount().from(
-                DSL.selectOne().from(ACTIVATION).where(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
-                        .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire())).limit(cap)));
-        int liveCount = 0;
         long wallet = 0;
         long held = 0;
         long debt = 0;
         String currency = "USD";
         // The open holds ride along in the same statement, so the three figures are of one moment
         // (a code posted between two reads would otherwise show in neither or in both).
-        for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, LEDGER_ACCOUNT.CURRENCY, DSL.field(openHoldsQuery(owner)), live)
+        for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, LEDGER_ACCOUNT.CURRENCY, DSL.field(openHoldsQuery(owner)))
                 .from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).fetch()) {
             currency = r.value3();
-            liveCount = r.value5();
             switch (r.value1()) {
                 case "wallet" -> wallet = r.value2();
                 case "held" -> held = r.value4().longValueExact();
@@ -249,7 +236,34 @@ final class OrdersStore {
                 default -> throw new IllegalStateException("unknown customer ledger kind " + r.value1());
             }
         }
-        return new OrderCheck(new Balance(currency, wallet, held, debt), liveCount);
+        return new Balance(currency, wallet, held, debt);
+    }
+
+    /**
+     * What an order checks first, in one statement: the owner's available money and debt (cached
+     * rows; not the held sum, which grows with the live activations) and its live activations
+     * counted up to {@code cap}.
+     */
+    record OrderCheck(long availableMicros, long debtMicros, int live) {
+    }
+
+    OrderCheck orderCheck(AccountId owner, int cap) {
+        Field<Integer> live = DSL.field(DSL.selectCount().from(
+                DSL.selectOne().from(ACTIVATION).where(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
+                        .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire())).limit(cap)));
+        long wallet = 0;
+        long debt = 0;
+        int liveCount = 0;
+        for (var r : dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.BALANCE_MICROS, live).from(LEDGER_ACCOUNT)
+                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).and(LEDGER_ACCOUNT.KIND.in("wallet", "debt")).fetch()) {
+            liveCount = r.value3();
+            switch (r.value1()) {
+                case "wallet" -> wallet = r.value2();
+                case "debt" -> debt = -r.value2(); // stored as minus what is owed
+                default -> throw new IllegalStateException("unexpected ledger kind " + r.value1());
+            }
+        }
+        return new OrderCheck(wallet, debt, liveCount);
     }
 
     /**
