@@ -340,19 +340,25 @@ public final class RateLimits {
     /**
      * Digests of the secrets seen lately: a flood presents the same key thousands of times a
      * second, and hashing it each time is most of what refusing it costs. Bounded: forgotten
-     * wholesale past 10,000 keys.
+     * wholesale past 10,000 keys, and only secrets of a real key's length are kept (a flood of
+     * random 8 KB "keys" would otherwise hold 80 MB).
      */
     private static final java.util.Map<String, String> DIGESTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static final int MAX_REMEMBERED_SECRET = 128;
 
     private static String digest(String secret) {
         String known = DIGESTS.get(secret);
         if (known != null) {
             return known;
         }
+        String digest = sha256(secret);
+        if (secret.length() > MAX_REMEMBERED_SECRET) {
+            return digest;
+        }
         if (DIGESTS.size() > 10_000) {
             DIGESTS.clear();
         }
-        String digest = sha256(secret);
         DIGESTS.put(secret, digest);
         return digest;
     }

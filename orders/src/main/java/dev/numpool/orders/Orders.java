@@ -23,7 +23,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -52,10 +51,6 @@ public final class Orders implements AutoCloseable {
     private static final String NO_OVERDRAFT = "ledger_balance_not_negative";
     /** Parts of one long SMS arrive within seconds of each other; a minute is generous. */
     private static final Duration PART_WINDOW = Duration.ofSeconds(60);
-    /** How long a claimed status report is this node's before another may retry it. */
-    private static final Duration UPSTREAM_LEASE = Duration.ofSeconds(60);
-    /** About a day of backoff (9 doublings up to 30 min, then every 30 min) before a report is left for an operator. */
-    private static final int MAX_UPSTREAM_ATTEMPTS = 56;
 
     private final OrdersStore store;
     private final LiveEvents events;
@@ -65,9 +60,7 @@ public final class Orders implements AutoCloseable {
     /** Ledger account ids per customer: immutable once created, so read once per node. */
     private final Ledger.Transfers transfers = new Ledger.Transfers();
     private final ActivationIds activationIds = new ActivationIds();
-    /** Numbers a provider listed that nothing here knew, with when they were first seen (provider, newline, ref). */
-    private final Map<String, Instant> suspects = new ConcurrentHashMap<>();
-    private final Map<String, Instant> lastReconciled = new ConcurrentHashMap<>();
+    private final UpstreamReports upstream;
     private final Counter ordersPlaced;
     private final Counter codesReceived;
     private final Counter refunds;
@@ -124,6 +117,7 @@ public final class Orders implements AutoCloseable {
         this.codesReceived = meters.getOrCreate(Counter.builder("numpool_codes_received").description("Codes received for live activations"));
         this.refunds = meters.getOrCreate(Counter.builder("numpool_refunds").description("Holds voided on cancel or expiry"));
         this.intake = new IntakeGate(settings.intakeConcurrency(), settings.intakeWait());
+        this.upstream = new UpstreamReports(store, inventory, clock);
     }
 
     /**
@@ -281,7 +275,7 @@ public final class Orders implements AutoCloseable {
                 return true;
             });
             if (owed) {
-                Thread.ofVirtual().start(() -> deliverDueUpstreamOps(10));
+                upstream.deliverSoon(null);
             }
         } catch (RuntimeException e) {
             // The sale stays 'sold', so recoverPurchases gives the number back after its lease.
@@ -499,7 +493,7 @@ public final class Orders implements AutoCloseable {
                 s.insertUpstreamOp(a, UpstreamKinds.Report.ANOTHER_CODE, now); // asking twice before it is delivered asks once
             }
             return Optional.empty();
-        }, a -> deliverUpstream(a.id()));
+        }, a -> upstream.deliverSoon(a.id()));
     }
 
     /**
@@ -1068,136 +1062,27 @@ public final class Orders implements AutoCloseable {
                 LOG.log(Level.WARNING, "delivery statistics not updated", e);
             }
         }
-        deliverUpstream(a.id());
+        upstream.deliverSoon(a.id());
     }
 
-    /**
-     * Tries the activation's owed status reports at once, on a virtual thread of its own so that
-     * neither the customer's request nor a worker waits on a slow provider; whatever fails stays
-     * for the worker.
-     */
-    private void deliverUpstream(int activationId) {
-        Thread.ofVirtual().start(() -> {
-            try {
-                deliver(store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(UPSTREAM_LEASE), 10, activationId)));
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "status report for activation " + activationId + " left for the worker", e);
-            }
-        });
-    }
-
-    /**
-     * Delivers due status reports to providers, at most {@code limit}, claiming them so that any
-     * number of nodes can run this at once. Returns how many were attempted.
-     */
+    /** Delivers due status reports to providers, at most {@code limit}; see {@link UpstreamReports#deliverDue}. */
     public int deliverDueUpstreamOps(int limit) {
-        List<OrdersStore.UpstreamOp> claimed = store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(UPSTREAM_LEASE), limit, null));
-        deliver(claimed);
-        return claimed.size();
+        return upstream.deliverDue(limit);
     }
 
-    private void deliver(List<OrdersStore.UpstreamOp> ops) {
-        for (OrdersStore.UpstreamOp op : ops) {
-            Inventory.Upstream answer;
-            try {
-                answer = switch (op.kind()) {
-                    case RELEASE_USED -> inventory.release(op.provider(), op.providerRef(), Release.CODE_USED);
-                    case RELEASE_UNUSED -> inventory.release(op.provider(), op.providerRef(), Release.NOT_USED);
-                    case ANOTHER_CODE -> inventory.requestAnotherCode(op.provider(), op.providerRef());
-                };
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "status report " + op.id() + " to " + op.provider() + " failed", e);
-                answer = Inventory.Upstream.UNAVAILABLE;
-            }
-            Instant now = clock.instant();
-            switch (answer) {
-                case CONFIRMED -> store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.CONFIRMED, null, now);
-                case REFUSED -> store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.REFUSED, "refused by " + op.provider(), now);
-                case UNAVAILABLE -> {
-                    if (op.attempts() >= MAX_UPSTREAM_ATTEMPTS) {
-                        store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.ABANDONED, "no answer after " + op.attempts() + " attempts", now);
-                    } else {
-                        store.retryUpstreamOpAt(op.id(), now.plus(backoff(op.attempts())), "unavailable");
-                    }
-                }
-            }
-        }
-    }
-
-    /** 5 s, 10 s, 20 s, ... capped at 30 min, with ±20 % jitter so retries of many nodes spread out. */
-    static Duration backoff(int attempts) {
-        long base = Math.min(Duration.ofMinutes(30).toMillis(), 5_000L << Math.min(20, Math.max(0, attempts - 1)));
-        double jitter = 0.8 + java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 0.4;
-        return Duration.ofMillis((long) (base * jitter));
-    }
-
-    /**
-     * Finds numbers a provider sold that Numpool never recorded (a buy whose answer was lost: a
-     * timeout or a dropped connection after the sale) and gives them back. Only providers with
-     * such buys in the last 30 minutes are asked, at most every 30 s each. An activation the
-     * provider lists that no activation, sale or report here knows, for the service of a lost
-     * buy, is a suspect; still unknown {@code grace} later (a sale is recorded within
-     * milliseconds of its answer, so an order in flight is never mistaken for one), it is
-     * released through the outbox. At most one number per lost buy is released, so activations
-     * someone else bought with the same upstream account are left alone unless they look exactly
-     * like ours. Returns how many numbers were given back.
-     */
+    /** Gives back numbers a provider sold that were never recorded; see {@link UpstreamReports#reconcile}. */
     public int reconcileUpstream(Duration grace) {
-        Instant now = clock.instant();
-        int released = 0;
-        for (String provider : inventory.providersToReconcile(Duration.ofMinutes(30))) {
-            Instant last = lastReconciled.get(provider);
-            if (last != null && Duration.between(last, now).compareTo(Duration.ofSeconds(30)) < 0) {
-                continue;
-            }
-            Optional<List<Inventory.LiveSale>> live = inventory.liveAtProvider(provider);
-            if (live.isEmpty()) {
-                continue;
-            }
-            lastReconciled.put(provider, now);
-            Map<String, Long> lostPerService = inventory.uncertainBuys(provider).stream()
-                    .collect(java.util.stream.Collectors.groupingBy(Inventory.UncertainBuy::service, java.util.stream.Collectors.counting()));
-            java.util.Set<String> known = store.knownRefs(provider, live.get().stream().map(Inventory.LiveSale::providerRef).toList());
-            List<Inventory.LiveSale> unknown = live.get().stream()
-                    .filter(l -> !known.contains(l.providerRef()) && lostPerService.containsKey(l.service()))
-                    .sorted(java.util.Comparator.comparing(Inventory.LiveSale::providerRef))
-                    .toList();
-            java.util.Set<String> unknownKeys = new java.util.HashSet<>();
-            unknown.forEach(l -> unknownKeys.add(provider + "\n" + l.providerRef()));
-            suspects.keySet().removeIf(k -> k.startsWith(provider + "\n") && !unknownKeys.contains(k));
-            for (Inventory.LiveSale sale : unknown) {
-                String suspect = provider + "\n" + sale.providerRef();
-                Instant seen = suspects.putIfAbsent(suspect, now);
-                if (seen == null || Duration.between(seen, now).compareTo(grace) < 0 || lostPerService.getOrDefault(sale.service(), 0L) <= 0) {
-                    continue;
-                }
-                store.insertUpstreamOp(null, provider, sale.providerRef(), UpstreamKinds.Report.RELEASE_UNUSED, now);
-                suspects.remove(suspect);
-                lostPerService.merge(sale.service(), -1L, Long::sum);
-                inventory.settleUncertainBuy(provider, sale.service());
-                released++;
-                LOG.warning(provider + " lists activation " + sale.providerRef() + " (" + sale.service()
-                        + ") that no order of ours recorded, after a buy whose answer was lost; giving it back");
-            }
-        }
-        if (released > 0) {
-            deliverDueUpstreamOps(released);
-        }
-        return released;
+        return upstream.reconcile(grace);
     }
 
     /** Status reports owed to providers, counted by provider and state (pending, confirmed, refused, abandoned). */
     public Map<String, Map<String, Integer>> upstreamBacklog() {
-        Map<String, Map<String, Integer>> backlog = new java.util.TreeMap<>();
-        for (OrdersStore.UpstreamCount c : store.upstreamCounts()) {
-            backlog.computeIfAbsent(c.provider(), k -> new java.util.TreeMap<>()).put(c.state(), c.count());
-        }
-        return backlog;
+        return upstream.backlog();
     }
 
     /** The latest status reports in {@code state} (refused and abandoned ones need an operator). */
     public List<UpstreamReport> upstreamReports(String state, int limit) {
-        return store.upstreamReports(state, Math.max(1, Math.min(500, limit)));
+        return upstream.reports(state, limit);
     }
 
     /**
