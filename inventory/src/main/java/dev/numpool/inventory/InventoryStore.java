@@ -156,9 +156,9 @@ final class InventoryStore {
 
     /**
      * Adds pool numbers, or updates the lease end, source and gateway of numbers already in the
-     * pool (an operator re-importing a renewed lease). Returns how many rows were written.
+     * pool (an operator re-importing a renewed lease). Returns how many rows were written; a
+     * gateway device and SIM slot given to two numbers is a {@link dev.numpool.db.ConstraintViolation}.
      */
-    /** Adds or renews pool numbers; a gateway device and SIM slot taken twice is a {@link dev.numpool.db.ConstraintViolation}. */
     int upsertPoolNumbers(List<PoolEntry> entries, Instant now) {
         try {
             return upsertPoolNumbersOnce(entries, now);

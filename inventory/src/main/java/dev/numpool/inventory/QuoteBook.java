@@ -38,7 +38,15 @@ final class QuoteBook {
     }
 
     void replace(String provider, List<Provider.OfferQuote> quotes) {
-        recent.clear();
+        try {
+            write(provider, quotes);
+        } finally {
+            // After the write, so that a reader in between cannot remember the old quote again.
+            recent.clear();
+        }
+    }
+
+    private void write(String provider, List<Provider.OfferQuote> quotes) {
         String key = PREFIX + provider;
         if (quotes.isEmpty()) {
             redis.commands().del(key);

@@ -43,11 +43,11 @@ final class CodeExtractor {
     private static final Pattern ALPHANUMERIC_AFTER_IS = Pattern.compile(
             "(?:(?<!\\p{L})(?:is|est|ist|er|är|es)\\s*:?|:|คือ|là|adalah)\\s*([A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])", Pattern.CASE_INSENSITIVE);
     /**
-     * A code of letters only, the last word of its sentence after "is" or a colon ({@code Votre code
-     * d'activation … est gmqjahw}, {@code Your code: KXQZTR}); {@link #random} tells it from a word.
+     * A code of capital letters only, the last word of its sentence after "is" or a colon
+     * ({@code Your code: KXQZTR}); {@link #random} tells it from a word.
      */
     private static final Pattern LETTERS_ONLY = Pattern.compile(
-            "\\A[^.\\n:]{0,30}?(?:(?<!\\p{L})(?:is|est|ist|er|är|es|é)\\s*:?|:)\\s*([A-Za-z]{5,10})\\s*(?:[.!\\n]|\\z)");
+            "\\A[^.\\n:]{0,30}?(?:(?<!\\p{L})(?:is|est|ist|er|är|es|é)\\s*:?|:)\\s*([A-Z]{6,10})\\s*(?:[.!\\n]|\\z)");
     /** A code of letters and digits before its keyword, opening the text: {@code uk52q3s8 คือรหัสยืนยัน…}, {@code A7K9Q2 is your code}. */
     private static final Pattern ALPHANUMERIC_FIRST = Pattern.compile(
             "\\A\\W{0,3}([A-Za-z0-9]{4,10})\\s*(?:(?:is|ist|est|er)\\s+(?:your|dein|ihr|votre|din)?\\s*|คือ)\\z", Pattern.CASE_INSENSITIVE);
@@ -122,7 +122,7 @@ final class CodeExtractor {
     /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
     private static final int AFTER = 90;
     private static final int BEFORE = 40;
-    private static final Pattern WORD_LETTER = Pattern.compile("[\\p{IsLatin}\\p{IsCyrillic}\\p{IsGreek}]");
+
     /**
      * How far a code may stand when the sentence ends by saying it is the code ({@code OTP for
      * online purchase of Rs. 1000.00 at … thru … Debit Card 4591*****13 is 861719}).
@@ -144,10 +144,13 @@ final class CodeExtractor {
         Matcher k = KEYWORD.matcher(clean);
         while (k.find()) {
             if (!stale(clean, k)) {
-                // A Latin or Cyrillic keyword ends with its word ("kodem", "codes:"): what follows is after it.
+                // A Latin, Cyrillic or Greek keyword ends with its word ("kodem", "codes:"): what
+                // follows is after it. A CJK or Thai one does not: a code may follow it unspaced.
                 int end = k.end();
-                while (end < clean.length() && WORD_LETTER.matcher(clean.substring(end, end + 1)).matches()) {
-                    end++;
+                if (wordLetter(clean.charAt(end - 1))) {
+                    while (end < clean.length() && wordLetter(clean.charAt(end))) {
+                        end++;
+                    }
                 }
                 keywords.add(new int[] {k.start(), end});
             }
@@ -277,14 +280,22 @@ final class CodeExtractor {
     }
 
     /**
-     * Whether a run of letters reads as drawn at random rather than as a word: all capitals, or all
-     * lower case, with few vowels (a word of a Latin-script language has a vowel in every three or
-     * four letters; random letters have one in five) and no capital word of the text's kind.
+     * Whether a run of capitals reads as drawn at random rather than as a word: a word of a
+     * Latin-script language has a vowel in every three or four letters, random letters one in
+     * five. Lower case is left alone: "Your code is wrong." and "Der Code ist falsch." pass that
+     * test, and a false code is charged for.
      */
     private static boolean random(String token) {
-        long vowels = token.chars().filter(ch -> "aeiouyAEIOUY".indexOf(ch) >= 0).count();
-        boolean oneCase = token.equals(token.toUpperCase(java.util.Locale.ROOT)) || token.equals(token.toLowerCase(java.util.Locale.ROOT));
-        return oneCase && vowels * 5 <= token.length();
+        long vowels = token.chars().filter(ch -> "AEIOUY".indexOf(ch) >= 0).count();
+        return vowels * 5 <= token.length();
+    }
+
+    private static boolean wordLetter(char c) {
+        if (!Character.isLetter(c)) {
+            return false;
+        }
+        Character.UnicodeScript script = Character.UnicodeScript.of(c);
+        return script == Character.UnicodeScript.LATIN || script == Character.UnicodeScript.CYRILLIC || script == Character.UnicodeScript.GREEK;
     }
 
     private static boolean brand(Candidate c) {

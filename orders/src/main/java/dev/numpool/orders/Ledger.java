@@ -1,20 +1,22 @@
 package dev.numpool.orders;
 
+import dev.numpool.db.ConstraintViolation;
 import dev.numpool.db.Database;
 import dev.numpool.inventory.Money;
-
-import dev.numpool.db.ConstraintViolation;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Balances and the guarantees behind them, and every way money moves ({@link Transfers}, the only
- * writer of transfers). Money moves only as append-only transfers: a hold (wallet → held) at
- * purchase, then a post (held → revenue) when a code arrives or a void (held → wallet) on cancel
+ * Balances and the guarantees behind them, and every way money moves: {@link Transfers} writes
+ * every transfer but one, the order's hold, which {@code place_order} (V21) writes with the order
+ * in one statement, with the kind and the accounts {@link Transfers#holdAccounts} gives it.
+ * Money moves only as append-only transfers: a hold (wallet → held) at purchase, then a post (held → revenue) when a code arrives or a void (held → wallet) on cancel
  * or expiry; a credit into the wallet (a card top-up, a won dispute, an operator's credit, sandbox
  * play money); a take-back to the card network (a refund, a lost dispute), from the wallet as far
  * as it goes and the rest as debt; an operator's debit. The database keeps each customer's wallet from going below zero, lets each hold resolve only
@@ -256,8 +258,8 @@ public final class Ledger {
      */
     static final class Transfers {
         private static final int MAX_REMEMBERED = 200_000;
-        private final java.util.Map<Long, OrdersStore.CustomerLedgers> customers = new java.util.concurrent.ConcurrentHashMap<>();
-        private final java.util.Map<String, Long> house = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Long, OrdersStore.CustomerLedgers> customers = new ConcurrentHashMap<>();
+        private final Map<String, Long> house = new ConcurrentHashMap<>();
 
         /** Moves {@code amount} from the owner's wallet to held; returns the hold's id. Fails (23514) without the money. */
         long hold(OrdersStore s, AccountId owner, long amount, String reference, Instant now) {

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Map;
@@ -46,9 +47,6 @@ public final class Orders implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Orders.class.getName());
     private static final int MAX_TEXT_LENGTH = 4096;
     private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]");
-    private static final String LIVE_NUMBER_INDEX = "activation_live_number";
-    /** The check that keeps a wallet from going below zero (V14): a hold or a post it refuses is "no money". */
-    private static final String NO_OVERDRAFT = "ledger_balance_not_negative";
     /** Parts of one long SMS arrive within seconds of each other; a minute is generous. */
     private static final Duration PART_WINDOW = Duration.ofSeconds(60);
 
@@ -57,7 +55,7 @@ public final class Orders implements AutoCloseable {
     private final Inventory inventory;
     private final Settings settings;
     private final Clock clock;
-    /** Ledger account ids per customer: immutable once created, so read once per node. */
+    /** Writes the transfers; remembers ledger account ids, which never change once created. */
     private final Ledger.Transfers transfers = new Ledger.Transfers();
     private final ActivationIds activationIds = new ActivationIds();
     private final UpstreamReports upstream;
@@ -229,31 +227,38 @@ public final class Orders implements AutoCloseable {
                         releaseQuietly(b.lease().provider(), b.lease().providerRef());
                         throw e;
                     }
+                    Recorded recorded;
                     try {
-                        PlaceResult placed = record(owner, request, b, purchase, key, lockedUntil, render);
-                        ordersPlaced.increment();
-                        if (placed instanceof PlaceResult.Placed p) {
-                            events.publish(owner.value(), new LiveEvent("created", p.activation().id(), ActivationStatus.WAITING_CODE,
-                                    Optional.empty(), Optional.empty(), clock.instant()));
-                        }
-                        return placed;
-                    } catch (KeyTakenOver e) {
-                        // This request stalled past its lock and a retry owns the key now: the
-                        // retry's order is the one that counts, this one was rolled back.
-                        giveBack(b, purchase);
-                        return new PlaceResult.InProgress();
-                    } catch (ConstraintViolation e) {
-                        giveBack(b, purchase);
-                        if (e.by(NO_OVERDRAFT)) {
-                            Balance now = store.balance(owner);
-                            return new PlaceResult.InsufficientBalance(now.availableMicros(), b.lease().priceMicros(), now.debtMicros());
-                        }
-                        if (!e.by(LIVE_NUMBER_INDEX) || round >= 1) {
-                            throw e;
-                        }
+                        recorded = record(owner, request, b, purchase, key, lockedUntil, render);
                     } catch (RuntimeException e) {
                         giveBack(b, purchase);
                         throw e;
+                    }
+                    switch (recorded.placing()) {
+                        case PLACED -> {
+                            ordersPlaced.increment();
+                            events.publish(owner.value(), new LiveEvent("created", recorded.activation().id(), ActivationStatus.WAITING_CODE,
+                                    Optional.empty(), Optional.empty(), clock.instant()));
+                            return new PlaceResult.Placed(recorded.activation(), recorded.response());
+                        }
+                        case KEY_TAKEN_OVER, NUMBER_LOST -> {
+                            // This request stalled past its lock: a retry owns the key now (its order
+                            // is the one that counts), or recovery gave the number back. Nothing was written.
+                            giveBack(b, purchase);
+                            return new PlaceResult.InProgress();
+                        }
+                        case NO_MONEY -> {
+                            giveBack(b, purchase);
+                            Balance now = store.balance(owner);
+                            return new PlaceResult.InsufficientBalance(now.availableMicros(), b.lease().priceMicros(), now.debtMicros());
+                        }
+                        case NUMBER_LIVE -> {
+                            giveBack(b, purchase);
+                            if (round >= 1) {
+                                throw new OrdersException(OrdersException.Reason.INCONSISTENT_STATE,
+                                        "providers sold a number already live here for " + request.service().code() + " twice in a row");
+                            }
+                        }
                     }
                 }
             }
@@ -319,7 +324,7 @@ public final class Orders implements AutoCloseable {
      * the idempotency key completed with the response, which is rendered first, so the activation's
      * id comes from this node's block of ids rather than from the statement.
      */
-    private PlaceResult record(AccountId owner, OrderRequest request, BuyResult.Bought bought, long purchase,
+    private Recorded record(AccountId owner, OrderRequest request, BuyResult.Bought bought, long purchase,
                                IdempotencyKey key, Instant lockedUntil, Function<Activation, StoredResponse> render) {
         Instant now = clock.instant();
         int id = activationIds.next();
@@ -336,37 +341,38 @@ public final class Orders implements AutoCloseable {
         OrdersStore.Placing placing = store.placeOrder(new OrdersStore.NewOrder(id, owner, request, bought.lease().provider(),
                 bought.lease().providerRef(), bought.lease().phone(), price, bought.lease().costMicros(), inventory.currency(),
                 ledgers.wallet(), ledgers.held(), now, cancellableAt, expiresAt, bought.trace(), purchase, key, lockedUntil, response));
-        return switch (placing) {
-            case PLACED -> new PlaceResult.Placed(activation, response);
-            // This order outlived its lease and the number was given back, or a retry took its key over: nothing was written.
-            case NUMBER_LOST, KEY_TAKEN_OVER -> throw new KeyTakenOver();
-        };
+        return new Recorded(placing, activation, response);
+    }
+
+    /** What {@link #record} wrote (all of it, or nothing: see {@link OrdersStore.Placing}), and the activation and answer it rendered. */
+    private record Recorded(OrdersStore.Placing placing, Activation activation, StoredResponse response) {
     }
 
     /**
      * Activation ids drawn from the database's sequence a block at a time and handed out one per
-     * order: one round trip per {@link #BLOCK} orders instead of one each. Ids stay unique and rise
-     * on each node; across nodes they interleave by block, so an id tells no order of creation.
+     * order: one round trip per block instead of one per order under load. A block is used for at
+     * most {@link #FRESH} and then dropped, so ids follow the order of creation across nodes (lists
+     * are newest first by id) except among orders placed within that second; its size follows the
+     * node's pace (doubling when a block runs out in time, halving when one is dropped, 1 to
+     * {@link #MAX_BLOCK}), so a quiet node leaves no long gaps in the ids.
      */
     private final class ActivationIds {
-        private static final int BLOCK = 64;
-        private final java.util.ArrayDeque<Integer> ready = new java.util.ArrayDeque<>();
+        private static final int MAX_BLOCK = 64;
+        private static final long FRESH = Duration.ofSeconds(1).toNanos();
+        private final ArrayDeque<Integer> ready = new ArrayDeque<>();
+        private long drawnAt;
+        private int block = 1;
 
         synchronized int next() {
-            if (ready.isEmpty()) {
-                ready.addAll(store.nextActivationIds(BLOCK));
+            long now = System.nanoTime();
+            boolean stale = now - drawnAt > FRESH;
+            if (ready.isEmpty() || stale) {
+                block = stale ? Math.max(1, block / 2) : Math.min(MAX_BLOCK, block * 2);
+                ready.clear();
+                ready.addAll(store.nextActivationIds(block));
+                drawnAt = now;
             }
             return ready.removeFirst();
-        }
-    }
-
-    /**
-     * Thrown inside the order transaction when the request lost its idempotency key to a
-     * takeover, or its number to recovery after outliving its lease: the order rolls back.
-     */
-    private static final class KeyTakenOver extends RuntimeException {
-        KeyTakenOver() {
-            super("idempotency key taken over by a later request", null, false, false);
         }
     }
 
@@ -521,7 +527,7 @@ public final class Orders implements AutoCloseable {
                 return new LateSmsPurchase.Bought(s.activation(owner, activationId).orElseThrow(), price);
             });
         } catch (ConstraintViolation e) {
-            if (!e.by(NO_OVERDRAFT)) {
+            if (!OrdersStore.noMoney(e)) {
                 throw e;
             }
             Balance balance = store.balance(owner);

@@ -1,11 +1,14 @@
 package dev.numpool.orders;
 
-import dev.numpool.db.ConstraintViolation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.numpool.db.ConstraintViolation;
 import dev.numpool.db.jooq.tables.records.ActivationRecord;
 import dev.numpool.db.jooq.tables.records.SmsRecord;
 import dev.numpool.db.jooq.tables.records.IdempotencyKeyRecord;
+import dev.numpool.db.jooq.tables.records.StripeDisputeRecord;
+import dev.numpool.db.jooq.tables.records.StripeEventRecord;
+import dev.numpool.db.jooq.tables.records.TopupRecord;
 import dev.numpool.inventory.PhoneNumber;
 import dev.numpool.inventory.RoutingTrace;
 import org.jooq.Condition;
@@ -14,6 +17,8 @@ import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -428,10 +433,10 @@ final class OrdersStore {
                     Optional<Instant> paidAt) {
     }
 
-    private static TopupRow topupRow(dev.numpool.db.jooq.tables.records.TopupRecord r) {
+    private static TopupRow topupRow(TopupRecord r) {
         return new TopupRow(r.getId(), r.getAccountId(), r.getAmountMicros(), r.getCurrency(), r.getToken(), TopupStatus.fromWire(r.getStatus()),
                 Optional.ofNullable(r.getCheckoutSessionId()), Optional.ofNullable(r.getCheckoutUrl()), r.getRefundedMicros(),
-                r.getCreatedAt().toInstant(), Optional.ofNullable(r.getPaidAt()).map(java.time.OffsetDateTime::toInstant));
+                r.getCreatedAt().toInstant(), Optional.ofNullable(r.getPaidAt()).map(OffsetDateTime::toInstant));
     }
 
     /** A Stripe event as received and as far as it got. */
@@ -439,7 +444,7 @@ final class OrdersStore {
                           Optional<String> outcome) {
     }
 
-    private static StripeEventRow stripeEventRow(dev.numpool.db.jooq.tables.records.StripeEventRecord r) {
+    private static StripeEventRow stripeEventRow(StripeEventRecord r) {
         return new StripeEventRow(r.getId(), r.getType(), Optional.ofNullable(r.getPaymentIntent()), r.getPayload(), r.getReceivedAt().toInstant(),
                 r.getAttempts(), Optional.ofNullable(r.getOutcome()));
     }
@@ -448,7 +453,7 @@ final class OrdersStore {
     record DisputeRow(String id, String status, long amountMicros, long takenMicros) {
     }
 
-    private static DisputeRow disputeRow(dev.numpool.db.jooq.tables.records.StripeDisputeRecord r) {
+    private static DisputeRow disputeRow(StripeDisputeRecord r) {
         return new DisputeRow(r.getId(), r.getStatus(), r.getAmountMicros(), r.getTakenMicros());
     }
 
@@ -613,19 +618,45 @@ final class OrdersStore {
                     Instant expiresAt, RoutingTrace routing, long purchase, IdempotencyKey key, Instant lockedUntil, StoredResponse response) {
     }
 
-    /** What {@link #placeOrder} did: everything, or nothing because the sale or the key moved on first. */
-    enum Placing { PLACED, NUMBER_LOST, KEY_TAKEN_OVER }
+    /**
+     * What {@link #placeOrder} did: everything, or nothing because the sale or the key moved on
+     * first, the wallet could not pay the hold, or the number is already live for the service.
+     */
+    enum Placing { PLACED, NUMBER_LOST, KEY_TAKEN_OVER, NO_MONEY, NUMBER_LIVE }
+
+    /** The check that keeps a wallet from going below zero (V14). */
+    private static final String NO_OVERDRAFT = "ledger_balance_not_negative";
+    /** One live sale of a number per service (V1). */
+    private static final String LIVE_NUMBER = "activation_live_number";
+
+    /** Whether the database refused a hold (or a debit) because the wallet could not pay it. */
+    static boolean noMoney(ConstraintViolation refusal) {
+        return refusal.by(NO_OVERDRAFT);
+    }
 
     /**
      * An order's hold, activation, recorded sale and completed idempotency key, in one statement
      * that is its own transaction (see V21). Plain JDBC: the hottest statement of the order path,
-     * with nothing for jOOQ to build. A refusal is a {@link ConstraintViolation}: no money
-     * ({@code ledger_balance_not_negative}), the number live twice ({@code activation_live_number}).
+     * with nothing for jOOQ to build. Any other refusal is a {@link ConstraintViolation}.
      */
     Placing placeOrder(NewOrder o) {
         try {
+            return placeOrderOnce(o);
+        } catch (ConstraintViolation e) {
+            if (e.by(NO_OVERDRAFT)) {
+                return Placing.NO_MONEY;
+            }
+            if (e.by(LIVE_NUMBER)) {
+                return Placing.NUMBER_LIVE;
+            }
+            throw e;
+        }
+    }
+
+    private Placing placeOrderOnce(NewOrder o) {
+        try {
             String outcome = dsl.connectionResult(c -> {
-                try (java.sql.PreparedStatement ps = c.prepareStatement(PLACE_ORDER)) {
+                try (PreparedStatement ps = c.prepareStatement(PLACE_ORDER)) {
                     int i = 0;
                     ps.setInt(++i, o.id());
                     ps.setLong(++i, o.owner().value());
@@ -649,7 +680,11 @@ final class OrdersStore {
                     ps.setObject(++i, at(o.lockedUntil()));
                     ps.setInt(++i, o.response().status());
                     ps.setBytes(++i, o.response().body());
-                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    ps.setString(++i, Ledger.Kind.HOLD.wire());
+                    ps.setString(++i, ActivationStatus.WAITING_CODE.wire());
+                    ps.setString(++i, UpstreamKinds.Purchase.SOLD.wire());
+                    ps.setString(++i, UpstreamKinds.Purchase.RECORDED.wire());
+                    try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         return rs.getString(1);
                     }
@@ -666,7 +701,7 @@ final class OrdersStore {
         }
     }
 
-    private static final String PLACE_ORDER = "select place_order(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)";
+    private static final String PLACE_ORDER = "select place_order(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     /** Where the owner's activation's number comes from: its provider and the provider's reference. */
     record NumberSource(String provider, String providerRef) {
@@ -1326,11 +1361,11 @@ final class OrdersStore {
                 .execute();
     }
 
-    /** The owner's delivery by its message id, for a replay: (endpoint, event type, activation, payload). */
     /** A delivery as a replay copies it. */
     record DeliveryToReplay(long endpointId, String eventType, Integer activationId, String payload) {
     }
 
+    /** The owner's delivery by its message id, for a replay. */
     Optional<DeliveryToReplay> deliveryForReplay(AccountId owner, long endpointId, String messageId) {
         return dsl.select(WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_DELIVERY.EVENT_TYPE, WEBHOOK_DELIVERY.ACTIVATION_ID, WEBHOOK_DELIVERY.PAYLOAD)
                 .from(WEBHOOK_DELIVERY).join(WEBHOOK_ENDPOINT).on(WEBHOOK_ENDPOINT.ID.eq(WEBHOOK_DELIVERY.ENDPOINT_ID))

@@ -6,11 +6,17 @@ import dev.numpool.inventory.Release;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -60,7 +66,8 @@ final class UpstreamReports {
                 try {
                     deliver(store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(LEASE), 10, activationId)));
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "status report for activation " + activationId + " left for the worker", e);
+                    LOG.log(Level.WARNING, (activationId == null ? "status reports" : "status report for activation " + activationId)
+                            + " left for the worker", e);
                 } finally {
                     running.release();
                 }
@@ -112,7 +119,7 @@ final class UpstreamReports {
     /** 5 s, 10 s, 20 s, ... capped at 30 min, with ±20 % jitter so retries of many nodes spread out. */
     static Duration backoff(int attempts) {
         long base = Math.min(Duration.ofMinutes(30).toMillis(), 5_000L << Math.min(20, Math.max(0, attempts - 1)));
-        double jitter = 0.8 + java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 0.4;
+        double jitter = 0.8 + ThreadLocalRandom.current().nextDouble() * 0.4;
         return Duration.ofMillis((long) (base * jitter));
     }
 
@@ -141,13 +148,13 @@ final class UpstreamReports {
             }
             lastReconciled.put(provider, now);
             Map<String, Long> lostPerService = inventory.uncertainBuys(provider).stream()
-                    .collect(java.util.stream.Collectors.groupingBy(Inventory.UncertainBuy::service, java.util.stream.Collectors.counting()));
-            java.util.Set<String> known = store.knownRefs(provider, live.get().stream().map(Inventory.LiveSale::providerRef).toList());
+                    .collect(Collectors.groupingBy(Inventory.UncertainBuy::service, Collectors.counting()));
+            Set<String> known = store.knownRefs(provider, live.get().stream().map(Inventory.LiveSale::providerRef).toList());
             List<Inventory.LiveSale> unknown = live.get().stream()
                     .filter(l -> !known.contains(l.providerRef()) && lostPerService.containsKey(l.service()))
-                    .sorted(java.util.Comparator.comparing(Inventory.LiveSale::providerRef))
+                    .sorted(Comparator.comparing(Inventory.LiveSale::providerRef))
                     .toList();
-            java.util.Set<String> unknownKeys = new java.util.HashSet<>();
+            Set<String> unknownKeys = new HashSet<>();
             unknown.forEach(l -> unknownKeys.add(provider + "\n" + l.providerRef()));
             suspects.keySet().removeIf(k -> k.startsWith(provider + "\n") && !unknownKeys.contains(k));
             for (Inventory.LiveSale sale : unknown) {
@@ -173,9 +180,9 @@ final class UpstreamReports {
 
     /** Status reports owed to providers, counted by provider and state (pending, confirmed, refused, abandoned). */
     Map<String, Map<String, Integer>> backlog() {
-        Map<String, Map<String, Integer>> backlog = new java.util.TreeMap<>();
+        Map<String, Map<String, Integer>> backlog = new TreeMap<>();
         for (OrdersStore.UpstreamCount c : store.upstreamCounts()) {
-            backlog.computeIfAbsent(c.provider(), k -> new java.util.TreeMap<>()).put(c.state(), c.count());
+            backlog.computeIfAbsent(c.provider(), k -> new TreeMap<>()).put(c.state(), c.count());
         }
         return backlog;
     }

@@ -60,9 +60,9 @@ class CodeExtractorTest {
                 new Sample("Ditt passord er: 75c7", "75c7"),
                 new Sample("uk52q3s8 is your code to reset your password", "uk52q3s8"),
                 new Sample("Potvrdte kodem f11-x29-zpk.", "f11x29zpk"),
-                // Letters only, when they read as drawn at random.
-                new Sample("Votre code d'activation Exemple est gmqjahw", "gmqjahw"),
+                // Capitals only, when they read as drawn at random; letters and digits straight after a CJK keyword.
                 new Sample("Your sign-in code: KXQZTR", "KXQZTR"),
+                new Sample("验证码A7K9Q2，请勿泄露", "A7K9Q2"),
                 // Compounds that end in "kod", a code far on after "is", a brand's word run into a number.
                 new Sample("smsKod: 27563032 przelew na 97114020040000312345076770 200,00 PLN", "27563032"),
                 new Sample("OTP for online purchase of Rs. 1000.00 at Example Communications thru Example Bank Debit Card 4591*****13 is 861719.", "861719"),
@@ -97,6 +97,10 @@ class CodeExtractorTest {
                 new Sample("【驿站】您的包裹已到，凭取件码12-3-4567取件", ""),
                 new Sample("【速递】请凭5-10-220到门店领取运单尾号0420包裹", ""),
                 new Sample("Your code is valid.", ""),
+                new Sample("Your code is wrong.", ""),
+                new Sample("Der Code ist falsch.", ""),
+                new Sample("Your code is short.", ""),
+                new Sample("Your code: BLOCKED", ""),
                 new Sample("Your code: expired", ""),
                 new Sample("Reference code: D946. Payment received", ""),
                 new Sample("Challan payment of Rs. 1820 against PAN/TAN PDXXXXXX8L has been paid", ""),
