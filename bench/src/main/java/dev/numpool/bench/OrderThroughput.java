@@ -220,7 +220,8 @@ public final class OrderThroughput {
                     }
                     id = ids.removeFirst();
                 }
-                String placed = stringOf(c, "select place_order(?, ?, ?, ?, 'any', 'simulator', ?, ?, 1125000, 900000, 'USD', ?, ?, ?, ?, ?, '{}'::jsonb, ?, ?, ?, 201, ?)",
+                String placed = stringOf(c, "select place_order(?, ?, ?, ?, 'any', 'simulator', ?, ?, 1125000, 900000, 'USD', ?, ?, ?, ?, ?, '{}'::jsonb, ?, ?, ?, 201, ?,"
+                                + " 'hold', 'waiting_code', 'sold', 'recorded')",
                         id, l[0], offer[0], Integer.parseInt(offer[1]), "raw-" + n, "+7912" + String.format("%07d", n % 10_000_000), l[1], l[2],
                         now, now.plusMinutes(2), now.plusMinutes(20), purchase, key, now.plusMinutes(1), new byte[600]);
                 redis.publishQuietly("numpool:live:" + l[0], "{\"type\":\"created\",\"activationId\":" + id + ",\"status\":\"waiting_code\"}");
