@@ -3,7 +3,12 @@ package dev.numpool.api;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.ServerRequest;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Optional;
 
 /**
@@ -28,7 +33,7 @@ public final class UnreadableBody {
      * the connection open despite asking otherwise, so the server's outermost filter ends the
      * connection when this is true.
      */
-    public static boolean seen(io.helidon.webserver.http.ServerRequest req) {
+    public static boolean seen(ServerRequest req) {
         return req.context().get(SEEN, Boolean.class).orElse(false);
     }
 
@@ -37,17 +42,17 @@ public final class UnreadableBody {
      * {@link #answer} makes when the framing is broken. The stream is not closed after a failed
      * read: closing drains the rest of the body, and a broken chunk's "rest" never arrives.
      */
-    public static Optional<byte[]> read(io.helidon.webserver.http.ServerRequest req, int maxBytes) {
-        java.io.InputStream in = req.content().inputStream();
+    public static Optional<byte[]> read(ServerRequest req, int maxBytes) {
+        InputStream in = req.content().inputStream();
         req.context().register(STREAM, in);
         byte[] body;
         try {
             // Under the node's read deadline: a client that stops sending mid-body loses its connection.
             Optional<ReadTimeouts> deadline = ReadTimeouts.of(req);
             body = deadline.isPresent() ? deadline.get().reading(() -> in.readNBytes(maxBytes + 1)) : in.readNBytes(maxBytes + 1);
-        } catch (io.helidon.webserver.CloseConnectionException e) {
+        } catch (CloseConnectionException e) {
             throw e;
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             req.context().register(SEEN, Boolean.TRUE);
             throw answer(e);
         }
@@ -56,7 +61,7 @@ public final class UnreadableBody {
         }
         try {
             in.close();
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             req.context().register(SEEN, Boolean.TRUE);
             throw answer(e);
         }
@@ -72,7 +77,7 @@ public final class UnreadableBody {
      * the deadline (Helidon would otherwise wait for it with no deadline at all), or one past the
      * server's payload limit.
      */
-    public static boolean drained(io.helidon.webserver.http.ServerRequest req) {
+    public static boolean drained(ServerRequest req) {
         if (seen(req)) {
             return false;
         }
@@ -81,17 +86,17 @@ public final class UnreadableBody {
         }
         // A body read in part (longer than its API takes) goes on from the same stream: asking
         // Helidon for a second one fails, and the connection used to be closed under the client.
-        java.io.InputStream in = req.context().get(STREAM, java.io.InputStream.class).orElseGet(() -> req.content().inputStream());
+        InputStream in = req.context().get(STREAM, InputStream.class).orElseGet(() -> req.content().inputStream());
         try {
             Optional<ReadTimeouts> deadline = ReadTimeouts.of(req);
             if (deadline.isPresent()) {
-                deadline.get().reading(() -> in.transferTo(java.io.OutputStream.nullOutputStream()));
+                deadline.get().reading(() -> in.transferTo(OutputStream.nullOutputStream()));
             } else {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
+                in.transferTo(OutputStream.nullOutputStream());
             }
             in.close();
             return true;
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

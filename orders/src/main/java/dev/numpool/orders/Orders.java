@@ -234,6 +234,9 @@ public final class Orders implements AutoCloseable {
                         giveBack(b, purchase);
                         throw e;
                     }
+                    if (recorded.placing() != OrdersStore.Placing.PLACED) {
+                        giveBack(b, purchase); // nothing was written: the number goes back
+                    }
                     switch (recorded.placing()) {
                         case PLACED -> {
                             ordersPlaced.increment();
@@ -243,17 +246,14 @@ public final class Orders implements AutoCloseable {
                         }
                         case KEY_TAKEN_OVER, NUMBER_LOST -> {
                             // This request stalled past its lock: a retry owns the key now (its order
-                            // is the one that counts), or recovery gave the number back. Nothing was written.
-                            giveBack(b, purchase);
+                            // is the one that counts), or recovery gave the number back.
                             return new PlaceResult.InProgress();
                         }
                         case NO_MONEY -> {
-                            giveBack(b, purchase);
                             Balance now = store.balance(owner);
                             return new PlaceResult.InsufficientBalance(now.availableMicros(), b.lease().priceMicros(), now.debtMicros());
                         }
                         case NUMBER_LIVE -> {
-                            giveBack(b, purchase);
                             if (round >= 1) {
                                 throw new OrdersException(OrdersException.Reason.INCONSISTENT_STATE,
                                         "providers sold a number already live here for " + request.service().code() + " twice in a row");

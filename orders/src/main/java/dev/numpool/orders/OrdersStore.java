@@ -305,10 +305,6 @@ final class OrdersStore {
      * activation and is resolved, once, when the activation gets its first code or ends (the audit
      * checks no ended activation keeps an open hold), so the live activations' index finds them all.
      */
-    long openHolds(AccountId owner) {
-        return dsl.fetchSingle(openHoldsQuery(owner)).value1().longValueExact();
-    }
-
     private org.jooq.Select<org.jooq.Record1<java.math.BigDecimal>> openHoldsQuery(AccountId owner) {
         var resolution = TRANSFER.as("resolution");
         return DSL.select(DSL.coalesce(DSL.sum(TRANSFER.AMOUNT_MICROS), java.math.BigDecimal.ZERO))
@@ -614,7 +610,7 @@ final class OrdersStore {
 
     /**
      * Open holds (no post or void yet) that no live activation accounts for: a customer's held
-     * balance counts only live activations' holds (see {@link #openHolds}), so such a hold would
+     * balance counts only live activations' holds (see {@link #openHoldsQuery}), so such a hold would
      * be money that neither the customer nor the house can see.
      */
     int openHoldsWithoutLiveActivation() {

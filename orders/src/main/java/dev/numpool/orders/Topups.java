@@ -404,7 +404,7 @@ public final class Topups {
         }
         OrdersStore.TopupRow topup = found.get();
         // Ids restart with every database: only our own session (or its token) speaks for this row.
-        if (!topup.checkoutSessionId().equals(Optional.of(event.objectId())) && !event.token().equals(Optional.of(topup.token()))) {
+        if (!belongsTo(event, topup)) {
             return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.id());
         }
         TopupStatus status = topup.status();
@@ -447,7 +447,7 @@ public final class Topups {
         if (topup.isEmpty()) {
             return Optional.empty();
         }
-        if (!topup.get().checkoutSessionId().equals(Optional.of(event.objectId())) && !event.token().equals(Optional.of(topup.get().token()))) {
+        if (!belongsTo(event, topup.get())) {
             return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.get().id());
         }
         s.endUnpaidTopup(topup.get().id(), status);
@@ -547,7 +547,12 @@ public final class Topups {
                 "msg_" + UUID.randomUUID().toString().replace("-", "") + "_", now);
     }
 
-    private static Topup view(OrdersStore.TopupRow r) {
+    /** Whether a Checkout event is about this top-up: its session, or the token the top-up put in the session's metadata. */
+    private static boolean belongsTo(StripeEvent event, OrdersStore.TopupRow topup) {
+        return topup.checkoutSessionId().equals(Optional.of(event.objectId())) || event.token().equals(Optional.of(topup.token()));
+    }
+
+        private static Topup view(OrdersStore.TopupRow r) {
         return new Topup(r.id(), r.amountMicros(), r.currency(), r.status(), r.status() == TopupStatus.OPEN ? r.checkoutUrl() : Optional.empty(),
                 r.refundedMicros(), r.createdAt(), r.paidAt());
     }

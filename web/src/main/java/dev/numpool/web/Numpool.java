@@ -45,6 +45,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -182,7 +183,7 @@ public final class Numpool implements AutoCloseable {
      * and search the registry: under a flood that was a good part of what each answer cost.
      */
     private static void requestTimer(HttpRouting.Builder routing, MeterRegistry meters) {
-        Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Timer> timers = new ConcurrentHashMap<>();
         routing.addFilter((chain, req, res) -> {
             long started = System.nanoTime();
             try {
