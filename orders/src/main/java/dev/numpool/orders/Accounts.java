@@ -33,7 +33,7 @@ public final class Accounts {
      */
     static final Duration AUTH_CACHE = Duration.ofSeconds(5);
 
-    private final OrdersStore store;
+    private final Stores stores;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Known> known = new ConcurrentHashMap<>();
@@ -41,19 +41,19 @@ public final class Accounts {
     private record Known(Optional<AccountId> account, Instant until) {
     }
 
-    Accounts(OrdersStore store, Clock clock) {
-        this.store = store;
+    Accounts(Stores stores, Clock clock) {
+        this.stores = stores;
         this.clock = clock;
     }
 
     public static Accounts create(Database db, Clock clock) {
-        return new Accounts(new OrdersStore(db.dsl()), clock);
+        return new Accounts(new Stores(db.dsl()), clock);
     }
 
     /** A sandbox account with its first API key and the sandbox credit, in one transaction. */
     public NewApiKey createSandboxAccount(String label) {
         String secret = newSecret();
-        return store.transaction(s -> createWithKey(s, secret, label, SANDBOX_CREDIT_MICROS));
+        return stores.transaction(s -> createWithKey(s, secret, label, SANDBOX_CREDIT_MICROS));
     }
 
     /**
@@ -64,13 +64,13 @@ public final class Accounts {
         if (secret == null || secret.length() < 16) {
             throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, "the demo API key must be at least 16 characters");
         }
-        if (store.keyExists(hash(secret))) {
+        if (stores.accounts().keyExists(hash(secret))) {
             return;
         }
         try {
-            store.transaction(s -> createWithKey(s, secret, "demo", SANDBOX_CREDIT_MICROS));
+            stores.transaction(s -> createWithKey(s, secret, "demo", SANDBOX_CREDIT_MICROS));
         } catch (ConstraintViolation e) {
-            if (!store.keyExists(hash(secret))) {
+            if (!stores.accounts().keyExists(hash(secret))) {
                 throw e; // not the race with another node creating the same account
             }
         }
@@ -78,7 +78,7 @@ public final class Accounts {
 
     public NewApiKey createKey(AccountId owner, String label) {
         String secret = newSecret();
-        long id = store.insertApiKey(owner, label, secret.substring(0, PREFIX_LENGTH), hash(secret), clock.instant());
+        long id = stores.accounts().insertApiKey(owner, label, secret.substring(0, PREFIX_LENGTH), hash(secret), clock.instant());
         return new NewApiKey(id, owner, label, secret.substring(0, PREFIX_LENGTH), secret);
     }
 
@@ -94,7 +94,7 @@ public final class Accounts {
         if (k != null && now.isBefore(k.until()) && k.account().isPresent()) {
             return k.account();
         }
-        Optional<AccountId> account = store.accountForKey(hash);
+        Optional<AccountId> account = stores.accounts().accountForKey(hash);
         if (account.isPresent()) {
             if (known.size() > 100_000) {
                 known.clear(); // bounded; only live keys are remembered, never failed guesses
@@ -105,21 +105,21 @@ public final class Accounts {
     }
 
     public List<ApiKeyInfo> keys(AccountId owner) {
-        return store.keys(owner);
+        return stores.accounts().keys(owner);
     }
 
     /** Revokes one of the owner's keys; false when it is unknown, another account's, or revoked already. */
     public boolean revoke(AccountId owner, long keyId) {
-        boolean revoked = store.revokeKey(owner, keyId, clock.instant());
+        boolean revoked = stores.accounts().revokeKey(owner, keyId, clock.instant());
         if (revoked) {
             known.clear(); // this node forgets at once; others within AUTH_CACHE
         }
         return revoked;
     }
 
-    private NewApiKey createWithKey(OrdersStore s, String secret, String label, long creditMicros) {
-        AccountId owner = s.insertAccount(true, "USD", clock.instant());
-        long keyId = s.insertApiKey(owner, label, secret.substring(0, Math.min(PREFIX_LENGTH, secret.length())), hash(secret), clock.instant());
+    private NewApiKey createWithKey(Stores s, String secret, String label, long creditMicros) {
+        AccountId owner = s.accounts().insertAccount(true, "USD", clock.instant());
+        long keyId = s.accounts().insertApiKey(owner, label, secret.substring(0, Math.min(PREFIX_LENGTH, secret.length())), hash(secret), clock.instant());
         Ledger.creditSandbox(s, owner, creditMicros, "sandbox:" + owner.value(), clock.instant());
         return new NewApiKey(keyId, owner, label, secret.substring(0, Math.min(PREFIX_LENGTH, secret.length())), secret);
     }

@@ -170,7 +170,9 @@ final class CodeExtractor {
                 continue;
             }
             Matcher a = ALPHANUMERIC.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 24)));
-            if (a.find() && mixed(a.group(1), false)) {
+            // Dashed groups join into one code, and a code is at most ten characters (Jazzer found
+            // "COD082-cold-code" read as eleven).
+            if (a.find() && a.group(1).replace("-", "").length() <= 10 && mixed(a.group(1), false)) {
                 candidates.add(new Candidate(a.group(1).replace("-", ""), kw[1] + a.start(1), kw[1] + a.end(1), false));
                 continue;
             }

@@ -18,7 +18,7 @@ import static dev.numpool.db.jooq.Tables.SMS;
 
 /**
  * SQL of reading codes: the code templates, and the review queue of SMS that yielded none. It
- * shares the transaction of the {@link OrdersStore} that made it ({@link OrdersStore#codes}).
+ * shares the transaction of the {@link Stores} that made it ({@link Stores#codes}).
  */
 final class CodeStore {
     /** More rows than any catalogue needs; a bound on what one reload reads. */

@@ -25,30 +25,30 @@ import java.util.concurrent.ConcurrentHashMap;
  * code's money locks nothing shared by the account's other activations.
  */
 public final class Ledger {
-    private final OrdersStore store;
+    private final Stores stores;
     private final Clock clock;
     private final Transfers transfers = new Transfers();
 
-    Ledger(OrdersStore store, Clock clock) {
-        this.store = store;
+    Ledger(Stores stores, Clock clock) {
+        this.stores = stores;
         this.clock = clock;
     }
 
     public static Ledger create(Database db, Clock clock) {
-        return new Ledger(new OrdersStore(db.dsl()), clock);
+        return new Ledger(new Stores(db.dsl()), clock);
     }
 
     /** With Redis, an operator credit's {@code balance.credited} webhook leaves at its commit (see {@link Webhooks}). */
     public static Ledger create(Database db, dev.numpool.db.Redis redis, Clock clock) {
-        return new Ledger(new OrdersStore(db.dsl(), new WebhookSignal(redis)), clock);
+        return new Ledger(new Stores(db.dsl(), new WebhookSignal(redis)), clock);
     }
 
     public Balance balance(AccountId owner) {
-        return store.balance(owner);
+        return stores.ledger().balance(owner);
     }
 
     public boolean exists(AccountId account) {
-        return store.accountExists(account);
+        return stores.accounts().exists(account);
     }
 
     /** Filters for {@link #transactions}: empty {@code types} means all; {@code to} is exclusive. */
@@ -72,7 +72,7 @@ public final class Ledger {
     /** The owner's movements, newest first, a page at a time. */
     public Page<LedgerEntry> transactions(AccountId owner, TransactionQuery query) {
         long before = query.cursor().map(Long::parseLong).orElse(Long.MAX_VALUE);
-        List<LedgerEntry> entries = store.entries(owner, query.types(), query.from(), query.to(), before, query.limit() + 1);
+        List<LedgerEntry> entries = stores.ledger().entries(owner, query.types(), query.from(), query.to(), before, query.limit() + 1);
         if (entries.size() > query.limit()) {
             List<LedgerEntry> page = entries.subList(0, query.limit());
             return new Page<>(page, Optional.of(String.valueOf(page.getLast().id())));
@@ -140,42 +140,42 @@ public final class Ledger {
         }
         String direction = credit ? "credit" : "debit";
         try {
-            return store.transaction(s -> {
-                if (!s.accountExists(account)) {
+            return stores.transaction(s -> {
+                if (!s.accounts().exists(account)) {
                     return new AdjustResult.UnknownAccount();
                 }
                 Optional<AdjustResult> earlier = replay(s, account, direction, amountMicros, reason.strip(), idempotencyKey);
                 if (earlier.isPresent()) {
                     return earlier.get();
                 }
-                Balance before = s.lockBalance(account);
+                Balance before = s.ledger().lockBalance(account);
                 if (!credit && before.availableMicros() < amountMicros) {
                     return new AdjustResult.InsufficientBalance(before.availableMicros());
                 }
                 Instant now = clock.instant();
-                long adjustmentId = s.nextAdjustmentId();
+                long adjustmentId = s.ledger().nextAdjustmentId();
                 String reference = "adjustment:" + adjustmentId;
                 long transfer = credit
                         ? transfers.credit(s, account, Kind.OPERATOR_CREDIT, amountMicros, before.currency(), reference, now)
                         : transfers.debit(s, account, amountMicros, before.currency(), reference, now);
-                s.insertAdjustment(adjustmentId, account, idempotencyKey, transfer, direction, amountMicros, reason.strip(), actor, now);
-                Balance after = s.balance(account);
+                s.ledger().insertAdjustment(adjustmentId, account, idempotencyKey, transfer, direction, amountMicros, reason.strip(), actor, now);
+                Balance after = s.ledger().balance(account);
                 if (credit) {
-                    Topups.balanceCredited(s, account, amountMicros, "operator_credit", reference, after, now);
+                    Webhooks.queueBalanceCredited(s, account, amountMicros, "operator_credit", reference, after, now);
                 }
-                return new AdjustResult.Adjusted(adjustmentId, s.entry(account, transfer), after, false);
+                return new AdjustResult.Adjusted(adjustmentId, s.ledger().entry(account, transfer), after, false);
             });
         } catch (ConstraintViolation e) {
             // The same key in a concurrent request: the other one's adjustment is this one's answer.
-            return store.transaction(s -> replay(s, account, direction, amountMicros, reason.strip(), idempotencyKey)).orElseThrow(() -> e);
+            return stores.transaction(s -> replay(s, account, direction, amountMicros, reason.strip(), idempotencyKey)).orElseThrow(() -> e);
         }
     }
 
-    private static Optional<AdjustResult> replay(OrdersStore s, AccountId account, String direction, long amountMicros, String reason,
+    private static Optional<AdjustResult> replay(Stores s, AccountId account, String direction, long amountMicros, String reason,
                                                  String idempotencyKey) {
-        return s.adjustmentByKey(account, idempotencyKey).map(a -> a.direction().equals(direction)
+        return s.ledger().adjustmentByKey(account, idempotencyKey).map(a -> a.direction().equals(direction)
                 && a.amountMicros() == amountMicros && a.reason().equals(reason)
-                ? new AdjustResult.Adjusted(a.id(), s.entry(account, a.transferId()), s.balance(account), true)
+                ? new AdjustResult.Adjusted(a.id(), s.ledger().entry(account, a.transferId()), s.ledger().balance(account), true)
                 : new AdjustResult.KeyReused());
     }
 
@@ -184,7 +184,7 @@ public final class Ledger {
         if (amountMicros <= 0 || amountMicros > Money.MAX_MICROS) {
             throw new IllegalArgumentException("a credit is positive and at most " + Money.MAX_MICROS + " micros");
         }
-        store.transaction(s -> transfers.credit(s, owner, Kind.SANDBOX_CREDIT, amountMicros, "USD", reference, clock.instant()));
+        stores.transaction(s -> transfers.credit(s, owner, Kind.SANDBOX_CREDIT, amountMicros, "USD", reference, clock.instant()));
     }
 
     /**
@@ -193,19 +193,19 @@ public final class Ledger {
      * held balances, which are open holds, account for all of them). Empty when all hold.
      */
     public List<String> audit() {
-        List<String> problems = new java.util.ArrayList<>(store.cachedBalanceMismatches());
-        int unresolved = store.unresolvedHoldsOfEndedActivations();
+        List<String> problems = new java.util.ArrayList<>(stores.ledger().cachedBalanceMismatches());
+        int unresolved = stores.ledger().unresolvedHoldsOfEndedActivations();
         if (unresolved > 0) {
             problems.add(unresolved + " ended activations with an unresolved hold");
         }
-        int orphans = store.openHoldsWithoutLiveActivation() - unresolved;
+        int orphans = stores.ledger().openHoldsWithoutLiveActivation() - unresolved;
         if (orphans > 0) {
             problems.add(orphans + " open holds of no activation");
         }
         return problems;
     }
 
-    static void creditSandbox(OrdersStore s, AccountId owner, long amountMicros, String reference, Instant now) {
+    static void creditSandbox(Stores s, AccountId owner, long amountMicros, String reference, Instant now) {
         new Transfers().credit(s, owner, Kind.SANDBOX_CREDIT, amountMicros, "USD", reference, now);
     }
 
@@ -258,46 +258,46 @@ public final class Ledger {
      */
     static final class Transfers {
         private static final int MAX_REMEMBERED = 200_000;
-        private final Map<Long, OrdersStore.CustomerLedgers> customers = new ConcurrentHashMap<>();
+        private final Map<Long, LedgerStore.CustomerLedgers> customers = new ConcurrentHashMap<>();
         private final Map<String, Long> house = new ConcurrentHashMap<>();
 
         /** Moves {@code amount} from the owner's wallet to held; returns the hold's id. Fails (23514) without the money. */
-        long hold(OrdersStore s, AccountId owner, long amount, String reference, Instant now) {
-            OrdersStore.CustomerLedgers l = customer(s, owner);
-            return s.insertTransfer(Kind.HOLD, l.wallet(), l.held(), amount, null, reference, now);
+        long hold(Stores s, AccountId owner, long amount, String reference, Instant now) {
+            LedgerStore.CustomerLedgers l = customer(s, owner);
+            return s.ledger().insertTransfer(Kind.HOLD, l.wallet(), l.held(), amount, null, reference, now);
         }
 
         /**
          * The accounts a hold moves money between (wallet, then held), for the one statement that
-         * writes an order with its hold ({@link OrdersStore#placeOrder}, V21): the order path's
+         * writes an order with its hold ({@link ActivationStore#placeOrder}, V21): the order path's
          * hold is written there, as {@link Kind#HOLD}, so that an order costs one round trip.
          */
-        OrdersStore.CustomerLedgers holdAccounts(OrdersStore s, AccountId owner) {
+        LedgerStore.CustomerLedgers holdAccounts(Stores s, AccountId owner) {
             return customer(s, owner);
         }
 
         /** Earns hold {@code holdId}: held → revenue. The database lets each hold resolve once, by its own amount. */
-        void post(OrdersStore s, AccountId owner, long holdId, long amount, String currency, String reference, Instant now) {
-            s.insertTransfer(Kind.POST, customer(s, owner).held(), house(s, Kind.POST, currency), amount, holdId, reference, now);
+        void post(Stores s, AccountId owner, long holdId, long amount, String currency, String reference, Instant now) {
+            s.ledger().insertTransfer(Kind.POST, customer(s, owner).held(), house(s, Kind.POST, currency), amount, holdId, reference, now);
         }
 
         /** Gives hold {@code holdId} back: held → wallet. */
-        void release(OrdersStore s, AccountId owner, long holdId, long amount, String reference, Instant now) {
-            OrdersStore.CustomerLedgers l = customer(s, owner);
-            s.insertTransfer(Kind.VOID, l.held(), l.wallet(), amount, holdId, reference, now);
+        void release(Stores s, AccountId owner, long holdId, long amount, String reference, Instant now) {
+            LedgerStore.CustomerLedgers l = customer(s, owner);
+            s.ledger().insertTransfer(Kind.VOID, l.held(), l.wallet(), amount, holdId, reference, now);
         }
 
         /** Money into the owner's wallet from the house account of {@code kind}; returns the transfer's id. */
-        long credit(OrdersStore s, AccountId owner, Kind kind, long amount, String currency, String reference, Instant now) {
+        long credit(Stores s, AccountId owner, Kind kind, long amount, String currency, String reference, Instant now) {
             if (kind != Kind.TOPUP && kind != Kind.DISPUTE_WON && kind != Kind.OPERATOR_CREDIT && kind != Kind.SANDBOX_CREDIT) {
                 throw new IllegalArgumentException(kind + " is not a credit");
             }
-            return s.insertTransfer(kind, house(s, kind, currency), customer(s, owner).wallet(), amount, null, reference, now);
+            return s.ledger().insertTransfer(kind, house(s, kind, currency), customer(s, owner).wallet(), amount, null, reference, now);
         }
 
         /** An operator's debit: wallet → adjustments; returns the transfer's id. Fails (23514) without the money. */
-        long debit(OrdersStore s, AccountId owner, long amount, String currency, String reference, Instant now) {
-            return s.insertTransfer(Kind.OPERATOR_DEBIT, customer(s, owner).wallet(), house(s, Kind.OPERATOR_DEBIT, currency), amount, null,
+        long debit(Stores s, AccountId owner, long amount, String currency, String reference, Instant now) {
+            return s.ledger().insertTransfer(Kind.OPERATOR_DEBIT, customer(s, owner).wallet(), house(s, Kind.OPERATOR_DEBIT, currency), amount, null,
                     reference, now);
         }
 
@@ -306,44 +306,44 @@ public final class Ledger {
          * balance as far as it goes, the rest as debt. Held money is left alone (it belongs to live
          * activations). Locks the owner's ledger accounts first, so no purchase races the split.
          */
-        void takeBack(OrdersStore s, AccountId owner, Kind kind, long amount, String reference, Instant now) {
+        void takeBack(Stores s, AccountId owner, Kind kind, long amount, String reference, Instant now) {
             if (kind != Kind.REFUND && kind != Kind.DISPUTE) {
                 throw new IllegalArgumentException(kind + " is not a take-back");
             }
-            Balance balance = s.lockBalance(owner);
-            OrdersStore.CustomerLedgers l = customer(s, owner);
+            Balance balance = s.ledger().lockBalance(owner);
+            LedgerStore.CustomerLedgers l = customer(s, owner);
             long stripe = house(s, kind, balance.currency());
-            if (l.debt() == OrdersStore.NO_DEBT_LEDGER_YET) {
+            if (l.debt() == LedgerStore.NO_DEBT_LEDGER_YET) {
                 throw new IllegalStateException("a take-back in the transaction that creates account " + owner.value());
             }
             long fromWallet = Math.min(amount, balance.availableMicros());
             if (fromWallet > 0) {
-                s.insertTransfer(kind, l.wallet(), stripe, fromWallet, null, reference, now);
+                s.ledger().insertTransfer(kind, l.wallet(), stripe, fromWallet, null, reference, now);
             }
             if (amount > fromWallet) {
-                s.insertTransfer(Kind.DEBT, l.debt(), stripe, amount - fromWallet, null, reference, now);
+                s.ledger().insertTransfer(Kind.DEBT, l.debt(), stripe, amount - fromWallet, null, reference, now);
             }
         }
 
-        private OrdersStore.CustomerLedgers customer(OrdersStore s, AccountId owner) {
+        private LedgerStore.CustomerLedgers customer(Stores s, AccountId owner) {
             if (customers.size() > MAX_REMEMBERED) {
                 customers.clear(); // refilled one query per account
             }
-            OrdersStore.CustomerLedgers known = customers.get(owner.value());
+            LedgerStore.CustomerLedgers known = customers.get(owner.value());
             if (known != null) {
                 return known;
             }
-            OrdersStore.CustomerLedgers read = s.customerLedgers(owner);
-            if (read.debt() != OrdersStore.NO_DEBT_LEDGER_YET) {
+            LedgerStore.CustomerLedgers read = s.ledger().customerLedgers(owner);
+            if (read.debt() != LedgerStore.NO_DEBT_LEDGER_YET) {
                 customers.put(owner.value(), read); // not before the account's creation commits: its debt account is not there yet
             }
             return read;
         }
 
-        private long house(OrdersStore s, Kind kind, String currency) {
+        private long house(Stores s, Kind kind, String currency) {
             // Sandbox play money is always funded in USD, the sandbox's one currency.
             String in = kind == Kind.SANDBOX_CREDIT ? "USD" : currency;
-            return house.computeIfAbsent(kind.house + ":" + in, k -> s.houseLedger(kind.house, in));
+            return house.computeIfAbsent(kind.house + ":" + in, k -> s.ledger().houseLedger(kind.house, in));
         }
     }
 }

@@ -55,7 +55,7 @@ public final class Topups {
     private static final Set<String> DISPUTE_CLOSED = Set.of("won", "lost", "warning_closed");
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
-    private final OrdersStore store;
+    private final Stores stores;
     private final Settings settings;
     private final Optional<StripeCheckout> checkout;
     private final Optional<String> webhookSecret;
@@ -148,8 +148,8 @@ public final class Topups {
         }
     }
 
-    Topups(OrdersStore store, Settings settings, Optional<StripeCheckout> checkout, Optional<String> webhookSecret, Clock clock) {
-        this.store = store;
+    Topups(Stores stores, Settings settings, Optional<StripeCheckout> checkout, Optional<String> webhookSecret, Clock clock) {
+        this.stores = stores;
         this.settings = settings;
         this.checkout = checkout;
         this.webhookSecret = webhookSecret;
@@ -161,18 +161,18 @@ public final class Topups {
      * {@code environment}; without them top-ups are disabled (and say so).
      */
     public static Topups create(Database db, Settings settings, Map<String, String> environment, Clock clock) {
-        return create(new OrdersStore(db.dsl()), settings, environment, clock);
+        return create(new Stores(db.dsl()), settings, environment, clock);
     }
 
     /** With Redis, a top-up's {@code balance.credited} webhook leaves at its commit (see {@link Webhooks}). */
     public static Topups create(Database db, dev.numpool.db.Redis redis, Settings settings, Map<String, String> environment, Clock clock) {
-        return create(new OrdersStore(db.dsl(), new WebhookSignal(redis)), settings, environment, clock);
+        return create(new Stores(db.dsl(), new WebhookSignal(redis)), settings, environment, clock);
     }
 
-    private static Topups create(OrdersStore store, Settings settings, Map<String, String> environment, Clock clock) {
+    private static Topups create(Stores stores, Settings settings, Map<String, String> environment, Clock clock) {
         Optional<String> secretKey = nonBlank(environment.get("STRIPE_SECRET_KEY"));
         Optional<StripeCheckout> checkout = secretKey.map(k -> new StripeCheckout(k, settings.apiBase().orElse(null), settings.timeout()));
-        return new Topups(store, settings, checkout, nonBlank(environment.get("STRIPE_WEBHOOK_SECRET")), clock);
+        return new Topups(stores, settings, checkout, nonBlank(environment.get("STRIPE_WEBHOOK_SECRET")), clock);
     }
 
     public boolean enabled() {
@@ -202,20 +202,20 @@ public final class Topups {
         if (amountMicros < settings.minMicros() || amountMicros > settings.maxMicros() || amountMicros % MICROS_PER_CENT != 0) {
             return new StartResult.OutOfBounds(settings.minMicros(), settings.maxMicros());
         }
-        String currency = store.balance(owner).currency();
+        String currency = stores.ledger().balance(owner).currency();
         String token = java.util.HexFormat.of().formatHex(randomBytes());
-        Optional<Long> inserted = store.insertTopup(owner, amountMicros, currency, token, idempotencyKey, clock.instant());
+        Optional<Long> inserted = stores.topups().insertTopup(owner, amountMicros, currency, token, idempotencyKey, clock.instant());
         if (inserted.isEmpty()) {
-            OrdersStore.TopupRow first = store.topupByKey(owner, idempotencyKey.orElseThrow()).orElseThrow();
+            TopupStore.TopupRow first = stores.topups().topupByKey(owner, idempotencyKey.orElseThrow()).orElseThrow();
             return first.amountMicros() == amountMicros ? new StartResult.Replayed(view(first)) : new StartResult.KeyReused();
         }
         long id = inserted.get();
         try {
             StripeCheckout.Created session = checkout.get().create(id, token, amountMicros / MICROS_PER_CENT, currency,
                     settings.returnUrl() + "?topup=" + id + "&result=paid", settings.returnUrl() + "?topup=" + id + "&result=cancelled");
-            store.openTopup(id, session.sessionId(), session.url());
+            stores.topups().openTopup(id, session.sessionId(), session.url());
         } catch (StripeException e) {
-            store.endUnpaidTopup(id, TopupStatus.FAILED);
+            stores.topups().endUnpaidTopup(id, TopupStatus.FAILED);
             Integer status = e.getStatusCode();
             if (status != null && status >= 400 && status < 500 && status != 409 && status != 429) {
                 // Our request or our keys are wrong: an operator must look, retrying will not help.
@@ -225,7 +225,7 @@ public final class Topups {
             LOG.log(Level.WARNING, "Stripe failed top-up " + id, e);
             return new StartResult.StripeUnavailable("The card processor did not answer; nothing was charged. Try again in a minute.");
         } catch (RuntimeException e) {
-            store.endUnpaidTopup(id, TopupStatus.FAILED);
+            stores.topups().endUnpaidTopup(id, TopupStatus.FAILED);
             throw e;
         }
         return new StartResult.Created(topup(owner, id).orElseThrow());
@@ -238,11 +238,11 @@ public final class Topups {
     }
 
     public Optional<Topup> topup(AccountId owner, long id) {
-        return store.topup(id).filter(t -> t.accountId() == owner.value()).map(Topups::view);
+        return stores.topups().topup(id).filter(t -> t.accountId() == owner.value()).map(Topups::view);
     }
 
     public List<Topup> topups(AccountId owner, int limit) {
-        return store.topups(owner, limit).stream().map(Topups::view).toList();
+        return stores.topups().topups(owner, limit).stream().map(Topups::view).toList();
     }
 
     /**
@@ -266,17 +266,17 @@ public final class Topups {
             return new EventResult.Ignored("not an event Numpool can read: " + e.getMessage());
         }
         Instant now = clock.instant();
-        return store.transaction(s -> {
-            if (!s.insertStripeEvent(event.id(), event.type(), event.topupId().orElse(null), event.paymentIntent().orElse(null), payload, now)) {
+        return stores.transaction(s -> {
+            if (!s.topups().insertStripeEvent(event.id(), event.type(), event.topupId().orElse(null), event.paymentIntent().orElse(null), payload, now)) {
                 return new EventResult.Duplicate();
             }
             Optional<String> outcome = apply(s, event, now);
             if (outcome.isEmpty()) {
                 String why = event.waitingFor();
-                s.postponeStripeEvent(event.id(), why, 0, now.plus(FIRST_RETRY));
+                s.topups().postponeStripeEvent(event.id(), why, 0, now.plus(FIRST_RETRY));
                 return new EventResult.Waiting(why);
             }
-            s.settleStripeEvent(event.id(), outcome.get(), now);
+            s.topups().settleStripeEvent(event.id(), outcome.get(), now);
             return new EventResult.Applied(outcome.get());
         });
     }
@@ -322,9 +322,9 @@ public final class Topups {
      */
     public int applyWaiting(int limit) {
         int applied = 0;
-        for (String id : store.dueStripeEvents(clock.instant(), limit)) {
+        for (String id : stores.topups().dueStripeEvents(clock.instant(), limit)) {
             try {
-                if (store.transaction(s -> applyWaiting(s, id, clock.instant()))) {
+                if (stores.transaction(s -> applyWaiting(s, id, clock.instant()))) {
                     applied++;
                 }
             } catch (RuntimeException e) {
@@ -334,38 +334,38 @@ public final class Topups {
         return applied;
     }
 
-    private boolean applyWaiting(OrdersStore s, String id, Instant now) {
-        Optional<OrdersStore.StripeEventRow> claimed = s.claimStripeEvent(id);
+    private boolean applyWaiting(Stores s, String id, Instant now) {
+        Optional<TopupStore.StripeEventRow> claimed = s.topups().claimStripeEvent(id);
         if (claimed.isEmpty()) {
             return false;
         }
-        OrdersStore.StripeEventRow r = claimed.get();
+        TopupStore.StripeEventRow r = claimed.get();
         StripeEvent event;
         try {
             event = StripeEvent.parse(JSON.readTree(r.payload()));
         } catch (IOException | IllegalArgumentException e) {
-            s.settleStripeEvent(id, "unreadable: " + e.getMessage(), now);
+            s.topups().settleStripeEvent(id, "unreadable: " + e.getMessage(), now);
             return false;
         }
         Optional<String> outcome = apply(s, event, now);
         if (outcome.isPresent()) {
-            s.settleStripeEvent(id, outcome.get(), now);
+            s.topups().settleStripeEvent(id, outcome.get(), now);
             return true;
         }
         int attempts = r.attempts() + 1;
         if (r.receivedAt().plus(PARK_AFTER).isBefore(now)) {
             LOG.warning("Stripe event " + id + " parked after " + PARK_AFTER.toDays() + " days: " + event.waitingFor());
-            s.postponeStripeEvent(id, "parked: " + event.waitingFor(), attempts, now.plus(PARKED));
+            s.topups().postponeStripeEvent(id, "parked: " + event.waitingFor(), attempts, now.plus(PARKED));
         } else {
             long backoff = Math.min(LONGEST_RETRY.toSeconds(), FIRST_RETRY.toSeconds() << Math.min(attempts, 20));
-            s.postponeStripeEvent(id, event.waitingFor(), attempts, now.plusSeconds(backoff));
+            s.topups().postponeStripeEvent(id, event.waitingFor(), attempts, now.plusSeconds(backoff));
         }
         return false;
     }
 
     /** Events still waiting (parked ones included), oldest first: what an operator should look at. */
     public List<WaitingEvent> waiting(int limit) {
-        return store.waitingStripeEvents(limit).stream()
+        return stores.topups().waitingStripeEvents(limit).stream()
                 .map(r -> new WaitingEvent(r.id(), r.type(), r.paymentIntent(), r.receivedAt(), r.attempts(), r.outcome()))
                 .toList();
     }
@@ -376,11 +376,11 @@ public final class Topups {
 
     /** Deletes one batch of applied events older than {@link #KEEP_EVENTS}; returns how many. */
     public int pruneEvents(int limit) {
-        return store.pruneStripeEvents(clock.instant().minus(KEEP_EVENTS), limit);
+        return stores.topups().pruneStripeEvents(clock.instant().minus(KEEP_EVENTS), limit);
     }
 
     /** What an event does, in the caller's transaction; empty when it cannot be applied yet. */
-    private Optional<String> apply(OrdersStore s, StripeEvent event, Instant now) {
+    private Optional<String> apply(Stores s, StripeEvent event, Instant now) {
         return switch (event.type()) {
             case "checkout.session.completed" -> "paid".equals(event.paymentStatus())
                     ? credit(s, event, now)
@@ -394,15 +394,15 @@ public final class Topups {
         };
     }
 
-    private Optional<String> credit(OrdersStore s, StripeEvent event, Instant now) {
+    private Optional<String> credit(Stores s, StripeEvent event, Instant now) {
         if (event.topupId().isEmpty()) {
             return Optional.of("ignored: no Numpool top-up reference");
         }
-        Optional<OrdersStore.TopupRow> found = s.topupForUpdate(event.topupId().get());
+        Optional<TopupStore.TopupRow> found = s.topups().topupForUpdate(event.topupId().get());
         if (found.isEmpty() || found.get().checkoutSessionId().isEmpty() && !event.token().equals(Optional.of(found.get().token()))) {
             return Optional.empty(); // not committed yet, or its session not recorded yet
         }
-        OrdersStore.TopupRow topup = found.get();
+        TopupStore.TopupRow topup = found.get();
         // Ids restart with every database: only our own session (or its token) speaks for this row.
         if (!belongsTo(event, topup)) {
             return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.id());
@@ -412,7 +412,7 @@ public final class Topups {
             return Optional.of("already settled (" + status.wire() + ")");
         }
         String payment = event.paymentIntent().orElse("session:" + event.objectId());
-        Optional<OrdersStore.TopupRow> samePayment = s.topupByPaymentForUpdate(payment);
+        Optional<TopupStore.TopupRow> samePayment = s.topups().topupByPaymentForUpdate(payment);
         if (samePayment.isPresent()) {
             return Optional.of("payment already credited to top-up " + samePayment.get().id());
         }
@@ -420,37 +420,37 @@ public final class Topups {
         if (paid != topup.amountMicros() || !topup.currency().equalsIgnoreCase(event.currency())) {
             LOG.severe("top-up " + topup.id() + " was for " + Money.format(topup.amountMicros()) + " " + topup.currency()
                     + " but Stripe reports " + Money.format(paid) + " " + event.currency() + "; not credited, credit it by hand");
-            s.settleTopupPayment(topup.id(), TopupStatus.MISMATCH, payment, now);
+            s.topups().settleTopupPayment(topup.id(), TopupStatus.MISMATCH, payment, now);
             return Optional.of("not credited: Stripe reports " + Money.format(paid) + " " + event.currency() + ", the top-up was for "
                     + Money.format(topup.amountMicros()) + " " + topup.currency());
         }
         AccountId owner = new AccountId(topup.accountId());
         String reference = "topup:" + topup.id();
         transfers.credit(s, owner, Ledger.Kind.TOPUP, topup.amountMicros(), topup.currency(), reference, now);
-        s.settleTopupPayment(topup.id(), TopupStatus.PAID, payment, now);
-        balanceCredited(s, owner, topup.amountMicros(), "topup", reference, s.balance(owner), now);
+        s.topups().settleTopupPayment(topup.id(), TopupStatus.PAID, payment, now);
+        Webhooks.queueBalanceCredited(s, owner, topup.amountMicros(), "topup", reference, s.ledger().balance(owner), now);
         // Refunds and disputes of this payment that came first are applied in this same
         // transaction, so none of the refunded money can be spent in between.
-        for (OrdersStore.StripeEventRow waiting : s.waitingForPayment(payment, event.id())) {
+        for (TopupStore.StripeEventRow waiting : s.topups().waitingForPayment(payment, event.id())) {
             try {
                 StripeEvent before = StripeEvent.parse(JSON.readTree(waiting.payload()));
-                apply(s, before, now).ifPresent(outcome -> s.settleStripeEvent(waiting.id(), outcome, now));
+                apply(s, before, now).ifPresent(outcome -> s.topups().settleStripeEvent(waiting.id(), outcome, now));
             } catch (IOException | IllegalArgumentException e) {
-                s.settleStripeEvent(waiting.id(), "unreadable: " + e.getMessage(), now);
+                s.topups().settleStripeEvent(waiting.id(), "unreadable: " + e.getMessage(), now);
             }
         }
         return Optional.of("credited " + Money.format(topup.amountMicros()));
     }
 
-    private Optional<String> endUnpaid(OrdersStore s, StripeEvent event, TopupStatus status) {
-        Optional<OrdersStore.TopupRow> topup = event.topupId().flatMap(s::topupForUpdate);
+    private Optional<String> endUnpaid(Stores s, StripeEvent event, TopupStatus status) {
+        Optional<TopupStore.TopupRow> topup = event.topupId().flatMap(s.topups()::topupForUpdate);
         if (topup.isEmpty()) {
             return Optional.empty();
         }
         if (!belongsTo(event, topup.get())) {
             return Optional.of("ignored: session " + event.objectId() + " is not this Numpool's top-up " + topup.get().id());
         }
-        s.endUnpaidTopup(topup.get().id(), status);
+        s.topups().endUnpaidTopup(topup.get().id(), status);
         return Optional.of("top-up " + status.wire());
     }
 
@@ -458,14 +458,14 @@ public final class Topups {
      * The credited top-up a refund or dispute is about, locked; or, with no top-up, the outcome
      * that settles the event without one; or neither: the payment is not credited yet, so wait.
      */
-    private record PaidTopup(Optional<OrdersStore.TopupRow> topup, Optional<String> settled) {
+    private record PaidTopup(Optional<TopupStore.TopupRow> topup, Optional<String> settled) {
     }
 
-    private static PaidTopup paidTopup(OrdersStore s, StripeEvent event, String what) {
+    private static PaidTopup paidTopup(Stores s, StripeEvent event, String what) {
         if (event.paymentIntent().isEmpty()) {
             return new PaidTopup(Optional.empty(), Optional.of("ignored: a " + what + " without a payment intent"));
         }
-        Optional<OrdersStore.TopupRow> found = s.topupByPaymentForUpdate(event.paymentIntent().get());
+        Optional<TopupStore.TopupRow> found = s.topups().topupByPaymentForUpdate(event.paymentIntent().get());
         if (found.isPresent() && found.get().status() != TopupStatus.PAID) {
             return new PaidTopup(Optional.empty(), Optional.of("ignored: top-up " + found.get().id() + " was never credited"));
         }
@@ -473,19 +473,19 @@ public final class Topups {
     }
 
     /** charge.refunded carries the refunded total so far: take back only what is new. */
-    private Optional<String> refund(OrdersStore s, StripeEvent event, Instant now) {
+    private Optional<String> refund(Stores s, StripeEvent event, Instant now) {
         PaidTopup paid = paidTopup(s, event, "charge");
         if (paid.topup().isEmpty()) {
             return paid.settled();
         }
-        OrdersStore.TopupRow topup = paid.topup().get();
+        TopupStore.TopupRow topup = paid.topup().get();
         long refundedTotal = Math.min(event.amountRefundedMinor() * MICROS_PER_CENT, topup.amountMicros());
         long delta = refundedTotal - topup.refundedMicros();
         if (delta <= 0) {
             return Optional.of("nothing new refunded");
         }
         transfers.takeBack(s, new AccountId(topup.accountId()), Ledger.Kind.REFUND, delta, "topup:" + topup.id(), now);
-        s.setTopupRefunded(topup.id(), refundedTotal);
+        s.topups().setTopupRefunded(topup.id(), refundedTotal);
         return Optional.of("refund of " + Money.format(delta) + " taken back");
     }
 
@@ -494,12 +494,12 @@ public final class Topups {
      * whichever of its events arrives first, the balance ends where the dispute's latest status
      * says it should.
      */
-    private Optional<String> dispute(OrdersStore s, StripeEvent event, Instant now) {
+    private Optional<String> dispute(Stores s, StripeEvent event, Instant now) {
         PaidTopup paid = paidTopup(s, event, "dispute");
         if (paid.topup().isEmpty()) {
             return paid.settled();
         }
-        OrdersStore.TopupRow topup = paid.topup().get();
+        TopupStore.TopupRow topup = paid.topup().get();
         if (!DISPUTE_TAKES.contains(event.disputeStatus()) && !DISPUTE_LEAVES.contains(event.disputeStatus())) {
             LOG.warning("dispute " + event.objectId() + " has a status Numpool does not know: " + event.disputeStatus());
             return Optional.of("ignored: unknown dispute status " + event.disputeStatus() + "; balance left as it was");
@@ -509,12 +509,12 @@ public final class Topups {
         if (amount <= 0) {
             return Optional.of("ignored: a dispute of nothing");
         }
-        Optional<OrdersStore.DisputeRow> known = s.disputeForUpdate(event.objectId());
+        Optional<TopupStore.DisputeRow> known = s.topups().disputeForUpdate(event.objectId());
         if (known.isEmpty()) {
-            s.insertDispute(event.objectId(), topup.id(), amount, event.disputeStatus(), now);
-            known = s.disputeForUpdate(event.objectId());
+            s.topups().insertDispute(event.objectId(), topup.id(), amount, event.disputeStatus(), now);
+            known = s.topups().disputeForUpdate(event.objectId());
         }
-        OrdersStore.DisputeRow dispute = known.orElseThrow();
+        TopupStore.DisputeRow dispute = known.orElseThrow();
         // A closed dispute's outcome is final; an older event never reopens it.
         String status = DISPUTE_CLOSED.contains(dispute.status()) ? dispute.status() : event.disputeStatus();
         long shouldTake = DISPUTE_TAKES.contains(status) ? dispute.amountMicros() : 0;
@@ -525,34 +525,21 @@ public final class Topups {
             outcome = "dispute " + status + ": " + Money.format(shouldTake) + " taken back";
         } else if (shouldTake < dispute.takenMicros()) {
             transfers.credit(s, owner, Ledger.Kind.DISPUTE_WON, dispute.takenMicros(), topup.currency(), reference, now);
-            balanceCredited(s, owner, dispute.takenMicros(), "dispute_won", reference, s.balance(owner), now);
+            Webhooks.queueBalanceCredited(s, owner, dispute.takenMicros(), "dispute_won", reference, s.ledger().balance(owner), now);
             outcome = "dispute " + status + ": " + Money.format(dispute.takenMicros()) + " given back";
         } else {
             outcome = "dispute " + status + ": balance already right";
         }
-        s.updateDispute(dispute.id(), status, shouldTake, DISPUTE_CLOSED.contains(status) ? Optional.of(now) : Optional.empty());
+        s.topups().updateDispute(dispute.id(), status, shouldTake, DISPUTE_CLOSED.contains(status) ? Optional.of(now) : Optional.empty());
         return Optional.of(outcome);
     }
 
-    /** Writes {@code balance.credited} webhook deliveries in the caller's transaction. */
-    static void balanceCredited(OrdersStore s, AccountId owner, long amountMicros, String type, String reference, Balance after, Instant now) {
-        if (!s.hasEndpoints(owner.value())) {
-            return;
-        }
-        var payload = JSON.createObjectNode().put("type", "balance.credited").put("timestamp", now.toString());
-        payload.putObject("data").put("amount", Money.format(amountMicros)).put("currency", after.currency())
-                .put("reason", type).put("reference", reference)
-                .put("available", Money.format(after.availableMicros())).put("debt", Money.format(after.debtMicros()));
-        s.enqueueWebhooks(owner.value(), "balance.credited", null, payload.toString(),
-                "msg_" + UUID.randomUUID().toString().replace("-", "") + "_", now);
-    }
-
     /** Whether a Checkout event is about this top-up: its session, or the token the top-up put in the session's metadata. */
-    private static boolean belongsTo(StripeEvent event, OrdersStore.TopupRow topup) {
+    private static boolean belongsTo(StripeEvent event, TopupStore.TopupRow topup) {
         return topup.checkoutSessionId().equals(Optional.of(event.objectId())) || event.token().equals(Optional.of(topup.token()));
     }
 
-        private static Topup view(OrdersStore.TopupRow r) {
+    private static Topup view(TopupStore.TopupRow r) {
         return new Topup(r.id(), r.amountMicros(), r.currency(), r.status(), r.status() == TopupStatus.OPEN ? r.checkoutUrl() : Optional.empty(),
                 r.refundedMicros(), r.createdAt(), r.paidAt());
     }

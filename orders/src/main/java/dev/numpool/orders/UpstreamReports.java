@@ -36,7 +36,7 @@ final class UpstreamReports {
     /** Deliveries started at once ({@link #deliverSoon}) on one node; the worker delivers the rest. */
     static final int AT_ONCE = 64;
 
-    private final OrdersStore store;
+    private final Stores stores;
     private final Inventory inventory;
     private final Clock clock;
     private final Semaphore running = new Semaphore(AT_ONCE);
@@ -44,8 +44,8 @@ final class UpstreamReports {
     private final Map<String, Instant> suspects = new ConcurrentHashMap<>();
     private final Map<String, Instant> lastReconciled = new ConcurrentHashMap<>();
 
-    UpstreamReports(OrdersStore store, Inventory inventory, Clock clock) {
-        this.store = store;
+    UpstreamReports(Stores stores, Inventory inventory, Clock clock) {
+        this.stores = stores;
         this.inventory = inventory;
         this.clock = clock;
     }
@@ -64,7 +64,7 @@ final class UpstreamReports {
         try {
             Thread.ofVirtual().start(() -> {
                 try {
-                    deliver(store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(LEASE), 10, activationId)));
+                    deliver(stores.transaction(s -> s.upstream().claimUpstreamOps(clock.instant(), clock.instant().plus(LEASE), 10, activationId)));
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, (activationId == null ? "status reports" : "status report for activation " + activationId)
                             + " left for the worker", e);
@@ -83,13 +83,13 @@ final class UpstreamReports {
      * number of nodes can run this at once. Returns how many were attempted.
      */
     int deliverDue(int limit) {
-        List<OrdersStore.UpstreamOp> claimed = store.transaction(s -> s.claimUpstreamOps(clock.instant(), clock.instant().plus(LEASE), limit, null));
+        List<UpstreamStore.UpstreamOp> claimed = stores.transaction(s -> s.upstream().claimUpstreamOps(clock.instant(), clock.instant().plus(LEASE), limit, null));
         deliver(claimed);
         return claimed.size();
     }
 
-    private void deliver(List<OrdersStore.UpstreamOp> ops) {
-        for (OrdersStore.UpstreamOp op : ops) {
+    private void deliver(List<UpstreamStore.UpstreamOp> ops) {
+        for (UpstreamStore.UpstreamOp op : ops) {
             Inventory.Upstream answer;
             try {
                 answer = switch (op.kind()) {
@@ -103,13 +103,13 @@ final class UpstreamReports {
             }
             Instant now = clock.instant();
             switch (answer) {
-                case CONFIRMED -> store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.CONFIRMED, null, now);
-                case REFUSED -> store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.REFUSED, "refused by " + op.provider(), now);
+                case CONFIRMED -> stores.upstream().finishUpstreamOp(op.id(), UpstreamKinds.ReportState.CONFIRMED, null, now);
+                case REFUSED -> stores.upstream().finishUpstreamOp(op.id(), UpstreamKinds.ReportState.REFUSED, "refused by " + op.provider(), now);
                 case UNAVAILABLE -> {
                     if (op.attempts() >= MAX_ATTEMPTS) {
-                        store.finishUpstreamOp(op.id(), UpstreamKinds.ReportState.ABANDONED, "no answer after " + op.attempts() + " attempts", now);
+                        stores.upstream().finishUpstreamOp(op.id(), UpstreamKinds.ReportState.ABANDONED, "no answer after " + op.attempts() + " attempts", now);
                     } else {
-                        store.retryUpstreamOpAt(op.id(), now.plus(backoff(op.attempts())), "unavailable");
+                        stores.upstream().retryUpstreamOpAt(op.id(), now.plus(backoff(op.attempts())), "unavailable");
                     }
                 }
             }
@@ -149,7 +149,7 @@ final class UpstreamReports {
             lastReconciled.put(provider, now);
             Map<String, Long> lostPerService = inventory.uncertainBuys(provider).stream()
                     .collect(Collectors.groupingBy(Inventory.UncertainBuy::service, Collectors.counting()));
-            Set<String> known = store.knownRefs(provider, live.get().stream().map(Inventory.LiveSale::providerRef).toList());
+            Set<String> known = stores.upstream().knownRefs(provider, live.get().stream().map(Inventory.LiveSale::providerRef).toList());
             List<Inventory.LiveSale> unknown = live.get().stream()
                     .filter(l -> !known.contains(l.providerRef()) && lostPerService.containsKey(l.service()))
                     .sorted(Comparator.comparing(Inventory.LiveSale::providerRef))
@@ -163,7 +163,7 @@ final class UpstreamReports {
                 if (seen == null || Duration.between(seen, now).compareTo(grace) < 0 || lostPerService.getOrDefault(sale.service(), 0L) <= 0) {
                     continue;
                 }
-                store.insertUpstreamOp(null, provider, sale.providerRef(), UpstreamKinds.Report.RELEASE_UNUSED, now);
+                stores.upstream().insertUpstreamOp(null, provider, sale.providerRef(), UpstreamKinds.Report.RELEASE_UNUSED, now);
                 suspects.remove(suspect);
                 lostPerService.merge(sale.service(), -1L, Long::sum);
                 inventory.settleUncertainBuy(provider, sale.service());
@@ -181,7 +181,7 @@ final class UpstreamReports {
     /** Status reports owed to providers, counted by provider and state (pending, confirmed, refused, abandoned). */
     Map<String, Map<String, Integer>> backlog() {
         Map<String, Map<String, Integer>> backlog = new TreeMap<>();
-        for (OrdersStore.UpstreamCount c : store.upstreamCounts()) {
+        for (UpstreamStore.UpstreamCount c : stores.upstream().upstreamCounts()) {
             backlog.computeIfAbsent(c.provider(), k -> new TreeMap<>()).put(c.state(), c.count());
         }
         return backlog;
@@ -189,6 +189,6 @@ final class UpstreamReports {
 
     /** The latest status reports in {@code state} (refused and abandoned ones need an operator). */
     List<UpstreamReport> reports(String state, int limit) {
-        return store.upstreamReports(state, Math.max(1, Math.min(500, limit)));
+        return stores.upstream().upstreamReports(state, Math.max(1, Math.min(500, limit)));
     }
 }

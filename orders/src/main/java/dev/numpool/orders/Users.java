@@ -31,7 +31,7 @@ public final class Users {
     private static final Pattern EMAIL = Pattern.compile("[^@\\s\"<>()\\[\\],;:\\\\]{1,64}@[a-z0-9-]{1,63}(\\.[a-z0-9-]{1,63})+");
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
 
-    private final OrdersStore store;
+    private final Stores stores;
     private final Clock clock;
     private final boolean sandbox;
     private final Passwords passwords = new Passwords();
@@ -39,15 +39,15 @@ public final class Users {
     /** Checked when the email is unknown, so that a miss costs what a hit costs. */
     private final String decoyHash;
 
-    Users(OrdersStore store, Clock clock, boolean sandbox) {
-        this.store = store;
+    Users(Stores stores, Clock clock, boolean sandbox) {
+        this.stores = stores;
         this.clock = clock;
         this.sandbox = sandbox;
         this.decoyHash = passwords.hash(newToken());
     }
 
     public static Users create(Database db, Clock clock, boolean sandbox) {
-        return new Users(new OrdersStore(db.dsl()), clock, sandbox);
+        return new Users(new Stores(db.dsl()), clock, sandbox);
     }
 
     /** A signed-in person: their account and email, until when the session holds. */
@@ -114,16 +114,16 @@ public final class Users {
         if (weak.isPresent()) {
             return new SignIn.Refused(weak.get());
         }
-        if (store.emailTaken(email.get())) {
+        if (stores.accounts().emailTaken(email.get())) {
             return new SignIn.Refused(Refusal.EMAIL_TAKEN);
         }
         String hash = passwords.hash(password);
         Instant now = clock.instant();
         try {
-            AccountId owner = store.transaction(s -> {
-                AccountId id = s.insertAccount(sandbox, "USD", now);
-                s.setAccountEmail(id, email.get());
-                s.insertPassword(id, hash, now);
+            AccountId owner = stores.transaction(s -> {
+                AccountId id = s.accounts().insertAccount(sandbox, "USD", now);
+                s.accounts().setAccountEmail(id, email.get());
+                s.accounts().insertPassword(id, hash, now);
                 if (sandbox) {
                     Ledger.creditSandbox(s, id, Accounts.SANDBOX_CREDIT_MICROS, "sandbox:" + id.value(), now);
                 }
@@ -131,7 +131,7 @@ public final class Users {
             });
             return startSession(owner, email.get(), now);
         } catch (ConstraintViolation e) {
-            if (store.emailTaken(email.get())) {
+            if (stores.accounts().emailTaken(email.get())) {
                 return new SignIn.Refused(Refusal.EMAIL_TAKEN); // another sign-up with this email won the race
             }
             throw e;
@@ -151,23 +151,23 @@ public final class Users {
         if (password == null || password.isEmpty() || password.length() > MAX_PASSWORD_LENGTH) {
             return new SignIn.Refused(Refusal.WRONG_CREDENTIALS);
         }
-        Optional<OrdersStore.Credentials> credentials = store.credentials(email.get());
-        boolean matches = passwords.verify(password, credentials.map(OrdersStore.Credentials::passwordHash).orElse(decoyHash));
+        Optional<AccountStore.Credentials> credentials = stores.accounts().credentials(email.get());
+        boolean matches = passwords.verify(password, credentials.map(AccountStore.Credentials::passwordHash).orElse(decoyHash));
         if (credentials.isEmpty() || !matches) {
             return new SignIn.Refused(Refusal.WRONG_CREDENTIALS);
         }
         Instant now = clock.instant();
         AccountId owner = credentials.get().account();
         if (Passwords.outdated(credentials.get().passwordHash())) {
-            store.updatePassword(owner, passwords.hash(password), now);
+            stores.accounts().updatePassword(owner, passwords.hash(password), now);
         }
-        store.deleteExpiredSessions(owner, now);
+        stores.accounts().deleteExpiredSessions(owner, now);
         return startSession(owner, email.get(), now);
     }
 
     /** Deletes one batch of expired sessions of any account (a worker calls this); returns how many. */
     public int pruneExpiredSessions(int limit) {
-        return store.pruneExpiredSessions(clock.instant(), limit);
+        return stores.accounts().pruneExpiredSessions(clock.instant(), limit);
     }
 
     /** The live session this cookie token names; empty for unknown, malformed, expired or signed-out tokens. */
@@ -175,20 +175,20 @@ public final class Users {
         if (token == null || !TOKEN.matcher(token).matches()) {
             return Optional.empty();
         }
-        return store.session(Accounts.hash(token), clock.instant());
+        return stores.accounts().session(Accounts.hash(token), clock.instant());
     }
 
     /** Ends the session at once, on every node. */
     public void signOut(String token) {
         if (token != null && TOKEN.matcher(token).matches()) {
-            store.deleteSession(Accounts.hash(token));
+            stores.accounts().deleteSession(Accounts.hash(token));
         }
     }
 
     private SignIn startSession(AccountId owner, String email, Instant now) {
         String token = newToken();
         Instant expires = now.plus(SESSION_LIFETIME);
-        store.insertSession(Accounts.hash(token), owner, now, expires);
+        stores.accounts().insertSession(Accounts.hash(token), owner, now, expires);
         return new SignIn.Started(new Session(owner, email, expires), token);
     }
 

@@ -87,7 +87,7 @@ final class WebhookDispatcher implements AutoCloseable {
         final ArrayDeque<Claimed> waiting = new ArrayDeque<>();
     }
 
-    private record Claimed(OrdersStore.DueDelivery delivery, long claimedAtNanos) {
+    private record Claimed(WebhookStore.DueDelivery delivery, long claimedAtNanos) {
     }
 
     private WebhookDispatcher(Webhooks webhooks, Duration poll) {
@@ -155,11 +155,11 @@ final class WebhookDispatcher implements AutoCloseable {
             if (wanted == 0) {
                 return; // every slot is taken; writing attempts down wakes this loop again
             }
-            List<OrdersStore.DueDelivery> due = webhooks.claim(wanted, busyEndpoints());
+            List<WebhookStore.DueDelivery> due = webhooks.claim(wanted, busyEndpoints());
             // This loop is the only one taking slots, and it asked for no more than were free.
             slots.acquireUninterruptibly(due.size());
             long now = System.nanoTime();
-            due.stream().filter(d -> quickEndpoints.contains(d.endpointId())).mapToLong(OrdersStore.DueDelivery::waitedMillis).max()
+            due.stream().filter(d -> quickEndpoints.contains(d.endpointId())).mapToLong(WebhookStore.DueDelivery::waitedMillis).max()
                     .ifPresent(waited -> {
                         lastWaitMillis = waited;
                         lastWaitAtNanos = now;

@@ -1,7 +1,9 @@
 package dev.numpool.orders;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.numpool.db.Database;
 import dev.numpool.db.Redis;
+import dev.numpool.inventory.Money;
 import io.helidon.config.Config;
 
 import javax.crypto.Mac;
@@ -65,7 +67,7 @@ public final class Webhooks {
     private static final Duration FAILING_LIMIT = Duration.ofDays(5);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final OrdersStore store;
+    private final Stores stores;
     private final WebhookSignal signal;
     /** This node's running dispatcher, if it runs one. */
     private volatile WebhookDispatcher dispatcher;
@@ -88,8 +90,8 @@ public final class Webhooks {
         }
     }
 
-    private Webhooks(OrdersStore store, WebhookSignal signal, Settings settings, Clock clock) {
-        this.store = store;
+    private Webhooks(Stores stores, WebhookSignal signal, Settings settings, Clock clock) {
+        this.stores = stores;
         this.signal = signal;
         this.settings = settings;
         this.clock = clock;
@@ -97,13 +99,13 @@ public final class Webhooks {
 
     /** Without Redis: deliveries are found by the dispatcher's poll only (tests of this door). */
     public static Webhooks create(Database db, Settings settings, Clock clock) {
-        return new Webhooks(new OrdersStore(db.dsl()), WebhookSignal.NONE, settings, clock);
+        return new Webhooks(new Stores(db.dsl()), WebhookSignal.NONE, settings, clock);
     }
 
     /** With Redis: every node's dispatcher is woken by any node's commit that queued deliveries. */
     public static Webhooks create(Database db, Redis redis, Settings settings, Clock clock) {
         WebhookSignal signal = new WebhookSignal(redis);
-        return new Webhooks(new OrdersStore(db.dsl(), signal), signal, settings, clock);
+        return new Webhooks(new Stores(db.dsl(), signal), signal, settings, clock);
     }
 
     /**
@@ -144,11 +146,11 @@ public final class Webhooks {
         if (unsafe.isPresent()) {
             return new Created.Refused(unsafe.get());
         }
-        if (store.endpoints(owner).stream().filter(OrdersStore.Endpoint::enabled).count() >= MAX_ENDPOINTS) {
+        if (stores.webhooks().endpoints(owner).stream().filter(WebhookStore.Endpoint::enabled).count() >= MAX_ENDPOINTS) {
             return new Created.Refused("at most " + MAX_ENDPOINTS + " endpoints per account");
         }
         String secret = newSecret();
-        return new Created.Endpoint(store.insertEndpoint(owner, url, List.copyOf(Set.copyOf(eventTypes)), secret, clock.instant()), secret);
+        return new Created.Endpoint(stores.webhooks().insertEndpoint(owner, url, List.copyOf(Set.copyOf(eventTypes)), secret, clock.instant()), secret);
     }
 
     /** What an update did: changed, refused (why), or no such endpoint of the owner's. */
@@ -178,7 +180,7 @@ public final class Webhooks {
         if (unsafe.isPresent()) {
             return new Updated.Refused(unsafe.get());
         }
-        return store.updateEndpoint(owner, id, target, List.copyOf(Set.copyOf(types))) ? new Updated.Changed() : new Updated.NotFound();
+        return stores.webhooks().updateEndpoint(owner, id, target, List.copyOf(Set.copyOf(types))) ? new Updated.Changed() : new Updated.NotFound();
     }
 
     /**
@@ -188,17 +190,17 @@ public final class Webhooks {
     public Optional<String> rotateSecret(AccountId owner, long id) {
         String secret = newSecret();
         Instant now = clock.instant();
-        return store.rotateSecret(owner, id, secret, now, now.plus(ROTATION_OVERLAP)) ? Optional.of(secret) : Optional.empty();
+        return stores.webhooks().rotateSecret(owner, id, secret, now, now.plus(ROTATION_OVERLAP)) ? Optional.of(secret) : Optional.empty();
     }
 
     /** Queues a {@code webhook.test} event to the owner's endpoint; false when there is no such endpoint. */
     public boolean sendTestEvent(AccountId owner, long id) {
-        if (store.endpoints(owner).stream().noneMatch(e -> e.id() == id && e.enabled())) {
+        if (stores.webhooks().endpoints(owner).stream().noneMatch(e -> e.id() == id && e.enabled())) {
             return false;
         }
         Instant now = clock.instant();
         String payload = "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"data\":{}}";
-        store.insertDelivery(id, "msg_" + java.util.UUID.randomUUID().toString().replace("-", "") + "_test", "webhook.test", null, payload, now);
+        stores.webhooks().insertDelivery(id, messagePrefix() + "test", "webhook.test", null, payload, now);
         signal.queued();
         return true;
     }
@@ -208,20 +210,52 @@ public final class Webhooks {
      * that dedupe by it see no second effect); false when there is no such delivery of the owner's.
      */
     public boolean replay(AccountId owner, long endpointId, String messageId) {
-        var found = store.deliveryForReplay(owner, endpointId, messageId);
+        var found = stores.webhooks().deliveryForReplay(owner, endpointId, messageId);
         if (found.isEmpty()) {
             return false;
         }
         // The message id column is unique per row; a replay row keeps the receiver-facing id in
         // its payload's headers by reusing it with a suffix the dispatcher strips.
-        OrdersStore.DeliveryToReplay d = found.get();
-        store.insertDelivery(d.endpointId(), messageId + REPLAY + java.util.UUID.randomUUID().toString().substring(0, 8),
+        WebhookStore.DeliveryToReplay d = found.get();
+        stores.webhooks().insertDelivery(d.endpointId(), messageId + REPLAY + java.util.UUID.randomUUID().toString().substring(0, 8),
                 d.eventType(), d.activationId(), d.payload(), clock.instant());
         signal.queued();
         return true;
     }
 
     private static final String REPLAY = "#replay-";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Writes the webhook deliveries of one activation event for its owner, in the transaction of
+     * the change; nothing when the owner has no endpoint that takes it.
+     */
+    static void queueActivationEvent(Stores s, ActivationStore.ActivationRow a, String type, ActivationStatus status, Optional<String> code,
+                                     Optional<String> text, Instant now) {
+        var payload = JSON.createObjectNode().put("type", type).put("timestamp", now.toString());
+        var data = payload.putObject("data").put("activationId", a.id()).put("service", a.service()).put("country", a.country())
+                .put("phone", a.phone()).put("status", status.wire());
+        code.ifPresent(c -> data.put("code", c));
+        text.ifPresent(t -> data.put("text", t));
+        s.webhooks().enqueueWebhooks(a.accountId(), type, a.id(), payload.toString(), messagePrefix(), now);
+    }
+
+    /** Writes {@code balance.credited} webhook deliveries in the caller's transaction. */
+    static void queueBalanceCredited(Stores s, AccountId owner, long amountMicros, String type, String reference, Balance after, Instant now) {
+        if (!s.webhooks().hasEndpoints(owner.value())) {
+            return;
+        }
+        var payload = JSON.createObjectNode().put("type", "balance.credited").put("timestamp", now.toString());
+        payload.putObject("data").put("amount", Money.format(amountMicros)).put("currency", after.currency())
+                .put("reason", type).put("reference", reference)
+                .put("available", Money.format(after.availableMicros())).put("debt", Money.format(after.debtMicros()));
+        s.webhooks().enqueueWebhooks(owner.value(), "balance.credited", null, payload.toString(), messagePrefix(), now);
+    }
+
+    /** A new {@code webhook-id}'s start; each endpoint's delivery adds its own id to it. */
+    private static String messagePrefix() {
+        return "msg_" + java.util.UUID.randomUUID().toString().replace("-", "") + "_";
+    }
 
     private static String newSecret() {
         byte[] key = new byte[32];
@@ -234,18 +268,18 @@ public final class Webhooks {
     }
 
     public List<Endpoint> endpoints(AccountId owner) {
-        return store.endpoints(owner).stream()
+        return stores.webhooks().endpoints(owner).stream()
                 .map(e -> new Endpoint(e.id(), e.url(), e.eventTypes(), e.enabled(), e.disabledReason(), e.createdAt())).toList();
     }
 
     /** Disables the owner's endpoint for good; false when there is no such endpoint of theirs. */
     public boolean delete(AccountId owner, long id) {
-        return store.disableEndpoint(owner, id, "deleted by its owner");
+        return stores.webhooks().disableEndpoint(owner, id, "deleted by its owner");
     }
 
     /** The latest deliveries to one of the owner's endpoints, newest first (at most {@code limit}, capped at 100). */
     public List<WebhookDelivery> deliveries(AccountId owner, long endpointId, int limit) {
-        return store.deliveries(owner, endpointId, Math.max(1, Math.min(100, limit)));
+        return stores.webhooks().deliveries(owner, endpointId, Math.max(1, Math.min(100, limit)));
     }
 
     /**
@@ -255,7 +289,7 @@ public final class Webhooks {
      * pass of the same work, for tests and tools.
      */
     public int dispatchDue(int limit) {
-        List<OrdersStore.DueDelivery> due = claim(Math.min(limit, CLAIM_BATCH), Set.of());
+        List<WebhookStore.DueDelivery> due = claim(Math.min(limit, CLAIM_BATCH), Set.of());
         List<java.util.concurrent.Future<Optional<Outcome>>> sends = new java.util.ArrayList<>();
         try (var senders = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             due.forEach(d -> sends.add(senders.submit(() -> send(d))));
@@ -272,17 +306,17 @@ public final class Webhooks {
     static final Duration LEASE = Duration.ofMinutes(2);
 
     /** Claims up to {@code limit} due deliveries for this node, none to {@code skippedEndpoints}. */
-    List<OrdersStore.DueDelivery> claim(int limit, Set<Long> skippedEndpoints) {
+    List<WebhookStore.DueDelivery> claim(int limit, Set<Long> skippedEndpoints) {
         Instant now = clock.instant();
         // Whole microseconds, as PostgreSQL keeps them: writing an attempt down matches its claim by this value.
-        return store.claimDueDeliveries(now, now.plus(LEASE).truncatedTo(java.time.temporal.ChronoUnit.MICROS), limit, skippedEndpoints);
+        return stores.webhooks().claimDueDeliveries(now, now.plus(LEASE).truncatedTo(java.time.temporal.ChronoUnit.MICROS), limit, skippedEndpoints);
     }
 
     /** What an attempt did to its endpoint's standing, written down with the attempt. */
     enum EndpointEffect { SUCCEEDED, FAILED, GONE, NONE }
 
     /** One attempt's result, not yet written down. */
-    record Outcome(OrdersStore.DueDelivery delivery, OrdersStore.AttemptRecord attempt, EndpointEffect effect) {
+    record Outcome(WebhookStore.DueDelivery delivery, WebhookStore.AttemptRecord attempt, EndpointEffect effect) {
     }
 
     /**
@@ -294,13 +328,13 @@ public final class Webhooks {
         if (outcomes.isEmpty()) {
             return;
         }
-        store.transaction(s -> {
-            s.recordAttempts(outcomes.stream().map(Outcome::attempt).toList());
-            s.clearFailing(outcomes.stream().filter(o -> o.effect() == EndpointEffect.SUCCEEDED)
+        stores.transaction(s -> {
+            s.webhooks().recordAttempts(outcomes.stream().map(Outcome::attempt).toList());
+            s.webhooks().clearFailing(outcomes.stream().filter(o -> o.effect() == EndpointEffect.SUCCEEDED)
                     .map(o -> o.delivery().endpointId()).collect(java.util.stream.Collectors.toSet()));
             for (Outcome o : outcomes) {
                 switch (o.effect()) {
-                    case GONE -> s.disableEndpointById(o.delivery().endpointId(), "the receiver answered 410 Gone");
+                    case GONE -> s.webhooks().disableEndpointById(o.delivery().endpointId(), "the receiver answered 410 Gone");
                     case FAILED -> failed(s, o.delivery(), o.attempt().at());
                     case SUCCEEDED, NONE -> {
                     }
@@ -315,13 +349,13 @@ public final class Webhooks {
      * the dispatcher can write many attempts down together. Empty when interrupted (the claim
      * runs out and the delivery is tried again).
      */
-    Optional<Outcome> send(OrdersStore.DueDelivery d) {
+    Optional<Outcome> send(WebhookStore.DueDelivery d) {
         Instant now = clock.instant();
         int attempts = d.attempts() + 1;
         Optional<Instant> retryAt = attempts - 1 < SCHEDULE.size() ? Optional.of(now.plus(SCHEDULE.get(attempts - 1))) : Optional.empty();
         Optional<String> unsafe = refusal(d.url());
         if (unsafe.isPresent()) {
-            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null, "refused: " + unsafe.get(), null, 0, now),
+            return Optional.of(new Outcome(d, new WebhookStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null, "refused: " + unsafe.get(), null, 0, now),
                     EndpointEffect.NONE));
         }
         // Receivers check the timestamp against their own clock (±5 min), so it is wall time even
@@ -349,16 +383,16 @@ public final class Webhooks {
             String snippet = snippet(response.body(), started);
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
-                return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), true, Optional.empty(), status, null, snippet, latency, now),
+                return Optional.of(new Outcome(d, new WebhookStore.AttemptRecord(d.id(), d.lease(), true, Optional.empty(), status, null, snippet, latency, now),
                         EndpointEffect.SUCCEEDED));
             } else if (status == 410) {
-                return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, Optional.empty(), status,
+                return Optional.of(new Outcome(d, new WebhookStore.AttemptRecord(d.id(), d.lease(), false, Optional.empty(), status,
                         "410 Gone: endpoint disabled", snippet, latency, now), EndpointEffect.GONE));
             }
-            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, retryAt, status,
+            return Optional.of(new Outcome(d, new WebhookStore.AttemptRecord(d.id(), d.lease(), false, retryAt, status,
                     status >= 300 && status < 400 ? "redirects are not followed" : "http " + status, snippet, latency, now), EndpointEffect.FAILED));
         } catch (java.io.IOException e) {
-            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null,
+            return Optional.of(new Outcome(d, new WebhookStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null,
                     clip(e.getClass().getSimpleName() + ": " + e.getMessage()), null, (int) ((System.nanoTime() - started) / 1_000_000), now),
                     EndpointEffect.FAILED));
         } catch (InterruptedException e) {
@@ -366,7 +400,7 @@ public final class Webhooks {
             return Optional.empty();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "webhook delivery " + d.messageId() + " failed", e);
-            return Optional.of(new Outcome(d, new OrdersStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now),
+            return Optional.of(new Outcome(d, new WebhookStore.AttemptRecord(d.id(), d.lease(), false, retryAt, null, clip("error: " + e.getMessage()), null, 0, now),
                     EndpointEffect.NONE));
         }
     }
@@ -402,10 +436,10 @@ public final class Webhooks {
     }
 
     /** An endpoint that has failed for 5 days without a success is disabled, and the reason kept for its owner. */
-    private static void failed(OrdersStore s, OrdersStore.DueDelivery d, Instant now) {
-        Instant since = s.markFailing(d.endpointId(), now);
+    private static void failed(Stores s, WebhookStore.DueDelivery d, Instant now) {
+        Instant since = s.webhooks().markFailing(d.endpointId(), now);
         if (Duration.between(since, now).compareTo(FAILING_LIMIT) >= 0) {
-            s.disableEndpointById(d.endpointId(), "failing since " + since + " (5 days without a successful delivery)");
+            s.webhooks().disableEndpointById(d.endpointId(), "failing since " + since + " (5 days without a successful delivery)");
             LOG.warning("webhook endpoint " + d.endpointId() + " disabled: failing since " + since);
         }
     }

@@ -6,8 +6,9 @@
  * calling with an API key), {@link dev.numpool.orders.Users} (who is signed in on the website:
  * passwords and sessions), {@link dev.numpool.orders.Ledger} (what they have),
  * {@link dev.numpool.orders.Orders} (what they bought) and {@link dev.numpool.orders.Webhooks}
- * (where their events go). All SQL is in the package-private
- * {@code OrdersStore}. Money moves only as ledger transfers (hold, then post or void), never as
+ * (where their events go). All SQL is in package-private stores, one per concern (accounts,
+ * ledger, activations, idempotency keys, intake, upstream, top-ups, webhooks, code templates),
+ * reached through one {@code Stores} handle that shares a transaction among them. Money moves only as ledger transfers (hold, then post or void), never as
  * edits, and each hold resolves exactly once because the database says so. This module never
  * speaks HTTP: handlers adapt it.
  */

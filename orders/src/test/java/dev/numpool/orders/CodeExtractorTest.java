@@ -102,6 +102,7 @@ class CodeExtractorTest {
                 new Sample("Your code is short.", ""),
                 new Sample("Your code: BLOCKED", ""),
                 new Sample("Your code: expired", ""),
+                new Sample("Your code: 082-cold-code", ""),
                 new Sample("Reference code: D946. Payment received", ""),
                 new Sample("Challan payment of Rs. 1820 against PAN/TAN PDXXXXXX8L has been paid", ""),
                 new Sample("Transfer from acct 002422220000 to acct 881240...010005843281, code sent separately", ""),

@@ -32,7 +32,7 @@ class ReconcileTest {
         try (Database db = TestServers.freshDatabase(); FakeSmsActivateUpstream upstream = FakeSmsActivateUpstream.start("key");
              Marketplace m = Marketplace.open(db, clock, Map.of("simulator.enabled", "false", "pool.enabled", "false",
                      "providers.0.name", provider, "providers.0.url", upstream.url().toString(),
-                     "providers.0.api-key-env", "SLOW_KEY", "providers.0.timeout-millis", "300"), Map.of("SLOW_KEY", "key"))) {
+                     "providers.0.api-key-env", "SLOW_KEY", "providers.0.timeout-millis", "1000"), Map.of("SLOW_KEY", "key"))) {
             upstream.answer("getPrices", Answer.json("{\"0\":{\"tg\":{\"cost\":0.45,\"count\":100}}}"));
             m.inventory().refreshQuotes(Duration.ofMillis(1));
             AccountId owner = m.accounts().createSandboxAccount("reconcile").owner();

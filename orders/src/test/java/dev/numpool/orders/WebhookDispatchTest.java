@@ -175,7 +175,7 @@ class WebhookDispatchTest {
         AccountId owner = customerWithEndpoint();
         Activation a = buy(owner);
         market.orders().injectSandboxSms(owner, a.id(), "Telegram", "Telegram code: 72001");
-        OrdersStore.DueDelivery claimed = webhooks.claim(10, Set.of()).getFirst();
+        WebhookStore.DueDelivery claimed = webhooks.claim(10, Set.of()).getFirst();
         Optional<Webhooks.Outcome> stale = webhooks.send(claimed);
         // Meanwhile the claim ran out and another node claimed the delivery again.
         db.dsl().execute("update webhook_delivery set locked_until = now() + interval '1 minute'");

@@ -1,0 +1,126 @@
+package dev.numpool.orders;
+
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+
+import static dev.numpool.db.jooq.Tables.ACCOUNT;
+import static dev.numpool.db.jooq.Tables.ACCOUNT_PASSWORD;
+import static dev.numpool.db.jooq.Tables.API_KEY;
+import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
+import static dev.numpool.db.jooq.Tables.WEB_SESSION;
+
+/**
+ * The SQL of accounts, their API keys, and website users with their sessions.
+ */
+final class AccountStore extends Store {
+
+    AccountStore(DSLContext dsl) {
+        super(dsl);
+    }
+
+    AccountId insertAccount(boolean sandbox, String currency, Instant now) {
+        long id = dsl.insertInto(ACCOUNT)
+                .set(ACCOUNT.SANDBOX, sandbox).set(ACCOUNT.CURRENCY, currency).set(ACCOUNT.CREATED_AT, at(now))
+                .returning(ACCOUNT.ID).fetchOne(ACCOUNT.ID);
+        // The debt account comes from the account_debt_ledger trigger (V14). Held money is the
+        // sum of open holds, not a cached row (V16), so a code's post locks no account-wide row.
+        for (String kind : List.of("wallet", "held")) {
+            dsl.insertInto(LEDGER_ACCOUNT)
+                    .set(LEDGER_ACCOUNT.ACCOUNT_ID, id).set(LEDGER_ACCOUNT.KIND, kind)
+                    .set(LEDGER_ACCOUNT.CURRENCY, currency).set(LEDGER_ACCOUNT.CACHED, kind.equals("wallet"))
+                    .execute();
+        }
+        return new AccountId(id);
+    }
+
+    long insertApiKey(AccountId owner, String label, String prefix, byte[] hash, Instant now) {
+        return dsl.insertInto(API_KEY)
+                .set(API_KEY.ACCOUNT_ID, owner.value()).set(API_KEY.LABEL, label).set(API_KEY.PREFIX, prefix)
+                .set(API_KEY.KEY_HASH, hash).set(API_KEY.CREATED_AT, at(now))
+                .returning(API_KEY.ID).fetchOne(API_KEY.ID);
+    }
+
+    Optional<AccountId> accountForKey(byte[] hash) {
+        return dsl.select(API_KEY.ACCOUNT_ID).from(API_KEY)
+                .where(API_KEY.KEY_HASH.eq(hash)).and(API_KEY.REVOKED_AT.isNull())
+                .fetchOptional(API_KEY.ACCOUNT_ID).map(AccountId::new);
+    }
+
+    boolean keyExists(byte[] hash) {
+        return dsl.fetchExists(API_KEY, API_KEY.KEY_HASH.eq(hash));
+    }
+
+    List<ApiKeyInfo> keys(AccountId owner) {
+        return dsl.selectFrom(API_KEY).where(API_KEY.ACCOUNT_ID.eq(owner.value())).orderBy(API_KEY.ID)
+                .fetch(r -> new ApiKeyInfo(r.getId(), r.getLabel(), r.getPrefix(), r.getCreatedAt().toInstant(),
+                        Optional.ofNullable(r.getRevokedAt()).map(OffsetDateTime::toInstant)));
+    }
+
+    boolean revokeKey(AccountId owner, long keyId, Instant now) {
+        return dsl.update(API_KEY).set(API_KEY.REVOKED_AT, at(now))
+                .where(API_KEY.ID.eq(keyId)).and(API_KEY.ACCOUNT_ID.eq(owner.value())).and(API_KEY.REVOKED_AT.isNull())
+                .execute() == 1;
+    }
+
+    boolean emailTaken(String email) {
+        return dsl.fetchExists(ACCOUNT, ACCOUNT.EMAIL.eq(email));
+    }
+
+    void setAccountEmail(AccountId owner, String email) {
+        dsl.update(ACCOUNT).set(ACCOUNT.EMAIL, email).where(ACCOUNT.ID.eq(owner.value())).execute();
+    }
+
+    void insertPassword(AccountId owner, String passwordHash, Instant now) {
+        dsl.insertInto(ACCOUNT_PASSWORD).set(ACCOUNT_PASSWORD.ACCOUNT_ID, owner.value())
+                .set(ACCOUNT_PASSWORD.PASSWORD_HASH, passwordHash).set(ACCOUNT_PASSWORD.UPDATED_AT, at(now)).execute();
+    }
+
+    void updatePassword(AccountId owner, String passwordHash, Instant now) {
+        dsl.update(ACCOUNT_PASSWORD).set(ACCOUNT_PASSWORD.PASSWORD_HASH, passwordHash).set(ACCOUNT_PASSWORD.UPDATED_AT, at(now))
+                .where(ACCOUNT_PASSWORD.ACCOUNT_ID.eq(owner.value())).execute();
+    }
+
+    record Credentials(AccountId account, String passwordHash) {
+    }
+
+    Optional<Credentials> credentials(String email) {
+        return dsl.select(ACCOUNT.ID, ACCOUNT_PASSWORD.PASSWORD_HASH).from(ACCOUNT)
+                .join(ACCOUNT_PASSWORD).on(ACCOUNT_PASSWORD.ACCOUNT_ID.eq(ACCOUNT.ID))
+                .where(ACCOUNT.EMAIL.eq(email))
+                .fetchOptional(r -> new Credentials(new AccountId(r.value1()), r.value2()));
+    }
+
+    void insertSession(byte[] tokenHash, AccountId owner, Instant now, Instant expiresAt) {
+        dsl.insertInto(WEB_SESSION).set(WEB_SESSION.TOKEN_HASH, tokenHash).set(WEB_SESSION.ACCOUNT_ID, owner.value())
+                .set(WEB_SESSION.CREATED_AT, at(now)).set(WEB_SESSION.EXPIRES_AT, at(expiresAt)).execute();
+    }
+
+    Optional<Users.Session> session(byte[] tokenHash, Instant now) {
+        return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT).from(WEB_SESSION)
+                .join(ACCOUNT).on(ACCOUNT.ID.eq(WEB_SESSION.ACCOUNT_ID))
+                .where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).and(WEB_SESSION.EXPIRES_AT.gt(at(now)))
+                .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant()));
+    }
+
+    void deleteSession(byte[] tokenHash) {
+        dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).execute();
+    }
+
+    void deleteExpiredSessions(AccountId owner, Instant now) {
+        dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.ACCOUNT_ID.eq(owner.value())).and(WEB_SESSION.EXPIRES_AT.le(at(now))).execute();
+    }
+
+    int pruneExpiredSessions(Instant now, int limit) {
+        return dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.TOKEN_HASH.in(DSL.select(WEB_SESSION.TOKEN_HASH).from(WEB_SESSION)
+                .where(WEB_SESSION.EXPIRES_AT.le(at(now))).limit(limit))).execute();
+    }
+
+    boolean exists(AccountId owner) {
+        return dsl.fetchExists(ACCOUNT, ACCOUNT.ID.eq(owner.value()));
+    }
+}

@@ -1,0 +1,292 @@
+package dev.numpool.orders;
+
+import dev.numpool.inventory.BuyRequest;
+import dev.numpool.inventory.BuyResult;
+import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Offer;
+import dev.numpool.inventory.Release;
+import io.helidon.metrics.api.Counter;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Placing an order, in five round trips, three of them short statements that wait on nothing: the
+ * idempotency key is claimed, the account checked, the provider's sale recorded the moment it
+ * answers, then the hold, the activation and the stored response are written together
+ * ({@code place_order}, V21). A number bought for an order that then fails goes back to its
+ * provider; one a dead node left behind is given back by {@link #recoverPurchases}.
+ */
+final class OrderPlacement {
+    private static final Logger LOG = Logger.getLogger(OrderPlacement.class.getName());
+
+    private final Stores stores;
+    private final LiveEvents events;
+    private final Inventory inventory;
+    private final Orders.Settings settings;
+    private final Clock clock;
+    private final Ledger.Transfers transfers;
+    private final UpstreamReports upstream;
+    private final Counter ordersPlaced;
+    private final ActivationIds activationIds = new ActivationIds();
+
+    OrderPlacement(Stores stores, LiveEvents events, Inventory inventory, Orders.Settings settings, Clock clock, Ledger.Transfers transfers,
+                   UpstreamReports upstream, Counter ordersPlaced) {
+        this.stores = stores;
+        this.events = events;
+        this.inventory = inventory;
+        this.settings = settings;
+        this.clock = clock;
+        this.transfers = transfers;
+        this.upstream = upstream;
+        this.ordersPlaced = ordersPlaced;
+    }
+
+
+    /**
+     * Places an order under an idempotency key. {@code render} turns the new activation into the
+     * response stored with the key, in the same transaction as the hold. Outcomes that change
+     * nothing (no numbers, price, balance) free the key again so the client may retry with it.
+     */
+    PlaceResult place(AccountId owner, OrderRequest request, IdempotencyKey key, byte[] fingerprint,
+                             Function<Activation, StoredResponse> render) {
+        Instant now = clock.instant();
+        // The end of the key's lock also tells this request's claim from a later takeover's, so it
+        // is kept at the database's microsecond precision to compare equal when read back.
+        Instant lockedUntil = now.plus(settings.idempotencyLock()).truncatedTo(ChronoUnit.MICROS);
+        IdempotencyStore.Claim claim = stores.keys().claim(owner, key, fingerprint, now, lockedUntil);
+        switch (claim) {
+            case IdempotencyStore.Claim.Replay replay -> {
+                return new PlaceResult.Replayed(replay.response());
+            }
+            case IdempotencyStore.Claim.Mismatch mismatch -> {
+                return new PlaceResult.KeyReused();
+            }
+            case IdempotencyStore.Claim.Busy busy -> {
+                return new PlaceResult.InProgress();
+            }
+            case IdempotencyStore.Claim.Owned owned -> {
+                // go on below
+            }
+        }
+        PlaceResult result;
+        try {
+            result = placeClaimed(owner, request, key, lockedUntil, render);
+        } catch (RuntimeException e) {
+            releaseKeyQuietly(owner, key, lockedUntil);
+            throw e;
+        }
+        if (!(result instanceof PlaceResult.Placed)) {
+            releaseKeyQuietly(owner, key, lockedUntil);
+        }
+        return result;
+    }
+
+    private PlaceResult placeClaimed(AccountId owner, OrderRequest request, IdempotencyKey key, Instant lockedUntil,
+                                     Function<Activation, StoredResponse> render) {
+        // Counted before the purchase, not locked: concurrent orders may pass it together and end a
+        // few over. It is a brake for runaway bots, not an accounting rule.
+        ActivationStore.OrderCheck check = stores.activations().orderCheck(owner, settings.maxLiveActivations());
+        if (check.live() >= settings.maxLiveActivations()) {
+            return new PlaceResult.TooManyLive(settings.maxLiveActivations());
+        }
+        // Cheap check first, so a number is not bought from a provider for a customer who cannot pay.
+        Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country())).stream().findFirst();
+        if (offer.isPresent() && check.availableMicros() < offer.get().priceMicros()
+                && request.maxPriceMicros().orElse(Long.MAX_VALUE) >= offer.get().priceMicros()) {
+            return new PlaceResult.InsufficientBalance(check.availableMicros(), offer.get().priceMicros(), check.debtMicros());
+        }
+        BuyRequest buy = new BuyRequest(request.service(), request.country(), request.operator(), request.maxPriceMicros(),
+                request.excludedPrefixes());
+        // Two nodes' providers may hand out the same number; the database refuses the second live
+        // sale of it for a service, and the order simply buys again once.
+        for (int round = 0; ; round++) {
+            BuyResult bought = inventory.buy(buy);
+            switch (bought) {
+                case BuyResult.NoNumbers none -> {
+                    return new PlaceResult.NoNumbers(none.trace());
+                }
+                case BuyResult.PriceAboveMax above -> {
+                    return new PlaceResult.PriceAboveMax(above.minimumPriceMicros());
+                }
+                case BuyResult.Bought b -> {
+                    // Recorded at once, on its own: if this node dies before the order commits,
+                    // recoverPurchases gives the number back (see the V5 migration).
+                    long purchase;
+                    try {
+                        purchase = stores.upstream().insertPurchase(owner, b.lease().provider(), b.lease().providerRef(),
+                                clock.instant(), clock.instant().plus(settings.idempotencyLock()));
+                    } catch (RuntimeException e) {
+                        // Nothing can be recorded (database trouble): give the number back directly.
+                        releaseQuietly(b.lease().provider(), b.lease().providerRef());
+                        throw e;
+                    }
+                    Recorded recorded;
+                    try {
+                        recorded = record(owner, request, b, purchase, key, lockedUntil, render);
+                    } catch (RuntimeException e) {
+                        giveBack(b, purchase);
+                        throw e;
+                    }
+                    if (recorded.placing() != ActivationStore.Placing.PLACED) {
+                        giveBack(b, purchase); // nothing was written: the number goes back
+                    }
+                    switch (recorded.placing()) {
+                        case PLACED -> {
+                            ordersPlaced.increment();
+                            events.publish(owner.value(), new LiveEvent("created", recorded.activation().id(), ActivationStatus.WAITING_CODE,
+                                    Optional.empty(), Optional.empty(), clock.instant()));
+                            return new PlaceResult.Placed(recorded.activation(), recorded.response());
+                        }
+                        case KEY_TAKEN_OVER, NUMBER_LOST -> {
+                            // This request stalled past its lock: a retry owns the key now (its order
+                            // is the one that counts), or recovery gave the number back.
+                            return new PlaceResult.InProgress();
+                        }
+                        case NO_MONEY -> {
+                            Balance now = stores.ledger().balance(owner);
+                            return new PlaceResult.InsufficientBalance(now.availableMicros(), b.lease().priceMicros(), now.debtMicros());
+                        }
+                        case NUMBER_LIVE -> {
+                            if (round >= 1) {
+                                throw new OrdersException(OrdersException.Reason.INCONSISTENT_STATE,
+                                        "providers sold a number already live here for " + request.service().code() + " twice in a row");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A number bought for an order that did not commit goes back to its provider, through the
+     * outbox and off the customer's request thread. If the sale is no longer 'sold' (recovery
+     * already released it), nothing more is owed.
+     */
+    private void giveBack(BuyResult.Bought b, long purchase) {
+        try {
+            boolean owed = stores.transaction(s -> {
+                if (!s.upstream().settlePurchase(purchase, UpstreamKinds.Purchase.RELEASED)) {
+                    return false;
+                }
+                s.upstream().insertUpstreamOp(null, b.lease().provider(), b.lease().providerRef(), UpstreamKinds.Report.RELEASE_UNUSED, clock.instant());
+                return true;
+            });
+            if (owed) {
+                upstream.deliverSoon(null);
+            }
+        } catch (RuntimeException e) {
+            // The sale stays 'sold', so recoverPurchases gives the number back after its lease.
+            LOG.log(Level.WARNING, "number " + b.lease().providerRef() + " left for recovery", e);
+        }
+    }
+
+    private void releaseQuietly(String provider, String providerRef) {
+        try {
+            inventory.release(provider, providerRef, Release.NOT_USED);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not give back " + provider + " number " + providerRef, e);
+        }
+    }
+
+    /**
+     * Gives back to their providers the numbers bought for orders that never committed because
+     * their node died in between (at most {@code limit}); returns how many. Any node may run it.
+     */
+    int recoverPurchases(int limit) {
+        Instant now = clock.instant();
+        int recovered = stores.transaction(s -> {
+            List<UpstreamStore.ParkedPurchase> abandoned = s.upstream().abandonedPurchasesForUpdate(now, limit);
+            for (UpstreamStore.ParkedPurchase p : abandoned) {
+                if (s.upstream().settlePurchase(p.id(), UpstreamKinds.Purchase.RELEASED)) {
+                    s.upstream().insertUpstreamOp(null, p.provider(), p.providerRef(), UpstreamKinds.Report.RELEASE_UNUSED, now);
+                }
+            }
+            return abandoned.size();
+        });
+        if (recovered > 0) {
+            LOG.warning(recovered + " numbers bought for orders that never committed are being given back");
+            upstream.deliverDue(recovered);
+        }
+        return recovered;
+    }
+
+    /**
+     * Writes the order in one statement ({@link ActivationStore#placeOrder}): the hold (on the ledger
+     * accounts {@link Ledger.Transfers#holdAccounts} names), the activation, the sale recorded and
+     * the idempotency key completed with the response, which is rendered first, so the activation's
+     * id comes from this node's block of ids rather than from the statement.
+     */
+    private Recorded record(AccountId owner, OrderRequest request, BuyResult.Bought bought, long purchase,
+                               IdempotencyKey key, Instant lockedUntil, Function<Activation, StoredResponse> render) {
+        Instant now = clock.instant();
+        int id = activationIds.next();
+        long price = bought.lease().priceMicros();
+        Instant expiresAt = now.plus(settings.window());
+        Instant cancellableAt = min(now.plus(settings.earlyCancel()), expiresAt);
+        // The new activation is exactly what is written: no need to read it back. (An SMS that
+        // beats this statement to the database is parked and applied by applyParkedSms.)
+        Activation activation = new Activation(id, owner, request.service().code(), request.country().id(), request.operator(),
+                bought.lease().phone(), ActivationStatus.WAITING_CODE, price, inventory.currency(), now, cancellableAt, expiresAt,
+                Optional.empty(), false, List.of(), bought.trace());
+        StoredResponse response = render.apply(activation);
+        LedgerStore.CustomerLedgers ledgers = transfers.holdAccounts(stores, owner);
+        ActivationStore.Placing placing = stores.activations().placeOrder(new ActivationStore.NewOrder(id, owner, request, bought.lease().provider(),
+                bought.lease().providerRef(), bought.lease().phone(), price, bought.lease().costMicros(), inventory.currency(),
+                ledgers.wallet(), ledgers.held(), now, cancellableAt, expiresAt, bought.trace(), purchase, key, lockedUntil, response));
+        return new Recorded(placing, activation, response);
+    }
+
+    /** What {@link #record} wrote (all of it, or nothing: see {@link ActivationStore.Placing}), and the activation and answer it rendered. */
+    private record Recorded(ActivationStore.Placing placing, Activation activation, StoredResponse response) {
+    }
+
+    /**
+     * Activation ids drawn from the database's sequence a block at a time and handed out one per
+     * order: one round trip per block instead of one per order under load. A block is used for at
+     * most {@link #FRESH} and then dropped, so ids follow the order of creation across nodes (lists
+     * are newest first by id) except among orders placed within that second; its size follows the
+     * node's pace (doubling when a block runs out in time, halving when one is dropped, 1 to
+     * {@link #MAX_BLOCK}), so a quiet node leaves no long gaps in the ids.
+     */
+    private final class ActivationIds {
+        private static final int MAX_BLOCK = 64;
+        private static final long FRESH = Duration.ofSeconds(1).toNanos();
+        private final ArrayDeque<Integer> ready = new ArrayDeque<>();
+        private long drawnAt;
+        private int block = 1;
+
+        synchronized int next() {
+            long now = System.nanoTime();
+            boolean stale = now - drawnAt > FRESH;
+            if (ready.isEmpty() || stale) {
+                block = stale ? Math.max(1, block / 2) : Math.min(MAX_BLOCK, block * 2);
+                ready.clear();
+                ready.addAll(stores.activations().nextActivationIds(block));
+                drawnAt = now;
+            }
+            return ready.removeFirst();
+        }
+    }
+
+    private void releaseKeyQuietly(AccountId owner, IdempotencyKey key, Instant lockedUntil) {
+        try {
+            stores.keys().releaseKey(owner, key, lockedUntil);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not free idempotency key; it frees itself when its lock runs out", e);
+        }
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+}
