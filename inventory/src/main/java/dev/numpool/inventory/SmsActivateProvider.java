@@ -1,32 +1,32 @@
 package dev.numpool.inventory;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.numpool.inventory.SmsActivateWire.Said;
 import dev.numpool.inventory.UpstreamHttp.Reply;
 
 import java.net.URI;
-import java.net.URLEncoder;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import static dev.numpool.inventory.UpstreamHttp.JSON;
+import static dev.numpool.inventory.SmsActivateWire.interpret;
+import static dev.numpool.inventory.SmsActivateWire.isActivationId;
+import static dev.numpool.inventory.SmsActivateWire.messageId;
+import static dev.numpool.inventory.SmsActivateWire.orderParams;
+import static dev.numpool.inventory.SmsActivateWire.params;
+import static dev.numpool.inventory.SmsActivateWire.quotes;
+import static dev.numpool.inventory.SmsActivateWire.rows;
+import static dev.numpool.inventory.SmsActivateWire.strings;
 import static dev.numpool.inventory.UpstreamHttp.clip;
-import static dev.numpool.inventory.UpstreamHttp.count;
 import static dev.numpool.inventory.UpstreamHttp.micros;
 import static dev.numpool.inventory.UpstreamHttp.scalar;
-import static dev.numpool.inventory.UpstreamHttp.unreadable;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
@@ -34,11 +34,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * ({@code /stubs/handler_api.php}). Dozens of vendors clone that protocol, so this one adapter
  * covers all of them; each is configured with its own handler URL and key.
  *
- * <p>The clones disagree in small ways (plain tokens or JSON envelopes, numbers as strings,
- * trailing newlines, HTTP 200 or 4xx for errors), so every answer is first reduced to one of
- * three shapes, a token, a JSON document or trouble, and each action maps those shapes to its
- * sealed result. Nothing here throws for upstream trouble, and every exchange is bounded in
- * time and in size.
+ * <p>The clones disagree in small ways, so {@link SmsActivateWire} first reduces every answer to
+ * one of three shapes, a token, a JSON document or trouble, and each action here maps those
+ * shapes to its sealed result. Nothing here throws for upstream trouble, and every exchange is
+ * bounded in time and in size.
  */
 final class SmsActivateProvider implements Provider {
     /** No answer of this protocol comes near this size; a bigger one is refused, not buffered. */
@@ -56,8 +55,6 @@ final class SmsActivateProvider implements Provider {
      * more rows than this are read from one answer (the 1 MiB body limit stops a longer one anyway).
      */
     static final int MAX_ROWS_PER_ANSWER = 10_000;
-    /** An activation receives a handful of SMS; a longer list of codes is cut rather than trusted. */
-    static final int MAX_SMS_PER_ACTIVATION = 20;
     /**
      * An upstream that refused the list (BAD_ACTION, or an answer that is no list) is polled per
      * activation; it is offered the list again after this long, in case it was passing trouble
@@ -66,10 +63,6 @@ final class SmsActivateProvider implements Provider {
     static final Duration BULK_RETRY = Duration.ofHours(1);
 
     private static final Logger LOG = Logger.getLogger(SmsActivateProvider.class.getName());
-    private static final Pattern TOKEN = Pattern.compile("([A-Z][A-Z0-9_]*)(?::(.*))?", Pattern.DOTALL);
-    private static final Pattern SERVICE = Pattern.compile("[a-z0-9]{2}");
-    private static final Pattern COUNTRY_ID = Pattern.compile("[0-9]{1,6}");
-    private static final Pattern ACTIVATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Set<String> OUT_OF_STOCK = Set.of("NO_NUMBERS", "WRONG_MAX_PRICE");
     // A refused key is not among these: an operator can fix a key, and a number given back must
     // reach the provider after that, so a key error is retried like an outage.
@@ -91,7 +84,7 @@ final class SmsActivateProvider implements Provider {
     private int passPages;
     private String firstIdOfLastPage;
     /** Until when the list is not asked for (the upstream refused it); null while it works. */
-    private volatile java.time.Instant listRefusedUntil;
+    private volatile Instant listRefusedUntil;
 
     /**
      * How this upstream may push SMS to {@code POST /inbound/sms-activate/{name}/{secret}}: the
@@ -130,7 +123,7 @@ final class SmsActivateProvider implements Provider {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException(name + ": the timeout must be positive");
         }
-        // The key goes into every query string (see uri); it is given here so no reason repeats it.
+        // The key goes into every query string (see SmsActivateWire.uri); it is given here so no reason repeats it.
         this.http = new UpstreamHttp(timeout, apiKey);
     }
 
@@ -194,7 +187,7 @@ final class SmsActivateProvider implements Provider {
             for (JsonNode a : list) {
                 String ref = scalar(a.get("activationId"));
                 String service = scalar(a.get("serviceCode"));
-                if (ref != null && ACTIVATION_ID.matcher(ref).matches()) {
+                if (isActivationId(ref)) {
                     refs.add(new LiveSale(ref, service == null ? "" : service));
                 }
             }
@@ -218,7 +211,7 @@ final class SmsActivateProvider implements Provider {
      */
     @Override
     public synchronized Sweep sweep(int maxRequests) {
-        java.time.Instant refusedUntil = listRefusedUntil;
+        Instant refusedUntil = listRefusedUntil;
         if (refusedUntil != null && clock.instant().isBefore(refusedUntil)) {
             return new Sweep.Unsupported("the upstream refused getActiveActivations", 0);
         }
@@ -307,30 +300,6 @@ final class SmsActivateProvider implements Provider {
     }
 
     /**
-     * The rows of a {@code getActiveActivations} answer, null when it has none: sms-activate puts
-     * them in {@code activeActivations}, HeroSMS in {@code data} (and an
-     * {@code activeActivations} object of database counters beside it, with its own
-     * {@code rows}); a bare array is taken too.
-     */
-    static JsonNode rows(JsonNode answer) {
-        if (answer.isArray()) {
-            return answer;
-        }
-        JsonNode data = answer.path("data");
-        JsonNode active = answer.path("activeActivations");
-        if (data.isArray() && !data.isEmpty()) {
-            return data;
-        }
-        if (active.isArray()) {
-            return active;
-        }
-        if (active.path("rows").isArray()) {
-            return active.get("rows");
-        }
-        return data.isArray() ? data : null;
-    }
-
-    /**
      * The SMS of one listed activation. {@code smsCode} and {@code smsText} come as null, as a
      * string (also "null"), as a number, or as arrays of them (one entry per SMS, after another
      * code was asked for): each code becomes a message whose id is the activation and the code,
@@ -338,7 +307,7 @@ final class SmsActivateProvider implements Provider {
      */
     private List<InboundSms> messages(JsonNode row) {
         String ref = scalar(row.get("activationId"));
-        if (ref == null || !ACTIVATION_ID.matcher(ref).matches()) {
+        if (!isActivationId(ref)) {
             return List.of();
         }
         List<String> codes = strings(row.get("smsCode"));
@@ -354,35 +323,6 @@ final class SmsActivateProvider implements Provider {
                     code.isEmpty() ? Optional.empty() : Optional.of(code)));
         }
         return messages;
-    }
-
-    /** Non-blank strings and numbers of a field that is a value or an array of them; "null" is none. */
-    private static List<String> strings(JsonNode node) {
-        List<String> values = new ArrayList<>();
-        if (node == null) {
-            return values;
-        }
-        for (JsonNode value : node.isArray() ? node : List.of(node)) {
-            if (values.size() == MAX_SMS_PER_ACTIVATION) {
-                break;
-            }
-            String text = value.isTextual() || value.isNumber() ? value.asText().strip() : "";
-            values.add(text.equalsIgnoreCase("null") ? "" : text);
-        }
-        return values;
-    }
-
-    /** The same SMS has the same id however it came (getStatus, the list, a push). */
-    private static String messageId(String ref, String code, String text) {
-        if (!code.isEmpty()) {
-            return ref + ":" + code;
-        }
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
-            return ref + ":text:" + java.util.HexFormat.of().formatHex(digest, 0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override
@@ -459,7 +399,7 @@ final class SmsActivateProvider implements Provider {
             return new InboundResult.Unauthorized(secretOk ? "source not allowed" : "wrong secret");
         }
         String ref = body == null || !body.isObject() ? null : scalar(body.get("activationId"));
-        if (ref == null || !ACTIVATION_ID.matcher(ref).matches()) {
+        if (!isActivationId(ref)) {
             return new InboundResult.Malformed("needs an activationId");
         }
         List<String> codes = strings(body.get("code"));
@@ -470,25 +410,8 @@ final class SmsActivateProvider implements Provider {
             return new InboundResult.Ignored("no text and no code");
         }
         listener.onSms(new InboundSms(name, ref, "", text.isEmpty() ? code : text, messageId(ref, code, text),
-                receivedAt(body.get("receivedAt")), code.isEmpty() ? Optional.empty() : Optional.of(code)));
+                SmsActivateWire.receivedAt(body.get("receivedAt"), clock.instant()), code.isEmpty() ? Optional.empty() : Optional.of(code)));
         return new InboundResult.Delivered();
-    }
-
-    /**
-     * The upstream's time of the SMS (ISO 8601, or {@code yyyy-MM-dd HH:mm:ss} taken as UTC);
-     * ours when it sent none we can read, or one in our future.
-     */
-    private java.time.Instant receivedAt(JsonNode value) {
-        java.time.Instant now = clock.instant();
-        String text = value != null && value.isTextual() ? value.textValue().strip() : "";
-        java.time.Instant at;
-        try {
-            at = text.contains("T") ? java.time.OffsetDateTime.parse(text).toInstant()
-                    : java.time.LocalDateTime.parse(text.replace(' ', 'T')).toInstant(java.time.ZoneOffset.UTC);
-        } catch (java.time.format.DateTimeParseException e) {
-            return now;
-        }
-        return at.isAfter(now) ? now : at;
     }
 
     @Override
@@ -516,23 +439,9 @@ final class SmsActivateProvider implements Provider {
         };
     }
 
-    private static Map<String, String> orderParams(Order order) {
-        Map<String, String> params = params(
-                "service", order.service(),
-                "country", Integer.toString(order.country().id()));
-        if (order.operator() != null && !order.operator().isBlank() && !order.operator().equals("any")) {
-            params.put("operator", order.operator());
-        }
-        params.put("maxPrice", Money.format(order.maxCostMicros()));
-        if (!order.excludedPrefixes().isEmpty()) {
-            params.put("phoneException", String.join(",", order.excludedPrefixes()));
-        }
-        return params;
-    }
-
     private Purchase boughtV2(JsonNode sale, Order order) {
         String ref = scalar(sale.get("activationId"));
-        if (ref == null || !ACTIVATION_ID.matcher(ref).matches()) {
+        if (!isActivationId(ref)) {
             return new Purchase.Failed("garbage: " + clip(sale.toString()));
         }
         // Without a readable cost we assume the most the upstream may charge: maxPrice.
@@ -542,7 +451,7 @@ final class SmsActivateProvider implements Provider {
 
     private Purchase boughtV1(String idAndPhone, Order order) {
         String[] parts = idAndPhone.split(":", 2);
-        if (parts.length != 2 || !ACTIVATION_ID.matcher(parts[0]).matches()) {
+        if (parts.length != 2 || !isActivationId(parts[0])) {
             return new Purchase.Failed("garbage: " + clip("ACCESS_NUMBER:" + idAndPhone));
         }
         // V1 does not say what the number cost; maxPrice is what the upstream may have charged.
@@ -558,121 +467,10 @@ final class SmsActivateProvider implements Provider {
         return purchase;
     }
 
-    static List<OfferQuote> quotes(JsonNode table) {
-        List<OfferQuote> quotes = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> country : table.properties()) {
-            if (!COUNTRY_ID.matcher(country.getKey()).matches() || !country.getValue().isObject()) {
-                continue;
-            }
-            int countryId = Integer.parseInt(country.getKey());
-            for (Map.Entry<String, JsonNode> service : country.getValue().properties()) {
-                if (!SERVICE.matcher(service.getKey()).matches()) {
-                    continue;
-                }
-                OptionalLong cost = micros(service.getValue().get("cost"));
-                OptionalInt count = count(service.getValue().get("count"));
-                if (cost.isPresent() && count.isPresent()) {
-                    quotes.add(new OfferQuote(service.getKey(), countryId, "any", cost.getAsLong(), count.getAsInt()));
-                }
-            }
-        }
-        return List.copyOf(quotes);
-    }
-
     private Said ask(String action, Map<String, String> params) {
-        return switch (http.get(uri(action, params), MAX_BODY_BYTES)) {
+        return switch (http.get(SmsActivateWire.uri(handlerUrl, apiKey, action, params), MAX_BODY_BYTES)) {
             case Reply.Answered(int status, byte[] body) -> interpret(status, new String(body, UTF_8));
             case Reply.Failed(String reason) -> new Said.Trouble(reason);
         };
-    }
-
-    private URI uri(String action, Map<String, String> params) {
-        StringBuilder query = new StringBuilder("api_key=").append(encode(apiKey)).append("&action=").append(encode(action));
-        params.forEach((key, value) -> query.append('&').append(key).append('=').append(encode(value)));
-        return URI.create(handlerUrl + (handlerUrl.getRawQuery() == null ? "?" : "&") + query);
-    }
-
-    /**
-     * Reduces an answer to a token, a JSON document or trouble. Protocol errors come as a plain
-     * token with HTTP 200 in the original, and as JSON envelopes with 200 or 4xx in some clones;
-     * a 5xx, a redirect or an unreadable body is trouble whatever it says.
-     */
-    static Said interpret(int status, String body) {
-        boolean answered = (status >= 200 && status < 300) || (status >= 400 && status < 500);
-        if (!answered) {
-            return new Said.Trouble("http " + status);
-        }
-        String text = body.strip();
-        if (text.startsWith("{") || text.startsWith("[") || text.startsWith("\"")) {
-            JsonNode json;
-            try {
-                json = JSON.readTree(text);
-            } catch (JsonProcessingException e) {
-                return new Said.Trouble(unreadable(text));
-            }
-            Said error = errorIn(json);
-            if (error != null) {
-                return error;
-            }
-            return status < 300 ? new Said.Json(json) : new Said.Trouble("http " + status);
-        }
-        Said token = token(text);
-        if (token != null) {
-            return token;
-        }
-        return new Said.Trouble(status < 300 ? unreadable(text) : "http " + status);
-    }
-
-    /** The error token of a JSON answer: {@code {"title":T}}, {@code {"status":"error","error":T}}, or {@code "T"}. */
-    private static Said errorIn(JsonNode json) {
-        if (json.isTextual()) {
-            return token(json.textValue().strip());
-        }
-        boolean failed = json.path("status").asText().equalsIgnoreCase("error");
-        String error = json.hasNonNull("title") ? json.get("title").asText().strip()
-                : json.hasNonNull("error") ? json.get("error").asText().strip()
-                : failed ? json.path("message").asText().strip()
-                : "";
-        if (error.isEmpty()) {
-            return failed ? new Said.Token("ERROR", "") : null;
-        }
-        Said token = token(error);
-        // An envelope whose error is prose is still an error; it travels as its clipped text.
-        return token != null ? token : new Said.Token(clip(error), "");
-    }
-
-    private static Said.Token token(String text) {
-        Matcher matcher = TOKEN.matcher(text);
-        return matcher.matches() ? new Said.Token(matcher.group(1), Objects.requireNonNullElse(matcher.group(2), "").strip()) : null;
-    }
-
-    private static Map<String, String> params(String... keysAndValues) {
-        Map<String, String> params = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            params.put(keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return params;
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, UTF_8);
-    }
-
-    /** What the upstream said, with the transport and the dialects out of the way. */
-    sealed interface Said {
-        /** A protocol token such as {@code NO_NUMBERS}, with what follows its first colon. */
-        record Token(String name, String argument) implements Said {
-            String text() {
-                return clip(argument.isEmpty() ? name : name + ":" + argument);
-            }
-        }
-
-        /** A JSON answer that is not an error envelope. */
-        record Json(JsonNode node) implements Said {
-        }
-
-        /** No protocol answer at all: a timeout, a dropped connection, a 5xx, an HTML page. */
-        record Trouble(String reason) implements Said {
-        }
     }
 }

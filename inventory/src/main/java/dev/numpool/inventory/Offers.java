@@ -1,0 +1,90 @@
+package dev.numpool.inventory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The offers on sale: for each service and country, the lowest sell price among the providers
+ * that report stock and are not paused, their stock together, and the best delivery rate.
+ */
+final class Offers {
+    private final Catalogue catalogue;
+    private final Providers providers;
+    private final Controls controls;
+    private final DeliveryStats deliveries;
+
+    Offers(Catalogue catalogue, Providers providers, Controls controls, DeliveryStats deliveries) {
+        this.catalogue = catalogue;
+        this.providers = providers;
+        this.controls = controls;
+        this.deliveries = deliveries;
+    }
+
+    /** See {@link Inventory#offers}. */
+    List<Offer> offers(Optional<Service> service, Optional<Country> country) {
+        record Best(long priceMicros, int stock) {
+        }
+        Map<String, Best> best = new LinkedHashMap<>();
+        Controls.InForce controls = this.controls.current();
+        Map<String, String> paused = controls.paused();
+        Pricing pricing = controls.pricing();
+        for (Service s : service.map(List::of).orElseGet(catalogue::services)) {
+            for (Country c : country.map(List::of).orElseGet(catalogue::countries)) {
+                for (Provider p : providers.all()) {
+                    if (p.inProcess() && !paused.containsKey(p.name())) {
+                        p.quote(s.code(), c, "any").filter(q -> q.stock() > 0).ifPresent(q -> best.merge(s.code() + ":" + c.id(),
+                                new Best(pricing.sellPriceMicros(q.costMicros(), p.name(), s.code(), c.id()), q.stock()),
+                                (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock())));
+                    }
+                }
+            }
+        }
+        QuoteBook quotes = providers.book();
+        for (Provider p : providers.all()) {
+            if (p.inProcess() || paused.containsKey(p.name())) {
+                continue;
+            }
+            // One offer (the order path's price check) is one HGET; a listing reads the whole book.
+            List<Provider.OfferQuote> book = service.isPresent() && country.isPresent()
+                    ? quotes.quote(p.name(), service.get().code(), country.get().id(), "any")
+                            .map(q -> List.of(new Provider.OfferQuote(service.get().code(), country.get().id(), "any", q.costMicros(), q.stock())))
+                            .orElse(List.of())
+                    : quotes.all(p.name());
+            for (Provider.OfferQuote q : book) {
+                boolean wanted = q.operator().equals("any") && q.stock() > 0 && catalogue.sellsCountry(q.country())
+                        && catalogue.sellsService(q.service())
+                        && service.map(s -> s.code().equals(q.service())).orElse(true)
+                        && country.map(c -> c.id() == q.country()).orElse(true);
+                if (wanted) {
+                    best.merge(q.service() + ":" + q.country(),
+                            new Best(pricing.sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country()), q.stock()),
+                            (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock()));
+                }
+            }
+        }
+        List<Offer> offers = new ArrayList<>(best.size());
+        best.forEach((key, b) -> {
+            int colon = key.indexOf(':');
+            offers.add(new Offer(catalogue.service(key.substring(0, colon)).orElseThrow(),
+                    catalogue.country(Integer.parseInt(key.substring(colon + 1))).orElseThrow(), b.priceMicros(), catalogue.currency(), b.stock()));
+        });
+        offers.sort(Comparator.comparing((Offer o) -> o.service().code()).thenComparingInt(o -> o.country().id()));
+        return offers;
+    }
+
+    /** See {@link Inventory#deliveryPercent}. */
+    double deliveryPercent(String service, int country) {
+        Optional<Country> sold = catalogue.country(country);
+        double best = 0;
+        for (Provider p : providers.all()) {
+            if (sold.isPresent() && providers.quote(p, service, sold.get(), "any").filter(q -> q.stock() > 0).isPresent()) {
+                best = Math.max(best, deliveries.rate(p.name(), service, country));
+            }
+        }
+        return Math.round(best * 1000) / 10.0;
+    }
+}
