@@ -11,18 +11,55 @@ keys=$(mktemp)
 coproc SERVE { exec "$JAVA_HOME/bin/java" -Xmx2g \
   -Djava.util.logging.config.file=web/src/main/resources/logging.properties \
   -cp "bench/target/classes:$(cat bench/target/classpath.txt)" dev.numpool.bench.OrderThroughput serve "$keys" 2>/dev/null; }
+node=$SERVE_PID
 url=""
 while read -r line <&"${SERVE[0]}"; do case "$line" in URL*) url=${line#URL }; break;; esac; done
+read -r _ pg_port first last pg_data <&"${SERVE[0]}"
 echo "node at $url, $connections connections, $seconds s per run, $(nproc) cores"
+
+# CPU time in ms of the JVM (the node, or the raw reference's client in the raw runs), of
+# PostgreSQL (the postmaster with every backend it reaped, plus the live ones) and of Redis.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+postmaster=$(pgrep -f -- "-D $pg_data" | head -1)
+redis=$(pgrep -P "$node" redis-server | head -1 || true)
+hz=$(getconf CLK_TCK)
+cpu() {
+  local pg=0 p
+  pg=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$postmaster/stat")
+  for p in $(pgrep -P "$postmaster"); do pg=$((pg + $(ticks "$p"))); done
+  echo "$(ticks "$node") $pg $( [ -n "$redis" ] && ticks "$redis" || echo 0)"
+}
+# "orders/s ..." and the CPU before and after: CPU ms per order of the JVM, PostgreSQL and Redis.
+per_order() {
+  local rate=${1%% *} secs=$2
+  [ -n "$rate" ] || { echo "no result"; return; }
+  read -r j0 p0 r0 <<<"$3"; read -r j1 p1 r1 <<<"$4"
+  awk -v r="$rate" -v s="$secs" -v hz="$hz" -v j=$((j1 - j0)) -v p=$((p1 - p0)) -v d=$((r1 - r0)) \
+    'BEGIN { n = r * s; printf "CPU per order: JVM %.2f ms, PostgreSQL %.2f ms, Redis %.2f ms", j * 1000 / hz / n, p * 1000 / hz / n, d * 1000 / hz / n }'
+}
 run() { KEYS_FILE=$keys MANY_OFFERS=$2 wrk -t2 -c"$connections" -d"$1"s -s bench/orders.lua "$url/v1/activations" | grep RESULT | sed 's/RESULT //'; }
+measured() { # label, then the command that prints "N orders/s ..."
+  local label=$1; shift
+  local before after out
+  before=$(cpu); out=$("$@"); after=$(cpu)
+  echo "$label: $out; $(per_order "$out" "$seconds" "$before" "$after")"
+}
+raw() { echo "raw $seconds $connections $1" >&"${SERVE[1]}"; read -r row <&"${SERVE[0]}"; echo "$row" | awk -F'|' '{gsub(/ /, "", $3); print $3 " orders/s, p50 " $4 "ms, p99 " $5 "ms"}'; }
+pgb() {
+  pgbench -n -h 127.0.0.1 -p "$pg_port" -U postgres -M prepared -c "$connections" -j 2 -T "$seconds" \
+    -D first="$first" -D last="$last" -f bench/order.pgbench postgres 2>"${TMPDIR:-/tmp}/pgbench.err" | awk '/^tps/ {tps = $3} /latency average/ {mean = $4} END {printf "%.0f orders/s, mean %s ms", tps, mean}'
+}
 run 5 0 >/dev/null
-echo "HTTP (wrk), single offer: $(run "$seconds" 0)"
-echo "HTTP (wrk), many offers:  $(run "$seconds" 1)"
+measured "HTTP (wrk), single offer" run "$seconds" 0
+measured "HTTP (wrk), many offers " run "$seconds" 1
 echo "raw 5 $connections false" >&"${SERVE[1]}"; read -r _ <&"${SERVE[0]}"
-echo "raw $seconds $connections false" >&"${SERVE[1]}"; read -r single <&"${SERVE[0]}"
-echo "raw $seconds $connections true" >&"${SERVE[1]}"; read -r many <&"${SERVE[0]}"
-echo "$single"
-echo "$many"
+measured "raw JDBC, single offer  " raw false
+measured "raw JDBC, many offers   " raw true
+if command -v pgbench >/dev/null; then
+  measured "pgbench, single offer   " pgb
+else
+  echo "pgbench not found (apt-get install postgresql-client): no ceiling measured"
+fi
 exec {SERVE[1]}>&-
 wait
 rm -f "$keys"

@@ -115,6 +115,14 @@ public final class OrderThroughput {
             Files.write(keysFile, keys.stream().map(NewApiKey::secret).toList());
             List<String[]> offers = offers(db);
             System.out.println("URL " + node.url());
+            // For pgbench (bench/order.pgbench): the database's port, the bench accounts' ids
+            // (created one after another, so a range), the node's PostgreSQL and Redis processes.
+            long first = keys.getFirst().owner().value();
+            long last = keys.getLast().owner().value();
+            if (last - first + 1 != keys.size()) {
+                throw new IllegalStateException("bench accounts' ids are not one range: " + first + ".." + last);
+            }
+            System.out.println("PG " + URI.create(pg.jdbcUrl("postgres").substring("jdbc:".length())).getPort() + " " + first + " " + last + " " + data.resolve("pg"));
             System.out.flush();
             java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
             for (String line = in.readLine(); line != null; line = in.readLine()) {
