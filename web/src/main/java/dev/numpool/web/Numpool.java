@@ -45,6 +45,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -177,19 +178,22 @@ public final class Numpool implements AutoCloseable {
         closeAll(resources);
     }
 
+    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
+
     /**
      * Every request's latency, by method, route pattern and status. The timers are kept by those
      * three (a bounded set: routes are patterns, not paths), so that a request does not build tags
      * and search the registry: under a flood that was a good part of what each answer cost.
      */
     private static void requestTimer(HttpRouting.Builder routing, MeterRegistry meters) {
+        // A client may send any token as its method; only the standard ones get a timer of their own.
         Map<String, Timer> timers = new ConcurrentHashMap<>();
         routing.addFilter((chain, req, res) -> {
             long started = System.nanoTime();
             try {
                 chain.proceed();
             } finally {
-                String method = req.prologue().method().text();
+                String method = KNOWN_METHODS.contains(req.prologue().method().text()) ? req.prologue().method().text() : "other";
                 String route = req.matchingPattern().orElse("unmatched");
                 String status = String.valueOf(res.status().code());
                 timers.computeIfAbsent(method + " " + route + " " + status, k -> meters.getOrCreate(Timer.builder("numpool_http_requests")
