@@ -8,29 +8,28 @@ import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.Service;
 import dev.numpool.orders.AccountId;
-import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Activation;
 import dev.numpool.orders.ActivationChange;
 import dev.numpool.orders.ActivationStatus;
-import dev.numpool.orders.IdempotencyKey;
 import dev.numpool.orders.Ledger;
-import dev.numpool.orders.OrderRequest;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.PlaceResult;
 import dev.numpool.orders.StoredResponse;
+import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.UUID;
+import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -42,22 +41,25 @@ import java.util.stream.Collectors;
  * Numpool routes by offer. A thin adapter over the same doors as the native API.
  *
  * <p>Errors are 5sim's plain text: {@code no free phones} with HTTP 200, others with 400, an
- * unknown order with 404, and a missing or bad key with 401 and an empty body. Where 5sim has no
+ * unknown order with 404, and a missing or bad key with 401 and an empty body (answered by
+ * {@link Authentication#fiveSim} before any handler here runs). Where 5sim has no
  * word for a Numpool rule: cancelling within the early-cancel window answers 400
  * {@code order not cancelable yet}; the live-activation limit answers 400 {@code limit reached};
  * {@code ban} gives the number back and refunds like a cancel (the order then reads
  * {@code CANCELED}).
  */
 final class FiveSimApi {
-    private final Accounts accounts;
+    /** The order in which this protocol has always checked buy's parameters: the first wrong one is answered. */
+    private static final List<OrderParser.Param> ORDER_CHECKS = List.of(OrderParser.Param.COUNTRY, OrderParser.Param.OPERATOR,
+            OrderParser.Param.SERVICE, OrderParser.Param.MAX_PRICE, OrderParser.Param.EXCLUDED_PREFIXES);
+
     private final Ledger ledger;
     private final Orders orders;
     private final Inventory inventory;
     private final Map<String, Service> products;
     private final Map<String, Country> countries;
 
-    FiveSimApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory) {
-        this.accounts = accounts;
+    FiveSimApi(Ledger ledger, Orders orders, Inventory inventory) {
         this.ledger = ledger;
         this.orders = orders;
         this.inventory = inventory;
@@ -67,20 +69,9 @@ final class FiveSimApi {
                 .collect(Collectors.toUnmodifiableMap(Country::fivesimName, Function.identity()));
     }
 
-    void routing(HttpRouting.Builder routing) {
-        routing.get("/v1/guest/products/{country}/{operator}", this::products)
-                .get("/v1/guest/prices", this::prices)
-                .get("/v1/user/profile", this::profile)
-                .get("/v1/user/buy/activation/{country}/{operator}/{product}", this::buy)
-                .get("/v1/user/check/{id}", this::check)
-                .get("/v1/user/finish/{id}", (req, res) -> change(req, res, orders::finish))
-                .get("/v1/user/cancel/{id}", (req, res) -> change(req, res, orders::cancel))
-                .get("/v1/user/ban/{id}", (req, res) -> change(req, res, orders::cancel));
-    }
-
     // Guest --------------------------------------------------------------------------------------
 
-    private void products(ServerRequest req, ServerResponse res) {
+    void products(ServerRequest req, ServerResponse res) {
         String countryName = req.path().pathParameters().get("country");
         Optional<Country> country = countryName.equals("any") ? Optional.empty() : Optional.ofNullable(countries.get(countryName));
         if (!countryName.equals("any") && country.isEmpty()) {
@@ -91,8 +82,13 @@ final class FiveSimApi {
             text(res, 400, "bad operator");
             return;
         }
+        Json.send(res, 200, productsJson(inventory.offers(Optional.empty(), country)));
+    }
+
+    /** Stock summed and the cheapest price per product, over every offer that has a 5sim name. */
+    private static ObjectNode productsJson(List<Offer> offers) {
         ObjectNode body = Json.MAPPER.createObjectNode();
-        for (Offer o : inventory.offers(Optional.empty(), country)) {
+        for (Offer o : offers) {
             String product = o.service().fivesimName();
             if (product == null) {
                 continue;
@@ -103,14 +99,14 @@ final class FiveSimApi {
             BigDecimal cheapest = n.has("Price") && n.get("Price").decimalValue().compareTo(price) < 0 ? n.get("Price").decimalValue() : price;
             n.put("Category", "activation").put("Qty", qty).put("Price", cheapest);
         }
-        json(res, 200, body);
+        return body;
     }
 
     /**
      * {@code ?country=&product=} (both optional): every offer by country, product and operator,
      * with {@code rate} (the delivery percent) when the question names a country or a product.
      */
-    private void prices(ServerRequest req, ServerResponse res) {
+    void prices(ServerRequest req, ServerResponse res) {
         Optional<String> countryName = Requests.query(req, "country");
         Optional<String> productName = Requests.query(req, "product");
         Optional<Country> country = countryName.map(countries::get);
@@ -123,9 +119,12 @@ final class FiveSimApi {
             text(res, 400, "no product");
             return;
         }
-        boolean withRate = country.isPresent() || product.isPresent();
+        Json.send(res, 200, pricesJson(inventory.offers(product, country), country.isPresent() || product.isPresent()));
+    }
+
+    private ObjectNode pricesJson(List<Offer> offers, boolean withRate) {
         ObjectNode body = Json.MAPPER.createObjectNode();
-        for (Offer o : inventory.offers(product, country)) {
+        for (Offer o : offers) {
             if (o.country().fivesimName() == null || o.service().fivesimName() == null) {
                 continue;
             }
@@ -137,116 +136,101 @@ final class FiveSimApi {
                 any.put("rate", inventory.deliveryPercent(o.service().code(), o.country().id()));
             }
         }
-        json(res, 200, body);
+        return body;
     }
 
     // User ---------------------------------------------------------------------------------------
 
-    private void profile(ServerRequest req, ServerResponse res) {
-        Optional<AccountId> owner = owner(req);
-        if (owner.isEmpty()) {
-            unauthorized(res);
-            return;
-        }
-        var balance = ledger.balance(owner.get());
-        ObjectNode body = Json.MAPPER.createObjectNode().put("id", owner.get().value()).put("email", "")
+    void profile(AccountId owner, ServerRequest req, ServerResponse res) {
+        var balance = ledger.balance(owner);
+        ObjectNode body = Json.MAPPER.createObjectNode().put("id", owner.value()).put("email", "")
                 .put("balance", new BigDecimal(Money.format(balance.availableMicros()))).put("rating", 96);
         body.putObject("default_country").put("name", "any").put("iso", "any").put("prefix", "");
         body.putObject("default_operator").put("name", "any");
         body.put("frozen_balance", new BigDecimal(Money.format(balance.heldMicros())));
-        json(res, 200, body);
+        Json.send(res, 200, body);
     }
 
-    private void buy(ServerRequest req, ServerResponse res) {
-        Optional<AccountId> owner = owner(req);
-        if (owner.isEmpty()) {
-            unauthorized(res);
-            return;
+    void buy(AccountId owner, ServerRequest req, ServerResponse res) {
+        Parameters path = req.path().pathParameters();
+        Set<OrderParser.Param> unreadable = EnumSet.noneOf(OrderParser.Param.class);
+        OptionalLong maxPrice = OrderParser.maxPrice(Requests.query(req, "maxPrice"), unreadable);
+        OrderParser.Draft draft = new OrderParser.Draft(Optional.ofNullable(products.get(path.get("product"))),
+                Optional.ofNullable(countries.get(path.get("country"))), path.get("operator"), maxPrice, List.of(), unreadable);
+        switch (OrderParser.parse(draft, ORDER_CHECKS)) {
+            case OrderParser.Parsed.Invalid invalid -> text(res, 400, wrongParam(invalid.param()));
+            case OrderParser.Parsed.Valid valid -> placed(res, orders.place(owner, valid.order(), OrderParser.oneOffKey("5sim"),
+                    Orders.fingerprint("GET", req.path().path() + "?" + req.query().rawValue(), new byte[0]),
+                    a -> new StoredResponse(200, new byte[0])));
         }
-        Country country = countries.get(req.path().pathParameters().get("country"));
-        if (country == null) {
-            text(res, 400, "bad country");
-            return;
-        }
-        String operator = req.path().pathParameters().get("operator");
-        if (!OrderRequest.validOperator(operator)) {
-            text(res, 400, "bad operator");
-            return;
-        }
-        Service product = products.get(req.path().pathParameters().get("product"));
-        if (product == null) {
-            text(res, 400, "no product");
-            return;
-        }
-        OptionalLong maxPrice = OptionalLong.empty();
-        Optional<String> rawMax = Requests.query(req, "maxPrice");
-        if (rawMax.isPresent()) {
-            maxPrice = Money.parseMicros(rawMax.get().strip());
-            if (maxPrice.isEmpty() || !OrderRequest.validMaxPrice(maxPrice.getAsLong())) {
-                text(res, 400, "bad maxPrice");
-                return;
-            }
-        }
-        OrderRequest order = new OrderRequest(product, country, operator, maxPrice, List.of());
-        // 5sim has no idempotency key: every call is a new order.
-        IdempotencyKey key = IdempotencyKey.of("5sim-" + UUID.randomUUID()).orElseThrow();
-        byte[] fingerprint = Orders.fingerprint("GET", req.path().path() + "?" + req.query().rawValue(), new byte[0]);
-        switch (orders.place(owner.get(), order, key, fingerprint, a -> new StoredResponse(200, new byte[0]))) {
-            case PlaceResult.Placed placed -> json(res, 200, order(placed.activation(), Optional.empty()));
+    }
+
+    private static String wrongParam(OrderParser.Param param) {
+        return switch (param) {
+            case COUNTRY -> "bad country";
+            case OPERATOR -> "bad operator";
+            case SERVICE -> "no product";
+            case MAX_PRICE -> "bad maxPrice";
+            case EXCLUDED_PREFIXES -> throw new IllegalStateException("5sim sends no excluded prefixes");
+        };
+    }
+
+    private void placed(ServerResponse res, PlaceResult result) {
+        switch (result) {
+            case PlaceResult.Placed placed -> Json.send(res, 200, order(placed.activation(), Optional.empty()));
             case PlaceResult.NoNumbers none -> text(res, 200, "no free phones");
             case PlaceResult.PriceAboveMax above -> text(res, 200, "no free phones");
             case PlaceResult.InsufficientBalance poor -> text(res, 400, "not enough user balance");
             case PlaceResult.TooManyLive many -> text(res, 400, "limit reached");
+            // A fresh key is never replayed, reused or busy.
             case PlaceResult.Replayed r -> text(res, 500, "server error");
             case PlaceResult.KeyReused r -> text(res, 500, "server error");
             case PlaceResult.InProgress r -> text(res, 500, "server error");
         }
     }
 
-    private void check(ServerRequest req, ServerResponse res) {
-        Optional<AccountId> owner = owner(req);
-        if (owner.isEmpty()) {
-            unauthorized(res);
-            return;
-        }
-        Optional<Integer> id = id(req);
-        Optional<Activation> a = id.flatMap(i -> orders.activation(owner.get(), i));
+    void check(AccountId owner, ServerRequest req, ServerResponse res) {
+        Optional<Activation> a = id(req).flatMap(i -> orders.activation(owner, i));
         if (a.isEmpty()) {
             text(res, 404, "order not found");
             return;
         }
-        json(res, 200, order(a.get(), Optional.empty()));
+        Json.send(res, 200, order(a.get(), Optional.empty()));
     }
 
-    private void change(ServerRequest req, ServerResponse res, java.util.function.BiFunction<AccountId, Integer, ActivationChange> action) {
-        Optional<AccountId> owner = owner(req);
-        if (owner.isEmpty()) {
-            unauthorized(res);
-            return;
-        }
+    void finish(AccountId owner, ServerRequest req, ServerResponse res) {
+        change(owner, req, res, orders::finish, ActivationStatus.FINISHED, Optional.empty());
+    }
+
+    void cancel(AccountId owner, ServerRequest req, ServerResponse res) {
+        change(owner, req, res, orders::cancel, ActivationStatus.CANCELLED, Optional.empty());
+    }
+
+    /** Gives the number back and refunds like a cancel; the answer alone reads {@code BANNED}. */
+    void ban(AccountId owner, ServerRequest req, ServerResponse res) {
+        change(owner, req, res, orders::cancel, ActivationStatus.CANCELLED, Optional.of("BANNED"));
+    }
+
+    /**
+     * {@code again} is the state a retried request finds the order in (bots retry on timeouts): it
+     * gets the order as it is; an order ended the other way round is expired.
+     */
+    private void change(AccountId owner, ServerRequest req, ServerResponse res, BiFunction<AccountId, Integer, ActivationChange> action,
+                        ActivationStatus again, Optional<String> shownAs) {
         Optional<Integer> id = id(req);
         if (id.isEmpty()) {
             text(res, 400, "order not found");
             return;
         }
-        boolean ban = req.path().path().startsWith("/v1/user/ban/");
-        switch (action.apply(owner.get(), id.get())) {
-            case ActivationChange.Changed changed -> json(res, 200, order(changed.activation(), ban ? Optional.of("BANNED") : Optional.empty()));
+        switch (action.apply(owner, id.get())) {
+            case ActivationChange.Changed changed -> Json.send(res, 200, order(changed.activation(), shownAs));
             case ActivationChange.NotFound nf -> text(res, 400, "order not found");
             case ActivationChange.EarlyCancelDenied early -> text(res, 400, "order not cancelable yet");
             case ActivationChange.CodeAlreadyReceived code -> text(res, 400, "order has sms");
             case ActivationChange.NoCodeYet none -> text(res, 400, "order no sms");
-            case ActivationChange.AlreadyEnded ended -> {
-                // A retried finish or cancel gets the order as it is; the other way round is expired.
-                Activation a = orders.activation(owner.get(), id.get()).orElseThrow();
-                boolean sameAgain = req.path().path().startsWith("/v1/user/finish/") ? ended.status() == ActivationStatus.FINISHED
-                        : ended.status() == ActivationStatus.CANCELLED;
-                if (sameAgain) {
-                    json(res, 200, order(a, Optional.empty()));
-                } else {
-                    text(res, 400, "order expired");
-                }
-            }
+            case ActivationChange.AlreadyEnded ended when ended.status() == again ->
+                    Json.send(res, 200, order(orders.activation(owner, id.get()).orElseThrow(), Optional.empty()));
+            case ActivationChange.AlreadyEnded ended -> text(res, 400, "order expired");
         }
     }
 
@@ -278,23 +262,11 @@ final class FiveSimApi {
         };
     }
 
-    private Optional<AccountId> owner(ServerRequest req) {
-        return Requests.bearer(req).flatMap(accounts::authenticate);
-    }
-
     private static Optional<Integer> id(ServerRequest req) {
         return Requests.parseActivationId(req.path().pathParameters().get("id"));
     }
 
-    private static void unauthorized(ServerResponse res) {
-        res.status(401).send();
-    }
-
     private static void text(ServerResponse res, int status, String message) {
         res.status(status).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send(message.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void json(ServerResponse res, int status, ObjectNode body) {
-        res.status(status).header(HeaderNames.CONTENT_TYPE, "application/json").send(Json.bytes(body));
     }
 }

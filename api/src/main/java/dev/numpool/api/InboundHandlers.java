@@ -5,7 +5,6 @@ import dev.numpool.inventory.InboundResult;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.OrdersException;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -51,20 +50,13 @@ final class InboundHandlers {
         this.publicUrl = publicUrl.map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
     }
 
-    void routing(HttpRouting.Builder routing) {
-        routing.post("/inbound/twilio", this::twilio)
-                .post("/inbound/sms-gate", this::smsGate)
-                .post("/agent/{provider}", this::agentPush)
-                .post("/inbound/sms-activate/{provider}/{secret}", this::smsActivatePush);
-    }
-
     /**
      * An sms-activate-family upstream's customer webhook (HeroSMS: a 3 s timeout, then 7 retries
      * 20 to 30 s apart for anything but a 200). The originals do not sign, so the secret is the
      * last segment of the URL configured at the upstream; a wrong one, or a source not allowed,
      * changes nothing. A repeat is answered 200 like the first (intake recognises it).
      */
-    private void smsActivatePush(ServerRequest req, ServerResponse res) {
+    void smsActivatePush(ServerRequest req, ServerResponse res) {
         String provider = req.path().pathParameters().get("provider");
         String secret = req.path().pathParameters().get("secret");
         Optional<byte[]> body = Requests.boundedBody(req, MAX_BODY_BYTES);
@@ -72,14 +64,12 @@ final class InboundHandlers {
             reply(res, 413, "{\"status\":\"error\",\"error\":\"body too large\"}");
             return;
         }
-        JsonNode push;
-        try {
-            push = Json.MAPPER.readTree(body.get());
-        } catch (IOException e) {
-            push = null; // judged after the secret, so a stranger learns nothing from the answer
-        }
-        JsonNode read = push;
-        InboundResult result = deliver(() -> inventory.receiveSmsActivatePush(provider, secret, source.apply(req), read));
+        // An unreadable body is judged after the secret, so a stranger learns nothing from the answer.
+        JsonNode push = readJson(body.get()).orElse(null);
+        upstreamAnswer(res, deliver(() -> inventory.receiveSmsActivatePush(provider, secret, source.apply(req), push)));
+    }
+
+    private static void upstreamAnswer(ServerResponse res, InboundResult result) {
         switch (result) {
             case InboundResult.Delivered d -> reply(res, 200, "{\"status\":\"ok\"}");
             case InboundResult.Ignored i -> reply(res, 200, Json.MAPPER.createObjectNode().put("status", "ok").put("ignored", i.reason()));
@@ -89,7 +79,16 @@ final class InboundHandlers {
         }
     }
 
-    private void twilio(ServerRequest req, ServerResponse res) {
+    /** A JSON document, or empty when the bytes are not one. */
+    private static Optional<JsonNode> readJson(byte[] body) {
+        try {
+            return Optional.ofNullable(Json.MAPPER.readTree(body));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    void twilio(ServerRequest req, ServerResponse res) {
         Optional<byte[]> body = Requests.boundedBody(req, MAX_BODY_BYTES);
         if (body.isEmpty()) {
             text(res, 413, "text/plain", "body too large");
@@ -100,10 +99,11 @@ final class InboundHandlers {
             text(res, 400, "text/plain", "body is not a form");
             return;
         }
-        String url = publicUrl.orElseGet(() -> "http://" + req.headers().first(HeaderNames.HOST).orElse("localhost"))
-                + req.path().rawPath() + (req.query().rawValue().isEmpty() ? "" : "?" + req.query().rawValue());
-        InboundResult result = deliver(() -> inventory.receiveTwilio(url, params.get(),
-                req.headers().first(HeaderNames.create("X-Twilio-Signature"))));
+        twilioAnswer(res, deliver(() -> inventory.receiveTwilio(postedUrl(req), params.get(),
+                req.headers().first(HeaderNames.create("X-Twilio-Signature")))));
+    }
+
+    private static void twilioAnswer(ServerResponse res, InboundResult result) {
         switch (result) {
             case InboundResult.Delivered d -> text(res, 200, "text/xml", TWIML_EMPTY);
             case InboundResult.Ignored i -> text(res, 200, "text/xml", TWIML_EMPTY);
@@ -113,14 +113,23 @@ final class InboundHandlers {
         }
     }
 
-    private void smsGate(ServerRequest req, ServerResponse res) {
+    /** The URL Twilio posted to, which its signature covers. */
+    private String postedUrl(ServerRequest req) {
+        return publicUrl.orElseGet(() -> "http://" + req.headers().first(HeaderNames.HOST).orElse("localhost"))
+                + req.path().rawPath() + (req.query().rawValue().isEmpty() ? "" : "?" + req.query().rawValue());
+    }
+
+    void smsGate(ServerRequest req, ServerResponse res) {
         Optional<byte[]> body = Requests.boundedBody(req, MAX_BODY_BYTES);
         if (body.isEmpty()) {
             reply(res, 413, "{\"error\":\"body too large\"}");
             return;
         }
-        InboundResult result = deliver(() -> inventory.receiveSmsGate(body.get(),
-                req.headers().first(HeaderNames.create("X-Signature")), req.headers().first(HeaderNames.create("X-Timestamp"))));
+        smsGateAnswer(res, deliver(() -> inventory.receiveSmsGate(body.get(),
+                req.headers().first(HeaderNames.create("X-Signature")), req.headers().first(HeaderNames.create("X-Timestamp")))));
+    }
+
+    private static void smsGateAnswer(ServerResponse res, InboundResult result) {
         switch (result) {
             case InboundResult.Delivered d -> reply(res, 200, "{\"ok\":true}");
             case InboundResult.Ignored i -> reply(res, 200, Json.MAPPER.createObjectNode().put("ok", true).put("ignored", i.reason()));
@@ -130,25 +139,23 @@ final class InboundHandlers {
         }
     }
 
-    private void agentPush(ServerRequest req, ServerResponse res) {
+    void agentPush(ServerRequest req, ServerResponse res) {
         String provider = req.path().pathParameters().get("provider");
         Optional<byte[]> body = Requests.boundedBody(req, MAX_BODY_BYTES);
         if (body.isEmpty()) {
             reply(res, 413, agentError("BODY_TOO_LARGE"));
             return;
         }
-        JsonNode push;
-        try {
-            push = Json.MAPPER.readTree(body.get());
-        } catch (IOException e) {
+        Optional<JsonNode> push = readJson(body.get()).filter(JsonNode::isObject);
+        if (push.isEmpty()) {
             reply(res, 400, agentError("BAD_JSON"));
             return;
         }
-        if (push == null || !push.isObject()) {
-            reply(res, 400, agentError("BAD_JSON"));
-            return;
-        }
-        InboundResult result = deliver(() -> inventory.receiveAgentPush(provider, push));
+        agentAnswer(res, deliver(() -> inventory.receiveAgentPush(provider, push.get())));
+    }
+
+    /** Agents push again every 10 s until they read SUCCESS, so only a delivered or recognised push says it. */
+    private static void agentAnswer(ServerResponse res, InboundResult result) {
         switch (result) {
             case InboundResult.Delivered d -> reply(res, 200, "{\"status\":\"SUCCESS\"}");
             case InboundResult.Ignored i -> reply(res, 200, "{\"status\":\"SUCCESS\"}");
@@ -166,11 +173,15 @@ final class InboundHandlers {
             // Shedding load is the node working as meant: one line per refused SMS at a fine level,
             // not a stack trace each, which under a flood would cost more than the SMS itself.
             LOG.log(Level.FINE, "inbound SMS turned away; the sender retries: {0}", e.getMessage());
-            throw new Problem(503, "try-again", "Try again", "The SMS could not be stored just now; send it again.");
+            throw tryAgain();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "inbound SMS not taken in; the sender retries", e);
-            throw new Problem(503, "try-again", "Try again", "The SMS could not be stored just now; send it again.");
+            throw tryAgain();
         }
+    }
+
+    private static Problem tryAgain() {
+        return new Problem(ProblemType.TRY_AGAIN, "The SMS could not be stored just now; send it again.");
     }
 
     private static com.fasterxml.jackson.databind.node.ObjectNode agentError(String error) {

@@ -19,10 +19,15 @@ import dev.numpool.orders.Balance;
 import dev.numpool.orders.LedgerEntry;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.NewApiKey;
+import dev.numpool.orders.Page;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The JSON shapes of the native API, written field by field so that the wire format is a
@@ -58,12 +63,26 @@ final class Json {
         return (ObjectNode) node;
     }
 
+    /** Answers {@code body} as {@code application/json} with {@code status}. */
+    static void send(ServerResponse res, int status, JsonNode body) {
+        res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, "application/json").send(bytes(body));
+    }
+
     static byte[] bytes(JsonNode node) {
         try {
             return MAPPER.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of plain values always serialises", e);
         }
+    }
+
+    /** A page of a list: its items under {@code data}, and the cursor of the next page (null on the last). */
+    static <T> ObjectNode page(Page<T> page, Function<T, ? extends JsonNode> item) {
+        ObjectNode body = MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("data");
+        page.items().forEach(i -> data.add(item.apply(i)));
+        body.put("nextCursor", page.nextCursor().orElse(null));
+        return body;
     }
 
     static ObjectNode activation(Activation a) {

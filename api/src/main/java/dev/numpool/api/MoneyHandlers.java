@@ -9,7 +9,6 @@ import dev.numpool.orders.LedgerEntry;
 import dev.numpool.orders.Page;
 import dev.numpool.orders.Topups;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -20,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,30 +34,13 @@ final class MoneyHandlers {
 
     private final Ledger ledger;
     private final Topups topups;
-    private final Requests requests;
 
-    MoneyHandlers(Ledger ledger, Topups topups, Requests requests) {
+    MoneyHandlers(Ledger ledger, Topups topups) {
         this.ledger = ledger;
         this.topups = topups;
-        this.requests = requests;
     }
 
-    List<NativeApi.Route> routes() {
-        return List.of(
-                new NativeApi.Route("POST", "/v1/topups", this::createTopup),
-                new NativeApi.Route("GET", "/v1/topups", this::listTopups),
-                new NativeApi.Route("GET", "/v1/topups/{id}", this::getTopup),
-                new NativeApi.Route("GET", "/v1/balance/transactions", this::transactions),
-                new NativeApi.Route("GET", "/v1/balance/transactions.csv", this::transactionsCsv));
-    }
-
-    /** Stripe's webhook: not part of the native API (Stripe signs it; no API key). */
-    void routing(HttpRouting.Builder routing) {
-        routing.post("/webhooks/stripe", this::stripeEvent);
-    }
-
-    private void createTopup(ServerRequest req, ServerResponse res) {
-        AccountId owner = requests.account(req);
+    void createTopup(AccountId owner, ServerRequest req, ServerResponse res) {
         ObjectNode body = Json.object(Requests.jsonBody(req), Set.of("amount"));
         Topups.Settings bounds = topups.settings();
         String range = Money.format(bounds.minMicros()) + " to " + Money.format(bounds.maxMicros());
@@ -71,52 +52,47 @@ final class MoneyHandlers {
         if (key.isPresent() && (key.get().isEmpty() || key.get().length() > 255 || Requests.hasControlCharacters(key.get(), false))) {
             throw Problem.badRequest("An Idempotency-Key is 1 to 255 printable characters.");
         }
-        switch (topups.start(owner, amount.getAsLong(), key)) {
-            case Topups.StartResult.Created created -> NativeApi.json(res, 201, Json.topup(created.topup()));
+        started(res, range, topups.start(owner, amount.getAsLong(), key));
+    }
+
+    private static void started(ServerResponse res, String range, Topups.StartResult result) {
+        switch (result) {
+            case Topups.StartResult.Created created -> Json.send(res, 201, Json.topup(created.topup()));
             case Topups.StartResult.Replayed replayed -> {
                 res.header("Idempotent-Replayed", "true");
-                NativeApi.json(res, 200, Json.topup(replayed.topup()));
+                Json.send(res, 200, Json.topup(replayed.topup()));
             }
-            case Topups.StartResult.KeyReused reused -> throw new Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+            case Topups.StartResult.KeyReused reused -> throw new Problem(ProblemType.IDEMPOTENCY_KEY_REUSED,
                     "This Idempotency-Key started a top-up of another amount. Use a new key for a new top-up.");
-            case Topups.StartResult.OutOfBounds out -> throw new Problem(422, "amount-out-of-bounds", "Amount out of bounds",
+            case Topups.StartResult.OutOfBounds out -> throw new Problem(ProblemType.AMOUNT_OUT_OF_BOUNDS,
                     "A top-up is whole cents from " + range + ".",
                     Map.of("minimum", Money.format(out.minMicros()), "maximum", Money.format(out.maxMicros())));
-            case Topups.StartResult.Disabled off -> throw new Problem(503, "topups-disabled", "Top-ups are not available", off.why());
-            case Topups.StartResult.StripeUnavailable down -> throw new Problem(502, "payment-processor-unavailable",
-                    "Payment processor unavailable", down.why());
+            case Topups.StartResult.Disabled off -> throw new Problem(ProblemType.TOPUPS_DISABLED, off.why());
+            case Topups.StartResult.StripeUnavailable down -> throw new Problem(ProblemType.PAYMENT_PROCESSOR_UNAVAILABLE, down.why());
         }
     }
 
-    private void listTopups(ServerRequest req, ServerResponse res) {
-        AccountId owner = requests.account(req);
+    void listTopups(AccountId owner, ServerRequest req, ServerResponse res) {
         int limit = Requests.intQuery(req, "limit", 1, 100).orElse(20);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode data = body.putArray("data");
         topups.topups(owner, limit).forEach(t -> data.add(Json.topup(t)));
-        NativeApi.json(res, 200, body);
+        Json.send(res, 200, body);
     }
 
-    private void getTopup(ServerRequest req, ServerResponse res) {
-        AccountId owner = requests.account(req);
+    void getTopup(AccountId owner, ServerRequest req, ServerResponse res) {
         String raw = req.path().pathParameters().get("id");
         Optional<Topups.Topup> topup = Requests.parseId(raw).flatMap(id -> topups.topup(owner, id));
-        NativeApi.json(res, 200, Json.topup(topup.orElseThrow(() -> Problem.notFound("No top-up with id '" + raw + "'."))));
+        Json.send(res, 200, Json.topup(topup.orElseThrow(() -> Problem.notFound("No top-up with id '" + raw + "'."))));
     }
 
-    private void transactions(ServerRequest req, ServerResponse res) {
-        AccountId owner = requests.account(req);
+    void transactions(AccountId owner, ServerRequest req, ServerResponse res) {
         Page<LedgerEntry> page = ledger.transactions(owner, query(req, Requests.intQuery(req, "limit", 1, Ledger.MAX_PAGE).orElse(50)));
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        ArrayNode data = body.putArray("data");
-        page.items().forEach(e -> data.add(Json.ledgerEntry(e)));
-        body.put("nextCursor", page.nextCursor().orElse(null));
-        NativeApi.json(res, 200, body);
+        Json.send(res, 200, Json.page(page, Json::ledgerEntry));
     }
 
     /** Every movement the filters select, as CSV (see {@link Ledger#exportCsv}). */
-    private void transactionsCsv(ServerRequest req, ServerResponse res) {
-        AccountId owner = requests.account(req);
+    void transactionsCsv(AccountId owner, ServerRequest req, ServerResponse res) {
         Ledger.TransactionQuery query = query(req, Ledger.MAX_PAGE);
         res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8")
                 .header(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"numpool-transactions.csv\"");
@@ -172,25 +148,29 @@ final class MoneyHandlers {
      * Stripe does not retry it for days); 400 for a bad or stale signature, with nothing stored;
      * 503 when this node has no webhook secret (Stripe retries).
      */
-    private void stripeEvent(ServerRequest req, ServerResponse res) {
+    void stripeEvent(ServerRequest req, ServerResponse res) {
         Optional<byte[]> body = Requests.boundedBody(req, MAX_STRIPE_EVENT_BYTES);
         if (body.isEmpty()) {
-            throw new Problem(413, "payload-too-large", "Payload too large", "A Stripe event is at most " + MAX_STRIPE_EVENT_BYTES + " bytes.");
+            throw new Problem(ProblemType.STRIPE_EVENT_TOO_LARGE, "A Stripe event is at most " + MAX_STRIPE_EVENT_BYTES + " bytes.");
         }
         // Verified on the exact bytes received; Stripe sends UTF-8 JSON.
         String payload = new String(body.get(), StandardCharsets.UTF_8);
         String signature = req.headers().first(HeaderNames.create("Stripe-Signature")).orElse(null);
-        ObjectNode answer = Json.MAPPER.createObjectNode().put("received", true);
-        switch (topups.receive(payload, signature)) {
-            case Topups.EventResult.Applied applied -> answer.put("outcome", applied.outcome());
-            case Topups.EventResult.Waiting waiting -> answer.put("outcome", waiting.why());
-            case Topups.EventResult.Duplicate duplicate -> answer.put("outcome", "duplicate: already received");
-            case Topups.EventResult.Ignored ignored -> answer.put("outcome", "ignored: " + ignored.why());
-            case Topups.EventResult.Rejected rejected -> throw new Problem(400, "invalid-signature", "Event refused",
+        String outcome = outcome(topups.receive(payload, signature));
+        Json.send(res, 200, Json.MAPPER.createObjectNode().put("received", true).put("outcome", outcome));
+    }
+
+    /** What became of a stored event, as the answer tells Stripe (and whoever reads its dashboard); a refusal is a problem. */
+    private static String outcome(Topups.EventResult result) {
+        return switch (result) {
+            case Topups.EventResult.Applied applied -> applied.outcome();
+            case Topups.EventResult.Waiting waiting -> waiting.why();
+            case Topups.EventResult.Duplicate duplicate -> "duplicate: already received";
+            case Topups.EventResult.Ignored ignored -> "ignored: " + ignored.why();
+            case Topups.EventResult.Rejected rejected -> throw new Problem(ProblemType.STRIPE_SIGNATURE_INVALID,
                     "Not signed with this endpoint's secret within 300 s: " + rejected.why());
-            case Topups.EventResult.Disabled off -> throw new Problem(503, "topups-disabled", "Stripe webhooks are not configured",
+            case Topups.EventResult.Disabled off -> throw new Problem(ProblemType.STRIPE_WEBHOOKS_DISABLED,
                     "This Numpool has no STRIPE_WEBHOOK_SECRET.");
-        }
-        NativeApi.json(res, 200, answer);
+        };
     }
 }

@@ -1,5 +1,6 @@
 package dev.numpool.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Inventory;
@@ -14,21 +15,24 @@ import dev.numpool.orders.SmsReview;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.UpstreamReport;
 import io.helidon.http.HeaderNames;
-import java.util.List;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * The operator's routes under {@code /v1/operator}: provider health and offer history, the status
  * reports providers refused or never answered, the rented-number pool, and credits and debits of
- * customers' balances (each with its reason, kept beside the transfer). A separate credential from customers' API keys, compared
- * in constant time; without one configured the routes do not exist.
+ * customers' balances (each with its reason, kept beside the transfer), the SMS review queue and
+ * code templates. {@link ApiRouter} registers them behind {@link Authentication#operator}: a
+ * credential apart from customers' API keys; without one configured the routes do not exist.
  */
 final class OperatorHandlers {
     private static final Set<String> REPORT_STATES = Set.of("pending", "confirmed", "refused", "abandoned");
@@ -37,82 +41,61 @@ final class OperatorHandlers {
     private final Orders orders;
     private final Ledger ledger;
     private final Topups topups;
-    private final byte[] token;
 
-    OperatorHandlers(Inventory inventory, Orders orders, Ledger ledger, Topups topups, String token) {
+    OperatorHandlers(Inventory inventory, Orders orders, Ledger ledger, Topups topups) {
         this.inventory = inventory;
         this.orders = orders;
         this.ledger = ledger;
         this.topups = topups;
-        this.token = token.getBytes(StandardCharsets.UTF_8);
     }
 
-    List<NativeApi.Route> routes() {
-        return List.of(
-                new NativeApi.Route("GET", "/v1/operator/providers", this::providers),
-                new NativeApi.Route("GET", "/v1/operator/providers/{name}/refreshes", this::refreshes),
-                new NativeApi.Route("GET", "/v1/operator/providers/{name}/offer-history", this::offerHistory),
-                new NativeApi.Route("PUT", "/v1/operator/providers/{name}/pause", this::pause),
-                new NativeApi.Route("GET", "/v1/operator/markups", this::markups),
-                new NativeApi.Route("PUT", "/v1/operator/markups", this::setMarkups),
-                new NativeApi.Route("GET", "/v1/operator/pool", this::pool),
-                new NativeApi.Route("POST", "/v1/operator/pool", this::importPool),
-                new NativeApi.Route("GET", "/v1/operator/upstream-reports", this::reports),
-                new NativeApi.Route("GET", "/v1/operator/accounts/{id}/balance", this::accountBalance),
-                new NativeApi.Route("POST", "/v1/operator/accounts/{id}/adjustments", this::adjust),
-                new NativeApi.Route("GET", "/v1/operator/stripe-events/waiting", this::waitingStripeEvents),
-                new NativeApi.Route("GET", "/v1/operator/sms-reviews", this::smsReviews),
-                new NativeApi.Route("POST", "/v1/operator/sms-reviews/{id}/code", this::markCode),
-                new NativeApi.Route("POST", "/v1/operator/sms-reviews/{id}/dismiss", this::dismissSms),
-                new NativeApi.Route("GET", "/v1/operator/code-templates", this::codeTemplates),
-                new NativeApi.Route("POST", "/v1/operator/code-templates", this::addCodeTemplate),
-                new NativeApi.Route("DELETE", "/v1/operator/code-templates/{id}", this::removeCodeTemplate));
-    }
-
-    private void providers(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void providers(ServerRequest req, ServerResponse res) {
         Map<String, Map<String, Integer>> backlog = orders.upstreamBacklog();
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("providers");
-        for (Inventory.ProviderHealth h : inventory.health()) {
-            ObjectNode n = list.addObject()
-                    .put("name", h.name()).put("kind", h.kind()).put("circuit", h.circuit())
-                    .put("latencyMillis", h.latencyMillis()).put("cachedOffers", h.offers()).put("cachedStock", h.stock())
-                    .put("deliveredToday", h.deliveredToday()).put("endedToday", h.endedToday());
-            n.put("medianSecondsToCode", h.medianTimeToCode().map(d -> d.toMillis() / 1000.0).orElse(null));
-            n.put("paused", h.pausedReason().isPresent());
-            n.put("pausedReason", h.pausedReason().orElse(null));
-            ObjectNode reports = n.putObject("statusReports");
-            backlog.getOrDefault(h.name(), Map.of()).forEach(reports::put);
-        }
-        NativeApi.json(res, 200, body);
+        inventory.health().forEach(h -> list.add(providerJson(h, backlog.getOrDefault(h.name(), Map.of()))));
+        Json.send(res, 200, body);
     }
 
-    private void refreshes(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    private static ObjectNode providerJson(Inventory.ProviderHealth h, Map<String, Integer> backlog) {
+        ObjectNode n = Json.MAPPER.createObjectNode()
+                .put("name", h.name()).put("kind", h.kind()).put("circuit", h.circuit())
+                .put("latencyMillis", h.latencyMillis()).put("cachedOffers", h.offers()).put("cachedStock", h.stock())
+                .put("deliveredToday", h.deliveredToday()).put("endedToday", h.endedToday());
+        n.put("medianSecondsToCode", h.medianTimeToCode().map(d -> d.toMillis() / 1000.0).orElse(null));
+        n.put("paused", h.pausedReason().isPresent());
+        n.put("pausedReason", h.pausedReason().orElse(null));
+        ObjectNode reports = n.putObject("statusReports");
+        backlog.forEach(reports::put);
+        return n;
+    }
+
+    /** The {@code name} path parameter, a provider of this node's, else 404. */
+    private String provider(ServerRequest req) {
         String name = req.path().pathParameters().get("name");
         if (inventory.health().stream().noneMatch(h -> h.name().equals(name))) {
             throw Problem.notFound("No provider '" + name + "'.");
         }
+        return name;
+    }
+
+    void refreshes(ServerRequest req, ServerResponse res) {
+        String name = provider(req);
         int limit = Requests.intQuery(req, "limit", 1, 500).orElse(100);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("data");
         for (Inventory.Refresh r : inventory.refreshHistory(name, limit)) {
             ObjectNode n = list.addObject().put("takenAt", r.takenAt().toString()).put("ok", r.ok())
                     .put("offers", r.offers()).put("totalStock", r.totalStock());
-            n.put("minCost", r.minCostMicros().map(dev.numpool.inventory.Money::format).orElse(null));
+            n.put("minCost", r.minCostMicros().map(Money::format).orElse(null));
             n.put("error", r.error().orElse(null));
         }
-        NativeApi.json(res, 200, body);
+        Json.send(res, 200, body);
     }
 
     /** {@code ?service=tg&country=0[&operator=any][&limit=100]}: that offer's changes, newest first. */
-    private void offerHistory(ServerRequest req, ServerResponse res) {
-        authorize(req);
-        String name = req.path().pathParameters().get("name");
-        if (inventory.health().stream().noneMatch(h -> h.name().equals(name))) {
-            throw Problem.notFound("No provider '" + name + "'.");
-        }
+    void offerHistory(ServerRequest req, ServerResponse res) {
+        String name = provider(req);
         String service = Requests.query(req, "service").filter(v -> inventory.service(v).isPresent())
                 .orElseThrow(() -> Problem.badRequest("'service' must be a service code of /v1/services."));
         int country = Requests.intQuery(req, "country", 0, Integer.MAX_VALUE).filter(c -> inventory.country(c).isPresent())
@@ -124,18 +107,15 @@ final class OperatorHandlers {
         int limit = Requests.intQuery(req, "limit", 1, 500).orElse(100);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("data");
-        for (Inventory.OfferPoint p : inventory.offerHistory(name, service, country, operator, limit)) {
-            list.addObject().put("takenAt", p.takenAt().toString()).put("cost", dev.numpool.inventory.Money.format(p.costMicros()))
-                    .put("stock", p.stock());
-        }
-        NativeApi.json(res, 200, body);
+        inventory.offerHistory(name, service, country, operator, limit).forEach(p -> list.addObject()
+                .put("takenAt", p.takenAt().toString()).put("cost", Money.format(p.costMicros())).put("stock", p.stock()));
+        Json.send(res, 200, body);
     }
 
     /** {@code {"paused": true, "reason": "…"}}: out of routing and the catalogue on every node within seconds, or back. */
-    private void pause(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void pause(ServerRequest req, ServerResponse res) {
         String name = req.path().pathParameters().get("name");
-        com.fasterxml.jackson.databind.node.ObjectNode body = Json.object(Requests.jsonBody(req), java.util.Set.of("paused", "reason"));
+        ObjectNode body = Json.object(Requests.jsonBody(req), Set.of("paused", "reason"));
         if (!body.path("paused").isBoolean()) {
             throw Problem.badRequest("'paused' is required: true or false.");
         }
@@ -150,9 +130,8 @@ final class OperatorHandlers {
         providers(req, res);
     }
 
-    private void markups(ServerRequest req, ServerResponse res) {
-        authorize(req);
-        NativeApi.json(res, 200, markupsJson(inventory.markups()));
+    void markups(ServerRequest req, ServerResponse res) {
+        Json.send(res, 200, markupsJson(inventory.markups()));
     }
 
     /**
@@ -160,43 +139,44 @@ final class OperatorHandlers {
      * "provider"?, "percent"}]}} replaces the markups of every node (the configuration's stay as
      * the defaults a fresh database starts from).
      */
-    private void setMarkups(ServerRequest req, ServerResponse res) {
-        authorize(req);
-        com.fasterxml.jackson.databind.node.ObjectNode body = Json.object(Requests.jsonBody(req), java.util.Set.of("markupPercent", "minimumMargin", "rules"));
-        com.fasterxml.jackson.databind.JsonNode percent = body.get("markupPercent");
+    void setMarkups(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.object(Requests.jsonBody(req), Set.of("markupPercent", "minimumMargin", "rules"));
+        JsonNode percent = body.get("markupPercent");
         if (percent == null || !percent.isIntegralNumber() || !percent.canConvertToInt()) {
             throw Problem.badRequest("'markupPercent' is required: a whole percent from 0 to 1000.");
         }
-        java.util.OptionalLong margin = body.path("minimumMargin").isTextual()
-                ? dev.numpool.inventory.Money.parseMicros(body.get("minimumMargin").asText()) : java.util.OptionalLong.empty();
+        OptionalLong margin = body.path("minimumMargin").isTextual() ? Money.parseMicros(body.get("minimumMargin").asText()) : OptionalLong.empty();
         if (margin.isEmpty()) {
             throw Problem.badRequest("'minimumMargin' is required: a decimal string such as \"0.01\".");
         }
-        com.fasterxml.jackson.databind.JsonNode rules = body.path("rules");
+        Optional<String> refused = inventory.setMarkups(percent.asLong(), margin.getAsLong(), markupRules(body.path("rules")));
+        if (refused.isPresent()) {
+            throw Problem.badRequest("Markups not changed: " + refused.get() + ".");
+        }
+        Json.send(res, 200, markupsJson(inventory.markups()));
+    }
+
+    private static List<Inventory.MarkupRule> markupRules(JsonNode rules) {
         if (!rules.isArray()) {
             throw Problem.badRequest("'rules' is required: an array, empty for none.");
         }
-        java.util.List<Inventory.MarkupRule> parsed = new java.util.ArrayList<>();
-        for (com.fasterxml.jackson.databind.JsonNode r : rules) {
+        List<Inventory.MarkupRule> parsed = new ArrayList<>();
+        for (JsonNode r : rules) {
             if (!r.isObject() || !r.path("percent").isIntegralNumber() || !r.path("percent").canConvertToInt()
                     || (r.has("service") && !r.get("service").isTextual()) || (r.has("provider") && !r.get("provider").isTextual())
                     || (r.has("country") && !(r.get("country").isIntegralNumber() && r.get("country").canConvertToInt()))) {
                 throw Problem.badRequest("Each rule is {\"service\"?: string, \"country\"?: integer, \"provider\"?: string, \"percent\": integer}.");
             }
-            parsed.add(new Inventory.MarkupRule(Optional.ofNullable(r.get("service")).map(v -> v.asText()),
-                    Optional.ofNullable(r.get("country")).map(v -> v.asInt()), Optional.ofNullable(r.get("provider")).map(v -> v.asText()),
+            parsed.add(new Inventory.MarkupRule(Optional.ofNullable(r.get("service")).map(JsonNode::asText),
+                    Optional.ofNullable(r.get("country")).map(JsonNode::asInt), Optional.ofNullable(r.get("provider")).map(JsonNode::asText),
                     r.get("percent").asLong()));
         }
-        Optional<String> refused = inventory.setMarkups(percent.asLong(), margin.getAsLong(), parsed);
-        if (refused.isPresent()) {
-            throw Problem.badRequest("Markups not changed: " + refused.get() + ".");
-        }
-        NativeApi.json(res, 200, markupsJson(inventory.markups()));
+        return parsed;
     }
 
     private static ObjectNode markupsJson(Inventory.Markups m) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("markupPercent", m.defaultPercent())
-                .put("minimumMargin", dev.numpool.inventory.Money.format(m.minimumMarginMicros()))
+                .put("minimumMargin", Money.format(m.minimumMarginMicros()))
                 .put("source", m.setByOperator() ? "operator" : "configuration");
         ArrayNode rules = body.putArray("rules");
         for (Inventory.MarkupRule r : m.rules()) {
@@ -209,8 +189,7 @@ final class OperatorHandlers {
         return body;
     }
 
-    private void pool(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void pool(ServerRequest req, ServerResponse res) {
         int limit = Requests.intQuery(req, "limit", 1, 10_000).orElse(1000);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("data");
@@ -221,7 +200,7 @@ final class OperatorHandlers {
             o.put("gatewaySim", n.gatewaySim().orElse(null));
             o.put("releasedAt", n.releasedAt().map(Object::toString).orElse(null));
         }
-        NativeApi.json(res, 200, body);
+        Json.send(res, 200, body);
     }
 
     /**
@@ -229,44 +208,40 @@ final class OperatorHandlers {
      * {@code phone,rented_from,lease_ends_at[,gateway_device,gateway_sim]}, or JSON
      * {@code {"numbers":[{phone, rentedFrom, leaseEndsAt, gatewayDevice?, gatewaySim?}]}}.
      */
-    private void importPool(ServerRequest req, ServerResponse res) {
-        authorize(req);
-        String type = req.headers().first(HeaderNames.CONTENT_TYPE).map(t -> t.toLowerCase().split(";")[0].strip()).orElse("application/json");
-        if (!type.equals("text/csv") && !type.equals("application/json")) {
-            throw new Problem(415, "unsupported-media-type", "Unsupported media type", "Send the pool as text/csv or application/json.");
-        }
-        boolean csv = type.equals("text/csv");
-        byte[] raw = Requests.body(req, 2 * 1024 * 1024);
-        java.util.List<Inventory.PoolImport> entries = csv ? PoolCsv.parse(new String(raw, StandardCharsets.UTF_8)) : poolJson(raw);
-        switch (inventory.importPool(entries)) {
+    void importPool(ServerRequest req, ServerResponse res) {
+        switch (inventory.importPool(poolEntries(req))) {
             case Inventory.PoolImportResult.Imported imported ->
-                    NativeApi.json(res, 200, Json.MAPPER.createObjectNode().put("imported", imported.numbers()));
-            case Inventory.PoolImportResult.Refused refused -> {
-                ObjectNode problem = Json.MAPPER.createObjectNode()
-                        .put("type", "/problems/pool-import-refused").put("title", "Pool import refused")
-                        .put("status", 422).put("detail", "Nothing was imported; fix these entries and send the whole import again.");
-                refused.problems().forEach(problem.putArray("problems")::add);
-                res.status(422).header(HeaderNames.CONTENT_TYPE, "application/problem+json").send(problem.toString());
-            }
+                    Json.send(res, 200, Json.MAPPER.createObjectNode().put("imported", imported.numbers()));
+            case Inventory.PoolImportResult.Refused refused -> throw new Problem(ProblemType.POOL_IMPORT_REFUSED,
+                    "Nothing was imported; fix these entries and send the whole import again.", Map.of("problems", refused.problems()));
         }
     }
 
-    private static java.util.List<Inventory.PoolImport> poolJson(byte[] raw) {
-        com.fasterxml.jackson.databind.JsonNode json;
+    private static List<Inventory.PoolImport> poolEntries(ServerRequest req) {
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).map(t -> t.toLowerCase().split(";")[0].strip()).orElse("application/json");
+        if (!type.equals("text/csv") && !type.equals("application/json")) {
+            throw new Problem(ProblemType.UNSUPPORTED_MEDIA_TYPE, "Send the pool as text/csv or application/json.");
+        }
+        byte[] raw = Requests.body(req, 2 * 1024 * 1024);
+        return type.equals("text/csv") ? PoolCsv.parse(new String(raw, StandardCharsets.UTF_8)) : poolJson(raw);
+    }
+
+    private static List<Inventory.PoolImport> poolJson(byte[] raw) {
+        JsonNode json;
         try {
             json = Json.MAPPER.readTree(raw);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw Problem.badRequest("The body is not JSON.");
         }
         if (json == null || !json.path("numbers").isArray()) {
             throw Problem.badRequest("Send {\"numbers\": [{\"phone\", \"rentedFrom\", \"leaseEndsAt\", \"gatewayDevice\"?, \"gatewaySim\"?}]}.");
         }
-        java.util.List<Inventory.PoolImport> entries = new java.util.ArrayList<>();
-        for (com.fasterxml.jackson.databind.JsonNode n : json.get("numbers")) {
+        List<Inventory.PoolImport> entries = new ArrayList<>();
+        for (JsonNode n : json.get("numbers")) {
             if (!n.isObject()) {
                 throw Problem.badRequest("Every entry of 'numbers' is an object.");
             }
-            com.fasterxml.jackson.databind.JsonNode sim = n.get("gatewaySim");
+            JsonNode sim = n.get("gatewaySim");
             if (sim != null && !sim.isNull() && !sim.canConvertToInt()) {
                 throw Problem.badRequest("'gatewaySim' is a whole number from 1 to 8.");
             }
@@ -277,13 +252,12 @@ final class OperatorHandlers {
         return entries;
     }
 
-    private static String text(com.fasterxml.jackson.databind.JsonNode n, String field) {
-        com.fasterxml.jackson.databind.JsonNode v = n.get(field);
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
         return v != null && v.isTextual() ? v.textValue() : null;
     }
 
-    private void reports(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void reports(ServerRequest req, ServerResponse res) {
         String state = Requests.query(req, "state").orElse("refused");
         if (!REPORT_STATES.contains(state)) {
             throw Problem.badRequest("'state' must be one of pending, confirmed, refused, abandoned.");
@@ -298,16 +272,15 @@ final class OperatorHandlers {
             n.put("activationId", r.activationId().orElse(null));
             n.put("lastError", r.lastError().orElse(null));
         }
-        NativeApi.json(res, 200, body);
+        Json.send(res, 200, body);
     }
 
-    private void accountBalance(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void accountBalance(ServerRequest req, ServerResponse res) {
         AccountId account = accountId(req);
         if (!ledger.exists(account)) {
             throw Problem.notFound("No account " + account.value() + ".");
         }
-        NativeApi.json(res, 200, Json.balance(ledger.balance(account)));
+        Json.send(res, 200, Json.balance(ledger.balance(account)));
     }
 
     /**
@@ -315,19 +288,26 @@ final class OperatorHandlers {
      * {@code Idempotency-Key}: a credit to or a debit from the account's available balance. A
      * debit never goes below zero (409); the same key again answers the first adjustment.
      */
-    private void adjust(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void adjust(ServerRequest req, ServerResponse res) {
         AccountId account = accountId(req);
-        String key = req.headers().first(io.helidon.http.HeaderNames.create("Idempotency-Key"))
+        String key = req.headers().first(HeaderNames.create("Idempotency-Key"))
                 .filter(k -> !k.isEmpty() && k.length() <= 255 && !Requests.hasControlCharacters(k, false))
                 .orElseThrow(() -> Problem.badRequest("An adjustment needs an Idempotency-Key header (1-255 printable characters), "
                         + "so that a retried request is not a second adjustment."));
-        ObjectNode body = Json.object(Requests.jsonBody(req), Set.of("direction", "amount", "reason"));
+        Adjustment a = adjustment(Json.object(Requests.jsonBody(req), Set.of("direction", "amount", "reason")));
+        adjusted(res, account, ledger.adjust(account, a.credit(), a.amountMicros(), a.reason(), "operator", key));
+    }
+
+    /** An adjustment as the operator asked for it. */
+    private record Adjustment(boolean credit, long amountMicros, String reason) {
+    }
+
+    private static Adjustment adjustment(ObjectNode body) {
         String direction = text(body, "direction");
         if (!"credit".equals(direction) && !"debit".equals(direction)) {
             throw Problem.badRequest("'direction' is required: \"credit\" or \"debit\".");
         }
-        java.util.OptionalLong amount = Json.micros(body.get("amount"));
+        OptionalLong amount = Json.micros(body.get("amount"));
         if (amount.isEmpty() || amount.getAsLong() == 0) {
             throw Problem.badRequest("'amount' is required: a positive decimal of at most 6 decimal places and at most "
                     + Money.format(Money.MAX_MICROS) + ", e.g. \"5.00\".");
@@ -336,7 +316,11 @@ final class OperatorHandlers {
         if (reason == null || reason.isBlank() || reason.length() > 500 || Requests.hasControlCharacters(reason, false)) {
             throw Problem.badRequest("'reason' is required: 1 to 500 printable characters, kept with the adjustment.");
         }
-        switch (ledger.adjust(account, direction.equals("credit"), amount.getAsLong(), reason, "operator", key)) {
+        return new Adjustment(direction.equals("credit"), amount.getAsLong(), reason);
+    }
+
+    private static void adjusted(ServerResponse res, AccountId account, AdjustResult result) {
+        switch (result) {
             case AdjustResult.Adjusted done -> {
                 ObjectNode answer = Json.MAPPER.createObjectNode().put("adjustmentId", done.adjustmentId());
                 answer.set("transaction", Json.ledgerEntry(done.entry()));
@@ -344,20 +328,19 @@ final class OperatorHandlers {
                 if (done.replayed()) {
                     res.header("Idempotent-Replayed", "true");
                 }
-                NativeApi.json(res, done.replayed() ? 200 : 201, answer);
+                Json.send(res, done.replayed() ? 200 : 201, answer);
             }
-            case AdjustResult.KeyReused reused -> throw new Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+            case AdjustResult.KeyReused reused -> throw new Problem(ProblemType.IDEMPOTENCY_KEY_REUSED,
                     "This Idempotency-Key made a different adjustment of this account. Use a new key for a new adjustment.");
             case AdjustResult.UnknownAccount unknown -> throw Problem.notFound("No account " + account.value() + ".");
-            case AdjustResult.InsufficientBalance poor -> throw new Problem(409, "insufficient-balance", "Insufficient balance",
+            case AdjustResult.InsufficientBalance poor -> throw new Problem(ProblemType.OPERATOR_DEBIT_REFUSED,
                     "The account has " + Money.format(poor.availableMicros()) + " available; a debit never makes it negative.",
                     Map.of("available", Money.format(poor.availableMicros())));
         }
     }
 
     /** Stripe events not applied yet (waiting for their top-up or payment, or parked): what to look into. */
-    private void waitingStripeEvents(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void waitingStripeEvents(ServerRequest req, ServerResponse res) {
         int limit = Requests.intQuery(req, "limit", 1, 500).orElse(100);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("data");
@@ -365,14 +348,13 @@ final class OperatorHandlers {
             list.addObject().put("id", e.id()).put("type", e.type()).put("paymentIntent", e.paymentIntent().orElse(null))
                     .put("receivedAt", e.receivedAt().toString()).put("attempts", e.attempts()).put("why", e.why().orElse(null));
         }
-        NativeApi.json(res, 200, body);
+        Json.send(res, 200, body);
     }
 
     // Reading codes: the review queue and the templates -------------------------------------------
 
     /** SMS that reached a live activation and yielded no code, oldest first; {@code after} pages. */
-    private void smsReviews(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void smsReviews(ServerRequest req, ServerResponse res) {
         long after = Requests.query(req, "after").map(raw -> Requests.parseId(raw)
                 .orElseThrow(() -> Problem.badRequest("'after' must be an SMS id."))).orElse(0L);
         int limit = Requests.intQuery(req, "limit", 1, 500).orElse(100);
@@ -385,11 +367,10 @@ final class OperatorHandlers {
                     .put("sender", r.sender()).put("text", r.text()).put("receivedAt", r.receivedAt().toString());
         }
         body.put("next", reviews.size() == limit ? Long.toString(reviews.getLast().smsId()) : null);
-        NativeApi.json(res, 200, body);
+        Json.send(res, 200, body);
     }
 
-    private void markCode(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void markCode(ServerRequest req, ServerResponse res) {
         long sms = smsId(req);
         String code = text(Json.object(Requests.jsonBody(req), Set.of("code")), "code");
         if (code == null || code.isBlank() || code.length() > 32) {
@@ -398,51 +379,47 @@ final class OperatorHandlers {
         reviewed(res, sms, orders.markCode(sms, code));
     }
 
-    private void dismissSms(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void dismissSms(ServerRequest req, ServerResponse res) {
         long sms = smsId(req);
         reviewed(res, sms, orders.dismissSms(sms));
     }
 
     private static void reviewed(ServerResponse res, long sms, CodeReviewResult result) {
         switch (result) {
-            case CodeReviewResult.Reviewed done -> NativeApi.json(res, 200, Json.activation(done.activation()));
+            case CodeReviewResult.Reviewed done -> Json.send(res, 200, Json.activation(done.activation()));
             case CodeReviewResult.NotFound missing -> throw Problem.notFound("No SMS " + sms + ".");
-            case CodeReviewResult.NotOpen closed -> throw new Problem(409, "not-under-review", "Not under review",
+            case CodeReviewResult.NotOpen closed -> throw new Problem(ProblemType.NOT_UNDER_REVIEW,
                     "SMS " + sms + " is not waiting for review (" + closed.review() + ").");
-            case CodeReviewResult.ActivationEnded ended -> throw new Problem(409, "activation-ended", "Activation ended",
+            case CodeReviewResult.ActivationEnded ended -> throw new Problem(ProblemType.REVIEWED_ACTIVATION_ENDED,
                     "The SMS's activation is " + ended.status().wire() + "; no code is delivered or charged any more.");
-            case CodeReviewResult.NotInText wrong -> throw new Problem(422, "code-not-in-text", "Code not in the SMS",
+            case CodeReviewResult.NotInText wrong -> throw new Problem(ProblemType.CODE_NOT_IN_TEXT,
                     "The code must stand in the SMS's text as a word of its own (dashes or blanks inside it are fine).");
         }
     }
 
-    private void codeTemplates(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void codeTemplates(ServerRequest req, ServerResponse res) {
         Optional<String> service = Requests.query(req, "service");
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("templates");
         orders.codeTemplates(service).forEach(t -> list.add(template(t)));
-        NativeApi.json(res, 200, body);
+        Json.send(res, 200, body);
     }
 
-    private void addCodeTemplate(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void addCodeTemplate(ServerRequest req, ServerResponse res) {
         ObjectNode body = Json.object(Requests.jsonBody(req), Set.of("service", "sender", "template"));
         String sender = text(body, "sender");
         if (body.has("sender") && (sender == null || Requests.hasControlCharacters(sender, false))) {
             throw Problem.badRequest("'sender', when given, is the SMS sender as text (omit it for any sender).");
         }
         switch (orders.addCodeTemplate(text(body, "service"), sender, text(body, "template"))) {
-            case Orders.TemplateResult.Added added -> NativeApi.json(res, 201, template(added.template()));
-            case Orders.TemplateResult.Invalid invalid -> throw new Problem(422, "invalid-template", "Not a template", invalid.why());
-            case Orders.TemplateResult.Exists exists -> throw new Problem(409, "template-exists", "Template exists",
+            case Orders.TemplateResult.Added added -> Json.send(res, 201, template(added.template()));
+            case Orders.TemplateResult.Invalid invalid -> throw new Problem(ProblemType.INVALID_TEMPLATE, invalid.why());
+            case Orders.TemplateResult.Exists exists -> throw new Problem(ProblemType.TEMPLATE_EXISTS,
                     "This service has this template for this sender already.");
         }
     }
 
-    private void removeCodeTemplate(ServerRequest req, ServerResponse res) {
-        authorize(req);
+    void removeCodeTemplate(ServerRequest req, ServerResponse res) {
         String raw = req.path().pathParameters().get("id");
         long id = Requests.parseId(raw).orElseThrow(() -> Problem.notFound("No template '" + raw + "'."));
         if (!orders.removeCodeTemplate(id)) {
@@ -465,13 +442,5 @@ final class OperatorHandlers {
     private static AccountId accountId(ServerRequest req) {
         String raw = req.path().pathParameters().get("id");
         return Requests.parseId(raw).map(AccountId::new).orElseThrow(() -> Problem.notFound("No account '" + raw + "'."));
-    }
-
-    private void authorize(ServerRequest req) {
-        byte[] given = Requests.bearer(req).map(b -> b.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
-        if (!MessageDigest.isEqual(given, token)) {
-            throw new Problem(401, "unauthorized", "Missing or invalid operator token",
-                    "Operator routes take 'Authorization: Bearer <NUMPOOL_OPERATOR_TOKEN>'.");
-        }
     }
 }

@@ -1,57 +1,57 @@
 package dev.numpool.api;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * An RFC 9457 problem: thrown by request parsing and handlers, written as
- * {@code application/problem+json} in one place ({@link NativeApi}'s error handler).
- * {@code type} is a short slug, served as {@code /problems/<slug>}.
+ * {@code application/problem+json} in one place ({@link #send}, called by {@link ApiRouter}'s
+ * error handler). Its status, type and title come from the one table, {@link ProblemType}; the
+ * detail and extensions say what happened to this request.
  */
 final class Problem extends RuntimeException {
-    private final int status;
-    private final String type;
-    private final String title;
+    private final ProblemType type;
     private final Map<String, Object> extensions;
 
-    Problem(int status, String type, String title, String detail) {
-        this(status, type, title, detail, Map.of());
+    Problem(ProblemType type, String detail) {
+        this(type, detail, Map.of());
     }
 
-    Problem(int status, String type, String title, String detail, Map<String, Object> extensions) {
+    Problem(ProblemType type, String detail, Map<String, Object> extensions) {
         super(detail, null, false, false);
-        this.status = status;
         this.type = type;
-        this.title = title;
         this.extensions = new LinkedHashMap<>(extensions);
     }
 
     static Problem badRequest(String detail) {
-        return new Problem(400, "invalid-request", "The request is not valid", detail);
-    }
-
-    static Problem unauthorized() {
-        return new Problem(401, "unauthorized", "Missing or invalid API key",
-                "Send your API key as 'Authorization: Bearer <key>'.");
+        return new Problem(ProblemType.INVALID_REQUEST, detail);
     }
 
     static Problem notFound(String detail) {
-        return new Problem(404, "not-found", "Not found", detail);
+        return new Problem(ProblemType.NOT_FOUND, detail);
     }
 
-    int status() {
-        return status;
-    }
-
-    String type() {
-        return type;
-    }
-
-    String title() {
-        return title;
-    }
-
-    Map<String, Object> extensions() {
-        return extensions;
+    /** Writes this problem as the answer. */
+    void send(ServerResponse res) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("type", "/problems/" + type.slug());
+        body.put("title", type.title());
+        body.put("status", type.status());
+        body.put("detail", getMessage());
+        extensions.forEach((k, v) -> body.set(k, Json.MAPPER.valueToTree(v)));
+        if (type.status() == 401) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        if (type.status() == 503 && !type.slug().endsWith("-disabled")) {
+            // A 503 here means "nothing happened, try again": say when. A feature switched off
+            // (top-ups without Stripe) is not worth retrying in a second.
+            res.header(HeaderNames.RETRY_AFTER, "1");
+        }
+        res.status(Status.create(type.status())).header(HeaderNames.CONTENT_TYPE, "application/problem+json").send(Json.bytes(body));
     }
 }

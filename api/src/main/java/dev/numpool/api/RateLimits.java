@@ -234,7 +234,7 @@ public final class RateLimits {
     /**
      * One page or form of a website session, costing {@code tokens} (a costly page, such as an
      * export, more than one): the session has the budget of an API key (its client's address is
-     * counted by the filter in front of every route, see {@link NativeApi}).
+     * counted by the filter in front of every route, see {@link Admission}).
      */
     public Optional<Duration> takeSession(String sessionId, long tokens) {
         return take(Optional.empty(),

@@ -1,32 +1,16 @@
 package dev.numpool.api;
 
-import dev.numpool.orders.AccountId;
-import dev.numpool.orders.Accounts;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.util.Optional;
 
-/** Reading requests safely: the caller's account, bounded bodies, typed parameters. */
+/** Reading requests safely: bounded bodies, typed parameters. */
 final class Requests {
     /** No request body of the native API needs more; bigger ones are refused, not buffered. */
     static final int MAX_BODY_BYTES = 16 * 1024;
 
-    private final Accounts accounts;
-
-    Requests(Accounts accounts) {
-        this.accounts = accounts;
-    }
-
-    /** The account of the request's bearer key, or a 401 problem. */
-    AccountId account(ServerRequest req) {
-        return bearer(req).flatMap(accounts::authenticate).orElseThrow(Problem::unauthorized);
-    }
-
-    /** The credential of an {@code Authorization: Bearer <credential>} header, if there is one. */
-    static Optional<String> bearer(ServerRequest req) {
-        return req.headers().first(HeaderNames.AUTHORIZATION).filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
-                .map(h -> h.substring(7).trim());
+    private Requests() {
     }
 
     /** The whole body, refused with 413 past {@link #MAX_BODY_BYTES} and 415 when not JSON. */
@@ -35,7 +19,7 @@ final class Requests {
         // curl -d sends application/x-www-form-urlencoded unless told otherwise; a JSON body under
         // that or text/plain is still read as JSON. Anything else (XML, multipart) is refused.
         if (type.isPresent() && !type.get().toLowerCase().matches("(application/(json|[\\w.+-]+\\+json|x-www-form-urlencoded)|text/plain)\\s*(;.*)?")) {
-            throw new Problem(415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json.");
+            throw new Problem(ProblemType.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.");
         }
         return body(req, MAX_BODY_BYTES);
     }
@@ -90,7 +74,7 @@ final class Requests {
 
     /** A body of at most {@code maxBytes} (413 past it), whatever its type (the caller has chosen how to read it). */
     static byte[] body(ServerRequest req, int maxBytes) {
-        return boundedBody(req, maxBytes).orElseThrow(() -> new Problem(413, "body-too-large", "Request body too large",
+        return boundedBody(req, maxBytes).orElseThrow(() -> new Problem(ProblemType.BODY_TOO_LARGE,
                 "The body may be at most " + maxBytes + " bytes."));
     }
 

@@ -1,5 +1,6 @@
 package dev.numpool.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Country;
@@ -8,36 +9,35 @@ import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.Service;
 import dev.numpool.orders.AccountId;
-import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Activation;
 import dev.numpool.orders.ActivationChange;
 import dev.numpool.orders.ActivationStatus;
-import dev.numpool.orders.IdempotencyKey;
 import dev.numpool.orders.Ledger;
-import dev.numpool.orders.OrderRequest;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.PlaceResult;
 import dev.numpool.orders.StoredResponse;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.http.RequestException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -56,25 +56,44 @@ import java.util.logging.Logger;
  */
 final class SmsActivateApi {
     static final String PATH = "/stubs/handler_api.php";
+    /** Where a client may send its key instead of {@code api_key}. */
+    static final HeaderName KEY_HEADER = HeaderNames.create("X-ApiKey");
     private static final Logger LOG = Logger.getLogger(SmsActivateApi.class.getName());
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     /** ISO 4217 numeric code of the account currency (USD). */
     private static final int CURRENCY = 840;
+    /** The order in which this protocol has always checked getNumber's parameters: the first wrong one is answered. */
+    private static final List<OrderParser.Param> ORDER_CHECKS = List.of(OrderParser.Param.SERVICE, OrderParser.Param.COUNTRY,
+            OrderParser.Param.OPERATOR, OrderParser.Param.EXCLUDED_PREFIXES, OrderParser.Param.MAX_PRICE);
 
-    private final Accounts accounts;
-    private final Ledger ledger;
+    private final Authentication authentication;
     private final Orders orders;
     private final Inventory inventory;
+    /** Every action by its name; any other name answers {@code BAD_ACTION}. */
+    private final Map<String, Action> actions;
 
-    SmsActivateApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory) {
-        this.accounts = accounts;
-        this.ledger = ledger;
+    SmsActivateApi(Authentication authentication, Ledger ledger, Orders orders, Inventory inventory) {
+        this.authentication = authentication;
         this.orders = orders;
         this.inventory = inventory;
-    }
-
-    void routing(HttpRouting.Builder routing) {
-        routing.get(PATH, this::handle).post(PATH, this::handle);
+        this.actions = Map.ofEntries(
+                Map.entry("getBalance", (owner, p) -> Answer.token("ACCESS_BALANCE:" + Money.format(ledger.balance(owner).availableMicros()))),
+                Map.entry("getNumber", (owner, p) -> getNumber(owner, p, false)),
+                Map.entry("getNumberV2", (owner, p) -> getNumber(owner, p, true)),
+                Map.entry("setStatus", this::setStatus),
+                Map.entry("getStatus", (owner, p) -> withActivation(owner, p, a -> Answer.token(status(a)))),
+                Map.entry("getStatusV2", (owner, p) -> withActivation(owner, p, a -> Answer.json(statusV2(a)))),
+                // The full text of the latest SMS, code or not: a customer whose SMS we could not read
+                // a code in can still read it (an operator may mark its code later).
+                Map.entry("getFullSms", (owner, p) -> withActivation(owner, p, a -> Answer.token(a.lastCode().or(a::lastMessage)
+                        .map(m -> "FULL_SMS:" + m.text()).orElseGet(() -> status(a))))),
+                Map.entry("getActiveActivations", this::activeActivations),
+                Map.entry("getNumbersStatus", (owner, p) -> numbersStatus(p)),
+                Map.entry("getPrices", (owner, p) -> prices(p)),
+                Map.entry("getTopCountriesByService", (owner, p) -> topCountries(p)),
+                Map.entry("getCountries", (owner, p) -> countries()),
+                Map.entry("getServicesList", (owner, p) -> servicesList()),
+                Map.entry("getOperators", (owner, p) -> operators(p)));
     }
 
     /** A protocol answer: a token (text/plain) or a JSON document. */
@@ -83,16 +102,22 @@ final class SmsActivateApi {
             return new Answer(token, false);
         }
 
-        static Answer json(com.fasterxml.jackson.databind.JsonNode node) {
+        static Answer json(JsonNode node) {
             return new Answer(node.toString(), true);
         }
     }
 
-    private void handle(ServerRequest req, ServerResponse res) {
+    /** One action of the protocol, for the account whose key the request carried. */
+    @FunctionalInterface
+    private interface Action {
+        Answer answer(AccountId owner, Map<String, String> p);
+    }
+
+    void handle(ServerRequest req, ServerResponse res) {
         Answer answer;
         try {
             answer = answer(req);
-        } catch (io.helidon.http.RequestException e) {
+        } catch (RequestException e) {
             throw e; // an unreadable request: Helidon answers it (400) and closes the connection
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "sms-activate action failed", e);
@@ -101,75 +126,61 @@ final class SmsActivateApi {
         res.status(200).header(HeaderNames.CONTENT_TYPE, answer.json() ? "application/json" : "text/plain; charset=utf-8").send(answer.body());
     }
 
+    /** The parameters, then the key (which may be one of them), then the action. */
     private Answer answer(ServerRequest req) {
         Optional<Map<String, String>> parsed = params(req);
         if (parsed.isEmpty()) {
             return Answer.token("BAD_ACTION");
         }
         Map<String, String> p = parsed.get();
-        String key = p.getOrDefault("api_key", req.headers().first(HeaderNames.create("X-ApiKey")).orElse(""));
+        String key = p.getOrDefault("api_key", req.headers().first(KEY_HEADER).orElse(""));
         if (key.isEmpty()) {
             return Answer.token("NO_KEY");
         }
-        Optional<AccountId> owner = accounts.authenticate(key);
+        Optional<AccountId> owner = authentication.account(key);
         if (owner.isEmpty()) {
             return Answer.token("BAD_KEY");
         }
-        return switch (p.getOrDefault("action", "")) {
-            case "getBalance" -> Answer.token("ACCESS_BALANCE:" + Money.format(ledger.balance(owner.get()).availableMicros()));
-            case "getNumber" -> getNumber(owner.get(), p, false);
-            case "getNumberV2" -> getNumber(owner.get(), p, true);
-            case "setStatus" -> setStatus(owner.get(), p);
-            case "getStatus" -> withActivation(owner.get(), p, a -> Answer.token(status(a)));
-            case "getStatusV2" -> withActivation(owner.get(), p, a -> Answer.json(statusV2(a)));
-            // The full text of the latest SMS, code or not: a customer whose SMS we could not read
-            // a code in can still read it (an operator may mark its code later).
-            case "getFullSms" -> withActivation(owner.get(), p, a -> Answer.token(a.lastCode().or(a::lastMessage)
-                    .map(m -> "FULL_SMS:" + m.text()).orElseGet(() -> status(a))));
-            case "getActiveActivations" -> activeActivations(owner.get(), p);
-            case "getNumbersStatus" -> numbersStatus(p);
-            case "getPrices" -> prices(p);
-            case "getTopCountriesByService" -> topCountries(p);
-            case "getCountries" -> countries();
-            case "getServicesList" -> servicesList();
-            case "getOperators" -> operators(p);
-            default -> Answer.token("BAD_ACTION");
-        };
+        return actions.getOrDefault(p.getOrDefault("action", ""), (o, q) -> Answer.token("BAD_ACTION")).answer(owner.get(), p);
     }
 
     // Buying ---------------------------------------------------------------------------------------
 
     private Answer getNumber(AccountId owner, Map<String, String> p, boolean v2) {
-        Optional<Service> service = Optional.ofNullable(p.get("service")).flatMap(inventory::service);
-        if (service.isEmpty()) {
-            return Answer.token("BAD_SERVICE");
-        }
-        Optional<Country> country = countryParam(p.getOrDefault("country", "0"));
-        if (country.isEmpty()) {
-            return Answer.token("BAD_COUNTRY");
-        }
-        String operator = Optional.ofNullable(p.get("operator")).filter(o -> !o.isEmpty()).orElse("any");
-        if (!OrderRequest.validOperator(operator)) {
-            return Answer.token("BAD_OPERATOR");
-        }
+        OrderParser.Draft draft = draft(p);
+        return switch (OrderParser.parse(draft, ORDER_CHECKS)) {
+            case OrderParser.Parsed.Invalid invalid -> Answer.token(wrongParam(invalid.param(), draft));
+            case OrderParser.Parsed.Valid valid -> {
+                byte[] fingerprint = Orders.fingerprint("GET", PATH, new TreeMap<>(p).toString().getBytes(StandardCharsets.UTF_8));
+                yield placed(orders.place(owner, valid.order(), OrderParser.oneOffKey("sms-activate"), fingerprint,
+                        a -> new StoredResponse(200, new byte[0])), v2);
+            }
+        };
+    }
+
+    private OrderParser.Draft draft(Map<String, String> p) {
+        Set<OrderParser.Param> unreadable = EnumSet.noneOf(OrderParser.Param.class);
         List<String> excluded = Optional.ofNullable(p.get("phoneException")).filter(e -> !e.isBlank())
                 .map(e -> Arrays.stream(e.split(",")).map(String::strip).toList()).orElse(List.of());
-        if (!OrderRequest.validPrefixes(excluded)) {
-            return Answer.token("WRONG_EXCEPTION_PHONE");
-        }
-        OptionalLong maxPrice = OptionalLong.empty();
-        if (p.get("maxPrice") != null && !p.get("maxPrice").isBlank()) {
-            maxPrice = Money.parseMicros(p.get("maxPrice").strip());
-            if (maxPrice.isEmpty() || !OrderRequest.validMaxPrice(maxPrice.getAsLong())) {
-                return Answer.token("WRONG_MAX_PRICE:" + inventory.offers(service, country).stream().findFirst()
-                        .map(o -> Money.format(o.priceMicros())).orElse("0"));
-            }
-        }
-        OrderRequest order = new OrderRequest(service.get(), country.get(), operator, maxPrice, excluded);
-        // The protocol has no idempotency key: every call is a new order.
-        IdempotencyKey key = IdempotencyKey.of("sms-activate-" + UUID.randomUUID()).orElseThrow();
-        byte[] fingerprint = Orders.fingerprint("GET", PATH, new TreeMap<>(p).toString().getBytes(StandardCharsets.UTF_8));
-        PlaceResult result = orders.place(owner, order, key, fingerprint, a -> new StoredResponse(200, new byte[0]));
+        OptionalLong maxPrice = OrderParser.maxPrice(Optional.ofNullable(p.get("maxPrice")).filter(m -> !m.isBlank()), unreadable);
+        return new OrderParser.Draft(Optional.ofNullable(p.get("service")).flatMap(inventory::service),
+                countryParam(p.getOrDefault("country", "0")), Optional.ofNullable(p.get("operator")).filter(o -> !o.isEmpty()).orElse("any"),
+                maxPrice, excluded, unreadable);
+    }
+
+    private String wrongParam(OrderParser.Param param, OrderParser.Draft draft) {
+        return switch (param) {
+            case SERVICE -> "BAD_SERVICE";
+            case COUNTRY -> "BAD_COUNTRY";
+            case OPERATOR -> "BAD_OPERATOR";
+            case EXCLUDED_PREFIXES -> "WRONG_EXCEPTION_PHONE";
+            // The protocol tells the client the lowest price it could set instead.
+            case MAX_PRICE -> "WRONG_MAX_PRICE:" + inventory.offers(draft.service(), draft.country()).stream().findFirst()
+                    .map(o -> Money.format(o.priceMicros())).orElse("0");
+        };
+    }
+
+    private Answer placed(PlaceResult result, boolean v2) {
         return switch (result) {
             case PlaceResult.Placed placed -> v2 ? Answer.json(numberV2(placed.activation()))
                     : Answer.token("ACCESS_NUMBER:" + placed.activation().id() + ":" + placed.activation().phone().digits());
@@ -229,7 +240,7 @@ final class SmsActivateApi {
         });
     }
 
-    private Answer withActivation(AccountId owner, Map<String, String> p, java.util.function.Function<Activation, Answer> answer) {
+    private Answer withActivation(AccountId owner, Map<String, String> p, Function<Activation, Answer> answer) {
         Optional<Integer> id = activationId(p.get("id"));
         if (id.isEmpty()) {
             return Answer.token("WRONG_ACTIVATION_ID");
@@ -266,40 +277,46 @@ final class SmsActivateApi {
     private Answer activeActivations(AccountId owner, Map<String, String> p) {
         int start = intParam(p.get("start"), 0, 100_000).orElse(0);
         int limit = intParam(p.get("limit"), 1, 100).orElse(100);
-        List<Activation> live = new ArrayList<>();
-        for (ActivationStatus s : List.of(ActivationStatus.WAITING_CODE, ActivationStatus.CODE_RECEIVED)) {
-            live.addAll(orders.activations(owner, Optional.of(s), 100, Optional.empty()).items());
-        }
-        live.sort(Comparator.comparingInt(Activation::id).reversed());
+        List<Activation> live = live(owner);
         List<Activation> page = live.subList(Math.min(start, live.size()), Math.min(start + limit, live.size()));
         if (page.isEmpty()) {
             return Answer.token("NO_ACTIVATIONS");
         }
         ObjectNode body = Json.MAPPER.createObjectNode().put("status", "success");
         ArrayNode list = body.putArray("activeActivations");
-        for (Activation a : page) {
-            ObjectNode n = list.addObject().put("activationId", a.id()).put("serviceCode", a.service())
-                    .put("phoneNumber", a.phone().digits()).put("activationCost", new BigDecimal(Money.format(a.priceMicros())))
-                    .put("activationStatus", a.status() == ActivationStatus.WAITING_CODE ? "1" : "2");
-            Optional<Activation.Message> code = a.lastCode();
-            n.put("smsCode", code.flatMap(Activation.Message::code).orElse(null));
-            n.put("smsText", code.or(a::lastMessage).map(Activation.Message::text).orElse(null));
-            n.put("activationTime", TIME.format(a.createdAt())).put("countryCode", Integer.toString(a.country()))
-                    .put("canGetAnotherSms", "1").put("currency", CURRENCY);
-        }
+        page.forEach(a -> list.add(activeJson(a)));
         return Answer.json(body);
+    }
+
+    /** The account's live activations, newest first. */
+    private List<Activation> live(AccountId owner) {
+        List<Activation> live = new ArrayList<>();
+        for (ActivationStatus s : List.of(ActivationStatus.WAITING_CODE, ActivationStatus.CODE_RECEIVED)) {
+            live.addAll(orders.activations(owner, Optional.of(s), 100, Optional.empty()).items());
+        }
+        live.sort(Comparator.comparingInt(Activation::id).reversed());
+        return live;
+    }
+
+    private static ObjectNode activeJson(Activation a) {
+        ObjectNode n = Json.MAPPER.createObjectNode().put("activationId", a.id()).put("serviceCode", a.service())
+                .put("phoneNumber", a.phone().digits()).put("activationCost", new BigDecimal(Money.format(a.priceMicros())))
+                .put("activationStatus", a.status() == ActivationStatus.WAITING_CODE ? "1" : "2");
+        Optional<Activation.Message> code = a.lastCode();
+        n.put("smsCode", code.flatMap(Activation.Message::code).orElse(null));
+        n.put("smsText", code.or(a::lastMessage).map(Activation.Message::text).orElse(null));
+        n.put("activationTime", TIME.format(a.createdAt())).put("countryCode", Integer.toString(a.country()))
+                .put("canGetAnotherSms", "1").put("currency", CURRENCY);
+        return n;
     }
 
     // The catalogue ------------------------------------------------------------------------------------
 
     /** {@code {"tg_0": 139}}: live stock per service (the suffix is "forward", which Numpool does not sell). */
     private Answer numbersStatus(Map<String, String> p) {
-        Optional<Country> country = Optional.empty();
-        if (p.get("country") != null && !p.get("country").isEmpty()) {
-            country = countryParam(p.get("country"));
-            if (country.isEmpty()) {
-                return Answer.token("BAD_COUNTRY");
-            }
+        Optional<Country> country = optionalCountry(p);
+        if (given(p, "country") && country.isEmpty()) {
+            return Answer.token("BAD_COUNTRY");
         }
         Map<String, Long> stock = new TreeMap<>();
         inventory.services().forEach(s -> stock.put(s.code() + "_0", 0L));
@@ -312,19 +329,13 @@ final class SmsActivateApi {
     }
 
     private Answer prices(Map<String, String> p) {
-        Optional<Service> service = Optional.empty();
-        if (p.get("service") != null && !p.get("service").isEmpty()) {
-            service = inventory.service(p.get("service"));
-            if (service.isEmpty()) {
-                return Answer.token("BAD_SERVICE");
-            }
+        Optional<Service> service = Optional.ofNullable(p.get("service")).filter(s -> !s.isEmpty()).flatMap(inventory::service);
+        if (given(p, "service") && service.isEmpty()) {
+            return Answer.token("BAD_SERVICE");
         }
-        Optional<Country> country = Optional.empty();
-        if (p.get("country") != null && !p.get("country").isEmpty()) {
-            country = countryParam(p.get("country"));
-            if (country.isEmpty()) {
-                return Answer.token("BAD_COUNTRY");
-            }
+        Optional<Country> country = optionalCountry(p);
+        if (given(p, "country") && country.isEmpty()) {
+            return Answer.token("BAD_COUNTRY");
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
         for (Offer o : inventory.offers(service, country)) {
@@ -371,14 +382,11 @@ final class SmsActivateApi {
 
     /** Numpool routes by offer, not by operator, so every country has the one operator {@code any}. */
     private Answer operators(Map<String, String> p) {
-        List<Country> countries = inventory.countries();
-        if (p.get("country") != null && !p.get("country").isEmpty()) {
-            Optional<Country> country = countryParam(p.get("country"));
-            if (country.isEmpty()) {
-                return Answer.token("BAD_COUNTRY");
-            }
-            countries = List.of(country.get());
+        Optional<Country> country = optionalCountry(p);
+        if (given(p, "country") && country.isEmpty()) {
+            return Answer.token("BAD_COUNTRY");
         }
+        List<Country> countries = country.map(List::of).orElseGet(inventory::countries);
         ObjectNode body = Json.MAPPER.createObjectNode().put("status", "success");
         ObjectNode map = body.putObject("countryOperators");
         countries.forEach(c -> map.putArray(Integer.toString(c.id())).add("any"));
@@ -407,6 +415,15 @@ final class SmsActivateApi {
             p.putAll(form.get());
         }
         return Optional.of(p);
+    }
+
+    private static boolean given(Map<String, String> p, String name) {
+        return p.get(name) != null && !p.get(name).isEmpty();
+    }
+
+    /** The {@code country} parameter's country; empty when not given, or given and unknown (see {@link #given}). */
+    private Optional<Country> optionalCountry(Map<String, String> p) {
+        return given(p, "country") ? countryParam(p.get("country")) : Optional.empty();
     }
 
     private Optional<Country> countryParam(String raw) {

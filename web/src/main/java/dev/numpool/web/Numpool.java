@@ -1,6 +1,6 @@
 package dev.numpool.web;
 
-import dev.numpool.api.NativeApi;
+import dev.numpool.api.ApiRouter;
 import dev.numpool.api.RateLimits;
 import dev.numpool.api.ReadTimeouts;
 import dev.numpool.api.UnreadableBody;
@@ -113,7 +113,7 @@ public final class Numpool implements AutoCloseable {
             }
 
             RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
-            NativeApi api = new NativeApi(accounts, ledger, orders, inventory, webhooks, topups, sandbox,
+            ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits);
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, rateLimits, sandbox, clock);
             Connections connections = Connections.from(config.get("server"));

@@ -7,7 +7,7 @@ import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
-import dev.numpool.api.NativeApi;
+import dev.numpool.api.ApiRouter;
 import dev.numpool.db.TestClock;
 import dev.numpool.db.TestServers;
 import dev.numpool.orders.FakeStripe;
@@ -65,7 +65,7 @@ class OpenApiTest {
 
     @Test
     void theDocumentHasExactlyTheRoutesOfTheRouter() {
-        List<String> routed = new NativeApi(null, null, null, null, true, Optional.of(OPERATOR)).routeNames();
+        List<String> routed = new ApiRouter(null, null, null, null, true, Optional.of(OPERATOR)).routeNames();
         TreeSet<String> documented = new TreeSet<>();
         document.get("paths").properties().forEach(path -> path.getValue().properties()
                 .forEach(op -> documented.add(op.getKey().toUpperCase() + " " + path.getKey())));

@@ -1,0 +1,233 @@
+package dev.numpool.api;
+
+import dev.numpool.inventory.Inventory;
+import dev.numpool.orders.Accounts;
+import dev.numpool.orders.Ledger;
+import dev.numpool.orders.Orders;
+import dev.numpool.orders.Topups;
+import dev.numpool.orders.Webhooks;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Every route Numpool's API answers, in one place: the native API v1 (with the operator's, money
+ * and sandbox routes), the sms-activate and 5sim compatible protocols, the SMS pushed by
+ * providers, and Stripe's webhook; in front of them {@link Admission}, and behind them the one
+ * mapping of failures to answers. Routes that need a caller are wrapped by
+ * {@link Authentication} here, so no handler authenticates itself.
+ */
+public final class ApiRouter {
+    private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
+    private static final byte[] OPENAPI = openApiDocument();
+
+    private final Ledger ledger;
+    private final Orders orders;
+    private final Inventory inventory;
+    private final boolean sandbox;
+    private final Authentication authentication;
+    private final Admission admission;
+    private final NativeApi nativeApi;
+    private final WebhookEndpointHandlers webhookEndpoints;
+    private final MoneyHandlers money;
+    private final Optional<OperatorHandlers> operator;
+    private final InboundHandlers inbound;
+
+    /**
+     * The API over the facades. {@code operatorToken}, when present, enables the operator routes
+     * under {@code /v1/operator} for that credential (at least 24 characters).
+     */
+    public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
+        this(accounts, ledger, orders, inventory, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off());
+    }
+
+    /**
+     * As above; {@code publicUrl} is how webhook senders reach this deployment (Twilio signs the
+     * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
+     * per key and IP shared through Redis.
+     */
+    public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, Topups topups,
+                     boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
+        operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
+            throw new IllegalArgumentException("the operator token must be at least 24 characters");
+        });
+        this.ledger = ledger;
+        this.orders = orders;
+        this.inventory = inventory;
+        this.sandbox = sandbox;
+        this.authentication = new Authentication(accounts, operatorToken);
+        this.admission = new Admission(rateLimits, authentication);
+        this.nativeApi = new NativeApi(accounts, ledger, orders, inventory);
+        this.webhookEndpoints = new WebhookEndpointHandlers(webhooks);
+        this.money = new MoneyHandlers(ledger, topups);
+        this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups));
+        this.inbound = new InboundHandlers(inventory, publicUrl, rateLimits::client);
+    }
+
+    /** Registers the filter in front of every route, every route of the API, and its error mapping. */
+    public void routing(HttpRouting.Builder routing) {
+        routing.addFilter(admission.filter());
+        routes().forEach(r -> routing.route(Method.create(r.method()), r.path(), r.handler()));
+        routing.get("/openapi.yaml", (req, res) -> send(res, 200, "application/yaml", OPENAPI));
+        smsActivateRoutes(routing);
+        fiveSimRoutes(routing);
+        pushRoutes(routing);
+        routing.any("/v1/*", (req, res) -> {
+            throw Problem.notFound("No route " + req.prologue().method().text() + " " + req.path().path() + ".");
+        });
+        errors(routing);
+    }
+
+    /** One route of the native API. */
+    record Route(String method, String path, Handler handler) {
+    }
+
+    /**
+     * Every route of the native API on this node (operator routes with a token, sandbox routes in
+     * sandbox mode): the one table the router is built from, which a test holds against the
+     * OpenAPI document at {@code /openapi.yaml}.
+     */
+    List<Route> routes() {
+        List<Route> routes = new ArrayList<>(List.of(
+                new Route("GET", "/v1/catalog", nativeApi::catalog),
+                new Route("GET", "/v1/services", nativeApi::services),
+                new Route("GET", "/v1/countries", nativeApi::countries),
+                new Route("POST", "/v1/activations", authentication.customer(nativeApi::placeOrder)),
+                new Route("GET", "/v1/activations", authentication.customer(nativeApi::listActivations)),
+                new Route("GET", "/v1/activations/{id}", authentication.customer(nativeApi::getActivation)),
+                new Route("POST", "/v1/activations/{id}/cancel", authentication.customer(nativeApi::cancel)),
+                new Route("POST", "/v1/activations/{id}/finish", authentication.customer(nativeApi::finish)),
+                new Route("POST", "/v1/activations/{id}/retry", authentication.customer(nativeApi::retry)),
+                new Route("POST", "/v1/activations/{id}/messages/{messageId}/buy", authentication.customer(nativeApi::buyLateSms)),
+                new Route("GET", "/v1/activations/{id}/events", authentication.customer(nativeApi::activationEvents)),
+                new Route("GET", "/v1/events", authentication.customer(nativeApi::accountEvents)),
+                new Route("GET", "/v1/balance", authentication.customer(nativeApi::balance)),
+                new Route("GET", "/v1/api-keys", authentication.customer(nativeApi::listKeys)),
+                new Route("POST", "/v1/api-keys", authentication.customer(nativeApi::createKey)),
+                new Route("DELETE", "/v1/api-keys/{id}", authentication.customer(nativeApi::revokeKey)),
+                new Route("POST", "/v1/webhook-endpoints", authentication.customer(webhookEndpoints::create)),
+                new Route("GET", "/v1/webhook-endpoints", authentication.customer(webhookEndpoints::list)),
+                new Route("DELETE", "/v1/webhook-endpoints/{id}", authentication.customer(webhookEndpoints::delete)),
+                new Route("PATCH", "/v1/webhook-endpoints/{id}", authentication.customer(webhookEndpoints::update)),
+                new Route("GET", "/v1/webhook-endpoints/{id}/deliveries", authentication.customer(webhookEndpoints::deliveries)),
+                new Route("POST", "/v1/webhook-endpoints/{id}/rotate-secret", authentication.customer(webhookEndpoints::rotateSecret)),
+                new Route("POST", "/v1/webhook-endpoints/{id}/test", authentication.customer(webhookEndpoints::sendTestEvent)),
+                new Route("POST", "/v1/webhook-endpoints/{id}/deliveries/{messageId}/replay", authentication.customer(webhookEndpoints::replay)),
+                new Route("POST", "/v1/topups", authentication.customer(money::createTopup)),
+                new Route("GET", "/v1/topups", authentication.customer(money::listTopups)),
+                new Route("GET", "/v1/topups/{id}", authentication.customer(money::getTopup)),
+                new Route("GET", "/v1/balance/transactions", authentication.customer(money::transactions)),
+                new Route("GET", "/v1/balance/transactions.csv", authentication.customer(money::transactionsCsv))));
+        operator.ifPresent(o -> routes.addAll(operatorRoutes(o)));
+        if (sandbox) {
+            routes.add(new Route("POST", "/v1/sandbox/accounts", nativeApi::createSandboxAccount));
+            routes.add(new Route("POST", "/v1/sandbox/sms", authentication.customer(nativeApi::injectSms)));
+        }
+        return routes;
+    }
+
+    private List<Route> operatorRoutes(OperatorHandlers o) {
+        List<Route> routes = List.of(
+                new Route("GET", "/v1/operator/providers", o::providers),
+                new Route("GET", "/v1/operator/providers/{name}/refreshes", o::refreshes),
+                new Route("GET", "/v1/operator/providers/{name}/offer-history", o::offerHistory),
+                new Route("PUT", "/v1/operator/providers/{name}/pause", o::pause),
+                new Route("GET", "/v1/operator/markups", o::markups),
+                new Route("PUT", "/v1/operator/markups", o::setMarkups),
+                new Route("GET", "/v1/operator/pool", o::pool),
+                new Route("POST", "/v1/operator/pool", o::importPool),
+                new Route("GET", "/v1/operator/upstream-reports", o::reports),
+                new Route("GET", "/v1/operator/accounts/{id}/balance", o::accountBalance),
+                new Route("POST", "/v1/operator/accounts/{id}/adjustments", o::adjust),
+                new Route("GET", "/v1/operator/stripe-events/waiting", o::waitingStripeEvents),
+                new Route("GET", "/v1/operator/sms-reviews", o::smsReviews),
+                new Route("POST", "/v1/operator/sms-reviews/{id}/code", o::markCode),
+                new Route("POST", "/v1/operator/sms-reviews/{id}/dismiss", o::dismissSms),
+                new Route("GET", "/v1/operator/code-templates", o::codeTemplates),
+                new Route("POST", "/v1/operator/code-templates", o::addCodeTemplate),
+                new Route("DELETE", "/v1/operator/code-templates/{id}", o::removeCodeTemplate));
+        return routes.stream().map(r -> new Route(r.method(), r.path(), authentication.operator(r.handler()))).toList();
+    }
+
+    /** "METHOD /path" of every route in {@link #routes()}, for documentation checks. */
+    public List<String> routeNames() {
+        return routes().stream().map(r -> r.method() + " " + r.path()).toList();
+    }
+
+    /** sms-activate's one path, for GET and POST alike; it authenticates by its own parameters. */
+    private void smsActivateRoutes(HttpRouting.Builder routing) {
+        SmsActivateApi smsActivate = new SmsActivateApi(authentication, ledger, orders, inventory);
+        routing.get(SmsActivateApi.PATH, smsActivate::handle).post(SmsActivateApi.PATH, smsActivate::handle);
+    }
+
+    /** 5sim's routes, beside the native API's (which has no {@code /v1/guest} or {@code /v1/user}). */
+    private void fiveSimRoutes(HttpRouting.Builder routing) {
+        FiveSimApi fiveSim = new FiveSimApi(ledger, orders, inventory);
+        routing.get("/v1/guest/products/{country}/{operator}", fiveSim::products)
+                .get("/v1/guest/prices", fiveSim::prices)
+                .get("/v1/user/profile", authentication.fiveSim(fiveSim::profile))
+                .get("/v1/user/buy/activation/{country}/{operator}/{product}", authentication.fiveSim(fiveSim::buy))
+                .get("/v1/user/check/{id}", authentication.fiveSim(fiveSim::check))
+                .get("/v1/user/finish/{id}", authentication.fiveSim(fiveSim::finish))
+                .get("/v1/user/cancel/{id}", authentication.fiveSim(fiveSim::cancel))
+                .get("/v1/user/ban/{id}", authentication.fiveSim(fiveSim::ban));
+    }
+
+    /** What providers and Stripe push: each authenticated by its sender's own signature or secret, not an API key. */
+    private void pushRoutes(HttpRouting.Builder routing) {
+        routing.post("/inbound/twilio", inbound::twilio)
+                .post("/inbound/sms-gate", inbound::smsGate)
+                .post("/agent/{provider}", inbound::agentPush)
+                .post("/inbound/sms-activate/{provider}/{secret}", inbound::smsActivatePush)
+                .post("/webhooks/stripe", money::stripeEvent);
+    }
+
+    private static void errors(HttpRouting.Builder routing) {
+        routing.error(Problem.class, (req, res, p) -> p.send(res))
+                // Helidon's own answers (no route for this method and path, a malformed request)
+                // keep their status; they are the client's doing, not a failure of ours.
+                .error(HttpException.class, (req, res, e) -> {
+                    int status = e.status().code();
+                    if (req.prologue().method() == Method.HEAD) {
+                        res.status(Status.create(status)).send();
+                    } else {
+                        send(res, status, "text/plain; charset=utf-8",
+                                (status == 404 ? "Not found" : e.status().reasonPhrase()).getBytes(StandardCharsets.UTF_8));
+                    }
+                })
+                .error(Exception.class, (req, res, e) -> {
+                    LOG.log(Level.SEVERE, "unexpected failure on " + req.prologue().method().text() + " " + req.path().path(), e);
+                    new Problem(ProblemType.SERVER_ERROR, "Something failed on our side. Retrying is safe: "
+                            + "an order retried with the same Idempotency-Key is never placed twice.").send(res);
+                });
+    }
+
+    private static void send(ServerResponse res, int status, String contentType, byte[] body) {
+        res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, contentType).send(body);
+    }
+
+    /** The OpenAPI 3.1 document of this API, served as it is in the jar. */
+    static byte[] openApiDocument() {
+        try (var in = ApiRouter.class.getResourceAsStream("openapi.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.yaml is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
