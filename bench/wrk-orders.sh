@@ -50,11 +50,15 @@ pgb() {
     -D first="$first" -D last="$last" -f bench/order.pgbench postgres 2>"${TMPDIR:-/tmp}/pgbench.err" | awk '/^tps/ {tps = $3} /latency average/ {mean = $4} END {printf "%.0f orders/s, mean %s ms", tps, mean}'
 }
 run 5 0 >/dev/null
-measured "HTTP (wrk), single offer" run "$seconds" 0
-measured "HTTP (wrk), many offers " run "$seconds" 1
+# MANY_FIRST=1 swaps the order of the single- and many-offer runs, to tell an effect of the
+# offer from one of running first or second.
+http_single() { measured "HTTP (wrk), single offer" run "$seconds" 0; }
+http_many() { measured "HTTP (wrk), many offers " run "$seconds" 1; }
+raw_single() { measured "raw JDBC, single offer  " raw false; }
+raw_many() { measured "raw JDBC, many offers   " raw true; }
+if [ "${MANY_FIRST:-0}" = 1 ]; then http_many; http_single; else http_single; http_many; fi
 echo "raw 5 $connections false" >&"${SERVE[1]}"; read -r _ <&"${SERVE[0]}"
-measured "raw JDBC, single offer  " raw false
-measured "raw JDBC, many offers   " raw true
+if [ "${MANY_FIRST:-0}" = 1 ]; then raw_many; raw_single; else raw_single; raw_many; fi
 if command -v pgbench >/dev/null; then
   measured "pgbench, single offer   " pgb
 else

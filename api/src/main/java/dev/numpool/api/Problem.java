@@ -5,8 +5,8 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * An RFC 9457 problem: thrown by request parsing and handlers, written as
@@ -25,7 +25,9 @@ final class Problem extends RuntimeException {
     Problem(ProblemType type, String detail, Map<String, Object> extensions) {
         super(detail, null, false, false);
         this.type = type;
-        this.extensions = new LinkedHashMap<>(extensions);
+        // Sorted by name: extensions often come from Map.of, whose order changes from one JVM to
+        // the next, and the same problem should read the same on every node.
+        this.extensions = new TreeMap<>(extensions);
     }
 
     static Problem badRequest(String detail) {
