@@ -21,6 +21,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class Admission {
     private static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    /** The request's id in the logging context, for log lines and the operator audit. */
+    static final String REQUEST_ID_KEY = "request-id";
 
     private final RateLimits rateLimits;
     private final Authentication authentication;
@@ -37,7 +39,7 @@ final class Admission {
                     .orElseGet(() -> new UUID(ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong()).toString());
             res.header(REQUEST_ID, id);
             // Every log line written while serving this request carries its id (logging.properties).
-            HelidonMdc.set("request-id", id);
+            HelidonMdc.set(REQUEST_ID_KEY, id);
             try {
                 withinClientsShare(req, res, () -> {
                     if (withinRateLimits(req, res) && metricsAllowed(req, res)) {
@@ -45,7 +47,7 @@ final class Admission {
                     }
                 });
             } finally {
-                HelidonMdc.remove("request-id");
+                HelidonMdc.remove(REQUEST_ID_KEY);
             }
         };
     }

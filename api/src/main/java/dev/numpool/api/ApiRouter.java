@@ -3,6 +3,7 @@ package dev.numpool.api;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Ledger;
+import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Webhooks;
@@ -19,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,6 +46,7 @@ public final class ApiRouter {
     private final WebhookEndpointHandlers webhookEndpoints;
     private final MoneyHandlers money;
     private final Optional<OperatorHandlers> operator;
+    private final AuditedOperator audited;
     private final InboundHandlers inbound;
 
     /**
@@ -51,16 +54,17 @@ public final class ApiRouter {
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
-        this(accounts, ledger, orders, inventory, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off());
+        this(accounts, ledger, orders, inventory, null, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off());
     }
 
     /**
      * As above; {@code publicUrl} is how webhook senders reach this deployment (Twilio signs the
      * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
-     * per key and IP shared through Redis.
+     * per key and IP shared through Redis; every change made through an operator route is written
+     * to {@code audit}.
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, Topups topups,
-                     boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
+                     OperatorAudit audit, boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
         operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
             throw new IllegalArgumentException("the operator token must be at least 24 characters");
         });
@@ -73,7 +77,8 @@ public final class ApiRouter {
         this.nativeApi = new NativeApi(accounts, ledger, orders, inventory);
         this.webhookEndpoints = new WebhookEndpointHandlers(webhooks);
         this.money = new MoneyHandlers(ledger, topups);
-        this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups));
+        this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups, audit));
+        this.audited = new AuditedOperator(audit);
         this.inbound = new InboundHandlers(inventory, publicUrl, rateLimits::client);
     }
 
@@ -142,6 +147,7 @@ public final class ApiRouter {
     private List<Route> operatorRoutes(OperatorHandlers o) {
         List<Route> routes = List.of(
                 new Route("GET", "/v1/operator/providers", o::providers),
+                new Route("GET", "/v1/operator/audit", o::audit),
                 new Route("GET", "/v1/operator/providers/{name}/refreshes", o::refreshes),
                 new Route("GET", "/v1/operator/providers/{name}/offer-history", o::offerHistory),
                 new Route("PUT", "/v1/operator/providers/{name}/pause", o::pause),
@@ -159,7 +165,14 @@ public final class ApiRouter {
                 new Route("GET", "/v1/operator/code-templates", o::codeTemplates),
                 new Route("POST", "/v1/operator/code-templates", o::addCodeTemplate),
                 new Route("DELETE", "/v1/operator/code-templates/{id}", o::removeCodeTemplate));
-        return routes.stream().map(r -> new Route(r.method(), r.path(), authentication.operator(r.handler()))).toList();
+        // What each change is about, read before and after it for the audit log.
+        Map<String, AuditedOperator.State> states = Map.of(
+                "/v1/operator/providers/{name}/pause", o::providerState,
+                "/v1/operator/markups", o::markupState,
+                "/v1/operator/accounts/{id}/adjustments", o::balanceState);
+        return routes.stream().map(r -> new Route(r.method(), r.path(), authentication.operator(r.method().equals("GET") ? r.handler()
+                : audited.audited(r.method() + " " + r.path(), states.getOrDefault(r.path(), AuditedOperator.State.NONE), r.handler()))))
+                .toList();
     }
 
     /** "METHOD /path" of every route in {@link #routes()}, for documentation checks. */

@@ -68,6 +68,15 @@ final class Json {
         res.status(Status.create(status)).header(HeaderNames.CONTENT_TYPE, "application/json").send(bytes(body));
     }
 
+    /** JSON Numpool wrote itself (the audit log's states): unreadable only if the database was edited by hand. */
+    static JsonNode parse(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON unreadable: " + json, e);
+        }
+    }
+
     static byte[] bytes(JsonNode node) {
         try {
             return MAPPER.writeValueAsBytes(node);

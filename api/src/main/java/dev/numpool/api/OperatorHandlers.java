@@ -10,6 +10,7 @@ import dev.numpool.orders.AdjustResult;
 import dev.numpool.orders.CodeReviewResult;
 import dev.numpool.orders.CodeTemplate;
 import dev.numpool.orders.Ledger;
+import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.SmsReview;
 import dev.numpool.orders.Topups;
@@ -41,12 +42,52 @@ final class OperatorHandlers {
     private final Orders orders;
     private final Ledger ledger;
     private final Topups topups;
+    private final OperatorAudit audit;
 
-    OperatorHandlers(Inventory inventory, Orders orders, Ledger ledger, Topups topups) {
+    OperatorHandlers(Inventory inventory, Orders orders, Ledger ledger, Topups topups, OperatorAudit audit) {
         this.inventory = inventory;
         this.orders = orders;
         this.ledger = ledger;
         this.topups = topups;
+        this.audit = audit;
+    }
+
+    /** The audit log of operators' changes, newest first, a page at a time. */
+    void audit(ServerRequest req, ServerResponse res) {
+        Optional<String> cursor = Requests.query(req, "cursor");
+        if (cursor.isPresent() && !cursor.get().matches("[0-9]{1,18}")) {
+            throw Problem.badRequest("'cursor' is the nextCursor of an earlier page.");
+        }
+        int limit = Requests.intQuery(req, "limit", 1, 200).orElse(50);
+        Json.send(res, 200, Json.page(audit.entries(limit, cursor), OperatorHandlers::auditJson));
+    }
+
+    private static ObjectNode auditJson(OperatorAudit.Entry e) {
+        OperatorAudit.Action a = e.action();
+        ObjectNode n = Json.MAPPER.createObjectNode().put("id", e.id()).put("at", a.at().toString()).put("actor", a.actor())
+                .put("action", a.action()).put("status", a.status()).put("requestId", a.requestId().orElse(null));
+        n.set("target", Json.parse(a.target()));
+        n.put("request", a.request().orElse(null));
+        n.set("before", a.before().map(Json::parse).orElse(null));
+        n.set("after", a.after().map(Json::parse).orElse(null));
+        return n;
+    }
+
+    // The state a change is about, for the audit log (see AuditedOperator) --------------------------
+
+    Optional<JsonNode> providerState(ServerRequest req) {
+        String name = req.path().pathParameters().get("name");
+        return inventory.health().stream().filter(h -> h.name().equals(name)).findFirst()
+                .map(h -> Json.MAPPER.createObjectNode().put("paused", h.pausedReason().isPresent()).put("reason", h.pausedReason().orElse(null)));
+    }
+
+    Optional<JsonNode> markupState(ServerRequest req) {
+        return Optional.of(markupsJson(inventory.markups()));
+    }
+
+    Optional<JsonNode> balanceState(ServerRequest req) {
+        AccountId account = accountId(req);
+        return ledger.exists(account) ? Optional.of(Json.balance(ledger.balance(account))) : Optional.empty();
     }
 
     void providers(ServerRequest req, ServerResponse res) {

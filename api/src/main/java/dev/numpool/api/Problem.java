@@ -38,6 +38,10 @@ final class Problem extends RuntimeException {
         return new Problem(ProblemType.NOT_FOUND, detail);
     }
 
+    int status() {
+        return type.status();
+    }
+
     /** Writes this problem as the answer. */
     void send(ServerResponse res) {
         ObjectNode body = Json.MAPPER.createObjectNode();

@@ -80,10 +80,27 @@ final class Requests {
 
     /** The body, or empty when it is larger than {@code maxBytes} (for callers that answer in their own protocol). */
     static Optional<byte[]> boundedBody(ServerRequest req, int maxBytes) {
+        Optional<byte[]> ahead = req.context().get(READ_AHEAD, byte[].class);
+        if (ahead.isPresent()) {
+            return ahead.filter(b -> b.length <= maxBytes);
+        }
         if (!req.content().hasEntity()) {
             return Optional.of(new byte[0]);
         }
         return UnreadableBody.read(req, maxBytes);
+    }
+
+    /** Where {@link #readAhead} keeps a body for its handler. */
+    private static final String READ_AHEAD = "numpool.body";
+
+    /**
+     * Reads the body before the handler does (the operator audit writes down what was asked), at
+     * most {@code maxBytes} (413 past it); the handler then reads the same bytes, under its own limit.
+     */
+    static byte[] readAhead(ServerRequest req, int maxBytes) {
+        byte[] body = body(req, maxBytes);
+        req.context().register(READ_AHEAD, body);
+        return body;
     }
 
 

@@ -141,7 +141,9 @@ class BulkPollingTest {
             assertTrue(requests <= 10 * took.toMillis() / 1_000 + 10, requests + " requests in " + took);
             assertTrue(ids.stream().allMatch(id -> upstream.timesListed(id) >= 3), "every one, pass after pass");
             Duration gap = upstream.longestGapBetweenListings();
-            assertTrue(gap.compareTo(Duration.ofMillis(1_500)) <= 0, "longest gap " + gap);
+            // A pass is 10 pages at 10 requests a second, 1 s; a skipped page would make a gap of
+            // two passes. The second of slack is for ticks a loaded machine makes late (CI saw 1.53 s).
+            assertTrue(gap.compareTo(Duration.ofMillis(2_000)) < 0, "longest gap " + gap);
         }
     }
 

@@ -21,6 +21,7 @@ final class Stores {
     private final UpstreamStore upstream;
     private final TopupStore topups;
     private final WebhookStore webhooks;
+    private final AuditStore audit;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -37,6 +38,7 @@ final class Stores {
         this.upstream = new UpstreamStore(dsl);
         this.topups = new TopupStore(dsl);
         this.webhooks = new WebhookStore(dsl);
+        this.audit = new AuditStore(dsl);
     }
 
     /**
@@ -89,6 +91,10 @@ final class Stores {
 
     WebhookStore webhooks() {
         return webhooks;
+    }
+
+    AuditStore audit() {
+        return audit;
     }
 
     /** The SQL of reading codes (templates, the review queue), on this handle's connection. */

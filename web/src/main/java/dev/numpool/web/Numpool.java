@@ -15,6 +15,7 @@ import dev.numpool.db.Redis;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Ledger;
+import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Users;
@@ -113,7 +114,7 @@ public final class Numpool implements AutoCloseable {
             }
 
             RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
-            ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, sandbox,
+            ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, OperatorAudit.create(db, clock), sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits);
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, rateLimits, sandbox, clock);
             Connections connections = Connections.from(config.get("server"));
