@@ -6,6 +6,7 @@ import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Webhooks;
+import dev.numpool.sandbox.SandboxUpstreams;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
 import io.helidon.http.Method;
@@ -44,6 +45,7 @@ public final class ApiRouter {
     private final WebhookEndpointHandlers webhookEndpoints;
     private final MoneyHandlers money;
     private final Optional<OperatorHandlers> operator;
+    private final SandboxHandlers sandboxUpstreams;
     private final InboundHandlers inbound;
 
     /**
@@ -51,16 +53,19 @@ public final class ApiRouter {
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
-        this(accounts, ledger, orders, inventory, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off());
+        this(accounts, ledger, orders, inventory, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off(), Optional.empty());
     }
 
     /**
      * As above; {@code publicUrl} is how webhook senders reach this deployment (Twilio signs the
      * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
-     * per key and IP shared through Redis.
+     * per key and IP shared through Redis; {@code upstreams} are the sandbox's simulated upstream
+     * marketplaces, when this node started them (their chaos switches are operator routes in
+     * sandbox mode).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, Topups topups,
-                     boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
+                     boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits,
+                     Optional<SandboxUpstreams> upstreams) {
         operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
             throw new IllegalArgumentException("the operator token must be at least 24 characters");
         });
@@ -74,6 +79,7 @@ public final class ApiRouter {
         this.webhookEndpoints = new WebhookEndpointHandlers(webhooks);
         this.money = new MoneyHandlers(ledger, topups);
         this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups));
+        this.sandboxUpstreams = new SandboxHandlers(sandbox ? upstreams : Optional.empty());
         this.inbound = new InboundHandlers(inventory, publicUrl, rateLimits::client);
     }
 
@@ -140,7 +146,7 @@ public final class ApiRouter {
     }
 
     private List<Route> operatorRoutes(OperatorHandlers o) {
-        List<Route> routes = List.of(
+        List<Route> routes = new ArrayList<>(List.of(
                 new Route("GET", "/v1/operator/providers", o::providers),
                 new Route("GET", "/v1/operator/providers/{name}/refreshes", o::refreshes),
                 new Route("GET", "/v1/operator/providers/{name}/offer-history", o::offerHistory),
@@ -158,7 +164,12 @@ public final class ApiRouter {
                 new Route("POST", "/v1/operator/sms-reviews/{id}/dismiss", o::dismissSms),
                 new Route("GET", "/v1/operator/code-templates", o::codeTemplates),
                 new Route("POST", "/v1/operator/code-templates", o::addCodeTemplate),
-                new Route("DELETE", "/v1/operator/code-templates/{id}", o::removeCodeTemplate));
+                new Route("DELETE", "/v1/operator/code-templates/{id}", o::removeCodeTemplate)));
+        if (sandbox) {
+            // Only a sandbox has simulated upstreams to break; in production these paths do not exist.
+            routes.add(new Route("GET", "/v1/operator/sandbox/upstreams", sandboxUpstreams::list));
+            routes.add(new Route("POST", "/v1/operator/sandbox/upstreams/{name}/chaos", sandboxUpstreams::chaos));
+        }
         return routes.stream().map(r -> new Route(r.method(), r.path(), authentication.operator(r.handler()))).toList();
     }
 
