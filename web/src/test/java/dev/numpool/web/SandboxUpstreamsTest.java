@@ -133,18 +133,23 @@ class SandboxUpstreamsTest {
         String key = http.newSandboxAccount();
         setPaused("simulator", true); // the three upstreams are the field
         List<String> broken = new ArrayList<>();
+        List<String> modes = List.of("fail", "stall", "garbage");
         try {
-            for (String mode : List.of("fail", "stall", "garbage")) {
+            for (int m = 0; m < modes.size(); m++) {
+                String mode = modes.get(m);
+                String target = UPSTREAMS.get(m);
                 if (broken.size() == 2) {
                     // A router tries at most 3 providers and an open circuit counts as one: with two
                     // upstreams' circuits open and the third broken, nothing would be left to sell.
                     awaitCircuitClosed(broken.removeFirst());
                 }
-                String target = firstRankedClosed(key, broken);
+                // The target ranks first: the other two cost five times their price (a markup per provider).
+                setMarkups(UPSTREAMS.stream().filter(u -> !u.equals(target)).map(u -> "{\"provider\":\"" + u + "\",\"percent\":400}").toList());
                 Http.Response switched = http.post("/v1/operator/sandbox/upstreams/" + target + "/chaos", OPERATOR, "{\"mode\":\"" + mode + "\"}");
                 assertEquals(200, switched.status(), switched.text());
                 assertEquals(mode, switched.json().get("chaos").asText());
                 boolean triedIt = false;
+                boolean failedThere = false;
                 for (int i = 0; i < 4; i++) {
                     Http.Response bought = order(key, "{\"service\":\"go\",\"country\":187}");
                     assertEquals(201, bought.status(), mode + ": " + bought.text()); // no customer sees the broken upstream
@@ -157,18 +162,22 @@ class SandboxUpstreamsTest {
                             triedIt = true;
                             String outcome = a.get("outcome").asText();
                             assertTrue(outcome.startsWith("failed: ") || outcome.equals("skipped: circuit open"), mode + ": " + attempts);
-                            if (mode.equals("stall") && outcome.startsWith("failed: ")) {
-                                assertEquals("failed: timeout", outcome);
+                            if (outcome.startsWith("failed: ")) {
+                                failedThere = true;
+                                if (mode.equals("stall")) {
+                                    assertEquals("failed: timeout", outcome, "no answer until the client's timeout");
+                                }
                             }
                         }
                     }
                     http.post("/v1/activations/" + bought.json().get("id").asInt() + "/cancel", key, null);
                 }
-                assertTrue(triedIt, mode + ": the broken upstream ranked first, so orders tried it");
+                assertTrue(triedIt && failedThere, mode + ": the broken upstream ranked first, so an order tried it and failed over");
                 assertEquals(200, http.post("/v1/operator/sandbox/upstreams/" + target + "/chaos", OPERATOR, "{\"mode\":\"normal\"}").status());
                 broken.add(target);
             }
         } finally {
+            setMarkups(List.of());
             setPaused("simulator", false);
             UPSTREAMS.forEach(u -> http.post("/v1/operator/sandbox/upstreams/" + u + "/chaos", OPERATOR, "{\"mode\":\"normal\"}"));
         }
@@ -194,6 +203,15 @@ class SandboxUpstreamsTest {
     }
 
     @Test
+    void aTestsOverridesOfOneUpstreamKeepTheRestOfItsDefaults() {
+        var config = NumpoolConfig.of(Map.of("sandbox.upstreams.1.delivery-rate", "1"));
+        assertEquals(1.0, config.get("sandbox.upstreams.1.delivery-rate").asDouble().get());
+        assertEquals("sandbox-5sim", config.get("sandbox.upstreams.1.name").asString().get());
+        assertEquals("0.10", config.get("sandbox.upstreams.1.cost").asString().get());
+        assertEquals(3, config.get("sandbox.upstreams").asNodeList().get().size());
+    }
+
+    @Test
     void configuredUpstreamsOrTheSwitchKeepTheSimulatedOnesOff() {
         assertTrue(SandboxProviders.wanted(NumpoolConfig.of(Map.of()), true), "the default");
         assertFalse(SandboxProviders.wanted(NumpoolConfig.of(Map.of()), false), "production");
@@ -202,18 +220,11 @@ class SandboxUpstreamsTest {
                 "a sandbox with real upstreams configured");
     }
 
-    /** The upstream an order for go/187 tries first now, among those with a closed circuit and not in {@code excluded}. */
-    private static String firstRankedClosed(String key, List<String> excluded) {
-        Http.Response probe = order(key, "{\"service\":\"go\",\"country\":187}");
-        assertEquals(201, probe.status(), probe.text());
-        http.post("/v1/activations/" + probe.json().get("id").asInt() + "/cancel", key, null);
-        for (JsonNode c : probe.json().at("/routing/considered")) {
-            if (UPSTREAMS.contains(c.get("provider").asText()) && c.get("circuit").asText().equals("closed")
-                    && !excluded.contains(c.get("provider").asText())) {
-                return c.get("provider").asText();
-            }
-        }
-        throw new AssertionError("no upstream with a closed circuit: " + probe.json().get("routing"));
+    private static void setMarkups(List<String> rules) {
+        Http.Response r = http.send(http.request("/v1/operator/markups", OPERATOR).header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"markupPercent\":25,\"minimumMargin\":\"0.01\",\"rules\":["
+                        + String.join(",", rules) + "]}")));
+        assertEquals(200, r.status(), r.text());
     }
 
     /** Waits (up to a minute: a circuit cools down for 30 s, then a trial closes it) until the provider's circuit is closed. */
