@@ -13,7 +13,8 @@ connections=${3:-32}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 data=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
-printf 'api:\n  rate-limits:\n    trusted-proxies: ["127.0.0.1"]\n' > "$data/abuse.yaml"
+# The simulator only (no simulated upstreams): the numbers measured before they existed stay comparable.
+printf 'api:\n  rate-limits:\n    trusted-proxies: ["127.0.0.1"]\nsandbox:\n  upstreams-enabled: false\n' > "$data/abuse.yaml"
 NUMPOOL_DATA_DIR="$data/node" PORT=$port NUMPOOL_CONFIG="$data/abuse.yaml" ./numpool run > "$data/node.log" 2>&1 &
 node=$!
 trap 'kill $node 2>/dev/null; wait $node 2>/dev/null; rm -rf "$data"' EXIT

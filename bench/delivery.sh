@@ -36,6 +36,8 @@ cat > "$dir/numpool.yaml" <<YAML
 numpool:
   sandbox: true
   operator-token: "$operator_token"  # the bench credits its one-account scenarios through it
+sandbox:
+  upstreams-enabled: false  # the simulator only: its SMS are the ones the benchmark injects
 orders:
   max-live-activations: 40000  # one SMS per activation, even for one account at 1,000 SMS/s
 api:

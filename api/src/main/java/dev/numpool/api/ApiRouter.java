@@ -7,6 +7,7 @@ import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Webhooks;
+import dev.numpool.sandbox.SandboxUpstreams;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
 import io.helidon.http.Method;
@@ -47,6 +48,7 @@ public final class ApiRouter {
     private final MoneyHandlers money;
     private final Optional<OperatorHandlers> operator;
     private final AuditedOperator audited;
+    private final SandboxHandlers sandboxUpstreams;
     private final InboundHandlers inbound;
 
     /**
@@ -54,17 +56,19 @@ public final class ApiRouter {
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
-        this(accounts, ledger, orders, inventory, null, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off());
+        this(accounts, ledger, orders, inventory, null, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off(), Optional.empty());
     }
 
     /**
      * As above; {@code publicUrl} is how webhook senders reach this deployment (Twilio signs the
      * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
      * per key and IP shared through Redis; every change made through an operator route is written
-     * to {@code audit}.
+     * to {@code audit}; {@code upstreams} are the sandbox's simulated upstream marketplaces, when
+     * this node started them (their chaos switches are operator routes in sandbox mode).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, Topups topups,
-                     OperatorAudit audit, boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits) {
+                     OperatorAudit audit, boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits,
+                     Optional<SandboxUpstreams> upstreams) {
         operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
             throw new IllegalArgumentException("the operator token must be at least 24 characters");
         });
@@ -79,6 +83,7 @@ public final class ApiRouter {
         this.money = new MoneyHandlers(ledger, topups);
         this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups, audit));
         this.audited = new AuditedOperator(audit);
+        this.sandboxUpstreams = new SandboxHandlers(sandbox ? upstreams : Optional.empty());
         this.inbound = new InboundHandlers(inventory, publicUrl, rateLimits::client);
     }
 
@@ -145,7 +150,7 @@ public final class ApiRouter {
     }
 
     private List<Route> operatorRoutes(OperatorHandlers o) {
-        List<Route> routes = List.of(
+        List<Route> routes = new ArrayList<>(List.of(
                 new Route("GET", "/v1/operator/providers", o::providers),
                 new Route("GET", "/v1/operator/audit", o::audit),
                 new Route("GET", "/v1/operator/providers/{name}/refreshes", o::refreshes),
@@ -164,7 +169,12 @@ public final class ApiRouter {
                 new Route("POST", "/v1/operator/sms-reviews/{id}/dismiss", o::dismissSms),
                 new Route("GET", "/v1/operator/code-templates", o::codeTemplates),
                 new Route("POST", "/v1/operator/code-templates", o::addCodeTemplate),
-                new Route("DELETE", "/v1/operator/code-templates/{id}", o::removeCodeTemplate));
+                new Route("DELETE", "/v1/operator/code-templates/{id}", o::removeCodeTemplate)));
+        if (sandbox) {
+            // Only a sandbox has simulated upstreams to break; in production these paths do not exist.
+            routes.add(new Route("GET", "/v1/operator/sandbox/upstreams", sandboxUpstreams::list));
+            routes.add(new Route("POST", "/v1/operator/sandbox/upstreams/{name}/chaos", sandboxUpstreams::chaos));
+        }
         // What each change is about, read before and after it for the audit log.
         Map<String, AuditedOperator.State> states = Map.of(
                 "/v1/operator/providers/{name}/pause", o::providerState,

@@ -96,7 +96,9 @@ public final class OrderThroughput {
                 Map.entry("redis.url", redis.url()), Map.entry("inventory.simulator.latency-millis", "0"),
                 Map.entry("inventory.simulator.code-probability", "0"), Map.entry("inventory.simulator.stock", "100000000"),
                 Map.entry("workers.enabled", "false"), Map.entry("api.rate-limits.enabled", "false"),
-                Map.entry("orders.max-live-activations", "1000000000"));
+                Map.entry("orders.max-live-activations", "1000000000"),
+                // The simulator only, as before the sandbox had simulated upstreams: results stay comparable.
+                Map.entry("sandbox.upstreams-enabled", "false"));
     }
 
     /**

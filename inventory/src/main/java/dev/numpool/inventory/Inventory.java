@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -42,10 +44,13 @@ public final class Inventory implements AutoCloseable {
     private final Inbound inbound;
     private final ProviderWatch watch;
     private final Pool pool;
+    /** Providers whose numbers are simulated: the simulator, and upstreams configured {@code simulated: true}. */
+    private final Set<String> simulated;
 
     private Inventory(List<Provider> providers, Map<String, Double> pollRequestsPerSecond, List<Service> services, List<Country> countries,
                       QuoteBook quotes, InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline,
-                      Clock clock) {
+                      Clock clock, Set<String> simulated) {
+        this.simulated = Set.copyOf(simulated);
         this.catalogue = new Catalogue(services, countries, currency);
         this.providers = new Providers(providers, quotes, clock);
         this.controls = new Controls(store, catalogue, this.providers, pricing, clock);
@@ -67,7 +72,8 @@ public final class Inventory implements AutoCloseable {
      * ISO 4217 numeric; an sms-activate upstream also takes {@code list-page-size}, activations per
      * {@code getActiveActivations} page (default 100), and {@code webhook-secret-env} with an
      * optional {@code webhook-allowed-sources}, which let it push SMS, see
-     * {@link #receiveSmsActivatePush}), and {@code pool.*} (see {@link PoolProvider.Settings}). API keys and
+     * {@link #receiveSmsActivatePush}); any of them may say {@code simulated: true}, which only lets
+     * sandbox SMS be injected for its numbers, see {@link #isSimulated}), and {@code pool.*} (see {@link PoolProvider.Settings}). API keys and
      * webhook secrets are read from the environment variables the config names, never from files.
      */
     public static Inventory create(Database db, Redis redis, Config config, boolean sandbox, Clock clock, Map<String, String> environment) {
@@ -84,12 +90,16 @@ public final class Inventory implements AutoCloseable {
                     services.stream().map(Service::code).toList(), clock));
         }
         Map<String, Double> pollRates = new HashMap<>();
+        Set<String> simulated = new HashSet<>(Set.of(Simulator.NAME));
         for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
             Provider provider = Providers.upstream(p, store, services, countries, clock, environment);
             if (providers.stream().anyMatch(known -> known.name().equals(provider.name()))) {
                 throw new IllegalArgumentException("two providers are called '" + provider.name() + "'");
             }
             providers.add(provider);
+            if (p.get("simulated").asBoolean().orElse(false)) {
+                simulated.add(provider.name()); // a sandbox's simulated upstream: its client is the real one all the same
+            }
             p.get("polls-per-second").asDouble().ifPresent(rate -> pollRates.put(provider.name(), rate));
         }
         Pricing pricing = Pricing.from(config);
@@ -97,7 +107,7 @@ public final class Inventory implements AutoCloseable {
                 new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L)),
                         Duration.ofMillis(config.get("quote-cache-millis").asLong().orElse(1000L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
-                Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock);
+                Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated);
     }
 
     public Optional<Service> service(String code) {
@@ -116,9 +126,13 @@ public final class Inventory implements AutoCloseable {
         return catalogue.countries();
     }
 
-    /** True for providers whose numbers are simulated (sandbox SMS may be injected for them). */
+    /**
+     * True for providers whose numbers are simulated, so sandbox SMS may be injected for them: the
+     * simulator, and upstreams configured {@code simulated: true} (the sandbox's simulated
+     * marketplaces, which Numpool otherwise treats as any upstream).
+     */
     public boolean isSimulated(String provider) {
-        return Simulator.NAME.equals(provider);
+        return simulated.contains(provider);
     }
 
     /** The currency all prices are in. */

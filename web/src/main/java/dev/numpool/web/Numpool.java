@@ -20,6 +20,7 @@ import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Users;
 import dev.numpool.orders.Webhooks;
+import dev.numpool.sandbox.SandboxUpstreams;
 import dev.numpool.workers.Workers;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheckResponse;
@@ -55,6 +56,7 @@ import java.util.concurrent.TimeUnit;
  * start it exactly as {@link Main} does, with their own configuration.
  */
 public final class Numpool implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Numpool.class.getName());
     private final List<AutoCloseable> resources;
     private final WebServer server;
     private final String host;
@@ -95,7 +97,20 @@ public final class Numpool implements AutoCloseable {
             Redis redis = connectRedis(config.get("redis"), dataDir, resources);
             MeterRegistry meters = Metrics.globalRegistry();
 
-            Inventory inventory = track(resources, Inventory.create(db, redis, config.get("inventory"), sandbox, clock, environment));
+            Config inventoryConfig = config.get("inventory");
+            Map<String, String> inventoryEnvironment = environment;
+            Optional<SandboxUpstreams> upstreams = Optional.empty();
+            if (SandboxProviders.wanted(config, sandbox)) {
+                // Simulated marketplaces on 127.0.0.1, reached through the real provider clients, so
+                // that a sandbox routes, fails over and breaks circuits between several providers.
+                SandboxUpstreams started = track(resources, SandboxUpstreams.start(config.get("sandbox"), clock));
+                SandboxProviders.Wired wired = SandboxProviders.wire(inventoryConfig, environment, started.upstreams());
+                inventoryConfig = wired.inventory();
+                inventoryEnvironment = wired.environment();
+                upstreams = Optional.of(started);
+                started.upstreams().forEach(u -> LOG.log(System.Logger.Level.INFO, "sandbox upstream " + u.name() + " (" + u.protocol() + ") at " + u.url()));
+            }
+            Inventory inventory = track(resources, Inventory.create(db, redis, inventoryConfig, sandbox, clock, inventoryEnvironment));
             Accounts accounts = Accounts.create(db, clock);
             Ledger ledger = Ledger.create(db, redis, clock);
             Orders.Settings orderSettings = Orders.Settings.from(config.get("orders"));
@@ -115,7 +130,7 @@ public final class Numpool implements AutoCloseable {
 
             RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
             ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, OperatorAudit.create(db, clock), sandbox,
-                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits);
+                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams);
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, rateLimits, sandbox, clock);
             Connections connections = Connections.from(config.get("server"));
             ReadTimeouts readTimeouts = track(resources, new ReadTimeouts(connections.readTimeout()));
@@ -156,6 +171,8 @@ public final class Numpool implements AutoCloseable {
             if (!server.isRunning()) {
                 throw new IllegalStateException("the web server could not listen on " + host + ":" + port);
             }
+            int listening = server.port();
+            upstreams.ifPresent(u -> u.pushTo(URI.create("http://" + loopbackOr(host) + ":" + listening)));
             Collections.reverse(resources);
             return new Numpool(resources, server, host);
         } catch (RuntimeException e) {
@@ -177,6 +194,14 @@ public final class Numpool implements AutoCloseable {
     public void close() {
         server.stop();
         closeAll(resources);
+    }
+
+    /** Where a process on this machine reaches a server bound to {@code host}: the loopback address for a wildcard. */
+    private static String loopbackOr(String host) {
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");

@@ -25,11 +25,21 @@ class ModuleBoundariesTest {
     @Test
     void modulesDependOnEachOtherInOneDirectionOnly() {
         slices().matching("dev.numpool.(*)..").should().beFreeOfCycles().check(numpool);
+        // Inventory's clients reach the sandbox's simulated upstreams as any others: they never know.
         noClasses().that().resideInAPackage("dev.numpool.inventory..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.numpool.orders..", "dev.numpool.workers..", "dev.numpool.api..", "dev.numpool.web..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.numpool.orders..", "dev.numpool.workers..", "dev.numpool.api..", "dev.numpool.web..",
+                        "dev.numpool.sandbox..")
                 .check(numpool);
         noClasses().that().resideInAPackage("dev.numpool.orders..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.numpool.workers..", "dev.numpool.api..", "dev.numpool.web..")
+                .check(numpool);
+    }
+
+    @Test
+    void theSandboxStandsOnTheFarSideOfTheNetwork() {
+        noClasses().that().resideInAPackage("dev.numpool.sandbox..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.numpool.db..", "dev.numpool.inventory..", "dev.numpool.orders..",
+                        "dev.numpool.workers..", "dev.numpool.api..", "dev.numpool.web..")
                 .check(numpool);
     }
 

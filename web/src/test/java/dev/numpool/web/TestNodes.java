@@ -21,6 +21,8 @@ final class TestNodes {
         c.put("inventory.simulator.code-probability", "0");
         c.put("inventory.simulator.latency-millis", "0");
         c.put("workers.enabled", "false");
+        // The simulator alone: tests that want the sandbox's simulated upstreams turn them on.
+        c.put("sandbox.upstreams-enabled", "false");
         // Tests poll hard from one IP; the rate-limit test turns limits on for itself.
         c.put("api.rate-limits.enabled", "false");
         return c;
