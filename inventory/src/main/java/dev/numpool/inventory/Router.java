@@ -74,13 +74,16 @@ final class Router {
             return new BuyResult.PriceAboveMax(cheapest);
         }
         List<RoutingTrace.Attempt> attempts = new ArrayList<>();
+        // Only calls count against the bound: skipping a provider whose circuit is open costs
+        // nothing, and counting it left healthy providers ranked below broken ones untried.
+        int calls = 0;
         long deadlineAt = clock.millis() + deadline.toMillis();
         for (Ranked r : ranked) {
             String name = r.provider().name();
             if (r.priceMicros() > max) {
                 continue;
             }
-            if (attempts.size() >= MAX_ATTEMPTS || clock.millis() >= deadlineAt) {
+            if (calls >= MAX_ATTEMPTS || clock.millis() >= deadlineAt) {
                 break;
             }
             CircuitBreaker circuit = providers.circuit(name);
@@ -88,6 +91,7 @@ final class Router {
                 attempts.add(new RoutingTrace.Attempt(name, "skipped: circuit open", 0));
                 continue;
             }
+            calls++;
             long started = System.nanoTime();
             Provider.Purchase purchase;
             try {
