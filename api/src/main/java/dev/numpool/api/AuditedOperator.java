@@ -5,7 +5,6 @@ import dev.numpool.orders.OperatorAudit;
 import io.helidon.logging.common.HelidonMdc;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

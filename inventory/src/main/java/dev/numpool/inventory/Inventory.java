@@ -73,7 +73,8 @@ public final class Inventory implements AutoCloseable {
      * {@code getActiveActivations} page (default 100), and {@code webhook-secret-env} with an
      * optional {@code webhook-allowed-sources}, which let it push SMS, see
      * {@link #receiveSmsActivatePush}); any of them may say {@code simulated: true}, which only lets
-     * sandbox SMS be injected for its numbers, see {@link #isSimulated}), and {@code pool.*} (see {@link PoolProvider.Settings}). API keys and
+     * sandbox SMS be injected for its numbers, see {@link #isSimulated}; and {@code pool.*} (see
+     * {@link PoolProvider.Settings}). API keys and
      * webhook secrets are read from the environment variables the config names, never from files.
      */
     public static Inventory create(Database db, Redis redis, Config config, boolean sandbox, Clock clock, Map<String, String> environment) {

@@ -194,7 +194,8 @@ final class ActivationLifecycle {
         }
         s.activations().setStatus(a.id(), to, now);
         s.codes().dropReviews(a.id(), now); // nothing to deliver a code to any more
-        Webhooks.queueActivationEvent(s, a, "activation." + to.wire(), to, Optional.empty(), Optional.empty(), now);
+        // Stamped when written, under the row lock: an SMS's event written while this change waited stays earlier.
+        Webhooks.queueActivationEvent(s, a, "activation." + to.wire(), to, Optional.empty(), Optional.empty(), clock.instant());
         s.upstream().insertUpstreamOp(a, a.status() == ActivationStatus.CODE_RECEIVED
                 ? UpstreamKinds.Report.RELEASE_USED : UpstreamKinds.Report.RELEASE_UNUSED, now);
     }

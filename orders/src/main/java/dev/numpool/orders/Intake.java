@@ -254,7 +254,7 @@ final class Intake {
     }
 
     /**
-     * Injects an SMS into one of the owner's simulated activations, through {@link #receiveSms},
+     * Injects an SMS into one of the owner's simulated activations, through {@link #receive},
      * as a provider would deliver it (the sandbox's test helper for bot authors).
      */
     SandboxSms injectSandboxSms(AccountId owner, int activationId, String sender, String text) {
@@ -291,7 +291,7 @@ final class Intake {
      * Polls each polling provider for the SMS of its live activations that are due (at most
      * {@code limitPerProvider} each, and no more than its request budget), or sweeps the list of
      * live activations of a provider that can list them (see {@link Inventory#sweep}), and takes
-     * every SMS through {@link #receiveSms}. Returns how many codes were accepted.
+     * every SMS through {@link #receive}. Returns how many codes were accepted.
      */
     int pollProviders(int limitPerProvider) {
         int codes = 0;
@@ -322,7 +322,7 @@ final class Intake {
         return codes;
     }
 
-    /** Takes polled SMS through {@link #receiveSms}, each on its own; returns how many brought a code. */
+    /** Takes polled SMS through {@link #receive}, each on its own; returns how many brought a code. */
     private int takeIn(String provider, List<InboundSms> polled) {
         int codes = 0;
         for (InboundSms sms : polled) {

@@ -62,7 +62,7 @@ final class OrderPlacement {
         // The end of the key's lock also tells this request's claim from a later takeover's, so it
         // is kept at the database's microsecond precision to compare equal when read back.
         Instant lockedUntil = now.plus(settings.idempotencyLock()).truncatedTo(ChronoUnit.MICROS);
-        IdempotencyStore.Claim claim = stores.keys().claim(owner, key, fingerprint, now, lockedUntil);
+        IdempotencyStore.Claim claim = stores.idempotencyKeys().claim(owner, key, fingerprint, now, lockedUntil);
         switch (claim) {
             case IdempotencyStore.Claim.Replay replay -> {
                 return new PlaceResult.Replayed(replay.response());
@@ -280,7 +280,7 @@ final class OrderPlacement {
 
     private void releaseKeyQuietly(AccountId owner, IdempotencyKey key, Instant lockedUntil) {
         try {
-            stores.keys().releaseKey(owner, key, lockedUntil);
+            stores.idempotencyKeys().releaseKey(owner, key, lockedUntil);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not free idempotency key; it frees itself when its lock runs out", e);
         }

@@ -263,7 +263,7 @@ public final class Orders implements AutoCloseable {
 
     /** Deletes idempotency keys older than {@code age}, at most {@code limit}; returns how many. */
     public int reapIdempotencyKeys(Duration age, int limit) {
-        return stores.keys().deleteKeysCreatedBefore(clock.instant().minus(age), limit);
+        return stores.idempotencyKeys().deleteKeysCreatedBefore(clock.instant().minus(age), limit);
     }
 
     // Reading codes: the review queue and templates (see CodeReviews) -------------------------------

@@ -73,7 +73,7 @@ final class Stores {
         return activations;
     }
 
-    IdempotencyStore keys() {
+    IdempotencyStore idempotencyKeys() {
         return keys;
     }
 

@@ -24,8 +24,8 @@ import java.util.logging.Logger;
  * The status reports Numpool owes providers (a number used, a number not used, another code
  * wanted), written to the outbox in the transaction that made them owed and delivered from it
  * with retries and backoff; and the reconciliation that finds numbers a provider sold whose answer
- * was lost. Split from {@link Orders}, which owns the orders and calls this after an activation
- * ends or a number is given back.
+ * was lost. {@link ActivationLifecycle} calls it after an activation ends, {@link OrderPlacement}
+ * after a number bought for a failed order is given back.
  */
 final class UpstreamReports {
     private static final Logger LOG = Logger.getLogger(UpstreamReports.class.getName());

@@ -30,8 +30,9 @@ import java.util.logging.Logger;
 /**
  * Customers' webhook endpoints and the dispatcher that delivers the outbox to them, signed per
  * Standard Webhooks v1 ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}
- * with {@code whsec_} secrets). Deliveries are written by {@link Orders} in the transaction of
- * the change they report; this door only sends them: at least once, in order per activation,
+ * with {@code whsec_} secrets). Deliveries are written in the transaction of the change they
+ * report ({@link #queueActivationEvent}, {@link #queueBalanceCredited}, called by the flows that
+ * make the change); the dispatcher sends them: at least once, in order per activation,
  * on Svix's schedule (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), 15 s per attempt,
  * redirects not followed, {@code 410 Gone} disabling the endpoint.
  *

@@ -15,8 +15,8 @@ import java.util.Map;
  * operator configures real ones ({@code name}, {@code protocol}, {@code url}, {@code api-key-env},
  * {@code timeout-millis}, {@code polls-per-second}; an agent's {@code price} and
  * {@code currency-code}), with their generated keys in variables of a copy of the environment.
- * So Numpool reaches them through its real provider clients, and nothing in inventory knows
- * they are simulated.
+ * So Numpool reaches them through its real provider clients; their only mark is
+ * {@code simulated: true}, which lets the sandbox inject SMS for their numbers.
  */
 final class SandboxProviders {
     /** The inventory's config node with the upstreams added, and the environment that holds their keys. */
