@@ -6,7 +6,6 @@ import org.jooq.impl.DSL;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,16 +17,14 @@ import static dev.numpool.db.jooq.Tables.SMS;
 
 /**
  * SQL of reading codes: the code templates, and the review queue of SMS that yielded none. It
- * shares the transaction of the {@link Stores} that made it ({@link Stores#codes}).
+ * shares the transaction of the {@link Stores} that holds it.
  */
-final class CodeStore {
+final class CodeStore extends Store {
     /** More rows than any catalogue needs; a bound on what one reload reads. */
     static final int MAX_TEMPLATES = 20_000;
 
-    private final DSLContext dsl;
-
     CodeStore(DSLContext dsl) {
-        this.dsl = dsl;
+        super(dsl);
     }
 
     // Templates -----------------------------------------------------------------------------------
@@ -124,9 +121,5 @@ final class CodeStore {
     }
 
     record ConfirmedCode(String sender, String text, String code) {
-    }
-
-    private static OffsetDateTime at(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
     }
 }

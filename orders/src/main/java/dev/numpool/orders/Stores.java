@@ -22,6 +22,7 @@ final class Stores {
     private final TopupStore topups;
     private final WebhookStore webhooks;
     private final AuditStore audit;
+    private final CodeStore codes;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -39,6 +40,7 @@ final class Stores {
         this.topups = new TopupStore(dsl);
         this.webhooks = new WebhookStore(dsl);
         this.audit = new AuditStore(dsl);
+        this.codes = new CodeStore(dsl);
     }
 
     /**
@@ -99,6 +101,6 @@ final class Stores {
 
     /** The SQL of reading codes (templates, the review queue), on this handle's connection. */
     CodeStore codes() {
-        return new CodeStore(dsl);
+        return codes;
     }
 }
