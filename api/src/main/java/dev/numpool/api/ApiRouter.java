@@ -4,6 +4,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.OperatorAudit;
+import dev.numpool.orders.Operators;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Webhooks;
@@ -47,6 +48,7 @@ public final class ApiRouter {
     private final WebhookEndpointHandlers webhookEndpoints;
     private final MoneyHandlers money;
     private final Optional<OperatorHandlers> operator;
+    private final OperatorRoleHandlers operatorRoles;
     private final AuditedOperator audited;
     private final SandboxHandlers sandboxUpstreams;
     private final InboundHandlers inbound;
@@ -56,18 +58,18 @@ public final class ApiRouter {
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
-        this(accounts, ledger, orders, inventory, null, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off(), Optional.empty());
+        this(accounts, ledger, orders, inventory, null, null, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off(), Optional.empty());
     }
 
     /**
      * As above; {@code publicUrl} is how webhook senders reach this deployment (Twilio signs the
      * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
      * per key and IP shared through Redis; every change made through an operator route is written
-     * to {@code audit}; {@code upstreams} are the sandbox's simulated upstream marketplaces, when
+     * to {@code audit}; {@code operators} are the website accounts the token gives a role; {@code upstreams} are the sandbox's simulated upstream marketplaces, when
      * this node started them (their chaos switches are operator routes in sandbox mode).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, Topups topups,
-                     OperatorAudit audit, boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits,
+                     OperatorAudit audit, Operators operators, boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits,
                      Optional<SandboxUpstreams> upstreams) {
         operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
             throw new IllegalArgumentException("the operator token must be at least 24 characters");
@@ -83,6 +85,7 @@ public final class ApiRouter {
         this.money = new MoneyHandlers(ledger, topups);
         this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups, audit));
         this.audited = new AuditedOperator(audit);
+        this.operatorRoles = new OperatorRoleHandlers(operators);
         this.sandboxUpstreams = new SandboxHandlers(sandbox ? upstreams : Optional.empty());
         this.inbound = new InboundHandlers(inventory, publicUrl, rateLimits::client);
     }
@@ -169,7 +172,10 @@ public final class ApiRouter {
                 new Route("POST", "/v1/operator/sms-reviews/{id}/dismiss", o::dismissSms),
                 new Route("GET", "/v1/operator/code-templates", o::codeTemplates),
                 new Route("POST", "/v1/operator/code-templates", o::addCodeTemplate),
-                new Route("DELETE", "/v1/operator/code-templates/{id}", o::removeCodeTemplate)));
+                new Route("DELETE", "/v1/operator/code-templates/{id}", o::removeCodeTemplate),
+                new Route("GET", "/v1/operator/operators", operatorRoles::list),
+                new Route("PUT", "/v1/operator/operators/{email}", operatorRoles::grant),
+                new Route("DELETE", "/v1/operator/operators/{email}", operatorRoles::revoke)));
         if (sandbox) {
             // Only a sandbox has simulated upstreams to break; in production these paths do not exist.
             routes.add(new Route("GET", "/v1/operator/sandbox/upstreams", sandboxUpstreams::list));
@@ -179,7 +185,8 @@ public final class ApiRouter {
         Map<String, AuditedOperator.State> states = Map.of(
                 "/v1/operator/providers/{name}/pause", o::providerState,
                 "/v1/operator/markups", o::markupState,
-                "/v1/operator/accounts/{id}/adjustments", o::balanceState);
+                "/v1/operator/accounts/{id}/adjustments", o::balanceState,
+                "/v1/operator/operators/{email}", operatorRoles::state);
         return routes.stream().map(r -> new Route(r.method(), r.path(), authentication.operator(r.method().equals("GET") ? r.handler()
                 : audited.audited(r.method() + " " + r.path(), states.getOrDefault(r.path(), AuditedOperator.State.NONE), r.handler()))))
                 .toList();

@@ -63,13 +63,36 @@ final class Controls {
 
     /** See {@link Inventory#setMarkups}. */
     Optional<String> setMarkups(long defaultPercent, long minimumMarginMicros, List<Inventory.MarkupRule> rules) {
+        Checked checked = check(defaultPercent, minimumMarginMicros, rules);
+        if (checked.refusal().isPresent()) {
+            return checked.refusal();
+        }
+        Pricing next = checked.pricing().orElseThrow();
+        store.setMarkupSetting((int) defaultPercent, minimumMarginMicros, rulesJson(next.rules()), clock.instant());
+        pricing = next;
+        return Optional.empty();
+    }
+
+    /** Markups as asked for: the pricing they make, or what is wrong with them. */
+    record Checked(Optional<Pricing> pricing, Optional<String> refusal) {
+    }
+
+    Checked check(long defaultPercent, long minimumMarginMicros, List<Inventory.MarkupRule> rules) {
+        Optional<String> refusal = refusal(defaultPercent, minimumMarginMicros, rules);
+        if (refusal.isPresent()) {
+            return new Checked(Optional.empty(), refusal);
+        }
+        List<Pricing.Rule> checked = rules.stream().map(r -> new Pricing.Rule(r.service(), r.country(), r.provider(), r.percent())).toList();
+        return new Checked(Optional.of(new Pricing(defaultPercent, minimumMarginMicros, checked)), Optional.empty());
+    }
+
+    private Optional<String> refusal(long defaultPercent, long minimumMarginMicros, List<Inventory.MarkupRule> rules) {
         if (defaultPercent < 0 || defaultPercent > 1_000 || minimumMarginMicros < 0 || minimumMarginMicros > Money.MAX_MICROS) {
             return Optional.of("markupPercent is 0 to 1000 and minimumMargin 0 to " + Money.format(Money.MAX_MICROS));
         }
         if (rules.size() > 200) {
             return Optional.of("at most 200 rules");
         }
-        List<Pricing.Rule> checked = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
             Inventory.MarkupRule r = rules.get(i);
             String at = "rule " + (i + 1) + ": ";
@@ -85,11 +108,7 @@ final class Controls {
             if (r.percent() < 0 || r.percent() > 1_000) {
                 return Optional.of(at + "percent is 0 to 1000");
             }
-            checked.add(new Pricing.Rule(r.service(), r.country(), r.provider(), r.percent()));
         }
-        Pricing next = new Pricing(defaultPercent, minimumMarginMicros, checked);
-        store.setMarkupSetting((int) defaultPercent, minimumMarginMicros, rulesJson(checked), clock.instant());
-        pricing = next;
         return Optional.empty();
     }
 

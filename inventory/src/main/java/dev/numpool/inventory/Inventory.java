@@ -335,6 +335,34 @@ public final class Inventory implements AutoCloseable {
         return controls.setMarkups(defaultPercent, minimumMarginMicros, rules);
     }
 
+    /** One provider's offer priced by the markups in force and by proposed ones: what an operator checks before saving. */
+    public record PricePreview(String service, int country, String provider, long costMicros, long priceNowMicros, long priceThenMicros) {
+        public long marginThenMicros() {
+            return priceThenMicros - costMicros;
+        }
+    }
+
+    /** What proposed markups would do: the prices they make, or why they would be refused. */
+    public sealed interface MarkupPreview {
+        record Prices(List<PricePreview> rows) implements MarkupPreview {
+        }
+
+        record Refused(String reason) implements MarkupPreview {
+        }
+    }
+
+    /**
+     * Prices every provider's offers (of one service, or all, at most {@code limit} rows) under
+     * proposed markups, changing nothing; refused as {@link #setMarkups} would refuse them.
+     */
+    public MarkupPreview previewMarkups(long defaultPercent, long minimumMarginMicros, List<MarkupRule> rules, Optional<String> service, int limit) {
+        Controls.Checked checked = controls.check(defaultPercent, minimumMarginMicros, rules);
+        if (checked.refusal().isPresent()) {
+            return new MarkupPreview.Refused(checked.refusal().get());
+        }
+        return new MarkupPreview.Prices(offers.preview(checked.pricing().orElseThrow(), service.flatMap(catalogue::service), limit));
+    }
+
     /** Pauses or resumes a provider on every node; false when there is no such provider. */
     public boolean pause(String provider, boolean pause, String reason) {
         return controls.pause(provider, pause, reason);

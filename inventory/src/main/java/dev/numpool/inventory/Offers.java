@@ -76,6 +76,35 @@ final class Offers {
         return offers;
     }
 
+    /** See {@link Inventory#previewMarkups}: every provider's offers priced now and under {@code next}. */
+    List<Inventory.PricePreview> preview(Pricing next, Optional<Service> service, int limit) {
+        Pricing now = controls.current().pricing();
+        List<Inventory.PricePreview> rows = new ArrayList<>();
+        for (Provider p : providers.all()) {
+            List<Provider.OfferQuote> quotes = new ArrayList<>();
+            if (p.inProcess()) {
+                for (Service s : service.map(List::of).orElseGet(catalogue::services)) {
+                    for (Country c : catalogue.countries()) {
+                        p.quote(s.code(), c, "any").ifPresent(q -> quotes.add(new Provider.OfferQuote(s.code(), c.id(), "any", q.costMicros(), q.stock())));
+                    }
+                }
+            } else {
+                quotes.addAll(providers.book().all(p.name()));
+            }
+            for (Provider.OfferQuote q : quotes) {
+                if (q.operator().equals("any") && q.stock() > 0 && catalogue.sellsService(q.service()) && catalogue.sellsCountry(q.country())
+                        && service.map(q.service()::equals).orElse(true)) {
+                    rows.add(new Inventory.PricePreview(q.service(), q.country(), p.name(), q.costMicros(),
+                            now.sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country()),
+                            next.sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country())));
+                }
+            }
+        }
+        rows.sort(Comparator.comparing(Inventory.PricePreview::service).thenComparingInt(Inventory.PricePreview::country)
+                .thenComparing(Inventory.PricePreview::provider));
+        return List.copyOf(rows.subList(0, Math.min(limit, rows.size())));
+    }
+
     /** See {@link Inventory#deliveryPercent}. */
     double deliveryPercent(String service, int country) {
         Optional<Country> sold = catalogue.country(country);

@@ -49,9 +49,12 @@ final class Router {
         Controls.InForce controls = this.controls.current();
         Map<String, String> paused = controls.paused();
         Pricing pricing = controls.pricing();
+        // Written first in the trace, so an operator who paused a provider sees routing pass it by.
+        List<RoutingTrace.Attempt> attempts = new ArrayList<>();
         for (Provider p : providers.all()) {
             if (paused.containsKey(p.name())) {
-                continue; // an operator took it out of service
+                attempts.add(new RoutingTrace.Attempt(p.name(), "skipped: paused by an operator", 0));
+                continue;
             }
             providers.quote(p, request.service().code(), request.country(), request.operator())
                     .filter(q -> q.stock() > 0)
@@ -66,14 +69,14 @@ final class Router {
                         Math.round(r.deliveryRate() * 100), providers.circuit(r.provider().name()).state().name().toLowerCase()))
                 .toList();
         if (ranked.isEmpty()) {
-            return new BuyResult.NoNumbers(new RoutingTrace(considered, List.of(), "no provider reports stock"));
+            return new BuyResult.NoNumbers(new RoutingTrace(considered, attempts, "no provider reports stock"));
         }
         long max = request.maxPriceMicros().orElse(Long.MAX_VALUE);
         long cheapest = ranked.stream().mapToLong(Ranked::priceMicros).min().orElseThrow();
         if (cheapest > max) {
             return new BuyResult.PriceAboveMax(cheapest);
         }
-        List<RoutingTrace.Attempt> attempts = new ArrayList<>();
+        int pausedSkips = attempts.size();
         // Only calls count against the bound: skipping a provider whose circuit is open costs
         // nothing, and counting it left healthy providers ranked below broken ones untried.
         int calls = 0;
@@ -108,7 +111,7 @@ final class Router {
                 case Provider.Purchase.Got got -> {
                     circuit.success();
                     attempts.add(new RoutingTrace.Attempt(name, "bought", tookMillis));
-                    String why = attempts.size() == 1
+                    String why = attempts.size() - pausedSkips == 1
                             ? "lowest expected cost per delivered code (price / delivery rate) among providers with stock"
                             : "first provider to sell after failing over";
                     return new BuyResult.Bought(new Lease(name, got.providerRef(), got.phone(), got.costMicros(), r.priceMicros()),

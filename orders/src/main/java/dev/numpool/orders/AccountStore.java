@@ -101,10 +101,34 @@ final class AccountStore extends Store {
     }
 
     Optional<Users.Session> session(byte[] tokenHash, Instant now) {
-        return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT).from(WEB_SESSION)
+        return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT, WEB_SESSION.SECOND_FACTOR_AT).from(WEB_SESSION)
                 .join(ACCOUNT).on(ACCOUNT.ID.eq(WEB_SESSION.ACCOUNT_ID))
                 .where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).and(WEB_SESSION.EXPIRES_AT.gt(at(now)))
-                .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant()));
+                .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant(), r.value4() != null));
+    }
+
+    /** Marks the session as having passed the second factor; false when it is gone. */
+    boolean markSecondFactor(byte[] tokenHash, Instant now) {
+        return dsl.update(WEB_SESSION).set(WEB_SESSION.SECOND_FACTOR_AT, at(now)).where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).execute() == 1;
+    }
+
+    /** Accounts whose email starts with {@code emailPrefix} (lower case), or whose id is {@code id}; by id. */
+    List<AccountSummary> search(String emailPrefix, Optional<Long> id, int limit) {
+        var where = ACCOUNT.EMAIL.startsWith(emailPrefix);
+        if (id.isPresent()) {
+            where = where.or(ACCOUNT.ID.eq(id.get()));
+        }
+        return dsl.select(ACCOUNT.ID, ACCOUNT.EMAIL, ACCOUNT.SANDBOX, ACCOUNT.CREATED_AT).from(ACCOUNT).where(where).orderBy(ACCOUNT.ID).limit(limit)
+                .fetch(r -> new AccountSummary(new AccountId(r.value1()), Optional.ofNullable(r.value2()), r.value3(), r.value4().toInstant()));
+    }
+
+    Optional<AccountSummary> summary(AccountId account) {
+        return dsl.select(ACCOUNT.ID, ACCOUNT.EMAIL, ACCOUNT.SANDBOX, ACCOUNT.CREATED_AT).from(ACCOUNT).where(ACCOUNT.ID.eq(account.value()))
+                .fetchOptional(r -> new AccountSummary(new AccountId(r.value1()), Optional.ofNullable(r.value2()), r.value3(), r.value4().toInstant()));
+    }
+
+    Optional<AccountId> accountByEmail(String email) {
+        return dsl.select(ACCOUNT.ID).from(ACCOUNT).where(ACCOUNT.EMAIL.eq(email)).fetchOptional(r -> new AccountId(r.value1()));
     }
 
     void deleteSession(byte[] tokenHash) {

@@ -239,6 +239,16 @@ final class ActivationStore extends Store {
         return activations(ACTIVATION.ID.eq(id).and(ACTIVATION.ACCOUNT_ID.eq(owner.value())), 1).stream().findFirst();
     }
 
+    /** Any owner's activation (an operator's view). */
+    Optional<Activation> anyActivation(int id) {
+        return activations(ACTIVATION.ID.eq(id), 1).stream().findFirst();
+    }
+
+    /** Every owner's activations on this number, newest first (an operator's search). */
+    List<Activation> onNumber(String phone, int limit) {
+        return activations(ACTIVATION.PHONE.eq(phone), limit);
+    }
+
     /** The owner's activations, newest first, with ids below {@code beforeId}. */
     List<Activation> activations(AccountId owner, Optional<ActivationStatus> status, Optional<Integer> beforeId, int limit) {
         Condition where = ACTIVATION.ACCOUNT_ID.eq(owner.value());

@@ -23,6 +23,7 @@ final class Stores {
     private final WebhookStore webhooks;
     private final AuditStore audit;
     private final CodeStore codes;
+    private final OperatorStore operators;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -41,6 +42,7 @@ final class Stores {
         this.webhooks = new WebhookStore(dsl);
         this.audit = new AuditStore(dsl);
         this.codes = new CodeStore(dsl);
+        this.operators = new OperatorStore(dsl);
     }
 
     /**
@@ -102,5 +104,9 @@ final class Stores {
     /** The SQL of reading codes (templates, the review queue), on this handle's connection. */
     CodeStore codes() {
         return codes;
+    }
+
+    OperatorStore operators() {
+        return operators;
     }
 }

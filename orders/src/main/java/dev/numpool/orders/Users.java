@@ -50,8 +50,11 @@ public final class Users {
         return new Users(new Stores(db.dsl()), clock, sandbox);
     }
 
-    /** A signed-in person: their account and email, until when the session holds. */
-    public record Session(AccountId account, String email, Instant expiresAt) {
+    /**
+     * A signed-in person: their account and email, until when the session holds, and whether it
+     * passed a second factor since it began (operators' TOTP, see {@link Operators}).
+     */
+    public record Session(AccountId account, String email, Instant expiresAt, boolean secondFactor) {
     }
 
     /** Every way signing up or in can end. */
@@ -189,7 +192,7 @@ public final class Users {
         String token = newToken();
         Instant expires = now.plus(SESSION_LIFETIME);
         stores.accounts().insertSession(Accounts.hash(token), owner, now, expires);
-        return new SignIn.Started(new Session(owner, email, expires), token);
+        return new SignIn.Started(new Session(owner, email, expires, false), token);
     }
 
     private static Optional<Refusal> checkPassword(String password) {

@@ -292,7 +292,8 @@ final class ActivationPages {
         return out.append("</ol>").toString();
     }
 
-    private static String routing(RoutingTrace trace) {
+    /** The trace in words and tables (the console shows it too). */
+    static String routing(RoutingTrace trace) {
         StringBuilder out = new StringBuilder("<p>").append(Html.escape(trace.decision())).append("</p>");
         if (!trace.attempts().isEmpty()) {
             out.append("<table class=\"compact\"><thead><tr><th scope=\"col\">Provider</th><th scope=\"col\">Outcome</th><th scope=\"col\" class=\"num\">Time</th></tr></thead><tbody>");

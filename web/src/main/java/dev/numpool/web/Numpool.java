@@ -16,6 +16,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.OperatorAudit;
+import dev.numpool.orders.Operators;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Users;
@@ -129,9 +130,12 @@ public final class Numpool implements AutoCloseable {
             }
 
             RateLimits rateLimits = new RateLimits(redis, RateLimits.Settings.from(config.get("api.rate-limits")));
-            ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, OperatorAudit.create(db, clock), sandbox,
+            OperatorAudit audit = OperatorAudit.create(db, clock);
+            Operators operators = Operators.create(db, clock);
+            ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, audit, operators, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams);
-            Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, rateLimits, sandbox, clock);
+            Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, operators, audit, rateLimits,
+                    sandbox, clock);
             Connections connections = Connections.from(config.get("server"));
             ReadTimeouts readTimeouts = track(resources, new ReadTimeouts(connections.readTimeout()));
             WebServer server = WebServer.builder()

@@ -3,6 +3,8 @@ package dev.numpool.web;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Accounts;
+import dev.numpool.orders.OperatorAudit;
+import dev.numpool.orders.Operators;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Users;
@@ -32,6 +34,8 @@ import java.util.logging.Logger;
  */
 final class Website {
     private static final Logger LOG = Logger.getLogger(Website.class.getName());
+    /** The 404 of an address with no page (the console answers customers with it too). */
+    static final String NO_PAGE = "There is no page at this address. Check the link, or start from the catalogue.";
     /** No form of the website needs more. */
     private static final int MAX_FORM_BYTES = 16 * 1024;
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -44,10 +48,11 @@ final class Website {
     private final BalancePage balance;
     private final DeveloperPages developers;
     private final ApiDocsPage docs;
+    private final OpsConsole console;
     private final RateLimits rateLimits;
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
-            Topups topups, RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
+            Topups topups, Operators operators, OperatorAudit audit, RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
         this.sessions = new WebSessions(users, sandbox);
         this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits);
@@ -55,6 +60,8 @@ final class Website {
         this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
+        this.console = new OpsConsole(operators, audit, new OpsPages(operators, inventory, ledger, orders, audit),
+                new OpsSecondFactor(operators, rateLimits));
         this.rateLimits = rateLimits;
     }
 
@@ -94,6 +101,7 @@ final class Website {
         routing.post("/developers/webhooks/{id}/delete", form(true, developers::deleteEndpoint));
         routing.post("/developers/webhooks/{id}/deliveries/{messageId}/replay", form(true, developers::replay));
         routing.get("/developers/docs", page(false, docs::docs));
+        console.routing(routing, this);
         // Last: any other page address is a 404 in words. The APIs' routes come before this; the
         // observability feature's (/observe/...) come after, so those are passed on.
         routing.get("/*", (req, res) -> {
@@ -101,8 +109,7 @@ final class Website {
                 res.next();
                 return;
             }
-            guarded(req, res, () -> errorPage(res, sessions.visit(req, res, false), 404, "Not found",
-                    "There is no page at this address. Check the link, or start from the catalogue."));
+            guarded(req, res, () -> errorPage(res, sessions.visit(req, res, false), 404, "Not found", NO_PAGE));
         });
     }
 
@@ -172,7 +179,7 @@ final class Website {
         return false;
     }
 
-    private Handler page(boolean signedInOnly, Page page) {
+    Handler page(boolean signedInOnly, Page page) {
         return (req, res) -> guarded(req, res, () -> {
             if (!withinSessionBudget(req, res)) {
                 return;
@@ -195,7 +202,7 @@ final class Website {
         });
     }
 
-    private Handler form(boolean signedInOnly, Action action) {
+    Handler form(boolean signedInOnly, Action action) {
         return (req, res) -> guarded(req, res, () -> {
             if (!withinSessionBudget(req, res)) {
                 return;

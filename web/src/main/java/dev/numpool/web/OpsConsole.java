@@ -1,0 +1,160 @@
+package dev.numpool.web;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.numpool.orders.OperatorAudit;
+import dev.numpool.orders.OperatorRole.Permission;
+import dev.numpool.orders.Operators;
+import io.helidon.logging.common.HelidonMdc;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The operators' console under {@code /ops}: what every console page shares. In front of each
+ * page, in this order: a visitor who is not signed in is sent to sign in (by {@link Website});
+ * a signed-in customer gets the website's 404, as for any address that does not exist, so the
+ * console does not tell customers it is there; an operator whose role needs a second factor
+ * (admins, and anyone who enrolled one) and whose session has not passed it is sent to enrol or
+ * to enter a code; an operator whose role may not do what a form asks gets 403. Every form
+ * posted, refused or not, is written to the audit log with the operator's name, the state
+ * before and after, and the request id.
+ */
+final class OpsConsole {
+    private static final Logger LOG = Logger.getLogger(OpsConsole.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The request id {@code dev.numpool.api.Admission} puts in the MDC (and in {@code X-Request-Id}). */
+    private static final String REQUEST_ID_KEY = "request-id";
+
+    private final Operators operators;
+    private final OperatorAudit audit;
+    private final OpsPages pages;
+    private final OpsSecondFactor secondFactor;
+
+    OpsConsole(Operators operators, OperatorAudit audit, OpsPages pages, OpsSecondFactor secondFactor) {
+        this.operators = operators;
+        this.audit = audit;
+        this.pages = pages;
+        this.secondFactor = secondFactor;
+    }
+
+    /** A console page, shown to an operator who may read. */
+    @FunctionalInterface
+    interface OpsPage {
+        void handle(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res);
+    }
+
+    /** A console form's POST, run only for an operator whose role permits it. */
+    @FunctionalInterface
+    interface OpsAction {
+        void handle(Operators.Operator operator, Visit visit, Website.Form form, ServerRequest req, ServerResponse res);
+    }
+
+    /** The state a change is about, as JSON, read before and after it for the audit log. */
+    @FunctionalInterface
+    interface State {
+        Optional<Object> read(ServerRequest req);
+
+        State NONE = req -> Optional.empty();
+    }
+
+    void routing(HttpRouting.Builder routing, Website site) {
+        routing.get("/ops", site.page(true, page(pages::providers)));
+        routing.post("/ops/providers/{name}/pause", site.form(true, action(Permission.PAUSE_PROVIDERS, "POST /ops/providers/{name}/pause",
+                pages::providerState, pages::pause)));
+        routing.get("/ops/markups", site.page(true, page(pages::markups)));
+        routing.post("/ops/markups", site.form(true, action(Permission.CHANGE_MARKUPS, "POST /ops/markups", pages::markupState, pages::setMarkups)));
+        routing.get("/ops/accounts", site.page(true, page(pages::accounts)));
+        routing.get("/ops/accounts/{id}", site.page(true, page(pages::account)));
+        routing.post("/ops/accounts/{id}/adjustments", site.form(true, action(Permission.ADJUST_BALANCES, "POST /ops/accounts/{id}/adjustments",
+                pages::balanceState, pages::adjust)));
+        routing.get("/ops/activations", site.page(true, page(pages::activations)));
+        routing.get("/ops/activations/{id}", site.page(true, page(pages::activation)));
+        routing.get("/ops/audit", site.page(true, page(pages::audit)));
+        routing.get("/ops/enrol", site.page(true, (visit, req, res) -> secondFactor.enrolForm(operator(visit), visit, req, res)));
+        routing.post("/ops/enrol", site.form(true, (visit, form, req, res) -> secondFactor.enrol(operator(visit), visit, form, req, res)));
+        routing.get("/ops/verify", site.page(true, (visit, req, res) -> secondFactor.verifyForm(operator(visit), visit, req, res)));
+        routing.post("/ops/verify", site.form(true, (visit, form, req, res) -> secondFactor.verify(operator(visit), visit, form, req, res)));
+    }
+
+    /** The visitor's operator role; a customer gets the 404 of an address that does not exist. */
+    private Operators.Operator operator(Visit visit) {
+        return operators.operator(visit.owner()).orElseThrow(() -> new Website.NotFound(Website.NO_PAGE));
+    }
+
+    /** True when the operator may go on; otherwise the answer (a redirect to the second factor) is sent. */
+    private static boolean pastSecondFactor(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res) {
+        boolean needed = operator.role().needsSecondFactor() || operator.enrolled();
+        if (!needed || visit.session().orElseThrow().secondFactor()) {
+            return true;
+        }
+        String here = req.path().rawPath() + (req.query().rawValue().isEmpty() ? "" : "?" + req.query().rawValue());
+        String next = "GET".equals(req.prologue().method().text()) ? here : "/ops";
+        Website.redirect(res, (operator.enrolled() ? "/ops/verify" : "/ops/enrol") + "?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+        return false;
+    }
+
+    private Website.Page page(OpsPage page) {
+        return (visit, req, res) -> {
+            Operators.Operator operator = operator(visit);
+            if (pastSecondFactor(operator, visit, req, res)) {
+                page.handle(operator, visit, req, res);
+            }
+        };
+    }
+
+    private Website.Action action(Permission permission, String name, State state, OpsAction action) {
+        return (visit, form, req, res) -> {
+            Operators.Operator operator = operator(visit);
+            if (!pastSecondFactor(operator, visit, req, res)) {
+                return;
+            }
+            if (!operator.role().may(permission)) {
+                record(operator, name, req, form, Optional.empty(), Optional.empty(), 403);
+                Website.errorPage(res, visit, 403, "Not allowed for your role", "Your role (" + operator.role().wire()
+                        + ") cannot do this; an admin can. Nothing was changed, and the attempt was written to the audit log.");
+                return;
+            }
+            Optional<Object> before = state.read(req);
+            int status = 500;
+            try {
+                action.handle(operator, visit, form, req, res);
+                status = res.status().code();
+            } catch (Website.NotFound e) {
+                status = 404;
+                throw e;
+            } finally {
+                record(operator, name, req, form, before, status < 400 ? state.read(req) : before, status);
+            }
+        };
+    }
+
+    private void record(Operators.Operator operator, String name, ServerRequest req, Website.Form form, Optional<Object> before,
+                        Optional<Object> after, int status) {
+        try {
+            ObjectNode target = JSON.createObjectNode();
+            req.path().pathParameters().toMap().forEach((k, v) -> target.put(k, v.getFirst()));
+            ObjectNode fields = JSON.createObjectNode();
+            form.fields().forEach((k, v) -> {
+                if (!k.equals("csrf")) {
+                    fields.put(k, v);
+                }
+            });
+            audit.record(operator.actor(), name, target.toString(), Optional.of(fields.toString()), before.map(this::json), after.map(this::json),
+                    status, HelidonMdc.get(REQUEST_ID_KEY));
+        } catch (RuntimeException e) {
+            // The change stands (it committed on its own); the log says which entry is missing.
+            LOG.log(Level.SEVERE, "console action " + name + " by " + operator.actor() + " (status " + status + ") not written to the audit log", e);
+        }
+    }
+
+    private String json(Object state) {
+        return JSON.valueToTree(state).toString();
+    }
+}

@@ -1,0 +1,266 @@
+package dev.numpool.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.numpool.db.TestClock;
+import dev.numpool.db.TestServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The console's doors over plain HTTP: every {@code /ops} route sends a stranger to sign in and
+ * answers a customer as if it did not exist; every form needs its CSRF token; an admin passes a
+ * TOTP code once per session before any page; a support operator reads but cannot change markups
+ * (403, and the attempt is in the audit log); roles are given with the shared token only.
+ */
+class OpsConsoleTest {
+    private static final String PASSWORD = "correct horse battery";
+    private static final String OPERATOR = "operator-token-0123456789abcdef";
+    private static final Pattern SECRET = Pattern.compile("id=\"totp-secret\">([A-Z2-7]{32})<");
+    private static final List<String> PAGES = List.of("/ops", "/ops/markups", "/ops/accounts?q=a", "/ops/accounts/1", "/ops/activations?phone=%2B79001234567",
+            "/ops/activations/1", "/ops/audit", "/ops/enrol", "/ops/verify");
+    private static final List<String> FORMS = List.of("/ops/providers/simulator/pause", "/ops/markups", "/ops/accounts/1/adjustments", "/ops/enrol",
+            "/ops/verify");
+    private static final TestClock CLOCK = new TestClock();
+    private static Numpool node;
+    private static Http http;
+
+    @BeforeAll
+    static void start() {
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("numpool.operator-token", OPERATOR);
+        node = TestNodes.start(config, CLOCK);
+        http = new Http(node.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    private static String newEmail(String who) {
+        return who + "-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+    }
+
+    private static Browserless person(String email) {
+        Browserless b = new Browserless(node.url());
+        assertEquals(303, b.signUp(email, PASSWORD).status());
+        return b;
+    }
+
+    private static Http.Response grant(String email, String body) {
+        return http.send(http.request("/v1/operator/operators/" + email, OPERATOR).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** An admin past enrolment, in a session that passed the factor. */
+    private static Browserless admin() {
+        String email = newEmail("admin");
+        Browserless b = person(email);
+        assertEquals(200, grant(email, "{\"role\":\"admin\"}").status());
+        Browserless.Page first = b.get("/ops/markups");
+        assertEquals(303, first.status());
+        assertEquals("/ops/enrol?next=%2Fops%2Fmarkups", first.location().orElseThrow(), "an admin enrols before any page");
+        Browserless.Page enrol = b.get("/ops/enrol?next=%2Fops%2Fmarkups");
+        Matcher secret = SECRET.matcher(enrol.body());
+        assertTrue(secret.find(), enrol.body());
+        assertTrue(enrol.body().contains("<svg") && enrol.body().contains("QR code"), "a QR code to scan");
+        Browserless.Page confirmed = b.post("/ops/enrol", Map.of("code", AuthenticatorApp.code(secret.group(1), CLOCK.instant()), "next", "/ops/markups"));
+        assertEquals(303, confirmed.status(), confirmed.body());
+        assertEquals("/ops/markups", confirmed.location().orElseThrow());
+        assertEquals(200, b.get("/ops/markups").status());
+        return b;
+    }
+
+    @Test
+    void strangersAreSentToSignInAndCustomersFindNothing() {
+        Browserless stranger = new Browserless(node.url());
+        for (String page : PAGES) {
+            Browserless.Page p = stranger.get(page);
+            assertEquals(303, p.status(), page);
+            assertTrue(p.location().orElse("").startsWith("/sign-in?next=%2Fops"), page + " → " + p.location());
+        }
+        stranger.get("/sign-in");
+        for (String form : FORMS) {
+            Browserless.Page p = stranger.post(form, Map.of("paused", "true", "reason", "x"));
+            assertEquals(303, p.status(), form);
+            assertEquals("/sign-in", p.location().orElse(""), form);
+        }
+        Browserless customer = person(newEmail("customer"));
+        for (String page : PAGES) {
+            Browserless.Page p = customer.get(page);
+            assertEquals(404, p.status(), page);
+            assertTrue(p.body().contains("There is no page at this address."), page);
+            assertFalse(p.body().toLowerCase().contains("console"), "a customer is not told the console exists: " + page);
+        }
+        customer.get("/balance");
+        for (String form : FORMS) {
+            Browserless.Page p = customer.post(form, Map.of("paused", "true", "reason", "x", "percent", "0", "margin", "0", "code", "123456"));
+            assertEquals(404, p.status(), form);
+        }
+        assertFalse(http.get("/v1/operator/providers", OPERATOR).text().contains("\"reason\":\"x\""), "nothing was paused");
+    }
+
+    @Test
+    void everyFormNeedsItsCsrfToken() {
+        Browserless admin = admin();
+        String markups = http.get("/v1/operator/markups", OPERATOR).text();
+        for (String form : FORMS) {
+            Browserless.Page none = admin.post(form, Map.of("paused", "true", "reason", "csrf", "percent", "55", "margin", "0.01",
+                    "direction", "credit", "amount", "5", "key", "k1"), false);
+            assertEquals(403, none.status(), form);
+            Browserless.Page wrong = admin.post(form, Map.of("csrf", "forged", "paused", "true", "reason", "csrf", "percent", "55", "margin", "0.01"));
+            assertEquals(403, wrong.status(), form);
+        }
+        assertEquals(markups, http.get("/v1/operator/markups", OPERATOR).text(), "nothing changed");
+        assertFalse(http.get("/v1/operator/providers", OPERATOR).text().contains("\"reason\":\"csrf\""));
+        assertFalse(http.get("/v1/operator/audit", OPERATOR).text().contains("csrf"), "a forged form is refused before it is an action");
+    }
+
+    @Test
+    void anAdminPassesTheSecondFactorOncePerSessionAndACodeWorksOnce() {
+        String email = newEmail("admin");
+        Browserless first = person(email);
+        assertEquals(200, grant(email, "{\"role\":\"admin\"}").status());
+        Browserless.Page enrol = first.get("/ops/enrol");
+        Matcher m = SECRET.matcher(enrol.body());
+        assertTrue(m.find());
+        String secret = m.group(1);
+        assertEquals(secret, secretOn(first.get("/ops/enrol")), "a reload shows the same key");
+        String wrong = AuthenticatorApp.code(secret, CLOCK.instant()).equals("000000") ? "111111" : "000000";
+        assertEquals(400, first.post("/ops/enrol", Map.of("code", wrong, "next", "/ops")).status());
+        assertEquals(303, first.get("/ops").status(), "still not in");
+        String code = AuthenticatorApp.code(secret, CLOCK.instant());
+        assertEquals("/ops", first.post("/ops/enrol", Map.of("code", code, "next", "https://evil.example/")).location().orElseThrow(),
+                "never sent to another site after the code");
+        assertEquals(200, first.get("/ops").status());
+
+        Browserless second = new Browserless(node.url());
+        assertEquals(303, second.signIn(email, PASSWORD).status());
+        Browserless.Page asked = second.get("/ops/audit");
+        assertEquals("/ops/verify?next=%2Fops%2Faudit", asked.location().orElseThrow(), "a new session asks for a code");
+        second.get("/ops/verify");
+        assertEquals(401, second.post("/ops/verify", Map.of("code", code, "next", "/ops/audit")).status(), "the code used to enrol is spent");
+        CLOCK.advance(Duration.ofSeconds(30));
+        Browserless.Page passed = second.post("/ops/verify", Map.of("code", AuthenticatorApp.code(secret, CLOCK.instant()), "next", "/ops/audit"));
+        assertEquals("/ops/audit", passed.location().orElseThrow());
+        assertEquals(200, second.get("/ops/audit").status());
+        assertEquals(303, second.get("/ops/enrol").status(), "an enrolled admin is not offered a new key");
+        assertEquals(200, first.get("/ops").status(), "the first session stays in");
+    }
+
+    @Test
+    void supportReadsButCannotChangeMarkupsAndTheRefusalIsAudited() {
+        String email = newEmail("support");
+        Browserless support = person(email);
+        Http.Response granted = grant(email, "{\"role\":\"support\"}");
+        assertEquals(200, granted.status(), granted.text());
+        assertEquals("support", granted.json().get("role").asText());
+        Browserless.Page page = support.get("/ops/markups");
+        assertEquals(200, page.status(), "support needs no second factor");
+        assertFalse(page.body().contains("Save markups"), "no form a role may not send");
+        assertFalse(support.get("/ops").body().contains(">Pause "), "nor pause buttons");
+        String before = http.get("/v1/operator/markups", OPERATOR).text();
+        Browserless.Page refused = support.post("/ops/markups", Map.of("percent", "90", "margin", "0.01", "rules", ""));
+        assertEquals(403, refused.status());
+        assertTrue(refused.body().contains("Your role (support) cannot do this"), refused.body());
+        assertEquals(before, http.get("/v1/operator/markups", OPERATOR).text(), "nothing changed");
+        JsonNode entry = http.get("/v1/operator/audit?limit=1", OPERATOR).json().at("/data/0");
+        assertEquals("operator:" + email, entry.get("actor").asText(), entry.toString());
+        assertEquals("POST /ops/markups", entry.get("action").asText());
+        assertEquals(403, entry.get("status").asInt());
+        assertTrue(entry.get("request").asText().contains("\"percent\":\"90\""), entry.toString());
+        assertFalse(entry.get("request").asText().contains("csrf"), "the token is not kept");
+        assertEquals(403, support.post("/ops/accounts/1/adjustments", Map.of("direction", "credit", "amount", "5", "reason", "r", "key", "k")).status());
+    }
+
+    @Test
+    void rolesAreGivenOnlyWithTheTokenAndOnlyToAccounts() {
+        String email = newEmail("someone");
+        person(email);
+        assertEquals(404, grant(newEmail("nobody"), "{\"role\":\"admin\"}").status());
+        assertEquals(400, grant(email, "{\"role\":\"root\"}").status());
+        assertEquals(400, grant(email, "{\"role\":1}").status());
+        assertEquals(400, grant(email, "{\"role\":\"admin\",\"extra\":true}").status());
+        assertEquals(400, grant(email, "not json").status());
+        String customerKey = http.newSandboxAccount();
+        assertEquals(401, http.send(http.request("/v1/operator/operators/" + email, customerKey).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"role\":\"admin\"}"))).status());
+        assertFalse(http.get("/v1/operator/operators", OPERATOR).text().contains(email), "no refusal made an operator");
+        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        assertTrue(http.get("/v1/operator/operators", OPERATOR).text().contains(email));
+        assertEquals(204, http.send(http.request("/v1/operator/operators/" + email, OPERATOR).DELETE()).status());
+        assertEquals(404, http.send(http.request("/v1/operator/operators/" + email, OPERATOR).DELETE()).status());
+    }
+
+    @Test
+    void badInputToAnyFormIsRefusedInWordsAndChangesNothing() {
+        Browserless admin = admin();
+        String markups = http.get("/v1/operator/markups", OPERATOR).text();
+        admin.get("/ops/markups");
+        for (Map<String, String> bad : List.of(Map.of("percent", "-5", "margin", "0.01", "rules", ""),
+                Map.of("percent", "1001", "margin", "0.01", "rules", ""),
+                Map.of("percent", "abc", "margin", "0.01", "rules", ""),
+                Map.of("percent", "20", "margin", "lots", "rules", ""),
+                Map.of("percent", "20", "margin", "0.01", "rules", "service=tg percent=ten"),
+                Map.of("percent", "20", "margin", "0.01", "rules", "service=zz percent=10"),
+                Map.of("percent", "20", "margin", "0.01", "rules", "colour=red percent=10"),
+                Map.of("percent", "20", "margin", "0.01", "rules", "percent=10 percent=20"))) {
+            Browserless.Page refused = admin.post("/ops/markups", bad);
+            assertEquals(400, refused.status(), bad.toString());
+            assertTrue(refused.body().contains("Markups not saved"), refused.body());
+        }
+        assertEquals(markups, http.get("/v1/operator/markups", OPERATOR).text());
+        Browserless.Page preview = admin.get("/ops/markups?percent=5000&margin=0.01&rules=");
+        assertEquals(400, preview.status(), "a preview of refused markups says so");
+
+        String key = http.newSandboxAccount();
+        long account = http.accountId(key);
+        String balance = http.get("/v1/balance", key).text();
+        admin.get("/ops/accounts/" + account);
+        for (Map<String, String> bad : List.of(Map.of("direction", "credit", "amount", "-5", "reason", "r", "key", "a"),
+                Map.of("direction", "credit", "amount", "0", "reason", "r", "key", "b"),
+                Map.of("direction", "credit", "amount", "99999999999999", "reason", "r", "key", "c"),
+                Map.of("direction", "credit", "amount", "5", "reason", " ", "key", "d"),
+                Map.of("direction", "sideways", "amount", "5", "reason", "r", "key", "e"),
+                Map.of("direction", "credit", "amount", "5", "reason", "r"))) {
+            assertEquals(400, admin.post("/ops/accounts/" + account + "/adjustments", bad).status(), bad.toString());
+        }
+        assertEquals(409, admin.post("/ops/accounts/" + account + "/adjustments",
+                Map.of("direction", "debit", "amount", "1000", "reason", "too much", "key", "f")).status(), "more than the balance");
+        assertEquals(balance, http.get("/v1/balance", key).text(), "nothing moved");
+        assertEquals(303, admin.post("/ops/accounts/" + account + "/adjustments",
+                Map.of("direction", "credit", "amount", "1", "reason", "once", "key", "g")).status(), "a credit is made (303 to the account)");
+        admin.get("/ops/accounts/" + account);
+        admin.post("/ops/accounts/" + account + "/adjustments", Map.of("direction", "credit", "amount", "1", "reason", "once", "key", "g"));
+        assertEquals("101.00", http.get("/v1/balance", key).json().get("available").asText(), "a form sent twice credits once");
+
+        assertEquals(404, admin.post("/ops/accounts/999999999/adjustments", Map.of("direction", "credit", "amount", "5", "reason", "r", "key", "h")).status());
+        assertEquals(404, admin.post("/ops/accounts/x/adjustments", Map.of("direction", "credit", "amount", "5", "reason", "r", "key", "i")).status());
+        assertEquals(404, admin.post("/ops/providers/nobody/pause", Map.of("paused", "true", "reason", "r")).status());
+        assertEquals(400, admin.post("/ops/providers/simulator/pause", Map.of("paused", "true", "reason", " ")).status(), "a pause needs a reason");
+        assertEquals(404, admin.get("/ops/accounts/999999999").status());
+        assertEquals(404, admin.get("/ops/activations/abc").status());
+        assertEquals(404, admin.get("/ops/activations/99999999").status());
+        assertTrue(admin.get("/ops/activations?phone=not-a-number").body().contains("No activation on that number."));
+        assertTrue(admin.get("/ops/accounts?q=%3Cscript%3E").body().contains("&lt;script&gt;"), "what was typed comes back escaped");
+    }
+
+    private static String secretOn(Browserless.Page page) {
+        Matcher m = SECRET.matcher(page.body());
+        assertTrue(m.find(), page.body());
+        return m.group(1);
+    }
+}
