@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -506,6 +507,23 @@ final class FiveSimProvider implements Provider {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** {@code GET /v1/user/profile}: its {@code balance}. */
+    @Override
+    public Optional<AccountBalance> accountBalance() {
+        return Optional.of(switch (ask("/v1/user/profile", MAX_BODY_BYTES)) {
+            case Said.Json json -> {
+                try {
+                    OptionalLong balance = micros(JSON.readTree(json.body()).get("balance"));
+                    yield balance.isPresent() ? new AccountBalance.Known(balance.getAsLong()) : new AccountBalance.Unknown("a profile without a balance");
+                } catch (java.io.IOException e) {
+                    yield new AccountBalance.Unknown("unreadable profile");
+                }
+            }
+            case Said.Message message -> new AccountBalance.Unknown(message.text());
+            case Said.Trouble trouble -> new AccountBalance.Unknown(trouble.reason());
+        });
     }
 
     private Said ask(String pathAndQuery, int maxBytes) {

@@ -44,12 +44,13 @@ public final class Inventory implements AutoCloseable {
     private final Inbound inbound;
     private final ProviderWatch watch;
     private final Pool pool;
+    private final AccountBalances balances;
     /** Providers whose numbers are simulated: the simulator, and upstreams configured {@code simulated: true}. */
     private final Set<String> simulated;
 
     private Inventory(List<Provider> providers, Map<String, Double> pollRequestsPerSecond, List<Service> services, List<Country> countries,
                       QuoteBook quotes, InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline,
-                      Clock clock, Set<String> simulated) {
+                      Clock clock, Set<String> simulated, Map<String, Long> lowBalances) {
         this.simulated = Set.copyOf(simulated);
         this.catalogue = new Catalogue(services, countries, currency);
         this.providers = new Providers(providers, quotes, clock);
@@ -60,6 +61,7 @@ public final class Inventory implements AutoCloseable {
         this.inbound = new Inbound(this.providers, pollRequestsPerSecond);
         this.watch = new ProviderWatch(this.providers, controls, deliveries, store, clock);
         this.pool = new Pool(this.providers.pool(), catalogue, store, clock);
+        this.balances = new AccountBalances(this.providers, lowBalances, clock);
     }
 
     /**
@@ -91,6 +93,7 @@ public final class Inventory implements AutoCloseable {
                     services.stream().map(Service::code).toList(), clock));
         }
         Map<String, Double> pollRates = new HashMap<>();
+        Map<String, Long> lowBalances = new HashMap<>();
         Set<String> simulated = new HashSet<>(Set.of(Simulator.NAME));
         for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
             Provider provider = Providers.upstream(p, store, services, countries, clock, environment);
@@ -102,13 +105,15 @@ public final class Inventory implements AutoCloseable {
                 simulated.add(provider.name()); // a sandbox's simulated upstream: its client is the real one all the same
             }
             p.get("polls-per-second").asDouble().ifPresent(rate -> pollRates.put(provider.name(), rate));
+            lowBalances.put(provider.name(), Money.parseMicros(p.get("low-balance").asString().orElse("10.00"))
+                    .orElseThrow(() -> new IllegalArgumentException(provider.name() + ": low-balance is an amount such as \"10.00\"")));
         }
         Pricing pricing = Pricing.from(config);
         return new Inventory(providers, pollRates, services, countries,
                 new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L)),
                         Duration.ofMillis(config.get("quote-cache-millis").asLong().orElse(1000L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
-                Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated);
+                Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated, lowBalances);
     }
 
     public Optional<Service> service(String code) {
@@ -268,6 +273,18 @@ public final class Inventory implements AutoCloseable {
     /** Every provider's health: circuit, recent buy latency, cached offers and stock, today's deliveries, median time to code. */
     public List<ProviderHealth> health() {
         return watch.health();
+    }
+
+    /**
+     * Our account's balance at one provider (in the provider's own currency), or why it could not
+     * be read; {@code low} when it is under the provider's configured {@code low-balance}.
+     */
+    public record ProviderBalance(String provider, Optional<Long> micros, Optional<String> problem, long lowMicros, boolean low) {
+    }
+
+    /** The balance at every provider that keeps one (sms-activate, 5sim), read at most once a minute. */
+    public List<ProviderBalance> providerBalances() {
+        return balances.balances();
     }
 
     /** One refresh of a provider's quotes, as kept in the history. */

@@ -30,6 +30,24 @@ interface Provider extends AutoCloseable {
         return false;
     }
 
+    /** What is left on our account at the provider, in micro-units of the provider's own currency. */
+    sealed interface AccountBalance {
+        record Known(long micros) implements AccountBalance {
+        }
+
+        /** The provider did not answer, or not in a form we read. */
+        record Unknown(String reason) implements AccountBalance {
+        }
+    }
+
+    /**
+     * Our account's balance at the provider (sms-activate {@code getBalance}, 5sim's profile), a
+     * network call; empty for providers that have no account to run dry (the simulator, the pool, agents).
+     */
+    default Optional<AccountBalance> accountBalance() {
+        return Optional.empty();
+    }
+
     /** Live cost and stock of one offer; only in-process providers answer, others return empty. */
     default Optional<Quote> quote(String service, Country country, String operator) {
         return Optional.empty();

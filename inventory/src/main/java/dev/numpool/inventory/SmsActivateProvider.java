@@ -467,6 +467,18 @@ final class SmsActivateProvider implements Provider {
         return purchase;
     }
 
+    /** {@code getBalance} answers {@code ACCESS_BALANCE:<decimal>}. */
+    @Override
+    public Optional<AccountBalance> accountBalance() {
+        return Optional.of(switch (ask("getBalance", Map.of())) {
+            case Said.Token(String token, String argument) when token.equals("ACCESS_BALANCE") && argument.strip().matches("-?[0-9]{1,12}(\\.[0-9]{1,6})?") ->
+                    new AccountBalance.Known(new java.math.BigDecimal(argument.strip()).movePointRight(6).longValueExact());
+            case Said.Token token -> new AccountBalance.Unknown(token.text());
+            case Said.Json json -> new AccountBalance.Unknown("JSON where ACCESS_BALANCE was expected");
+            case Said.Trouble trouble -> new AccountBalance.Unknown(trouble.reason());
+        });
+    }
+
     private Said ask(String action, Map<String, String> params) {
         return switch (http.get(SmsActivateWire.uri(handlerUrl, apiKey, action, params), MAX_BODY_BYTES)) {
             case Reply.Answered(int status, byte[] body) -> interpret(status, new String(body, UTF_8));

@@ -175,6 +175,18 @@ class FiveSimProviderTest {
     }
 
     @Test
+    void theProfileGivesOurBalanceThereOrSaysWhyNot() {
+        FiveSimProvider provider = provider();
+        upstream.answer("user/profile", Answer.json("{\"id\":1,\"email\":\"a@example.com\",\"balance\":12.5,\"rating\":96,\"frozen_balance\":0}"));
+        assertEquals(java.util.Optional.of(new Provider.AccountBalance.Known(12_500_000L)), provider.accountBalance());
+        assertEquals("Bearer " + KEY, onlyRequest("user/profile").authorization());
+        upstream.answer("user/profile", Answer.json("{\"id\":1}"));
+        assertEquals(java.util.Optional.of(new Provider.AccountBalance.Unknown("a profile without a balance")), provider.accountBalance());
+        upstream.answer("user/profile", Answer.text("server offline").withStatus(400));
+        assertEquals(java.util.Optional.of(new Provider.AccountBalance.Unknown("server offline")), provider.accountBalance());
+    }
+
+    @Test
     void catalogueRefusalsAreFailuresThatCarryTheirText() {
         FiveSimProvider provider = provider();
         for (String message : List.of("bad country", "bad operator", "no product", "select operator", "server offline")) {

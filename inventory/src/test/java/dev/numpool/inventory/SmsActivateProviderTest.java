@@ -153,6 +153,21 @@ class SmsActivateProviderTest {
     }
 
     @Test
+    void getBalanceGivesOurBalanceThereOrSaysWhyNot() {
+        SmsActivateProvider provider = provider();
+        upstream.answer("getBalance", Answer.text("ACCESS_BALANCE:123.45"));
+        assertEquals(java.util.Optional.of(new Provider.AccountBalance.Known(123_450_000L)), provider.accountBalance());
+        upstream.answer("getBalance", Answer.text("ACCESS_BALANCE:0"));
+        assertEquals(java.util.Optional.of(new Provider.AccountBalance.Known(0L)), provider.accountBalance());
+        upstream.answer("getBalance", Answer.text("BAD_KEY"));
+        assertEquals(java.util.Optional.of(new Provider.AccountBalance.Unknown("BAD_KEY")), provider.accountBalance());
+        upstream.answer("getBalance", Answer.text("ACCESS_BALANCE:lots"));
+        assertEquals(java.util.Optional.of(new Provider.AccountBalance.Unknown("ACCESS_BALANCE:lots")), provider.accountBalance());
+        upstream.answer("getBalance", Answer.html(500, "<h1>down</h1>"));
+        assertEquals(java.util.Optional.of(new Provider.AccountBalance.Unknown("http 500")), provider.accountBalance());
+    }
+
+    @Test
     void everyOtherTokenIsAFailureThatCarriesIt() {
         SmsActivateProvider provider = provider();
         for (String token : List.of("NO_KEY", "BAD_SERVICE", "BAD_COUNTRY", "WRONG_COUNTRY_ID", "BANNED:2026-01-02 10:00:00",

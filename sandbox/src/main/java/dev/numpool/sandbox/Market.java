@@ -114,7 +114,8 @@ final class Market {
     private final LinkedHashMap<Long, Activation> activations = new LinkedHashMap<>();
     private final Set<String> liveNumbers = new HashSet<>();
     private long nextId;
-    private long balanceMicros = 1_000_000_000L; // 1,000.00 of the upstream's currency to spend
+    /** What our account there has left to spend ({@code balance}, 1,000.00 of its currency unless configured). */
+    private long balanceMicros;
 
     Market(Settings.Upstream settings, int maxActivations, Clock clock, RandomGenerator random, long firstId) {
         this.settings = settings;
@@ -122,6 +123,7 @@ final class Market {
         this.clock = clock;
         this.random = random;
         this.nextId = firstId;
+        this.balanceMicros = settings.balanceMicros();
         for (String service : settings.services()) {
             for (int country : settings.countries()) {
                 stock.put(key(service, country), settings.stock());

@@ -55,7 +55,7 @@ public final class SandboxUpstreams implements AutoCloseable {
      * Starts the upstreams of the {@code sandbox} config node: {@code upstreams}, a list of
      * {@code {name, protocol: sms-activate | 5sim | agent, port, cost, stock, services, countries,
      * latency-millis, failure-rate, delivery-rate, code-delay-min-seconds, code-delay-max-seconds,
-     * window-seconds, timeout-millis, polls-per-second}}, and the limits they share:
+     * window-seconds, timeout-millis, polls-per-second, balance}}, and the limits they share:
      * {@code max-activations} (kept per upstream), {@code max-concurrent-requests} (per upstream),
      * {@code stall-max-seconds}, {@code push-retry-seconds}, {@code push-attempts}, and an optional
      * {@code seed} for repeatable runs. Each gets a fresh random API key.

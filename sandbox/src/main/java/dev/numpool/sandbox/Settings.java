@@ -30,7 +30,7 @@ record Settings(List<Upstream> upstreams, int maxActivations, int maxConcurrentR
      */
     record Upstream(String name, String protocol, int port, long costMicros, int stock, List<String> services, List<Integer> countries,
                     Duration latency, double failureRate, double deliveryRate, Duration codeDelayMin, Duration codeDelayMax,
-                    Duration window, Duration clientTimeout, int pollsPerSecond) {
+                    Duration window, Duration clientTimeout, int pollsPerSecond, long balanceMicros) {
     }
 
     static Settings from(Config config) {
@@ -90,14 +90,15 @@ record Settings(List<Upstream> upstreams, int maxActivations, int maxConcurrentR
                 Duration.ofSeconds(delayMin), Duration.ofSeconds(delayMax),
                 Duration.ofSeconds(within(name + ".window-seconds", u.get("window-seconds").asInt().orElse(1_200), 60, 86_400)),
                 Duration.ofMillis(within(name + ".timeout-millis", u.get("timeout-millis").asInt().orElse(2_000), 100, 60_000)),
-                within(name + ".polls-per-second", u.get("polls-per-second").asInt().orElse(10), 1, 1_000));
+                within(name + ".polls-per-second", u.get("polls-per-second").asInt().orElse(10), 1, 1_000),
+                micros(name, u.get("balance").asString().orElse("1000.00")));
     }
 
     private static long micros(String name, String decimal) {
         try {
             BigDecimal value = new BigDecimal(decimal.strip());
             if (value.signum() <= 0 || value.compareTo(BigDecimal.valueOf(1_000)) > 0) {
-                throw new IllegalArgumentException("sandbox: upstream " + name + ": cost is above 0 and at most 1000");
+                throw new IllegalArgumentException("sandbox: upstream " + name + ": cost and balance are above 0 and at most 1000");
             }
             return value.movePointRight(6).setScale(0, RoundingMode.UNNECESSARY).longValueExact();
         } catch (NumberFormatException | ArithmeticException e) {

@@ -18,6 +18,7 @@ import dev.numpool.orders.Ledger;
 import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.Operators;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.Reports;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Users;
 import dev.numpool.orders.Webhooks;
@@ -134,7 +135,8 @@ public final class Numpool implements AutoCloseable {
             Operators operators = Operators.create(db, clock);
             ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, audit, operators, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams);
-            Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, operators, audit, rateLimits,
+            Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, operators, audit,
+                    Reports.create(db, clock), rateLimits,
                     sandbox, clock);
             Connections connections = Connections.from(config.get("server"));
             ReadTimeouts readTimeouts = track(resources, new ReadTimeouts(connections.readTimeout()));

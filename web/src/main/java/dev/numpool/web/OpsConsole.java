@@ -35,12 +35,14 @@ final class OpsConsole {
     private final Operators operators;
     private final OperatorAudit audit;
     private final OpsPages pages;
+    private final OpsActivityPages activity;
     private final OpsSecondFactor secondFactor;
 
-    OpsConsole(Operators operators, OperatorAudit audit, OpsPages pages, OpsSecondFactor secondFactor) {
+    OpsConsole(Operators operators, OperatorAudit audit, OpsPages pages, OpsActivityPages activity, OpsSecondFactor secondFactor) {
         this.operators = operators;
         this.audit = audit;
         this.pages = pages;
+        this.activity = activity;
         this.secondFactor = secondFactor;
     }
 
@@ -77,6 +79,12 @@ final class OpsConsole {
         routing.get("/ops/activations", site.page(true, page(pages::activations)));
         routing.get("/ops/activations/{id}", site.page(true, page(pages::activation)));
         routing.get("/ops/audit", site.page(true, page(pages::audit)));
+        routing.get("/ops/money", site.page(true, page(activity::money)));
+        routing.get("/ops/delivery", site.page(true, page(activity::delivery)));
+        routing.post("/ops/delivery/sms/{id}/code", site.form(true, action(Permission.REVIEW_CODES, "POST /ops/delivery/sms/{id}/code", State.NONE,
+                activity::markCode)));
+        routing.post("/ops/delivery/sms/{id}/dismiss", site.form(true, action(Permission.REVIEW_CODES, "POST /ops/delivery/sms/{id}/dismiss",
+                State.NONE, activity::dismiss)));
         routing.get("/ops/enrol", site.page(true, (visit, req, res) -> secondFactor.enrolForm(operator(visit), visit, req, res)));
         routing.post("/ops/enrol", site.form(true, (visit, form, req, res) -> secondFactor.enrol(operator(visit), visit, form, req, res)));
         routing.get("/ops/verify", site.page(true, (visit, req, res) -> secondFactor.verifyForm(operator(visit), visit, req, res)));
@@ -156,5 +164,18 @@ final class OpsConsole {
 
     private String json(Object state) {
         return JSON.valueToTree(state).toString();
+    }
+
+    /** A console page: the website's frame with the console's own navigation over {@code main}. */
+    static void send(ServerResponse res, int status, Visit visit, Operators.Operator operator, String title, String current, String main) {
+        StringBuilder nav = new StringBuilder("<nav class=\"tabs\" aria-label=\"Console\">");
+        for (String[] link : new String[][]{{"/ops", "Providers"}, {"/ops/markups", "Markups"}, {"/ops/accounts", "Accounts"},
+                {"/ops/activations", "Activations"}, {"/ops/money", "Money"}, {"/ops/delivery", "Delivery"}, {"/ops/audit", "Audit log"}}) {
+            nav.append("<a href=\"").append(link[0]).append('"').append(link[0].equals(current) ? " aria-current=\"page\"" : "").append('>')
+                    .append(link[1]).append("</a>");
+        }
+        nav.append("</nav><p class=\"who\">Console: ").append(Html.escape(operator.email())).append(" (").append(Html.escape(operator.role().wire()))
+                .append(")</p>");
+        Website.send(res, status, Html.page(visit, title + " · Console", current, nav + main));
     }
 }

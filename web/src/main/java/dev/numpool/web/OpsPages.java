@@ -48,19 +48,27 @@ final class OpsPages {
     private final Ledger ledger;
     private final Orders orders;
     private final OperatorAudit audit;
+    private final OpsActivityPages activity;
 
-    OpsPages(Operators operators, Inventory inventory, Ledger ledger, Orders orders, OperatorAudit audit) {
+    OpsPages(Operators operators, Inventory inventory, Ledger ledger, Orders orders, OperatorAudit audit, OpsActivityPages activity) {
         this.operators = operators;
         this.inventory = inventory;
         this.ledger = ledger;
         this.orders = orders;
         this.audit = audit;
+        this.activity = activity;
     }
 
     // Providers ----------------------------------------------------------------------------------
 
     void providers(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res) {
         boolean mayPause = operator.role().may(Permission.PAUSE_PROVIDERS);
+        Map<String, Inventory.ProviderBalance> balances = new LinkedHashMap<>();
+        inventory.providerBalances().forEach(b -> balances.put(b.provider(), b));
+        StringBuilder warnings = new StringBuilder();
+        balances.values().stream().filter(Inventory.ProviderBalance::low).forEach(b -> warnings.append(Html.notice("error", "Low balance at "
+                + b.provider() + ": " + Money.format(b.micros().orElseThrow()) + " left (warning below " + Money.format(b.lowMicros())
+                + "). Top it up there: an account that runs dry fails every purchase, and orders go to other providers.")));
         StringBuilder rows = new StringBuilder();
         for (Inventory.ProviderHealth h : inventory.health()) {
             String state = h.pausedReason().map(r -> "Paused: " + (r.isEmpty() ? "no reason given" : r)).orElse("In service");
@@ -69,6 +77,7 @@ final class OpsPages {
                     .append(" ms</td><td class=\"num\">").append(h.offers()).append("</td><td class=\"num\">").append(h.stock())
                     .append("</td><td class=\"num\">").append(h.deliveredToday()).append(" / ").append(h.endedToday())
                     .append("</td><td class=\"num\">").append(h.medianTimeToCode().map(Html::duration).orElse("–"))
+                    .append("</td><td class=\"num\">").append(balance(balances.get(h.name())))
                     .append("</td><td>").append(Html.escape(state)).append("</td>");
             if (mayPause) {
                 rows.append("<td class=\"act\">").append(pauseForm(visit, h)).append("</td>");
@@ -77,12 +86,22 @@ final class OpsPages {
         }
         send(res, visit, operator, "Providers", "/ops", done(req) + """
                 <h1>Providers</h1>
-                <table><caption>Every provider this node routes to. Codes today: activations that got a code / that ended.</caption>
+                %s%s
+                <table id="providers"><caption>Every provider this node routes to. Codes today: activations that got a code / that ended.</caption>
                 <thead><tr><th scope="col">Provider</th><th scope="col">Kind</th><th scope="col">Circuit</th><th scope="col" class="num">Buy latency</th>
                 <th scope="col" class="num">Offers</th><th scope="col" class="num">Stock</th><th scope="col" class="num">Codes today</th>
-                <th scope="col" class="num">Median time to code</th><th scope="col">Status</th>%s</tr></thead>
+                <th scope="col" class="num">Median time to code</th><th scope="col" class="num">Balance there</th><th scope="col">Status</th>%s</tr></thead>
                 <tbody>%s</tbody></table>
-                """.formatted(mayPause ? "<th scope=\"col\">Change</th>" : "", rows));
+                """.formatted(warnings, activity.liveChart(), mayPause ? "<th scope=\"col\">Change</th>" : "", rows));
+    }
+
+    /** A provider's balance there (its own currency), "–" for providers without one, or why it is unknown. */
+    private static String balance(Inventory.ProviderBalance b) {
+        if (b == null) {
+            return "–";
+        }
+        return b.micros().map(m -> (b.low() ? "<strong class=\"low\">" : "") + Html.escape(Money.format(m)) + (b.low() ? " (low)</strong>" : ""))
+                .orElse("<span title=\"" + Html.escape(b.problem().orElse("")) + "\">unknown</span>");
     }
 
     private static String pauseForm(Visit visit, Inventory.ProviderHealth h) {
@@ -443,19 +462,10 @@ final class OpsPages {
     }
 
     private static void send(ServerResponse res, Visit visit, Operators.Operator operator, String title, String current, String main) {
-        send(res, 200, visit, operator, title, current, main);
+        OpsConsole.send(res, 200, visit, operator, title, current, main);
     }
 
-    /** A console page: the website's frame with the console's own navigation over {@code main}. */
     private static void send(ServerResponse res, int status, Visit visit, Operators.Operator operator, String title, String current, String main) {
-        StringBuilder nav = new StringBuilder("<nav class=\"tabs\" aria-label=\"Console\">");
-        for (String[] link : new String[][]{{"/ops", "Providers"}, {"/ops/markups", "Markups"}, {"/ops/accounts", "Accounts"},
-                {"/ops/activations", "Activations"}, {"/ops/audit", "Audit log"}}) {
-            nav.append("<a href=\"").append(link[0]).append('"').append(link[0].equals(current) ? " aria-current=\"page\"" : "").append('>')
-                    .append(link[1]).append("</a>");
-        }
-        nav.append("</nav><p class=\"who\">Console: ").append(Html.escape(operator.email())).append(" (").append(Html.escape(operator.role().wire()))
-                .append(")</p>");
-        Website.send(res, status, Html.page(visit, title + " · Console", current, nav + main));
+        OpsConsole.send(res, status, visit, operator, title, current, main);
     }
 }

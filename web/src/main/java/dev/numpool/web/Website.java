@@ -6,6 +6,7 @@ import dev.numpool.orders.Accounts;
 import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.Operators;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.Reports;
 import dev.numpool.orders.Topups;
 import dev.numpool.orders.Users;
 import dev.numpool.orders.Webhooks;
@@ -52,7 +53,7 @@ final class Website {
     private final RateLimits rateLimits;
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
-            Topups topups, Operators operators, OperatorAudit audit, RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
+            Topups topups, Operators operators, OperatorAudit audit, Reports reports, RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
         this.sessions = new WebSessions(users, sandbox);
         this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits);
@@ -60,7 +61,8 @@ final class Website {
         this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
-        this.console = new OpsConsole(operators, audit, new OpsPages(operators, inventory, ledger, orders, audit),
+        OpsActivityPages activity = new OpsActivityPages(reports, orders, inventory.currency());
+        this.console = new OpsConsole(operators, audit, new OpsPages(operators, inventory, ledger, orders, audit, activity), activity,
                 new OpsSecondFactor(operators, rateLimits));
         this.rateLimits = rateLimits;
     }

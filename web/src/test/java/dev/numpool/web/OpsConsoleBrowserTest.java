@@ -59,6 +59,7 @@ class OpsConsoleBrowserTest {
         for (int i = 0; i < UPSTREAMS.size(); i++) {
             config.put("sandbox.upstreams." + i + ".failure-rate", "0"); // no purchase fails by chance: the trace is the test's
         }
+        config.put("sandbox.upstreams.1.balance", "3.00"); // sandbox-5sim's account has nearly run dry (warning below 10.00)
         node = TestNodes.start(config, Clock.systemUTC(), Map.of());
         http = new Http(node.url());
         chromium = Chromium.start();
@@ -96,13 +97,18 @@ class OpsConsoleBrowserTest {
         submit("main form[action='/ops/enrol']");
         waitUpTo(10).until(ExpectedConditions.urlMatches("/ops$"));
         chromium.screenshot(SCREENSHOTS.resolve("ops-providers.png"));
+        assertTrue(text(".notice.error").startsWith("Low balance at sandbox-5sim: "), text(".notice.error"));
+        assertTrue(java.util.regex.Pattern.compile("sandbox-5sim .* [23]\\.[0-9]{2} \\(low\\)").matcher(text("#providers")).find(), text("#providers"));
+        assertTrue(java.util.regex.Pattern.compile("sandbox-sms-activate .* (1000|99[0-9])\\.[0-9]{2} In service").matcher(text("#providers")).find(),
+                "the other upstreams' balances, near their 1000.00: " + text("#providers"));
+        assertTrue(driver.findElement(By.cssSelector("figure.chart svg polyline")).isDisplayed(), "orders and codes per minute");
 
         // Pause the provider that won; the next order's trace passes it by.
         WebElement pause = driver.findElement(By.cssSelector("form[action='/ops/providers/" + winner + "/pause']"));
         pause.findElement(By.name("reason")).sendKeys("maintenance window");
         pause.findElement(By.cssSelector("button[type=submit]")).click();
         waitUpTo(10).until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice.ok"), "Provider paused"));
-        assertTrue(text("main table").contains("Paused: maintenance window"));
+        assertTrue(text("#providers").contains("Paused: maintenance window"));
         Http.Response second = http.order(customerKey, UUID.randomUUID().toString(), "{\"service\":\"tg\",\"country\":0}");
         assertEquals(201, second.status(), second.text());
         assertNotEquals(winner, lastAttempt(second.json()).get("provider").asText(), "routing went elsewhere");

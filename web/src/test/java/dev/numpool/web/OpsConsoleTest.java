@@ -30,9 +30,9 @@ class OpsConsoleTest {
     private static final String OPERATOR = "operator-token-0123456789abcdef";
     private static final Pattern SECRET = Pattern.compile("id=\"totp-secret\">([A-Z2-7]{32})<");
     private static final List<String> PAGES = List.of("/ops", "/ops/markups", "/ops/accounts?q=a", "/ops/accounts/1", "/ops/activations?phone=%2B79001234567",
-            "/ops/activations/1", "/ops/audit", "/ops/enrol", "/ops/verify");
+            "/ops/activations/1", "/ops/audit", "/ops/money", "/ops/delivery", "/ops/enrol", "/ops/verify");
     private static final List<String> FORMS = List.of("/ops/providers/simulator/pause", "/ops/markups", "/ops/accounts/1/adjustments", "/ops/enrol",
-            "/ops/verify");
+            "/ops/verify", "/ops/delivery/sms/1/code", "/ops/delivery/sms/1/dismiss");
     private static final TestClock CLOCK = new TestClock();
     private static Numpool node;
     private static Http http;
@@ -256,6 +256,43 @@ class OpsConsoleTest {
         assertEquals(404, admin.get("/ops/activations/99999999").status());
         assertTrue(admin.get("/ops/activations?phone=not-a-number").body().contains("No activation on that number."));
         assertTrue(admin.get("/ops/accounts?q=%3Cscript%3E").body().contains("&lt;script&gt;"), "what was typed comes back escaped");
+    }
+
+    @Test
+    void supportDeliversACodeFromTheReviewQueueAndTheMoneyPageCountsIt() {
+        String key = http.newSandboxAccount();
+        Http.Response bought = http.order(key, UUID.randomUUID().toString(), "{\"service\":\"tg\",\"country\":0}");
+        assertEquals(201, bought.status(), bought.text());
+        int id = bought.json().get("id").asInt();
+        String odd = "Your sign-in word is k7xq9p, enjoy the sunshine today in our lovely app";
+        Http.Response injected = http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"" + odd + "\"}");
+        assertEquals(200, injected.status(), injected.text());
+        long sms = http.get("/v1/operator/sms-reviews", OPERATOR).json().at("/reviews/0/smsId").asLong();
+
+        String email = newEmail("support");
+        Browserless support = person(email);
+        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        Browserless.Page delivery = support.get("/ops/delivery");
+        assertTrue(delivery.body().contains(odd), "the text waits for a person");
+        assertEquals(422, support.post("/ops/delivery/sms/" + sms + "/code", Map.of("code", "123456")).status(), "a code that is not in the text");
+        assertEquals("waiting_code", http.get("/v1/activations/" + id, key).json().get("status").asText());
+        Browserless.Page marked = support.post("/ops/delivery/sms/" + sms + "/code", Map.of("code", "k7xq9p"));
+        assertEquals("/ops/delivery?done=marked", marked.location().orElseThrow(), marked.body());
+        JsonNode activation = http.get("/v1/activations/" + id, key).json();
+        assertEquals("code_received", activation.get("status").asText());
+        assertEquals("k7xq9p", activation.at("/codes/0/code").asText());
+        assertEquals(409, support.post("/ops/delivery/sms/" + sms + "/dismiss", Map.of()).status(), "reviewed once");
+        JsonNode entry = http.get("/v1/operator/audit?limit=2", OPERATOR).json();
+        assertEquals("POST /ops/delivery/sms/{id}/code", entry.at("/data/1/action").asText(), entry.toString());
+        assertEquals(303, entry.at("/data/1/status").asInt());
+        assertEquals(String.valueOf(sms), entry.at("/data/1/target/id").asText());
+
+        Browserless.Page money = support.get("/ops/money");
+        assertEquals(200, money.status());
+        assertTrue(money.body().contains("<svg") && money.body().contains("Revenue, provider cost and margin per day"), "a chart");
+        assertTrue(money.body().contains(">simulator</th>"), "the provider's row");
+        assertTrue(money.body().contains(bought.json().get("price").asText() + " USD"), "the code's price is revenue: " + bought.json().get("price"));
+        assertTrue(support.get("/ops").body().contains("Orders and codes per minute"), "the live chart on the providers page");
     }
 
     private static String secretOn(Browserless.Page page) {

@@ -82,6 +82,8 @@ class WebhookCrashTest {
                           - {service: tg, country: 0, stock: 100000, cost: "0.10"}
                     orders:
                       max-live-activations: 1000
+                    sandbox:
+                      upstreams-enabled: false   # the simulator alone: a simulated upstream would send codes of its own
                     webhooks:
                       allow-http: true
                       allowed-hosts: ["127.0.0.1"]

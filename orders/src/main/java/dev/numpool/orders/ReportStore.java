@@ -1,0 +1,58 @@
+package dev.numpool.orders;
+
+import org.jooq.DSLContext;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The SQL of the operators' figures: sales, codes and money over time, by provider and by
+ * service. Read from the activations themselves (price and cost are on each row), so the
+ * figures need no table of their own and cannot drift from what was sold.
+ */
+final class ReportStore extends Store {
+    // An activation earns its price once its code arrived: then the hold is posted, and it stays
+    // posted whether the customer finishes it or not.
+    private static final String EARNED = "status in ('code_received', 'finished')";
+
+    ReportStore(DSLContext dsl) {
+        super(dsl);
+    }
+
+    /** Orders and codes in each minute from {@code since} (whole minutes, empty ones as zero) until {@code until}. */
+    List<Reports.Minute> perMinute(Instant since, Instant until) {
+        return dsl.resultQuery("""
+                select m.minute,
+                       (select count(*) from activation a where a.created_at >= m.minute and a.created_at < m.minute + interval '1 minute'),
+                       (select count(*) from sms s where s.code is not null and not s.late
+                          and s.received_at >= m.minute and s.received_at < m.minute + interval '1 minute')
+                from generate_series(date_trunc('minute', ?::timestamptz), date_trunc('minute', ?::timestamptz), interval '1 minute') as m(minute)
+                order by m.minute""", at(since), at(until))
+                .fetch(r -> new Reports.Minute(r.get(0, java.time.OffsetDateTime.class).toInstant(), r.get(1, Long.class), r.get(2, Long.class)));
+    }
+
+    /** Per UTC day from {@code since}: orders, orders that earned, revenue, provider cost. */
+    List<Reports.Day> perDay(Instant since) {
+        return dsl.resultQuery("""
+                select (created_at at time zone 'UTC')::date, count(*), count(*) filter (where %1$s),
+                       coalesce(sum(price_micros) filter (where %1$s), 0), coalesce(sum(cost_micros) filter (where %1$s), 0)
+                from activation where created_at >= ?::timestamptz
+                group by 1 order by 1""".formatted(EARNED), at(since))
+                .fetch(r -> new Reports.Day(r.get(0, java.time.LocalDate.class), r.get(1, Long.class), r.get(2, Long.class),
+                        r.get(3, Long.class), r.get(4, Long.class)));
+    }
+
+    /** The same figures per provider or per service ({@code column} is one of the two, never input) since {@code since}, by revenue. */
+    List<Reports.Share> perKey(String column, Instant since, int limit) {
+        if (!column.equals("provider") && !column.equals("service")) {
+            throw new IllegalArgumentException("a share is by provider or by service");
+        }
+        return dsl.resultQuery("""
+                select %2$s, count(*), count(*) filter (where %1$s),
+                       coalesce(sum(price_micros) filter (where %1$s), 0), coalesce(sum(cost_micros) filter (where %1$s), 0)
+                from activation where created_at >= ?::timestamptz
+                group by 1 order by 4 desc, 1 limit ?""".formatted(EARNED, column), at(since), limit)
+                .fetch(r -> new Reports.Share(r.get(0, String.class), r.get(1, Long.class), r.get(2, Long.class), r.get(3, Long.class),
+                        r.get(4, Long.class)));
+    }
+}

@@ -1,0 +1,74 @@
+package dev.numpool.orders;
+
+import dev.numpool.db.Database;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+
+/**
+ * What the marketplace did, for its operators: orders and codes per minute (the console's live
+ * chart), and per day, provider and service how many orders earned their price, the revenue,
+ * what providers cost and the margin. Money in micro-units of the deployment's currency.
+ */
+public final class Reports {
+    private final Stores stores;
+    private final Clock clock;
+
+    private Reports(Stores stores, Clock clock) {
+        this.stores = stores;
+        this.clock = clock;
+    }
+
+    public static Reports create(Database db, Clock clock) {
+        return new Reports(new Stores(db.dsl()), clock);
+    }
+
+    /** One minute: orders placed, codes delivered. */
+    public record Minute(Instant at, long orders, long codes) {
+    }
+
+    /** One day's money: orders, those that earned (a code arrived), revenue and provider cost of those. */
+    public record Day(LocalDate day, long orders, long earned, long revenueMicros, long costMicros) {
+        public long marginMicros() {
+            return revenueMicros - costMicros;
+        }
+    }
+
+    /** The same, for one provider or one service over a period. */
+    public record Share(String key, long orders, long earned, long revenueMicros, long costMicros) {
+        public long marginMicros() {
+            return revenueMicros - costMicros;
+        }
+
+        /** Orders that got a code, in percent (0 without orders). */
+        public long deliveryPercent() {
+            return orders == 0 ? 0 : Math.round(100.0 * earned / orders);
+        }
+    }
+
+    /** The last {@code minutes} minutes, oldest first, this one included (at most a day). */
+    public List<Minute> lastMinutes(int minutes) {
+        Instant now = clock.instant();
+        return stores.reports().perMinute(now.minus(Duration.ofMinutes(Math.max(1, Math.min(1440, minutes)) - 1L)), now);
+    }
+
+    /** The last {@code days} UTC days with any order, oldest first (at most a year). */
+    public List<Day> lastDays(int days) {
+        return stores.reports().perDay(since(days));
+    }
+
+    public List<Share> byProvider(int days) {
+        return stores.reports().perKey("provider", since(days), 50);
+    }
+
+    public List<Share> byService(int days) {
+        return stores.reports().perKey("service", since(days), 50);
+    }
+
+    private Instant since(int days) {
+        return clock.instant().minus(Duration.ofDays(Math.max(1, Math.min(366, days))));
+    }
+}

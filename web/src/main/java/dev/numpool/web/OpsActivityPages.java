@@ -1,0 +1,161 @@
+package dev.numpool.web;
+
+import dev.numpool.inventory.Money;
+import dev.numpool.orders.CodeReviewResult;
+import dev.numpool.orders.OperatorRole.Permission;
+import dev.numpool.orders.Operators;
+import dev.numpool.orders.Orders;
+import dev.numpool.orders.Reports;
+import dev.numpool.orders.SmsReview;
+import dev.numpool.orders.UpstreamReport;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The console's pages about what happened: money (revenue, provider cost and margin per day,
+ * provider and service, with a chart) and delivery (the SMS waiting for an operator to read
+ * their code, upstream reports that need a person, the providers' report backlog), and the live
+ * chart of orders and codes per minute the providers page opens with.
+ */
+final class OpsActivityPages {
+    private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
+    private static final int DAYS = 30;
+    private static final Map<String, String> DONE = Map.of(
+            "marked", "Code delivered: the customer sees it now, and is charged as for any code.",
+            "dismissed", "Dismissed: no code in that SMS.");
+
+    private final Reports reports;
+    private final Orders orders;
+    private final String currency;
+
+    OpsActivityPages(Reports reports, Orders orders, String currency) {
+        this.reports = reports;
+        this.orders = orders;
+        this.currency = currency;
+    }
+
+    /** Orders and codes per minute over the last hour, as the providers page shows it. */
+    String liveChart() {
+        List<Reports.Minute> minutes = reports.lastMinutes(60);
+        return Charts.lines("Orders and codes per minute, last hour (UTC)", minutes.stream().map(m -> MINUTE.format(m.at())).toList(),
+                List.of(new Charts.Series("orders", minutes.stream().map(Reports.Minute::orders).toList()),
+                        new Charts.Series("codes", minutes.stream().map(Reports.Minute::codes).toList())), String::valueOf);
+    }
+
+    void money(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res) {
+        List<Reports.Day> days = reports.lastDays(DAYS);
+        String chart = days.isEmpty() ? "<p class=\"empty\">No orders in the last " + DAYS + " days.</p>" : Charts.lines(
+                "Revenue, provider cost and margin per day (" + currency + ")", days.stream().map(d -> d.day().toString()).toList(),
+                List.of(new Charts.Series("revenue", days.stream().map(Reports.Day::revenueMicros).toList()),
+                        new Charts.Series("cost", days.stream().map(Reports.Day::costMicros).toList()),
+                        new Charts.Series("margin", days.stream().map(Reports.Day::marginMicros).toList())), Money::format);
+        OpsConsole.send(res, 200, visit, operator, "Money", "/ops/money", """
+                <h1>Money</h1>
+                <p>Over the last %d days. An order earns its price when its code arrives; the cost is what the provider charged for those.</p>
+                %s
+                <h2 id="by-provider">By provider</h2>
+                %s
+                <h2 id="by-service">By service</h2>
+                %s""".formatted(DAYS, chart, shares("Provider", reports.byProvider(DAYS)), shares("Service", reports.byService(DAYS))));
+    }
+
+    private String shares(String what, List<Reports.Share> shares) {
+        if (shares.isEmpty()) {
+            return "<p class=\"empty\">None.</p>";
+        }
+        StringBuilder rows = new StringBuilder();
+        for (Reports.Share s : shares) {
+            rows.append("<tr><th scope=\"row\">").append(Html.escape(s.key())).append("</th><td class=\"num\">").append(s.orders())
+                    .append("</td><td class=\"num\">").append(s.deliveryPercent()).append(" %</td><td class=\"num\">")
+                    .append(Html.money(s.revenueMicros(), currency)).append("</td><td class=\"num\">").append(Html.money(s.costMicros(), currency))
+                    .append("</td><td class=\"num\">").append(Html.money(s.marginMicros(), currency)).append("</td></tr>");
+        }
+        return """
+                <table class="compact"><thead><tr><th scope="col">%s</th><th scope="col" class="num">Orders</th><th scope="col" class="num">With a code</th>
+                <th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Margin</th></tr></thead>
+                <tbody>%s</tbody></table>""".formatted(what, rows);
+    }
+
+    void delivery(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res) {
+        boolean mayReview = operator.role().may(Permission.REVIEW_CODES);
+        StringBuilder queue = new StringBuilder();
+        List<SmsReview> waiting = orders.reviewQueue(0, 50);
+        for (SmsReview r : waiting) {
+            queue.append("<li id=\"sms-").append(r.smsId()).append("\"><p>").append(Html.when(r.receivedAt())).append(", activation <a href=\"/ops/activations/")
+                    .append(r.activationId()).append("\">").append(r.activationId()).append("</a> (").append(Html.escape(r.service())).append(", from ")
+                    .append(Html.escape(r.sender().isEmpty() ? "no sender" : r.sender())).append(")</p><p class=\"sms\">").append(Html.escape(r.text()))
+                    .append("</p>");
+            if (mayReview) {
+                queue.append("<form method=\"post\" action=\"/ops/delivery/sms/").append(r.smsId()).append("/code\" class=\"inline\">")
+                        .append(Html.csrfField(visit)).append("<input name=\"code\" maxlength=\"16\" required aria-label=\"The code in SMS ").append(r.smsId())
+                        .append("\"><button type=\"submit\" class=\"primary\">Deliver code</button></form> <form method=\"post\" action=\"/ops/delivery/sms/")
+                        .append(r.smsId()).append("/dismiss\" class=\"inline\">").append(Html.csrfField(visit))
+                        .append("<button type=\"submit\">No code</button></form>");
+            }
+            queue.append("</li>");
+        }
+        StringBuilder reportRows = new StringBuilder();
+        for (String state : List.of("refused", "abandoned")) {
+            for (UpstreamReport u : orders.upstreamReports(state, 50)) {
+                reportRows.append("<tr><td>").append(Html.when(u.createdAt())).append("</td><td>").append(Html.escape(u.provider())).append("</td><td>")
+                        .append(Html.escape(u.kind())).append("</td><td>").append(u.activationId().map(String::valueOf).orElse("–")).append("</td><td>")
+                        .append(Html.escape(state)).append("</td><td>").append(Html.escape(u.lastError().orElse(""))).append("</td></tr>");
+            }
+        }
+        StringBuilder backlog = new StringBuilder();
+        orders.upstreamBacklog().forEach((provider, states) -> backlog.append("<li>").append(Html.escape(provider)).append(": ")
+                .append(Html.escape(states.toString())).append("</li>"));
+        OpsConsole.send(res, 200, visit, operator, "Delivery", "/ops/delivery", done(req) + """
+                <h1>Delivery</h1>
+                <h2>SMS without a code found (%s)</h2>
+                <p>They reached a live activation and no code was read in them. The customer sees the text meanwhile; a code delivered here
+                is delivered exactly as a read one (status, charge, webhook), once.</p>
+                %s
+                <h2>Reports to providers that need a person</h2>
+                %s
+                <h2>Reports waiting per provider</h2>
+                %s""".formatted(waiting.size() == 50 ? "the oldest 50" : String.valueOf(waiting.size()),
+                queue.isEmpty() ? "<p class=\"empty\">Nothing to read.</p>" : "<ul class=\"messages\">" + queue + "</ul>",
+                reportRows.isEmpty() ? "<p class=\"empty\">None.</p>" : """
+                        <table class="compact"><thead><tr><th scope="col">Since</th><th scope="col">Provider</th><th scope="col">Report</th>
+                        <th scope="col">Activation</th><th scope="col">State</th><th scope="col">Last error</th></tr></thead><tbody>%s</tbody></table>"""
+                        .formatted(reportRows),
+                backlog.isEmpty() ? "<p class=\"empty\">None.</p>" : "<ul>" + backlog + "</ul>"));
+    }
+
+    void markCode(Operators.Operator operator, Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        reviewed(visit, res, "marked", smsId(req).map(id -> orders.markCode(id, form.text("code").strip())));
+    }
+
+    void dismiss(Operators.Operator operator, Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        reviewed(visit, res, "dismissed", smsId(req).map(orders::dismissSms));
+    }
+
+    private static void reviewed(Visit visit, ServerResponse res, String done, Optional<CodeReviewResult> result) {
+        switch (result.orElseGet(CodeReviewResult.NotFound::new)) {
+            case CodeReviewResult.Reviewed r -> Website.redirect(res, "/ops/delivery?done=" + done);
+            case CodeReviewResult.NotFound n -> throw new Website.NotFound("There is no such SMS.");
+            case CodeReviewResult.NotOpen n -> Website.errorPage(res, visit, 409, "Already reviewed",
+                    "This SMS is not waiting for review any more (" + n.review() + "). Nothing was changed.");
+            case CodeReviewResult.NotInText n -> Website.errorPage(res, visit, 422, "Not in the text",
+                    "That code does not stand in the SMS's text. Copy it from the text and try again. Nothing was changed.");
+            case CodeReviewResult.ActivationEnded e -> Website.errorPage(res, visit, 409, "The activation ended",
+                    "The activation is " + e.status().wire() + ": the SMS is kept, and no code is delivered or charged.");
+        }
+    }
+
+    private static Optional<Long> smsId(ServerRequest req) {
+        String id = req.path().pathParameters().get("id");
+        return id.matches("[0-9]{1,18}") ? Optional.of(Long.parseLong(id)) : Optional.empty();
+    }
+
+    private static String done(ServerRequest req) {
+        return req.query().first("done").asOptional().map(DONE::get).map(t -> Html.notice("ok", t)).orElse("");
+    }
+}
