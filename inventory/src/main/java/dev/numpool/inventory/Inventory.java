@@ -69,7 +69,7 @@ public final class Inventory implements AutoCloseable {
      * {@code markups} (rules {@code {service?, country?, provider?, percent}}, most specific wins),
      * {@code routing-deadline-millis}, {@code quotes-ttl-seconds}, {@code simulator.*} (a provider
      * only when {@code sandbox} is true) and {@code providers}, a list of upstreams:
-     * {@code {name, protocol: sms-activate | 5sim | agent, url, api-key-env, timeout-millis}} (an
+     * {@code {name, protocol: sms-activate | 5sim | agent, url, api-key-env, timeout-millis, low-balance}} (an
      * agent also takes {@code price}, what Numpool offers per number, and {@code currency-code},
      * ISO 4217 numeric; an sms-activate upstream also takes {@code list-page-size}, activations per
      * {@code getActiveActivations} page (default 100), and {@code webhook-secret-env} with an
