@@ -46,8 +46,8 @@ final class AccountStore extends Store {
     }
 
     Optional<AccountId> accountForKey(byte[] hash) {
-        return dsl.select(API_KEY.ACCOUNT_ID).from(API_KEY)
-                .where(API_KEY.KEY_HASH.eq(hash)).and(API_KEY.REVOKED_AT.isNull())
+        return dsl.select(API_KEY.ACCOUNT_ID).from(API_KEY).join(ACCOUNT).on(ACCOUNT.ID.eq(API_KEY.ACCOUNT_ID))
+                .where(API_KEY.KEY_HASH.eq(hash)).and(API_KEY.REVOKED_AT.isNull()).and(ACCOUNT.BLOCKED_AT.isNull())
                 .fetchOptional(API_KEY.ACCOUNT_ID).map(AccountId::new);
     }
 
@@ -85,14 +85,14 @@ final class AccountStore extends Store {
                 .where(ACCOUNT_PASSWORD.ACCOUNT_ID.eq(owner.value())).execute();
     }
 
-    record Credentials(AccountId account, String passwordHash) {
+    record Credentials(AccountId account, String passwordHash, boolean blocked) {
     }
 
     Optional<Credentials> credentials(String email) {
-        return dsl.select(ACCOUNT.ID, ACCOUNT_PASSWORD.PASSWORD_HASH).from(ACCOUNT)
+        return dsl.select(ACCOUNT.ID, ACCOUNT_PASSWORD.PASSWORD_HASH, ACCOUNT.BLOCKED_AT).from(ACCOUNT)
                 .join(ACCOUNT_PASSWORD).on(ACCOUNT_PASSWORD.ACCOUNT_ID.eq(ACCOUNT.ID))
                 .where(ACCOUNT.EMAIL.eq(email))
-                .fetchOptional(r -> new Credentials(new AccountId(r.value1()), r.value2()));
+                .fetchOptional(r -> new Credentials(new AccountId(r.value1()), r.value2(), r.value3() != null));
     }
 
     void insertSession(byte[] tokenHash, AccountId owner, Instant now, Instant expiresAt) {
@@ -103,7 +103,7 @@ final class AccountStore extends Store {
     Optional<Users.Session> session(byte[] tokenHash, Instant now) {
         return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT, WEB_SESSION.SECOND_FACTOR_AT).from(WEB_SESSION)
                 .join(ACCOUNT).on(ACCOUNT.ID.eq(WEB_SESSION.ACCOUNT_ID))
-                .where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).and(WEB_SESSION.EXPIRES_AT.gt(at(now)))
+                .where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).and(WEB_SESSION.EXPIRES_AT.gt(at(now))).and(ACCOUNT.BLOCKED_AT.isNull())
                 .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant(), r.value4() != null));
     }
 
@@ -118,13 +118,24 @@ final class AccountStore extends Store {
         if (id.isPresent()) {
             where = where.or(ACCOUNT.ID.eq(id.get()));
         }
-        return dsl.select(ACCOUNT.ID, ACCOUNT.EMAIL, ACCOUNT.SANDBOX, ACCOUNT.CREATED_AT).from(ACCOUNT).where(where).orderBy(ACCOUNT.ID).limit(limit)
-                .fetch(r -> new AccountSummary(new AccountId(r.value1()), Optional.ofNullable(r.value2()), r.value3(), r.value4().toInstant()));
+        return dsl.select(ACCOUNT.ID, ACCOUNT.EMAIL, ACCOUNT.SANDBOX, ACCOUNT.CREATED_AT, ACCOUNT.BLOCKED_REASON).from(ACCOUNT).where(where)
+                .orderBy(ACCOUNT.ID).limit(limit).fetch(AccountStore::summary);
     }
 
     Optional<AccountSummary> summary(AccountId account) {
-        return dsl.select(ACCOUNT.ID, ACCOUNT.EMAIL, ACCOUNT.SANDBOX, ACCOUNT.CREATED_AT).from(ACCOUNT).where(ACCOUNT.ID.eq(account.value()))
-                .fetchOptional(r -> new AccountSummary(new AccountId(r.value1()), Optional.ofNullable(r.value2()), r.value3(), r.value4().toInstant()));
+        return dsl.select(ACCOUNT.ID, ACCOUNT.EMAIL, ACCOUNT.SANDBOX, ACCOUNT.CREATED_AT, ACCOUNT.BLOCKED_REASON).from(ACCOUNT)
+                .where(ACCOUNT.ID.eq(account.value())).fetchOptional(AccountStore::summary);
+    }
+
+    private static AccountSummary summary(org.jooq.Record5<Long, String, Boolean, OffsetDateTime, String> r) {
+        return new AccountSummary(new AccountId(r.value1()), Optional.ofNullable(r.value2()), r.value3(), r.value4().toInstant(),
+                Optional.ofNullable(r.value5()));
+    }
+
+    /** Blocks the account with a reason, or (with an empty reason) unblocks it; false when there is no such account. */
+    boolean setBlocked(AccountId account, Optional<String> reason, Instant now) {
+        return dsl.update(ACCOUNT).set(ACCOUNT.BLOCKED_AT, reason.isPresent() ? at(now) : null).set(ACCOUNT.BLOCKED_REASON, reason.orElse(null))
+                .where(ACCOUNT.ID.eq(account.value())).execute() == 1;
     }
 
     Optional<AccountId> accountByEmail(String email) {

@@ -5,16 +5,16 @@ import java.util.Set;
 
 /**
  * What an operator may do. An admin may do everything and must pass a TOTP second factor; support
- * reads everything (accounts, activations, providers, the audit log) and answers the code review
- * queue, and changes nothing that moves money or routing.
+ * reads everything (accounts, activations, providers, the audit log), answers the code review
+ * queue and blocks abusive accounts, and changes nothing that moves money, prices or routing.
  */
 public enum OperatorRole {
     ADMIN("admin", EnumSet.allOf(Permission.class)),
-    SUPPORT("support", EnumSet.of(Permission.READ, Permission.REVIEW_CODES));
+    SUPPORT("support", EnumSet.of(Permission.READ, Permission.REVIEW_CODES, Permission.BLOCK_ACCOUNTS));
 
     /** One kind of operator action. */
     public enum Permission {
-        READ, REVIEW_CODES, PAUSE_PROVIDERS, CHANGE_MARKUPS, ADJUST_BALANCES, IMPORT_POOL, MANAGE_OPERATORS
+        READ, REVIEW_CODES, BLOCK_ACCOUNTS, PAUSE_PROVIDERS, CHANGE_MARKUPS, ADJUST_BALANCES, IMPORT_POOL, MANAGE_OPERATORS
     }
 
     private final String wire;

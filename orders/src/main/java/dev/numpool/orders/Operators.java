@@ -190,6 +190,21 @@ public final class Operators {
         return stores.activations().onNumber(digits.startsWith("+") ? digits : "+" + digits, 50);
     }
 
+    /**
+     * Blocks an account (its keys stop working within {@link Accounts#AUTH_CACHE}, its sessions at
+     * once, its live activations run their course); false when there is no such account.
+     */
+    public boolean block(AccountId account, String reason) {
+        if (reason == null || reason.isBlank() || reason.strip().length() > 200) {
+            throw new IllegalArgumentException("a block has a reason of 1 to 200 characters");
+        }
+        return stores.accounts().setBlocked(account, Optional.of(reason.strip()), clock.instant());
+    }
+
+    public boolean unblock(AccountId account) {
+        return stores.accounts().setBlocked(account, Optional.empty(), clock.instant());
+    }
+
     /** Any owner's activation. */
     public Optional<Activation> activation(int id) {
         return stores.activations().anyActivation(id);

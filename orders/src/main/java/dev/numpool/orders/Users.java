@@ -82,7 +82,9 @@ public final class Users {
         /** Sign-in only: the email is unknown or the password wrong (deliberately one answer). */
         WRONG_CREDENTIALS,
         /** Too many sign-ins and sign-ups at this moment to check another password: try again shortly. */
-        BUSY
+        BUSY,
+        /** Sign-in only: the password matched, and an operator blocked the account. */
+        BLOCKED
     }
 
     /** The email as it is stored: trimmed and lower-cased; empty when it is not one. */
@@ -158,6 +160,9 @@ public final class Users {
         boolean matches = passwords.verify(password, credentials.map(AccountStore.Credentials::passwordHash).orElse(decoyHash));
         if (credentials.isEmpty() || !matches) {
             return new SignIn.Refused(Refusal.WRONG_CREDENTIALS);
+        }
+        if (credentials.get().blocked()) {
+            return new SignIn.Refused(Refusal.BLOCKED); // said only to whoever knows the password
         }
         Instant now = clock.instant();
         AccountId owner = credentials.get().account();

@@ -76,6 +76,8 @@ final class OpsConsole {
         routing.get("/ops/accounts/{id}", site.page(true, page(pages::account)));
         routing.post("/ops/accounts/{id}/adjustments", site.form(true, action(Permission.ADJUST_BALANCES, "POST /ops/accounts/{id}/adjustments",
                 pages::balanceState, pages::adjust)));
+        routing.post("/ops/accounts/{id}/block", site.form(true, action(Permission.BLOCK_ACCOUNTS, "POST /ops/accounts/{id}/block",
+                pages::blockState, pages::block)));
         routing.get("/ops/activations", site.page(true, page(pages::activations)));
         routing.get("/ops/activations/{id}", site.page(true, page(pages::activation)));
         routing.get("/ops/audit", site.page(true, page(pages::audit)));

@@ -41,7 +41,9 @@ final class OpsPages {
             "paused", "Provider paused: routing passes it by from the next order.",
             "resumed", "Provider back in service.",
             "saved", "Markups saved: the catalogue shows the new prices now on this node, within seconds on the others.",
-            "adjusted", "Balance adjusted. The customer's statement shows it.");
+            "adjusted", "Balance adjusted. The customer's statement shows it.",
+            "blocked", "Account blocked: its keys stop working within seconds, its sign-ins at once.",
+            "unblocked", "Account unblocked.");
 
     private final Operators operators;
     private final Inventory inventory;
@@ -281,6 +283,7 @@ final class OpsPages {
         for (AccountSummary a : operators.findAccounts(q)) {
             rows.append("<tr><td><a href=\"/ops/accounts/").append(a.id().value()).append("\">").append(a.id().value()).append("</a></td><td>")
                     .append(Html.escape(a.email().orElse("(API only)"))).append("</td><td>").append(a.sandbox() ? "sandbox" : "live")
+                    .append(a.blockedReason().isPresent() ? ", blocked" : "")
                     .append("</td><td>").append(Html.when(a.createdAt())).append("</td></tr>");
         }
         String results = q.isBlank() ? "" : rows.isEmpty() ? "<p class=\"empty\">No account matches.</p>" : """
@@ -315,16 +318,25 @@ final class OpsPages {
                 <input id="reason" name="reason" required maxlength="500">
                 <button type="submit" class="primary">Adjust balance</button>
                 </form>""".formatted(a.id().value(), Html.csrfField(visit), UUID.randomUUID(), Html.escape(b.currency()));
+        String block = !operator.role().may(Permission.BLOCK_ACCOUNTS) ? "" : a.blockedReason().isPresent() ? """
+                <form method="post" action="/ops/accounts/%d/block" class="inline">%s<input type="hidden" name="blocked" value="false">
+                <button type="submit">Unblock the account</button></form>""".formatted(a.id().value(), Html.csrfField(visit)) : """
+                <form method="post" action="/ops/accounts/%d/block" class="search">%s<input type="hidden" name="blocked" value="true">
+                <div class="field grow"><label for="block-reason">Block: its keys and sign-ins stop working (live activations run their course)</label>
+                <input id="block-reason" name="reason" required maxlength="200" placeholder="Reason"></div>
+                <button type="submit" class="danger">Block the account</button></form>""".formatted(a.id().value(), Html.csrfField(visit));
         send(res, visit, operator, "Account " + a.id().value(), "/ops/accounts", done(req) + """
                 <h1>Account %d</h1>
-                <dl class="facts"><dt>Email</dt><dd>%s</dd><dt>Kind</dt><dd>%s</dd><dt>Since</dt><dd>%s</dd>
+                %s
+                <dl class="facts"><dt>Status</dt><dd id="account-status">%s</dd><dt>Email</dt><dd>%s</dd><dt>Kind</dt><dd>%s</dd><dt>Since</dt><dd>%s</dd>
                 <dt>Available</dt><dd id="available">%s</dd><dt>Held</dt><dd>%s</dd><dt>Owed</dt><dd>%s</dd></dl>
                 %s
                 <h2>Latest movements</h2>
                 <table class="compact"><thead><tr><th scope="col">When</th><th scope="col">Kind</th><th scope="col" class="num">Available change</th>
                 <th scope="col">Reference</th></tr></thead><tbody>%s</tbody></table>
                 <h2>Latest activations</h2>
-                %s""".formatted(a.id().value(), Html.escape(a.email().orElse("(API only)")), a.sandbox() ? "sandbox" : "live", Html.when(a.createdAt()),
+                %s""".formatted(a.id().value(), block, Html.escape(a.blockedReason().map(r -> "Blocked: " + r).orElse("Active")),
+                Html.escape(a.email().orElse("(API only)")), a.sandbox() ? "sandbox" : "live", Html.when(a.createdAt()),
                 Html.money(b.availableMicros(), b.currency()), Html.money(b.heldMicros(), b.currency()), Html.money(b.debtMicros(), b.currency()),
                 adjust, moves, activationTable(orders.activations(a.id(), Optional.empty(), ROWS, Optional.empty()).items())));
     }
@@ -348,6 +360,24 @@ final class OpsPages {
                     "This form was sent before with other values. Reload the account and fill in a new form. Nothing was changed.");
             case AdjustResult.UnknownAccount unknown -> throw new Website.NotFound("There is no account " + a.id().value() + ".");
         }
+    }
+
+    void block(Operators.Operator operator, Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        AccountSummary a = summary(req);
+        boolean blocking = form.text("blocked").equals("true");
+        String reason = form.text("reason").strip();
+        if (blocking && (reason.isEmpty() || reason.length() > 200)) {
+            Website.errorPage(res, visit, 400, "Say why", "A block needs a reason of 1 to 200 characters, so the next operator knows. Nothing was changed.");
+            return;
+        }
+        if (!(blocking ? operators.block(a.id(), reason) : operators.unblock(a.id()))) {
+            throw new Website.NotFound("There is no such account.");
+        }
+        Website.redirect(res, "/ops/accounts/" + a.id().value() + "?done=" + (blocking ? "blocked" : "unblocked"));
+    }
+
+    Optional<Object> blockState(ServerRequest req) {
+        return accountId(req).flatMap(operators::account).map(a -> map("blocked", a.blockedReason().isPresent(), "reason", a.blockedReason().orElse(null)));
     }
 
     Optional<Object> balanceState(ServerRequest req) {

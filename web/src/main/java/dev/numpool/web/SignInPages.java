@@ -50,6 +50,8 @@ final class SignInPages {
                 res.header(HeaderNames.RETRY_AFTER, "5");
                 Website.send(res, 503, signInPage(visit, email, next, Optional.of("Too many people are signing in right now. Try again in a few seconds.")));
             }
+            case Users.SignIn.Refused refused when refused.reason() == Users.Refusal.BLOCKED -> Website.send(res, 403, signInPage(visit, email, next,
+                    Optional.of("This account is blocked. Write to support if you think this is a mistake.")));
             case Users.SignIn.Refused refused -> Website.send(res, 401, signInPage(visit, email, next, Optional.of(
                     "That email and password do not match an account. Check them and try again.")));
         }
@@ -83,6 +85,7 @@ final class SignInPages {
                 case EMAIL_TAKEN -> "This email already has an account. Sign in instead.";
                 case WRONG_CREDENTIALS -> "That did not work. Try again.";
                 case BUSY -> "Too many people are signing up right now. Try again in a few seconds.";
+                case BLOCKED -> "This account is blocked.";
             })));
         }
     }

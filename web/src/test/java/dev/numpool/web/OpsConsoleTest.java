@@ -32,7 +32,7 @@ class OpsConsoleTest {
     private static final List<String> PAGES = List.of("/ops", "/ops/markups", "/ops/accounts?q=a", "/ops/accounts/1", "/ops/activations?phone=%2B79001234567",
             "/ops/activations/1", "/ops/audit", "/ops/money", "/ops/delivery", "/ops/enrol", "/ops/verify");
     private static final List<String> FORMS = List.of("/ops/providers/simulator/pause", "/ops/markups", "/ops/accounts/1/adjustments", "/ops/enrol",
-            "/ops/verify", "/ops/delivery/sms/1/code", "/ops/delivery/sms/1/dismiss");
+            "/ops/verify", "/ops/delivery/sms/1/code", "/ops/delivery/sms/1/dismiss", "/ops/accounts/1/block");
     private static final TestClock CLOCK = new TestClock();
     private static Numpool node;
     private static Http http;
@@ -293,6 +293,48 @@ class OpsConsoleTest {
         assertTrue(money.body().contains(">simulator</th>"), "the provider's row");
         assertTrue(money.body().contains(bought.json().get("price").asText() + " USD"), "the code's price is revenue: " + bought.json().get("price"));
         assertTrue(support.get("/ops").body().contains("Orders and codes per minute"), "the live chart on the providers page");
+    }
+
+    @Test
+    void supportBlocksAnAbusiveAccountAndItsKeysSessionsAndSignInsStop() {
+        String customerEmail = newEmail("abuser");
+        Browserless customer = person(customerEmail);
+        customer.get("/developers/keys");
+        Browserless.Page created = customer.post("/developers/keys", Map.of("label", "bot"));
+        Matcher secret = Pattern.compile("(np_[A-Za-z0-9_-]{20,})").matcher(created.body() + customer.get("/developers/keys").body());
+        assertTrue(secret.find(), "the new key is shown once");
+        String key = secret.group(1);
+        assertEquals(200, http.get("/v1/balance", key).status());
+        long account = http.accountId(key);
+
+        String email = newEmail("support");
+        Browserless support = person(email);
+        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        support.get("/ops/accounts/" + account);
+        assertEquals(400, support.post("/ops/accounts/" + account + "/block", Map.of("blocked", "true", "reason", " ")).status(), "a block needs a reason");
+        assertEquals(200, http.get("/v1/balance", key).status(), "not blocked by a refused form");
+        Browserless.Page blocked = support.post("/ops/accounts/" + account + "/block", Map.of("blocked", "true", "reason", "card testing"));
+        assertEquals("/ops/accounts/" + account + "?done=blocked", blocked.location().orElseThrow());
+        assertTrue(support.get("/ops/accounts/" + account).body().contains("Blocked: card testing"));
+
+        assertEquals(303, customer.get("/balance").status(), "the session ended at once");
+        CLOCK.advance(Duration.ofSeconds(6)); // past the 5 s a node remembers a key
+        assertEquals(401, http.get("/v1/balance", key).status(), "the key is refused");
+        Browserless again = new Browserless(node.url());
+        Browserless.Page signIn = again.signIn(customerEmail, PASSWORD);
+        assertEquals(403, signIn.status());
+        assertTrue(signIn.body().contains("This account is blocked."), "said to whoever knows the password");
+        assertEquals(401, new Browserless(node.url()).signIn(customerEmail, "a wrong password!").status(), "and to nobody else");
+        JsonNode entry = http.get("/v1/operator/audit?limit=1", OPERATOR).json().at("/data/0");
+        assertEquals("POST /ops/accounts/{id}/block", entry.get("action").asText());
+        assertEquals("operator:" + email, entry.get("actor").asText());
+        assertEquals(false, entry.at("/before/blocked").asBoolean());
+        assertEquals("card testing", entry.at("/after/reason").asText());
+
+        support.get("/ops/accounts/" + account);
+        assertEquals(303, support.post("/ops/accounts/" + account + "/block", Map.of("blocked", "false")).status());
+        assertEquals(200, http.get("/v1/balance", key).status(), "unblocked: the key works again");
+        assertEquals(303, new Browserless(node.url()).signIn(customerEmail, PASSWORD).status());
     }
 
     private static String secretOn(Browserless.Page page) {
