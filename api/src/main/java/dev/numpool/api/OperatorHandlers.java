@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
+import dev.numpool.inventory.PoolCsv;
 import dev.numpool.orders.AccountId;
 import dev.numpool.orders.AdjustResult;
 import dev.numpool.orders.CodeReviewResult;
@@ -264,7 +265,13 @@ final class OperatorHandlers {
             throw new Problem(ProblemType.UNSUPPORTED_MEDIA_TYPE, "Send the pool as text/csv or application/json.");
         }
         byte[] raw = Requests.body(req, 2 * 1024 * 1024);
-        return type.equals("text/csv") ? PoolCsv.parse(new String(raw, StandardCharsets.UTF_8)) : poolJson(raw);
+        if (!type.equals("text/csv")) {
+            return poolJson(raw);
+        }
+        return switch (PoolCsv.parse(new String(raw, StandardCharsets.UTF_8))) {
+            case PoolCsv.Parsed.Entries entries -> entries.entries();
+            case PoolCsv.Parsed.Malformed malformed -> throw Problem.badRequest(malformed.problem());
+        };
     }
 
     private static List<Inventory.PoolImport> poolJson(byte[] raw) {

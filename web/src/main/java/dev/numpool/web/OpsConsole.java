@@ -36,13 +36,15 @@ final class OpsConsole {
     private final OperatorAudit audit;
     private final OpsPages pages;
     private final OpsActivityPages activity;
+    private final OpsPoolPage pool;
     private final OpsSecondFactor secondFactor;
 
-    OpsConsole(Operators operators, OperatorAudit audit, OpsPages pages, OpsActivityPages activity, OpsSecondFactor secondFactor) {
+    OpsConsole(Operators operators, OperatorAudit audit, OpsPages pages, OpsActivityPages activity, OpsPoolPage pool, OpsSecondFactor secondFactor) {
         this.operators = operators;
         this.audit = audit;
         this.pages = pages;
         this.activity = activity;
+        this.pool = pool;
         this.secondFactor = secondFactor;
     }
 
@@ -82,6 +84,8 @@ final class OpsConsole {
         routing.get("/ops/activations/{id}", site.page(true, page(pages::activation)));
         routing.get("/ops/audit", site.page(true, page(pages::audit)));
         routing.get("/ops/money", site.page(true, page(activity::money)));
+        routing.get("/ops/pool", site.page(true, page(pool::pool)));
+        routing.post("/ops/pool", site.form(true, action(Permission.IMPORT_POOL, "POST /ops/pool", State.NONE, pool::importNumbers)));
         routing.get("/ops/delivery", site.page(true, page(activity::delivery)));
         routing.post("/ops/delivery/sms/{id}/code", site.form(true, action(Permission.REVIEW_CODES, "POST /ops/delivery/sms/{id}/code", State.NONE,
                 activity::markCode)));
@@ -172,7 +176,7 @@ final class OpsConsole {
     static void send(ServerResponse res, int status, Visit visit, Operators.Operator operator, String title, String current, String main) {
         StringBuilder nav = new StringBuilder("<nav class=\"tabs\" aria-label=\"Console\">");
         for (String[] link : new String[][]{{"/ops", "Providers"}, {"/ops/markups", "Markups"}, {"/ops/accounts", "Accounts"},
-                {"/ops/activations", "Activations"}, {"/ops/money", "Money"}, {"/ops/delivery", "Delivery"}, {"/ops/audit", "Audit log"}}) {
+                {"/ops/activations", "Activations"}, {"/ops/money", "Money"}, {"/ops/delivery", "Delivery"}, {"/ops/pool", "Pool"}, {"/ops/audit", "Audit log"}}) {
             nav.append("<a href=\"").append(link[0]).append('"').append(link[0].equals(current) ? " aria-current=\"page\"" : "").append('>')
                     .append(link[1]).append("</a>");
         }

@@ -30,9 +30,9 @@ class OpsConsoleTest {
     private static final String OPERATOR = "operator-token-0123456789abcdef";
     private static final Pattern SECRET = Pattern.compile("id=\"totp-secret\">([A-Z2-7]{32})<");
     private static final List<String> PAGES = List.of("/ops", "/ops/markups", "/ops/accounts?q=a", "/ops/accounts/1", "/ops/activations?phone=%2B79001234567",
-            "/ops/activations/1", "/ops/audit", "/ops/money", "/ops/delivery", "/ops/enrol", "/ops/verify");
+            "/ops/activations/1", "/ops/audit", "/ops/money", "/ops/delivery", "/ops/pool", "/ops/enrol", "/ops/verify");
     private static final List<String> FORMS = List.of("/ops/providers/simulator/pause", "/ops/markups", "/ops/accounts/1/adjustments", "/ops/enrol",
-            "/ops/verify", "/ops/delivery/sms/1/code", "/ops/delivery/sms/1/dismiss", "/ops/accounts/1/block");
+            "/ops/verify", "/ops/delivery/sms/1/code", "/ops/delivery/sms/1/dismiss", "/ops/accounts/1/block", "/ops/pool");
     private static final TestClock CLOCK = new TestClock();
     private static Numpool node;
     private static Http http;
@@ -335,6 +335,39 @@ class OpsConsoleTest {
         assertEquals(303, support.post("/ops/accounts/" + account + "/block", Map.of("blocked", "false")).status());
         assertEquals(200, http.get("/v1/balance", key).status(), "unblocked: the key works again");
         assertEquals(303, new Browserless(node.url()).signIn(customerEmail, PASSWORD).status());
+    }
+
+    @Test
+    void anAdminImportsPoolNumbersAndSeesTheLeasesThatEndSoon() {
+        Browserless admin = admin();
+        String soon = CLOCK.instant().plus(Duration.ofDays(3)).toString();
+        String later = CLOCK.instant().plus(Duration.ofDays(90)).toString();
+        String before = http.get("/v1/operator/pool", OPERATOR).text();
+        admin.get("/ops/pool");
+        Browserless.Page malformed = admin.post("/ops/pool", Map.of("csv", "phone,rented_from\n+447400123001,twilio\n"));
+        assertEquals(400, malformed.status());
+        assertTrue(malformed.body().contains("The CSV header must be"), malformed.body());
+        Browserless.Page refused = admin.post("/ops/pool", Map.of("csv", "phone,rented_from,lease_ends_at\n+447400123001,twilio," + soon
+                + "\nnot-a-phone,twilio," + later + "\n"));
+        assertEquals(400, refused.status());
+        assertTrue(refused.body().contains("Nothing was imported"), refused.body());
+        assertEquals(before, http.get("/v1/operator/pool", OPERATOR).text(), "all or nothing");
+        Browserless.Page imported = admin.post("/ops/pool", Map.of("csv", "phone,rented_from,lease_ends_at\n+447400123001,twilio," + soon
+                + "\n+447400123002,twilio," + later + "\n"));
+        assertEquals(303, imported.status(), imported.body());
+        String page = admin.get("/ops/pool").body();
+        assertTrue(page.contains("+447400123001") && page.contains("+447400123002"), page);
+        assertTrue(page.replaceAll("\\s+", " ").contains("1 with a lease ending within 7 days"), "the lease ending in 3 days is marked");
+        assertTrue(page.contains(" (soon)</strong>"));
+        JsonNode entry = http.get("/v1/operator/audit?limit=1", OPERATOR).json().at("/data/0");
+        assertEquals("POST /ops/pool", entry.get("action").asText());
+        assertTrue(entry.get("request").asText().contains("+447400123002"), "what was imported is in the log");
+
+        String email = newEmail("support");
+        Browserless support = person(email);
+        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        assertFalse(support.get("/ops/pool").body().contains("Import numbers"), "support sees the pool, not the form");
+        assertEquals(403, support.post("/ops/pool", Map.of("csv", "phone,rented_from,lease_ends_at\n+447400123003,twilio," + later)).status());
     }
 
     private static String secretOn(Browserless.Page page) {
