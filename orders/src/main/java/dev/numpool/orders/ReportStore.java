@@ -55,4 +55,22 @@ final class ReportStore extends Store {
                 .fetch(r -> new Reports.Share(r.get(0, String.class), r.get(1, Long.class), r.get(2, Long.class), r.get(3, Long.class),
                         r.get(4, Long.class)));
     }
+
+    /** Accounts whose debt account is below zero, most owed first. */
+    List<Reports.Debt> debts(int limit) {
+        return dsl.resultQuery("""
+                select account_id, -balance_micros, currency from ledger_account
+                where kind = 'debt' and balance_micros < 0 order by balance_micros, account_id limit ?""", limit)
+                .fetch(r -> new Reports.Debt(new AccountId(r.get(0, Long.class)), r.get(1, Long.class), r.get(2, String.class)));
+    }
+
+    /** Disputes Stripe has not closed, oldest first. */
+    List<Reports.Dispute> openDisputes(int limit) {
+        return dsl.resultQuery("""
+                select d.id, t.account_id, d.amount_micros, t.currency, d.status, d.created_at
+                from stripe_dispute d join topup t on t.id = d.topup_id
+                where d.closed_at is null order by d.created_at, d.id limit ?""", limit)
+                .fetch(r -> new Reports.Dispute(r.get(0, String.class), new AccountId(r.get(1, Long.class)), r.get(2, Long.class),
+                        r.get(3, String.class), r.get(4, String.class), r.get(5, java.time.OffsetDateTime.class).toInstant()));
+    }
 }

@@ -71,4 +71,22 @@ public final class Reports {
     private Instant since(int days) {
         return clock.instant().minus(Duration.ofDays(Math.max(1, Math.min(366, days))));
     }
+
+    /** An account that owes money (a card refund or dispute beyond its balance). */
+    public record Debt(AccountId account, long owedMicros, String currency) {
+    }
+
+    /** A card dispute Stripe has not closed. */
+    public record Dispute(String id, AccountId account, long amountMicros, String currency, String status, Instant openedAt) {
+    }
+
+    /** Accounts that owe, most first (at most {@code limit}, capped at 500). */
+    public List<Debt> debts(int limit) {
+        return stores.reports().debts(Math.max(1, Math.min(500, limit)));
+    }
+
+    /** Open disputes, oldest first (at most {@code limit}, capped at 500). */
+    public List<Dispute> openDisputes(int limit) {
+        return stores.reports().openDisputes(Math.max(1, Math.min(500, limit)));
+    }
 }

@@ -7,6 +7,7 @@ import dev.numpool.orders.Operators;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Reports;
 import dev.numpool.orders.SmsReview;
+import dev.numpool.orders.Topups;
 import dev.numpool.orders.UpstreamReport;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -32,11 +33,13 @@ final class OpsActivityPages {
 
     private final Reports reports;
     private final Orders orders;
+    private final Topups topups;
     private final String currency;
 
-    OpsActivityPages(Reports reports, Orders orders, String currency) {
+    OpsActivityPages(Reports reports, Orders orders, Topups topups, String currency) {
         this.reports = reports;
         this.orders = orders;
+        this.topups = topups;
         this.currency = currency;
     }
 
@@ -62,7 +65,50 @@ final class OpsActivityPages {
                 <h2 id="by-provider">By provider</h2>
                 %s
                 <h2 id="by-service">By service</h2>
-                %s""".formatted(DAYS, chart, shares("Provider", reports.byProvider(DAYS)), shares("Service", reports.byService(DAYS))));
+                %s
+                <h2 id="owed">Accounts that owe</h2>
+                %s
+                <h2 id="disputes">Open card disputes</h2>
+                %s
+                <h2 id="stripe-waiting">Stripe events waiting</h2>
+                <p>Events Numpool received but cannot apply yet (say, a refund of a payment not credited yet); they are retried for 3 days.</p>
+                %s""".formatted(DAYS, chart, shares("Provider", reports.byProvider(DAYS)), shares("Service", reports.byService(DAYS)), debts(), disputes(),
+                waitingEvents()));
+    }
+
+    private String debts() {
+        StringBuilder rows = new StringBuilder();
+        for (Reports.Debt d : reports.debts(50)) {
+            rows.append("<tr><td><a href=\"/ops/accounts/").append(d.account().value()).append("\">").append(d.account().value()).append("</a></td><td class=\"num\">")
+                    .append(Html.money(d.owedMicros(), d.currency())).append("</td></tr>");
+        }
+        return rows.isEmpty() ? "<p class=\"empty\">None.</p>" : """
+                <table class="compact"><thead><tr><th scope="col">Account</th><th scope="col" class="num">Owes</th></tr></thead><tbody>%s</tbody></table>"""
+                .formatted(rows);
+    }
+
+    private String disputes() {
+        StringBuilder rows = new StringBuilder();
+        for (Reports.Dispute d : reports.openDisputes(50)) {
+            rows.append("<tr><td>").append(Html.escape(d.id())).append("</td><td><a href=\"/ops/accounts/").append(d.account().value()).append("\">")
+                    .append(d.account().value()).append("</a></td><td class=\"num\">").append(Html.money(d.amountMicros(), d.currency())).append("</td><td>")
+                    .append(Html.escape(d.status())).append("</td><td>").append(Html.when(d.openedAt())).append("</td></tr>");
+        }
+        return rows.isEmpty() ? "<p class=\"empty\">None.</p>" : """
+                <table class="compact"><thead><tr><th scope="col">Dispute</th><th scope="col">Account</th><th scope="col" class="num">Amount</th>
+                <th scope="col">Status</th><th scope="col">Opened</th></tr></thead><tbody>%s</tbody></table>""".formatted(rows);
+    }
+
+    private String waitingEvents() {
+        StringBuilder rows = new StringBuilder();
+        for (Topups.WaitingEvent e : topups.waiting(50)) {
+            rows.append("<tr><td>").append(Html.escape(e.id())).append("</td><td>").append(Html.escape(e.type())).append("</td><td>")
+                    .append(Html.when(e.receivedAt())).append("</td><td class=\"num\">").append(e.attempts()).append("</td><td>")
+                    .append(Html.escape(e.why().orElse(""))).append("</td></tr>");
+        }
+        return rows.isEmpty() ? "<p class=\"empty\">None.</p>" : """
+                <table class="compact"><thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Received</th>
+                <th scope="col" class="num">Tries</th><th scope="col">Waiting for</th></tr></thead><tbody>%s</tbody></table>""".formatted(rows);
     }
 
     private String shares(String what, List<Reports.Share> shares) {

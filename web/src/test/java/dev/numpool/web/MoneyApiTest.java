@@ -164,6 +164,21 @@ class MoneyApiTest {
         assertEquals("8.00", refused.json().get("debt").asText());
         assertTrue(refused.json().get("detail").asText().contains("owes 8.00"), refused.text());
 
+        // The console's money page lists who owes, and open disputes (a support operator reads it).
+        String other = http.newSandboxAccount();
+        long disputed = http.post("/v1/topups", other, "{\"amount\":\"10.00\"}").json().get("id").asLong();
+        signed(stripe.checkoutCompleted(FakeStripe.newEventId(), disputed, "pi_disputed_" + disputed, 1000, CLOCK.instant()));
+        signed(FakeStripe.dispute(FakeStripe.newEventId(), "charge.dispute.created", "dp_console_" + disputed, "pi_disputed_" + disputed, 1000,
+                "needs_response", CLOCK.instant()));
+        String support = "support-" + id + "@example.com";
+        Browserless console = new Browserless(node.url());
+        assertEquals(303, console.signUp(support, "correct horse battery").status());
+        assertEquals(200, http.send(http.request("/v1/operator/operators/" + support, OPERATOR).header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"role\":\"support\"}"))).status());
+        String money = console.get("/ops/money").body();
+        assertTrue(money.contains("<a href=\"/ops/accounts/" + account + "\">" + account + "</a></td><td class=\"num\">8.00 USD"), money);
+        assertTrue(money.contains("dp_console_" + disputed), "the open dispute");
+
         long next = http.post("/v1/topups", key, "{\"amount\":\"20.00\"}").json().get("id").asLong();
         signed(stripe.checkoutCompleted(FakeStripe.newEventId(), next, "pi_next_" + next, 2000, CLOCK.instant()));
         assertEquals("12.00", balance().get("available").asText());
