@@ -15,9 +15,9 @@ import java.util.logging.Logger;
  * Writes every change made through an operator route to the audit log: who (the shared token is
  * the machine operator), the route and its path parameters, the request's body, the state before
  * and after where the route names one, and the status answered, refusals included. Reading
- * routes are not written down. The entry is written once the answer is known, after the change
- * committed in its own transaction (the facades' changes know nothing of HTTP): a node that dies
- * between the two loses the entry, never the change.
+ * routes are not written down. The entry is written once the answer is known, just before it is
+ * sent, after the change committed in its own transaction (the facades' changes know nothing of
+ * HTTP): a node that dies between the two loses the entry, never the change.
  */
 final class AuditedOperator {
     private static final Logger LOG = Logger.getLogger(AuditedOperator.class.getName());
@@ -38,28 +38,30 @@ final class AuditedOperator {
         this.audit = audit;
     }
 
+    /** What the entry of one request is made of, filled in as the request is read. */
+    private static final class Attempt {
+        byte[] body = new byte[0];
+        Optional<JsonNode> before = Optional.empty();
+    }
+
     /** {@code handler}, audited as {@code action} (the route, e.g. {@code PUT /v1/operator/markups}). */
     Handler audited(String action, State state, Handler handler) {
         return (req, res) -> {
-            Optional<JsonNode> before = Optional.empty();
-            int status = 500;
-            byte[] body = new byte[0];
-            try {
-                body = Requests.readAhead(req, MAX_BODY_BYTES);
-                before = state.read(req);
-                handler.handle(req, res);
-                status = res.status().code();
-            } catch (Problem p) {
-                status = p.status();
-                throw p;
-            } finally {
+            Attempt attempt = new Attempt();
+            // Written just before the answer's first byte, whatever the answer (a refusal's problem
+            // too): whoever reads the answer finds the entry already in the log.
+            res.beforeSend(() -> {
+                int status = res.status().code();
                 try {
-                    write(req, action, body, before, status < 400 ? state.read(req) : before, status);
+                    write(req, action, attempt.body, attempt.before, status < 400 ? state.read(req) : attempt.before, status);
                 } catch (RuntimeException e) {
                     // The change stands (it committed on its own); the operator sees it, the log says what is missing.
                     LOG.log(Level.SEVERE, "operator action " + action + " (status " + status + ") not written to the audit log", e);
                 }
-            }
+            });
+            attempt.body = Requests.readAhead(req, MAX_BODY_BYTES);
+            attempt.before = state.read(req);
+            handler.handle(req, res);
         };
     }
 

@@ -73,4 +73,18 @@ final class ReportStore extends Store {
                 .fetch(r -> new Reports.Dispute(r.get(0, String.class), new AccountId(r.get(1, Long.class)), r.get(2, Long.class),
                         r.get(3, String.class), r.get(4, String.class), r.get(5, java.time.OffsetDateTime.class).toInstant()));
     }
+
+    /** One provider's offers since {@code since}: orders, those with a code, and the median seconds from sale to first code. */
+    List<Reports.OfferOutcome> offerOutcomes(String provider, Instant since, int limit) {
+        return dsl.resultQuery("""
+                select a.service, a.country, count(*), count(c.first_code),
+                       percentile_cont(0.5) within group (order by extract(epoch from c.first_code - a.created_at))
+                from activation a
+                left join lateral (select min(s.received_at) as first_code from sms s
+                                   where s.activation_id = a.id and s.code is not null and not s.late) c on true
+                where a.provider = ? and a.created_at >= ?::timestamptz
+                group by 1, 2 order by 3 desc, 1, 2 limit ?""", provider, at(since), limit)
+                .fetch(r -> new Reports.OfferOutcome(r.get(0, String.class), r.get(1, Integer.class), r.get(2, Long.class), r.get(3, Long.class),
+                        java.util.Optional.ofNullable(r.get(4, Double.class)).map(seconds -> java.time.Duration.ofMillis(Math.round(seconds * 1000)))));
+    }
 }

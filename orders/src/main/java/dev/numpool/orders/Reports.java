@@ -89,4 +89,16 @@ public final class Reports {
     public List<Dispute> openDisputes(int limit) {
         return stores.reports().openDisputes(Math.max(1, Math.min(500, limit)));
     }
+
+    /** How one provider's offer did: orders, those that got a code, the median time from sale to the first code. */
+    public record OfferOutcome(String service, int country, long orders, long withCode, java.util.Optional<Duration> medianTimeToCode) {
+        public long deliveryPercent() {
+            return orders == 0 ? 0 : Math.round(100.0 * withCode / orders);
+        }
+    }
+
+    /** One provider's offers over the last {@code days} days, most sold first (at most 100). */
+    public List<OfferOutcome> offerOutcomes(String provider, int days) {
+        return stores.reports().offerOutcomes(provider, since(days), 100);
+    }
 }

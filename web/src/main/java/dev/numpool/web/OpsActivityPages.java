@@ -1,5 +1,6 @@
 package dev.numpool.web;
 
+import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
 import dev.numpool.orders.CodeReviewResult;
 import dev.numpool.orders.OperatorRole.Permission;
@@ -34,13 +35,15 @@ final class OpsActivityPages {
     private final Reports reports;
     private final Orders orders;
     private final Topups topups;
+    private final Inventory inventory;
     private final String currency;
 
-    OpsActivityPages(Reports reports, Orders orders, Topups topups, String currency) {
+    OpsActivityPages(Reports reports, Orders orders, Topups topups, Inventory inventory) {
         this.reports = reports;
+        this.inventory = inventory;
         this.orders = orders;
         this.topups = topups;
-        this.currency = currency;
+        this.currency = inventory.currency();
     }
 
     /** Orders and codes per minute over the last hour, as the providers page shows it. */
@@ -49,6 +52,42 @@ final class OpsActivityPages {
         return Charts.lines("Orders and codes per minute, last hour (UTC)", minutes.stream().map(m -> MINUTE.format(m.at())).toList(),
                 List.of(new Charts.Series("orders", minutes.stream().map(Reports.Minute::orders).toList()),
                         new Charts.Series("codes", minutes.stream().map(Reports.Minute::codes).toList())), String::valueOf);
+    }
+
+    /** One provider: how each of its offers delivers (last 7 days), and its latest quote refreshes. */
+    void provider(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res) {
+        String name = req.path().pathParameters().get("name");
+        Inventory.ProviderHealth health = inventory.health().stream().filter(h -> h.name().equals(name)).findFirst()
+                .orElseThrow(() -> new Website.NotFound("There is no provider '" + name + "'."));
+        StringBuilder offers = new StringBuilder();
+        for (Reports.OfferOutcome o : reports.offerOutcomes(name, 7)) {
+            offers.append("<tr><td>").append(Html.escape(o.service())).append("</td><td>")
+                    .append(Html.escape(inventory.country(o.country()).map(dev.numpool.inventory.Country::name).orElse(String.valueOf(o.country()))))
+                    .append("</td><td class=\"num\">").append(o.orders()).append("</td><td class=\"num\">").append(o.deliveryPercent())
+                    .append(" %</td><td class=\"num\">").append(o.medianTimeToCode().map(Html::duration).orElse("–")).append("</td></tr>");
+        }
+        StringBuilder refreshes = new StringBuilder();
+        for (Inventory.Refresh r : inventory.refreshHistory(name, 20)) {
+            refreshes.append("<tr><td>").append(Html.when(r.takenAt())).append("</td><td>").append(r.ok() ? "ok" : "failed").append("</td><td class=\"num\">")
+                    .append(r.offers()).append("</td><td class=\"num\">").append(r.totalStock()).append("</td><td class=\"num\">")
+                    .append(r.minCostMicros().map(Money::format).orElse("–")).append("</td><td>").append(Html.escape(r.error().orElse(""))).append("</td></tr>");
+        }
+        OpsConsole.send(res, 200, visit, operator, "Provider " + name, "/ops", """
+                <h1>%s</h1>
+                <p>%s; circuit %s; buy latency %d ms; %s.</p>
+                <h2>Offers, last 7 days</h2>
+                %s
+                <h2>Quote refreshes</h2>
+                %s""".formatted(Html.escape(name), Html.escape(health.kind()), Html.escape(health.circuit()), health.latencyMillis(),
+                Html.escape(health.pausedReason().map(r -> "paused: " + r).orElse("in service")),
+                offers.isEmpty() ? "<p class=\"empty\">No orders.</p>" : """
+                        <table class="compact" id="offers"><thead><tr><th scope="col">Service</th><th scope="col">Country</th><th scope="col" class="num">Orders</th>
+                        <th scope="col" class="num">With a code</th><th scope="col" class="num">Median time to code</th></tr></thead><tbody>%s</tbody></table>"""
+                        .formatted(offers),
+                refreshes.isEmpty() ? "<p class=\"empty\">None: its quotes are not refreshed (it lives in the process).</p>" : """
+                        <table class="compact"><thead><tr><th scope="col">When</th><th scope="col">Result</th><th scope="col" class="num">Offers</th>
+                        <th scope="col" class="num">Stock</th><th scope="col" class="num">Cheapest</th><th scope="col">Error</th></tr></thead><tbody>%s</tbody></table>"""
+                        .formatted(refreshes)));
     }
 
     void money(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res) {

@@ -24,7 +24,7 @@ import java.util.logging.Logger;
  * (admins, and anyone who enrolled one) and whose session has not passed it is sent to enrol or
  * to enter a code; an operator whose role may not do what a form asks gets 403. Every form
  * posted, refused or not, is written to the audit log with the operator's name, the state
- * before and after, and the request id.
+ * before and after, and the request id, before the answer leaves.
  */
 final class OpsConsole {
     private static final Logger LOG = Logger.getLogger(OpsConsole.class.getName());
@@ -70,6 +70,7 @@ final class OpsConsole {
 
     void routing(HttpRouting.Builder routing, Website site) {
         routing.get("/ops", site.page(true, page(pages::providers)));
+        routing.get("/ops/providers/{name}", site.page(true, page(activity::provider)));
         routing.post("/ops/providers/{name}/pause", site.form(true, action(Permission.PAUSE_PROVIDERS, "POST /ops/providers/{name}/pause",
                 pages::providerState, pages::pause)));
         routing.get("/ops/markups", site.page(true, page(pages::markups)));
@@ -136,16 +137,19 @@ final class OpsConsole {
                 return;
             }
             Optional<Object> before = state.read(req);
-            int status = 500;
-            try {
-                action.handle(operator, visit, form, req, res);
-                status = res.status().code();
-            } catch (Website.NotFound e) {
-                status = 404;
-                throw e;
-            } finally {
-                record(operator, name, req, form, before, status < 400 ? state.read(req) : before, status);
-            }
+            // Written just before the answer's first byte, whatever the answer is (a redirect, a
+            // refusal, a 404 or 500 page): whoever sees the answer finds the entry already there.
+            res.beforeSend(() -> {
+                int status = res.status().code();
+                Optional<Object> after = before;
+                try {
+                    after = status < 400 ? state.read(req) : before;
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "the state after " + name + " could not be read for the audit log", e);
+                }
+                record(operator, name, req, form, before, after, status);
+            });
+            action.handle(operator, visit, form, req, res);
         };
     }
 

@@ -74,7 +74,8 @@ final class OpsPages {
         StringBuilder rows = new StringBuilder();
         for (Inventory.ProviderHealth h : inventory.health()) {
             String state = h.pausedReason().map(r -> "Paused: " + (r.isEmpty() ? "no reason given" : r)).orElse("In service");
-            rows.append("<tr><th scope=\"row\">").append(Html.escape(h.name())).append("</th><td>").append(Html.escape(h.kind()))
+            rows.append("<tr><th scope=\"row\"><a href=\"/ops/providers/").append(Html.escape(h.name())).append("\">").append(Html.escape(h.name()))
+                    .append("</a></th><td>").append(Html.escape(h.kind()))
                     .append("</td><td>").append(Html.escape(h.circuit())).append("</td><td class=\"num\">").append(h.latencyMillis())
                     .append(" ms</td><td class=\"num\">").append(h.offers()).append("</td><td class=\"num\">").append(h.stock())
                     .append("</td><td class=\"num\">").append(h.deliveredToday()).append(" / ").append(h.endedToday())

@@ -61,7 +61,7 @@ final class Website {
         this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
-        OpsActivityPages activity = new OpsActivityPages(reports, orders, topups, inventory.currency());
+        OpsActivityPages activity = new OpsActivityPages(reports, orders, topups, inventory);
         this.console = new OpsConsole(operators, audit, new OpsPages(operators, inventory, ledger, orders, audit, activity), activity,
                 new OpsPoolPage(inventory, clock), new OpsSecondFactor(operators, rateLimits));
         this.rateLimits = rateLimits;

@@ -30,7 +30,7 @@ class OpsConsoleTest {
     private static final String OPERATOR = "operator-token-0123456789abcdef";
     private static final Pattern SECRET = Pattern.compile("id=\"totp-secret\">([A-Z2-7]{32})<");
     private static final List<String> PAGES = List.of("/ops", "/ops/markups", "/ops/accounts?q=a", "/ops/accounts/1", "/ops/activations?phone=%2B79001234567",
-            "/ops/activations/1", "/ops/audit", "/ops/money", "/ops/delivery", "/ops/pool", "/ops/enrol", "/ops/verify");
+            "/ops/activations/1", "/ops/audit", "/ops/money", "/ops/delivery", "/ops/pool", "/ops/providers/simulator", "/ops/enrol", "/ops/verify");
     private static final List<String> FORMS = List.of("/ops/providers/simulator/pause", "/ops/markups", "/ops/accounts/1/adjustments", "/ops/enrol",
             "/ops/verify", "/ops/delivery/sms/1/code", "/ops/delivery/sms/1/dismiss", "/ops/accounts/1/block", "/ops/pool");
     private static final TestClock CLOCK = new TestClock();
@@ -177,10 +177,8 @@ class OpsConsoleTest {
         assertEquals(403, refused.status());
         assertTrue(refused.body().contains("Your role (support) cannot do this"), refused.body());
         assertEquals(before, http.get("/v1/operator/markups", OPERATOR).text(), "nothing changed");
-        JsonNode entry = http.get("/v1/operator/audit?limit=1", OPERATOR).json().at("/data/0");
+        JsonNode entry = audited("POST /ops/markups", 403);
         assertEquals("operator:" + email, entry.get("actor").asText(), entry.toString());
-        assertEquals("POST /ops/markups", entry.get("action").asText());
-        assertEquals(403, entry.get("status").asInt());
         assertTrue(entry.get("request").asText().contains("\"percent\":\"90\""), entry.toString());
         assertFalse(entry.get("request").asText().contains("csrf"), "the token is not kept");
         assertEquals(403, support.post("/ops/accounts/1/adjustments", Map.of("direction", "credit", "amount", "5", "reason", "r", "key", "k")).status());
@@ -282,10 +280,9 @@ class OpsConsoleTest {
         assertEquals("code_received", activation.get("status").asText());
         assertEquals("k7xq9p", activation.at("/codes/0/code").asText());
         assertEquals(409, support.post("/ops/delivery/sms/" + sms + "/dismiss", Map.of()).status(), "reviewed once");
-        JsonNode entry = http.get("/v1/operator/audit?limit=2", OPERATOR).json();
-        assertEquals("POST /ops/delivery/sms/{id}/code", entry.at("/data/1/action").asText(), entry.toString());
-        assertEquals(303, entry.at("/data/1/status").asInt());
-        assertEquals(String.valueOf(sms), entry.at("/data/1/target/id").asText());
+        JsonNode entry = audited("POST /ops/delivery/sms/{id}/code", 303);
+        assertEquals(String.valueOf(sms), entry.at("/target/id").asText());
+        audited("POST /ops/delivery/sms/{id}/dismiss", 409);
 
         Browserless.Page money = support.get("/ops/money");
         assertEquals(200, money.status());
@@ -293,6 +290,9 @@ class OpsConsoleTest {
         assertTrue(money.body().contains(">simulator</th>"), "the provider's row");
         assertTrue(money.body().contains(bought.json().get("price").asText() + " USD"), "the code's price is revenue: " + bought.json().get("price"));
         assertTrue(support.get("/ops").body().contains("Orders and codes per minute"), "the live chart on the providers page");
+        String provider = support.get("/ops/providers/simulator").body().replaceAll("\\s+", " ");
+        assertTrue(provider.matches(".*<td>tg</td><td>Russia</td><td class=\"num\">[0-9]+</td><td class=\"num\">[0-9]+ %</td>.*"), provider);
+        assertEquals(404, support.get("/ops/providers/nobody").status());
     }
 
     @Test
@@ -325,8 +325,7 @@ class OpsConsoleTest {
         assertEquals(403, signIn.status());
         assertTrue(signIn.body().contains("This account is blocked."), "said to whoever knows the password");
         assertEquals(401, new Browserless(node.url()).signIn(customerEmail, "a wrong password!").status(), "and to nobody else");
-        JsonNode entry = http.get("/v1/operator/audit?limit=1", OPERATOR).json().at("/data/0");
-        assertEquals("POST /ops/accounts/{id}/block", entry.get("action").asText());
+        JsonNode entry = audited("POST /ops/accounts/{id}/block", 303);
         assertEquals("operator:" + email, entry.get("actor").asText());
         assertEquals(false, entry.at("/before/blocked").asBoolean());
         assertEquals("card testing", entry.at("/after/reason").asText());
@@ -359,8 +358,7 @@ class OpsConsoleTest {
         assertTrue(page.contains("+447400123001") && page.contains("+447400123002"), page);
         assertTrue(page.replaceAll("\\s+", " ").contains("1 with a lease ending within 7 days"), "the lease ending in 3 days is marked");
         assertTrue(page.contains(" (soon)</strong>"));
-        JsonNode entry = http.get("/v1/operator/audit?limit=1", OPERATOR).json().at("/data/0");
-        assertEquals("POST /ops/pool", entry.get("action").asText());
+        JsonNode entry = audited("POST /ops/pool", 303);
         assertTrue(entry.get("request").asText().contains("+447400123002"), "what was imported is in the log");
 
         String email = newEmail("support");
@@ -374,5 +372,17 @@ class OpsConsoleTest {
         Matcher m = SECRET.matcher(page.body());
         assertTrue(m.find(), page.body());
         return m.group(1);
+    }
+
+    /** The newest audit entry of {@code action} with {@code status}: written once the answer is sent, so it is awaited. */
+    private static JsonNode audited(String action, int status) {
+        return Await.until("the audit entry of " + action + " (" + status + ")", () -> {
+            for (JsonNode e : http.get("/v1/operator/audit?limit=20", OPERATOR).json().get("data")) {
+                if (e.get("action").asText().equals(action) && e.get("status").asInt() == status) {
+                    return e;
+                }
+            }
+            return null;
+        });
     }
 }
