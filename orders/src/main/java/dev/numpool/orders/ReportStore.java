@@ -87,4 +87,23 @@ final class ReportStore extends Store {
                 .fetch(r -> new Reports.OfferOutcome(r.get(0, String.class), r.get(1, Integer.class), r.get(2, Long.class), r.get(3, Long.class),
                         java.util.Optional.ofNullable(r.get(4, Double.class)).map(seconds -> java.time.Duration.ofMillis(Math.round(seconds * 1000)))));
     }
+
+    /** Webhook deliveries waiting (pending), and since when the oldest waits. */
+    Reports.WebhookBacklog webhookBacklog() {
+        return dsl.resultQuery("select count(*), min(created_at) from webhook_delivery where state = 'pending'")
+                .fetchOne(r -> new Reports.WebhookBacklog(r.get(0, Long.class),
+                        java.util.Optional.ofNullable(r.get(1, java.time.OffsetDateTime.class)).map(java.time.OffsetDateTime::toInstant)));
+    }
+
+    /** Endpoints that are failing or were disabled, failing longest first, with their pending deliveries. */
+    List<Reports.FailingEndpoint> failingEndpoints(int limit) {
+        return dsl.resultQuery("""
+                select e.id, e.account_id, e.url, e.enabled, e.disabled_reason, e.failing_since,
+                       (select count(*) from webhook_delivery d where d.endpoint_id = e.id and d.state = 'pending')
+                from webhook_endpoint e where e.failing_since is not null or not e.enabled
+                order by e.failing_since nulls last, e.id limit ?""", limit)
+                .fetch(r -> new Reports.FailingEndpoint(r.get(0, Long.class), new AccountId(r.get(1, Long.class)), r.get(2, String.class),
+                        r.get(3, Boolean.class), java.util.Optional.ofNullable(r.get(4, String.class)),
+                        java.util.Optional.ofNullable(r.get(5, java.time.OffsetDateTime.class)).map(java.time.OffsetDateTime::toInstant), r.get(6, Long.class)));
+    }
 }

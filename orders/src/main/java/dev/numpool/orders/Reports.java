@@ -101,4 +101,22 @@ public final class Reports {
     public List<OfferOutcome> offerOutcomes(String provider, int days) {
         return stores.reports().offerOutcomes(provider, since(days), 100);
     }
+
+    /** Webhook deliveries not made yet, and when the oldest of them was queued. */
+    public record WebhookBacklog(long pending, java.util.Optional<Instant> oldest) {
+    }
+
+    /** A customer's webhook endpoint that fails (or was disabled for failing), with what waits for it. */
+    public record FailingEndpoint(long id, AccountId account, String url, boolean enabled, java.util.Optional<String> disabledReason,
+                                  java.util.Optional<Instant> failingSince, long pending) {
+    }
+
+    public WebhookBacklog webhookBacklog() {
+        return stores.reports().webhookBacklog();
+    }
+
+    /** At most {@code limit} (capped at 500), failing longest first. */
+    public List<FailingEndpoint> failingEndpoints(int limit) {
+        return stores.reports().failingEndpoints(Math.max(1, Math.min(500, limit)));
+    }
 }

@@ -202,16 +202,32 @@ final class OpsActivityPages {
                 <p>They reached a live activation and no code was read in them. The customer sees the text meanwhile; a code delivered here
                 is delivered exactly as a read one (status, charge, webhook), once.</p>
                 %s
+                <h2>Webhooks</h2>
+                %s
                 <h2>Reports to providers that need a person</h2>
                 %s
                 <h2>Reports waiting per provider</h2>
                 %s""".formatted(waiting.size() == 50 ? "the oldest 50" : String.valueOf(waiting.size()),
-                queue.isEmpty() ? "<p class=\"empty\">Nothing to read.</p>" : "<ul class=\"messages\">" + queue + "</ul>",
+                queue.isEmpty() ? "<p class=\"empty\">Nothing to read.</p>" : "<ul class=\"messages\">" + queue + "</ul>", webhooks(),
                 reportRows.isEmpty() ? "<p class=\"empty\">None.</p>" : """
                         <table class="compact"><thead><tr><th scope="col">Since</th><th scope="col">Provider</th><th scope="col">Report</th>
                         <th scope="col">Activation</th><th scope="col">State</th><th scope="col">Last error</th></tr></thead><tbody>%s</tbody></table>"""
                         .formatted(reportRows),
                 backlog.isEmpty() ? "<p class=\"empty\">None.</p>" : "<ul>" + backlog + "</ul>"));
+    }
+
+    private String webhooks() {
+        Reports.WebhookBacklog backlog = reports.webhookBacklog();
+        StringBuilder rows = new StringBuilder();
+        for (Reports.FailingEndpoint e : reports.failingEndpoints(50)) {
+            rows.append("<tr><td><a href=\"/ops/accounts/").append(e.account().value()).append("\">").append(e.account().value()).append("</a></td><td>")
+                    .append(Html.escape(e.url())).append("</td><td>").append(e.enabled() ? "failing since " + e.failingSince().map(Html::when).orElse("?")
+                            : "disabled: " + Html.escape(e.disabledReason().orElse(""))).append("</td><td class=\"num\">").append(e.pending()).append("</td></tr>");
+        }
+        return "<p id=\"webhook-backlog\">" + backlog.pending() + " deliveries waiting" + backlog.oldest().map(o -> ", the oldest queued " + Html.when(o)).orElse("")
+                + ".</p>" + (rows.isEmpty() ? "<p class=\"empty\">No endpoint is failing.</p>" : """
+                <table class="compact"><thead><tr><th scope="col">Account</th><th scope="col">Endpoint</th><th scope="col">State</th>
+                <th scope="col" class="num">Waiting</th></tr></thead><tbody>%s</tbody></table>""".formatted(rows));
     }
 
     void markCode(Operators.Operator operator, Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {

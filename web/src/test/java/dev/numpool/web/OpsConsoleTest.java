@@ -41,6 +41,8 @@ class OpsConsoleTest {
     static void start() {
         Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
         config.put("numpool.operator-token", OPERATOR);
+        config.put("webhooks.allow-http", "true");
+        config.put("webhooks.allowed-hosts.0", "127.0.0.1");
         node = TestNodes.start(config, CLOCK);
         http = new Http(node.url());
     }
@@ -270,6 +272,8 @@ class OpsConsoleTest {
         String email = newEmail("support");
         Browserless support = person(email);
         assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        Http.Response endpoint = http.post("/v1/webhook-endpoints", key, "{\"url\":\"http://127.0.0.1:9/hooks\",\"eventTypes\":[\"activation.code_received\"]}");
+        assertEquals(201, endpoint.status(), endpoint.text());
         Browserless.Page delivery = support.get("/ops/delivery");
         assertTrue(delivery.body().contains(odd), "the text waits for a person");
         assertEquals(422, support.post("/ops/delivery/sms/" + sms + "/code", Map.of("code", "123456")).status(), "a code that is not in the text");
@@ -280,6 +284,8 @@ class OpsConsoleTest {
         assertEquals("code_received", activation.get("status").asText());
         assertEquals("k7xq9p", activation.at("/codes/0/code").asText());
         assertEquals(409, support.post("/ops/delivery/sms/" + sms + "/dismiss", Map.of()).status(), "reviewed once");
+        Matcher backlog = Pattern.compile("id=\"webhook-backlog\">([0-9]+) deliveries waiting").matcher(support.get("/ops/delivery").body());
+        assertTrue(backlog.find() && Integer.parseInt(backlog.group(1)) >= 1, "the code's webhook waits (no worker runs here)");
         JsonNode entry = audited("POST /ops/delivery/sms/{id}/code", 303);
         assertEquals(String.valueOf(sms), entry.at("/target/id").asText());
         audited("POST /ops/delivery/sms/{id}/dismiss", 409);
