@@ -47,6 +47,20 @@ final class Authentication {
                 "Send your API key as 'Authorization: Bearer <key>'.")), req, res);
     }
 
+    /**
+     * A route anyone may call, which answers a customer's key in its own way (the catalogue shows
+     * a test key its test offers): the key's account if it names one; an unknown key is no caller.
+     */
+    Handler anyone(OptionalAccountHandler handler) {
+        return (req, res) -> handler.handle(bearerAccount(req), req, res);
+    }
+
+    /** A handler for a request that may or may not carry a customer's key. */
+    @FunctionalInterface
+    interface OptionalAccountHandler {
+        void handle(Optional<AccountId> caller, ServerRequest req, ServerResponse res);
+    }
+
     /** A 5sim {@code /v1/user/*} route: the bearer key's account, else 401 with an empty body, as 5sim answers. */
     Handler fiveSim(AccountHandler handler) {
         return (req, res) -> {

@@ -221,6 +221,8 @@ final class BalancePage {
             case Topups.StartResult.OutOfBounds out -> Website.errorPage(res, visit, 422, "Top-up not started",
                     "A top-up is from " + Money.format(out.minMicros()) + " to " + Money.format(out.maxMicros()) + " USD.");
             case Topups.StartResult.Disabled off -> Website.errorPage(res, visit, 503, "Top-ups are not available", off.why());
+            case Topups.StartResult.TestAccount test -> Website.errorPage(res, visit, 403, "Top-up not started",
+                    "A test account has play money only; nothing was charged.");
             case Topups.StartResult.StripeUnavailable down -> Website.errorPage(res, visit, 502, "Top-up not started", down.why());
         }
     }
