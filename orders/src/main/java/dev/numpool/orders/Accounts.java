@@ -104,7 +104,13 @@ public final class Accounts {
         return stores.accounts().isTest(account);
     }
 
-    private AccountId testAccount(AccountId live) {
+    /** The test account of {@code live}, if it has one yet. */
+    public Optional<AccountId> testAccountOf(AccountId live) {
+        return stores.accounts().testAccountOf(live);
+    }
+
+    /** The test account of {@code live}, created with the sandbox credit the first time (safe under races). */
+    public AccountId testAccount(AccountId live) {
         Optional<AccountId> known = stores.accounts().testAccountOf(live);
         if (known.isPresent()) {
             return known.get();

@@ -221,6 +221,37 @@ class TestKeysTest {
         assertEquals(1, db.dsl().fetchCount(db.dsl().selectFrom("account").where("test_of = " + live.value())));
     }
 
+    @Test
+    void theWebsitesTestModeBuysWithPlayMoneyFromTheSimulatorAndLeavesTheRealBalanceAlone() {
+        Browserless b = new Browserless(node.url());
+        assertEquals(303, b.signUp("web-tester@example.com", "a long enough password").status());
+        String realBalance = b.get("/balance").body();
+        assertFalse(realBalance.contains("Test mode:"), "signed in live");
+        assertTrue(b.get("/").body().contains("2369"), "the live catalogue: the upstream's offer");
+
+        assertEquals(303, b.post("/test-mode", Map.of("on", "1")).status());
+        String catalogue = b.get("/").body();
+        assertTrue(catalogue.contains("Test mode:"), "the banner says so");
+        assertFalse(catalogue.contains("2369"), "test mode shows the simulator's offers, not the upstream's");
+        String balance = b.get("/balance").body();
+        assertTrue(balance.contains("100.00"), "the test account's play money");
+        assertFalse(balance.contains("Pay by card"), "no card in test mode");
+
+        b.get("/buy?service=tg&country=0");
+        // The form's price is the most the buyer will pay: any cap at or above the offer's buys.
+        Browserless.Page bought = b.post("/buy", Map.of("service", "tg", "country", "0", "price", "100000000",
+                "key", java.util.UUID.randomUUID().toString()));
+        assertEquals(303, bought.status(), bought.body());
+        String page = b.get(bought.location().orElseThrow()).body();
+        assertTrue(page.contains("simulate an SMS"), "a test activation can be sent an SMS from its page");
+        int id = Integer.parseInt(bought.location().orElseThrow().replaceAll("\\D", ""));
+        assertEquals("simulator true", db.dsl().fetchSingle("select provider || ' ' || test from activation where id = " + id).get(0, String.class));
+
+        assertEquals(303, b.post("/test-mode", Map.of("on", "0")).status());
+        assertFalse(b.get("/balance").body().contains("Test mode:"), "back to live");
+        assertEquals(404, b.get("/activations/" + id).status(), "the test activation is the test account's, not the live one's");
+    }
+
     private static String newTestKey(String label) {
         Http.Response created = http.post("/v1/api-keys", liveKey, "{\"label\":\"" + label + "\",\"mode\":\"test\"}");
         assertEquals(201, created.status(), created.text());
