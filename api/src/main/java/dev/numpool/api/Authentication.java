@@ -36,6 +36,11 @@ final class Authentication {
         this.operatorToken = operatorToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** True when the account is a test account (its keys are test keys): what it sees is the test catalogue. */
+    boolean isTest(AccountId account) {
+        return accounts.isTest(account);
+    }
+
     /** The account of an API key, if it names a live one. */
     Optional<AccountId> account(String key) {
         return accounts.authenticate(key);

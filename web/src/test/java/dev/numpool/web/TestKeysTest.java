@@ -109,6 +109,9 @@ class TestKeysTest {
 
         JsonNode testOffers = http.get("/v1/catalog?service=tg&country=0", testKey).json().get("offers");
         assertEquals(5, testOffers.at("/0/stock").asInt(), "a test key sees the simulator's offer only: " + testOffers);
+        String prices = "/stubs/handler_api.php?action=getPrices&service=tg&country=0&api_key=";
+        assertEquals(5, http.get(prices + testKey, null).json().at("/0/tg/count").asInt(), "on every API");
+        assertEquals(2369, http.get(prices + liveKey, null).json().at("/0/tg/count").asInt());
         Http.Response bought = http.order(testKey, "test-order-1", "{\"service\":\"tg\",\"country\":0}");
         assertEquals(201, bought.status(), bought.text());
         JsonNode activation = bought.json();
