@@ -45,7 +45,10 @@ enum ProblemType {
 
     // Sandbox, test keys and webhook endpoints.
     NOT_SIMULATED(409, "not-simulated", "Not a sandbox number"),
-    /** A test key asked for what only real money does (a card top-up), or a live key for what only test keys may do. */
+    /**
+     * Play money and real money would meet: a test key asked for a card top-up or a live key, an
+     * operator adjusted a test account, or a live key on a production node simulated an SMS.
+     */
     TEST_MODE_MISMATCH(403, "test-mode-mismatch", "Not in this mode"),
     WEBHOOK_ENDPOINT_REFUSED(400, "webhook-endpoint-refused", "Webhook endpoint refused"),
     ROTATION_IN_PROGRESS(409, "rotation-in-progress", "Rotation in progress"),

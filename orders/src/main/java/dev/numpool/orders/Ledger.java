@@ -144,6 +144,9 @@ public final class Ledger {
                 if (!s.accounts().exists(account)) {
                     return new AdjustResult.UnknownAccount();
                 }
+                if (s.accounts().isTest(account)) {
+                    return new AdjustResult.TestAccount(); // the adjustments account holds real money only
+                }
                 Optional<AdjustResult> earlier = replay(s, account, direction, amountMicros, reason.strip(), idempotencyKey);
                 if (earlier.isPresent()) {
                     return earlier.get();

@@ -222,6 +222,8 @@ class TestKeysTest {
         assertEquals(first.get("accountId").asLong(), second.get("accountId").asLong());
         assertTrue(first.get("accountId").asLong() != live.value());
         assertEquals(1, db.dsl().fetchCount(db.dsl().selectFrom("account").where("test_of = " + live.value())));
+        assertInstanceOf(AdjustResult.TestAccount.class, Ledger.create(db, CLOCK).adjust(new AccountId(first.get("accountId").asLong()), true,
+                1_000_000, "more play money", "test", "test-adjust-1"), "an operator's real-money adjustment never reaches a test account");
     }
 
     @Test
