@@ -200,7 +200,8 @@ public final class Webhooks {
             return false;
         }
         Instant now = clock.instant();
-        String payload = "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"data\":{}}";
+        String payload = "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"livemode\":" + !stores.accounts().playMoney(owner)
+                + ",\"data\":{}}";
         stores.webhooks().insertDelivery(id, messagePrefix() + "test", "webhook.test", null, payload, now);
         signal.queued();
         return true;
