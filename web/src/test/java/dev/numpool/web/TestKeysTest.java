@@ -257,6 +257,28 @@ class TestKeysTest {
         assertEquals(404, b.get("/activations/" + id).status(), "the test activation is the test account's, not the live one's");
     }
 
+    @Test
+    void requestsRacingToMakeTheFirstTestKeyMakeOneTestAccount() throws Exception {
+        Users.SignIn signUp = Users.create(db, CLOCK, false).signUp("racer@example.com", "a long enough password");
+        AccountId racer = assertInstanceOf(Users.SignIn.Started.class, signUp).session().account();
+        String key = Accounts.create(db, CLOCK).createKey(racer, "racer").secret();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Callable<Http.Response>> requests = java.util.Collections.nCopies(8,
+                    () -> http.post("/v1/api-keys", key, "{\"mode\":\"test\"}"));
+            var created = pool.invokeAll(requests);
+            java.util.Set<Long> accounts = new java.util.HashSet<>();
+            for (var f : created) {
+                assertEquals(201, f.get().status(), f.get().text());
+                accounts.add(f.get().json().get("accountId").asLong());
+            }
+            assertEquals(1, accounts.size(), "every key opens the same test account");
+        }
+        assertEquals(1, db.dsl().fetchCount(db.dsl().selectFrom("account").where("test_of = " + racer.value())));
+        assertEquals(1, db.dsl().fetchCount(db.dsl().selectFrom("transfer").where("kind = 'sandbox_credit' and credit_account_id in"
+                + " (select l.id from ledger_account l join account a on a.id = l.account_id where a.test_of = " + racer.value() + ")")),
+                "its play money was given once");
+    }
+
     private static String newTestKey(String label) {
         Http.Response created = http.post("/v1/api-keys", liveKey, "{\"label\":\"" + label + "\",\"mode\":\"test\"}");
         assertEquals(201, created.status(), created.text());
