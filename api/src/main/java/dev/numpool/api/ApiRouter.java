@@ -80,7 +80,7 @@ public final class ApiRouter {
         this.sandbox = sandbox;
         this.authentication = new Authentication(accounts, operatorToken);
         this.admission = new Admission(rateLimits, authentication);
-        this.nativeApi = new NativeApi(accounts, ledger, orders, inventory);
+        this.nativeApi = new NativeApi(accounts, ledger, orders, inventory, sandbox);
         this.webhookEndpoints = new WebhookEndpointHandlers(webhooks);
         this.money = new MoneyHandlers(ledger, topups);
         this.operator = operatorToken.map(t -> new OperatorHandlers(inventory, orders, ledger, topups, audit));
@@ -115,7 +115,7 @@ public final class ApiRouter {
      */
     List<Route> routes() {
         List<Route> routes = new ArrayList<>(List.of(
-                new Route("GET", "/v1/catalog", nativeApi::catalog),
+                new Route("GET", "/v1/catalog", authentication.anyone(nativeApi::catalog)),
                 new Route("GET", "/v1/services", nativeApi::services),
                 new Route("GET", "/v1/countries", nativeApi::countries),
                 new Route("POST", "/v1/activations", authentication.customer(nativeApi::placeOrder)),
@@ -145,9 +145,10 @@ public final class ApiRouter {
                 new Route("GET", "/v1/balance/transactions", authentication.customer(money::transactions)),
                 new Route("GET", "/v1/balance/transactions.csv", authentication.customer(money::transactionsCsv))));
         operator.ifPresent(o -> routes.addAll(operatorRoutes(o)));
+        // Test keys simulate SMS on every node; on a production node live keys are refused.
+        routes.add(new Route("POST", "/v1/sandbox/sms", authentication.customer(nativeApi::injectSms)));
         if (sandbox) {
             routes.add(new Route("POST", "/v1/sandbox/accounts", nativeApi::createSandboxAccount));
-            routes.add(new Route("POST", "/v1/sandbox/sms", authentication.customer(nativeApi::injectSms)));
         }
         return routes;
     }

@@ -36,6 +36,11 @@ final class Authentication {
         this.operatorToken = operatorToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** True when the account is a test account (its keys are test keys): what it sees is the test catalogue. */
+    boolean isTest(AccountId account) {
+        return accounts.isTest(account);
+    }
+
     /** The account of an API key, if it names a live one. */
     Optional<AccountId> account(String key) {
         return accounts.authenticate(key);
@@ -45,6 +50,20 @@ final class Authentication {
     Handler customer(AccountHandler handler) {
         return (req, res) -> handler.handle(bearerAccount(req).orElseThrow(() -> new Problem(ProblemType.UNAUTHORIZED,
                 "Send your API key as 'Authorization: Bearer <key>'.")), req, res);
+    }
+
+    /**
+     * A route anyone may call, which answers a customer's key in its own way (the catalogue shows
+     * a test key its test offers): the key's account if it names one; an unknown key is no caller.
+     */
+    Handler anyone(OptionalAccountHandler handler) {
+        return (req, res) -> handler.handle(bearerAccount(req), req, res);
+    }
+
+    /** A handler for a request that may or may not carry a customer's key. */
+    @FunctionalInterface
+    interface OptionalAccountHandler {
+        void handle(Optional<AccountId> caller, ServerRequest req, ServerResponse res);
     }
 
     /** A 5sim {@code /v1/user/*} route: the bearer key's account, else 401 with an empty body, as 5sim answers. */

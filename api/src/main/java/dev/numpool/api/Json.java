@@ -110,6 +110,7 @@ final class Json {
         n.put("expiresAt", a.expiresAt().toString());
         n.put("endedAt", a.endedAt().map(Object::toString).orElse(null));
         n.put("awaitingAnotherCode", a.awaitingAnotherCode());
+        n.put("livemode", !a.test());
         ArrayNode codes = n.putArray("codes");
         for (Activation.Message m : a.codes()) {
             codes.addObject().put("code", m.code().orElseThrow()).put("text", m.text()).put("receivedAt", m.receivedAt().toString());
@@ -226,12 +227,13 @@ final class Json {
 
     static ObjectNode apiKey(ApiKeyInfo k) {
         return MAPPER.createObjectNode().put("id", k.id()).put("label", k.label()).put("prefix", k.prefix())
-                .put("createdAt", k.createdAt().toString()).put("revokedAt", k.revokedAt().map(Object::toString).orElse(null));
+                .put("createdAt", k.createdAt().toString()).put("revokedAt", k.revokedAt().map(Object::toString).orElse(null))
+                .put("mode", k.test() ? "test" : "live");
     }
 
     static ObjectNode newApiKey(NewApiKey k) {
         return MAPPER.createObjectNode().put("id", k.id()).put("label", k.label()).put("prefix", k.prefix())
-                .put("key", k.secret()).put("accountId", k.owner().value());
+                .put("key", k.secret()).put("accountId", k.owner().value()).put("mode", k.test() ? "test" : "live");
     }
 
     private static String firstLine(String message) {

@@ -68,6 +68,8 @@ final class MoneyHandlers {
                     "A top-up is whole cents from " + range + ".",
                     Map.of("minimum", Money.format(out.minMicros()), "maximum", Money.format(out.maxMicros())));
             case Topups.StartResult.Disabled off -> throw new Problem(ProblemType.TOPUPS_DISABLED, off.why());
+            case Topups.StartResult.TestAccount test -> throw new Problem(ProblemType.TEST_MODE_MISMATCH,
+                    "A test key's account has play money only: top up with a live key. Nothing was charged.");
             case Topups.StartResult.StripeUnavailable down -> throw new Problem(ProblemType.PAYMENT_PROCESSOR_UNAVAILABLE, down.why());
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Country;
 import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Mode;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Service;
 import dev.numpool.orders.AccountId;
@@ -16,6 +17,7 @@ import dev.numpool.orders.IdempotencyKey;
 import dev.numpool.orders.LateSmsPurchase;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.LiveEvent;
+import dev.numpool.orders.NewApiKey;
 import dev.numpool.orders.OrderRequest;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Page;
@@ -50,7 +52,7 @@ final class NativeApi {
     private static final Logger LOG = Logger.getLogger(NativeApi.class.getName());
     private static final Set<String> ORDER_FIELDS = Set.of("service", "country", "operator", "maxPrice", "excludePrefixes");
     private static final Set<String> SANDBOX_SMS_FIELDS = Set.of("activationId", "text", "sender");
-    private static final Set<String> KEY_FIELDS = Set.of("label");
+    private static final Set<String> KEY_FIELDS = Set.of("label", "mode");
     /** The order in which this API has always checked an order's fields: the first wrong one is answered. */
     private static final List<OrderParser.Param> ORDER_CHECKS = List.of(OrderParser.Param.OPERATOR, OrderParser.Param.MAX_PRICE,
             OrderParser.Param.EXCLUDED_PREFIXES, OrderParser.Param.SERVICE, OrderParser.Param.COUNTRY);
@@ -63,22 +65,26 @@ final class NativeApi {
     private final Ledger ledger;
     private final Orders orders;
     private final Inventory inventory;
+    private final boolean sandbox;
 
-    NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory) {
+    NativeApi(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox) {
         this.accounts = accounts;
         this.ledger = ledger;
         this.orders = orders;
         this.inventory = inventory;
+        this.sandbox = sandbox;
     }
 
     // Catalogue -------------------------------------------------------------------------------------
 
-    void catalog(ServerRequest req, ServerResponse res) {
+    /** Everyone's offers; with a test key, the offers its orders are sold from (the simulator's). */
+    void catalog(Optional<AccountId> caller, ServerRequest req, ServerResponse res) {
+        Mode mode = Mode.of(caller.filter(accounts::isTest).isPresent());
         Optional<Service> service = Requests.query(req, "service").map(this::service);
         Optional<Country> country = Requests.intQuery(req, "country", 0, Integer.MAX_VALUE).map(this::country);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode offers = body.putArray("offers");
-        inventory.offers(service, country).forEach(o -> offers.add(Json.offer(o)));
+        inventory.offers(service, country, mode).forEach(o -> offers.add(Json.offer(o)));
         Json.send(res, 200, body);
     }
 
@@ -363,17 +369,32 @@ final class NativeApi {
         Json.send(res, 200, body);
     }
 
+    /**
+     * {@code {"label", "mode": "live" | "test"}}: without a mode, a key of the caller's own kind; a
+     * test key opens the caller's test account (created with play money the first time).
+     */
     void createKey(AccountId owner, ServerRequest req, ServerResponse res) {
         byte[] body = Requests.jsonBody(req);
         String label = "";
+        Optional<String> mode = Optional.empty();
         if (body.length > 0) {
-            JsonNode raw = Json.object(body, KEY_FIELDS).get("label");
+            ObjectNode fields = Json.object(body, KEY_FIELDS);
+            JsonNode raw = fields.get("label");
             if (raw != null && (!raw.isTextual() || raw.asText().length() > 64 || Requests.hasControlCharacters(raw.asText(), false))) {
                 throw Problem.badRequest("'label' must be a string of at most 64 printable characters.");
             }
             label = raw == null ? "" : raw.asText();
+            JsonNode rawMode = fields.get("mode");
+            if (rawMode != null && !(rawMode.isTextual() && (rawMode.asText().equals("live") || rawMode.asText().equals("test")))) {
+                throw Problem.badRequest("'mode' is \"live\" or \"test\".");
+            }
+            mode = Optional.ofNullable(rawMode).map(JsonNode::asText);
         }
-        Json.send(res, 201, Json.newApiKey(accounts.createKey(owner, label)));
+        if (mode.equals(Optional.of("live")) && accounts.isTest(owner)) {
+            throw new Problem(ProblemType.TEST_MODE_MISMATCH, "A test key creates test keys only: create live keys with a live key or on the website.");
+        }
+        NewApiKey created = mode.equals(Optional.of("test")) ? accounts.createTestKey(owner, label) : accounts.createKey(owner, label);
+        Json.send(res, 201, Json.newApiKey(created));
     }
 
     void revokeKey(AccountId owner, ServerRequest req, ServerResponse res) {
@@ -390,7 +411,11 @@ final class NativeApi {
         Json.send(res, 201, Json.newApiKey(accounts.createSandboxAccount("sandbox")));
     }
 
+    /** On a sandbox node any key's; on a production node a test key's only (live activations are never simulated). */
     void injectSms(AccountId owner, ServerRequest req, ServerResponse res) {
+        if (!sandbox && !accounts.isTest(owner)) {
+            throw new Problem(ProblemType.TEST_MODE_MISMATCH, "SMS can be injected with a test key (np_test_…) only.");
+        }
         ObjectNode body = Json.object(Requests.jsonBody(req), SANDBOX_SMS_FIELDS);
         int id = sandboxActivationId(body.get("activationId"));
         String text = sandboxText(body.get("text"));

@@ -381,6 +381,8 @@ final class OperatorHandlers {
             case AdjustResult.KeyReused reused -> throw new Problem(ProblemType.IDEMPOTENCY_KEY_REUSED,
                     "This Idempotency-Key made a different adjustment of this account. Use a new key for a new adjustment.");
             case AdjustResult.UnknownAccount unknown -> throw Problem.notFound("No account " + account.value() + ".");
+            case AdjustResult.TestAccount test -> throw new Problem(ProblemType.TEST_MODE_MISMATCH,
+                    "Account " + account.value() + " is a test account: its money is play money, and adjustments are real money.");
             case AdjustResult.InsufficientBalance poor -> throw new Problem(ProblemType.OPERATOR_DEBIT_REFUSED,
                     "The account has " + Money.format(poor.availableMicros()) + " available; a debit never makes it negative.",
                     Map.of("available", Money.format(poor.availableMicros())));

@@ -43,8 +43,13 @@ enum ProblemType {
     NO_CODE_YET(409, "no-code-yet", "No code yet"),
     ACTIVATION_ENDED(409, "activation-ended", "Activation already ended"),
 
-    // Sandbox and webhook endpoints.
+    // Sandbox, test keys and webhook endpoints.
     NOT_SIMULATED(409, "not-simulated", "Not a sandbox number"),
+    /**
+     * Play money and real money would meet: a test key asked for a card top-up or a live key, an
+     * operator adjusted a test account, or a live key on a production node simulated an SMS.
+     */
+    TEST_MODE_MISMATCH(403, "test-mode-mismatch", "Not in this mode"),
     WEBHOOK_ENDPOINT_REFUSED(400, "webhook-endpoint-refused", "Webhook endpoint refused"),
     ROTATION_IN_PROGRESS(409, "rotation-in-progress", "Rotation in progress"),
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Country;
 import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Mode;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.Service;
@@ -88,9 +89,10 @@ final class SmsActivateApi {
                 Map.entry("getFullSms", (owner, p) -> withActivation(owner, p, a -> Answer.token(a.lastCode().or(a::lastMessage)
                         .map(m -> "FULL_SMS:" + m.text()).orElseGet(() -> status(a))))),
                 Map.entry("getActiveActivations", this::activeActivations),
-                Map.entry("getNumbersStatus", (owner, p) -> numbersStatus(p)),
-                Map.entry("getPrices", (owner, p) -> prices(p)),
-                Map.entry("getTopCountriesByService", (owner, p) -> topCountries(p)),
+                // A test key's catalogue is the one its orders are sold from: the simulator's.
+                Map.entry("getNumbersStatus", (owner, p) -> numbersStatus(p, mode(owner))),
+                Map.entry("getPrices", (owner, p) -> prices(p, mode(owner))),
+                Map.entry("getTopCountriesByService", (owner, p) -> topCountries(p, mode(owner))),
                 Map.entry("getCountries", (owner, p) -> countries()),
                 Map.entry("getServicesList", (owner, p) -> servicesList()),
                 Map.entry("getOperators", (owner, p) -> operators(p)));
@@ -149,7 +151,7 @@ final class SmsActivateApi {
     private Answer getNumber(AccountId owner, Map<String, String> p, boolean v2) {
         OrderParser.Draft draft = draft(p);
         return switch (OrderParser.parse(draft, ORDER_CHECKS)) {
-            case OrderParser.Parsed.Invalid invalid -> Answer.token(wrongParam(invalid.param(), draft));
+            case OrderParser.Parsed.Invalid invalid -> Answer.token(wrongParam(invalid.param(), draft, mode(owner)));
             case OrderParser.Parsed.Valid valid -> {
                 byte[] fingerprint = Orders.fingerprint("GET", PATH, new TreeMap<>(p).toString().getBytes(StandardCharsets.UTF_8));
                 yield placed(orders.place(owner, valid.order(), OrderParser.oneOffKey("sms-activate"), fingerprint,
@@ -168,14 +170,14 @@ final class SmsActivateApi {
                 maxPrice, excluded, unreadable);
     }
 
-    private String wrongParam(OrderParser.Param param, OrderParser.Draft draft) {
+    private String wrongParam(OrderParser.Param param, OrderParser.Draft draft, Mode mode) {
         return switch (param) {
             case SERVICE -> "BAD_SERVICE";
             case COUNTRY -> "BAD_COUNTRY";
             case OPERATOR -> "BAD_OPERATOR";
             case EXCLUDED_PREFIXES -> "WRONG_EXCEPTION_PHONE";
             // The protocol tells the client the lowest price it could set instead.
-            case MAX_PRICE -> "WRONG_MAX_PRICE:" + inventory.offers(draft.service(), draft.country()).stream().findFirst()
+            case MAX_PRICE -> "WRONG_MAX_PRICE:" + inventory.offers(draft.service(), draft.country(), mode).stream().findFirst()
                     .map(o -> Money.format(o.priceMicros())).orElse("0");
         };
     }
@@ -313,14 +315,18 @@ final class SmsActivateApi {
     // The catalogue ------------------------------------------------------------------------------------
 
     /** {@code {"tg_0": 139}}: live stock per service (the suffix is "forward", which Numpool does not sell). */
-    private Answer numbersStatus(Map<String, String> p) {
+    private Mode mode(AccountId owner) {
+        return Mode.of(authentication.isTest(owner));
+    }
+
+    private Answer numbersStatus(Map<String, String> p, Mode mode) {
         Optional<Country> country = optionalCountry(p);
         if (given(p, "country") && country.isEmpty()) {
             return Answer.token("BAD_COUNTRY");
         }
         Map<String, Long> stock = new TreeMap<>();
         inventory.services().forEach(s -> stock.put(s.code() + "_0", 0L));
-        for (Offer o : inventory.offers(Optional.empty(), country)) {
+        for (Offer o : inventory.offers(Optional.empty(), country, mode)) {
             stock.merge(o.service().code() + "_0", (long) o.stock(), Long::sum);
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
@@ -328,7 +334,7 @@ final class SmsActivateApi {
         return Answer.json(body);
     }
 
-    private Answer prices(Map<String, String> p) {
+    private Answer prices(Map<String, String> p, Mode mode) {
         Optional<Service> service = Optional.ofNullable(p.get("service")).filter(s -> !s.isEmpty()).flatMap(inventory::service);
         if (given(p, "service") && service.isEmpty()) {
             return Answer.token("BAD_SERVICE");
@@ -338,7 +344,7 @@ final class SmsActivateApi {
             return Answer.token("BAD_COUNTRY");
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
-        for (Offer o : inventory.offers(service, country)) {
+        for (Offer o : inventory.offers(service, country, mode)) {
             ObjectNode byCountry = body.has(Integer.toString(o.country().id())) ? (ObjectNode) body.get(Integer.toString(o.country().id()))
                     : body.putObject(Integer.toString(o.country().id()));
             byCountry.putObject(o.service().code()).put("cost", new BigDecimal(Money.format(o.priceMicros()))).put("count", o.stock());
@@ -346,12 +352,12 @@ final class SmsActivateApi {
         return Answer.json(body);
     }
 
-    private Answer topCountries(Map<String, String> p) {
+    private Answer topCountries(Map<String, String> p, Mode mode) {
         Optional<Service> service = Optional.ofNullable(p.get("service")).filter(s -> !s.isEmpty()).flatMap(inventory::service);
         if (service.isEmpty()) {
             return Answer.token("BAD_SERVICE");
         }
-        List<Offer> offers = new ArrayList<>(inventory.offers(service, Optional.empty()));
+        List<Offer> offers = new ArrayList<>(inventory.offers(service, Optional.empty(), mode));
         offers.sort(Comparator.comparingLong(Offer::priceMicros).thenComparing(o -> -o.stock()));
         ObjectNode body = Json.MAPPER.createObjectNode();
         for (int i = 0; i < offers.size(); i++) {

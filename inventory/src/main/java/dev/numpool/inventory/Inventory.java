@@ -50,13 +50,14 @@ public final class Inventory implements AutoCloseable {
 
     private Inventory(List<Provider> providers, Map<String, Double> pollRequestsPerSecond, List<Service> services, List<Country> countries,
                       QuoteBook quotes, InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline,
-                      Clock clock, Set<String> simulated, Map<String, Long> lowBalances) {
+                      Clock clock, Set<String> simulated, boolean sandbox, Map<String, Long> lowBalances) {
         this.simulated = Set.copyOf(simulated);
+        TestSeparation separation = new TestSeparation(sandbox, simulated);
         this.catalogue = new Catalogue(services, countries, currency);
         this.providers = new Providers(providers, quotes, clock);
         this.controls = new Controls(store, catalogue, this.providers, pricing, clock);
-        this.offers = new Offers(catalogue, this.providers, controls, deliveries);
-        this.router = new Router(this.providers, controls, deliveries, deadline, clock);
+        this.offers = new Offers(catalogue, this.providers, separation, controls, deliveries);
+        this.router = new Router(this.providers, separation, controls, deliveries, deadline, clock);
         this.reports = new ProviderReports(this.providers);
         this.inbound = new Inbound(this.providers, pollRequestsPerSecond);
         this.watch = new ProviderWatch(this.providers, controls, deliveries, store, clock);
@@ -67,8 +68,9 @@ public final class Inventory implements AutoCloseable {
     /**
      * Builds the inventory from its config node: {@code markup-percent}, {@code minimum-margin},
      * {@code markups} (rules {@code {service?, country?, provider?, percent}}, most specific wins),
-     * {@code routing-deadline-millis}, {@code quotes-ttl-seconds}, {@code simulator.*} (a provider
-     * only when {@code sandbox} is true) and {@code providers}, a list of upstreams:
+     * {@code routing-deadline-millis}, {@code quotes-ttl-seconds}, {@code simulator.*} (on a
+     * production node, {@code sandbox} false, it is there for test orders alone, see {@link Mode})
+     * and {@code providers}, a list of upstreams:
      * {@code {name, protocol: sms-activate | 5sim | agent, url, api-key-env, timeout-millis, low-balance}} (an
      * agent also takes {@code price}, what Numpool offers per number, and {@code currency-code},
      * ISO 4217 numeric; an sms-activate upstream also takes {@code list-page-size}, activations per
@@ -84,7 +86,8 @@ public final class Inventory implements AutoCloseable {
         List<Service> services = store.services();
         List<Country> countries = store.countries();
         List<Provider> providers = new ArrayList<>();
-        if (sandbox && config.get("simulator.enabled").asBoolean().orElse(true)) {
+        // Production nodes have the simulator too: test keys buy from it, and only they can.
+        if (config.get("simulator.enabled").asBoolean().orElse(true)) {
             Map<String, String> names = services.stream().collect(Collectors.toMap(Service::code, Service::name));
             providers.add(new Simulator(Simulator.Settings.from(config.get("simulator")), SmsTemplates.load(names), clock));
         }
@@ -113,7 +116,7 @@ public final class Inventory implements AutoCloseable {
                 new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L)),
                         Duration.ofMillis(config.get("quote-cache-millis").asLong().orElse(1000L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
-                Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated, lowBalances);
+                Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated, sandbox, lowBalances);
     }
 
     public Optional<Service> service(String code) {
@@ -149,15 +152,23 @@ public final class Inventory implements AutoCloseable {
     /**
      * Offers with live price and stock, optionally for one service and/or one country; offers no
      * provider has stock for are left out. Ordered by service, then country. Network providers'
-     * stock comes from the quote book, never from a call to the provider.
+     * stock comes from the quote book, never from a call to the provider. These are the offers
+     * of live orders, which everyone sees.
      */
     public List<Offer> offers(Optional<Service> service, Optional<Country> country) {
-        return offers.offers(service, country);
+        return offers.offers(service, country, Mode.LIVE);
+    }
+
+    /** As {@link #offers(Optional, Optional)}, for orders of {@code mode}: a test key sees the simulator's offers. */
+    public List<Offer> offers(Optional<Service> service, Optional<Country> country, Mode mode) {
+        return offers.offers(service, country, mode);
     }
 
     /**
      * Buys a number: providers with stock whose circuit is closed, best expected cost per
      * delivered code first, failing over until one sells or the attempts or the deadline run out.
+     * A test order reaches only simulated providers and a live one never does, except on a
+     * sandbox node, where all money is play money (see {@link Mode}).
      */
     public BuyResult buy(BuyRequest request) {
         return router.buy(request);

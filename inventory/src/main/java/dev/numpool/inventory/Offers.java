@@ -14,18 +14,20 @@ import java.util.Optional;
 final class Offers {
     private final Catalogue catalogue;
     private final Providers providers;
+    private final TestSeparation separation;
     private final Controls controls;
     private final DeliveryStats deliveries;
 
-    Offers(Catalogue catalogue, Providers providers, Controls controls, DeliveryStats deliveries) {
+    Offers(Catalogue catalogue, Providers providers, TestSeparation separation, Controls controls, DeliveryStats deliveries) {
         this.catalogue = catalogue;
         this.providers = providers;
+        this.separation = separation;
         this.controls = controls;
         this.deliveries = deliveries;
     }
 
     /** See {@link Inventory#offers}. */
-    List<Offer> offers(Optional<Service> service, Optional<Country> country) {
+    List<Offer> offers(Optional<Service> service, Optional<Country> country, Mode mode) {
         record Best(long priceMicros, int stock) {
         }
         Map<String, Best> best = new LinkedHashMap<>();
@@ -35,7 +37,7 @@ final class Offers {
         for (Service s : service.map(List::of).orElseGet(catalogue::services)) {
             for (Country c : country.map(List::of).orElseGet(catalogue::countries)) {
                 for (Provider p : providers.all()) {
-                    if (p.inProcess() && !paused.containsKey(p.name())) {
+                    if (p.inProcess() && !paused.containsKey(p.name()) && separation.allows(p.name(), s.code(), mode)) {
                         p.quote(s.code(), c, "any").filter(q -> q.stock() > 0).ifPresent(q -> best.merge(s.code() + ":" + c.id(),
                                 new Best(pricing.sellPriceMicros(q.costMicros(), p.name(), s.code(), c.id()), q.stock()),
                                 (a, b) -> new Best(Math.min(a.priceMicros(), b.priceMicros()), a.stock() + b.stock())));
@@ -56,7 +58,7 @@ final class Offers {
                     : quotes.all(p.name());
             for (Provider.OfferQuote q : book) {
                 boolean wanted = q.operator().equals("any") && q.stock() > 0 && catalogue.sellsCountry(q.country())
-                        && catalogue.sellsService(q.service())
+                        && catalogue.sellsService(q.service()) && separation.allows(p.name(), q.service(), mode)
                         && service.map(s -> s.code().equals(q.service())).orElse(true)
                         && country.map(c -> c.id() == q.country()).orElse(true);
                 if (wanted) {

@@ -23,6 +23,7 @@ final class Router {
     private static final int MAX_ATTEMPTS = 3;
 
     private final Providers providers;
+    private final TestSeparation separation;
     private final Controls controls;
     private final DeliveryStats deliveries;
     /** Buys whose outcome is unknown (they may have sold), per provider: what reconciliation may give back. */
@@ -30,8 +31,9 @@ final class Router {
     private final Duration deadline;
     private final Clock clock;
 
-    Router(Providers providers, Controls controls, DeliveryStats deliveries, Duration deadline, Clock clock) {
+    Router(Providers providers, TestSeparation separation, Controls controls, DeliveryStats deliveries, Duration deadline, Clock clock) {
         this.providers = providers;
+        this.separation = separation;
         this.controls = controls;
         this.deliveries = deliveries;
         this.deadline = deadline;
@@ -55,6 +57,9 @@ final class Router {
             if (paused.containsKey(p.name())) {
                 attempts.add(new RoutingTrace.Attempt(p.name(), "skipped: paused by an operator", 0));
                 continue;
+            }
+            if (!separation.allows(p.name(), request.service().code(), request.mode())) {
+                continue; // play money and real money never meet (see TestSeparation)
             }
             providers.quote(p, request.service().code(), request.country(), request.operator())
                     .filter(q -> q.stock() > 0)

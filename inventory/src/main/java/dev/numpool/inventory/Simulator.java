@@ -27,6 +27,12 @@ import java.util.random.RandomGenerator;
  * per-offer stock and cost, a buy latency, occasional upstream failures, numbers valid for the
  * country, and verification SMS that arrive after a delay, or sometimes never.
  *
+ * <p>Three magic services (V24) behave the same way every time, so that a bot with a test key can
+ * test its error paths: {@value #MAGIC_NO_NUMBERS} never has numbers, {@value #MAGIC_NO_CODE}
+ * sells a number that never gets an SMS, and {@value #MAGIC_CODE_AFTER_5S} sells one that gets
+ * the SMS "Your Numpool test code is {@value #MAGIC_CODE}" 5 seconds after the sale (and after each
+ * request for another code). They never fail or wait, whatever the settings say.
+ *
  * <p>Its state lives in this process: two app nodes run two simulators. Their references are
  * random so they never collide, and the database's unique index on live numbers keeps them from
  * selling one number twice for a service (an order that meets it buys again).
@@ -36,6 +42,11 @@ final class Simulator implements Provider {
     private static final Logger LOG = Logger.getLogger(Simulator.class.getName());
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
     private static final int MAX_NUMBER_TRIES = 64;
+    static final String MAGIC_NO_NUMBERS = "x0";
+    static final String MAGIC_NO_CODE = "xn";
+    static final String MAGIC_CODE_AFTER_5S = "x5";
+    static final String MAGIC_CODE = "246810";
+    private static final Duration MAGIC_CODE_DELAY = Duration.ofSeconds(5);
 
     private final Settings settings;
     private final SmsTemplates templates;
@@ -117,14 +128,24 @@ final class Simulator implements Provider {
     @Override
     public Optional<Quote> quote(String service, Country country, String operator) {
         String key = key(service, country.id());
-        return Optional.of(new Quote(cost(key), stockOf(key).get()));
+        return Optional.of(new Quote(cost(key), service.equals(MAGIC_NO_NUMBERS) ? 0 : stockOf(key).get()));
+    }
+
+    /** True for the magic test services, whose outcomes are fixed (see the class comment). */
+    static boolean isMagic(String service) {
+        return service.equals(MAGIC_NO_NUMBERS) || service.equals(MAGIC_NO_CODE) || service.equals(MAGIC_CODE_AFTER_5S);
     }
 
     @Override
     public Purchase buy(Order order) {
-        pause(settings.latency());
-        if (settings.failureRate() > 0 && random.nextDouble() < settings.failureRate()) {
-            return new Purchase.Failed("simulated upstream error");
+        if (order.service().equals(MAGIC_NO_NUMBERS)) {
+            return new Purchase.Empty();
+        }
+        if (!isMagic(order.service())) {
+            pause(settings.latency());
+            if (settings.failureRate() > 0 && random.nextDouble() < settings.failureRate()) {
+                return new Purchase.Failed("simulated upstream error");
+            }
         }
         String key = key(order.service(), order.country().id());
         long cost = cost(key);
@@ -181,6 +202,16 @@ final class Simulator implements Provider {
     }
 
     private void scheduleCode(SimLease lease) {
+        if (lease.service.equals(MAGIC_NO_CODE)) {
+            return;
+        }
+        if (lease.service.equals(MAGIC_CODE_AFTER_5S)) {
+            SmsTemplates.Sms sms = new SmsTemplates.Sms("Numpool", "Your Numpool test code is " + MAGIC_CODE + ".", MAGIC_CODE);
+            String messageId = lease.ref + "-" + UUID.randomUUID();
+            lease.pending = deliveries.schedule(() -> Thread.ofVirtual().start(() -> deliver(lease, sms, messageId, 1)),
+                    MAGIC_CODE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
         if (settings.codeProbability() <= 0 || random.nextDouble() >= settings.codeProbability()) {
             return; // like a real number, sometimes no SMS ever comes
         }

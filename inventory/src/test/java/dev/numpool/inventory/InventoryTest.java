@@ -97,9 +97,9 @@ class InventoryTest {
             Offer offer = inventory.offers(inventory.service("tg"), inventory.country(0)).getFirst();
             assertEquals(600_000L, offer.priceMicros(), "0.50 + 20 %");
             BuyRequest capped = new BuyRequest(inventory.service("tg").orElseThrow(), inventory.country(0).orElseThrow(), "any",
-                    OptionalLong.of(599_999L), List.of());
+                    OptionalLong.of(599_999L), List.of(), Mode.LIVE);
             assertEquals(new BuyResult.PriceAboveMax(600_000L), inventory.buy(capped));
-            BuyRequest enough = new BuyRequest(capped.service(), capped.country(), "any", OptionalLong.of(600_000L), List.of());
+            BuyRequest enough = new BuyRequest(capped.service(), capped.country(), "any", OptionalLong.of(600_000L), List.of(), Mode.LIVE);
             BuyResult.Bought bought = assertInstanceOf(BuyResult.Bought.class, inventory.buy(enough));
             assertEquals(600_000L, bought.lease().priceMicros());
             assertEquals(500_000L, bought.lease().costMicros());
@@ -133,7 +133,7 @@ class InventoryTest {
             Country ru = inventory.country(0).orElseThrow();
             String prefix = ((BuyResult.Bought) inventory.buy(request(inventory, "tg", 0))).lease().phone().digits().substring(0, 4);
             for (int i = 0; i < 30; i++) {
-                BuyResult r = inventory.buy(new BuyRequest(inventory.service("tg").orElseThrow(), ru, "any", OptionalLong.empty(), List.of(prefix)));
+                BuyResult r = inventory.buy(new BuyRequest(inventory.service("tg").orElseThrow(), ru, "any", OptionalLong.empty(), List.of(prefix), Mode.LIVE));
                 if (r instanceof BuyResult.Bought b) {
                     assertTrue(!b.lease().phone().digits().startsWith(prefix), b.lease().phone().e164());
                 }
@@ -171,6 +171,35 @@ class InventoryTest {
         assertTrue(texts.stream().anyMatch(t -> t.contains("验证码")), "Chinese");
         SmsTemplates.Sms wa = SmsTemplates.load(Map.of()).generate("wa", new Country(187, "USA", "US", "US", 1, "usa"), random);
         assertTrue(wa.text().contains(wa.code().substring(0, 3) + "-" + wa.code().substring(3)), wa.text());
+    }
+
+    @Test
+    void onAProductionNodeTheSimulatorSellsToTestOrdersAndNeverToLiveOnes() {
+        Map<String, String> settings = Map.of("simulator.code-probability", "0", "simulator.latency-millis", "0", "pool.enabled", "false");
+        try (Inventory inventory = Inventory.create(db, TestServers.redis(), Config.just(ConfigSources.create(settings)), false,
+                Clock.systemUTC(), Map.of())) {
+            Service tg = inventory.service("tg").orElseThrow();
+            Country russia = inventory.country(0).orElseThrow();
+            assertTrue(inventory.offers(Optional.of(tg), Optional.of(russia)).isEmpty(), "live customers do not see the simulator");
+            assertTrue(inventory.offers(Optional.empty(), Optional.empty()).isEmpty());
+            assertInstanceOf(BuyResult.NoNumbers.class, inventory.buy(BuyRequest.of(tg, russia)), "a live order never reaches it");
+            assertEquals(1, inventory.offers(Optional.of(tg), Optional.of(russia), Mode.TEST).size(), "a test key does");
+            BuyResult.Bought bought = assertInstanceOf(BuyResult.Bought.class,
+                    inventory.buy(new BuyRequest(tg, russia, "any", OptionalLong.empty(), List.of(), Mode.TEST)));
+            assertEquals("simulator", bought.lease().provider());
+        }
+    }
+
+    @Test
+    void theMagicTestServicesHaveFixedOutcomes() {
+        try (Inventory inventory = inventory(Map.of("simulator.failure-rate", "1.0"))) {
+            Country russia = inventory.country(0).orElseThrow();
+            BuyRequest noNumbers = new BuyRequest(inventory.service("x0").orElseThrow(), russia, "any", OptionalLong.empty(), List.of(), Mode.TEST);
+            assertInstanceOf(BuyResult.NoNumbers.class, inventory.buy(noNumbers));
+            assertTrue(inventory.offers(inventory.service("x0"), Optional.of(russia), Mode.TEST).isEmpty(), "no stock to show");
+            BuyRequest noCode = new BuyRequest(inventory.service("xn").orElseThrow(), russia, "any", OptionalLong.empty(), List.of(), Mode.TEST);
+            assertInstanceOf(BuyResult.Bought.class, inventory.buy(noCode), "sold although every other buy fails: its outcome is fixed");
+        }
     }
 
     @Test

@@ -24,8 +24,14 @@ final class AccountStore extends Store {
     }
 
     AccountId insertAccount(boolean sandbox, String currency, Instant now) {
+        return insertAccount(sandbox, Optional.empty(), currency, now);
+    }
+
+    /** An account; with {@code testOf}, the test account of that live one (V24 lets each have one). */
+    AccountId insertAccount(boolean sandbox, Optional<AccountId> testOf, String currency, Instant now) {
         long id = dsl.insertInto(ACCOUNT)
-                .set(ACCOUNT.SANDBOX, sandbox).set(ACCOUNT.CURRENCY, currency).set(ACCOUNT.CREATED_AT, at(now))
+                .set(ACCOUNT.SANDBOX, sandbox).set(ACCOUNT.TEST_OF, testOf.map(AccountId::value).orElse(null))
+                .set(ACCOUNT.CURRENCY, currency).set(ACCOUNT.CREATED_AT, at(now))
                 .returning(ACCOUNT.ID).fetchOne(ACCOUNT.ID);
         // The debt account comes from the account_debt_ledger trigger (V14). Held money is the
         // sum of open holds, not a cached row (V16), so a code's post locks no account-wide row.
@@ -55,16 +61,40 @@ final class AccountStore extends Store {
         return dsl.fetchExists(API_KEY, API_KEY.KEY_HASH.eq(hash));
     }
 
+    /** The owner's keys and its test account's, oldest first. */
     List<ApiKeyInfo> keys(AccountId owner) {
-        return dsl.selectFrom(API_KEY).where(API_KEY.ACCOUNT_ID.eq(owner.value())).orderBy(API_KEY.ID)
-                .fetch(r -> new ApiKeyInfo(r.getId(), r.getLabel(), r.getPrefix(), r.getCreatedAt().toInstant(),
-                        Optional.ofNullable(r.getRevokedAt()).map(OffsetDateTime::toInstant)));
+        return dsl.select(API_KEY.ID, API_KEY.LABEL, API_KEY.PREFIX, API_KEY.CREATED_AT, API_KEY.REVOKED_AT, ACCOUNT.TEST_OF.isNotNull())
+                .from(API_KEY).join(ACCOUNT).on(ACCOUNT.ID.eq(API_KEY.ACCOUNT_ID))
+                .where(ownKeys(owner)).orderBy(API_KEY.ID)
+                .fetch(r -> new ApiKeyInfo(r.value1(), r.value2(), r.value3(), r.value4().toInstant(),
+                        Optional.ofNullable(r.value5()).map(OffsetDateTime::toInstant), r.value6()));
     }
 
+    /** Revokes one of the owner's keys or of its test account's. */
     boolean revokeKey(AccountId owner, long keyId, Instant now) {
         return dsl.update(API_KEY).set(API_KEY.REVOKED_AT, at(now))
-                .where(API_KEY.ID.eq(keyId)).and(API_KEY.ACCOUNT_ID.eq(owner.value())).and(API_KEY.REVOKED_AT.isNull())
+                .where(API_KEY.ID.eq(keyId)).and(ownKeys(owner)).and(API_KEY.REVOKED_AT.isNull())
                 .execute() == 1;
+    }
+
+    private static org.jooq.Condition ownKeys(AccountId owner) {
+        return API_KEY.ACCOUNT_ID.eq(owner.value())
+                .or(API_KEY.ACCOUNT_ID.in(DSL.select(ACCOUNT.ID).from(ACCOUNT).where(ACCOUNT.TEST_OF.eq(owner.value()))));
+    }
+
+    /** Whether the account's money is play money: a test account's, or any account's on a sandbox node. */
+    boolean playMoney(AccountId account) {
+        return dsl.fetchExists(ACCOUNT, ACCOUNT.ID.eq(account.value()).and(ACCOUNT.SANDBOX.isTrue()));
+    }
+
+    /** Whether the account is a test account (the play-money twin of a live one). */
+    boolean isTest(AccountId account) {
+        return dsl.fetchExists(ACCOUNT, ACCOUNT.ID.eq(account.value()).and(ACCOUNT.TEST_OF.isNotNull()));
+    }
+
+    /** The test account of {@code live}, if it has one yet. */
+    Optional<AccountId> testAccountOf(AccountId live) {
+        return dsl.select(ACCOUNT.ID).from(ACCOUNT).where(ACCOUNT.TEST_OF.eq(live.value())).fetchOptional(ACCOUNT.ID).map(AccountId::new);
     }
 
     boolean emailTaken(String email) {

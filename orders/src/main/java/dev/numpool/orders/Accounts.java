@@ -20,10 +20,18 @@ import java.util.Optional;
 /**
  * Accounts and their API keys. A key is 256 random bits shown once at creation; only its SHA-256
  * is stored (a fast hash is enough for a secret with that much entropy), and it can be revoked.
+ *
+ * <p>Every account may have a test account: a second account with play money (the sandbox
+ * credit), created the first time it asks for a test key. Test keys ({@value #TEST_KEY_PREFIX}…)
+ * open the test account, so every API works with them unchanged, while its orders go to the
+ * simulator only and its money never meets real money (see {@code V24__test_keys.sql}).
  */
 public final class Accounts {
     private static final String KEY_PREFIX = "np_";
-    private static final int PREFIX_LENGTH = 10;
+    /** Test keys say what they are wherever they are pasted, as Stripe's {@code sk_test_} keys do. */
+    public static final String TEST_KEY_PREFIX = "np_test_";
+    /** How many of a key's random characters its owner sees beside its kind's prefix, to tell keys apart. */
+    private static final int SHOWN_CHARACTERS = 7;
     /** Sandbox accounts start with 100.00 USD of play money. */
     public static final long SANDBOX_CREDIT_MICROS = 100_000_000L;
 
@@ -52,7 +60,7 @@ public final class Accounts {
 
     /** A sandbox account with its first API key and the sandbox credit, in one transaction. */
     public NewApiKey createSandboxAccount(String label) {
-        String secret = newSecret();
+        String secret = newSecret(KEY_PREFIX);
         return stores.transaction(s -> createWithKey(s, secret, label, SANDBOX_CREDIT_MICROS));
     }
 
@@ -76,10 +84,60 @@ public final class Accounts {
         }
     }
 
+    /** A key of the owner's own account: a test key when the owner is a test account. */
     public NewApiKey createKey(AccountId owner, String label) {
-        String secret = newSecret();
-        long id = stores.accounts().insertApiKey(owner, label, secret.substring(0, PREFIX_LENGTH), hash(secret), clock.instant());
-        return new NewApiKey(id, owner, label, secret.substring(0, PREFIX_LENGTH), secret);
+        return insertKey(owner, label, stores.accounts().isTest(owner));
+    }
+
+    /**
+     * A test key: a key of the owner's test account, which is created with the sandbox credit the
+     * first time (of the owner itself when it is a test account). Safe when two requests race to
+     * create the test account: one creates it and both get a key of it.
+     */
+    public NewApiKey createTestKey(AccountId owner, String label) {
+        AccountId test = stores.accounts().isTest(owner) ? owner : testAccount(owner);
+        return insertKey(test, label, true);
+    }
+
+    /** True for a test account: play money, simulated numbers, no Stripe. */
+    public boolean isTest(AccountId account) {
+        return stores.accounts().isTest(account);
+    }
+
+    /** The test account of {@code live}, if it has one yet. */
+    public Optional<AccountId> testAccountOf(AccountId live) {
+        return stores.accounts().testAccountOf(live);
+    }
+
+    /** The test account of {@code live}, created with the sandbox credit the first time (safe under races). */
+    public AccountId testAccount(AccountId live) {
+        Optional<AccountId> known = stores.accounts().testAccountOf(live);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        try {
+            return stores.transaction(s -> {
+                Instant now = clock.instant();
+                AccountId test = s.accounts().insertAccount(true, Optional.of(live), "USD", now);
+                Ledger.creditSandbox(s, test, SANDBOX_CREDIT_MICROS, "sandbox:" + test.value(), now);
+                return test;
+            });
+        } catch (ConstraintViolation e) {
+            // The unique index on test_of: another request created it first, and that one is it.
+            return stores.accounts().testAccountOf(live).orElseThrow(() -> e);
+        }
+    }
+
+    private NewApiKey insertKey(AccountId owner, String label, boolean test) {
+        String secret = newSecret(test ? TEST_KEY_PREFIX : KEY_PREFIX);
+        long id = stores.accounts().insertApiKey(owner, label, shown(secret), hash(secret), clock.instant());
+        return new NewApiKey(id, owner, label, shown(secret), secret, test);
+    }
+
+    /** The start of a key its owner sees in lists: its kind and a few random characters. */
+    private static String shown(String secret) {
+        int kind = secret.startsWith(TEST_KEY_PREFIX) ? TEST_KEY_PREFIX.length() : KEY_PREFIX.length();
+        return secret.substring(0, Math.min(kind + SHOWN_CHARACTERS, secret.length()));
     }
 
     /** The account a live (unrevoked) key belongs to. */
@@ -119,15 +177,15 @@ public final class Accounts {
 
     private NewApiKey createWithKey(Stores s, String secret, String label, long creditMicros) {
         AccountId owner = s.accounts().insertAccount(true, "USD", clock.instant());
-        long keyId = s.accounts().insertApiKey(owner, label, secret.substring(0, Math.min(PREFIX_LENGTH, secret.length())), hash(secret), clock.instant());
+        long keyId = s.accounts().insertApiKey(owner, label, shown(secret), hash(secret), clock.instant());
         Ledger.creditSandbox(s, owner, creditMicros, "sandbox:" + owner.value(), clock.instant());
-        return new NewApiKey(keyId, owner, label, secret.substring(0, Math.min(PREFIX_LENGTH, secret.length())), secret);
+        return new NewApiKey(keyId, owner, label, shown(secret), secret, false);
     }
 
-    private String newSecret() {
+    private String newSecret(String kind) {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
-        return KEY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return kind + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     static byte[] hash(String secret) {

@@ -10,12 +10,13 @@ import java.util.Optional;
 /**
  * One number for one service, as its owner sees it. {@code messages} holds every SMS received,
  * with the code found in it (if any) and the full text; {@code awaitingAnotherCode} is true after
- * the owner asked for another code until the next one arrives.
+ * the owner asked for another code until the next one arrives; {@code test} when it was bought
+ * with play money (a test key, or any key of a sandbox node), from a simulated provider.
  */
 public record Activation(int id, AccountId owner, String service, int country, String operator, PhoneNumber phone,
                          ActivationStatus status, long priceMicros, String currency, Instant createdAt,
                          Instant cancellableAt, Instant expiresAt, Optional<Instant> endedAt,
-                         boolean awaitingAnotherCode, List<Message> messages, RoutingTrace routing) {
+                         boolean awaitingAnotherCode, List<Message> messages, RoutingTrace routing, boolean test) {
     public Activation {
         messages = List.copyOf(messages);
     }

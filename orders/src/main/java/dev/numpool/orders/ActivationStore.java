@@ -35,8 +35,8 @@ final class ActivationStore extends Store {
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     // The order path's statements, written once (see Store#jdbc).
     private static final String ORDER_CHECK = "select la.kind, la.balance_micros, (select count(*) from (select 1 from activation"
-            + " where account_id = ? and status in (?, ?) limit ?) live) from ledger_account la"
-            + " where la.account_id = ? and la.kind in ('wallet', 'debt')";
+            + " where account_id = ? and status in (?, ?) limit ?) live), (select sandbox from account where id = la.account_id)"
+            + " from ledger_account la where la.account_id = ? and la.kind in ('wallet', 'debt')";
     /** One live sale of a number per service (V1). */
     private static final String LIVE_NUMBER = "activation_live_number";
     private static final String PLACE_ORDER = "select place_order(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -58,9 +58,10 @@ final class ActivationStore extends Store {
     /**
      * What an order checks first, in one statement: the owner's available money and debt (cached
      * rows; not the held sum, which grows with the live activations) and its live activations
-     * counted up to {@code cap}.
+     * counted up to {@code cap}, and whether it is a play-money account (a test account, or any
+     * account of a sandbox node), whose orders are test orders.
      */
-    record OrderCheck(long availableMicros, long debtMicros, int live) {
+    record OrderCheck(long availableMicros, long debtMicros, int live, boolean test) {
     }
 
     OrderCheck orderCheck(AccountId owner, int cap) {
@@ -73,9 +74,11 @@ final class ActivationStore extends Store {
             long wallet = 0;
             long debt = 0;
             int live = 0;
+            boolean test = false;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     live = rs.getInt(3);
+                    test = rs.getBoolean(4);
                     switch (rs.getString(1)) {
                         case "wallet" -> wallet = rs.getLong(2);
                         case "debt" -> debt = -rs.getLong(2); // stored as minus what is owed
@@ -83,7 +86,7 @@ final class ActivationStore extends Store {
                     }
                 }
             }
-            return new OrderCheck(wallet, debt, live);
+            return new OrderCheck(wallet, debt, live, test);
         });
     }
 
@@ -187,13 +190,14 @@ final class ActivationStore extends Store {
      */
     record ActivationRow(int id, long accountId, ActivationStatus status, String service, int country, String phone, String provider,
                          String providerRef, long priceMicros, String currency, long holdId, Instant createdAt, Instant cancellableAt,
-                         Instant expiresAt, boolean retryRequested) {
+                         Instant expiresAt, boolean retryRequested, boolean test) {
     }
 
     private static ActivationRow row(ActivationRecord r) {
         return new ActivationRow(r.getId(), r.getAccountId(), ActivationStatus.fromWire(r.getStatus()).orElseThrow(), r.getService(),
                 r.getCountry(), r.getPhone(), r.getProvider(), r.getProviderRef(), r.getPriceMicros(), r.getCurrency(), r.getHoldId(),
-                r.getCreatedAt().toInstant(), r.getCancellableAt().toInstant(), r.getExpiresAt().toInstant(), r.getRetryRequestedAt() != null);
+                r.getCreatedAt().toInstant(), r.getCancellableAt().toInstant(), r.getExpiresAt().toInstant(), r.getRetryRequestedAt() != null,
+                r.getTest());
     }
 
     Optional<ActivationRow> activationForUpdate(AccountId owner, int id) {
@@ -281,7 +285,7 @@ final class ActivationStore extends Store {
                     new PhoneNumber(r.getPhone()), ActivationStatus.fromWire(r.getStatus()).orElseThrow(),
                     r.getPriceMicros(), r.getCurrency(), r.getCreatedAt().toInstant(), r.getCancellableAt().toInstant(),
                     r.getExpiresAt().toInstant(), Optional.ofNullable(r.getEndedAt()).map(OffsetDateTime::toInstant),
-                    r.getRetryRequestedAt() != null, messages.getOrDefault(r.getId(), List.of()), fromJson(r.getRouting())));
+                    r.getRetryRequestedAt() != null, messages.getOrDefault(r.getId(), List.of()), fromJson(r.getRouting()), r.getTest()));
         }
         return result;
     }

@@ -13,6 +13,10 @@ public sealed interface AdjustResult {
     record UnknownAccount() implements AdjustResult {
     }
 
+    /** A test account: its money is play money, which real adjustments never mix with. */
+    record TestAccount() implements AdjustResult {
+    }
+
     /** A debit larger than what is available: adjustments never make debt (a refund can). */
     record InsufficientBalance(long availableMicros) implements AdjustResult {
     }

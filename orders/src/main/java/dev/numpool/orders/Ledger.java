@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Balances and the guarantees behind them, and every way money moves: {@link Transfers} writes
  * every transfer but one, the order's hold, which {@code place_order} (V21) writes with the order
  * in one statement, with the kind and the accounts {@link Transfers#holdAccounts} gives it.
- * Money moves only as append-only transfers: a hold (wallet → held) at purchase, then a post (held → revenue) when a code arrives or a void (held → wallet) on cancel
+ * Money moves only as append-only transfers: a hold (wallet → held) at purchase, then a post (held → revenue, or test revenue for a test account) when a code arrives or a void (held → wallet) on cancel
  * or expiry; a credit into the wallet (a card top-up, a won dispute, an operator's credit, sandbox
  * play money); a take-back to the card network (a refund, a lost dispute), from the wallet as far
  * as it goes and the rest as debt; an operator's debit. The database keeps each customer's wallet from going below zero, lets each hold resolve only
@@ -144,6 +144,9 @@ public final class Ledger {
                 if (!s.accounts().exists(account)) {
                     return new AdjustResult.UnknownAccount();
                 }
+                if (s.accounts().isTest(account)) {
+                    return new AdjustResult.TestAccount(); // the adjustments account holds real money only
+                }
                 Optional<AdjustResult> earlier = replay(s, account, direction, amountMicros, reason.strip(), idempotencyKey);
                 if (earlier.isPresent()) {
                     return earlier.get();
@@ -258,6 +261,8 @@ public final class Ledger {
      */
     static final class Transfers {
         private static final int MAX_REMEMBERED = 200_000;
+        /** The house account test accounts' codes pay, beside {@link Kind#POST}'s revenue. */
+        private static final String TEST_REVENUE = "test_revenue";
         private final Map<Long, LedgerStore.CustomerLedgers> customers = new ConcurrentHashMap<>();
         private final Map<String, Long> house = new ConcurrentHashMap<>();
 
@@ -276,9 +281,16 @@ public final class Ledger {
             return customer(s, owner);
         }
 
-        /** Earns hold {@code holdId}: held → revenue. The database lets each hold resolve once, by its own amount. */
+        /**
+         * Earns hold {@code holdId}: held → revenue, or test revenue for a test account, so that
+         * play money never reaches the real revenue (V24 makes it a database rule). The database
+         * lets each hold resolve once, by its own amount.
+         */
         void post(Stores s, AccountId owner, long holdId, long amount, String currency, String reference, Instant now) {
-            s.ledger().insertTransfer(Kind.POST, customer(s, owner).held(), house(s, Kind.POST, currency), amount, holdId, reference, now);
+            LedgerStore.CustomerLedgers l = customer(s, owner);
+            long revenue = l.test() ? house.computeIfAbsent(TEST_REVENUE + ":" + currency, k -> s.ledger().houseLedger(TEST_REVENUE, currency))
+                    : house(s, Kind.POST, currency);
+            s.ledger().insertTransfer(Kind.POST, l.held(), revenue, amount, holdId, reference, now);
         }
 
         /** Gives hold {@code holdId} back: held → wallet. */

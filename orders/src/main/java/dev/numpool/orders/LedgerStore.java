@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import static dev.numpool.db.jooq.Tables.ACCOUNT;
 import static dev.numpool.db.jooq.Tables.ACTIVATION;
 import static dev.numpool.db.jooq.Tables.IDEMPOTENCY_KEY;
 import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
@@ -83,14 +84,17 @@ final class LedgerStore extends Store {
 
     /** The ids of an account's wallet and held ledger accounts (they never change once created). */
     CustomerLedgers customerLedgers(AccountId owner) {
-        Map<String, Long> byKind = dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
-                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()))
-                .fetchMap(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID);
+        var rows = dsl.select(LEDGER_ACCOUNT.KIND, LEDGER_ACCOUNT.ID, ACCOUNT.TEST_OF.isNotNull()).from(LEDGER_ACCOUNT)
+                .join(ACCOUNT).on(ACCOUNT.ID.eq(LEDGER_ACCOUNT.ACCOUNT_ID))
+                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).fetch();
+        Map<String, Long> byKind = rows.intoMap(r -> r.value1(), r -> r.value2());
         Long debt = byKind.get("debt");
-        return new CustomerLedgers(byKind.get("wallet"), byKind.get("held"), debt == null ? NO_DEBT_LEDGER_YET : debt);
+        boolean test = !rows.isEmpty() && rows.getFirst().value3();
+        return new CustomerLedgers(byKind.get("wallet"), byKind.get("held"), debt == null ? NO_DEBT_LEDGER_YET : debt, test);
     }
 
-    record CustomerLedgers(long wallet, long held, long debt) {
+    /** A customer's ledger accounts; {@code test} for a test account, whose codes pay test revenue (V24). */
+    record CustomerLedgers(long wallet, long held, long debt, boolean test) {
     }
 
     /**

@@ -1,7 +1,10 @@
 package dev.numpool.orders;
 
-/** A key just created: the only time its {@code secret} exists outside the client. */
-public record NewApiKey(long id, AccountId owner, String label, String prefix, String secret) {
+/**
+ * A key just created: the only time its {@code secret} exists outside the client. {@code owner} is
+ * the account the key opens: for a test key, the test account.
+ */
+public record NewApiKey(long id, AccountId owner, String label, String prefix, String secret, boolean test) {
     @Override
     public String toString() {
         return "NewApiKey[id=" + id + ", prefix=" + prefix + "]";

@@ -3,6 +3,7 @@ package dev.numpool.orders;
 import dev.numpool.inventory.BuyRequest;
 import dev.numpool.inventory.BuyResult;
 import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Mode;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.Release;
 import io.helidon.metrics.api.Counter;
@@ -98,14 +99,16 @@ final class OrderPlacement {
         if (check.live() >= settings.maxLiveActivations()) {
             return new PlaceResult.TooManyLive(settings.maxLiveActivations());
         }
+        // A play-money account's order is a test order: inventory sells it simulated numbers only.
+        Mode mode = Mode.of(check.test());
         // Cheap check first, so a number is not bought from a provider for a customer who cannot pay.
-        Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country())).stream().findFirst();
+        Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country()), mode).stream().findFirst();
         if (offer.isPresent() && check.availableMicros() < offer.get().priceMicros()
                 && request.maxPriceMicros().orElse(Long.MAX_VALUE) >= offer.get().priceMicros()) {
             return new PlaceResult.InsufficientBalance(check.availableMicros(), offer.get().priceMicros(), check.debtMicros());
         }
         BuyRequest buy = new BuyRequest(request.service(), request.country(), request.operator(), request.maxPriceMicros(),
-                request.excludedPrefixes());
+                request.excludedPrefixes(), mode);
         // Two nodes' providers may hand out the same number; the database refuses the second live
         // sale of it for a service, and the order simply buys again once.
         for (int round = 0; ; round++) {
@@ -131,7 +134,7 @@ final class OrderPlacement {
                     }
                     Recorded recorded;
                     try {
-                        recorded = record(owner, request, b, purchase, key, lockedUntil, render);
+                        recorded = record(owner, request, b, purchase, key, lockedUntil, render, mode);
                     } catch (RuntimeException e) {
                         giveBack(b, purchase);
                         throw e;
@@ -227,7 +230,7 @@ final class OrderPlacement {
      * id comes from this node's block of ids rather than from the statement.
      */
     private Recorded record(AccountId owner, OrderRequest request, BuyResult.Bought bought, long purchase,
-                               IdempotencyKey key, Instant lockedUntil, Function<Activation, StoredResponse> render) {
+                               IdempotencyKey key, Instant lockedUntil, Function<Activation, StoredResponse> render, Mode mode) {
         Instant now = clock.instant();
         int id = activationIds.next();
         long price = bought.lease().priceMicros();
@@ -237,7 +240,7 @@ final class OrderPlacement {
         // beats this statement to the database is parked and applied by applyParkedSms.)
         Activation activation = new Activation(id, owner, request.service().code(), request.country().id(), request.operator(),
                 bought.lease().phone(), ActivationStatus.WAITING_CODE, price, inventory.currency(), now, cancellableAt, expiresAt,
-                Optional.empty(), false, List.of(), bought.trace());
+                Optional.empty(), false, List.of(), bought.trace(), mode == Mode.TEST);
         StoredResponse response = render.apply(activation);
         LedgerStore.CustomerLedgers ledgers = transfers.holdAccounts(stores, owner);
         ActivationStore.Placing placing = stores.activations().placeOrder(new ActivationStore.NewOrder(id, owner, request, bought.lease().provider(),

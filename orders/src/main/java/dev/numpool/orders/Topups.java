@@ -104,6 +104,10 @@ public final class Topups {
         record Disabled(String why) implements StartResult {
         }
 
+        /** A test key's account: it has play money only, and Stripe is never asked for a session. */
+        record TestAccount() implements StartResult {
+        }
+
         record OutOfBounds(long minMicros, long maxMicros) implements StartResult {
         }
 
@@ -195,6 +199,9 @@ public final class Topups {
      * first top-up (a double click or a retried request opens one Checkout session, not two).
      */
     public StartResult start(AccountId owner, long amountMicros, Optional<String> idempotencyKey) {
+        if (stores.accounts().isTest(owner)) {
+            return new StartResult.TestAccount(); // play money never comes from a card
+        }
         if (!enabled()) {
             return new StartResult.Disabled("Card top-ups are not configured on this Numpool (no Stripe keys).");
         }

@@ -200,7 +200,8 @@ public final class Webhooks {
             return false;
         }
         Instant now = clock.instant();
-        String payload = "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"data\":{}}";
+        String payload = "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"livemode\":" + !stores.accounts().playMoney(owner)
+                + ",\"data\":{}}";
         stores.webhooks().insertDelivery(id, messagePrefix() + "test", "webhook.test", null, payload, now);
         signal.queued();
         return true;
@@ -233,7 +234,8 @@ public final class Webhooks {
      */
     static void queueActivationEvent(Stores s, ActivationStore.ActivationRow a, String type, ActivationStatus status, Optional<String> code,
                                      Optional<String> text, Instant now) {
-        var payload = JSON.createObjectNode().put("type", type).put("timestamp", now.toString());
+        // livemode false: play money and a simulated number, as Stripe marks its test events.
+        var payload = JSON.createObjectNode().put("type", type).put("timestamp", now.toString()).put("livemode", !a.test());
         var data = payload.putObject("data").put("activationId", a.id()).put("service", a.service()).put("country", a.country())
                 .put("phone", a.phone()).put("status", status.wire());
         code.ifPresent(c -> data.put("code", c));
@@ -246,7 +248,8 @@ public final class Webhooks {
         if (!s.webhooks().hasEndpoints(owner.value())) {
             return;
         }
-        var payload = JSON.createObjectNode().put("type", "balance.credited").put("timestamp", now.toString());
+        var payload = JSON.createObjectNode().put("type", "balance.credited").put("timestamp", now.toString())
+                .put("livemode", !s.accounts().playMoney(owner));
         payload.putObject("data").put("amount", Money.format(amountMicros)).put("currency", after.currency())
                 .put("reason", type).put("reference", reference)
                 .put("available", Money.format(after.availableMicros())).put("debt", Money.format(after.debtMicros()));

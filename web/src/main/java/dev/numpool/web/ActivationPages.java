@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Country;
 import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Mode;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.RoutingTrace;
@@ -102,7 +103,7 @@ final class ActivationPages {
     }
 
     private String confirmPage(Visit visit, Service service, Country country, Optional<String> error) {
-        Optional<Offer> offer = inventory.offers(Optional.of(service), Optional.of(country)).stream().findFirst();
+        Optional<Offer> offer = inventory.offers(Optional.of(service), Optional.of(country), Mode.of(visit.testMode())).stream().findFirst();
         Balance balance = ledger.balance(visit.owner());
         String title = service.name() + " number in " + country.name();
         String body;
@@ -203,7 +204,7 @@ final class ActivationPages {
         String country = inventory.country(a.country()).map(Country::name).orElse(String.valueOf(a.country()));
         String done = req.query().first("done").asOptional().map(DONE::get).map(t -> Html.notice("ok", t)).orElse("");
         String error = req.query().first("error").asOptional().map(ERRORS::get).map(t -> Html.notice("error", t)).orElse("");
-        String sandboxForm = visit.sandbox() && a.status().live() ? """
+        String sandboxForm = visit.playMoney() && a.status().live() ? """
                 <details class="sandbox-tools"><summary>Sandbox: simulate an SMS</summary>
                 <form method="post" action="/activations/%d/sandbox-sms" class="stack">%s
                 <label for="sms-text">SMS text</label>
@@ -415,8 +416,8 @@ final class ActivationPages {
     void sandboxSms(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
         int id = activationId(req);
         String text = form.text("text").strip();
-        if (!visit.sandbox()) {
-            throw new Website.NotFound("The sandbox is off on this server.");
+        if (!visit.playMoney()) {
+            throw new Website.NotFound("SMS can be simulated in the sandbox or in test mode only.");
         }
         if (text.isEmpty() || text.length() > 500 || text.chars().anyMatch(c -> c < 0x20 && c != '\n')) {
             Website.redirect(res, "/activations/" + id + "?error=sms");

@@ -107,7 +107,7 @@ final class BalancePage {
      */
     String topUpSection(Visit visit) {
         StringBuilder out = new StringBuilder();
-        if (topups.enabled()) {
+        if (topups.enabled() && !visit.testMode()) {
             Topups.Settings bounds = topups.settings();
             out.append("""
                     <h2>Add money by card</h2>
@@ -122,10 +122,10 @@ final class BalancePage {
                     </form>
                     """.formatted(Html.csrfField(visit), UUID.randomUUID(), Html.escape(Money.format(bounds.minMicros())),
                     Html.escape(Money.format(bounds.maxMicros()))));
-        } else if (!visit.sandbox()) {
+        } else if (!visit.playMoney()) {
             out.append("<h2>Add money</h2><p>Card top-ups are not available on this server.</p>");
         }
-        if (visit.sandbox()) {
+        if (visit.playMoney()) {
             out.append("""
                     <h2>Add sandbox credit</h2>
                     <form method="post" action="/balance/sandbox-credit" class="search">
@@ -221,6 +221,8 @@ final class BalancePage {
             case Topups.StartResult.OutOfBounds out -> Website.errorPage(res, visit, 422, "Top-up not started",
                     "A top-up is from " + Money.format(out.minMicros()) + " to " + Money.format(out.maxMicros()) + " USD.");
             case Topups.StartResult.Disabled off -> Website.errorPage(res, visit, 503, "Top-ups are not available", off.why());
+            case Topups.StartResult.TestAccount test -> Website.errorPage(res, visit, 403, "Top-up not started",
+                    "A test account has play money only; nothing was charged.");
             case Topups.StartResult.StripeUnavailable down -> Website.errorPage(res, visit, 502, "Top-up not started", down.why());
         }
     }
@@ -228,7 +230,7 @@ final class BalancePage {
     /** Sandbox only: one of the fixed amounts of play money, through the ledger door. */
     void sandboxCredit(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
         Long amount = SANDBOX_AMOUNTS.get(form.text("amount"));
-        if (!visit.sandbox() || amount == null) {
+        if (!visit.playMoney() || amount == null) {
             Website.errorPage(res, visit, 400, "Credit not added", "Pick one of the amounts offered on the Balance page.");
             return;
         }

@@ -1,6 +1,7 @@
 package dev.numpool.web;
 
 import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Mode;
 import dev.numpool.inventory.Offer;
 import dev.numpool.orders.Orders;
 import io.helidon.webserver.http.ServerRequest;
@@ -51,7 +52,7 @@ final class CataloguePages {
         String sort = req.query().first("sort").filter(s -> s.matches("popular|price|stock")).orElse("popular");
         int page = req.query().first("page").filter(p -> p.matches("[1-9][0-9]{0,3}")).map(Integer::parseInt).orElse(1);
 
-        List<Offer> offers = search(inventory.offers(java.util.Optional.empty(), java.util.Optional.empty()), q);
+        List<Offer> offers = search(inventory.offers(java.util.Optional.empty(), java.util.Optional.empty(), Mode.of(visit.testMode())), q);
         offers = offers.stream().sorted(order(sort)).toList();
         int pages = Math.max(1, (offers.size() + PAGE_SIZE - 1) / PAGE_SIZE);
         page = Math.min(page, pages);

@@ -58,7 +58,9 @@ final class DeveloperPages {
             Website.send(res, 400, keysPage(visit, Html.notice("error", "A label is at most 64 characters on one line."), Optional.empty()));
             return;
         }
-        NewApiKey key = accounts.createKey(visit.owner(), label);
+        // The second button of the form: a key of the account's test account (play money, simulated numbers).
+        boolean test = form.text("mode").equals("test");
+        NewApiKey key = test ? accounts.createTestKey(visit.owner(), label) : accounts.createKey(visit.owner(), label);
         Website.send(res, 201, keysPage(visit, "", Optional.of(key)));
     }
 
@@ -73,15 +75,16 @@ final class DeveloperPages {
     private String keysPage(Visit visit, String message, Optional<NewApiKey> created) {
         String shown = created.map(k -> """
                 <div class="secret" role="status">
-                <p><strong>Your new key%s.</strong> Copy it now: it is shown only this once.</p>
+                <p><strong>Your new %skey%s.</strong> Copy it now: it is shown only this once.</p>
                 <p><code id="new-key">%s</code> <button type="button" data-copy="%s">Copy key</button></p>
                 </div>
-                """.formatted(k.label().isEmpty() ? "" : " “" + Html.escape(k.label()) + "”", Html.escape(k.secret()), Html.escape(k.secret())))
+                """.formatted(k.test() ? "test " : "", k.label().isEmpty() ? "" : " “" + Html.escape(k.label()) + "”", Html.escape(k.secret()),
+                        Html.escape(k.secret())))
                 .orElse("");
         StringBuilder rows = new StringBuilder();
         for (ApiKeyInfo k : accounts.keys(visit.owner())) {
             rows.append("<tr><td data-label=\"Label\">").append(k.label().isEmpty() ? "<span class=\"hint\">no label</span>" : Html.escape(k.label()))
-                    .append("</td><td data-label=\"Key\"><code>").append(Html.escape(k.prefix())).append("…</code></td><td data-label=\"Created\">")
+                    .append("</td><td data-label=\"Key\"><code>").append(Html.escape(k.prefix())).append("…</code>").append(k.test() ? " (test)" : "").append("</td><td data-label=\"Created\">")
                     .append(Html.when(k.createdAt())).append("</td><td data-label=\"State\">");
             if (k.revokedAt().isPresent()) {
                 rows.append("Revoked ").append(Html.when(k.revokedAt().get())).append("</td><td></td></tr>");
@@ -97,11 +100,15 @@ final class DeveloperPages {
                 %s%s
                 <p>Bots use a key as <code>Authorization: Bearer &lt;key&gt;</code> on the native API, or as <code>api_key</code> on the
                 sms-activate compatible API. Keep keys secret; revoke one the moment it leaks.</p>
+                <p>A test key (<code>np_test_…</code>) works on every API with play money: its orders get simulated numbers only, never touch
+                your balance or a card, and are marked <code>"livemode": false</code>. The services <code>x0</code> (no numbers),
+                <code>xn</code> (never a code) and <code>x5</code> (a code after 5 seconds) let a bot test its error paths.</p>
                 <form method="post" action="/developers/keys" class="search">
                 %s
                 <label for="label">Label</label>
                 <input id="label" name="label" maxlength="64" placeholder="e.g. my bot">
                 <button type="submit">Create key</button>
+                <button type="submit" name="mode" value="test">Create test key</button>
                 </form>
                 %s
                 """.formatted(tabs("/developers/keys"), message, shown, Html.csrfField(visit),

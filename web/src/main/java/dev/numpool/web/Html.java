@@ -66,12 +66,17 @@ final class Html {
         String nav = visit.signedIn()
                 ? link("/", "Catalogue", current) + link("/activations", "Activations", current) + link("/balance", "Balance", current)
                   + link("/developers/keys", "Developers", current)
+                  + "<form method=\"post\" action=\"/test-mode\" class=\"inline\">" + csrfField(visit)
+                  + "<input type=\"hidden\" name=\"on\" value=\"" + (visit.testMode() ? "0" : "1") + "\">"
+                  + "<button type=\"submit\" class=\"link\">" + (visit.testMode() ? "Leave test mode" : "Test mode") + "</button></form>"
                   + "<form method=\"post\" action=\"/sign-out\" class=\"inline\">" + csrfField(visit)
                   + "<button type=\"submit\" class=\"link\">Sign out</button></form>"
                 : link("/", "Catalogue", current) + link("/developers/docs", "API docs", current) + link("/sign-in", "Sign in", current)
                   + link("/sign-up", "Sign up", current);
         String who = visit.session().map(s -> "<p class=\"who\">Signed in as " + escape(s.email()) + "</p>").orElse("");
-        String mode = visit.sandbox() ? "<p class=\"sandbox\">Sandbox: numbers are simulated and balances are play money.</p>" : "";
+        String mode = visit.testMode()
+                ? "<p class=\"sandbox\">Test mode: your test account, with play money and simulated numbers. Your real balance is untouched.</p>"
+                : visit.sandbox() ? "<p class=\"sandbox\">Sandbox: numbers are simulated and balances are play money.</p>" : "";
         return """
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8">

@@ -100,7 +100,8 @@ final class OpsConsole {
 
     /** The visitor's operator role; a customer gets the 404 of an address that does not exist. */
     private Operators.Operator operator(Visit visit) {
-        return operators.operator(visit.owner()).orElseThrow(() -> new Website.NotFound(Website.NO_PAGE));
+        // The signed-in person's own account, never the test account test mode shows.
+        return operators.operator(visit.session().orElseThrow().account()).orElseThrow(() -> new Website.NotFound(Website.NO_PAGE));
     }
 
     /** True when the operator may go on; otherwise the answer (a redirect to the second factor) is sent. */

@@ -360,6 +360,8 @@ final class OpsPages {
             case AdjustResult.KeyReused reused -> Website.errorPage(res, visit, 409, "Form sent twice with changes",
                     "This form was sent before with other values. Reload the account and fill in a new form. Nothing was changed.");
             case AdjustResult.UnknownAccount unknown -> throw new Website.NotFound("There is no account " + a.id().value() + ".");
+            case AdjustResult.TestAccount test -> Website.errorPage(res, visit, 403, "A test account",
+                    "This account holds play money for a customer's test keys; adjustments move real money only. Nothing was changed.");
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.numpool.web;
 
+import dev.numpool.orders.AccountId;
+import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Users;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
@@ -32,13 +34,17 @@ import java.util.Optional;
 final class WebSessions {
     static final String SESSION_COOKIE = "__Host-numpool_session";
     static final String CSRF_COOKIE = "__Host-numpool_csrf";
+    /** {@code test} while a signed-in visitor works in their test account; it means nothing without a session. */
+    static final String MODE_COOKIE = "__Host-numpool_mode";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Users users;
+    private final Accounts accounts;
     private final boolean sandbox;
 
-    WebSessions(Users users, boolean sandbox) {
+    WebSessions(Users users, Accounts accounts, boolean sandbox) {
         this.users = users;
+        this.accounts = accounts;
         this.sandbox = sandbox;
     }
 
@@ -57,7 +63,9 @@ final class WebSessions {
         String token = cookies.get(SESSION_COOKIE);
         Optional<Users.Session> session = users.session(token);
         if (session.isPresent()) {
-            return new Visit(session, csrfToken(token), sandbox);
+            // Test mode shows the session's own test account, and no other: the cookie only picks the mode.
+            Optional<AccountId> test = "test".equals(cookies.get(MODE_COOKIE)) ? accounts.testAccountOf(session.get().account()) : Optional.empty();
+            return new Visit(session, csrfToken(token), sandbox, test);
         }
         String pre = cookies.get(CSRF_COOKIE);
         if (!issue && (pre == null || !pre.matches("[A-Za-z0-9_-]{43}"))) {
@@ -96,10 +104,24 @@ final class WebSessions {
                 + "; Secure; HttpOnly; SameSite=Lax");
     }
 
-    /** Ends the session server-side and clears the cookie. */
+    /** Ends the session server-side and clears the cookie (and test mode, so the next sign-in starts live). */
     void signOut(ServerRequest req, ServerResponse res) {
         users.signOut(cookies(req).get(SESSION_COOKIE));
         res.headers().add(HeaderNames.SET_COOKIE, expired(SESSION_COOKIE));
+        res.headers().add(HeaderNames.SET_COOKIE, expired(MODE_COOKIE));
+    }
+
+    /**
+     * Switches the signed-in visitor into test mode (its test account is created with play money
+     * the first time) or back to live.
+     */
+    void testMode(Visit visit, boolean on, ServerResponse res) {
+        if (on) {
+            accounts.testAccount(visit.session().orElseThrow().account());
+            res.headers().add(HeaderNames.SET_COOKIE, MODE_COOKIE + "=test; Path=/; Secure; HttpOnly; SameSite=Lax");
+        } else {
+            res.headers().add(HeaderNames.SET_COOKIE, expired(MODE_COOKIE));
+        }
     }
 
     private static String expired(String name) {

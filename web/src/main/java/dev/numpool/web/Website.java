@@ -54,7 +54,7 @@ final class Website {
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
             Topups topups, Operators operators, OperatorAudit audit, Reports reports, RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
-        this.sessions = new WebSessions(users, sandbox);
+        this.sessions = new WebSessions(users, accounts, sandbox);
         this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits);
         this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, sessions, clock);
@@ -76,6 +76,10 @@ final class Website {
         routing.post("/sign-up", form(false, signIn::signUp));
         routing.post("/sign-out", form(false, (visit, f, req, res) -> {
             sessions.signOut(req, res);
+            redirect(res, "/");
+        }));
+        routing.post("/test-mode", form(true, (visit, f, req, res) -> {
+            sessions.testMode(visit, f.text("on").equals("1"), res);
             redirect(res, "/");
         }));
         routing.get("/buy", page(true, activations::confirm));

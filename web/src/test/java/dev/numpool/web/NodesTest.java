@@ -92,15 +92,16 @@ class NodesTest {
     }
 
     @Test
-    void productionModeHasNoSimulatorAndNoSandboxEndpoints() {
+    void productionModeSellsNoSimulatedNumbersToLiveCustomersAndHasNoSandboxAccounts() {
         Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
         config.put("numpool.sandbox", "false");
         config.put("numpool.demo-api-key", "ignored-in-production-mode");
         try (Numpool node = TestNodes.start(config, new TestClock())) {
             Http http = new Http(node.url());
             assertEquals(404, http.post("/v1/sandbox/accounts", null, null).status());
-            assertEquals(404, http.post("/v1/sandbox/sms", null, "{}").status());
-            assertEquals(0, http.get("/v1/catalog", null).json().get("offers").size());
+            // Test keys inject SMS on any node (TestKeysTest), so the route is there, behind a key.
+            assertEquals(401, http.post("/v1/sandbox/sms", null, "{}").status());
+            assertEquals(0, http.get("/v1/catalog", null).json().get("offers").size(), "the simulator is there for test keys alone");
             assertEquals(401, http.get("/v1/balance", "ignored-in-production-mode").status(), "no demo account in production");
             assertEquals(404, http.get("/v1/operator/providers", "any").status(), "no operator routes without an operator token");
         }
