@@ -1,6 +1,13 @@
 package dev.numpool.web;
 
+import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 
 /** Starts one Numpool node from the environment and prints where it listens. */
 public final class Main {
@@ -12,14 +19,31 @@ public final class Main {
     public static void main(String[] args) {
         LogConfig.configureRuntime();
         Numpool numpool;
+        Optional<String> madeToken = Optional.empty();
         try {
-            numpool = Numpool.start(NumpoolConfig.load(System.getenv()), java.time.Clock.systemUTC(), System.getenv());
+            Map<String, String> environment = new HashMap<>(System.getenv());
+            Config config = NumpoolConfig.load(environment);
+            if (config.get("numpool.sandbox").asBoolean().orElse(true) && config.get("numpool.operator-token").asString().isEmpty()) {
+                // A sandbox started with no token gets one for this run, printed below, so that the
+                // operator routes and the console (roles are given with the token) work out of the box.
+                madeToken = Optional.of(randomToken());
+                environment.put("NUMPOOL_OPERATOR_TOKEN", madeToken.get());
+                config = NumpoolConfig.load(environment);
+            }
+            numpool = Numpool.start(config, java.time.Clock.systemUTC(), System.getenv());
         } catch (RuntimeException | Error e) {
             exitBecause(e);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(numpool::close, "numpool-shutdown"));
+        madeToken.ifPresent(t -> System.out.println("Operator token for this sandbox run (set NUMPOOL_OPERATOR_TOKEN to choose one): " + t));
         System.out.println("Numpool ready at " + numpool.url());
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /**
