@@ -38,6 +38,9 @@ public final class ApiRouter {
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
     private static final byte[] OPENAPI = openApiDocument();
 
+    /** The MDC key of the request id {@link Admission} gives every request (and answers in {@code X-Request-Id}). */
+    public static final String REQUEST_ID_KEY = Admission.REQUEST_ID_KEY;
+
     private final Ledger ledger;
     private final Orders orders;
     private final Inventory inventory;

@@ -36,6 +36,12 @@ public final class RateLimits {
     private static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(250);
     /** How many times a client's per-email sign-in budget one email has from all clients together. */
     private static final long EMAIL_CEILING = 10;
+    /**
+     * Second-factor codes one operator may try per sign-in window, from anywhere: whoever tries
+     * them knows the password already, and three codes are good at any moment (a step of drift
+     * either way), so the budget is small and shared by all addresses.
+     */
+    static final long SECOND_FACTOR_CODES = 5;
 
     private final Settings settings;
     private final ProxyManager<String> buckets;
@@ -44,6 +50,7 @@ public final class RateLimits {
     private final BucketConfiguration signInsPerEmail;
     private final BucketConfiguration signInsPerEmailAll;
     private final BucketConfiguration signInsPerIp;
+    private final BucketConfiguration secondFactorCodes;
     private final BucketConfiguration perKeyShare;
     private final BucketConfiguration perIpShare;
     /** Until when (nanoTime) Redis is not asked after it failed to answer: the node's share is the limit meanwhile. */
@@ -130,6 +137,9 @@ public final class RateLimits {
                 .build();
         this.signInsPerIp = BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(settings.signInsPerIp()).refillGreedy(settings.signInsPerIp(), settings.signInWindow()))
+                .build();
+        this.secondFactorCodes = BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(SECOND_FACTOR_CODES).refillGreedy(SECOND_FACTOR_CODES, settings.signInWindow()))
                 .build();
     }
 
@@ -274,6 +284,25 @@ public final class RateLimits {
     private Optional<Duration> takeShare(Optional<String> byIp, Optional<String> byKey, long keyTokens) {
         return byIp.flatMap(ip -> takeLocally("share:" + ip, perIpShare))
                 .or(() -> byKey.flatMap(k -> takeLocally("share:" + k, perKeyShare, Math.min(keyTokens, perKeyShare.getBandwidths()[0].getCapacity()))));
+    }
+
+    /**
+     * One second-factor code tried for {@code operator} (its account id): empty when it may go on,
+     * otherwise how long until it could. {@value #SECOND_FACTOR_CODES} per sign-in window, always
+     * limited (like sign-ins), counted on this node while Redis cannot answer.
+     */
+    public Optional<Duration> takeSecondFactor(String operator) {
+        String key = "numpool:totp:" + SECOND_FACTOR_CODES + "-" + settings.signInWindow().toSeconds() + "s:" + digest(operator);
+        if (buckets == null || System.nanoTime() - signInSkipUntil < 0) {
+            return takeLocally(key, secondFactorCodes);
+        }
+        try {
+            return take(key, secondFactorCodes);
+        } catch (RuntimeException e) {
+            signInSkipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
+            LOG.log(Level.WARNING, "second-factor limiter unavailable; counting on this node for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
+            return takeLocally(key, secondFactorCodes);
+        }
     }
 
     /**

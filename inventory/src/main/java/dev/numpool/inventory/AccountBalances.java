@@ -6,10 +6,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,6 +30,7 @@ final class AccountBalances {
     private final Map<String, Long> lowMicros;
     private final Clock clock;
     private volatile Read last = new Read(Instant.MIN, List.of());
+    private final AtomicBoolean refreshing = new AtomicBoolean();
 
     private record Read(Instant at, List<Inventory.ProviderBalance> balances) {
     }
@@ -38,41 +41,66 @@ final class AccountBalances {
         this.clock = clock;
     }
 
-    /** See {@link Inventory#providerBalances}. */
-    synchronized List<Inventory.ProviderBalance> balances() {
-        Instant now = clock.instant();
-        if (now.isBefore(last.at().plus(KEPT))) {
-            return last.balances();
+    /**
+     * See {@link Inventory#providerBalances}. The first call waits for a reading; later ones get
+     * the last reading at once and, when it is over a minute old, start a new one in the
+     * background: a page is never held by a slow upstream more than once.
+     */
+    List<Inventory.ProviderBalance> balances() {
+        Read read = last;
+        if (clock.instant().isBefore(read.at().plus(KEPT))) {
+            return read.balances();
         }
+        if (read.at().equals(Instant.MIN)) {
+            synchronized (this) {
+                if (last.at().equals(Instant.MIN)) {
+                    last = readNow();
+                }
+                return last.balances();
+            }
+        }
+        if (refreshing.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("provider-balances").start(() -> {
+                try {
+                    last = readNow();
+                } finally {
+                    refreshing.set(false);
+                }
+            });
+        }
+        return read.balances();
+    }
+
+    private Read readNow() {
+        Instant now = clock.instant();
         List<Inventory.ProviderBalance> read = new ArrayList<>();
         try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<java.util.Optional<Provider.AccountBalance>>> asked = new ArrayList<>();
+            List<Future<Optional<Provider.AccountBalance>>> asked = new ArrayList<>();
             List<Provider> all = providers.all();
             for (Provider p : all) {
                 asked.add(calls.submit(p::accountBalance));
             }
             for (int i = 0; i < all.size(); i++) {
                 String name = all.get(i).name();
-                java.util.Optional<Provider.AccountBalance> balance;
+                Optional<Provider.AccountBalance> balance;
                 try {
                     balance = asked.get(i).get();
                 } catch (ExecutionException e) {
                     LOG.log(Level.WARNING, name + " threw on accountBalance", e.getCause());
-                    balance = java.util.Optional.of(new Provider.AccountBalance.Unknown("provider error"));
+                    balance = Optional.of(new Provider.AccountBalance.Unknown("provider error"));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return last.balances();
+                    return last;
                 }
                 long low = lowMicros.getOrDefault(name, 0L);
                 balance.ifPresent(b -> read.add(switch (b) {
-                    case Provider.AccountBalance.Known known -> new Inventory.ProviderBalance(name, java.util.Optional.of(known.micros()),
-                            java.util.Optional.empty(), low, known.micros() < low);
-                    case Provider.AccountBalance.Unknown unknown -> new Inventory.ProviderBalance(name, java.util.Optional.empty(),
-                            java.util.Optional.of(unknown.reason()), low, false);
+                    case Provider.AccountBalance.Known known -> new Inventory.ProviderBalance(name, Optional.of(known.micros()),
+                            Optional.empty(), low, known.micros() < low);
+                    case Provider.AccountBalance.Unknown unknown -> new Inventory.ProviderBalance(name, Optional.empty(),
+                            Optional.of(unknown.reason()), low, false);
                 }));
             }
         }
-        last = new Read(now, List.copyOf(read));
-        return last.balances();
+        return new Read(now, List.copyOf(read));
     }
 }

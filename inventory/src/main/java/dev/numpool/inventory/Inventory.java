@@ -388,6 +388,9 @@ public final class Inventory implements AutoCloseable {
         if (checked.refusal().isPresent()) {
             return new MarkupPreview.Refused(checked.refusal().get());
         }
+        if (service.isPresent() && catalogue.service(service.get()).isEmpty()) {
+            return new MarkupPreview.Refused("no service '" + UpstreamHttp.clip(service.get()) + "' to preview");
+        }
         return new MarkupPreview.Prices(offers.preview(checked.pricing().orElseThrow(), service.flatMap(catalogue::service), limit));
     }
 

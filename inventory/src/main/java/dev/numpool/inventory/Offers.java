@@ -94,8 +94,9 @@ final class Offers {
                 quotes.addAll(providers.book().all(p.name()));
             }
             for (Provider.OfferQuote q : quotes) {
+                // Live offers: markups price what customers pay; test orders' play money has none to preview.
                 if (q.operator().equals("any") && q.stock() > 0 && catalogue.sellsService(q.service()) && catalogue.sellsCountry(q.country())
-                        && service.map(q.service()::equals).orElse(true)) {
+                        && service.map(q.service()::equals).orElse(true) && separation.allows(p.name(), q.service(), Mode.LIVE)) {
                     rows.add(new Inventory.PricePreview(q.service(), q.country(), p.name(), q.costMicros(),
                             now.sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country()),
                             next.sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country())));

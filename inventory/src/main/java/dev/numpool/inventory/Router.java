@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -51,21 +52,25 @@ final class Router {
         Controls.InForce controls = this.controls.current();
         Map<String, String> paused = controls.paused();
         Pricing pricing = controls.pricing();
-        // Written first in the trace, so an operator who paused a provider sees routing pass it by.
+        // Written first in the trace: a paused provider that would have sold this offer, so an
+        // operator who paused it sees routing pass it by.
         List<RoutingTrace.Attempt> attempts = new ArrayList<>();
         for (Provider p : providers.all()) {
+            if (!separation.allows(p.name(), request.service().code(), request.mode())) {
+                continue; // play money and real money never meet (see TestSeparation)
+            }
+            Optional<Provider.Quote> quote = providers.quote(p, request.service().code(), request.country(), request.operator())
+                    .filter(q -> q.stock() > 0);
+            if (quote.isEmpty()) {
+                continue;
+            }
             if (paused.containsKey(p.name())) {
                 attempts.add(new RoutingTrace.Attempt(p.name(), "skipped: paused by an operator", 0));
                 continue;
             }
-            if (!separation.allows(p.name(), request.service().code(), request.mode())) {
-                continue; // play money and real money never meet (see TestSeparation)
-            }
-            providers.quote(p, request.service().code(), request.country(), request.operator())
-                    .filter(q -> q.stock() > 0)
-                    .ifPresent(q -> ranked.add(new Ranked(p, pricing.sellPriceMicros(q.costMicros(), p.name(), request.service().code(),
-                            request.country().id()), q.costMicros(), q.stock(),
-                            deliveries.rate(p.name(), request.service().code(), request.country().id()))));
+            Provider.Quote q = quote.get();
+            ranked.add(new Ranked(p, pricing.sellPriceMicros(q.costMicros(), p.name(), request.service().code(), request.country().id()),
+                    q.costMicros(), q.stock(), deliveries.rate(p.name(), request.service().code(), request.country().id())));
         }
         ranked.sort(Comparator.comparingDouble(Ranked::expectedCostPerCode)
                 .thenComparingLong(r -> providers.latencyMillis(r.provider().name())));

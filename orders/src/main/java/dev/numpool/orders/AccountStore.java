@@ -137,6 +137,11 @@ final class AccountStore extends Store {
                 .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant(), r.value4() != null));
     }
 
+    /** Forgets that the account's sessions passed a second factor (its operator role was taken away). */
+    void clearSecondFactors(AccountId owner) {
+        dsl.update(WEB_SESSION).setNull(WEB_SESSION.SECOND_FACTOR_AT).where(WEB_SESSION.ACCOUNT_ID.eq(owner.value())).execute();
+    }
+
     /** Marks the session as having passed the second factor; false when it is gone. */
     boolean markSecondFactor(byte[] tokenHash, Instant now) {
         return dsl.update(WEB_SESSION).set(WEB_SESSION.SECOND_FACTOR_AT, at(now)).where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).execute() == 1;
@@ -164,8 +169,9 @@ final class AccountStore extends Store {
 
     /** Blocks the account with a reason, or (with an empty reason) unblocks it; false when there is no such account. */
     boolean setBlocked(AccountId account, Optional<String> reason, Instant now) {
+        // Its test account with it: a blocked customer's test keys stop working too.
         return dsl.update(ACCOUNT).set(ACCOUNT.BLOCKED_AT, reason.isPresent() ? at(now) : null).set(ACCOUNT.BLOCKED_REASON, reason.orElse(null))
-                .where(ACCOUNT.ID.eq(account.value())).execute() == 1;
+                .where(ACCOUNT.ID.eq(account.value()).or(ACCOUNT.TEST_OF.eq(account.value()))).execute() >= 1;
     }
 
     Optional<AccountId> accountByEmail(String email) {

@@ -51,14 +51,18 @@ final class OperatorStore extends Store {
     }
 
     /**
-     * Takes time step {@code step} as used, and confirms the enrolment with it when
-     * {@code confirm}; false when a code of this step or a later one was used already (a replay).
+     * Takes time step {@code step} of {@code secret} as used, and confirms the enrolment with it
+     * when {@code confirm}; false when a code of this step or a later one was used already (a
+     * replay), or the secret changed.
      */
-    boolean useStep(AccountId account, long step, boolean confirm, Instant now) {
+    boolean useStep(AccountId account, String secret, long step, boolean confirm, Instant now) {
         var update = dsl.update(OPERATOR).set(OPERATOR.TOTP_LAST_STEP, step);
         if (confirm) {
             update.set(OPERATOR.TOTP_CONFIRMED_AT, at(now));
         }
-        return update.where(OPERATOR.ACCOUNT_ID.eq(account.value())).and(OPERATOR.TOTP_LAST_STEP.lt(step)).execute() == 1;
+        // The secret the code was checked against: a new key started meanwhile (another tab) is
+        // not confirmed by a code of the old one.
+        return update.where(OPERATOR.ACCOUNT_ID.eq(account.value())).and(OPERATOR.TOTP_SECRET.eq(secret))
+                .and(OPERATOR.TOTP_LAST_STEP.lt(step)).execute() == 1;
     }
 }

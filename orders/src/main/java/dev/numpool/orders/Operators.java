@@ -91,9 +91,15 @@ public final class Operators {
         return account.flatMap(this::operator);
     }
 
-    /** Takes the role away (the account stays a customer); false when it had none. */
+    /**
+     * Takes the role away (the account stays a customer), and with it what its sessions passed: a
+     * role given again asks for the second factor again. False when it had none.
+     */
     public boolean revoke(String email) {
-        return Users.normaliseEmail(email).flatMap(e -> stores.accounts().accountByEmail(e)).map(a -> stores.operators().revoke(a)).orElse(false);
+        return Users.normaliseEmail(email).flatMap(e -> stores.accounts().accountByEmail(e)).map(a -> stores.transaction(s -> {
+            s.accounts().clearSecondFactors(a);
+            return s.operators().revoke(a);
+        })).orElse(false);
     }
 
     /**
@@ -149,7 +155,7 @@ public final class Operators {
             String expected = code(row.secret().orElseThrow(), Instant.ofEpochSecond(step * STEP.toSeconds()));
             if (MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), code.strip().getBytes(StandardCharsets.US_ASCII))) {
                 long matched = step;
-                boolean taken = stores.transaction(s -> s.operators().useStep(row.account(), matched, confirm, now)
+                boolean taken = stores.transaction(s -> s.operators().useStep(row.account(), row.secret().orElseThrow(), matched, confirm, now)
                         && s.accounts().markSecondFactor(Accounts.hash(sessionToken), now));
                 return taken ? SecondFactor.PASSED : SecondFactor.WRONG_CODE;
             }
@@ -194,15 +200,27 @@ public final class Operators {
      * Blocks an account (its keys stop working within {@link Accounts#AUTH_CACHE}, its sessions at
      * once, its live activations run their course); false when there is no such account.
      */
-    public boolean block(AccountId account, String reason) {
+    public Block block(AccountId account, String reason) {
         if (reason == null || reason.isBlank() || reason.strip().length() > 200) {
             throw new IllegalArgumentException("a block has a reason of 1 to 200 characters");
         }
-        return stores.accounts().setBlocked(account, Optional.of(reason.strip()), clock.instant());
+        if (stores.operators().operator(account).isPresent()) {
+            // Else one operator (or a stolen support password) could lock every admin out, with no
+            // console left to undo it: an operator loses the role first, with the shared token.
+            return Block.IS_OPERATOR;
+        }
+        return stores.accounts().setBlocked(account, Optional.of(reason.strip()), clock.instant()) ? Block.DONE : Block.NO_SUCH_ACCOUNT;
     }
 
-    public boolean unblock(AccountId account) {
-        return stores.accounts().setBlocked(account, Optional.empty(), clock.instant());
+    public Block unblock(AccountId account) {
+        return stores.accounts().setBlocked(account, Optional.empty(), clock.instant()) ? Block.DONE : Block.NO_SUCH_ACCOUNT;
+    }
+
+    /** How a block or an unblock ended. */
+    public enum Block {
+        DONE, NO_SUCH_ACCOUNT,
+        /** An operator's account is not blocked: take the role away first. */
+        IS_OPERATOR
     }
 
     /** Any owner's activation. */

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the marketplace did, for its operators: orders and codes per minute (the console's live
@@ -14,16 +15,17 @@ import java.util.List;
  * what providers cost and the margin. Money in micro-units of the deployment's currency.
  */
 public final class Reports {
-    private final Stores stores;
+    private final ReportStore store;
     private final Clock clock;
 
-    private Reports(Stores stores, Clock clock) {
-        this.stores = stores;
+    private Reports(ReportStore store, Clock clock) {
+        this.store = store;
         this.clock = clock;
     }
 
-    public static Reports create(Database db, Clock clock) {
-        return new Reports(new Stores(db.dsl()), clock);
+    /** On a sandbox node ({@code sandbox}) every order is play money and all count; elsewhere test orders never do. */
+    public static Reports create(Database db, Clock clock, boolean sandbox) {
+        return new Reports(new ReportStore(db.dsl(), sandbox), clock);
     }
 
     /** One minute: orders placed, codes delivered. */
@@ -52,20 +54,20 @@ public final class Reports {
     /** The last {@code minutes} minutes, oldest first, this one included (at most a day). */
     public List<Minute> lastMinutes(int minutes) {
         Instant now = clock.instant();
-        return stores.reports().perMinute(now.minus(Duration.ofMinutes(Math.max(1, Math.min(1440, minutes)) - 1L)), now);
+        return store.perMinute(now.minus(Duration.ofMinutes(Math.max(1, Math.min(1440, minutes)) - 1L)), now);
     }
 
     /** The last {@code days} UTC days with any order, oldest first (at most a year). */
     public List<Day> lastDays(int days) {
-        return stores.reports().perDay(since(days));
+        return store.perDay(since(days));
     }
 
     public List<Share> byProvider(int days) {
-        return stores.reports().perKey("provider", since(days), 50);
+        return store.perKey("provider", since(days), 50);
     }
 
     public List<Share> byService(int days) {
-        return stores.reports().perKey("service", since(days), 50);
+        return store.perKey("service", since(days), 50);
     }
 
     private Instant since(int days) {
@@ -82,16 +84,16 @@ public final class Reports {
 
     /** Accounts that owe, most first (at most {@code limit}, capped at 500). */
     public List<Debt> debts(int limit) {
-        return stores.reports().debts(Math.max(1, Math.min(500, limit)));
+        return store.debts(Math.max(1, Math.min(500, limit)));
     }
 
     /** Open disputes, oldest first (at most {@code limit}, capped at 500). */
     public List<Dispute> openDisputes(int limit) {
-        return stores.reports().openDisputes(Math.max(1, Math.min(500, limit)));
+        return store.openDisputes(Math.max(1, Math.min(500, limit)));
     }
 
     /** How one provider's offer did: orders, those that got a code, the median time from sale to the first code. */
-    public record OfferOutcome(String service, int country, long orders, long withCode, java.util.Optional<Duration> medianTimeToCode) {
+    public record OfferOutcome(String service, int country, long orders, long withCode, Optional<Duration> medianTimeToCode) {
         public long deliveryPercent() {
             return orders == 0 ? 0 : Math.round(100.0 * withCode / orders);
         }
@@ -99,24 +101,24 @@ public final class Reports {
 
     /** One provider's offers over the last {@code days} days, most sold first (at most 100). */
     public List<OfferOutcome> offerOutcomes(String provider, int days) {
-        return stores.reports().offerOutcomes(provider, since(days), 100);
+        return store.offerOutcomes(provider, since(days), 100);
     }
 
     /** Webhook deliveries not made yet, and when the oldest of them was queued. */
-    public record WebhookBacklog(long pending, java.util.Optional<Instant> oldest) {
+    public record WebhookBacklog(long pending, Optional<Instant> oldest) {
     }
 
     /** A customer's webhook endpoint that fails (or was disabled for failing), with what waits for it. */
-    public record FailingEndpoint(long id, AccountId account, String url, boolean enabled, java.util.Optional<String> disabledReason,
-                                  java.util.Optional<Instant> failingSince, long pending) {
+    public record FailingEndpoint(long id, AccountId account, String url, boolean enabled, Optional<String> disabledReason,
+                                  Optional<Instant> failingSince, long pending) {
     }
 
     public WebhookBacklog webhookBacklog() {
-        return stores.reports().webhookBacklog();
+        return store.webhookBacklog();
     }
 
     /** At most {@code limit} (capped at 500), failing longest first. */
     public List<FailingEndpoint> failingEndpoints(int limit) {
-        return stores.reports().failingEndpoints(Math.max(1, Math.min(500, limit)));
+        return store.failingEndpoints(Math.max(1, Math.min(500, limit)));
     }
 }

@@ -24,7 +24,6 @@ final class Stores {
     private final AuditStore audit;
     private final CodeStore codes;
     private final OperatorStore operators;
-    private final ReportStore reports;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -44,7 +43,6 @@ final class Stores {
         this.audit = new AuditStore(dsl);
         this.codes = new CodeStore(dsl);
         this.operators = new OperatorStore(dsl);
-        this.reports = new ReportStore(dsl);
     }
 
     /**
@@ -110,9 +108,5 @@ final class Stores {
 
     OperatorStore operators() {
         return operators;
-    }
-
-    ReportStore reports() {
-        return reports;
     }
 }

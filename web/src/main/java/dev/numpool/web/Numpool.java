@@ -136,7 +136,7 @@ public final class Numpool implements AutoCloseable {
             ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, audit, operators, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams);
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, operators, audit,
-                    Reports.create(db, clock), rateLimits,
+                    Reports.create(db, clock, sandbox), rateLimits,
                     sandbox, clock);
             Connections connections = Connections.from(config.get("server"));
             ReadTimeouts readTimeouts = track(resources, new ReadTimeouts(connections.readTimeout()));

@@ -2,6 +2,7 @@ package dev.numpool.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.numpool.api.ApiRouter;
 import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.OperatorRole.Permission;
 import dev.numpool.orders.Operators;
@@ -29,8 +30,8 @@ import java.util.logging.Logger;
 final class OpsConsole {
     private static final Logger LOG = Logger.getLogger(OpsConsole.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The request id {@code dev.numpool.api.Admission} puts in the MDC (and in {@code X-Request-Id}). */
-    private static final String REQUEST_ID_KEY = "request-id";
+    /** The request id the API's admission filter puts in the MDC (and in {@code X-Request-Id}). */
+    static final String REQUEST_ID_KEY = ApiRouter.REQUEST_ID_KEY;
 
     private final Operators operators;
     private final OperatorAudit audit;
@@ -94,6 +95,7 @@ final class OpsConsole {
                 State.NONE, activity::dismiss)));
         routing.get("/ops/enrol", site.page(true, (visit, req, res) -> secondFactor.enrolForm(operator(visit), visit, req, res)));
         routing.post("/ops/enrol", site.form(true, (visit, form, req, res) -> secondFactor.enrol(operator(visit), visit, form, req, res)));
+        routing.post("/ops/enrol/new", site.form(true, (visit, form, req, res) -> secondFactor.restartEnrolment(operator(visit), visit, form, req, res)));
         routing.get("/ops/verify", site.page(true, (visit, req, res) -> secondFactor.verifyForm(operator(visit), visit, req, res)));
         routing.post("/ops/verify", site.form(true, (visit, form, req, res) -> secondFactor.verify(operator(visit), visit, form, req, res)));
     }

@@ -155,7 +155,7 @@ final class OpsPages {
                 status = 400;
             } else {
                 Parsed p = (Parsed) parsed;
-                preview = switch (inventory.previewMarkups(p.percent(), p.margin(), p.rules(), req.query().first("service").asOptional(), 200)) {
+                preview = switch (inventory.previewMarkups(p.percent(), p.margin(), p.rules(), req.query().first("service").asOptional().filter(code -> !code.isBlank()), 200)) {
                     case Inventory.MarkupPreview.Refused refused -> {
                         status = 400;
                         yield Html.notice("error", "These markups would be refused: " + refused.reason() + ".");
@@ -373,10 +373,12 @@ final class OpsPages {
             Website.errorPage(res, visit, 400, "Say why", "A block needs a reason of 1 to 200 characters, so the next operator knows. Nothing was changed.");
             return;
         }
-        if (!(blocking ? operators.block(a.id(), reason) : operators.unblock(a.id()))) {
-            throw new Website.NotFound("There is no such account.");
+        switch (blocking ? operators.block(a.id(), reason) : operators.unblock(a.id())) {
+            case DONE -> Website.redirect(res, "/ops/accounts/" + a.id().value() + "?done=" + (blocking ? "blocked" : "unblocked"));
+            case NO_SUCH_ACCOUNT -> throw new Website.NotFound("There is no such account.");
+            case IS_OPERATOR -> Website.errorPage(res, visit, 409, "An operator's account",
+                    "An operator is not blocked from the console: take the role away with the operator token first. Nothing was changed.");
         }
-        Website.redirect(res, "/ops/accounts/" + a.id().value() + "?done=" + (blocking ? "blocked" : "unblocked"));
     }
 
     Optional<Object> blockState(ServerRequest req) {

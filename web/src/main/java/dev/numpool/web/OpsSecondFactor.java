@@ -1,7 +1,9 @@
 package dev.numpool.web;
 
 import dev.numpool.api.RateLimits;
+import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.Operators;
+import io.helidon.logging.common.HelidonMdc;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -18,10 +20,12 @@ import java.util.Optional;
  */
 final class OpsSecondFactor {
     private final Operators operators;
+    private final OperatorAudit audit;
     private final RateLimits rateLimits;
 
-    OpsSecondFactor(Operators operators, RateLimits rateLimits) {
+    OpsSecondFactor(Operators operators, OperatorAudit audit, RateLimits rateLimits) {
         this.operators = operators;
+        this.audit = audit;
         this.rateLimits = rateLimits;
     }
 
@@ -31,8 +35,7 @@ final class OpsSecondFactor {
             Website.redirect(res, "/ops/verify?next=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8));
             return;
         }
-        boolean fresh = req.query().first("new").isPresent();
-        String secret = operators.enrolment(operator.account(), fresh).orElseThrow(() -> new Website.NotFound(Website.NO_PAGE));
+        String secret = operators.enrolment(operator.account(), false).orElseThrow(() -> new Website.NotFound(Website.NO_PAGE));
         Website.send(res, 200, enrolPage(visit, operator, secret, next, Optional.empty()));
     }
 
@@ -41,12 +44,20 @@ final class OpsSecondFactor {
         if (limited(operator, req, res, visit)) {
             return;
         }
-        switch (operators.confirmEnrolment(operator.account(), sessionToken(req), form.text("code"))) {
+        Operators.SecondFactor result = operators.confirmEnrolment(operator.account(), sessionToken(req), form.text("code"));
+        written(operator, "POST /ops/enrol", result);
+        switch (result) {
             case PASSED -> Website.redirect(res, next.startsWith("/ops") ? next : "/ops");
             case WRONG_CODE -> Website.send(res, 400, enrolPage(visit, operator, operators.enrolment(operator.account(), false).orElse(""), next,
                     Optional.of("That code did not match. Check the time on your phone, wait for the next code and enter it.")));
             case NOT_ENROLLING -> Website.redirect(res, "/ops/verify");
         }
+    }
+
+    /** A new key in place of the one not confirmed yet (a POST: a link fetched ahead of time must not replace the key being scanned). */
+    void restartEnrolment(Operators.Operator operator, Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        operators.enrolment(operator.account(), true);
+        Website.redirect(res, "/ops/enrol");
     }
 
     void verifyForm(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res) {
@@ -63,7 +74,9 @@ final class OpsSecondFactor {
         if (limited(operator, req, res, visit)) {
             return;
         }
-        switch (operators.verify(operator.account(), sessionToken(req), form.text("code"))) {
+        Operators.SecondFactor result = operators.verify(operator.account(), sessionToken(req), form.text("code"));
+        written(operator, "POST /ops/verify", result);
+        switch (result) {
             case PASSED -> Website.redirect(res, next.startsWith("/ops") ? next : "/ops");
             case WRONG_CODE -> Website.send(res, 401, verifyPage(visit, next, Optional.of(
                     "That code did not match, or was used already. Wait for the next code in your app and enter it.")));
@@ -71,8 +84,22 @@ final class OpsSecondFactor {
         }
     }
 
+    /** An enrolment, and every wrong code, go to the audit log: a run of wrong codes is someone who has the password. */
+    private void written(Operators.Operator operator, String action, Operators.SecondFactor result) {
+        if (result == Operators.SecondFactor.PASSED && action.equals("POST /ops/verify")) {
+            return; // a sign-in's code, as a sign-in, is not an action
+        }
+        int status = switch (result) {
+            case PASSED -> 303;
+            case WRONG_CODE -> 401;
+            case NOT_ENROLLING -> 409;
+        };
+        audit.record(operator.actor(), action, "{}", Optional.empty(), Optional.empty(), Optional.empty(), status,
+                HelidonMdc.get(OpsConsole.REQUEST_ID_KEY));
+    }
+
     private boolean limited(Operators.Operator operator, ServerRequest req, ServerResponse res, Visit visit) {
-        Optional<Duration> wait = rateLimits.takeSignIn("totp:" + operator.account().value(), rateLimits.client(req));
+        Optional<Duration> wait = rateLimits.takeSecondFactor(operator.account().value() + ":" + operator.email());
         if (wait.isEmpty()) {
             return false;
         }
@@ -100,9 +127,9 @@ final class OpsSecondFactor {
                 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
                 <button type="submit" class="primary">Confirm</button>
                 </form>
-                <p><a href="/ops/enrol?new=1">Start again with a new key</a></p>
+                <form method="post" action="/ops/enrol/new" class="inline">%s<button type="submit" class="link">Start again with a new key</button></form>
                 """.formatted(error.map(e -> Html.notice("error", e)).orElse(""), Html.escape(operator.role().wire()), qrSvg(uri),
-                Html.escape(secret), Html.csrfField(visit), Html.escape(next)));
+                Html.escape(secret), Html.csrfField(visit), Html.escape(next), Html.csrfField(visit)));
     }
 
     private static String verifyPage(Visit visit, String next, Optional<String> error) {

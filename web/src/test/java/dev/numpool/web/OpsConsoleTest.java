@@ -225,6 +225,8 @@ class OpsConsoleTest {
         assertEquals(markups, http.get("/v1/operator/markups", OPERATOR).text());
         Browserless.Page preview = admin.get("/ops/markups?percent=5000&margin=0.01&rules=");
         assertEquals(400, preview.status(), "a preview of refused markups says so");
+        assertEquals(400, admin.get("/ops/markups?percent=10&margin=0.01&rules=&service=zz").status(), "a preview of no service says so");
+        assertEquals(200, admin.get("/ops/markups?percent=10&margin=0.01&rules=&service=tg").status());
 
         String key = http.newSandboxAccount();
         long account = http.accountId(key);
@@ -312,6 +314,10 @@ class OpsConsoleTest {
         String key = secret.group(1);
         assertEquals(200, http.get("/v1/balance", key).status());
         long account = http.accountId(key);
+        Http.Response testKey = http.post("/v1/api-keys", key, "{\"label\":\"tests\",\"mode\":\"test\"}");
+        assertEquals(201, testKey.status(), testKey.text());
+        String test = testKey.json().get("key").asText();
+        assertEquals(200, http.get("/v1/balance", test).status());
 
         String email = newEmail("support");
         Browserless support = person(email);
@@ -326,6 +332,7 @@ class OpsConsoleTest {
         assertEquals(303, customer.get("/balance").status(), "the session ended at once");
         CLOCK.advance(Duration.ofSeconds(6)); // past the 5 s a node remembers a key
         assertEquals(401, http.get("/v1/balance", key).status(), "the key is refused");
+        assertEquals(401, http.get("/v1/balance", test).status(), "and its test keys");
         Browserless again = new Browserless(node.url());
         Browserless.Page signIn = again.signIn(customerEmail, PASSWORD);
         assertEquals(403, signIn.status());
@@ -338,6 +345,19 @@ class OpsConsoleTest {
 
         support.get("/ops/accounts/" + account);
         assertEquals(303, support.post("/ops/accounts/" + account + "/block", Map.of("blocked", "false")).status());
+        CLOCK.advance(Duration.ofSeconds(6));
+        assertEquals(200, http.get("/v1/balance", test).status(), "unblocked: its test keys too");
+
+        // An operator's account is not blocked from the console (no one could undo it there).
+        String adminEmail = newEmail("admin");
+        person(adminEmail);
+        assertEquals(200, grant(adminEmail, "{\"role\":\"admin\"}").status());
+        Matcher found = Pattern.compile("href=\"/ops/accounts/([0-9]+)\">[0-9]+</a></td><td>" + Pattern.quote(adminEmail))
+                .matcher(support.get("/ops/accounts?q=" + adminEmail).body());
+        assertTrue(found.find(), "found by email");
+        long adminAccount = Long.parseLong(found.group(1));
+        support.get("/ops/accounts/" + adminAccount);
+        assertEquals(409, support.post("/ops/accounts/" + adminAccount + "/block", Map.of("blocked", "true", "reason", "hostile takeover")).status());
         assertEquals(200, http.get("/v1/balance", key).status(), "unblocked: the key works again");
         assertEquals(303, new Browserless(node.url()).signIn(customerEmail, PASSWORD).status());
     }
@@ -372,6 +392,44 @@ class OpsConsoleTest {
         assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
         assertFalse(support.get("/ops/pool").body().contains("Import numbers"), "support sees the pool, not the form");
         assertEquals(403, support.post("/ops/pool", Map.of("csv", "phone,rented_from,lease_ends_at\n+447400123003,twilio," + later)).status());
+    }
+
+    @Test
+    void codesAreFewPerOperatorWrongOnesAreAuditedAndARoleGivenAgainAsksAgain() {
+        String email = newEmail("admin");
+        Browserless first = person(email);
+        assertEquals(200, grant(email, "{\"role\":\"admin\"}").status());
+        String secret = secretOn(first.get("/ops/enrol"));
+        Browserless.Page restarted = first.post("/ops/enrol/new", Map.of());
+        assertEquals("/ops/enrol", restarted.location().orElseThrow());
+        String fresh = secretOn(first.get("/ops/enrol"));
+        assertFalse(fresh.equals(secret), "a new key, by a form (a GET never replaces it)");
+        assertEquals(303, first.post("/ops/enrol", Map.of("code", AuthenticatorApp.code(fresh, CLOCK.instant()), "next", "/ops")).status());
+        audited("POST /ops/enrol", 303);
+
+        Browserless second = new Browserless(node.url());
+        assertEquals(303, second.signIn(email, PASSWORD).status());
+        second.get("/ops/verify");
+        String right = AuthenticatorApp.code(fresh, CLOCK.instant().plusSeconds(30));
+        String wrong = right.equals("000000") ? "111111" : "000000";
+        for (int i = 0; i < 3; i++) { // the enrolment's code was the first of the five
+            assertEquals(401, second.post("/ops/verify", Map.of("code", wrong, "next", "/ops")).status());
+        }
+        audited("POST /ops/verify", 401);
+        CLOCK.advance(Duration.ofSeconds(30));
+        assertEquals(303, second.post("/ops/verify", Map.of("code", right, "next", "/ops")).status(), "the fifth code of the window is heard");
+        Browserless third = new Browserless(node.url());
+        assertEquals(303, third.signIn(email, PASSWORD).status());
+        third.get("/ops/verify");
+        CLOCK.advance(Duration.ofSeconds(30));
+        Browserless.Page limited = third.post("/ops/verify", Map.of("code", AuthenticatorApp.code(fresh, CLOCK.instant()), "next", "/ops"));
+        assertEquals(429, limited.status(), "past five codes in the window, even a right one waits");
+
+        assertEquals(204, http.send(http.request("/v1/operator/operators/" + email, OPERATOR).DELETE()).status());
+        assertEquals(404, second.get("/ops").status(), "no role, no console");
+        assertEquals(200, grant(email, "{\"role\":\"admin\"}").status());
+        assertEquals("/ops/enrol?next=%2Fops", second.get("/ops").location().orElseThrow(),
+                "a role given again starts from nothing: a new factor, even in a session that had passed the old one");
     }
 
     private static String secretOn(Browserless.Page page) {
