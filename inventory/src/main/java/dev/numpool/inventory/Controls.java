@@ -112,6 +112,26 @@ final class Controls {
         return Optional.empty();
     }
 
+    /** See {@link Inventory#setService}. */
+    boolean setService(String code, String name, boolean enabled) {
+        boolean known = store.setService(code, name, enabled);
+        reread();
+        return known;
+    }
+
+    /** See {@link Inventory#setCountry}. */
+    boolean setCountry(int id, String name, boolean enabled) {
+        boolean known = store.setCountry(id, name, enabled);
+        reread();
+        return known;
+    }
+
+    /** This node sees a change of its own at once (the others within {@link #CONTROLS_TTL_NANOS}). */
+    private void reread() {
+        controlsReadAt = System.nanoTime() - CONTROLS_TTL_NANOS - 1;
+        freshControls();
+    }
+
     /** See {@link Inventory#pause}. */
     boolean pause(String provider, boolean pause, String reason) {
         if (!providers.has(provider)) {
@@ -124,7 +144,7 @@ final class Controls {
     }
 
     /**
-     * Re-reads the operator's pauses and markups when they are older than a few seconds. One
+     * Re-reads the operator's pauses, markups and catalogue when they are older than a few seconds. One
      * caller reads while the others go on with what they have; if the database does not answer,
      * the last known controls stay.
      */
@@ -133,6 +153,8 @@ final class Controls {
             return;
         }
         try {
+            InventoryStore.Switches switches = store.switches();
+            catalogue.replace(store.services(), store.countries(), switches.servicesOff(), switches.countriesOff());
             paused = Map.copyOf(store.pausedProviders());
             pricing = store.markupSetting().map(m -> new Pricing(m.defaultPercent(), m.minimumMarginMicros(), rules(m.rulesJson()))).orElse(configuredPricing);
             controlsReadAt = System.nanoTime();

@@ -394,6 +394,33 @@ public final class Inventory implements AutoCloseable {
         return new MarkupPreview.Prices(offers.preview(checked.pricing().orElseThrow(), service.flatMap(catalogue::service), limit));
     }
 
+    /** A service or country of the catalogue, and whether it is on sale. */
+    public record CatalogueEntry<T>(T entry, boolean enabled) {
+    }
+
+    /** Every service, on sale or not (the console's list). */
+    public List<CatalogueEntry<Service>> catalogueServices() {
+        return catalogue.allServices();
+    }
+
+    public List<CatalogueEntry<Country>> catalogueCountries() {
+        return catalogue.allCountries();
+    }
+
+    /**
+     * Renames a service and puts it on or off sale, on every node (this one at once, the others
+     * within seconds); false when there is no such service. Off sale, it is neither listed, priced
+     * nor sold on any API; activations already sold run their course.
+     */
+    public boolean setService(String code, String name, boolean enabled) {
+        return controls.setService(code, name, enabled);
+    }
+
+    /** As {@link #setService}, for a country. */
+    public boolean setCountry(int id, String name, boolean enabled) {
+        return controls.setCountry(id, name, enabled);
+    }
+
     /** Pauses or resumes a provider on every node; false when there is no such provider. */
     public boolean pause(String provider, boolean pause, String reason) {
         return controls.pause(provider, pause, reason);

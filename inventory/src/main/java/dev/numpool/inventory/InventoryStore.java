@@ -46,6 +46,24 @@ final class InventoryStore {
                 .fetch(r -> new Country(r.getId(), r.getName(), r.getIso2(), r.getRegion(), r.getCallingCode(), r.getFivesimName()));
     }
 
+    /** Services and countries an operator took off sale. */
+    record Switches(java.util.Set<String> servicesOff, java.util.Set<Integer> countriesOff) {
+    }
+
+    Switches switches() {
+        return new Switches(java.util.Set.copyOf(db.dsl().select(SERVICE.CODE).from(SERVICE).where(SERVICE.ENABLED.isFalse()).fetch(SERVICE.CODE)),
+                java.util.Set.copyOf(db.dsl().select(COUNTRY.ID).from(COUNTRY).where(COUNTRY.ENABLED.isFalse()).fetch(COUNTRY.ID)));
+    }
+
+    /** Renames a service and puts it on or off sale; false when there is no such service. */
+    boolean setService(String code, String name, boolean enabled) {
+        return db.dsl().update(SERVICE).set(SERVICE.NAME, name).set(SERVICE.ENABLED, enabled).where(SERVICE.CODE.eq(code)).execute() == 1;
+    }
+
+    boolean setCountry(int id, String name, boolean enabled) {
+        return db.dsl().update(COUNTRY).set(COUNTRY.NAME, name).set(COUNTRY.ENABLED, enabled).where(COUNTRY.ID.eq(id)).execute() == 1;
+    }
+
     void recordRefresh(String provider, Instant at, List<Provider.OfferQuote> quotes) {
         db.dsl().insertInto(QUOTE_REFRESH)
                 .set(QUOTE_REFRESH.PROVIDER, provider).set(QUOTE_REFRESH.TAKEN_AT, at.atOffset(ZoneOffset.UTC))

@@ -38,14 +38,17 @@ final class OpsConsole {
     private final OpsPages pages;
     private final OpsActivityPages activity;
     private final OpsPoolPage pool;
+    private final OpsCataloguePage catalogue;
     private final OpsSecondFactor secondFactor;
 
-    OpsConsole(Operators operators, OperatorAudit audit, OpsPages pages, OpsActivityPages activity, OpsPoolPage pool, OpsSecondFactor secondFactor) {
+    OpsConsole(Operators operators, OperatorAudit audit, OpsPages pages, OpsActivityPages activity, OpsPoolPage pool, OpsCataloguePage catalogue,
+               OpsSecondFactor secondFactor) {
         this.operators = operators;
         this.audit = audit;
         this.pages = pages;
         this.activity = activity;
         this.pool = pool;
+        this.catalogue = catalogue;
         this.secondFactor = secondFactor;
     }
 
@@ -87,6 +90,11 @@ final class OpsConsole {
         routing.get("/ops/audit", site.page(true, page(pages::audit)));
         routing.get("/ops/money", site.page(true, page(activity::money)));
         routing.get("/ops/pool", site.page(true, page(pool::pool)));
+        routing.get("/ops/catalogue", site.page(true, page(catalogue::catalogue)));
+        routing.post("/ops/catalogue/services/{code}", site.form(true, action(Permission.CHANGE_CATALOGUE, "POST /ops/catalogue/services/{code}",
+                catalogue::serviceState, catalogue::setService)));
+        routing.post("/ops/catalogue/countries/{id}", site.form(true, action(Permission.CHANGE_CATALOGUE, "POST /ops/catalogue/countries/{id}",
+                catalogue::countryState, catalogue::setCountry)));
         routing.post("/ops/pool", site.form(true, action(Permission.IMPORT_POOL, "POST /ops/pool", State.NONE, pool::importNumbers)));
         routing.get("/ops/delivery", site.page(true, page(activity::delivery)));
         routing.post("/ops/delivery/sms/{id}/code", site.form(true, action(Permission.REVIEW_CODES, "POST /ops/delivery/sms/{id}/code", State.NONE,
@@ -182,7 +190,7 @@ final class OpsConsole {
     /** A console page: the website's frame with the console's own navigation over {@code main}. */
     static void send(ServerResponse res, int status, Visit visit, Operators.Operator operator, String title, String current, String main) {
         StringBuilder nav = new StringBuilder("<nav class=\"tabs\" aria-label=\"Console\">");
-        for (String[] link : new String[][]{{"/ops", "Providers"}, {"/ops/markups", "Markups"}, {"/ops/accounts", "Accounts"},
+        for (String[] link : new String[][]{{"/ops", "Providers"}, {"/ops/markups", "Markups"}, {"/ops/catalogue", "Catalogue"}, {"/ops/accounts", "Accounts"},
                 {"/ops/activations", "Activations"}, {"/ops/money", "Money"}, {"/ops/delivery", "Delivery"}, {"/ops/pool", "Pool"}, {"/ops/audit", "Audit log"}}) {
             nav.append("<a href=\"").append(link[0]).append('"').append(link[0].equals(current) ? " aria-current=\"page\"" : "").append('>')
                     .append(link[1]).append("</a>");

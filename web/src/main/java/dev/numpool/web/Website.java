@@ -63,7 +63,7 @@ final class Website {
         this.docs = new ApiDocsPage();
         OpsActivityPages activity = new OpsActivityPages(reports, orders, topups, inventory);
         this.console = new OpsConsole(operators, audit, new OpsPages(operators, inventory, ledger, orders, audit, activity), activity,
-                new OpsPoolPage(inventory, clock), new OpsSecondFactor(operators, audit, rateLimits));
+                new OpsPoolPage(inventory, clock), new OpsCataloguePage(inventory), new OpsSecondFactor(operators, audit, rateLimits));
         this.rateLimits = rateLimits;
     }
 

@@ -30,9 +30,9 @@ class OpsConsoleTest {
     private static final String OPERATOR = "operator-token-0123456789abcdef";
     private static final Pattern SECRET = Pattern.compile("id=\"totp-secret\">([A-Z2-7]{32})<");
     private static final List<String> PAGES = List.of("/ops", "/ops/markups", "/ops/accounts?q=a", "/ops/accounts/1", "/ops/activations?phone=%2B79001234567",
-            "/ops/activations/1", "/ops/audit", "/ops/money", "/ops/delivery", "/ops/pool", "/ops/providers/simulator", "/ops/enrol", "/ops/verify");
+            "/ops/activations/1", "/ops/audit", "/ops/money", "/ops/delivery", "/ops/pool", "/ops/providers/simulator", "/ops/catalogue", "/ops/enrol", "/ops/verify");
     private static final List<String> FORMS = List.of("/ops/providers/simulator/pause", "/ops/markups", "/ops/accounts/1/adjustments", "/ops/enrol",
-            "/ops/verify", "/ops/delivery/sms/1/code", "/ops/delivery/sms/1/dismiss", "/ops/accounts/1/block", "/ops/pool");
+            "/ops/verify", "/ops/delivery/sms/1/code", "/ops/delivery/sms/1/dismiss", "/ops/accounts/1/block", "/ops/pool", "/ops/catalogue/services/tg", "/ops/catalogue/countries/0");
     private static final TestClock CLOCK = new TestClock();
     private static Numpool node;
     private static Http http;
@@ -430,6 +430,40 @@ class OpsConsoleTest {
         assertEquals(200, grant(email, "{\"role\":\"admin\"}").status());
         assertEquals("/ops/enrol?next=%2Fops", second.get("/ops").location().orElseThrow(),
                 "a role given again starts from nothing: a new factor, even in a session that had passed the old one");
+    }
+
+    @Test
+    void anAdminRenamesAServiceAndTakesACountryOffSaleEverywhere() {
+        Browserless admin = admin();
+        String key = http.newSandboxAccount();
+        assertEquals(1, http.get("/v1/catalog?service=wa&country=16", null).json().get("offers").size());
+        admin.get("/ops/catalogue");
+        assertEquals(400, admin.post("/ops/catalogue/services/wa", Map.of("name", " ", "enabled", "on")).status(), "a name is needed");
+        assertEquals(404, admin.post("/ops/catalogue/services/zz", Map.of("name", "Nothing", "enabled", "on")).status());
+        assertEquals(404, admin.post("/ops/catalogue/countries/x", Map.of("name", "Nowhere", "enabled", "on")).status());
+        assertEquals(303, admin.post("/ops/catalogue/services/wa", Map.of("name", "WhatsApp Messenger", "enabled", "on")).status());
+        assertTrue(http.get("/v1/services", null).text().contains("\"name\":\"WhatsApp Messenger\""), "renamed on the API");
+        try {
+            assertEquals(303, admin.post("/ops/catalogue/countries/16", Map.of("name", "United Kingdom")).status(), "unchecked: off sale");
+            assertEquals(400, http.get("/v1/catalog?service=wa&country=16", null).status(), "not listed: an unknown country");
+            assertFalse(http.get("/v1/countries", null).text().contains("\"id\":16,"), "nor in the country list");
+            Http.Response refused = http.order(key, UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}");
+            assertEquals(400, refused.status(), refused.text());
+            assertTrue(admin.get("/ops/catalogue").body().contains("United Kingdom"), "the console still lists it, to put it back");
+            JsonNode entry = audited("POST /ops/catalogue/countries/{id}", 303);
+            assertTrue(entry.at("/before/enabled").asBoolean() && !entry.at("/after/enabled").asBoolean(), entry.toString());
+        } finally {
+            admin.get("/ops/catalogue");
+            assertEquals(303, admin.post("/ops/catalogue/countries/16", Map.of("name", "United Kingdom", "enabled", "on")).status());
+            admin.post("/ops/catalogue/services/wa", Map.of("name", "WhatsApp", "enabled", "on"));
+        }
+        assertEquals(201, http.order(key, UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}").status(), "back on sale");
+
+        String email = newEmail("support");
+        Browserless support = person(email);
+        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        assertFalse(support.get("/ops/catalogue").body().contains(">Save</button>"), "support reads the catalogue");
+        assertEquals(403, support.post("/ops/catalogue/services/wa", Map.of("name", "Hacked", "enabled", "on")).status());
     }
 
     private static String secretOn(Browserless.Page page) {
