@@ -92,8 +92,10 @@ final class Html {
                 <main id="main" tabindex="-1">
                 %s
                 </main>
-                <footer><p>Numpool: one-time codes on virtual numbers. You pay only when a code arrives.
-                <a href="/developers/docs">API</a></p></footer>
+                <footer><p>Numpool: one-time codes on virtual numbers. You pay only when a code arrives.</p>
+                <nav aria-label="About"><a href="/how-it-works">How it works</a> · <a href="/faq">FAQ</a> · <a href="/terms">Terms</a> ·
+                <a href="/privacy">Privacy</a> · <a href="/refunds">Refunds</a> · <a href="/contact">Contact</a> ·
+                <a href="/developers/docs">API</a></nav></footer>
                 </body></html>
                 """.formatted(escape(title), Assets.CSS_URL, Assets.JS_URL, nav, mode, who, main);
     }

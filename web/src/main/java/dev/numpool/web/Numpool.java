@@ -136,8 +136,7 @@ public final class Numpool implements AutoCloseable {
             ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, audit, operators, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams);
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, operators, audit,
-                    Reports.create(db, clock, sandbox), rateLimits,
-                    sandbox, clock);
+                    Reports.create(db, clock, sandbox), rateLimits, sandbox, config.get("website.contact-email").asString().asOptional(), clock);
             Connections connections = Connections.from(config.get("server"));
             ReadTimeouts readTimeouts = track(resources, new ReadTimeouts(connections.readTimeout()));
             WebServer server = WebServer.builder()

@@ -50,10 +50,12 @@ final class Website {
     private final DeveloperPages developers;
     private final ApiDocsPage docs;
     private final OpsConsole console;
+    private final ShopPages shop;
     private final RateLimits rateLimits;
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
-            Topups topups, Operators operators, OperatorAudit audit, Reports reports, RateLimits rateLimits, boolean sandbox, java.time.Clock clock) {
+            Topups topups, Operators operators, OperatorAudit audit, Reports reports, RateLimits rateLimits, boolean sandbox, Optional<String> contactEmail,
+            java.time.Clock clock) {
         this.sessions = new WebSessions(users, accounts, sandbox);
         this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits);
@@ -61,6 +63,7 @@ final class Website {
         this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
+        this.shop = new ShopPages(orderSettings.window(), orderSettings.earlyCancel(), contactEmail);
         OpsActivityPages activity = new OpsActivityPages(reports, orders, topups, inventory);
         this.console = new OpsConsole(operators, audit, new OpsPages(operators, inventory, ledger, orders, audit, activity), activity,
                 new OpsPoolPage(inventory, clock), new OpsCataloguePage(inventory), new OpsSecondFactor(operators, audit, rateLimits));
@@ -107,6 +110,7 @@ final class Website {
         routing.post("/developers/webhooks/{id}/delete", form(true, developers::deleteEndpoint));
         routing.post("/developers/webhooks/{id}/deliveries/{messageId}/replay", form(true, developers::replay));
         routing.get("/developers/docs", page(false, docs::docs));
+        shop.pages().keySet().forEach(path -> routing.get(path, page(false, shop::show)));
         console.routing(routing, this);
         // Last: any other page address is a 404 in words. The APIs' routes come before this; the
         // observability feature's (/observe/...) come after, so those are passed on.

@@ -34,6 +34,7 @@ class WebsiteHttpTest {
         // Sign-up counts as an attempt too: sign up, sign in, two wrong passwords, then the limit.
         config.put("api.rate-limits.sign-ins-per-email", "4");
         config.put("api.rate-limits.sign-ins-per-ip", "1000");
+        config.put("website.contact-email", "help@shop.example");
         node = TestNodes.start(config, Clock.systemUTC());
     }
 
@@ -85,6 +86,23 @@ class WebsiteHttpTest {
         assertEquals(200, b.get("/observe/health").status(), "other routes are untouched");
         assertEquals(200, b.get("/openapi.yaml").status());
         assertEquals("application/problem+json", b.get("/v1/nothing-here").headers().firstValue("Content-Type").orElse(""));
+    }
+
+    @Test
+    void theShopsOwnPagesAreLinkedFromEveryPageAndSayWhatThisNodeDoes() {
+        Browserless b = new Browserless(node.url());
+        String home = b.get("/").body();
+        Map<String, String> pages = Map.of("/how-it-works", "How it works", "/faq", "Questions and answers", "/terms", "Terms of use",
+                "/privacy", "Privacy", "/refunds", "Refund policy", "/contact", "Contact");
+        pages.forEach((path, title) -> {
+            assertTrue(home.contains("<a href=\"" + path + "\">"), "the footer links " + path);
+            Browserless.Page page = b.get(path);
+            assertEquals(200, page.status(), path);
+            assertTrue(page.body().contains("<h1>" + title + "</h1>"), path);
+            assertTrue(page.body().length() < 100_000, path);
+        });
+        assertTrue(b.get("/how-it-works").body().contains("within 20 minutes"), "the window of this node's orders");
+        assertTrue(b.get("/contact").body().contains("mailto:help@shop.example"), "the configured address");
     }
 
     @Test
