@@ -127,4 +127,18 @@ final class ReportStore extends Store {
                         r.get(3, Boolean.class), Optional.ofNullable(r.get(4, String.class)),
                         Optional.ofNullable(r.get(5, OffsetDateTime.class)).map(OffsetDateTime::toInstant), r.get(6, Long.class)));
     }
+
+    /** Every service's orders since {@code since}, those with a code, and the median seconds from sale to first code. */
+    List<Reports.ServiceOutcome> serviceOutcomes(Instant since) {
+        return dsl.resultQuery("""
+                select a.service, count(*), count(c.first_code),
+                       percentile_cont(0.5) within group (order by extract(epoch from c.first_code - a.created_at))
+                from activation a
+                left join lateral (select min(s.received_at) as first_code from sms s
+                                   where s.activation_id = a.id and s.code is not null and not s.late) c on true
+                where a.created_at >= ?::timestamptz and (? or not a.test) and a.status <> 'waiting_code'
+                group by 1 order by 1""", at(since), countTest)
+                .fetch(r -> new Reports.ServiceOutcome(r.get(0, String.class), r.get(1, Long.class), r.get(2, Long.class),
+                        Optional.ofNullable(r.get(3, Double.class)).map(seconds -> Duration.ofMillis(Math.round(seconds * 1000)))));
+    }
 }

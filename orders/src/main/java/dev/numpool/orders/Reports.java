@@ -121,4 +121,19 @@ public final class Reports {
     public List<FailingEndpoint> failingEndpoints(int limit) {
         return store.failingEndpoints(Math.max(1, Math.min(500, limit)));
     }
+
+    /** How one service did, all providers together: ended or coded orders, those with a code, the median time to the first code. */
+    public record ServiceOutcome(String service, long orders, long withCode, Optional<Duration> medianTimeToCode) {
+        public long deliveryPercent() {
+            return orders == 0 ? 0 : Math.round(100.0 * withCode / orders);
+        }
+    }
+
+    /**
+     * Every service over the last {@code hours} hours (at most a week). Activations still waiting
+     * for their code are left out: counted now they would read as failures.
+     */
+    public List<ServiceOutcome> serviceOutcomes(int hours) {
+        return store.serviceOutcomes(clock.instant().minus(Duration.ofHours(Math.max(1, Math.min(168, hours)))));
+    }
 }

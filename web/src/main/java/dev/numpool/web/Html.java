@@ -94,7 +94,7 @@ final class Html {
                 </main>
                 <footer><p>Numpool: one-time codes on virtual numbers. You pay only when a code arrives.</p>
                 <nav aria-label="About"><a href="/how-it-works">How it works</a> · <a href="/faq">FAQ</a> · <a href="/terms">Terms</a> ·
-                <a href="/privacy">Privacy</a> · <a href="/refunds">Refunds</a> · <a href="/contact">Contact</a> ·
+                <a href="/privacy">Privacy</a> · <a href="/refunds">Refunds</a> · <a href="/contact">Contact</a> · <a href="/status">Status</a> ·
                 <a href="/developers/docs">API</a></nav></footer>
                 </body></html>
                 """.formatted(escape(title), Assets.CSS_URL, Assets.JS_URL, nav, mode, who, main);

@@ -51,6 +51,7 @@ final class Website {
     private final ApiDocsPage docs;
     private final OpsConsole console;
     private final ShopPages shop;
+    private final StatusPage status;
     private final RateLimits rateLimits;
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
@@ -64,6 +65,7 @@ final class Website {
         this.developers = new DeveloperPages(accounts, webhooks);
         this.docs = new ApiDocsPage();
         this.shop = new ShopPages(orderSettings.window(), orderSettings.earlyCancel(), contactEmail);
+        this.status = new StatusPage(reports, inventory, clock);
         OpsActivityPages activity = new OpsActivityPages(reports, orders, topups, inventory);
         this.console = new OpsConsole(operators, audit, new OpsPages(operators, inventory, ledger, orders, audit, activity), activity,
                 new OpsPoolPage(inventory, clock), new OpsCataloguePage(inventory), new OpsSecondFactor(operators, audit, rateLimits));
@@ -111,6 +113,7 @@ final class Website {
         routing.post("/developers/webhooks/{id}/deliveries/{messageId}/replay", form(true, developers::replay));
         routing.get("/developers/docs", page(false, docs::docs));
         shop.pages().keySet().forEach(path -> routing.get(path, page(false, shop::show)));
+        routing.get("/status", page(false, status::status));
         console.routing(routing, this);
         // Last: any other page address is a 404 in words. The APIs' routes come before this; the
         // observability feature's (/observe/...) come after, so those are passed on.
