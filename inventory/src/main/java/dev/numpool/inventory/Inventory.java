@@ -45,12 +45,15 @@ public final class Inventory implements AutoCloseable {
     private final ProviderWatch watch;
     private final Pool pool;
     private final AccountBalances balances;
+    /** How customers see a provider named, where the operator configured it ({@code display-name}). */
+    private final Map<String, String> displayNames;
     /** Providers whose numbers are simulated: the simulator, and upstreams configured {@code simulated: true}. */
     private final Set<String> simulated;
 
     private Inventory(List<Provider> providers, Map<String, Double> pollRequestsPerSecond, List<Service> services, List<Country> countries,
                       QuoteBook quotes, InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline,
-                      Clock clock, Set<String> simulated, boolean sandbox, Map<String, Long> lowBalances) {
+                      Clock clock, Set<String> simulated, boolean sandbox, Map<String, Long> lowBalances, Map<String, String> displayNames) {
+        this.displayNames = Map.copyOf(displayNames);
         this.simulated = Set.copyOf(simulated);
         TestSeparation separation = new TestSeparation(sandbox, simulated);
         this.catalogue = new Catalogue(services, countries, currency);
@@ -71,7 +74,7 @@ public final class Inventory implements AutoCloseable {
      * {@code routing-deadline-millis}, {@code quotes-ttl-seconds}, {@code simulator.*} (on a
      * production node, {@code sandbox} false, it is there for test orders alone, see {@link Mode})
      * and {@code providers}, a list of upstreams:
-     * {@code {name, protocol: sms-activate | 5sim | agent, url, api-key-env, timeout-millis, low-balance}} (an
+     * {@code {name, protocol: sms-activate | 5sim | agent, url, api-key-env, timeout-millis, low-balance, display-name}} (an
      * agent also takes {@code price}, what Numpool offers per number, and {@code currency-code},
      * ISO 4217 numeric; an sms-activate upstream also takes {@code list-page-size}, activations per
      * {@code getActiveActivations} page (default 100), and {@code webhook-secret-env} with an
@@ -97,6 +100,7 @@ public final class Inventory implements AutoCloseable {
         }
         Map<String, Double> pollRates = new HashMap<>();
         Map<String, Long> lowBalances = new HashMap<>();
+        Map<String, String> displayNames = new HashMap<>();
         Set<String> simulated = new HashSet<>(Set.of(Simulator.NAME));
         for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
             Provider provider = Providers.upstream(p, store, services, countries, clock, environment);
@@ -108,6 +112,7 @@ public final class Inventory implements AutoCloseable {
                 simulated.add(provider.name()); // a sandbox's simulated upstream: its client is the real one all the same
             }
             p.get("polls-per-second").asDouble().ifPresent(rate -> pollRates.put(provider.name(), rate));
+            p.get("display-name").asString().ifPresent(shown -> displayNames.put(provider.name(), shown));
             lowBalances.put(provider.name(), Money.parseMicros(p.get("low-balance").asString().orElse("10.00"))
                     .orElseThrow(() -> new IllegalArgumentException(provider.name() + ": low-balance is an amount such as \"10.00\"")));
         }
@@ -116,7 +121,13 @@ public final class Inventory implements AutoCloseable {
                 new QuoteBook(redis, Duration.ofSeconds(config.get("quotes-ttl-seconds").asLong().orElse(300L)),
                         Duration.ofMillis(config.get("quote-cache-millis").asLong().orElse(1000L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
-                Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated, sandbox, lowBalances);
+                Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated, sandbox, lowBalances,
+                displayNames);
+    }
+
+    /** The name customers are shown for a provider, when the operator configured one ({@code display-name}). */
+    public Optional<String> displayName(String provider) {
+        return Optional.ofNullable(displayNames.get(provider));
     }
 
     public Optional<Service> service(String code) {

@@ -234,7 +234,7 @@ final class ActivationPages {
                 </div>
                 %s
                 <section aria-labelledby="routing-title">
-                <h2 id="routing-title">Routing trace</h2>
+                <h2 id="routing-title">Where your number came from</h2>
                 %s
                 </section>
                 </div>
@@ -250,7 +250,7 @@ final class ActivationPages {
                 a.id(), Html.csrfField(visit), disabled(a.canRequestAnotherCode()),
                 a.id(), Html.csrfField(visit), disabled(a.canFinish()),
                 a.id(), Html.csrfField(visit), disabled(a.canCancel(clock.instant())),
-                sandboxForm, routing(a.routing()));
+                sandboxForm, PlainTrace.words(a.routing(), inventory::displayName));
         Website.send(res, 200, Html.page(visit, "Activation " + a.id(), "/activations", main));
     }
 

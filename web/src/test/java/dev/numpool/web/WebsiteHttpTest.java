@@ -242,7 +242,10 @@ class WebsiteHttpTest {
         assertTrue(activation.matches("/activations/[0-9]+"), activation);
         owner.get("/buy?service=tg&country=0");
         assertEquals(activation, owner.post("/buy", order).location().orElseThrow(), "the same form twice buys once");
-        assertEquals(200, owner.get(activation).status());
+        Browserless.Page page = owner.get(activation);
+        assertEquals(200, page.status());
+        assertTrue(page.body().contains("We bought your number from Provider A, the one with the best price per delivered code."), page.body());
+        assertFalse(page.body().contains("simulator"), "the provider's real name is the operator's business");
 
         Browserless stranger = signedIn();
         Browserless.Page foreign = stranger.get(activation);
