@@ -8,12 +8,16 @@ import java.util.Optional;
 
 /**
  * Sell price from provider cost: a percentage markup, chosen by rules per service, country and
- * provider, with a minimum margin, rounded up to a tenth of a cent so prices read well and never
+ * provider, with a minimum margin, rounded up to a cent so prices read well and never
  * fall below cost. The most specific matching rule wins (ties: the one listed first); no match
  * means the default markup.
  */
 final class Pricing {
-    private static final long ROUNDING_MICROS = 1_000;
+    /**
+     * Sell prices are rounded up to a cent: prices are in the account currency (USD), which people
+     * write with two decimals, so no price anywhere shows a third (issue 17). Costs keep theirs.
+     */
+    private static final long ROUNDING_MICROS = 10_000;
 
     /** A markup rule; an empty field matches anything. */
     record Rule(Optional<String> service, Optional<Integer> country, Optional<String> provider, long percent) {

@@ -38,7 +38,8 @@ class MoneyTest {
         Pricing pricing = new Pricing(25, 10_000, java.util.List.of());
         assertEquals(20_000L, pricing.sellPriceMicros(10_000, "p", "tg", 0), "margin wins over a tiny percentage");
         assertEquals(1_250_000L, pricing.sellPriceMicros(1_000_000, "p", "tg", 0));
-        assertEquals(126_000L, pricing.sellPriceMicros(100_001, "p", "tg", 0), "rounded up to a tenth of a cent");
+        assertEquals(130_000L, pricing.sellPriceMicros(100_001, "p", "tg", 0), "rounded up to a cent");
+        assertEquals(130_000L, pricing.sellPriceMicros(100_000, "p", "tg", 0), "0.125 is written 0.13: a price never has a third decimal");
     }
 
     @Test

@@ -100,7 +100,7 @@ class PushedSmsTest {
 
     @Test
     void anAgentsPushedCodeReachesItsActivationOnceAndFinishAndCancelAreReported() {
-        assertEquals("0.125", offer("wa", 0).get("price").asText(), "the agent's price 0.10 + 25 %");
+        assertEquals("0.13", offer("wa", 0).get("price").asText(), "the agent's price 0.10 + 25 %, rounded up to a cent");
         String key = http.newSandboxAccount();
         JsonNode a = buy(key, "wa", 0);
         String phone = a.get("phone").asText().replace("+", "");

@@ -79,7 +79,7 @@ class UpstreamProvidersTest {
     @Test
     void anOrderFailsOverFromSoldOutAndHangingProvidersToOneThatSells() {
         JsonNode offer = allThreeQuoted();
-        assertEquals("0.125", offer.get("price").asText(), "the lowest sell price: A's 0.10 + 25 %");
+        assertEquals("0.13", offer.get("price").asText(), "the lowest sell price: A's 0.10 + 25 %, rounded up to a cent");
 
         String key = http.newSandboxAccount();
         Http.Response bought = http.order(key, "failover", "{\"service\":\"tg\",\"country\":0}");
@@ -92,9 +92,9 @@ class UpstreamProvidersTest {
         assertEquals("failed: timeout", attempts.at("/1/outcome").asText());
         assertEquals("bought", attempts.at("/2/outcome").asText());
         assertTrue(attempts.at("/2/provider").asText().startsWith("upstream-c"));
-        assertEquals("0.563", activation.get("price").asText(), "C's 0.45 + 25 %, rounded up to a tenth of a cent");
+        assertEquals("0.57", activation.get("price").asText(), "C's 0.45 + 25 %, rounded up to a cent");
         assertEquals(1, http.get("/v1/activations", key).json().get("data").size(), "one activation");
-        assertEquals(563_000, http.get("/v1/balance", key).json().get("heldMicros").asLong(), "one hold");
+        assertEquals(570_000, http.get("/v1/balance", key).json().get("heldMicros").asLong(), "one hold");
 
         // C receives the SMS; Numpool learns it by polling.
         int id = activation.get("id").asInt();
@@ -115,7 +115,7 @@ class UpstreamProvidersTest {
         http.post("/v1/activations/" + id + "/finish", key, null);
         Await.until("setStatus 6 at C", () -> c.requests("setStatus").stream()
                 .filter(r -> ref.equals(r.param("id")) && "6".equals(r.param("status"))).findAny().orElse(null));
-        assertEquals(100_000_000L - 563_000, http.get("/v1/balance", key).json().get("availableMicros").asLong());
+        assertEquals(100_000_000L - 570_000, http.get("/v1/balance", key).json().get("availableMicros").asLong());
     }
 
     @Test

@@ -66,6 +66,9 @@ class WebsiteHttpTest {
         assertEquals(200, catalogue.status());
         assertTrue(catalogue.body().contains("Telegram") && catalogue.body().contains("Russia"), "the offer is listed");
         assertTrue(catalogue.body().contains("href=\"/buy?service=tg&amp;country=0\""));
+        String all = b.get("/?page=1").body() + b.get("/?page=2").body() + b.get("/?page=3").body();
+        assertTrue(all.matches("(?s).*[0-9]\\.[0-9]{2} USD.*"), "prices are shown");
+        assertFalse(Pattern.compile("[0-9]\\.[0-9]{3,} USD").matcher(all).find(), "no price with a third decimal: USD is written with two");
         assertEquals("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
                 + "object-src 'none'; base-uri 'none'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'", catalogue.headers().firstValue("Content-Security-Policy").orElse(""));
         assertEquals("nosniff", catalogue.headers().firstValue("X-Content-Type-Options").orElse(""));
