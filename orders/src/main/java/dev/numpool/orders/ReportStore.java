@@ -141,4 +141,18 @@ final class ReportStore extends Store {
                 .fetch(r -> new Reports.ServiceOutcome(r.get(0, String.class), r.get(1, Long.class), r.get(2, Long.class),
                         Optional.ofNullable(r.get(3, Double.class)).map(seconds -> Duration.ofMillis(Math.round(seconds * 1000)))));
     }
+
+    /** Every offer's finished orders since {@code since} (all providers together), those with a code, and the median seconds to it. */
+    List<Reports.OfferOutcome> allOfferOutcomes(Instant since, int limit) {
+        return dsl.resultQuery("""
+                select a.service, a.country, count(*), count(c.first_code),
+                       percentile_cont(0.5) within group (order by extract(epoch from c.first_code - a.created_at))
+                from activation a
+                left join lateral (select min(s.received_at) as first_code from sms s
+                                   where s.activation_id = a.id and s.code is not null and not s.late) c on true
+                where a.created_at >= ?::timestamptz and (? or not a.test) and a.status <> 'waiting_code'
+                group by 1, 2 limit ?""", at(since), countTest, limit)
+                .fetch(r -> new Reports.OfferOutcome(r.get(0, String.class), r.get(1, Integer.class), r.get(2, Long.class), r.get(3, Long.class),
+                        Optional.ofNullable(r.get(4, Double.class)).map(seconds -> Duration.ofMillis(Math.round(seconds * 1000)))));
+    }
 }

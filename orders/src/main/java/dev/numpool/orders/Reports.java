@@ -136,4 +136,9 @@ public final class Reports {
     public List<ServiceOutcome> serviceOutcomes(int hours) {
         return store.serviceOutcomes(clock.instant().minus(Duration.ofHours(Math.max(1, Math.min(168, hours)))));
     }
+
+    /** Every offer's outcomes over the last {@code days} days, all providers together, finished orders only (the catalogue's published figures). */
+    public List<OfferOutcome> allOfferOutcomes(int days) {
+        return store.allOfferOutcomes(since(days), 50_000);
+    }
 }

@@ -4,6 +4,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Mode;
 import dev.numpool.inventory.Offer;
 import dev.numpool.orders.Orders;
+import dev.numpool.orders.Reports;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -27,9 +28,15 @@ final class CataloguePages {
     private static final List<String> KNOWN_COUNTRIES = List.of("US", "GB", "IN", "ID", "BR", "RU", "DE", "FR", "PH", "VN", "NL", "PL", "CA", "ES");
     private static final Duration POPULAR_WINDOW = Duration.ofDays(7);
     private static final Duration POPULAR_CACHE = Duration.ofSeconds(60);
+    /** How far back the published success rate and time to code look. */
+    static final int OUTCOME_DAYS = 7;
 
     private final Inventory inventory;
     private final Orders orders;
+    private final Reports reports;
+    /** Per offer ("tg:0"), what our own outcomes say, read at most once a minute per node. */
+    private volatile Map<String, Reports.OfferOutcome> outcomes = Map.of();
+    private volatile long outcomesReadAt = System.nanoTime() - POPULAR_CACHE.toNanos() - 1;
     private volatile Map<String, Integer> sales = Map.of();
     private volatile long salesReadAt = System.nanoTime() - POPULAR_CACHE.toNanos() - 1;
 
@@ -37,7 +44,8 @@ final class CataloguePages {
 
     private final Duration window;
 
-    CataloguePages(Inventory inventory, Orders orders, Duration window, java.time.Clock clock) {
+    CataloguePages(Inventory inventory, Orders orders, Reports reports, Duration window, java.time.Clock clock) {
+        this.reports = reports;
         this.window = window;
         this.inventory = inventory;
         this.orders = orders;
@@ -59,11 +67,17 @@ final class CataloguePages {
         List<Offer> shown = offers.subList((page - 1) * PAGE_SIZE, Math.min(offers.size(), page * PAGE_SIZE));
 
         StringBuilder rows = new StringBuilder();
+        Map<String, Reports.OfferOutcome> known = outcomes();
         for (Offer o : shown) {
+            Reports.OfferOutcome outcome = known.get(o.service().code() + ":" + o.country().id());
+            boolean enough = outcome != null && outcome.orders() >= StatusPage.ENOUGH;
             rows.append("<tr><td data-label=\"Service\">").append(Html.escape(o.service().name()))
                     .append("</td><td data-label=\"Country\">").append(Html.escape(o.country().name()))
                     .append("</td><td data-label=\"Price\" class=\"num\">").append(Html.money(o.priceMicros(), o.currency()))
                     .append("</td><td data-label=\"In stock\" class=\"num\">").append(o.stock())
+                    .append("</td><td data-label=\"Got their code\" class=\"num\">").append(enough ? outcome.deliveryPercent() + " %" : "–")
+                    .append("</td><td data-label=\"Time to code\" class=\"num\">")
+                    .append(enough ? outcome.medianTimeToCode().map(Html::duration).orElse("–") : "–")
                     .append("</td><td class=\"act\"><a class=\"button\" href=\"/buy?service=").append(Html.escape(o.service().code()))
                     .append("&amp;country=").append(o.country().id()).append("\" aria-label=\"Buy ").append(Html.escape(o.service().name()))
                     .append(" in ").append(Html.escape(o.country().name())).append("\">Buy</a></td></tr>\n");
@@ -73,10 +87,11 @@ final class CataloguePages {
                 : """
                   <table class="offers catalogue"><caption class="visually-hidden">Offers</caption>
                   <thead><tr><th scope="col">Service</th><th scope="col">Country</th><th scope="col" class="num">Price</th>
-                  <th scope="col" class="num">In stock</th><th scope="col"><span class="visually-hidden">Buy</span></th></tr></thead>
+                  <th scope="col" class="num">In stock</th><th scope="col" class="num">Got their code <span class="hint">(last %d days)</span></th>
+                  <th scope="col" class="num">Median time to code</th><th scope="col"><span class="visually-hidden">Buy</span></th></tr></thead>
                   <tbody>
                   %s</tbody></table>
-                  """.formatted(rows);
+                  """.formatted(OUTCOME_DAYS, rows);
         StringBuilder pager = new StringBuilder("<nav class=\"pager\" aria-label=\"Pages\">");
         // Plain '&' here: the one Html.escape below makes it '&amp;' in the attribute.
         String base = "/?q=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8) + "&sort=" + sort + "&page=";
@@ -141,6 +156,17 @@ final class CataloguePages {
     private static int rank(List<String> known, String code) {
         int i = known.indexOf(code);
         return i < 0 ? 100 : i;
+    }
+
+    /** Our own outcomes per offer (finished orders of the last {@value #OUTCOME_DAYS} days), read at most once a minute per node. */
+    private Map<String, Reports.OfferOutcome> outcomes() {
+        if (System.nanoTime() - outcomesReadAt > POPULAR_CACHE.toNanos()) {
+            Map<String, Reports.OfferOutcome> fresh = new HashMap<>();
+            reports.allOfferOutcomes(OUTCOME_DAYS).forEach(o -> fresh.put(o.service() + ":" + o.country(), o));
+            outcomes = fresh;
+            outcomesReadAt = System.nanoTime();
+        }
+        return outcomes;
     }
 
     /** Recent sales per offer, read at most once a minute per node. */

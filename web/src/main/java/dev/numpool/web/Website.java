@@ -58,7 +58,7 @@ final class Website {
             Topups topups, Operators operators, OperatorAudit audit, Reports reports, RateLimits rateLimits, boolean sandbox, Optional<String> contactEmail,
             java.time.Clock clock) {
         this.sessions = new WebSessions(users, accounts, sandbox);
-        this.catalogue = new CataloguePages(inventory, orders, orderSettings.window(), clock);
+        this.catalogue = new CataloguePages(inventory, orders, reports, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits);
         this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, sessions, clock);
         this.balance = new BalancePage(ledger, topups);
