@@ -20,6 +20,10 @@ final class ReportStore extends Store {
     private static final String EARNED = "status in ('code_received', 'finished')";
     // Test orders (play money) count only where all money is play money: on a sandbox node.
     private static final String COUNTED = "(? or not test)";
+    // Outcomes per activation: when its first code came (null: none), and the median time to it.
+    private static final String MEDIAN_TO_CODE = "percentile_cont(0.5) within group (order by extract(epoch from c.first_code - a.created_at))";
+    private static final String FIRST_CODE = "left join lateral (select min(s.received_at) as first_code from sms s "
+            + "where s.activation_id = a.id and s.code is not null and not s.late) c on true";
 
     private final boolean countTest;
 
@@ -99,12 +103,11 @@ final class ReportStore extends Store {
     List<Reports.OfferOutcome> offerOutcomes(String provider, Instant since, int limit) {
         return dsl.resultQuery("""
                 select a.service, a.country, count(*), count(c.first_code),
-                       percentile_cont(0.5) within group (order by extract(epoch from c.first_code - a.created_at))
+                       %1$s
                 from activation a
-                left join lateral (select min(s.received_at) as first_code from sms s
-                                   where s.activation_id = a.id and s.code is not null and not s.late) c on true
+                %2$s
                 where a.provider = ? and a.created_at >= ?::timestamptz and (? or not a.test)
-                group by 1, 2 order by 3 desc, 1, 2 limit ?""", provider, at(since), countTest, limit)
+                group by 1, 2 order by 3 desc, 1, 2 limit ?""".formatted(MEDIAN_TO_CODE, FIRST_CODE), provider, at(since), countTest, limit)
                 .fetch(r -> new Reports.OfferOutcome(r.get(0, String.class), r.get(1, Integer.class), r.get(2, Long.class), r.get(3, Long.class),
                         Optional.ofNullable(r.get(4, Double.class)).map(seconds -> Duration.ofMillis(Math.round(seconds * 1000)))));
     }
@@ -132,12 +135,11 @@ final class ReportStore extends Store {
     List<Reports.ServiceOutcome> serviceOutcomes(Instant since) {
         return dsl.resultQuery("""
                 select a.service, count(*), count(c.first_code),
-                       percentile_cont(0.5) within group (order by extract(epoch from c.first_code - a.created_at))
+                       %1$s
                 from activation a
-                left join lateral (select min(s.received_at) as first_code from sms s
-                                   where s.activation_id = a.id and s.code is not null and not s.late) c on true
+                %2$s
                 where a.created_at >= ?::timestamptz and (? or not a.test) and a.status <> 'waiting_code'
-                group by 1 order by 1""", at(since), countTest)
+                group by 1 order by 1""".formatted(MEDIAN_TO_CODE, FIRST_CODE), at(since), countTest)
                 .fetch(r -> new Reports.ServiceOutcome(r.get(0, String.class), r.get(1, Long.class), r.get(2, Long.class),
                         Optional.ofNullable(r.get(3, Double.class)).map(seconds -> Duration.ofMillis(Math.round(seconds * 1000)))));
     }
@@ -146,12 +148,11 @@ final class ReportStore extends Store {
     List<Reports.OfferOutcome> allOfferOutcomes(Instant since, int limit) {
         return dsl.resultQuery("""
                 select a.service, a.country, count(*), count(c.first_code),
-                       percentile_cont(0.5) within group (order by extract(epoch from c.first_code - a.created_at))
+                       %1$s
                 from activation a
-                left join lateral (select min(s.received_at) as first_code from sms s
-                                   where s.activation_id = a.id and s.code is not null and not s.late) c on true
+                %2$s
                 where a.created_at >= ?::timestamptz and (? or not a.test) and a.status <> 'waiting_code'
-                group by 1, 2 limit ?""", at(since), countTest, limit)
+                group by 1, 2 limit ?""".formatted(MEDIAN_TO_CODE, FIRST_CODE), at(since), countTest, limit)
                 .fetch(r -> new Reports.OfferOutcome(r.get(0, String.class), r.get(1, Integer.class), r.get(2, Long.class), r.get(3, Long.class),
                         Optional.ofNullable(r.get(4, Double.class)).map(seconds -> Duration.ofMillis(Math.round(seconds * 1000)))));
     }
