@@ -30,6 +30,9 @@ final class CataloguePages {
     private static final Duration POPULAR_CACHE = Duration.ofSeconds(60);
     /** How far back the published success rate and time to code look. */
     static final int OUTCOME_DAYS = 7;
+    /** How many of a buyer's latest activations are looked at for their recent choices, and how many choices are shown. */
+    private static final int RECENT_LOOKBACK = 50;
+    private static final int RECENT_SHOWN = 5;
 
     private final Inventory inventory;
     private final Orders orders;
@@ -118,9 +121,36 @@ final class CataloguePages {
                 </form>
                 %s
                 %s
+                %s
                 """.formatted(Html.escape(Html.duration(window)), Html.escape(q), sort.equals("popular") ? " selected" : "", sort.equals("price") ? " selected" : "",
-                sort.equals("stock") ? " selected" : "", table, pager);
+                sort.equals("stock") ? " selected" : "", recent(visit), table, pager);
         Website.send(res, 200, Html.page(visit, "Catalogue", "/", main));
+    }
+
+    /**
+     * A signed-in buyer's recent choices (issue 17): the last few offers they bought, still on
+     * sale, with their live price, one click from buying again. Read from their own activations.
+     */
+    private String recent(Visit visit) {
+        if (!visit.signedIn()) {
+            return "";
+        }
+        java.util.LinkedHashSet<String> seen = new java.util.LinkedHashSet<>();
+        StringBuilder links = new StringBuilder();
+        for (var a : orders.activations(visit.owner(), java.util.Optional.empty(), RECENT_LOOKBACK, java.util.Optional.empty()).items()) {
+            if (seen.size() == RECENT_SHOWN || !seen.add(a.service() + ":" + a.country())) {
+                continue;
+            }
+            var service = inventory.service(a.service());
+            var country = inventory.country(a.country());
+            if (service.isEmpty() || country.isEmpty()) {
+                continue; // off sale now
+            }
+            links.append("<li><a href=\"/buy?service=").append(Html.escape(a.service())).append("&amp;country=").append(a.country()).append("\">")
+                    .append(Html.escape(service.get().name())).append(", ").append(Html.escape(country.get().name())).append("</a></li>");
+        }
+        return links.isEmpty() ? "" : "<section aria-labelledby=\"recent-title\" class=\"recent\"><h2 id=\"recent-title\">Buy again</h2><ul>"
+                + links + "</ul></section>";
     }
 
     /** Offers whose service or country matches every word of {@code q} (name or code, any case). */

@@ -248,6 +248,10 @@ class WebsiteHttpTest {
         Browserless.Page page = owner.get(activation);
         assertEquals(200, page.status());
         assertTrue(page.body().contains("We bought your number from Provider A, the one with the best price per delivered code."), page.body());
+        String home = owner.get("/").body();
+        assertTrue(home.contains("<h2 id=\"recent-title\">Buy again</h2><ul><li><a href=\"/buy?service=tg&amp;country=0\">Telegram, Russia</a></li></ul>"),
+                "the buyer's recent choice, once: " + home);
+        assertFalse(new Browserless(node.url()).get("/").body().contains("Buy again"), "not for a visitor who bought nothing");
         assertFalse(page.body().contains("simulator"), "the provider's real name is the operator's business");
 
         Browserless stranger = signedIn();
