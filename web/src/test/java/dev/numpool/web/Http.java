@@ -96,4 +96,16 @@ final class Http {
         }
         return r.json().get("key").asText();
     }
+
+    /** The newest operator audit entry of {@code action} with {@code status} (awaited, though it is written before its answer leaves). */
+    JsonNode auditEntry(String operatorToken, String action, int status) {
+        return Await.until("the audit entry of " + action + " (" + status + ")", () -> {
+            for (JsonNode e : get("/v1/operator/audit?limit=20", operatorToken).json().get("data")) {
+                if (e.get("action").asText().equals(action) && e.get("status").asInt() == status) {
+                    return e;
+                }
+            }
+            return null;
+        });
+    }
 }

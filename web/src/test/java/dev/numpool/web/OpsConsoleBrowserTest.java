@@ -169,7 +169,7 @@ class OpsConsoleBrowserTest {
                 fetch('/ops/markups', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
                     body: 'csrf=' + encodeURIComponent(csrf) + '&percent=0&margin=0&rules='}).then(r => done(r.status));""");
         assertEquals(403L, ((Number) status).longValue());
-        JsonNode entry = audited("POST /ops/markups", 403);
+        JsonNode entry = http.auditEntry(OPERATOR, "POST /ops/markups", 403);
         assertEquals("operator:" + support, entry.get("actor").asText(), entry.toString());
         assertTrue(price().compareTo(before) > 0, "the markup stands");
     }
@@ -225,17 +225,5 @@ class OpsConsoleBrowserTest {
 
     private static void submit(String formCss) {
         driver.findElement(By.cssSelector(formCss + " button[type=submit]")).click();
-    }
-
-    /** The newest audit entry of {@code action} with {@code status}: written once the answer is sent, so it is awaited. */
-    private static JsonNode audited(String action, int status) {
-        return Await.until("the audit entry of " + action + " (" + status + ")", () -> {
-            for (JsonNode e : http.get("/v1/operator/audit?limit=20", OPERATOR).json().get("data")) {
-                if (e.get("action").asText().equals(action) && e.get("status").asInt() == status) {
-                    return e;
-                }
-            }
-            return null;
-        });
     }
 }

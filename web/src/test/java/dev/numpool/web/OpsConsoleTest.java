@@ -179,7 +179,7 @@ class OpsConsoleTest {
         assertEquals(403, refused.status());
         assertTrue(refused.body().contains("Your role (support) cannot do this"), refused.body());
         assertEquals(before, http.get("/v1/operator/markups", OPERATOR).text(), "nothing changed");
-        JsonNode entry = audited("POST /ops/markups", 403);
+        JsonNode entry = http.auditEntry(OPERATOR, "POST /ops/markups", 403);
         assertEquals("operator:" + email, entry.get("actor").asText(), entry.toString());
         assertTrue(entry.get("request").asText().contains("\"percent\":\"90\""), entry.toString());
         assertFalse(entry.get("request").asText().contains("csrf"), "the token is not kept");
@@ -288,9 +288,9 @@ class OpsConsoleTest {
         assertEquals(409, support.post("/ops/delivery/sms/" + sms + "/dismiss", Map.of()).status(), "reviewed once");
         Matcher backlog = Pattern.compile("id=\"webhook-backlog\">([0-9]+) deliveries waiting").matcher(support.get("/ops/delivery").body());
         assertTrue(backlog.find() && Integer.parseInt(backlog.group(1)) >= 1, "the code's webhook waits (no worker runs here)");
-        JsonNode entry = audited("POST /ops/delivery/sms/{id}/code", 303);
+        JsonNode entry = http.auditEntry(OPERATOR, "POST /ops/delivery/sms/{id}/code", 303);
         assertEquals(String.valueOf(sms), entry.at("/target/id").asText());
-        audited("POST /ops/delivery/sms/{id}/dismiss", 409);
+        http.auditEntry(OPERATOR, "POST /ops/delivery/sms/{id}/dismiss", 409);
 
         Browserless.Page money = support.get("/ops/money");
         assertEquals(200, money.status());
@@ -338,7 +338,7 @@ class OpsConsoleTest {
         assertEquals(403, signIn.status());
         assertTrue(signIn.body().contains("This account is blocked."), "said to whoever knows the password");
         assertEquals(401, new Browserless(node.url()).signIn(customerEmail, "a wrong password!").status(), "and to nobody else");
-        JsonNode entry = audited("POST /ops/accounts/{id}/block", 303);
+        JsonNode entry = http.auditEntry(OPERATOR, "POST /ops/accounts/{id}/block", 303);
         assertEquals("operator:" + email, entry.get("actor").asText());
         assertEquals(false, entry.at("/before/blocked").asBoolean());
         assertEquals("card testing", entry.at("/after/reason").asText());
@@ -384,7 +384,7 @@ class OpsConsoleTest {
         assertTrue(page.contains("+447400123001") && page.contains("+447400123002"), page);
         assertTrue(page.replaceAll("\\s+", " ").contains("1 with a lease ending within 7 days"), "the lease ending in 3 days is marked");
         assertTrue(page.contains(" (soon)</strong>"));
-        JsonNode entry = audited("POST /ops/pool", 303);
+        JsonNode entry = http.auditEntry(OPERATOR, "POST /ops/pool", 303);
         assertTrue(entry.get("request").asText().contains("+447400123002"), "what was imported is in the log");
 
         String email = newEmail("support");
@@ -405,7 +405,7 @@ class OpsConsoleTest {
         String fresh = secretOn(first.get("/ops/enrol"));
         assertFalse(fresh.equals(secret), "a new key, by a form (a GET never replaces it)");
         assertEquals(303, first.post("/ops/enrol", Map.of("code", AuthenticatorApp.code(fresh, CLOCK.instant()), "next", "/ops")).status());
-        audited("POST /ops/enrol", 303);
+        http.auditEntry(OPERATOR, "POST /ops/enrol", 303);
 
         Browserless second = new Browserless(node.url());
         assertEquals(303, second.signIn(email, PASSWORD).status());
@@ -415,7 +415,7 @@ class OpsConsoleTest {
         for (int i = 0; i < 3; i++) { // the enrolment's code was the first of the five
             assertEquals(401, second.post("/ops/verify", Map.of("code", wrong, "next", "/ops")).status());
         }
-        audited("POST /ops/verify", 401);
+        http.auditEntry(OPERATOR, "POST /ops/verify", 401);
         CLOCK.advance(Duration.ofSeconds(30));
         assertEquals(303, second.post("/ops/verify", Map.of("code", right, "next", "/ops")).status(), "the fifth code of the window is heard");
         Browserless third = new Browserless(node.url());
@@ -450,7 +450,7 @@ class OpsConsoleTest {
             Http.Response refused = http.order(key, UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}");
             assertEquals(400, refused.status(), refused.text());
             assertTrue(admin.get("/ops/catalogue").body().contains("United Kingdom"), "the console still lists it, to put it back");
-            JsonNode entry = audited("POST /ops/catalogue/countries/{id}", 303);
+            JsonNode entry = http.auditEntry(OPERATOR, "POST /ops/catalogue/countries/{id}", 303);
             assertTrue(entry.at("/before/enabled").asBoolean() && !entry.at("/after/enabled").asBoolean(), entry.toString());
         } finally {
             admin.get("/ops/catalogue");
@@ -470,17 +470,5 @@ class OpsConsoleTest {
         Matcher m = SECRET.matcher(page.body());
         assertTrue(m.find(), page.body());
         return m.group(1);
-    }
-
-    /** The newest audit entry of {@code action} with {@code status}: written once the answer is sent, so it is awaited. */
-    private static JsonNode audited(String action, int status) {
-        return Await.until("the audit entry of " + action + " (" + status + ")", () -> {
-            for (JsonNode e : http.get("/v1/operator/audit?limit=20", OPERATOR).json().get("data")) {
-                if (e.get("action").asText().equals(action) && e.get("status").asInt() == status) {
-                    return e;
-                }
-            }
-            return null;
-        });
     }
 }
