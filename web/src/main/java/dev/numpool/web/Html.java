@@ -61,43 +61,65 @@ final class Html {
         return "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(visit.csrfToken()) + "\">";
     }
 
-    /** A whole page: {@code main} is already-escaped HTML. */
+    /** A whole page in the visitor's language: {@code main} is already-escaped HTML. */
     static String page(Visit visit, String title, String current, String main) {
+        Texts t = visit.texts();
         String nav = visit.signedIn()
-                ? link("/", "Catalogue", current) + link("/activations", "Activations", current) + link("/balance", "Balance", current)
-                  + link("/developers/keys", "Developers", current)
+                ? link("/", t.get("site.nav.catalogue"), current) + link("/activations", t.get("site.nav.activations"), current)
+                  + link("/balance", t.get("site.nav.balance"), current) + link("/developers/keys", t.get("site.nav.developers"), current)
                   + "<form method=\"post\" action=\"/test-mode\" class=\"inline\">" + csrfField(visit)
                   + "<input type=\"hidden\" name=\"on\" value=\"" + (visit.testMode() ? "0" : "1") + "\">"
-                  + "<button type=\"submit\" class=\"link\">" + (visit.testMode() ? "Leave test mode" : "Test mode") + "</button></form>"
+                  + "<button type=\"submit\" class=\"link\">" + escape(t.get(visit.testMode() ? "site.nav.leave-test-mode" : "site.nav.test-mode"))
+                  + "</button></form>"
                   + "<form method=\"post\" action=\"/sign-out\" class=\"inline\">" + csrfField(visit)
-                  + "<button type=\"submit\" class=\"link\">Sign out</button></form>"
-                : link("/", "Catalogue", current) + link("/developers/docs", "API docs", current) + link("/sign-in", "Sign in", current)
-                  + link("/sign-up", "Sign up", current);
-        String who = visit.session().map(s -> "<p class=\"who\">Signed in as " + escape(s.email()) + "</p>").orElse("");
-        String mode = visit.testMode()
-                ? "<p class=\"sandbox\">Test mode: your test account, with play money and simulated numbers. Your real balance is untouched.</p>"
-                : visit.sandbox() ? "<p class=\"sandbox\">Sandbox: numbers are simulated and balances are play money.</p>" : "";
+                  + "<button type=\"submit\" class=\"link\">" + escape(t.get("site.nav.sign-out")) + "</button></form>"
+                : link("/", t.get("site.nav.catalogue"), current) + link("/developers/docs", t.get("site.nav.api-docs"), current)
+                  + link("/sign-in", t.get("site.nav.sign-in"), current) + link("/sign-up", t.get("site.nav.sign-up"), current);
+        String who = visit.session().map(s -> "<p class=\"who\">" + escape(t.get("site.signed-in-as", s.email())) + "</p>").orElse("");
+        String mode = visit.testMode() ? "<p class=\"sandbox\">" + escape(t.get("site.test-mode-banner")) + "</p>"
+                : visit.sandbox() ? "<p class=\"sandbox\">" + escape(t.get("site.sandbox-banner")) + "</p>" : "";
         return """
                 <!doctype html>
-                <html lang="en"><head><meta charset="utf-8">
+                <html lang="%s"><head><meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
                 <title>%s · Numpool</title>
                 <link rel="icon" href="data:,">
                 <link rel="stylesheet" href="%s">
                 <script src="%s" defer></script>
                 </head><body>
-                <a class="skip" href="#main">Skip to content</a>
-                <header class="top"><a class="brand" href="/">Numpool</a><nav aria-label="Main">%s</nav></header>
+                <a class="skip" href="#main">%s</a>
+                <header class="top"><a class="brand" href="/">Numpool</a><nav aria-label="%s">%s</nav></header>
                 %s%s
                 <main id="main" tabindex="-1">
                 %s
                 </main>
-                <footer><p>Numpool: one-time codes on virtual numbers. You pay only when a code arrives.</p>
-                <nav aria-label="About"><a href="/how-it-works">How it works</a> · <a href="/faq">FAQ</a> · <a href="/terms">Terms</a> ·
-                <a href="/privacy">Privacy</a> · <a href="/refunds">Refunds</a> · <a href="/contact">Contact</a> · <a href="/status">Status</a> ·
-                <a href="/developers/docs">API</a></nav></footer>
+                <footer><p>%s</p>
+                <nav aria-label="%s"><a href="/how-it-works">%s</a> · <a href="/faq">%s</a> · <a href="/terms">%s</a> ·
+                <a href="/privacy">%s</a> · <a href="/refunds">%s</a> · <a href="/contact">%s</a> · <a href="/status">%s</a> ·
+                <a href="/developers/docs">%s</a></nav>
+                <nav aria-label="%s" class="languages">%s</nav></footer>
                 </body></html>
-                """.formatted(escape(title), Assets.CSS_URL, Assets.JS_URL, nav, mode, who, main);
+                """.formatted(t.language().code, escape(title), Assets.CSS_URL, Assets.JS_URL, escape(t.get("site.skip")),
+                escape(t.get("site.nav.main")), nav, mode, who, main, escape(t.get("site.footer.tagline")),
+                escape(t.get("site.footer.about")), escape(t.get("site.footer.how-it-works")), escape(t.get("site.footer.faq")),
+                escape(t.get("site.footer.terms")), escape(t.get("site.footer.privacy")), escape(t.get("site.footer.refunds")),
+                escape(t.get("site.footer.contact")), escape(t.get("site.footer.status")), escape(t.get("site.footer.api")),
+                escape(t.get("site.footer.language")), languages(t.language()));
+    }
+
+    /**
+     * The language switcher: plain links, so it works without JavaScript; each names its language
+     * in that language (with {@code lang}, so screen readers say it right).
+     */
+    private static String languages(Texts.Language current) {
+        StringBuilder out = new StringBuilder();
+        for (Texts.Language language : Texts.Language.values()) {
+            out.append(out.isEmpty() ? "" : " · ");
+            out.append("<a href=\"/language?to=").append(language.code).append("\" lang=\"").append(language.code)
+                    .append("\" hreflang=\"").append(language.code).append("\"")
+                    .append(language == current ? " aria-current=\"true\"" : "").append(">").append(escape(language.ownName)).append("</a>");
+        }
+        return out.toString();
     }
 
     private static String link(String href, String label, String current) {

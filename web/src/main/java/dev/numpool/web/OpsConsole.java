@@ -101,17 +101,17 @@ final class OpsConsole {
                 activity::markCode)));
         routing.post("/ops/delivery/sms/{id}/dismiss", site.form(true, action(Permission.REVIEW_CODES, "POST /ops/delivery/sms/{id}/dismiss",
                 State.NONE, activity::dismiss)));
-        routing.get("/ops/enrol", site.page(true, (visit, req, res) -> secondFactor.enrolForm(operator(visit), visit, req, res)));
-        routing.post("/ops/enrol", site.form(true, (visit, form, req, res) -> secondFactor.enrol(operator(visit), visit, form, req, res)));
-        routing.post("/ops/enrol/new", site.form(true, (visit, form, req, res) -> secondFactor.restartEnrolment(operator(visit), visit, form, req, res)));
-        routing.get("/ops/verify", site.page(true, (visit, req, res) -> secondFactor.verifyForm(operator(visit), visit, req, res)));
-        routing.post("/ops/verify", site.form(true, (visit, form, req, res) -> secondFactor.verify(operator(visit), visit, form, req, res)));
+        routing.get("/ops/enrol", site.page(true, (visit, req, res) -> secondFactor.enrolForm(operator(visit), visit.inEnglish(), req, res)));
+        routing.post("/ops/enrol", site.form(true, (visit, form, req, res) -> secondFactor.enrol(operator(visit), visit.inEnglish(), form, req, res)));
+        routing.post("/ops/enrol/new", site.form(true, (visit, form, req, res) -> secondFactor.restartEnrolment(operator(visit), visit.inEnglish(), form, req, res)));
+        routing.get("/ops/verify", site.page(true, (visit, req, res) -> secondFactor.verifyForm(operator(visit), visit.inEnglish(), req, res)));
+        routing.post("/ops/verify", site.form(true, (visit, form, req, res) -> secondFactor.verify(operator(visit), visit.inEnglish(), form, req, res)));
     }
 
     /** The visitor's operator role; a customer gets the 404 of an address that does not exist. */
     private Operators.Operator operator(Visit visit) {
         // The signed-in person's own account, never the test account test mode shows.
-        return operators.operator(visit.session().orElseThrow().account()).orElseThrow(() -> new Website.NotFound(Website.NO_PAGE));
+        return operators.operator(visit.session().orElseThrow().account()).orElseThrow(() -> new Website.NotFound(visit.texts().get(Website.NO_PAGE)));
     }
 
     /** True when the operator may go on; otherwise the answer (a redirect to the second factor) is sent. */
@@ -130,14 +130,15 @@ final class OpsConsole {
         return (visit, req, res) -> {
             Operators.Operator operator = operator(visit);
             if (pastSecondFactor(operator, visit, req, res)) {
-                page.handle(operator, visit, req, res);
+                page.handle(operator, visit.inEnglish(), req, res);
             }
         };
     }
 
     private Website.Action action(Permission permission, String name, State state, OpsAction action) {
-        return (visit, form, req, res) -> {
-            Operators.Operator operator = operator(visit);
+        return (customerVisit, form, req, res) -> {
+            Operators.Operator operator = operator(customerVisit);
+            Visit visit = customerVisit.inEnglish();
             if (!pastSecondFactor(operator, visit, req, res)) {
                 return;
             }

@@ -35,7 +35,7 @@ final class OpsSecondFactor {
             Website.redirect(res, "/ops/verify?next=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8));
             return;
         }
-        String secret = operators.enrolment(operator.account(), false).orElseThrow(() -> new Website.NotFound(Website.NO_PAGE));
+        String secret = operators.enrolment(operator.account(), false).orElseThrow(() -> new Website.NotFound(visit.texts().get(Website.NO_PAGE)));
         Website.send(res, 200, enrolPage(visit, operator, secret, next, Optional.empty()));
     }
 

@@ -36,6 +36,8 @@ final class WebSessions {
     static final String CSRF_COOKIE = "__Host-numpool_csrf";
     /** {@code test} while a signed-in visitor works in their test account; it means nothing without a session. */
     static final String MODE_COOKIE = "__Host-numpool_mode";
+    /** The visitor's chosen language ({@link Texts.Language} code): not part of any session, so it survives signing out. */
+    static final String LANGUAGE_COOKIE = "__Host-numpool_lang";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Users users;
@@ -65,11 +67,11 @@ final class WebSessions {
         if (session.isPresent()) {
             // Test mode shows the session's own test account, and no other: the cookie only picks the mode.
             Optional<AccountId> test = "test".equals(cookies.get(MODE_COOKIE)) ? accounts.testAccountOf(session.get().account()) : Optional.empty();
-            return new Visit(session, csrfToken(token), sandbox, test);
+            return new Visit(session, csrfToken(token), sandbox, test, texts(req));
         }
         String pre = cookies.get(CSRF_COOKIE);
         if (!issue && (pre == null || !pre.matches("[A-Za-z0-9_-]{43}"))) {
-            return new Visit(Optional.empty(), "", sandbox);
+            return new Visit(Optional.empty(), "", sandbox, texts(req));
         }
         if (pre == null || !pre.matches("[A-Za-z0-9_-]{43}")) {
             pre = randomToken();
@@ -79,7 +81,24 @@ final class WebSessions {
             // An expired or signed-out session: forget the cookie too.
             res.headers().add(HeaderNames.SET_COOKIE, expired(SESSION_COOKIE));
         }
-        return new Visit(Optional.empty(), csrfToken(pre), sandbox);
+        return new Visit(Optional.empty(), csrfToken(pre), sandbox, texts(req));
+    }
+
+    /**
+     * The language this request's pages are written in: the one the visitor chose (a cookie that
+     * outlives their sessions, so signing out keeps it), else the best match for their browser's
+     * {@code Accept-Language}, else English.
+     */
+    static Texts texts(ServerRequest req) {
+        Texts.Language language = Optional.ofNullable(cookies(req).get(LANGUAGE_COOKIE)).flatMap(Texts.Language::of)
+                .orElseGet(() -> Texts.Language.forAcceptLanguage(req.headers().first(HeaderNames.ACCEPT_LANGUAGE).orElse(null)));
+        return Texts.of(language);
+    }
+
+    /** Remembers the visitor's choice of language for a year, signed in or not. */
+    static void chooseLanguage(ServerResponse res, Texts.Language language) {
+        res.headers().add(HeaderNames.SET_COOKIE, LANGUAGE_COOKIE + "=" + language.code + "; Path=/; Max-Age=" + 365L * 24 * 3600
+                + "; Secure; HttpOnly; SameSite=Lax");
     }
 
     /** True when the request carries a session cookie at all (live or not). */

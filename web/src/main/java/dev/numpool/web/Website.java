@@ -35,8 +35,8 @@ import java.util.logging.Logger;
  */
 final class Website {
     private static final Logger LOG = Logger.getLogger(Website.class.getName());
-    /** The 404 of an address with no page (the console answers customers with it too). */
-    static final String NO_PAGE = "There is no page at this address. Check the link, or start from the catalogue.";
+    /** The text of the 404 of an address with no page (the console answers customers with it too). */
+    static final String NO_PAGE = "errors.no-page";
     /** No form of the website needs more. */
     private static final int MAX_FORM_BYTES = 16 * 1024;
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -114,6 +114,7 @@ final class Website {
         routing.get("/developers/docs", page(false, docs::docs));
         shop.pages().keySet().forEach(path -> routing.get(path, page(false, shop::show)));
         routing.get("/status", page(false, status::status));
+        routing.get("/language", page(false, Website::chooseLanguage));
         console.routing(routing, this);
         // Last: any other page address is a 404 in words. The APIs' routes come before this; the
         // observability feature's (/observe/...) come after, so those are passed on.
@@ -122,8 +123,35 @@ final class Website {
                 res.next();
                 return;
             }
-            guarded(req, res, () -> errorPage(res, sessions.visit(req, res, false), 404, "Not found", NO_PAGE));
+            guarded(req, res, () -> {
+                Visit visit = sessions.visit(req, res, false);
+                errorPage(res, visit, 404, visit.texts().get("errors.not-found"), visit.texts().get(NO_PAGE));
+            });
         });
+    }
+
+    /**
+     * {@code /language?to=ru}: remembers the choice and goes back to the page it was made on
+     * (the {@code Referer}, which our Referrer-Policy sends for this site's pages only).
+     */
+    private static void chooseLanguage(Visit visit, ServerRequest req, ServerResponse res) {
+        Optional<Texts.Language> language = req.query().first("to").asOptional().flatMap(Texts.Language::of);
+        if (language.isEmpty()) {
+            throw new NotFound(visit.texts().get("errors.no-language"));
+        }
+        WebSessions.chooseLanguage(res, language.get());
+        String back = req.headers().first(HeaderNames.REFERER).map(Website::pathOf).orElse("/");
+        redirect(res, safeNext(back));
+    }
+
+    /** The path and query of a URL (a Referer), for sending the visitor back on this site only. */
+    private static String pathOf(String url) {
+        try {
+            java.net.URI uri = java.net.URI.create(url);
+            return uri.getRawPath() == null ? "/" : uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        } catch (IllegalArgumentException e) {
+            return "/";
+        }
     }
 
     /** A GET page. */
@@ -187,8 +215,8 @@ final class Website {
         }
         long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
         res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
-        errorPage(res, null, 429, "Slow down a little", "This session asked for pages faster than we serve one visitor. "
-                + "Wait " + seconds + " s and reload.");
+        Texts t = WebSessions.texts(req);
+        errorPage(res, Visit.anonymous(t), 429, t.get("errors.slow-down"), t.get("errors.slow-down.text", seconds));
         return false;
     }
 
@@ -233,9 +261,7 @@ final class Website {
                     redirect(res, "/sign-in");
                     return;
                 }
-                errorPage(res, visit, 403, "This form has expired",
-                        "For your safety we could not accept this form: it was not sent from a page of this site, or the page was too old. "
-                        + "Go back, reload the page and try again.");
+                errorPage(res, visit, 403, visit.texts().get("errors.form-expired"), visit.texts().get("errors.form-expired.text"));
                 return;
             }
             if (signedInOnly && !visit.signedIn()) {
@@ -243,9 +269,7 @@ final class Website {
                 return;
             }
             if (form.get().hasControlCharacters()) {
-                errorPage(res, visit, 400, "Some text could not be accepted",
-                        "A field held an invisible control character (such as a NUL byte), which no field here takes. "
-                        + "Go back, retype the text rather than pasting it, and send the form again. Nothing was changed.");
+                errorPage(res, visit, 400, visit.texts().get("errors.control-character"), visit.texts().get("errors.control-character.text"));
                 return;
             }
             try {
@@ -267,7 +291,8 @@ final class Website {
             page.run();
         } catch (NotFound e) {
             if (!res.isSent()) {
-                errorPage(res, null, 404, "Not found", e.getMessage());
+                Texts t = WebSessions.texts(req);
+                errorPage(res, Visit.anonymous(t), 404, t.get("errors.not-found"), e.getMessage());
             }
         } catch (io.helidon.http.RequestException | io.helidon.webserver.ServerConnectionException e) {
             // An unreadable request (Helidon answers 400 and closes) or a client that went away
@@ -276,22 +301,22 @@ final class Website {
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "website failure on " + req.prologue().method().text() + " " + req.path().path(), e);
             if (!res.isSent()) {
-                errorPage(res, null, 500, "Something went wrong on our side",
-                        "We could not show this page. Nothing was charged twice: try again in a moment, and if it keeps happening, tell us.");
+                Texts t = WebSessions.texts(req);
+                errorPage(res, Visit.anonymous(t), 500, t.get("errors.ours"), t.get("errors.ours.text"));
             }
         }
     }
 
     private static void notFound(ServerResponse res, Visit visit, NotFound e) {
         if (!res.isSent()) {
-            errorPage(res, visit, 404, "Not found", e.getMessage());
+            errorPage(res, visit, 404, visit.texts().get("errors.not-found"), e.getMessage());
         }
     }
 
+    /** An error as a page: {@code title} and {@code explanation} are already in the visitor's language (not escaped). */
     static void errorPage(ServerResponse res, Visit visit, int status, String title, String explanation) {
-        Visit v = visit != null ? visit : new Visit(Optional.empty(), "", false);
-        send(res, status, Html.page(v, title, "",
-                "<h1>" + Html.escape(title) + "</h1>" + Html.notice("error", explanation) + "<p><a href=\"/\">Go to the catalogue</a></p>"));
+        send(res, status, Html.page(visit, title, "", "<h1>" + Html.escape(title) + "</h1>" + Html.notice("error", explanation)
+                + "<p><a href=\"/\">" + Html.escape(visit.texts().get("errors.to-catalogue")) + "</a></p>"));
     }
 
     static void send(ServerResponse res, int status, String html) {
