@@ -1,0 +1,170 @@
+package dev.numpool.web;
+
+import dev.numpool.db.TestServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The quality bars every page of the website must meet, in each of its four languages, checked
+ * in a real headless Chromium: axe-core finds no serious or critical accessibility violation;
+ * the page, its styles and scripts weigh under 100 KB transferred (images apart); it is as wide
+ * as the screen and no wider at 1280 px and at 390 px (a phone); no price shows more decimals
+ * than the currency writes. Screenshots of every page at both widths in every language are left
+ * in {@code target/screenshots/<language>/} for a person to look at.
+ *
+ * <p>axe-core is the npm package that {@code ./numpool test} fetches (pinned, into
+ * {@code .cache/}) and names in {@code NUMPOOL_AXE_JS}.
+ */
+class PageQualityBrowserTest {
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final long MAX_PAGE_BYTES = 100 * 1024;
+    private static final String PASSWORD = "correct horse battery";
+    /** A price in USD with a third decimal, in any of the four languages' ways of writing money. */
+    private static final Pattern THREE_DECIMALS = Pattern.compile("USD\\s?[\\d,]*\\.\\d{3,}|\\d,\\d{3,}\\s?USD");
+    private static Numpool node;
+    private static Chromium chromium;
+    private static ChromeDriver driver;
+    private static String axe;
+
+    @BeforeAll
+    static void start() throws IOException {
+        Chromium.assumeInstalled();
+        Path axeFile = Path.of(System.getenv().getOrDefault("NUMPOOL_AXE_JS", "../.cache/axe-core-4.11.4/package/axe.min.js"));
+        if (System.getenv("CI") != null) {
+            org.junit.jupiter.api.Assertions.assertTrue(Files.isReadable(axeFile), "CI must have axe-core: ./numpool test fetches it with npm");
+        }
+        Assumptions.assumeTrue(Files.isReadable(axeFile), "skipped: axe-core is absent (./numpool test fetches it with npm into .cache/)");
+        axe = Files.readString(axeFile);
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("api.rate-limits.sign-ins-per-ip", "1000");
+        node = TestNodes.start(config, Clock.systemUTC());
+        chromium = Chromium.start();
+        driver = chromium.driver;
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (chromium != null) {
+            chromium.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void everyPageInEveryLanguageIsAccessibleLightAndFitsTheScreen() {
+        List<String> problems = new ArrayList<>();
+        List<String> publicPages = List.of("/", "/sign-in", "/sign-up", "/how-it-works", "/faq", "/terms", "/privacy", "/refunds", "/contact",
+                "/status", "/developers/docs", "/no-such-page");
+        for (Texts.Language language : Texts.Language.values()) {
+            switchTo(language);
+            for (String path : publicPages) {
+                check(language, path, problems);
+            }
+        }
+
+        signUp();
+        open("/buy?service=tg&country=0");
+        driver.findElement(By.cssSelector("main form[action='/buy'] button[type=submit]")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.urlMatches("/activations/[0-9]+$"));
+        String activation = driver.getCurrentUrl().replaceAll("^.*(/activations/[0-9]+)$", "$1");
+        List<String> signedInPages = List.of("/", "/buy?service=tg&country=0", activation, "/activations", "/balance", "/developers/keys",
+                "/developers/webhooks", "/status");
+        for (Texts.Language language : Texts.Language.values()) {
+            switchTo(language);
+            for (String path : signedInPages) {
+                check(language, path, problems);
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    /** Switches language with the footer's link, as a visitor would. */
+    private static void switchTo(Texts.Language language) {
+        open("/");
+        driver.findElement(By.cssSelector("footer a[hreflang='" + language.code + "']")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> language.code.equals(
+                ((ChromeDriver) d).executeScript("return document.documentElement.lang")));
+    }
+
+    private static void check(Texts.Language language, String path, List<String> problems) {
+        String name = language.code + " " + path;
+        String file = path.equals("/") ? "home" : path.substring(1).replaceAll("[^A-Za-z0-9-]+", "_");
+        for (int width : new int[] {1280, 390}) {
+            chromium.viewport(width, width == 390 ? 844 : 900, width == 390);
+            open(path);
+            Object lang = driver.executeScript("return document.documentElement.lang");
+            if (!language.code.equals(lang)) {
+                problems.add(name + ": written in " + lang);
+            }
+            Number scrollWidth = (Number) driver.executeScript("return document.documentElement.scrollWidth");
+            if (scrollWidth.intValue() > width) {
+                Object widest = driver.executeScript("""
+                        const w = arguments[0];
+                        return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1 || e.scrollWidth > w + 1)
+                          .slice(-3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
+                            + ' ' + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth + 'px').join(', ');""", width);
+                problems.add(name + " at " + width + " px: " + scrollWidth + " px wide (" + widest + ")");
+            }
+            chromium.screenshot(SCREENSHOTS.resolve(language.code).resolve(file + "-" + width + ".png"));
+        }
+        Number bytes = (Number) driver.executeScript("""
+                const images = /\\.(png|jpe?g|gif|webp|avif|svg|ico)(\\?|$)/;
+                const size = e => e.transferSize || e.encodedBodySize || 0;
+                let total = size(performance.getEntriesByType('navigation')[0]);
+                for (const r of performance.getEntriesByType('resource')) {
+                  if (r.initiatorType !== 'img' && !images.test(r.name)) total += size(r);
+                }
+                return total;""");
+        if (bytes.longValue() > MAX_PAGE_BYTES) {
+            problems.add(name + ": " + bytes + " bytes before images");
+        }
+        String text = driver.findElement(By.tagName("body")).getText();
+        var decimals = THREE_DECIMALS.matcher(text);
+        if (decimals.find()) {
+            problems.add(name + ": a price with three decimals: " + decimals.group());
+        }
+        driver.executeScript(axe);
+        @SuppressWarnings("unchecked")
+        List<String> violations = (List<String>) driver.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                axe.run(document, {resultTypes: ['violations']})
+                  .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.impact + ' ' + v.id + ' (' + v.help + ') at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+                  .catch(e => done(['axe-core failed: ' + e]));""");
+        violations.forEach(v -> problems.add(name + ": " + v));
+    }
+
+    private static void signUp() {
+        open("/sign-up");
+        driver.findElement(By.id("email")).sendKeys("quality-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com");
+        driver.findElement(By.id("password")).sendKeys(PASSWORD);
+        driver.findElement(By.cssSelector("main form button[type=submit]")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("/balance"));
+    }
+
+    private static void open(String path) {
+        driver.get(node.url() + path);
+    }
+}
