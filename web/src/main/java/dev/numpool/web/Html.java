@@ -86,7 +86,7 @@ final class Html {
                 <link rel="icon" href="data:,">
                 <link rel="stylesheet" href="%s">
                 <script src="%s" defer></script>
-                </head><body>
+                </head><body data-copied="%s" data-copied-text="%s" data-copy-failed="%s" data-copy-by-hand="%s">
                 <a class="skip" href="#main">%s</a>
                 <header class="top"><a class="brand" href="/">Numpool</a><nav aria-label="%s">%s</nav></header>
                 %s%s
@@ -99,7 +99,8 @@ final class Html {
                 <a href="/developers/docs">%s</a></nav>
                 <nav aria-label="%s" class="languages">%s</nav></footer>
                 </body></html>
-                """.formatted(t.language().code, escape(title), Assets.CSS_URL, Assets.JS_URL, escape(t.get("site.skip")),
+                """.formatted(t.language().code, escape(title), Assets.CSS_URL, Assets.JS_URL, escape(t.get("site.copy.done")),
+                escape(t.get("site.copy.done-text", "{0}")), escape(t.get("site.copy.failed")), escape(t.get("site.copy.by-hand")), escape(t.get("site.skip")),
                 escape(t.get("site.nav.main")), nav, mode, who, main, escape(t.get("site.footer.tagline")),
                 escape(t.get("site.footer.about")), escape(t.get("site.footer.how-it-works")), escape(t.get("site.footer.faq")),
                 escape(t.get("site.footer.terms")), escape(t.get("site.footer.privacy")), escape(t.get("site.footer.refunds")),

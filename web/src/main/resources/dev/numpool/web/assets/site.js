@@ -9,11 +9,13 @@
     if (!button) { return; }
     var text = button.getAttribute('data-copy');
     var say = function (msg) { var s = document.getElementById('copied'); if (s) { s.textContent = msg; } };
+    // The words come from the page (body data-*), in the visitor's language.
+    var words = document.body.dataset;
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { say('Copied ' + text); button.textContent = 'Copied'; },
-        function () { say('Copy failed: select the text and copy it.'); });
+      navigator.clipboard.writeText(text).then(function () { say(words.copiedText.replace('{0}', text)); button.textContent = words.copied; },
+        function () { say(words.copyFailed); });
     } else {
-      say('Select the text and copy it.');
+      say(words.copyByHand);
     }
   });
 
