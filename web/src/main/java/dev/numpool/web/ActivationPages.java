@@ -56,21 +56,23 @@ final class ActivationPages {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration STREAM_LIFETIME = Duration.ofMinutes(30);
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    /** What a button did ({@code ?done=}, a wire token) → the text that says so. */
     private static final Map<String, String> DONE = Map.of(
-            "cancelled", "Cancelled. The price went back to your balance.",
-            "finished", "Finished. Thank you!",
-            "retry", "Asked for another code. It is free; it will appear here when it arrives.",
-            "sms", "Sandbox SMS sent.",
-            "late-sms", "Paid. The SMS that arrived after the refund is shown below.",
-            "late-sms-shown", "This SMS was already paid for; nothing more was charged.");
+            "cancelled", "activation.done.cancelled",
+            "finished", "activation.done.finished",
+            "retry", "activation.done.retry",
+            "sms", "activation.done.sms",
+            "late-sms", "activation.done.late-sms",
+            "late-sms-shown", "activation.done.late-sms-shown");
+    /** Why a button did nothing ({@code ?error=}, a wire token) → the text that says so. */
     private static final Map<String, String> ERRORS = Map.of(
-            "early-cancel", "It is too early to cancel: numbers can be cancelled once the countdown below ends.",
-            "code-received", "A code already arrived, so this activation can no longer be cancelled. Finish it instead.",
-            "no-code", "No code has arrived yet. Wait for the code, or cancel once the countdown ends.",
-            "ended", "This activation has already ended.",
-            "late-sms-balance", "Your balance is too low to read this SMS. Add credit on the Balance page, then try again.",
-            "sms", "The sandbox SMS could not be sent: write 1 to 500 characters.",
-            "busy", "Numpool is taking in as many SMS as it can right now, so this one was not sent. Send it again in a moment.");
+            "early-cancel", "activation.error.early-cancel",
+            "code-received", "activation.error.code-received",
+            "no-code", "activation.error.no-code",
+            "ended", "activation.error.ended",
+            "late-sms-balance", "activation.error.late-sms-balance",
+            "sms", "activation.error.sms",
+            "busy", "activation.error.busy");
 
     private final Orders orders;
     private final Inventory inventory;
@@ -97,7 +99,7 @@ final class ActivationPages {
         Optional<Country> country = req.query().first("country").asOptional().filter(c -> c.matches("[0-9]{1,6}"))
                 .flatMap(c -> inventory.country(Integer.parseInt(c)));
         if (service.isEmpty() || country.isEmpty()) {
-            throw new Website.NotFound("We do not sell that service or country. Pick an offer from the catalogue.");
+            throw new Website.NotFound(visit.texts().get("activation.no-such-service"));
         }
         Website.send(res, 200, confirmPage(visit, service.get(), country.get(), Optional.empty()));
     }
@@ -105,23 +107,23 @@ final class ActivationPages {
     private String confirmPage(Visit visit, Service service, Country country, Optional<String> error) {
         Optional<Offer> offer = inventory.offers(Optional.of(service), Optional.of(country), Mode.of(visit.testMode())).stream().findFirst();
         Balance balance = ledger.balance(visit.owner());
-        String title = service.name() + " number in " + country.name();
+        Texts t = visit.texts();
+        String countryName = countryName(t, country);
+        String title = t.get("activation.confirm.heading", service.name(), countryName);
+        String back = "<p><a href=\"/\">" + Html.escape(t.get("activation.back-to-catalogue")) + "</a></p>";
         String body;
         if (offer.isEmpty()) {
-            body = Html.notice("error", "No numbers for " + service.name() + " in " + country.name()
-                    + " right now. Try another country, or come back in a few minutes.") + "<p><a href=\"/\">Back to the catalogue</a></p>";
+            body = Html.notice("error", t.get("activation.confirm.no-numbers", service.name(), countryName)) + back;
         } else {
             Offer o = offer.get();
             boolean enough = balance.availableMicros() >= o.priceMicros();
             body = """
                     <dl class="facts">
-                    <dt>Price</dt><dd class="price">%s</dd>
-                    <dt>In stock</dt><dd>%d numbers</dd>
-                    <dt>Your balance</dt><dd>%s</dd>
+                    <dt>%s</dt><dd class="price">%s</dd>
+                    <dt>%s</dt><dd>%s</dd>
+                    <dt>%s</dt><dd>%s</dd>
                     </dl>
-                    <p>The price is held from your balance now and charged only if a code arrives. The number is yours for %s;
-                    you can cancel it (and get the money back) from %s after buying until a code arrives, and with no code in time
-                    the money goes back by itself.</p>
+                    <p>%s</p>
                     %s
                     <form method="post" action="/buy" class="stack">
                     %s
@@ -129,15 +131,18 @@ final class ActivationPages {
                     <input type="hidden" name="country" value="%d">
                     <input type="hidden" name="price" value="%d">
                     <input type="hidden" name="key" value="%s">
-                    <button type="submit" class="primary"%s>Buy for %s</button>
+                    <button type="submit" class="primary"%s>%s</button>
                     </form>
-                    <p><a href="/">Back to the catalogue</a></p>
-                    """.formatted(Html.money(o.priceMicros(), o.currency()), o.stock(), Html.money(balance.availableMicros(), balance.currency()),
-                    Html.duration(settings.window()), Html.duration(settings.earlyCancel()), enough ? "" : Html.notice("error", "Your balance is too low for this number. Add credit on the Balance page."),
+                    %s
+                    """.formatted(Html.escape(t.get("activation.confirm.price")), Html.escape(t.money(o.priceMicros(), o.currency())),
+                    Html.escape(t.get("activation.confirm.in-stock")), Html.escape(t.get("activation.confirm.stock", o.stock())),
+                    Html.escape(t.get("activation.confirm.your-balance")), Html.escape(t.money(balance.availableMicros(), balance.currency())),
+                    Html.escape(t.get("activation.confirm.terms", t.duration(settings.window()), t.duration(settings.earlyCancel()))),
+                    enough ? "" : Html.notice("error", t.get("activation.confirm.too-low")),
                     Html.csrfField(visit), Html.escape(service.code()), country.id(), o.priceMicros(), UUID.randomUUID(),
-                    enough ? "" : " disabled", Html.money(o.priceMicros(), o.currency()));
+                    enough ? "" : " disabled", Html.escape(t.get("activation.confirm.buy", t.money(o.priceMicros(), o.currency()))), back);
         }
-        return Html.page(visit, "Confirm: " + title, "/", "<h1>" + Html.escape(title) + "</h1>"
+        return Html.page(visit, t.get("activation.confirm.title", title), "/", "<h1>" + Html.escape(title) + "</h1>"
                 + error.map(e -> Html.notice("error", e)).orElse("") + body);
     }
 
@@ -148,7 +153,7 @@ final class ActivationPages {
         OptionalLong price = form.text("price").matches("[0-9]{1,13}") ? OptionalLong.of(Long.parseLong(form.text("price"))) : OptionalLong.empty();
         Optional<IdempotencyKey> key = form.get("key").filter(k -> k.matches("[0-9a-f-]{36}")).flatMap(k -> IdempotencyKey.of("web-" + k));
         if (service.isEmpty() || country.isEmpty() || price.isEmpty() || !OrderRequest.validMaxPrice(price.getAsLong()) || key.isEmpty()) {
-            throw new Website.NotFound("That offer does not exist. Pick one from the catalogue.");
+            throw new Website.NotFound(visit.texts().get("activation.no-such-offer"));
         }
         OrderRequest order = new OrderRequest(service.get(), country.get(), "any", price, List.of());
         byte[] fingerprint = Orders.fingerprint("POST", "/buy",
@@ -167,10 +172,11 @@ final class ActivationPages {
             result = orders.place(visit.owner(), order, key.get(), fingerprint,
                     a -> new StoredResponse(303, ("/activations/" + a.id()).getBytes(StandardCharsets.UTF_8)));
         }
+        Texts t = visit.texts();
         if (result instanceof PlaceResult.InProgress) {
-            Website.send(res, 409, Html.page(visit, "Order being placed", "/activations", "<h1>Your order is being placed</h1>"
-                    + Html.notice("ok", "It is taking longer than usual. Nothing more is needed from you: it appears among your activations in a moment.")
-                    + "<p><a href=\"/activations\">Open your activations</a></p>"));
+            Website.send(res, 409, Html.page(visit, t.get("activation.placing.title"), "/activations",
+                    "<h1>" + Html.escape(t.get("activation.placing.heading")) + "</h1>" + Html.notice("ok", t.get("activation.placing.text"))
+                    + "<p><a href=\"/activations\">" + Html.escape(t.get("activation.placing.open")) + "</a></p>"));
             return;
         }
         String error = switch (result) {
@@ -182,14 +188,13 @@ final class ActivationPages {
                 Website.redirect(res, new String(replayed.response().body(), StandardCharsets.UTF_8));
                 yield null;
             }
-            case PlaceResult.PriceAboveMax above -> "The price has just changed to " + Money.format(above.minimumPriceMicros()) + " "
-                    + inventory.currency() + ". Nothing was bought: check the new price and confirm again.";
-            case PlaceResult.NoNumbers none -> "The last numbers for this offer were just sold. Nothing was charged: try again in a moment or pick another country.";
-            case PlaceResult.InsufficientBalance poor -> "This number costs " + Money.format(poor.priceMicros()) + " and your balance is "
-                    + Money.format(poor.availableMicros()) + ". Add credit on the Balance page, then try again.";
-            case PlaceResult.TooManyLive many -> "You already have " + many.limit() + " activations running. Finish or cancel some first.";
+            case PlaceResult.PriceAboveMax above -> t.get("activation.buy.price-changed", t.money(above.minimumPriceMicros(), inventory.currency()));
+            case PlaceResult.NoNumbers none -> t.get("activation.buy.sold-out");
+            case PlaceResult.InsufficientBalance poor -> t.get("activation.buy.too-poor", t.money(poor.priceMicros(), inventory.currency()),
+                    t.money(poor.availableMicros(), inventory.currency())); // a balance is compared with prices in their currency
+            case PlaceResult.TooManyLive many -> t.get("activation.buy.too-many-live", many.limit());
             case PlaceResult.InProgress busy -> throw new IllegalStateException("answered above");
-            case PlaceResult.KeyReused reused -> "This form was already used for another order. Go back to the catalogue and start again.";
+            case PlaceResult.KeyReused reused -> t.get("activation.buy.form-reused");
         };
         if (error != null) {
             Website.send(res, 409, confirmPage(visit, service.get(), country.get(), Optional.of(error)));
@@ -200,100 +205,132 @@ final class ActivationPages {
 
     void activation(Visit visit, ServerRequest req, ServerResponse res) {
         Activation a = owned(visit, req);
+        Texts t = visit.texts();
         String service = inventory.service(a.service()).map(Service::name).orElse(a.service());
-        String country = inventory.country(a.country()).map(Country::name).orElse(String.valueOf(a.country()));
-        String done = req.query().first("done").asOptional().map(DONE::get).map(t -> Html.notice("ok", t)).orElse("");
-        String error = req.query().first("error").asOptional().map(ERRORS::get).map(t -> Html.notice("error", t)).orElse("");
+        String country = inventory.country(a.country()).map(c -> countryName(t, c)).orElse(String.valueOf(a.country()));
+        String done = req.query().first("done").asOptional().map(DONE::get).map(k -> Html.notice("ok", t.get(k))).orElse("");
+        String error = req.query().first("error").asOptional().map(ERRORS::get).map(k -> Html.notice("error", t.get(k))).orElse("");
         String sandboxForm = visit.playMoney() && a.status().live() ? """
-                <details class="sandbox-tools"><summary>Sandbox: simulate an SMS</summary>
+                <details class="sandbox-tools"><summary>%s</summary>
                 <form method="post" action="/activations/%d/sandbox-sms" class="stack">%s
-                <label for="sms-text">SMS text</label>
-                <input id="sms-text" name="text" value="Your %s code is 482913" maxlength="500">
-                <button type="submit">Send this SMS to the number</button></form></details>
-                """.formatted(a.id(), Html.csrfField(visit), Html.escape(service)) : "";
+                <label for="sms-text">%s</label>
+                <input id="sms-text" name="text" value="%s" maxlength="500">
+                <button type="submit">%s</button></form></details>
+                """.formatted(Html.escape(t.get("activation.sandbox.summary")), a.id(), Html.csrfField(visit),
+                Html.escape(t.get("activation.sandbox.text")), Html.escape(t.get("activation.sandbox.sample", service)),
+                Html.escape(t.get("activation.sandbox.send"))) : "";
+        String phone = a.phone().international();
+        // The page's script writes these as the activation changes (see site.js): in the page's
+        // language, from here, with {0} where it puts the countdown.
+        String liveTexts = Map.of("expires-in", "activation.live.expires-in", "window-ended", "activation.live.window-ended",
+                        "cancel-in", "activation.live.cancel-in", "ended", "activation.live.ended", "withheld", "activation.live.withheld",
+                        "no-code", "activation.codes.no-code").entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> " data-t-" + e.getKey() + "=\"" + Html.escape(t.get(e.getValue(), "{0}")) + "\"").collect(java.util.stream.Collectors.joining());
         String main = """
                 <div id="activation" data-id="%d" data-events="/activations/%d/events" data-now="%d" data-cancellable-at="%d" data-expires-at="%d"
-                 data-live="%s" data-can-finish="%s" data-can-retry="%s" data-cancel-when-due="%s">
-                <h1>%s in %s</h1>
+                 data-live="%s" data-can-finish="%s" data-can-retry="%s" data-cancel-when-due="%s"
+                %s>
+                <h1>%s</h1>
                 %s%s
-                <section class="number" aria-label="Your number">
+                <section class="number" aria-label="%s">
                 <p class="phone"><span id="phone" data-e164="%s">%s</span>
-                <button type="button" id="copy" data-copy="%s">Copy number</button></p>
+                <button type="button" id="copy" data-copy="%s">%s</button></p>
                 <p id="copied" class="hint" role="status"></p>
-                <p>Status: <strong id="status">%s</strong> · Price %s</p>
+                <p>%s</p>
                 <p class="timers"><span id="expires">%s</span> <span id="cancel-timer">%s</span></p>
                 </section>
                 <section aria-labelledby="codes-title">
-                <h2 id="codes-title">Codes</h2>
+                <h2 id="codes-title">%s</h2>
                 <div id="codes" aria-live="polite">%s</div>
                 </section>
                 <div class="actions">
-                <form method="post" action="/activations/%d/retry">%s<button type="submit" id="retry"%s>Another code</button></form>
-                <form method="post" action="/activations/%d/finish">%s<button type="submit" id="finish" class="primary"%s>Finish</button></form>
-                <form method="post" action="/activations/%d/cancel">%s<button type="submit" id="cancel"%s>Cancel and refund</button></form>
+                <form method="post" action="/activations/%d/retry">%s<button type="submit" id="retry"%s>%s</button></form>
+                <form method="post" action="/activations/%d/finish">%s<button type="submit" id="finish" class="primary"%s>%s</button></form>
+                <form method="post" action="/activations/%d/cancel">%s<button type="submit" id="cancel"%s>%s</button></form>
                 </div>
                 %s
                 <section aria-labelledby="routing-title">
-                <h2 id="routing-title">Where your number came from</h2>
+                <h2 id="routing-title">%s</h2>
                 %s
                 </section>
                 </div>
                 """.formatted(a.id(), a.id(), clock.millis(), a.cancellableAt().toEpochMilli(), a.expiresAt().toEpochMilli(),
-                a.status().live(), a.canFinish(), a.canRequestAnotherCode(), a.status() == ActivationStatus.WAITING_CODE,
-                Html.escape(service), Html.escape(country), done, error,
-                Html.escape(a.phone().e164()), Html.escape(a.phone().international()), Html.escape(a.phone().e164()),
-                Html.escape(statusText(a)), Html.money(a.priceMicros(), a.currency()),
-                a.status().live() ? "Expires at " + Html.when(a.expiresAt()) + "." : "Ended " + a.endedAt().map(Html::when).orElse("") + ".",
+                a.status().live(), a.canFinish(), a.canRequestAnotherCode(), a.status() == ActivationStatus.WAITING_CODE, liveTexts,
+                Html.escape(t.get("activation.heading", service, country)), done, error,
+                Html.escape(t.get("activation.your-number")),
+                Html.escape(a.phone().e164()), Html.escape(phone), Html.escape(a.phone().e164()),
+                Html.escape(t.get("activation.copy-number")),
+                // The status sits in the sentence where the language puts it, in the element the script updates.
+                Html.escape(t.get("activation.status-line", STATUS_MARK, t.money(a.priceMicros(), a.currency())))
+                        .replace(STATUS_MARK, "<strong id=\"status\">" + Html.escape(statusText(t, a)) + "</strong>"),
+                Html.escape(a.status().live() ? t.get("activation.expires-at", t.when(a.expiresAt()))
+                        : t.get("activation.ended-at", a.endedAt().map(t::when).orElse(""))),
                 a.status() == ActivationStatus.WAITING_CODE && clock.instant().isBefore(a.cancellableAt())
-                        ? "Cancel possible from " + Html.when(a.cancellableAt()) + "." : "",
-                codes(visit, a),
-                a.id(), Html.csrfField(visit), disabled(a.canRequestAnotherCode()),
-                a.id(), Html.csrfField(visit), disabled(a.canFinish()),
-                a.id(), Html.csrfField(visit), disabled(a.canCancel(clock.instant())),
-                sandboxForm, PlainTrace.words(a.routing(), inventory::displayName));
-        Website.send(res, 200, Html.page(visit, "Activation " + a.id(), "/activations", main));
+                        ? Html.escape(t.get("activation.cancel-from", t.when(a.cancellableAt()))) : "",
+                Html.escape(t.get("activation.codes")), codes(visit, a),
+                a.id(), Html.csrfField(visit), disabled(a.canRequestAnotherCode()), Html.escape(t.get("activation.another-code")),
+                a.id(), Html.csrfField(visit), disabled(a.canFinish()), Html.escape(t.get("activation.finish")),
+                a.id(), Html.csrfField(visit), disabled(a.canCancel(clock.instant())), Html.escape(t.get("activation.cancel")),
+                sandboxForm, Html.escape(t.get("activation.where-from")), PlainTrace.words(t, a.routing(), inventory::displayName));
+        Website.send(res, 200, Html.page(visit, t.get("activation.title", String.valueOf(a.id())), "/activations", main));
     }
+
+    /** Where a text's argument becomes markup: a private-use character no text or escaping produces. */
+    private static final String STATUS_MARK = "\uE000";
 
     private static String disabled(boolean enabled) {
         return enabled ? "" : " disabled";
     }
 
+    /**
+     * A country as the visitor's language names it (CLDR, from its ISO code); in English, the
+     * catalogue's own name, which is the one the catalogue and search show.
+     */
+    static String countryName(Texts t, Country country) {
+        return t.language() == Texts.Language.EN ? country.name() : t.countryName(country.iso2());
+    }
 
-    private static String statusText(Activation a) {
-        return switch (a.status()) {
-            case WAITING_CODE -> "Waiting for the SMS";
-            case CODE_RECEIVED -> a.awaitingAnotherCode() ? "Code received; waiting for another" : "Code received";
-            case FINISHED -> "Finished";
-            case CANCELLED -> "Cancelled and refunded";
-            case EXPIRED -> "Expired without a code and refunded";
-        };
+    private static String statusText(Texts t, Activation a) {
+        return t.get(switch (a.status()) {
+            case WAITING_CODE -> "activation.status.waiting-code";
+            case CODE_RECEIVED -> a.awaitingAnotherCode() ? "activation.status.awaiting-another" : "activation.status.code-received";
+            case FINISHED -> "activation.status.finished";
+            case CANCELLED -> "activation.status.cancelled";
+            case EXPIRED -> "activation.status.expired";
+        });
+    }
+
+    /** "From Telegram at …", with "(after the end)" for an SMS that came after the activation ended. */
+    private static String from(Texts t, Activation.Message m) {
+        return t.get(m.late() ? "activation.codes.from-late" : "activation.codes.from", m.sender(), t.when(m.receivedAt()));
     }
 
     private static String codes(Visit visit, Activation a) {
+        Texts t = visit.texts();
         if (a.messages().isEmpty()) {
-            return "<p class=\"empty\">" + (a.status().live() ? "Waiting for the SMS… the code appears here by itself." : "No SMS arrived.") + "</p>";
+            return "<p class=\"empty\">" + Html.escape(t.get(a.status().live() ? "activation.codes.waiting" : "activation.codes.none")) + "</p>";
         }
         StringBuilder out = new StringBuilder("<ol class=\"messages\">");
         for (Activation.Message m : a.messages()) {
             if (m.withheld()) {
                 // It came after the refund: reading it is a purchase of its own, never free.
-                out.append("<li class=\"withheld\"><p>An SMS arrived after the refund. Its text is kept for you: pay ")
-                        .append(Html.money(a.priceMicros(), a.currency())).append(" to read it.</p><form method=\"post\" action=\"/activations/")
+                String price = t.money(a.priceMicros(), a.currency());
+                out.append("<li class=\"withheld\"><p>").append(Html.escape(t.get("activation.withheld.text", price)))
+                        .append("</p><form method=\"post\" action=\"/activations/")
                         .append(a.id()).append("/messages/").append(m.id()).append("/buy\">").append(Html.csrfField(visit))
-                        .append("<button type=\"submit\" class=\"buy-late\">Pay ").append(Html.money(a.priceMicros(), a.currency()))
-                        .append(" and read it</button></form><p class=\"hint\">From ").append(Html.escape(m.sender())).append(" at ")
-                        .append(Html.when(m.receivedAt())).append("</p></li>");
+                        .append("<button type=\"submit\" class=\"buy-late\">").append(Html.escape(t.get("activation.withheld.pay", price)))
+                        .append("</button></form><p class=\"hint\">")
+                        .append(Html.escape(t.get("activation.codes.from", m.sender(), t.when(m.receivedAt())))).append("</p></li>");
                 continue;
             }
-            out.append("<li><p class=\"code\">").append(Html.escape(m.code().orElse("no code found")))
-                    .append("</p><p class=\"sms\">").append(Html.escape(m.text())).append("</p><p class=\"hint\">From ")
-                    .append(Html.escape(m.sender())).append(" at ").append(Html.when(m.receivedAt())).append(m.late() ? " (after the end)" : "")
-                    .append("</p></li>");
+            out.append("<li><p class=\"code\">").append(Html.escape(m.code().orElse(t.get("activation.codes.no-code"))))
+                    .append("</p><p class=\"sms\">").append(Html.escape(m.text())).append("</p><p class=\"hint\">")
+                    .append(Html.escape(from(t, m))).append("</p></li>");
         }
         return out.append("</ol>").toString();
     }
 
-    /** The trace in words and tables (the console shows it too). */
+    /** The raw trace in words and tables, for the operators' console (written in English only, as the whole console is). */
     static String routing(RoutingTrace trace) {
         StringBuilder out = new StringBuilder("<p>").append(Html.escape(trace.decision())).append("</p>");
         if (!trace.attempts().isEmpty()) {
@@ -321,19 +358,19 @@ final class ActivationPages {
      * now, and again after every change (from any node). The page's script renders each one.
      */
     void events(Visit visit, ServerRequest req, ServerResponse res) {
-        int id = activationId(req);
+        int id = activationId(visit, req);
         Optional<Orders.Follow> opened = orders.follow(visit.owner(), Optional.of(id));
         if (opened.isEmpty()) {
             // Too many open tabs or streams: the page still works, it just does not update by itself.
             res.status(io.helidon.http.Status.TOO_MANY_REQUESTS_429).header(io.helidon.http.HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                    .send("Too many live pages are open; reload to see changes.");
+                    .send(visit.texts().get("activation.live.too-many"));
             return;
         }
         try (Orders.Follow follow = opened.get()) {
-            Activation now = orders.activation(visit.owner(), id).orElseThrow(() -> new Website.NotFound("No such activation."));
+            Activation now = orders.activation(visit.owner(), id).orElseThrow(() -> new Website.NotFound(visit.texts().get("activation.no-such")));
             long until = System.nanoTime() + STREAM_LIFETIME.toNanos();
             try (SseSink sink = res.sink(SseSink.TYPE)) {
-                sink.emit(SseEvent.builder().name("state").data(state(now).toString()).build());
+                sink.emit(SseEvent.builder().name("state").data(state(visit.texts(), now).toString()).build());
                 boolean live = now.status().live();
                 // The session was checked when the stream opened; it is checked again at every
                 // event and keep-alive, so a sign-out elsewhere or an expiry ends the stream too.
@@ -345,7 +382,7 @@ final class ActivationPages {
                     }
                     Optional<Activation> current = orders.activation(visit.owner(), id);
                     if (current.isPresent()) {
-                        sink.emit(SseEvent.builder().name("state").data(state(current.get()).toString()).build());
+                        sink.emit(SseEvent.builder().name("state").data(state(visit.texts(), current.get()).toString()).build());
                         live = current.get().status().live(); // an ended activation has nothing more to say
                     }
                 }
@@ -357,31 +394,32 @@ final class ActivationPages {
         }
     }
 
-    private ObjectNode state(Activation a) {
-        ObjectNode n = JSON.createObjectNode().put("status", a.status().wire()).put("statusText", statusText(a))
+    /** The state the page's script renders: its visible texts ({@code statusText}, each message's {@code from}) in the visitor's language. */
+    private ObjectNode state(Texts t, Activation a) {
+        ObjectNode n = JSON.createObjectNode().put("status", a.status().wire()).put("statusText", statusText(t, a))
                 .put("live", a.status().live()).put("canFinish", a.canFinish()).put("canRetry", a.canRequestAnotherCode())
                 .put("cancelWhenDue", a.status() == ActivationStatus.WAITING_CODE)
                 .put("now", clock.millis()).put("cancellableAt", a.cancellableAt().toEpochMilli()).put("expiresAt", a.expiresAt().toEpochMilli());
         ArrayNode messages = n.putArray("messages");
         for (Activation.Message m : a.messages()) {
             messages.addObject().put("code", m.code().orElse(null)).put("text", m.text()).put("sender", m.sender())
-                    .put("at", Html.when(m.receivedAt())).put("late", m.late()).put("withheld", m.withheld());
+                    .put("at", t.when(m.receivedAt())).put("from", from(t, m)).put("late", m.late()).put("withheld", m.withheld());
         }
         return n;
     }
 
     /** Pays for an SMS that came after the refund, then shows the page with it (a second click pays nothing). */
     void buyLateSms(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
-        int id = activationId(req);
+        int id = activationId(visit, req);
         String raw = req.path().pathParameters().get("messageId");
         if (!raw.matches("[0-9]{1,18}")) {
-            throw new Website.NotFound("We found no such message on your activation " + id + ".");
+            throw new Website.NotFound(visit.texts().get("activation.no-such-message", String.valueOf(id)));
         }
         String outcome = switch (orders.buyLateSms(visit.owner(), id, Long.parseLong(raw))) {
             case LateSmsPurchase.Bought bought -> "done=late-sms";
             case LateSmsPurchase.AlreadyShown shown -> "done=late-sms-shown";
             case LateSmsPurchase.InsufficientBalance poor -> "error=late-sms-balance";
-            case LateSmsPurchase.NotFound nf -> throw new Website.NotFound("We found no such message on your activation " + id + ".");
+            case LateSmsPurchase.NotFound nf -> throw new Website.NotFound(visit.texts().get("activation.no-such-message", String.valueOf(id)));
         };
         Website.redirect(res, "/activations/" + id + "?" + outcome);
     }
@@ -400,10 +438,10 @@ final class ActivationPages {
 
     private void change(Visit visit, ServerRequest req, ServerResponse res,
                         BiFunction<dev.numpool.orders.AccountId, Integer, ActivationChange> action, String done) {
-        int id = activationId(req);
+        int id = activationId(visit, req);
         String outcome = switch (action.apply(visit.owner(), id)) {
             case ActivationChange.Changed c -> "done=" + done;
-            case ActivationChange.NotFound nf -> throw new Website.NotFound("We found no activation " + id + " on your account.");
+            case ActivationChange.NotFound nf -> throw new Website.NotFound(visit.texts().get("activation.not-yours", String.valueOf(id)));
             case ActivationChange.EarlyCancelDenied early -> "error=early-cancel";
             case ActivationChange.CodeAlreadyReceived code -> "error=code-received";
             case ActivationChange.NoCodeYet none -> "error=no-code";
@@ -414,10 +452,10 @@ final class ActivationPages {
 
     /** Sandbox only: an SMS into the owner's simulated number, through the same intake a provider's SMS takes. */
     void sandboxSms(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
-        int id = activationId(req);
+        int id = activationId(visit, req);
         String text = form.text("text").strip();
         if (!visit.playMoney()) {
-            throw new Website.NotFound("SMS can be simulated in the sandbox or in test mode only.");
+            throw new Website.NotFound(visit.texts().get("activation.sandbox-only"));
         }
         if (text.isEmpty() || text.length() > 500 || text.chars().anyMatch(c -> c < 0x20 && c != '\n')) {
             Website.redirect(res, "/activations/" + id + "?error=sms");
@@ -425,7 +463,7 @@ final class ActivationPages {
         }
         switch (orders.injectSandboxSms(visit.owner(), id, "Sandbox", text)) {
             case SandboxSms.Delivered d -> Website.redirect(res, "/activations/" + id + "?done=sms");
-            case SandboxSms.NotFound nf -> throw new Website.NotFound("We found no activation " + id + " on your account.");
+            case SandboxSms.NotFound nf -> throw new Website.NotFound(visit.texts().get("activation.not-yours", String.valueOf(id)));
             case SandboxSms.NotSimulated ns -> Website.redirect(res, "/activations/" + id + "?error=sms");
             case SandboxSms.Busy busy -> Website.redirect(res, "/activations/" + id + "?error=busy");
         }
@@ -434,59 +472,70 @@ final class ActivationPages {
     // History -----------------------------------------------------------------------------------
 
     void history(Visit visit, ServerRequest req, ServerResponse res) {
+        Texts t = visit.texts();
         Optional<ActivationStatus> status = req.query().first("status").asOptional().flatMap(ActivationStatus::fromWire);
         Optional<String> cursor = req.query().first("cursor").asOptional().filter(Orders::validCursor);
         Page<Activation> page = orders.activations(visit.owner(), status, 25, cursor);
+        String[] columns = {t.get("activation.history.activation"), t.get("activation.history.service"), t.get("activation.history.country"),
+                t.get("activation.history.number"), t.get("activation.history.status"), t.get("activation.history.price"), t.get("activation.history.bought")};
         StringBuilder rows = new StringBuilder();
         for (Activation a : page.items()) {
-            rows.append("<tr><td data-label=\"Activation\"><a href=\"/activations/").append(a.id()).append("\">#").append(a.id())
-                    .append("</a></td><td data-label=\"Service\">").append(Html.escape(inventory.service(a.service()).map(Service::name).orElse(a.service())))
-                    .append("</td><td data-label=\"Country\">").append(Html.escape(inventory.country(a.country()).map(Country::name).orElse("")))
-                    .append("</td><td data-label=\"Number\">").append(Html.escape(a.phone().international()))
-                    .append("</td><td data-label=\"Status\">").append(Html.escape(statusText(a)))
-                    .append("</td><td data-label=\"Price\" class=\"num\">").append(Html.money(a.priceMicros(), a.currency()))
-                    .append("</td><td data-label=\"Bought\">").append(Html.when(a.createdAt())).append("</td></tr>");
+            rows.append("<tr><td data-label=\"").append(Html.escape(columns[0])).append("\"><a href=\"/activations/").append(a.id()).append("\">#").append(a.id())
+                    .append("</a></td><td data-label=\"").append(Html.escape(columns[1])).append("\">")
+                    .append(Html.escape(inventory.service(a.service()).map(Service::name).orElse(a.service())))
+                    .append("</td><td data-label=\"").append(Html.escape(columns[2])).append("\">")
+                    .append(Html.escape(inventory.country(a.country()).map(c -> countryName(t, c)).orElse("")))
+                    .append("</td><td data-label=\"").append(Html.escape(columns[3])).append("\">").append(Html.escape(a.phone().international()))
+                    .append("</td><td data-label=\"").append(Html.escape(columns[4])).append("\">").append(Html.escape(statusText(t, a)))
+                    .append("</td><td data-label=\"").append(Html.escape(columns[5])).append("\" class=\"num\">")
+                    .append(Html.escape(t.money(a.priceMicros(), a.currency())))
+                    .append("</td><td data-label=\"").append(Html.escape(columns[6])).append("\">").append(Html.escape(t.when(a.createdAt()))).append("</td></tr>");
         }
-        StringBuilder options = new StringBuilder("<option value=\"\">All</option>");
+        StringBuilder options = new StringBuilder("<option value=\"\">" + Html.escape(t.get("activation.history.all")) + "</option>");
         for (ActivationStatus s : ActivationStatus.values()) {
             options.append("<option value=\"").append(s.wire()).append("\"").append(status.filter(s::equals).isPresent() ? " selected" : "")
-                    .append(">").append(Html.escape(switch (s) {
-                        case WAITING_CODE -> "Waiting for the SMS";
-                        case CODE_RECEIVED -> "Code received";
-                        case FINISHED -> "Finished";
-                        case CANCELLED -> "Cancelled";
-                        case EXPIRED -> "Expired";
-                    })).append("</option>");
+                    .append(">").append(Html.escape(t.get(switch (s) {
+                        case WAITING_CODE -> "activation.filter.waiting-code";
+                        case CODE_RECEIVED -> "activation.filter.code-received";
+                        case FINISHED -> "activation.filter.finished";
+                        case CANCELLED -> "activation.filter.cancelled";
+                        case EXPIRED -> "activation.filter.expired";
+                    }))).append("</option>");
         }
-        String more = page.nextCursor().map(c -> "<nav class=\"pager\" aria-label=\"Pages\"><a href=\"/activations?"
-                + status.map(s -> "status=" + s.wire() + "&amp;").orElse("") + "cursor=" + Html.escape(c) + "\">Older activations →</a></nav>").orElse("");
+        String more = page.nextCursor().map(c -> "<nav class=\"pager\" aria-label=\"" + Html.escape(t.get("activation.history.pages")) + "\"><a href=\"/activations?"
+                + status.map(s -> "status=" + s.wire() + "&amp;").orElse("") + "cursor=" + Html.escape(c) + "\">"
+                + Html.escape(t.get("activation.history.older")) + "</a></nav>").orElse("");
+        StringBuilder head = new StringBuilder();
+        for (int i = 0; i < columns.length; i++) {
+            head.append("<th scope=\"col\"").append(i == 5 ? " class=\"num\"" : "").append(">").append(Html.escape(columns[i])).append("</th>");
+        }
         String main = """
-                <h1>Your activations</h1>
+                <h1>%s</h1>
                 <form class="search" method="get" action="/activations">
-                <label for="status">Show</label>
+                <label for="status">%s</label>
                 <select id="status" name="status">%s</select>
-                <button type="submit">Filter</button>
+                <button type="submit">%s</button>
                 </form>
                 %s
                 %s
-                """.formatted(options, page.items().isEmpty()
-                        ? "<p class=\"empty\">No activations" + (status.isPresent() ? " with this status" : " yet") + ". <a href=\"/\">Buy one in the catalogue</a>.</p>"
-                        : "<table class=\"offers\"><thead><tr><th scope=\"col\">Activation</th><th scope=\"col\">Service</th><th scope=\"col\">Country</th>"
-                        + "<th scope=\"col\">Number</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Price</th><th scope=\"col\">Bought</th></tr></thead><tbody>"
-                        + rows + "</tbody></table>", more);
-        Website.send(res, 200, Html.page(visit, "Activations", "/activations", main));
+                """.formatted(Html.escape(t.get("activation.history.heading")), Html.escape(t.get("activation.history.show")), options,
+                Html.escape(t.get("activation.history.filter")), page.items().isEmpty()
+                        ? "<p class=\"empty\">" + Html.escape(t.get(status.isPresent() ? "activation.history.none-with-status" : "activation.history.none-yet"))
+                        + " <a href=\"/\">" + Html.escape(t.get("activation.history.buy-one")) + "</a></p>"
+                        : "<table class=\"offers\"><thead><tr>" + head + "</tr></thead><tbody>" + rows + "</tbody></table>", more);
+        Website.send(res, 200, Html.page(visit, t.get("activation.history.title"), "/activations", main));
     }
 
     private Activation owned(Visit visit, ServerRequest req) {
-        int id = activationId(req);
+        int id = activationId(visit, req);
         return orders.activation(visit.owner(), id)
-                .orElseThrow(() -> new Website.NotFound("We found no activation " + id + " on your account. Check the link, or open your activations."));
+                .orElseThrow(() -> new Website.NotFound(visit.texts().get("activation.not-found", String.valueOf(id))));
     }
 
-    private static int activationId(ServerRequest req) {
+    private static int activationId(Visit visit, ServerRequest req) {
         String raw = req.path().pathParameters().get("id");
         if (raw == null || !raw.matches("[0-9]{1,10}") || Long.parseLong(raw) > Integer.MAX_VALUE) {
-            throw new Website.NotFound("We found no activation with that number.");
+            throw new Website.NotFound(visit.texts().get("activation.no-such-id"));
         }
         return Integer.parseInt(raw);
     }

@@ -17,57 +17,60 @@ final class PlainTrace {
     private PlainTrace() {
     }
 
-    static String words(RoutingTrace trace, Function<String, Optional<String>> displayName) {
+    /** The trace as HTML in the visitor's language (provider names escaped here). */
+    static String words(Texts t, RoutingTrace trace, Function<String, Optional<String>> displayName) {
         Map<String, String> names = new LinkedHashMap<>();
-        trace.considered().forEach(c -> name(names, c.provider(), displayName));
-        trace.attempts().forEach(a -> name(names, a.provider(), displayName));
+        int[] lettered = {0};
+        trace.considered().forEach(c -> name(t, names, lettered, c.provider(), displayName));
+        trace.attempts().forEach(a -> name(t, names, lettered, a.provider(), displayName));
         StringBuilder out = new StringBuilder("<p>");
         int withNumbers = trace.considered().size();
-        out.append(withNumbers == 0 ? "No provider had a number for this offer."
-                : withNumbers == 1 ? "One provider had numbers for this offer." : withNumbers + " providers had numbers for this offer.");
+        out.append(Html.escape(withNumbers == 0 ? t.get("trace.no-provider") : t.get("trace.providers", withNumbers)));
         Optional<RoutingTrace.Attempt> bought = trace.attempts().stream().filter(a -> a.outcome().equals("bought")).findFirst();
         long triedBefore = trace.attempts().stream().takeWhile(a -> !a.outcome().equals("bought")).filter(a -> !a.outcome().startsWith("skipped")).count();
         if (bought.isPresent()) {
-            out.append(" We bought your number from ").append(Html.escape(names.get(bought.get().provider())))
-                    .append(triedBefore == 0 ? ", the one with the best price per delivered code." : ", after " + triedBefore
-                            + (triedBefore == 1 ? " other could not sell one." : " others could not sell one."));
+            String seller = names.get(bought.get().provider());
+            // Sentences follow each other after a space, except in Chinese, which needs none after its "。".
+            out.append(t.language() == Texts.Language.ZH ? "" : " ").append(Html.escape(triedBefore == 0 ? t.get("trace.bought-first", seller) : t.get("trace.bought-after", seller, triedBefore)));
         }
         out.append("</p>");
         if (trace.attempts().size() > 1 || bought.isEmpty() && !trace.attempts().isEmpty()) {
             out.append("<ol class=\"attempts\">");
             for (RoutingTrace.Attempt a : trace.attempts()) {
-                out.append("<li>").append(Html.escape(names.get(a.provider()))).append(": ").append(Html.escape(outcome(a.outcome()))).append("</li>");
+                out.append("<li>").append(Html.escape(t.get("trace.attempt", names.get(a.provider()), t.get(outcome(a.outcome()))))).append("</li>");
             }
             out.append("</ol>");
         }
         return out.toString();
     }
 
-    private static void name(Map<String, String> names, String provider, Function<String, Optional<String>> displayName) {
+    /** The name shown for a provider: the operator's display name, else the next letter ("Provider A", "Provider B", …). */
+    private static void name(Texts t, Map<String, String> names, int[] lettered, String provider, Function<String, Optional<String>> displayName) {
         if (!names.containsKey(provider)) {
-            long lettered = names.values().stream().filter(n -> n.startsWith(LETTERED)).count();
-            names.put(provider, displayName.apply(provider).orElse(LETTERED + (char) ('A' + Math.min(25, lettered))));
+            names.put(provider, displayName.apply(provider).orElseGet(() -> {
+                char letter = (char) ('A' + Math.min(25, lettered[0]++));
+                return t.get("trace.provider-letter", String.valueOf(letter));
+            }));
         }
     }
 
-    private static final String LETTERED = "Provider ";
-
+    /** The key of the words for an attempt's outcome (the trace's own, a wire value). */
     private static String outcome(String outcome) {
         if (outcome.equals("bought")) {
-            return "sold us your number";
+            return "trace.outcome.bought";
         }
         if (outcome.equals("no_numbers")) {
-            return "had no numbers left";
+            return "trace.outcome.no-numbers";
         }
         if (outcome.equals("skipped: circuit open")) {
-            return "skipped: it has been failing, so we did not wait for it";
+            return "trace.outcome.circuit-open";
         }
         if (outcome.startsWith("skipped: paused")) {
-            return "skipped: taken out of service for now by our team";
+            return "trace.outcome.paused";
         }
         if (outcome.equals("failed: timeout")) {
-            return "did not answer in time";
+            return "trace.outcome.timeout";
         }
-        return "could not sell one";
+        return "trace.outcome.failed";
     }
 }

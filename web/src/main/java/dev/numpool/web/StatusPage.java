@@ -42,6 +42,7 @@ final class StatusPage {
             reading = new Reading(clock.instant(), reports.serviceOutcomes(HOURS));
             last = reading;
         }
+        Texts t = visit.texts();
         StringBuilder rows = new StringBuilder();
         for (Reports.ServiceOutcome o : reading.outcomes()) {
             String name = inventory.service(o.service()).map(Service::name).orElse(null);
@@ -49,17 +50,19 @@ final class StatusPage {
                 continue; // off sale
             }
             boolean enough = o.orders() >= ENOUGH;
-            rows.append("<tr><th scope=\"row\">").append(Html.escape(name)).append("</th><td class=\"num\">").append(o.orders())
-                    .append("</td><td class=\"num\">").append(enough ? o.deliveryPercent() + " %" : "too few to say")
-                    .append("</td><td class=\"num\">").append(enough ? o.medianTimeToCode().map(Html::duration).orElse("–") : "–").append("</td></tr>");
+            rows.append("<tr><th scope=\"row\">").append(Html.escape(name)).append("</th><td class=\"num\">").append(Html.escape(t.number(o.orders())))
+                    .append("</td><td class=\"num\">").append(Html.escape(enough ? t.percent(o.deliveryPercent() / 100.0) : t.get("status.too-few")))
+                    .append("</td><td class=\"num\">").append(enough ? o.medianTimeToCode().map(t::duration).map(Html::escape).orElse("–") : "–").append("</td></tr>");
         }
-        Website.send(res, 200, Html.page(visit, "Status", "/status", """
-                <h1>Status</h1>
-                <p>How the last %d hours went, from our own orders: for each service, the share of numbers that got their code and the
-                median time from purchase to code. Numbers still waiting for their code are not counted yet. Updated every minute.</p>
-                %s""".formatted(HOURS, rows.isEmpty() ? "<p class=\"empty\">No finished orders in the last " + HOURS + " hours.</p>" : """
-                <table id="status"><thead><tr><th scope="col">Service</th><th scope="col" class="num">Orders</th>
-                <th scope="col" class="num">Got their code</th><th scope="col" class="num">Median time to code</th></tr></thead>
-                <tbody>%s</tbody></table>""".formatted(rows))));
+        String title = t.get("status.title");
+        Website.send(res, 200, Html.page(visit, title, "/status", """
+                <h1>%s</h1>
+                <p>%s</p>
+                %s""".formatted(Html.escape(title), Html.escape(t.get("status.intro", HOURS)),
+                rows.isEmpty() ? "<p class=\"empty\">" + Html.escape(t.get("status.none", HOURS)) + "</p>" : """
+                <table id="status"><thead><tr><th scope="col">%s</th><th scope="col" class="num">%s</th>
+                <th scope="col" class="num">%s</th><th scope="col" class="num">%s</th></tr></thead>
+                <tbody>%s</tbody></table>""".formatted(Html.escape(t.get("status.service")), Html.escape(t.get("status.orders")),
+                        Html.escape(t.get("status.got-code")), Html.escape(t.get("status.median")), rows))));
     }
 }

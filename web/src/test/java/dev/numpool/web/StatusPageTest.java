@@ -41,7 +41,7 @@ class StatusPageTest {
             assertEquals(200, http.post("/v1/activations/" + wa + "/cancel", key, null).status());
 
             String page = new Browserless(node.url()).get("/status").body().replaceAll("\\s+", " ");
-            assertTrue(page.contains("<th scope=\"row\">Telegram</th><td class=\"num\">8</td><td class=\"num\">75 %</td><td class=\"num\">35 seconds</td>"),
+            assertTrue(page.contains("<th scope=\"row\">Telegram</th><td class=\"num\">8</td><td class=\"num\">75%</td><td class=\"num\">35 seconds</td>"),
                     page);
             assertTrue(page.contains("<th scope=\"row\">WhatsApp</th><td class=\"num\">1</td><td class=\"num\">too few to say</td>"), page);
             assertFalse(page.contains(">Google<"), "a service nobody bought is not listed");

@@ -104,7 +104,7 @@ class WebsiteBrowserTest {
     }
 
     private static String text(String css) {
-        return driver.findElement(By.cssSelector(css)).getText();
+        return driver.findElement(By.cssSelector(css)).getText().replace('\u00a0', ' '); // money is written with a no-break space
     }
 
     private static void open(String path) {
@@ -151,7 +151,7 @@ class WebsiteBrowserTest {
     }
 
     private static String money(long micros) {
-        return dev.numpool.inventory.Money.format(micros) + " USD";
+        return "USD " + dev.numpool.inventory.Money.format(micros);
     }
 
     @Test
@@ -161,7 +161,7 @@ class WebsiteBrowserTest {
         assertNotNull(session, "Chromium keeps the __Host- session cookie on http://127.0.0.1 (a secure context)");
         assertTrue(session.isSecure() && session.isHttpOnly());
         assertEquals("Lax", session.getSameSite());
-        assertEquals("100.00 USD", text("#available"), "the sandbox credit");
+        assertEquals("USD 100.00", text("#available"), "the sandbox credit");
 
         String key = newApiKey("sms injector");
         long price = buyTelegramInRussia();
@@ -201,7 +201,7 @@ class WebsiteBrowserTest {
 
         open("/balance");
         assertEquals(money(100_000_000L - price), text("#available"), "charged the price, once");
-        assertEquals("0.00 USD", text("#held"));
+        assertEquals("USD 0.00", text("#held"));
         open("/activations?status=finished");
         assertTrue(text("main table").contains("#" + id), "the history lists it under its filter");
         open("/activations?status=cancelled");
@@ -224,8 +224,8 @@ class WebsiteBrowserTest {
         assertTrue(text("main").contains("Cancelled. The price went back to your balance."));
         assertEquals("Cancelled and refunded", text("#status"));
         open("/balance");
-        assertEquals("100.00 USD", text("#available"), "refunded in full");
-        assertEquals("0.00 USD", text("#held"));
+        assertEquals("USD 100.00", text("#available"), "refunded in full");
+        assertEquals("USD 0.00", text("#held"));
     }
 
     @Test

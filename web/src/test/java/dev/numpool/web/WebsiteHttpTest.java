@@ -116,7 +116,7 @@ class WebsiteHttpTest {
         assertEquals(303, signedUp.status());
         String cookie = signedUp.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("__Host-numpool_session=")).findFirst().orElseThrow();
         assertTrue(cookie.matches("__Host-numpool_session=[A-Za-z0-9_-]{43}; Path=/; Max-Age=1209600; Secure; HttpOnly; SameSite=Lax"), cookie);
-        assertEquals("100.00 USD", available(b));
+        assertEquals("USD\u00a0100.00", available(b));
         assertTrue(b.get("/balance").body().contains("Signed in as " + email), "the email is stored trimmed and lower-cased");
         try (Connection c = DriverManager.getConnection(databaseUrl); ResultSet r = c.createStatement().executeQuery(
                 "select p.password_hash from account_password p join account a on a.id = p.account_id where a.email = '" + email + "'")) {
@@ -219,12 +219,12 @@ class WebsiteHttpTest {
         assertEquals(403, b.post("/balance/sandbox-credit", Map.of("amount", "100", "csrf", other.csrf())).status(),
                 "another session's token is refused");
         assertEquals(403, b.post("/developers/keys", Map.of("label", "sneaky"), false).status());
-        assertEquals("100.00 USD", available(b), "nothing was credited");
+        assertEquals("USD\u00a0100.00", available(b), "nothing was credited");
         assertFalse(b.get("/developers/keys").body().contains("sneaky"), "no key was made");
 
         b.get("/balance");
         assertEquals(303, b.post("/balance/sandbox-credit", Map.of("amount", "50")).status());
-        assertEquals("150.00 USD", available(b), "with its token the same form works");
+        assertEquals("USD\u00a0150.00", available(b), "with its token the same form works");
 
         Browserless anonymous = new Browserless(node.url());
         assertEquals(403, anonymous.post("/sign-in", Map.of("email", "a@example.com", "password", PASSWORD), false).status(),

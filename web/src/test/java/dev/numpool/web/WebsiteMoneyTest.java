@@ -71,7 +71,7 @@ class WebsiteMoneyTest {
         b.get("/balance");
         Browserless.Page small = b.post("/balance/topup", Map.of("amount", "1.00"));
         assertEquals(422, small.status());
-        assertTrue(small.body().contains("from 5.00 to 1000.00"), small.body());
+        assertTrue(small.body().contains("from USD\u00a05.00 to USD\u00a01,000.00"), small.body());
         assertEquals(sessions, stripe.sessions().size(), "Stripe was not asked");
 
         b.get("/balance");
@@ -84,20 +84,20 @@ class WebsiteMoneyTest {
 
         String back = b.get("/balance?topup=" + topup + "&result=paid").body();
         assertTrue(back.contains("appears here as soon as the card payment is confirmed"), back);
-        assertEquals("100.00 USD", available(b), "nothing credited before Stripe's event");
+        assertEquals("USD\u00a0100.00", available(b), "nothing credited before Stripe's event");
 
         String event = stripe.checkoutCompleted(FakeStripe.newEventId(), topup, "pi_web_" + topup, 2000, Instant.now());
         assertEquals(200, api.send(api.request("/webhooks/stripe", null).header("Stripe-Signature", FakeStripe.sign(event, Instant.now()))
                 .POST(HttpRequest.BodyPublishers.ofString(event))).status());
 
         String paid = b.get("/balance?topup=" + topup + "&result=paid").body();
-        assertTrue(paid.contains("Your top-up of 20.00 USD is in your balance."), paid);
-        assertEquals("120.00 USD", available(b));
+        assertTrue(paid.contains("Your top-up of USD\u00a020.00 is in your balance."), paid);
+        assertEquals("USD\u00a0120.00", available(b));
         assertTrue(paid.contains("Card top-up") && paid.contains("+20.00") && paid.contains("topup:" + topup), "the movement is listed");
 
         Browserless other = signedIn();
         String foreign = other.get("/balance?topup=" + topup + "&result=paid").body();
-        assertFalse(foreign.contains("20.00 USD is in your balance"), "another account's top-up says nothing");
+        assertFalse(foreign.contains("USD\u00a020.00 is in your balance"), "another account's top-up says nothing");
         assertFalse(foreign.contains("topup:" + topup));
     }
 
@@ -155,8 +155,8 @@ class WebsiteMoneyTest {
         deliver(FakeStripe.chargeRefunded(FakeStripe.newEventId(), pi, 1000, 1000, Instant.now()));
 
         String page = b.get("/balance").body();
-        assertTrue(page.contains("id=\"debt\">7.00 USD"), page);
-        assertTrue(page.contains("7.00 USD is owed. New purchases wait until it is paid"), page);
+        assertTrue(page.contains("id=\"debt\">USD\u00a07.00"), page);
+        assertTrue(page.contains("USD\u00a07.00 is owed. New purchases wait until it is paid"), page);
         assertTrue(page.contains("Owed (refund beyond the balance)"));
     }
 

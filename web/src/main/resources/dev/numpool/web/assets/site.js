@@ -1,5 +1,8 @@
 // Numpool's one script: copy buttons, and the activation page's live code and countdowns.
 // Pages work without it (forms post, the activation page shows its state on reload).
+// The words it writes come from the page, in the page's language: the body's data-copied,
+// data-copied-text, data-copy-failed and data-copy-by-hand, the activation's data-t-* ("{0}"
+// marks where a countdown goes), and the live state's statusText and each message's "from".
 (function () {
   'use strict';
   window.numpoolLoadedAt = Date.now();
@@ -31,6 +34,8 @@
   var offset = +root.dataset.now - Date.now();
   var serverNow = function () { return Date.now() + offset; };
   var el = function (id) { return document.getElementById(id); };
+  // The page's words, in its language; {0} is where a countdown goes.
+  var t = function (name, value) { return (root.getAttribute('data-t-' + name) || '').replace('{0}', value === undefined ? '' : value); };
 
   function clock(ms) {
     var s = Math.max(0, Math.ceil(ms / 1000));
@@ -43,14 +48,14 @@
     var now = serverNow();
     var expired = now >= state.expiresAt;
     if (state.live) {
-      el('expires').textContent = expired ? 'The window has ended; finishing up…' : 'Expires in ' + clock(state.expiresAt - now) + '.';
+      el('expires').textContent = expired ? t('window-ended') : t('expires-in', clock(state.expiresAt - now));
     }
     // The buttons follow the state machine exactly: cancel while waiting for the code once the
     // early window is over, finish and another code once a code came; the server decides again.
     var early = now < state.cancellableAt;
     el('cancel').disabled = !(state.live && state.cancelWhenDue && !early);
     el('cancel-timer').textContent = state.live && state.cancelWhenDue && early
-      ? 'Cancel possible in ' + clock(state.cancellableAt - now) + '.' : '';
+      ? t('cancel-in', clock(state.cancellableAt - now)) : '';
     el('finish').disabled = !(state.live && state.canFinish);
     el('retry').disabled = !(state.live && state.canRetry);
   }
@@ -60,7 +65,7 @@
     state.live = s.live; state.canFinish = s.canFinish; state.canRetry = s.canRetry;
     state.cancelWhenDue = s.cancelWhenDue; state.cancellableAt = s.cancellableAt; state.expiresAt = s.expiresAt;
     el('status').textContent = s.statusText;
-    if (!s.live) { el('expires').textContent = 'This activation has ended.'; }
+    if (!s.live) { el('expires').textContent = t('ended'); }
     var codes = el('codes');
     if (s.messages.length > 0) {
       var list = document.createElement('ol');
@@ -68,10 +73,10 @@
       s.messages.forEach(function (m) {
         var li = document.createElement('li');
         var code = document.createElement('p'); code.className = 'code';
-        code.textContent = m.withheld ? 'An SMS arrived after the refund (reload to pay and read it)' : (m.code || 'no code found');
+        code.textContent = m.withheld ? t('withheld') : (m.code || t('no-code'));
         var sms = document.createElement('p'); sms.className = 'sms'; sms.textContent = m.text;
         var from = document.createElement('p'); from.className = 'hint';
-        from.textContent = 'From ' + m.sender + ' at ' + m.at + (m.late ? ' (after the end)' : '');
+        from.textContent = m.from;
         li.appendChild(code); li.appendChild(sms); li.appendChild(from);
         list.appendChild(li);
       });
