@@ -8,23 +8,54 @@ import dev.numpool.orders.Webhooks;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * For developers: API keys (create with a label and see the secret once, revoke) and webhook
  * endpoints (add, send a test event, read the delivery log, replay a delivery, rotate the
- * secret, remove), over the {@link Accounts} and {@link Webhooks} doors. A secret is shown on the
- * answer to the POST that made it, never in a URL, and that page is not cached.
+ * secret, remove), over the {@link Accounts} and {@link Webhooks} doors, in the visitor's
+ * language (texts {@code developers.*}). A secret is shown on the answer to the POST that made
+ * it, never in a URL, and that page is not cached.
+ *
+ * <p>What stays as it is in every language: event types, webhook-ids, HTTP statuses, the
+ * receiver's own answers and errors, and code. Delivery states and the reasons the orders module
+ * gives for refusing an address or turning an endpoint off are shown in words of the visitor's
+ * language; a reason this page does not know is shown as the orders module wrote it.
  */
 final class DeveloperPages {
+    /** The {@code done} of a redirect after a change, to the text that says what was done. */
     private static final Map<String, String> DONE = Map.of(
-            "revoked", "Key revoked. Requests with it are refused within a few seconds.",
-            "test", "Test event queued. It appears in the delivery log below.",
-            "replay", "Delivery queued again, with the same webhook-id.",
-            "deleted", "Endpoint removed. Nothing more is sent to it.");
+            "revoked", "developers.done.revoked",
+            "test", "developers.done.test",
+            "replay", "developers.done.replay",
+            "deleted", "developers.done.deleted");
+    /** A delivery's state (as stored and sent by the API) to its words. */
+    private static final Map<String, String> DELIVERY_STATES = Map.of(
+            "pending", "developers.delivery.pending",
+            "delivered", "developers.delivery.delivered",
+            "failed", "developers.delivery.failed");
+    /** The orders module's reasons for refusing a receiver's address ({@code Webhooks.refusal}), to their words. */
+    private static final Map<String, String> REFUSALS = Map.of(
+            "not a URL", "developers.refusal.not-a-url",
+            "the URL needs a host, and no user info or fragment", "developers.refusal.host",
+            "the URL must be http or https", "developers.refusal.http-or-https",
+            "the URL must be https", "developers.refusal.https",
+            "the host is not a name or a plain IP address", "developers.refusal.odd-host",
+            "the host resolves to a non-public address", "developers.refusal.not-public",
+            "the host does not resolve", "developers.refusal.no-such-host");
+    private static final Pattern TOO_MANY = Pattern.compile("at most ([0-9]{1,6}) endpoints per account");
+    /** The orders module's reasons for turning an endpoint off. */
+    private static final Map<String, String> OFF_REASONS = Map.of(
+            "deleted by its owner", "developers.off.deleted",
+            "the receiver answered 410 Gone", "developers.off.gone");
+    private static final Pattern FAILING = Pattern.compile("failing since (\\S{1,40}) \\(5 days without a successful delivery\\)");
     private static final List<String> EVENT_TYPES = Webhooks.EVENT_TYPES.stream().sorted().toList();
 
     private final Accounts accounts;
@@ -35,27 +66,40 @@ final class DeveloperPages {
         this.webhooks = webhooks;
     }
 
-    private static String tabs(String current) {
-        return "<nav class=\"tabs\" aria-label=\"Developers\">"
-                + tab("/developers/keys", "API keys", current) + tab("/developers/webhooks", "Webhooks", current)
-                + tab("/developers/docs", "API docs", current) + "</nav>";
+    /** The tabs every developer page (and the API docs) shows. */
+    static String tabs(Texts t, String current) {
+        return "<nav class=\"tabs\" aria-label=\"" + Html.escape(t.get("developers.tabs")) + "\">"
+                + tab("/developers/keys", t.get("developers.tab.keys"), current) + tab("/developers/webhooks", t.get("developers.tab.webhooks"), current)
+                + tab("/developers/docs", t.get("developers.tab.docs"), current) + "</nav>";
     }
 
     private static String tab(String href, String label, String current) {
-        return "<a href=\"" + href + "\"" + (href.equals(current) ? " aria-current=\"page\"" : "") + ">" + label + "</a>";
+        return "<a href=\"" + href + "\"" + (href.equals(current) ? " aria-current=\"page\"" : "") + ">" + Html.escape(label) + "</a>";
+    }
+
+    private static String done(Visit visit, ServerRequest req) {
+        return req.query().first("done").asOptional().map(DONE::get).map(k -> Html.notice("ok", visit.texts().get(k))).orElse("");
+    }
+
+    /** A column heading and the matching {@code data-label} of its cells (the phone layout shows it). */
+    private static String th(Texts t, String key) {
+        return "<th scope=\"col\">" + Html.escape(t.get(key)) + "</th>";
+    }
+
+    private static String td(Texts t, String key) {
+        return "<td data-label=\"" + Html.escape(t.get(key)) + "\">";
     }
 
     // API keys ------------------------------------------------------------------------------------
 
     void keys(Visit visit, ServerRequest req, ServerResponse res) {
-        String done = req.query().first("done").asOptional().map(DONE::get).map(t -> Html.notice("ok", t)).orElse("");
-        Website.send(res, 200, keysPage(visit, done, Optional.empty()));
+        Website.send(res, 200, keysPage(visit, done(visit, req), Optional.empty()));
     }
 
     void createKey(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
         String label = form.text("label").strip();
         if (label.length() > 64 || label.chars().anyMatch(c -> c < 0x20 || c == 0x7F)) {
-            Website.send(res, 400, keysPage(visit, Html.notice("error", "A label is at most 64 characters on one line."), Optional.empty()));
+            Website.send(res, 400, keysPage(visit, Html.notice("error", visit.texts().get("developers.keys.label-too-long")), Optional.empty()));
             return;
         }
         // The second button of the form: a key of the account's test account (play money, simulated numbers).
@@ -67,194 +111,255 @@ final class DeveloperPages {
     void revokeKey(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
         String raw = req.path().pathParameters().get("id");
         if (!raw.matches("[0-9]{1,18}") || !accounts.revoke(visit.owner(), Long.parseLong(raw))) {
-            throw new Website.NotFound("We found no live API key " + raw + " on your account.");
+            throw new Website.NotFound(visit.texts().get("developers.no-key", raw));
         }
         Website.redirect(res, "/developers/keys?done=revoked");
     }
 
     private String keysPage(Visit visit, String message, Optional<NewApiKey> created) {
-        String shown = created.map(k -> """
-                <div class="secret" role="status">
-                <p><strong>Your new %skey%s.</strong> Copy it now: it is shown only this once.</p>
-                <p><code id="new-key">%s</code> <button type="button" data-copy="%s">Copy key</button></p>
-                </div>
-                """.formatted(k.test() ? "test " : "", k.label().isEmpty() ? "" : " “" + Html.escape(k.label()) + "”", Html.escape(k.secret()),
-                        Html.escape(k.secret())))
-                .orElse("");
+        Texts t = visit.texts();
+        String shown = created.map(k -> {
+            String lead = k.label().isEmpty() ? t.get(k.test() ? "developers.keys.new-test" : "developers.keys.new")
+                    : t.get(k.test() ? "developers.keys.new-test-labelled" : "developers.keys.new-labelled", k.label());
+            return """
+                    <div class="secret" role="status">
+                    <p><strong>%s</strong> %s</p>
+                    <p><code id="new-key">%s</code> <button type="button" data-copy="%s">%s</button></p>
+                    </div>
+                    """.formatted(Html.escape(lead), Html.escape(t.get("developers.keys.shown-once")), Html.escape(k.secret()),
+                    Html.escape(k.secret()), Html.escape(t.get("developers.keys.copy")));
+        }).orElse("");
         StringBuilder rows = new StringBuilder();
         for (ApiKeyInfo k : accounts.keys(visit.owner())) {
-            rows.append("<tr><td data-label=\"Label\">").append(k.label().isEmpty() ? "<span class=\"hint\">no label</span>" : Html.escape(k.label()))
-                    .append("</td><td data-label=\"Key\"><code>").append(Html.escape(k.prefix())).append("…</code>").append(k.test() ? " (test)" : "").append("</td><td data-label=\"Created\">")
-                    .append(Html.when(k.createdAt())).append("</td><td data-label=\"State\">");
+            rows.append("<tr>").append(td(t, "developers.column.label"))
+                    .append(k.label().isEmpty() ? "<span class=\"hint\">" + Html.escape(t.get("developers.keys.no-label")) + "</span>" : Html.escape(k.label()))
+                    .append("</td>").append(td(t, "developers.column.key")).append("<code>").append(Html.escape(k.prefix())).append("…</code>")
+                    .append(k.test() ? " " + Html.escape(t.get("developers.keys.test")) : "").append("</td>").append(td(t, "developers.column.created"))
+                    .append(Html.escape(t.when(k.createdAt()))).append("</td>").append(td(t, "developers.column.state"));
             if (k.revokedAt().isPresent()) {
-                rows.append("Revoked ").append(Html.when(k.revokedAt().get())).append("</td><td></td></tr>");
+                rows.append(Html.escape(t.get("developers.keys.revoked", t.when(k.revokedAt().get())))).append("</td><td></td></tr>");
             } else {
-                rows.append("Live</td><td><form method=\"post\" action=\"/developers/keys/").append(k.id()).append("/revoke\">")
-                        .append(Html.csrfField(visit)).append("<button type=\"submit\" class=\"danger\" aria-label=\"Revoke key ")
-                        .append(Html.escape(k.label().isEmpty() ? k.prefix() : k.label())).append("\">Revoke</button></form></td></tr>");
+                rows.append(Html.escape(t.get("developers.keys.live"))).append("</td><td><form method=\"post\" action=\"/developers/keys/")
+                        .append(k.id()).append("/revoke\">").append(Html.csrfField(visit)).append("<button type=\"submit\" class=\"danger\" aria-label=\"")
+                        .append(Html.escape(t.get("developers.keys.revoke-key", k.label().isEmpty() ? k.prefix() : k.label()))).append("\">")
+                        .append(Html.escape(t.get("developers.keys.revoke"))).append("</button></form></td></tr>");
             }
         }
         String main = """
-                <h1>API keys</h1>
+                <h1>%s</h1>
                 %s
                 %s%s
-                <p>Bots use a key as <code>Authorization: Bearer &lt;key&gt;</code> on the native API, or as <code>api_key</code> on the
-                sms-activate compatible API. Keep keys secret; revoke one the moment it leaks.</p>
-                <p>A test key (<code>np_test_…</code>) works on every API with play money: its orders get simulated numbers only, never touch
-                your balance or a card, and are marked <code>"livemode": false</code>. The services <code>x0</code> (no numbers),
-                <code>xn</code> (never a code) and <code>x5</code> (a code after 5 seconds) let a bot test its error paths.</p>
+                <p>%s</p>
+                <p>%s</p>
                 <form method="post" action="/developers/keys" class="search">
                 %s
-                <label for="label">Label</label>
-                <input id="label" name="label" maxlength="64" placeholder="e.g. my bot">
-                <button type="submit">Create key</button>
-                <button type="submit" name="mode" value="test">Create test key</button>
+                <label for="label">%s</label>
+                <input id="label" name="label" maxlength="64" placeholder="%s">
+                <button type="submit">%s</button>
+                <button type="submit" name="mode" value="test">%s</button>
                 </form>
                 %s
-                """.formatted(tabs("/developers/keys"), message, shown, Html.csrfField(visit),
-                rows.isEmpty() ? "<p class=\"empty\">No keys yet.</p>"
-                        : "<table class=\"offers\"><thead><tr><th scope=\"col\">Label</th><th scope=\"col\">Key</th><th scope=\"col\">Created</th>"
-                        + "<th scope=\"col\">State</th><th scope=\"col\"><span class=\"visually-hidden\">Revoke</span></th></tr></thead><tbody>" + rows + "</tbody></table>");
-        return Html.page(visit, "API keys", "/developers/keys", main);
+                """.formatted(Html.escape(t.get("developers.keys.title")), tabs(t, "/developers/keys"), message, shown,
+                Markup.of(t, "developers.keys.how", "<code>Authorization: Bearer &lt;key&gt;</code>", "<code>api_key</code>"),
+                Markup.of(t, "developers.keys.test-keys", "<code>np_test_…</code>", "<code>\"livemode\": false</code>", "<code>x0</code>",
+                        "<code>xn</code>", "<code>x5</code>"),
+                Html.csrfField(visit), Html.escape(t.get("developers.column.label")), Html.escape(t.get("developers.keys.placeholder")),
+                Html.escape(t.get("developers.keys.create")), Html.escape(t.get("developers.keys.create-test")),
+                rows.isEmpty() ? "<p class=\"empty\">" + Html.escape(t.get("developers.keys.none")) + "</p>"
+                        : "<table class=\"offers\"><thead><tr>" + th(t, "developers.column.label") + th(t, "developers.column.key")
+                        + th(t, "developers.column.created") + th(t, "developers.column.state") + "<th scope=\"col\"><span class=\"visually-hidden\">"
+                        + Html.escape(t.get("developers.keys.revoke")) + "</span></th></tr></thead><tbody>" + rows + "</tbody></table>");
+        return Html.page(visit, t.get("developers.keys.title"), "/developers/keys", main);
     }
 
     // Webhooks ------------------------------------------------------------------------------------
 
     void webhooks(Visit visit, ServerRequest req, ServerResponse res) {
-        String done = req.query().first("done").asOptional().map(DONE::get).map(t -> Html.notice("ok", t)).orElse("");
-        Website.send(res, 200, webhooksPage(visit, done, "", List.of()));
+        Website.send(res, 200, webhooksPage(visit, done(visit, req), "", List.of()));
     }
 
     void createEndpoint(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        Texts t = visit.texts();
         String url = form.text("url").strip();
         List<String> types = new ArrayList<>();
-        for (String t : EVENT_TYPES) {
-            if (form.get("event." + t).isPresent()) {
-                types.add(t);
+        for (String type : EVENT_TYPES) {
+            if (form.get("event." + type).isPresent()) {
+                types.add(type);
             }
         }
         if (types.isEmpty()) {
-            Website.send(res, 400, webhooksPage(visit, Html.notice("error", "Pick at least one event to receive."), url, types));
+            Website.send(res, 400, webhooksPage(visit, Html.notice("error", t.get("developers.webhooks.pick-event")), url, types));
             return;
         }
         if (url.isEmpty() || url.length() > 2048) {
-            Website.send(res, 400, webhooksPage(visit, Html.notice("error", "Enter the https:// address of your receiver."), url, types));
+            Website.send(res, 400, webhooksPage(visit, Html.notice("error", t.get("developers.webhooks.enter-url")), url, types));
             return;
         }
         switch (webhooks.create(visit.owner(), url, types)) {
             case Webhooks.Created.Endpoint e -> Website.send(res, 201, endpointPage(visit, e.id(), "", Optional.of(e.secret())));
             case Webhooks.Created.Refused r -> Website.send(res, 400, webhooksPage(visit, Html.notice("error",
-                    "We cannot send to this address: " + r.reason() + ". Use a public https:// address."), url, types));
+                    t.get("developers.webhooks.refused", refusal(t, r.reason()))), url, types));
         }
+    }
+
+    /** Why an address is refused, in the visitor's words where we know the reason. */
+    static String refusal(Texts t, String reason) {
+        String key = REFUSALS.get(reason);
+        if (key != null) {
+            return t.get(key);
+        }
+        Matcher tooMany = TOO_MANY.matcher(reason);
+        return tooMany.matches() ? t.get("developers.refusal.too-many", Integer.parseInt(tooMany.group(1))) : reason;
+    }
+
+    /** Why an endpoint is off, in the visitor's words where we know the reason. */
+    static String offReason(Texts t, String reason) {
+        String key = OFF_REASONS.get(reason);
+        if (key != null) {
+            return t.get(key);
+        }
+        Matcher failing = FAILING.matcher(reason);
+        if (failing.matches()) {
+            try {
+                return t.get("developers.off.failing", t.when(Instant.parse(failing.group(1))));
+            } catch (DateTimeParseException e) {
+                return reason;
+            }
+        }
+        return reason;
+    }
+
+    private static String state(Texts t, Webhooks.Endpoint e) {
+        return e.enabled() ? t.get("developers.endpoint.active")
+                : e.disabledReason().filter(r -> !r.isBlank()).map(r -> t.get("developers.endpoint.off-because", offReason(t, r)))
+                .orElseGet(() -> t.get("developers.endpoint.off"));
     }
 
     private String webhooksPage(Visit visit, String message, String url, List<String> checked) {
+        Texts t = visit.texts();
         StringBuilder rows = new StringBuilder();
         for (Webhooks.Endpoint e : webhooks.endpoints(visit.owner())) {
-            rows.append("<tr><td data-label=\"Address\"><a href=\"/developers/webhooks/").append(e.id()).append("\">").append(Html.escape(e.url()))
-                    .append("</a></td><td data-label=\"Events\">").append(Html.escape(String.join(", ", e.eventTypes())))
-                    .append("</td><td data-label=\"State\">").append(e.enabled() ? "Active" : "Off: " + Html.escape(e.disabledReason().orElse("")))
-                    .append("</td></tr>");
+            rows.append("<tr>").append(td(t, "developers.column.address")).append("<a href=\"/developers/webhooks/").append(e.id()).append("\">")
+                    .append(Html.escape(e.url())).append("</a></td>").append(td(t, "developers.column.events")).append(Html.escape(String.join(", ", e.eventTypes())))
+                    .append("</td>").append(td(t, "developers.column.state")).append(Html.escape(state(t, e))).append("</td></tr>");
         }
         StringBuilder boxes = new StringBuilder();
-        for (String t : EVENT_TYPES) {
-            boolean on = checked.isEmpty() ? t.startsWith("activation.") : checked.contains(t);
-            String id = "ev-" + t.replace('.', '-').replace('_', '-');
+        for (String type : EVENT_TYPES) {
+            boolean on = checked.isEmpty() ? type.startsWith("activation.") : checked.contains(type);
+            String id = "ev-" + type.replace('.', '-').replace('_', '-');
             boxes.append("<label class=\"check\" for=\"").append(id).append("\"><input type=\"checkbox\" id=\"").append(id)
-                    .append("\" name=\"event.").append(Html.escape(t)).append("\"").append(on ? " checked" : "").append("> ")
-                    .append(Html.escape(t)).append("</label>");
+                    .append("\" name=\"event.").append(Html.escape(type)).append("\"").append(on ? " checked" : "").append("> ")
+                    .append(Html.escape(type)).append("</label>");
         }
         String main = """
-                <h1>Webhooks</h1>
+                <h1>%s</h1>
                 %s
                 %s
-                <p>Numpool sends signed events (Standard Webhooks) to your server as they happen: a code arrived, an activation
-                finished, was cancelled or expired. Failed deliveries are retried for about a day.</p>
+                <p>%s</p>
                 <form method="post" action="/developers/webhooks" class="stack">
                 %s
-                <label for="url">Receiver address (https)</label>
+                <label for="url">%s</label>
                 <input id="url" name="url" type="url" value="%s" maxlength="2048" placeholder="https://example.com/numpool-webhook" required>
-                <fieldset><legend>Events</legend>%s</fieldset>
-                <button type="submit">Add endpoint</button>
+                <fieldset><legend>%s</legend>%s</fieldset>
+                <button type="submit">%s</button>
                 </form>
                 %s
-                """.formatted(tabs("/developers/webhooks"), message, Html.csrfField(visit), Html.escape(url), boxes,
-                rows.isEmpty() ? "<p class=\"empty\">No endpoints yet.</p>"
-                        : "<table class=\"offers\"><thead><tr><th scope=\"col\">Address</th><th scope=\"col\">Events</th><th scope=\"col\">State</th></tr></thead><tbody>"
-                        + rows + "</tbody></table>");
-        return Html.page(visit, "Webhooks", "/developers/webhooks", main);
+                """.formatted(Html.escape(t.get("developers.webhooks.title")), tabs(t, "/developers/webhooks"), message,
+                Html.escape(t.get("developers.webhooks.intro")), Html.csrfField(visit), Html.escape(t.get("developers.webhooks.url")), Html.escape(url),
+                Html.escape(t.get("developers.column.events")), boxes, Html.escape(t.get("developers.webhooks.add")),
+                rows.isEmpty() ? "<p class=\"empty\">" + Html.escape(t.get("developers.webhooks.none")) + "</p>"
+                        : "<table class=\"offers\"><thead><tr>" + th(t, "developers.column.address") + th(t, "developers.column.events")
+                        + th(t, "developers.column.state") + "</tr></thead><tbody>" + rows + "</tbody></table>");
+        return Html.page(visit, t.get("developers.webhooks.title"), "/developers/webhooks", main);
     }
 
     void endpoint(Visit visit, ServerRequest req, ServerResponse res) {
-        long id = endpointId(req);
-        String done = req.query().first("done").asOptional().map(DONE::get).map(t -> Html.notice("ok", t)).orElse("");
+        long id = endpointId(visit, req);
         String error = req.query().first("error").filter("rotation"::equals)
-                .map(x -> Html.notice("error", "The previous secret still signs for up to 24 hours after the last rotation; rotate again after that."))
+                .map(x -> Html.notice("error", visit.texts().get("developers.endpoint.rotation-wait")))
                 .orElse("");
-        Website.send(res, 200, endpointPage(visit, id, done + error, Optional.empty()));
+        Website.send(res, 200, endpointPage(visit, id, done(visit, req) + error, Optional.empty()));
     }
 
     private String endpointPage(Visit visit, long id, String message, Optional<String> secret) {
+        Texts t = visit.texts();
         Webhooks.Endpoint e = webhooks.endpoints(visit.owner()).stream().filter(x -> x.id() == id).findFirst()
-                .orElseThrow(() -> new Website.NotFound("We found no webhook endpoint " + id + " on your account."));
+                .orElseThrow(() -> new Website.NotFound(t.get("developers.no-endpoint", String.valueOf(id))));
         String shown = secret.map(s -> """
-                <div class="secret" role="status"><p><strong>Signing secret.</strong> Copy it now: it is shown only this once.</p>
-                <p><code id="new-secret">%s</code> <button type="button" data-copy="%s">Copy secret</button></p></div>
-                """.formatted(Html.escape(s), Html.escape(s))).orElse("");
+                <div class="secret" role="status"><p><strong>%s</strong> %s</p>
+                <p><code id="new-secret">%s</code> <button type="button" data-copy="%s">%s</button></p></div>
+                """.formatted(Html.escape(t.get("developers.secret.lead")), Html.escape(t.get("developers.secret.shown-once")), Html.escape(s),
+                Html.escape(s), Html.escape(t.get("developers.secret.copy")))).orElse("");
         StringBuilder rows = new StringBuilder();
         for (WebhookDelivery d : webhooks.deliveries(visit.owner(), id, 50)) {
             // A replay is stored under "<webhook-id>#replay-…" and sent under the webhook-id itself.
             int hash = d.messageId().indexOf('#');
             String webhookId = hash < 0 ? d.messageId() : d.messageId().substring(0, hash);
-            rows.append("<tr><td data-label=\"Event\">").append(Html.escape(d.eventType())).append(hash < 0 ? "" : " (replay)")
-                    .append("<br><code class=\"small\">").append(Html.escape(webhookId)).append("</code></td><td data-label=\"State\">").append(Html.escape(d.state()))
-                    .append("</td><td data-label=\"Attempts\">").append(attempts(d))
-                    .append("</td><td data-label=\"Last answer\">").append(Html.escape(d.lastStatus().map(String::valueOf)
-                            .orElse(d.lastError().orElse(d.attemptCount() == 0 ? "not sent yet" : "no answer"))))
-                    .append("</td><td data-label=\"Created\">").append(Html.when(d.createdAt())).append("</td><td>");
+            String state = Optional.ofNullable(DELIVERY_STATES.get(d.state())).map(t::get).orElse(d.state());
+            rows.append("<tr>").append(td(t, "developers.column.event")).append(Html.escape(d.eventType()))
+                    .append(hash < 0 ? "" : " " + Html.escape(t.get("developers.delivery.replayed")))
+                    .append("<br><code class=\"small\">").append(Html.escape(webhookId)).append("</code></td>").append(td(t, "developers.column.state"))
+                    .append(Html.escape(state)).append("</td>").append(td(t, "developers.column.attempts")).append(attempts(t, d))
+                    .append("</td>").append(td(t, "developers.column.last-answer")).append(Html.escape(d.lastStatus().map(String::valueOf)
+                            .orElseGet(() -> d.lastError().map(err -> lastError(t, err))
+                                    .orElseGet(() -> t.get(d.attemptCount() == 0 ? "developers.delivery.not-sent" : "developers.delivery.no-answer")))))
+                    .append("</td>").append(td(t, "developers.column.created")).append(Html.escape(t.when(d.createdAt()))).append("</td><td>");
             if (e.enabled()) {
                 rows.append("<form method=\"post\" action=\"/developers/webhooks/").append(id).append("/deliveries/")
                         .append(Html.escape(webhookId)).append("/replay\">").append(Html.csrfField(visit))
-                        .append("<button type=\"submit\">Replay</button></form>");
+                        .append("<button type=\"submit\">").append(Html.escape(t.get("developers.delivery.replay"))).append("</button></form>");
             }
             rows.append("</td></tr>");
         }
         String actions = e.enabled() ? """
                 <div class="actions">
-                <form method="post" action="/developers/webhooks/%d/test">%s<button type="submit" id="send-test">Send a test event</button></form>
-                <form method="post" action="/developers/webhooks/%d/rotate">%s<button type="submit" id="rotate">Rotate secret</button></form>
-                <form method="post" action="/developers/webhooks/%d/delete">%s<button type="submit" class="danger">Remove endpoint</button></form>
+                <form method="post" action="/developers/webhooks/%d/test">%s<button type="submit" id="send-test">%s</button></form>
+                <form method="post" action="/developers/webhooks/%d/rotate">%s<button type="submit" id="rotate">%s</button></form>
+                <form method="post" action="/developers/webhooks/%d/delete">%s<button type="submit" class="danger">%s</button></form>
                 </div>
-                """.formatted(id, Html.csrfField(visit), id, Html.csrfField(visit), id, Html.csrfField(visit))
-                : "<p>This endpoint is off" + e.disabledReason().map(r -> ": " + Html.escape(r)).orElse("") + ".</p>";
+                """.formatted(id, Html.csrfField(visit), Html.escape(t.get("developers.endpoint.send-test")),
+                id, Html.csrfField(visit), Html.escape(t.get("developers.endpoint.rotate")),
+                id, Html.csrfField(visit), Html.escape(t.get("developers.endpoint.remove")))
+                : "<p>" + Html.escape(e.disabledReason().filter(r -> !r.isBlank())
+                        .map(r -> t.get("developers.endpoint.is-off-because", offReason(t, r))).orElseGet(() -> t.get("developers.endpoint.is-off"))) + "</p>";
         String main = """
-                <h1>Webhook endpoint</h1>
+                <h1>%s</h1>
                 %s
                 %s%s
-                <dl class="facts"><dt>Address</dt><dd class="wrap">%s</dd><dt>Events</dt><dd>%s</dd><dt>State</dt><dd>%s</dd></dl>
+                <dl class="facts"><dt>%s</dt><dd class="wrap">%s</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd></dl>
                 %s
-                <h2>Delivery log</h2>
+                <h2>%s</h2>
                 %s
-                <p><a href="/developers/webhooks">All endpoints</a></p>
-                """.formatted(tabs("/developers/webhooks"), message, shown, Html.escape(e.url()), Html.escape(String.join(", ", e.eventTypes())),
-                e.enabled() ? "Active" : "Off", actions,
-                rows.isEmpty() ? "<p class=\"empty\">Nothing sent yet.</p>"
-                        : "<table class=\"offers\" id=\"deliveries\"><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">State</th><th scope=\"col\">Attempts</th>"
-                        + "<th scope=\"col\">Last answer</th><th scope=\"col\">Created</th><th scope=\"col\"><span class=\"visually-hidden\">Replay</span></th></tr></thead><tbody>"
-                        + rows + "</tbody></table>");
-        return Html.page(visit, "Webhook endpoint", "/developers/webhooks", main);
+                <p><a href="/developers/webhooks">%s</a></p>
+                """.formatted(Html.escape(t.get("developers.endpoint.title")), tabs(t, "/developers/webhooks"), message, shown,
+                Html.escape(t.get("developers.column.address")), Html.escape(e.url()),
+                Html.escape(t.get("developers.column.events")), Html.escape(String.join(", ", e.eventTypes())),
+                Html.escape(t.get("developers.column.state")), Html.escape(t.get(e.enabled() ? "developers.endpoint.active" : "developers.endpoint.off")),
+                actions, Html.escape(t.get("developers.endpoint.delivery-log")),
+                rows.isEmpty() ? "<p class=\"empty\">" + Html.escape(t.get("developers.endpoint.nothing-sent")) + "</p>"
+                        : "<table class=\"offers\" id=\"deliveries\"><thead><tr>" + th(t, "developers.column.event") + th(t, "developers.column.state")
+                        + th(t, "developers.column.attempts") + th(t, "developers.column.last-answer") + th(t, "developers.column.created")
+                        + "<th scope=\"col\"><span class=\"visually-hidden\">" + Html.escape(t.get("developers.delivery.replay"))
+                        + "</span></th></tr></thead><tbody>" + rows + "</tbody></table>",
+                Html.escape(t.get("developers.endpoint.all")));
+        return Html.page(visit, t.get("developers.endpoint.title"), "/developers/webhooks", main);
+    }
+
+    /** A delivery's last error: the receiver's or the network's words as they were, ours translated. */
+    private static String lastError(Texts t, String error) {
+        String disabled = "endpoint disabled: ";
+        return error.startsWith(disabled) ? t.get("developers.delivery.endpoint-off", offReason(t, error.substring(disabled.length()))) : error;
     }
 
     /** The attempt count, opening to every attempt: when, the receiver's answer or the failure, how long it took. */
-    private static String attempts(WebhookDelivery d) {
+    private static String attempts(Texts t, WebhookDelivery d) {
         if (d.attempts().isEmpty()) {
-            return String.valueOf(d.attemptCount());
+            return Html.escape(t.number(d.attemptCount()));
         }
-        StringBuilder out = new StringBuilder("<details><summary>").append(d.attemptCount()).append("</summary><ol class=\"attempts\">");
+        StringBuilder out = new StringBuilder("<details><summary>").append(Html.escape(t.number(d.attemptCount()))).append("</summary><ol class=\"attempts\">");
         for (WebhookDelivery.Attempt a : d.attempts()) {
-            out.append("<li>").append(Html.when(a.at())).append(": ")
-                    .append(Html.escape(a.status().map(st -> "HTTP " + st).orElse(a.error().orElse("no answer"))))
-                    .append(" in ").append(a.latencyMillis()).append(" ms");
+            String answer = a.status().map(st -> "HTTP " + st).orElseGet(() -> a.error().orElseGet(() -> t.get("developers.delivery.no-answer")));
+            out.append("<li>").append(Html.escape(t.get("developers.delivery.attempt", t.when(a.at()), answer, String.valueOf(a.latencyMillis()))));
             a.response().filter(r -> !r.isBlank()).ifPresent(r -> out.append("<br><code class=\"small\">").append(Html.escape(r)).append("</code>"));
             out.append("</li>");
         }
@@ -262,48 +367,47 @@ final class DeveloperPages {
     }
 
     void testEvent(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
-        long id = endpointId(req);
+        long id = endpointId(visit, req);
         if (!webhooks.sendTestEvent(visit.owner(), id)) {
-            throw new Website.NotFound("We found no active webhook endpoint " + id + " on your account.");
+            throw new Website.NotFound(visit.texts().get("developers.no-active-endpoint", String.valueOf(id)));
         }
         Website.redirect(res, "/developers/webhooks/" + id + "?done=test");
     }
 
     void rotateSecret(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
-        long id = endpointId(req);
+        long id = endpointId(visit, req);
         Optional<String> secret = webhooks.rotateSecret(visit.owner(), id);
         if (secret.isEmpty()) {
             if (webhooks.endpoints(visit.owner()).stream().anyMatch(e -> e.id() == id && e.enabled())) {
                 Website.redirect(res, "/developers/webhooks/" + id + "?error=rotation");
                 return;
             }
-            throw new Website.NotFound("We found no active webhook endpoint " + id + " on your account.");
+            throw new Website.NotFound(visit.texts().get("developers.no-active-endpoint", String.valueOf(id)));
         }
-        Website.send(res, 200, endpointPage(visit, id, Html.notice("ok", "New secret made. The previous one keeps signing for 24 hours, so you can switch."),
-                secret));
+        Website.send(res, 200, endpointPage(visit, id, Html.notice("ok", visit.texts().get("developers.secret.rotated")), secret));
     }
 
     void deleteEndpoint(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
-        long id = endpointId(req);
+        long id = endpointId(visit, req);
         if (!webhooks.delete(visit.owner(), id)) {
-            throw new Website.NotFound("We found no webhook endpoint " + id + " on your account.");
+            throw new Website.NotFound(visit.texts().get("developers.no-endpoint", String.valueOf(id)));
         }
         Website.redirect(res, "/developers/webhooks?done=deleted");
     }
 
     void replay(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
-        long id = endpointId(req);
+        long id = endpointId(visit, req);
         String messageId = req.path().pathParameters().get("messageId");
         if (!messageId.matches("[A-Za-z0-9_]{1,64}") || !webhooks.replay(visit.owner(), id, messageId)) {
-            throw new Website.NotFound("We found no such delivery on your account.");
+            throw new Website.NotFound(visit.texts().get("developers.no-delivery"));
         }
         Website.redirect(res, "/developers/webhooks/" + id + "?done=replay");
     }
 
-    private static long endpointId(ServerRequest req) {
+    private static long endpointId(Visit visit, ServerRequest req) {
         String raw = req.path().pathParameters().get("id");
         if (raw == null || !raw.matches("[0-9]{1,18}")) {
-            throw new Website.NotFound("We found no webhook endpoint with that number.");
+            throw new Website.NotFound(visit.texts().get("developers.no-endpoint-number"));
         }
         return Long.parseLong(raw);
     }

@@ -112,7 +112,7 @@ final class Website {
         routing.post("/developers/webhooks/{id}/delete", form(true, developers::deleteEndpoint));
         routing.post("/developers/webhooks/{id}/deliveries/{messageId}/replay", form(true, developers::replay));
         routing.get("/developers/docs", page(false, docs::docs));
-        shop.pages().keySet().forEach(path -> routing.get(path, page(false, shop::show)));
+        shop.paths().forEach(path -> routing.get(path, page(false, shop::show)));
         routing.get("/status", page(false, status::status));
         routing.get("/language", page(false, Website::chooseLanguage));
         console.routing(routing, this);
