@@ -131,10 +131,11 @@ final class AccountStore extends Store {
     }
 
     Optional<Users.Session> session(byte[] tokenHash, Instant now) {
-        return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT, WEB_SESSION.SECOND_FACTOR_AT).from(WEB_SESSION)
-                .join(ACCOUNT).on(ACCOUNT.ID.eq(WEB_SESSION.ACCOUNT_ID))
+        return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT, WEB_SESSION.SECOND_FACTOR_AT, ACCOUNT.EMAIL_VERIFIED_AT)
+                .from(WEB_SESSION).join(ACCOUNT).on(ACCOUNT.ID.eq(WEB_SESSION.ACCOUNT_ID))
                 .where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).and(WEB_SESSION.EXPIRES_AT.gt(at(now))).and(ACCOUNT.BLOCKED_AT.isNull())
-                .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant(), r.value4() != null));
+                .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant(), r.value4() != null,
+                        r.value5() != null));
     }
 
     /** Forgets that the account's sessions passed a second factor (its operator role was taken away). */
@@ -180,6 +181,11 @@ final class AccountStore extends Store {
 
     void deleteSession(byte[] tokenHash) {
         dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).execute();
+    }
+
+    /** Ends every session of the account (its password changed): returns how many there were. */
+    int deleteSessions(AccountId owner) {
+        return dsl.deleteFrom(WEB_SESSION).where(WEB_SESSION.ACCOUNT_ID.eq(owner.value())).execute();
     }
 
     void deleteExpiredSessions(AccountId owner, Instant now) {
