@@ -51,6 +51,9 @@ public final class RateLimits {
     private final BucketConfiguration signInsPerEmailAll;
     private final BucketConfiguration signInsPerIp;
     private final BucketConfiguration secondFactorCodes;
+    private final BucketConfiguration signUpsPerIp;
+    private final BucketConfiguration mailsPerEmail;
+    private final BucketConfiguration mailsPerIp;
     private final BucketConfiguration perKeyShare;
     private final BucketConfiguration perIpShare;
     /** Until when (nanoTime) Redis is not asked after it failed to answer: the node's share is the limit meanwhile. */
@@ -68,7 +71,7 @@ public final class RateLimits {
      */
     public record Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst,
                            long signInsPerEmail, long signInsPerIp, Duration signInWindow, java.util.Set<String> trustedProxies,
-                           int nodes, Duration redisTimeout, int inFlightPerClient, Duration refusalDelay) {
+                           int nodes, Duration redisTimeout, int inFlightPerClient, Duration refusalDelay, AccountLimits accounts) {
         public Settings {
             trustedProxies = trustedProxies.stream().map(RateLimits::canonical).collect(java.util.stream.Collectors.toUnmodifiableSet());
             if (perKeyPerSecond < 1 || perKeyBurst < 1 || perIpPerSecond < 1 || perIpBurst < 1
@@ -80,7 +83,7 @@ public final class RateLimits {
 
         public Settings(boolean enabled, long perKeyPerSecond, long perKeyBurst, long perIpPerSecond, long perIpBurst) {
             this(enabled, perKeyPerSecond, perKeyBurst, perIpPerSecond, perIpBurst, 10, 100, Duration.ofMinutes(15), java.util.Set.of(),
-                    1, DEFAULT_REDIS_TIMEOUT, 256, Duration.ZERO);
+                    1, DEFAULT_REDIS_TIMEOUT, 256, Duration.ZERO, AccountLimits.DEFAULTS);
         }
 
         /**
@@ -108,7 +111,34 @@ public final class RateLimits {
                     config.get("nodes").asInt().orElse(1),
                     Duration.ofMillis(config.get("redis-timeout-millis").asLong().orElse(DEFAULT_REDIS_TIMEOUT.toMillis())),
                     config.get("in-flight-per-client").asInt().orElse(256),
-                    Duration.ofMillis(config.get("refusal-delay-millis").asLong().orElse(100L)));
+                    Duration.ofMillis(config.get("refusal-delay-millis").asLong().orElse(100L)),
+                    AccountLimits.from(config));
+        }
+    }
+
+    /**
+     * The website's account budgets, always counted (like sign-ins: they guard people, not
+     * capacity): {@code sign-ups-per-ip} (default 5) accounts tried per client per
+     * {@code sign-up-window-seconds} (default 3600), and mails with a link (password resets,
+     * verification) asked for, {@code account-mails-per-email} (default 3, from all clients
+     * together, so nobody fills a stranger's mailbox) and {@code account-mails-per-ip} (default
+     * 20) per {@code account-mail-window-seconds} (default 3600).
+     */
+    public record AccountLimits(long signUpsPerIp, Duration signUpWindow, long mailsPerEmail, long mailsPerIp, Duration mailWindow) {
+        static final AccountLimits DEFAULTS = new AccountLimits(5, Duration.ofHours(1), 3, 20, Duration.ofHours(1));
+
+        public AccountLimits {
+            if (signUpsPerIp < 1 || mailsPerEmail < 1 || mailsPerIp < 1 || !signUpWindow.isPositive() || !mailWindow.isPositive()) {
+                throw new IllegalArgumentException("sign-up and account-mail budgets and their windows must be positive");
+            }
+        }
+
+        static AccountLimits from(Config config) {
+            return new AccountLimits(config.get("sign-ups-per-ip").asLong().orElse(DEFAULTS.signUpsPerIp()),
+                    Duration.ofSeconds(config.get("sign-up-window-seconds").asLong().orElse(DEFAULTS.signUpWindow().toSeconds())),
+                    config.get("account-mails-per-email").asLong().orElse(DEFAULTS.mailsPerEmail()),
+                    config.get("account-mails-per-ip").asLong().orElse(DEFAULTS.mailsPerIp()),
+                    Duration.ofSeconds(config.get("account-mail-window-seconds").asLong().orElse(DEFAULTS.mailWindow().toSeconds())));
         }
     }
 
@@ -141,6 +171,15 @@ public final class RateLimits {
         this.secondFactorCodes = BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(SECOND_FACTOR_CODES).refillGreedy(SECOND_FACTOR_CODES, settings.signInWindow()))
                 .build();
+        AccountLimits accounts = settings.accounts();
+        this.signUpsPerIp = window(accounts.signUpsPerIp(), accounts.signUpWindow());
+        this.mailsPerEmail = window(accounts.mailsPerEmail(), accounts.mailWindow());
+        this.mailsPerIp = window(accounts.mailsPerIp(), accounts.mailWindow());
+    }
+
+    /** {@code n} per {@code window}, all of them usable at once. */
+    private static BucketConfiguration window(long n, Duration window) {
+        return BucketConfiguration.builder().addLimit(limit -> limit.capacity(n).refillGreedy(n, window)).build();
     }
 
     /** A limiter whose API limits are off (tests and benchmarks that measure something else); sign-ins are still counted. */
@@ -335,6 +374,58 @@ public final class RateLimits {
             return takeLocally(byIp, signInsPerIp).or(() -> takeLocally(byEmailFromIp, signInsPerEmail))
                     .or(() -> takeLocally(byEmail, signInsPerEmailAll));
         }
+    }
+
+    /**
+     * One website sign-up from {@code ip} that is about to create an account: empty when it may
+     * go on, otherwise how long until it could. Always counted, like sign-ins.
+     */
+    public Optional<Duration> takeSignUp(String ip) {
+        AccountLimits a = settings.accounts();
+        return takeAlways("sign-up", java.util.List.of(
+                java.util.Map.entry("numpool:signup:ip:" + a.signUpsPerIp() + "-" + a.signUpWindow().toSeconds() + "s:" + ip, signUpsPerIp)));
+    }
+
+    /**
+     * One mail with a link (a password reset, an email verification) asked for {@code email}
+     * (normalised by the caller) from {@code ip}: empty when it may go on, otherwise how long
+     * until it could. The per-email budget is shared by all clients: its point is the mailbox.
+     */
+    public Optional<Duration> takeAccountMail(String email, String ip) {
+        AccountLimits a = settings.accounts();
+        String window = a.mailWindow().toSeconds() + "s";
+        return takeAlways("account-mail", java.util.List.of(
+                java.util.Map.entry("numpool:mail:ip:" + a.mailsPerIp() + "-" + window + ":" + ip, mailsPerIp),
+                java.util.Map.entry("numpool:mail:email:" + a.mailsPerEmail() + "-" + window + ":" + digest(email), mailsPerEmail)));
+    }
+
+    /**
+     * Takes one token of each bucket in order, stopping at the first that refuses (later ones
+     * are not charged). Redis first; while it cannot answer, this node counts by itself, as for
+     * sign-ins: these limits never lift.
+     */
+    private Optional<Duration> takeAlways(String what, java.util.List<java.util.Map.Entry<String, BucketConfiguration>> limits) {
+        if (buckets != null && System.nanoTime() - signInSkipUntil >= 0) {
+            try {
+                for (var limit : limits) {
+                    Optional<Duration> wait = take(limit.getKey(), limit.getValue());
+                    if (wait.isPresent()) {
+                        return wait;
+                    }
+                }
+                return Optional.empty();
+            } catch (RuntimeException e) {
+                signInSkipUntil = System.nanoTime() + SKIP_AFTER_FAILURE.toNanos();
+                LOG.log(Level.WARNING, what + " limiter unavailable; counting on this node for " + SKIP_AFTER_FAILURE.toSeconds() + " s", e);
+            }
+        }
+        for (var limit : limits) {
+            Optional<Duration> wait = takeLocally(limit.getKey(), limit.getValue());
+            if (wait.isPresent()) {
+                return wait;
+            }
+        }
+        return Optional.empty();
     }
 
     /** The same limit in this node's memory (bounded: forgotten wholesale past 100,000 buckets). */

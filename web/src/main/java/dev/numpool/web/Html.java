@@ -75,7 +75,9 @@ final class Html {
                   + "<button type=\"submit\" class=\"link\">" + escape(t.get("site.nav.sign-out")) + "</button></form>"
                 : link("/", t.get("site.nav.catalogue"), current) + link("/developers/docs", t.get("site.nav.api-docs"), current)
                   + link("/sign-in", t.get("site.nav.sign-in"), current) + link("/sign-up", t.get("site.nav.sign-up"), current);
-        String who = visit.session().map(s -> "<p class=\"who\">" + escape(t.get("site.signed-in-as", s.email())) + "</p>").orElse("");
+        String who = visit.session().map(s -> "<p class=\"who\"><a href=\"/account\">" + escape(t.get("site.signed-in-as", s.email())) + "</a>"
+                + (s.emailVerified() ? "" : " · " + escape(t.get("account.unverified-banner")) + " <a href=\"/account\">"
+                   + escape(t.get("account.unverified-link")) + "</a>") + "</p>").orElse("");
         String mode = visit.testMode() ? "<p class=\"sandbox\">" + escape(t.get("site.test-mode-banner")) + "</p>"
                 : visit.sandbox() ? "<p class=\"sandbox\">" + escape(t.get("site.sandbox-banner")) + "</p>" : "";
         return """

@@ -52,6 +52,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One running Numpool node: the whole object graph, wired by hand here and nowhere else. Tests
@@ -135,8 +136,16 @@ public final class Numpool implements AutoCloseable {
             Operators operators = Operators.create(db, clock);
             ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, audit, operators, sandbox,
                     config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams);
+            // Links in mails lead to the public address; until the server listens (port 0 in tests) its own.
+            AtomicReference<String> siteUrl = new AtomicReference<>(publicUrl.map(u -> u.replaceAll("/+$", "")).orElse(null));
+            Mailer.Settings mailSettings = Mailer.Settings.from(config.get("mail"), environment);
+            if (mailSettings.smtpHost().isPresent() && publicUrl.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "mail.smtp-host is set but numpool.public-url is not: mailed links will point at this node's own address");
+            }
+            Mailer mailer = track(resources, new Mailer(mailSettings));
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, operators, audit,
-                    Reports.create(db, clock, sandbox), rateLimits, sandbox, config.get("website.contact-email").asString().asOptional(), clock);
+                    Reports.create(db, clock, sandbox), rateLimits, sandbox, config.get("website.contact-email").asString().asOptional(), clock,
+                    new AccountMails(mailer, siteUrl::get));
             Connections connections = Connections.from(config.get("server"));
             ReadTimeouts readTimeouts = track(resources, new ReadTimeouts(connections.readTimeout()));
             WebServer server = WebServer.builder()
@@ -177,6 +186,7 @@ public final class Numpool implements AutoCloseable {
                 throw new IllegalStateException("the web server could not listen on " + host + ":" + port);
             }
             int listening = server.port();
+            siteUrl.compareAndSet(null, "http://" + loopbackOr(host) + ":" + listening);
             upstreams.ifPresent(u -> u.pushTo(URI.create("http://" + loopbackOr(host) + ":" + listening)));
             Collections.reverse(resources);
             return new Numpool(resources, server, host);

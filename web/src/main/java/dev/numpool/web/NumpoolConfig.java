@@ -28,7 +28,11 @@ public final class NumpoolConfig {
             Map.entry("NUMPOOL_DEMO_API_KEY", "numpool.demo-api-key"),
             Map.entry("NUMPOOL_OPERATOR_TOKEN", "numpool.operator-token"),
             Map.entry("NUMPOOL_PUBLIC_URL", "numpool.public-url"),
-            Map.entry("STRIPE_API_BASE", "topups.stripe-api-base"));
+            Map.entry("STRIPE_API_BASE", "topups.stripe-api-base"),
+            Map.entry("MAIL_SMTP_HOST", "mail.smtp-host"),
+            Map.entry("MAIL_SMTP_PORT", "mail.smtp-port"),
+            Map.entry("MAIL_FROM", "mail.from"),
+            Map.entry("MAIL_STARTTLS", "mail.starttls"));
 
     private NumpoolConfig() {
     }

@@ -99,7 +99,8 @@ final class Texts {
 
     /** Every area's file, per language, read once per process. */
     private static final Map<Language, Texts> LOADED = new ConcurrentHashMap<>();
-    static final List<String> AREAS = List.of("site", "errors", "activation", "trace", "status", "balance", "shop", "developers", "docs");
+    static final List<String> AREAS = List.of("site", "errors", "activation", "trace", "status", "balance", "shop", "developers", "docs", "signin",
+            "account", "mail");
 
     private final Language language;
     private final Map<String, String> patterns;

@@ -45,6 +45,8 @@ final class Website {
     private final WebSessions sessions;
     private final CataloguePages catalogue;
     private final SignInPages signIn;
+    private final PasswordResetPages passwordReset;
+    private final AccountPages account;
     private final ActivationPages activations;
     private final BalancePage balance;
     private final DeveloperPages developers;
@@ -56,10 +58,12 @@ final class Website {
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
             Topups topups, Operators operators, OperatorAudit audit, Reports reports, RateLimits rateLimits, boolean sandbox, Optional<String> contactEmail,
-            java.time.Clock clock) {
+            java.time.Clock clock, AccountMails mails) {
         this.sessions = new WebSessions(users, accounts, sandbox);
         this.catalogue = new CataloguePages(inventory, orders, reports, orderSettings.window(), clock);
-        this.signIn = new SignInPages(users, rateLimits);
+        this.signIn = new SignInPages(users, rateLimits, mails);
+        this.passwordReset = new PasswordResetPages(users, rateLimits, mails);
+        this.account = new AccountPages(users, rateLimits, mails);
         this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, sessions, clock);
         this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
@@ -79,6 +83,13 @@ final class Website {
         routing.post("/sign-in", form(false, signIn::signIn));
         routing.get("/sign-up", page(false, signIn::signUpForm));
         routing.post("/sign-up", form(false, signIn::signUp));
+        routing.get("/forgot-password", page(false, passwordReset::forgotForm));
+        routing.post("/forgot-password", form(false, passwordReset::forgot));
+        routing.get("/reset-password", page(false, passwordReset::resetForm));
+        routing.post("/reset-password", form(false, passwordReset::reset));
+        routing.get("/verify-email", page(false, account::verifyEmail));
+        routing.get("/account", page(true, account::account));
+        routing.post("/account/verify-email", form(true, account::resendVerification));
         routing.post("/sign-out", form(false, (visit, f, req, res) -> {
             sessions.signOut(req, res);
             redirect(res, "/");
