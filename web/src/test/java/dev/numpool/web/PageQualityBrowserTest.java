@@ -75,8 +75,8 @@ class PageQualityBrowserTest {
     @Test
     void everyPageInEveryLanguageIsAccessibleLightAndFitsTheScreen() {
         List<String> problems = new ArrayList<>();
-        List<String> publicPages = List.of("/", "/sign-in", "/sign-up", "/how-it-works", "/faq", "/terms", "/privacy", "/refunds", "/contact",
-                "/status", "/developers/docs", "/no-such-page");
+        List<String> publicPages = List.of("/", "/sign-in", "/sign-up", "/forgot-password", "/reset-password?token=unknown", "/how-it-works", "/faq",
+                "/terms", "/privacy", "/refunds", "/contact", "/status", "/developers/docs", "/no-such-page");
         for (Texts.Language language : Texts.Language.values()) {
             switchTo(language);
             for (String path : publicPages) {
@@ -89,8 +89,8 @@ class PageQualityBrowserTest {
         driver.findElement(By.cssSelector("main form[action='/buy'] button[type=submit]")).click();
         new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.urlMatches("/activations/[0-9]+$"));
         String activation = driver.getCurrentUrl().replaceAll("^.*(/activations/[0-9]+)$", "$1");
-        List<String> signedInPages = List.of("/", "/buy?service=tg&country=0", activation, "/activations", "/balance", "/developers/keys",
-                "/developers/webhooks", "/status");
+        List<String> signedInPages = List.of("/", "/buy?service=tg&country=0", activation, "/activations", "/balance", "/account",
+                "/developers/keys", "/developers/webhooks", "/status");
         for (Texts.Language language : Texts.Language.values()) {
             switchTo(language);
             for (String path : signedInPages) {
