@@ -20,4 +20,17 @@ class RateLimitsTest {
         assertEquals(100, fromMany, "a hundred per email per window from all addresses together");
         assertTrue(limits.takeSignIn("someone-else@example.com", "192.0.2.200").isEmpty(), "other emails are not affected");
     }
+
+    @Test
+    void withoutRedisSignUpsAndAccountMailsAreStillCountedOnThisNode() {
+        RateLimits limits = RateLimits.off();
+        long accounts = IntStream.range(0, 10).filter(i -> limits.takeSignUp("192.0.2.1").isEmpty()).count();
+        assertEquals(5, accounts, "five accounts an hour from one address");
+        assertTrue(limits.takeSignUp("198.51.100.7").isEmpty(), "another address has its own budget");
+
+        long toOneMailbox = IntStream.range(0, 10).filter(i -> limits.takeAccountMail("victim@example.com", "203.0.113." + i).isEmpty()).count();
+        assertEquals(3, toOneMailbox, "three links an hour to one mailbox, from all addresses together");
+        long fromOneAddress = IntStream.range(0, 40).filter(i -> limits.takeAccountMail("person-" + i + "@example.com", "192.0.2.9").isEmpty()).count();
+        assertEquals(20, fromOneAddress, "twenty requests an hour from one address");
+    }
 }
