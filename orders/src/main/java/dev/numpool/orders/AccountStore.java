@@ -115,14 +115,14 @@ final class AccountStore extends Store {
                 .where(ACCOUNT_PASSWORD.ACCOUNT_ID.eq(owner.value())).execute();
     }
 
-    record Credentials(AccountId account, String passwordHash, boolean blocked) {
+    record Credentials(AccountId account, String passwordHash, boolean blocked, boolean emailVerified) {
     }
 
     Optional<Credentials> credentials(String email) {
-        return dsl.select(ACCOUNT.ID, ACCOUNT_PASSWORD.PASSWORD_HASH, ACCOUNT.BLOCKED_AT).from(ACCOUNT)
+        return dsl.select(ACCOUNT.ID, ACCOUNT_PASSWORD.PASSWORD_HASH, ACCOUNT.BLOCKED_AT, ACCOUNT.EMAIL_VERIFIED_AT).from(ACCOUNT)
                 .join(ACCOUNT_PASSWORD).on(ACCOUNT_PASSWORD.ACCOUNT_ID.eq(ACCOUNT.ID))
                 .where(ACCOUNT.EMAIL.eq(email))
-                .fetchOptional(r -> new Credentials(new AccountId(r.value1()), r.value2(), r.value3() != null));
+                .fetchOptional(r -> new Credentials(new AccountId(r.value1()), r.value2(), r.value3() != null, r.value4() != null));
     }
 
     void insertSession(byte[] tokenHash, AccountId owner, Instant now, Instant expiresAt) {

@@ -153,7 +153,7 @@ public final class Users {
                 }
                 return id;
             });
-            return startSession(owner, email.get(), now);
+            return startSession(owner, email.get(), false, now);
         } catch (ConstraintViolation e) {
             if (stores.accounts().emailTaken(email.get())) {
                 return new SignIn.Refused(Refusal.EMAIL_TAKEN); // another sign-up with this email won the race
@@ -189,7 +189,7 @@ public final class Users {
             stores.accounts().updatePassword(owner, passwords.hash(password), now);
         }
         stores.accounts().deleteExpiredSessions(owner, now);
-        return startSession(owner, email.get(), now);
+        return startSession(owner, email.get(), credentials.get().emailVerified(), now);
     }
 
     /** A link to mail: to whom, the secret its URL carries (stored nowhere: only its hash is), and until when it works. */
@@ -340,7 +340,7 @@ public final class Users {
         if (reset.isEmpty()) {
             return new PasswordReset.BadLink(problem(token, Purpose.RESET_PASSWORD)); // another click used it meanwhile
         }
-        SignIn.Started started = startSession(reset.get(), link.get().email(), now);
+        SignIn.Started started = startSession(reset.get(), link.get().email(), true, now);
         return new PasswordReset.Done(started.session(), started.token());
     }
 
@@ -435,12 +435,11 @@ public final class Users {
         }
     }
 
-    private SignIn.Started startSession(AccountId owner, String email, Instant now) {
+    private SignIn.Started startSession(AccountId owner, String email, boolean emailVerified, Instant now) {
         String token = newToken();
         Instant expires = now.plus(SESSION_LIFETIME);
         stores.accounts().insertSession(Accounts.hash(token), owner, now, expires);
-        boolean verified = stores.users().email(owner).flatMap(UserStore.Email::verifiedAt).isPresent();
-        return new SignIn.Started(new Session(owner, email, expires, false, verified), token);
+        return new SignIn.Started(new Session(owner, email, expires, false, emailVerified), token);
     }
 
     private static Optional<Refusal> checkPassword(String password) {

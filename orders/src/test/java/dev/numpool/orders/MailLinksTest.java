@@ -169,6 +169,7 @@ class MailLinksTest {
         assertEquals(new Users.EmailVerification.Verified(email), users.verifyEmail(link.token()));
         assertEquals(CLOCK.instant(), users.emailVerifiedAt(s.session().account()).orElseThrow());
         assertTrue(users.session(s.token()).orElseThrow().emailVerified(), "every page of the session knows at once");
+        assertTrue(assertInstanceOf(Users.SignIn.Started.class, users.signIn(email, PASSWORD)).session().emailVerified(), "and every new session");
         CLOCK.advance(Duration.ofMinutes(1));
         assertEquals(new Users.EmailVerification.Verified(email), users.verifyEmail(link.token()), "a second click: still proven");
         assertEquals(CLOCK.instant().minus(Duration.ofMinutes(1)), users.emailVerifiedAt(s.session().account()).orElseThrow(), "unchanged");

@@ -13,9 +13,9 @@ import java.util.Optional;
  * "Forgot your password?": a form that asks for the email, then a mail with a link to
  * {@code /reset-password?token=…}, where the new password is set. The answer to the first form
  * is the same whether or not the email has an account (the mail goes out on the mailer's
- * thread, so not even its timing differs); requests are limited per email and per address. A
- * link that does not work (unknown, replaced, expired, used) gets a page saying which, and
- * changes nothing.
+ * thread, so the answer never waits for a mail server); requests are limited per email and per
+ * address. A link that does not work (unknown, replaced, expired, used) gets a page saying
+ * which, and changes nothing.
  */
 final class PasswordResetPages {
     private final Users users;
@@ -49,7 +49,10 @@ final class PasswordResetPages {
         switch (users.requestPasswordReset(normalised.get())) {
             case Users.ResetRequest.Send send -> mails.passwordReset(t, send.link());
             case Users.ResetRequest.NoAccount none -> { } // answered exactly as a sent link is
-            case Users.ResetRequest.InvalidEmail invalid -> throw new IllegalStateException("the email was checked above");
+            case Users.ResetRequest.InvalidEmail invalid -> {
+                Website.send(res, 400, forgotPage(visit, email, Optional.of(t.get("signin.up.invalid-email"))));
+                return;
+            }
         }
         Website.send(res, 200, Html.page(visit, t.get("signin.forgot.sent-title"), "", "<h1>" + Html.escape(t.get("signin.forgot.sent-title")) + "</h1>"
                 + Html.notice("ok", t.get("signin.forgot.sent", normalised.get(), Users.RESET_LINK_LIFETIME.toMinutes()))
