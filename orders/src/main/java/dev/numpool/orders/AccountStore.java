@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static dev.numpool.db.jooq.Tables.ACCOUNT;
+import static dev.numpool.db.jooq.Tables.ACCOUNT_TWO_STEP;
 import static dev.numpool.db.jooq.Tables.ACCOUNT_PASSWORD;
 import static dev.numpool.db.jooq.Tables.API_KEY;
 import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
@@ -131,11 +132,13 @@ final class AccountStore extends Store {
     }
 
     Optional<Users.Session> session(byte[] tokenHash, Instant now) {
-        return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT, WEB_SESSION.SECOND_FACTOR_AT, ACCOUNT.EMAIL_VERIFIED_AT)
+        return dsl.select(WEB_SESSION.ACCOUNT_ID, ACCOUNT.EMAIL, WEB_SESSION.EXPIRES_AT, WEB_SESSION.SECOND_FACTOR_AT, ACCOUNT.EMAIL_VERIFIED_AT,
+                        ACCOUNT_TWO_STEP.CONFIRMED_AT.isNotNull().and(WEB_SESSION.TWO_STEP_AT.isNull()))
                 .from(WEB_SESSION).join(ACCOUNT).on(ACCOUNT.ID.eq(WEB_SESSION.ACCOUNT_ID))
+                .leftJoin(ACCOUNT_TWO_STEP).on(ACCOUNT_TWO_STEP.ACCOUNT_ID.eq(WEB_SESSION.ACCOUNT_ID))
                 .where(WEB_SESSION.TOKEN_HASH.eq(tokenHash)).and(WEB_SESSION.EXPIRES_AT.gt(at(now))).and(ACCOUNT.BLOCKED_AT.isNull())
                 .fetchOptional(r -> new Users.Session(new AccountId(r.value1()), r.value2(), r.value3().toInstant(), r.value4() != null,
-                        r.value5() != null));
+                        r.value5() != null, Boolean.TRUE.equals(r.value6())));
     }
 
     /** Forgets that the account's sessions passed a second factor (its operator role was taken away). */

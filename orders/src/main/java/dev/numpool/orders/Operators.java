@@ -1,21 +1,14 @@
 package dev.numpool.orders;
 
-import com.eatthepath.otp.TimeBasedOneTimePasswordGenerator;
 import dev.numpool.db.Database;
-import org.bouncycastle.util.encoders.Base32;
 
-import javax.crypto.spec.SecretKeySpec;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -32,17 +25,11 @@ import java.util.regex.Pattern;
  */
 public final class Operators {
     /** The time step of a code. */
-    public static final Duration STEP = Duration.ofSeconds(30);
-    public static final int DIGITS = 6;
-    private static final Pattern CODE = Pattern.compile("[0-9]{6}");
+    public static final Duration STEP = Totp.STEP;
+    public static final int DIGITS = Totp.DIGITS;
     private static final Pattern PHONE = Pattern.compile("\\+?[1-9][0-9]{6,14}");
-    private static final int SECRET_BYTES = 20; // 160 bits, RFC 4226's recommendation for HMAC-SHA1
-
     private final Stores stores;
     private final Clock clock;
-    /** Thread-safe: it clones its Mac for each code. */
-    private static final TimeBasedOneTimePasswordGenerator TOTP = new TimeBasedOneTimePasswordGenerator(STEP, DIGITS);
-    private final SecureRandom random = new SecureRandom();
 
     Operators(Stores stores, Clock clock) {
         this.stores = stores;
@@ -115,16 +102,13 @@ public final class Operators {
         if (row.get().secret().isPresent() && !fresh) {
             return row.get().secret();
         }
-        byte[] bytes = new byte[SECRET_BYTES];
-        random.nextBytes(bytes);
-        String secret = Base32.toBase32String(bytes);
+        String secret = Totp.newSecret();
         return stores.operators().startEnrolment(account, secret) ? Optional.of(secret) : Optional.empty();
     }
 
     /** The URI an authenticator app reads (from its QR code) to enrol {@code secret}. */
     public static String otpauthUri(String email, String secret) {
-        String label = URLEncoder.encode("Numpool:" + email, StandardCharsets.UTF_8).replace("+", "%20");
-        return "otpauth://totp/" + label + "?secret=" + secret + "&issuer=Numpool&algorithm=SHA1&digits=" + DIGITS + "&period=" + STEP.toSeconds();
+        return Totp.otpauthUri(email, secret);
     }
 
     /** Confirms the enrolment started last with a code of its secret, and marks this session as past the factor. */
@@ -146,31 +130,20 @@ public final class Operators {
     }
 
     private SecondFactor check(OperatorStore.Row row, String sessionToken, String code, boolean confirm) {
-        if (code == null || !CODE.matcher(code.strip()).matches()) {
+        Instant now = clock.instant();
+        // The store refuses a step not after the last one used, so each code works once.
+        OptionalLong step = Totp.step(row.secret().orElseThrow(), code, now, Long.MIN_VALUE);
+        if (step.isEmpty()) {
             return SecondFactor.WRONG_CODE;
         }
-        Instant now = clock.instant();
-        long current = now.getEpochSecond() / STEP.toSeconds();
-        for (long step = current - 1; step <= current + 1; step++) {
-            String expected = code(row.secret().orElseThrow(), Instant.ofEpochSecond(step * STEP.toSeconds()));
-            if (MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), code.strip().getBytes(StandardCharsets.US_ASCII))) {
-                long matched = step;
-                boolean taken = stores.transaction(s -> s.operators().useStep(row.account(), row.secret().orElseThrow(), matched, confirm, now)
-                        && s.accounts().markSecondFactor(Accounts.hash(sessionToken), now));
-                return taken ? SecondFactor.PASSED : SecondFactor.WRONG_CODE;
-            }
-        }
-        return SecondFactor.WRONG_CODE;
+        boolean taken = stores.transaction(s -> s.operators().useStep(row.account(), row.secret().orElseThrow(), step.getAsLong(), confirm, now)
+                && s.accounts().markSecondFactor(Accounts.hash(sessionToken), now));
+        return taken ? SecondFactor.PASSED : SecondFactor.WRONG_CODE;
     }
 
     /** The code of {@code secret} (base32) at {@code at}: what an authenticator app shows. */
     public static String code(String secret, Instant at) {
-        try {
-            return String.format(Locale.ROOT, "%0" + DIGITS + "d", TOTP.generateOneTimePassword(
-                    new SecretKeySpec(Base32.decode(secret), TOTP.getAlgorithm()), at));
-        } catch (InvalidKeyException e) {
-            throw new IllegalStateException("an HMAC key of " + SECRET_BYTES + " bytes is always valid", e);
-        }
+        return Totp.code(secret, at);
     }
 
     /** Accounts whose email starts with {@code query}, or whose id it is (at most 50). */

@@ -25,6 +25,7 @@ final class Stores {
     private final CodeStore codes;
     private final OperatorStore operators;
     private final UserStore users;
+    private final TwoStepStore twoStep;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -45,6 +46,7 @@ final class Stores {
         this.codes = new CodeStore(dsl);
         this.operators = new OperatorStore(dsl);
         this.users = new UserStore(dsl);
+        this.twoStep = new TwoStepStore(dsl);
     }
 
     /**
@@ -115,5 +117,10 @@ final class Stores {
     /** The links mailed to website users, and whether their email is proven. */
     UserStore users() {
         return users;
+    }
+
+    /** Customers' two-step sign-in: their TOTP secrets and the sessions that passed a code. */
+    TwoStepStore twoStep() {
+        return twoStep;
     }
 }

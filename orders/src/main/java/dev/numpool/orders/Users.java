@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -65,9 +66,20 @@ public final class Users {
     /**
      * A signed-in person: their account and email, until when the session holds, whether it
      * passed a second factor since it began (operators' TOTP, see {@link Operators}), and whether
-     * the email is proven (a verification or reset link was followed).
+     * the email is proven (a verification or reset link was followed), and whether it waits for
+     * the code of the account's two-step sign-in (until then it opens nothing but the code's page).
      */
-    public record Session(AccountId account, String email, Instant expiresAt, boolean secondFactor, boolean emailVerified) {
+    public record Session(AccountId account, String email, Instant expiresAt, boolean secondFactor, boolean emailVerified,
+                          boolean twoStepPending) {
+    }
+
+    /** How a two-step sign-in code was taken. */
+    public enum TwoStep {
+        PASSED,
+        /** Not the code of this moment, or one already used. */
+        WRONG_CODE,
+        /** Two-step sign-in is not being set up (or, to turn it off or pass it, is not on). */
+        NOT_SET_UP
     }
 
     /** Every way signing up or in can end. */
@@ -439,7 +451,78 @@ public final class Users {
         String token = newToken();
         Instant expires = now.plus(SESSION_LIFETIME);
         stores.accounts().insertSession(Accounts.hash(token), owner, now, expires);
-        return new SignIn.Started(new Session(owner, email, expires, false, emailVerified), token);
+        boolean twoStep = stores.twoStep().row(owner).map(TwoStepStore.Row::confirmed).orElse(false);
+        return new SignIn.Started(new Session(owner, email, expires, false, emailVerified, twoStep), token);
+    }
+
+    /** Whether signing in to this account asks for an authenticator code after the password. */
+    public boolean twoStepOn(AccountId account) {
+        return stores.twoStep().row(account).map(TwoStepStore.Row::confirmed).orElse(false);
+    }
+
+    /**
+     * The secret being set up for two-step sign-in: the one started earlier and not yet confirmed
+     * (a reloaded page shows the same), or a new one, also when {@code fresh}; empty when two-step
+     * sign-in is on already.
+     */
+    public Optional<String> twoStepSetup(AccountId account, boolean fresh) {
+        Optional<TwoStepStore.Row> row = stores.twoStep().row(account);
+        if (row.isPresent() && row.get().confirmed()) {
+            return Optional.empty();
+        }
+        if (row.isPresent() && !fresh) {
+            return Optional.of(row.get().secret());
+        }
+        String secret = Totp.newSecret();
+        return stores.twoStep().start(account, secret) ? Optional.of(secret) : Optional.empty();
+    }
+
+    /** The URI an authenticator app reads (from its QR code) to add {@code secret}. */
+    public static String twoStepUri(String email, String secret) {
+        return Totp.otpauthUri(email, secret);
+    }
+
+    /** Turns two-step sign-in on with a code of the secret being set up; this session counts as past it. */
+    public TwoStep confirmTwoStep(AccountId account, String sessionToken, String code) {
+        Optional<TwoStepStore.Row> row = stores.twoStep().row(account);
+        if (row.isEmpty() || row.get().confirmed()) {
+            return TwoStep.NOT_SET_UP;
+        }
+        return takeCode(row.get(), Optional.of(sessionToken), code, true);
+    }
+
+    /** The second step of signing in: a code for the session the password started. */
+    public TwoStep passTwoStep(String sessionToken, String code) {
+        if (sessionToken == null || !TOKEN.matcher(sessionToken).matches()) {
+            return TwoStep.NOT_SET_UP;
+        }
+        Optional<AccountId> account = stores.twoStep().pendingSession(Accounts.hash(sessionToken), clock.instant());
+        Optional<TwoStepStore.Row> row = account.flatMap(a -> stores.twoStep().row(a));
+        return row.isEmpty() ? TwoStep.NOT_SET_UP : takeCode(row.get(), Optional.of(sessionToken), code, false);
+    }
+
+    /** Turns two-step sign-in off (or abandons setting it up): a current code is the proof asked for. */
+    public TwoStep turnOffTwoStep(AccountId account, String code) {
+        Optional<TwoStepStore.Row> row = stores.twoStep().row(account);
+        if (row.isEmpty()) {
+            return TwoStep.NOT_SET_UP;
+        }
+        TwoStep taken = takeCode(row.get(), Optional.empty(), code, false);
+        if (taken == TwoStep.PASSED) {
+            stores.twoStep().delete(account);
+        }
+        return taken;
+    }
+
+    private TwoStep takeCode(TwoStepStore.Row row, Optional<String> sessionToken, String code, boolean confirm) {
+        Instant now = clock.instant();
+        OptionalLong step = Totp.step(row.secret(), code, now, row.lastStep());
+        if (step.isEmpty()) {
+            return TwoStep.WRONG_CODE;
+        }
+        boolean taken = stores.transaction(s -> s.twoStep().useStep(row.account(), row.secret(), step.getAsLong(), confirm, now)
+                && sessionToken.map(t -> s.twoStep().markSession(Accounts.hash(t), row.account(), now)).orElse(true));
+        return taken ? TwoStep.PASSED : TwoStep.WRONG_CODE;
     }
 
     private static Optional<Refusal> checkPassword(String password) {

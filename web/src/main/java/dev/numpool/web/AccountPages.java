@@ -18,7 +18,8 @@ import java.util.Optional;
  */
 final class AccountPages {
     /** What a finished action says at the top of the page, by its {@code done} parameter. */
-    private static final Map<String, String> DONE = Map.of("password", "account.done.password", "verification-sent", "account.done.verification-sent");
+    private static final Map<String, String> DONE = Map.of("password", "account.done.password", "verification-sent", "account.done.verification-sent",
+            "two-step-on", "twostep.done-on", "two-step-off", "twostep.done-off");
 
     private final Users users;
     private final RateLimits rateLimits;
@@ -34,7 +35,7 @@ final class AccountPages {
         Users.Session session = visit.session().orElseThrow();
         Optional<Instant> verified = users.emailVerifiedAt(session.account());
         Optional<String> done = req.query().first("done").asOptional().map(DONE::get);
-        Website.send(res, 200, page(visit, session.email(), verified, done.map(key -> Html.notice("ok",
+        Website.send(res, 200, page(visit, session.email(), verified, users.twoStepOn(session.account()), done.map(key -> Html.notice("ok",
                 visit.texts().get(key, session.email(), Users.VERIFICATION_LINK_LIFETIME.toHours()))).orElse("")));
     }
 
@@ -44,7 +45,7 @@ final class AccountPages {
         Optional<Duration> wait = rateLimits.takeAccountMail(session.email(), rateLimits.client(req));
         if (wait.isPresent()) {
             SignInPages.retryAfter(res, wait.get());
-            Website.send(res, 429, page(visit, session.email(), users.emailVerifiedAt(session.account()),
+            Website.send(res, 429, page(visit, session.email(), users.emailVerifiedAt(session.account()), users.twoStepOn(session.account()),
                     Html.notice("error", t.get("account.resend-too-many", SignInPages.minutes(wait.get())))));
             return;
         }
@@ -73,7 +74,7 @@ final class AccountPages {
         }
     }
 
-    private static String page(Visit visit, String email, Optional<Instant> verified, String notice) {
+    private static String page(Visit visit, String email, Optional<Instant> verified, boolean twoStepOn, String notice) {
         Texts t = visit.texts();
         String status = verified.map(at -> "<p>" + Html.escape(t.get("account.verified", t.when(at))) + "</p>").orElseGet(() -> """
                 <p>%s</p>
@@ -90,7 +91,9 @@ final class AccountPages {
                 %s
                 <h2>%s</h2>
                 <p>%s <a href="/forgot-password">%s</a></p>
+                %s
                 """.formatted(Html.escape(t.get("account.title")), notice, Html.escape(t.get("signin.email")), Html.escape(email), status,
-                Html.escape(t.get("signin.password")), Html.escape(t.get("account.password-change")), Html.escape(t.get("account.password-link"))));
+                Html.escape(t.get("signin.password")), Html.escape(t.get("account.password-change")), Html.escape(t.get("account.password-link")),
+                TwoStepPages.section(visit, twoStepOn)));
     }
 }

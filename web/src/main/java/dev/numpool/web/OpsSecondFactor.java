@@ -44,7 +44,7 @@ final class OpsSecondFactor {
         if (limited(operator, req, res, visit)) {
             return;
         }
-        Operators.SecondFactor result = operators.confirmEnrolment(operator.account(), sessionToken(req), form.text("code"));
+        Operators.SecondFactor result = operators.confirmEnrolment(operator.account(), WebSessions.sessionToken(req), form.text("code"));
         written(operator, "POST /ops/enrol", result);
         switch (result) {
             case PASSED -> Website.redirect(res, next.startsWith("/ops") ? next : "/ops");
@@ -74,7 +74,7 @@ final class OpsSecondFactor {
         if (limited(operator, req, res, visit)) {
             return;
         }
-        Operators.SecondFactor result = operators.verify(operator.account(), sessionToken(req), form.text("code"));
+        Operators.SecondFactor result = operators.verify(operator.account(), WebSessions.sessionToken(req), form.text("code"));
         written(operator, "POST /ops/verify", result);
         switch (result) {
             case PASSED -> Website.redirect(res, next.startsWith("/ops") ? next : "/ops");
@@ -106,10 +106,6 @@ final class OpsSecondFactor {
         res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, wait.get().toSeconds())));
         Website.errorPage(res, visit, 429, "Too many codes tried", "For your safety, wait " + Html.duration(wait.get()) + " and try again.");
         return true;
-    }
-
-    private static String sessionToken(ServerRequest req) {
-        return WebSessions.cookies(req).get(WebSessions.SESSION_COOKIE);
     }
 
     private static String enrolPage(Visit visit, Operators.Operator operator, String secret, String next, Optional<String> error) {

@@ -54,7 +54,8 @@ final class SignInPages {
         switch (users.signIn(email, form.text("password"))) {
             case Users.SignIn.Started started -> {
                 WebSessions.startSession(res, started.token());
-                Website.redirect(res, next);
+                Website.redirect(res, started.session().twoStepPending()
+                        ? "/sign-in/code?next=" + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8) : next);
             }
             case Users.SignIn.Refused refused when refused.reason() == Users.Refusal.BUSY -> {
                 res.header(HeaderNames.RETRY_AFTER, "5");

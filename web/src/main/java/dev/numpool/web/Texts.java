@@ -100,7 +100,7 @@ final class Texts {
     /** Every area's file, per language, read once per process. */
     private static final Map<Language, Texts> LOADED = new ConcurrentHashMap<>();
     static final List<String> AREAS = List.of("site", "errors", "activation", "trace", "status", "balance", "shop", "developers", "docs", "signin",
-            "account", "mail");
+            "account", "mail", "twostep");
 
     private final Language language;
     private final Map<String, String> patterns;

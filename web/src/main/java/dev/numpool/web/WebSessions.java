@@ -64,6 +64,11 @@ final class WebSessions {
         Map<String, String> cookies = cookies(req);
         String token = cookies.get(SESSION_COOKIE);
         Optional<Users.Session> session = users.session(token);
+        if (session.isPresent() && session.get().twoStepPending()) {
+            // The password was right but the code is still to come: signed out for every page but
+            // the code's, whose form this token signs.
+            return new Visit(Optional.empty(), csrfToken(token), sandbox, texts(req));
+        }
         if (session.isPresent()) {
             // Test mode shows the session's own test account, and no other: the cookie only picks the mode.
             Optional<AccountId> test = "test".equals(cookies.get(MODE_COOKIE)) ? accounts.testAccountOf(session.get().account()) : Optional.empty();
@@ -99,6 +104,16 @@ final class WebSessions {
     static void chooseLanguage(ServerResponse res, Texts.Language language) {
         res.headers().add(HeaderNames.SET_COOKIE, LANGUAGE_COOKIE + "=" + language.code + "; Path=/; Max-Age=" + 365L * 24 * 3600
                 + "; Secure; HttpOnly; SameSite=Lax");
+    }
+
+    /** True while the request's session waits for its two-step sign-in code. */
+    boolean twoStepPending(ServerRequest req) {
+        return users.session(cookies(req).get(SESSION_COOKIE)).map(Users.Session::twoStepPending).orElse(false);
+    }
+
+    /** The session cookie's token, as the forms that act on the session itself need it. */
+    static String sessionToken(ServerRequest req) {
+        return cookies(req).get(SESSION_COOKIE);
     }
 
     /** True when the request carries a session cookie at all (live or not). */

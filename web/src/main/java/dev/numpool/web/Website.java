@@ -47,6 +47,7 @@ final class Website {
     private final SignInPages signIn;
     private final PasswordResetPages passwordReset;
     private final AccountPages account;
+    private final TwoStepPages twoStep;
     private final ActivationPages activations;
     private final BalancePage balance;
     private final DeveloperPages developers;
@@ -64,6 +65,7 @@ final class Website {
         this.signIn = new SignInPages(users, rateLimits, mails);
         this.passwordReset = new PasswordResetPages(users, rateLimits, mails);
         this.account = new AccountPages(users, rateLimits, mails);
+        this.twoStep = new TwoStepPages(users, rateLimits);
         this.activations = new ActivationPages(orders, orderSettings, inventory, ledger, sessions, clock);
         this.balance = new BalancePage(ledger, topups);
         this.developers = new DeveloperPages(accounts, webhooks);
@@ -89,6 +91,12 @@ final class Website {
         routing.post("/reset-password", form(false, passwordReset::reset));
         routing.get("/verify-email", page(false, account::verifyEmail));
         routing.get("/account", page(true, account::account));
+        routing.get("/sign-in/code", page(false, twoStep::codeForm));
+        routing.post("/sign-in/code", form(false, twoStep::pass));
+        routing.get("/account/two-step", page(true, twoStep::setupForm));
+        routing.post("/account/two-step", form(true, twoStep::confirm));
+        routing.post("/account/two-step/new", form(true, twoStep::restart));
+        routing.post("/account/two-step/off", form(true, twoStep::turnOff));
         routing.post("/account/verify-email", form(true, account::resendVerification));
         routing.post("/sign-out", form(false, (visit, f, req, res) -> {
             sessions.signOut(req, res);
@@ -238,6 +246,11 @@ final class Website {
             }
             Visit visit = sessions.visit(req, res);
             if (signedInOnly && !visit.signedIn()) {
+                if (sessions.twoStepPending(req)) {
+                    String next = req.path().rawPath() + (req.query().rawValue().isEmpty() ? "" : "?" + req.query().rawValue());
+                    redirect(res, "/sign-in/code?next=" + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8));
+                    return;
+                }
                 if (req.path().path().endsWith("/events")) {
                     res.status(Status.UNAUTHORIZED_401).header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send("Sign in first.");
                     return;
@@ -262,6 +275,7 @@ final class Website {
             Visit visit = sessions.visit(req, res);
             Optional<Form> form = readForm(req);
             if (!visit.signedIn() && req.path().path().equals("/sign-out")) {
+                sessions.signOut(req, res); // a session still waiting for its two-step code ends too
                 redirect(res, "/"); // no live session to end: the visitor is signed out already
                 return;
             }
