@@ -26,6 +26,7 @@ final class Stores {
     private final OperatorStore operators;
     private final UserStore users;
     private final TwoStepStore twoStep;
+    private final FavouriteStore favourites;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -47,6 +48,7 @@ final class Stores {
         this.operators = new OperatorStore(dsl);
         this.users = new UserStore(dsl);
         this.twoStep = new TwoStepStore(dsl);
+        this.favourites = new FavouriteStore(dsl);
     }
 
     /**
@@ -122,5 +124,10 @@ final class Stores {
     /** Customers' two-step sign-in: their TOTP secrets and the sessions that passed a code. */
     TwoStepStore twoStep() {
         return twoStep;
+    }
+
+    /** Buyers' favourite offers. */
+    FavouriteStore favourites() {
+        return favourites;
     }
 }
