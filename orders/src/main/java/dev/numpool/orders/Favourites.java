@@ -51,8 +51,11 @@ public final class Favourites {
         }
     }
 
-    /** What unstarring an offer did. */
-    public enum Removed { UNSTARRED, WAS_NOT_STARRED }
+    /**
+     * What unstarring an offer did: an offer the account had not starred is left alone, and said
+     * to be unknown when the catalogue does not know it either (a mistyped or made-up offer).
+     */
+    public enum Removed { UNSTARRED, WAS_NOT_STARRED, UNKNOWN_OFFER }
 
     /** Stars {@code service} in {@code country} for {@code account}. */
     public Added add(AccountId account, String service, int country) {
@@ -75,7 +78,10 @@ public final class Favourites {
 
     /** Unstars it; only ever one of {@code account}'s own. */
     public Removed remove(AccountId account, String service, int country) {
-        return stores.favourites().delete(account, service, country) ? Removed.UNSTARRED : Removed.WAS_NOT_STARRED;
+        if (stores.favourites().delete(account, service, country)) {
+            return Removed.UNSTARRED;
+        }
+        return inventory.service(service).isEmpty() || inventory.country(country).isEmpty() ? Removed.UNKNOWN_OFFER : Removed.WAS_NOT_STARRED;
     }
 
     /** The account's favourites, the latest starred first (all of them: there are at most {@value #LIMIT}). */

@@ -14,6 +14,7 @@ import dev.numpool.db.LocalRedis;
 import dev.numpool.db.Redis;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.orders.Accounts;
+import dev.numpool.orders.Favourites;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.OperatorAudit;
 import dev.numpool.orders.Operators;
@@ -144,7 +145,7 @@ public final class Numpool implements AutoCloseable {
             }
             Mailer mailer = track(resources, new Mailer(mailSettings));
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, operators, audit,
-                    Reports.create(db, clock, sandbox), rateLimits, sandbox, config.get("website.contact-email").asString().asOptional(), clock,
+                    Reports.create(db, clock, sandbox), Favourites.create(db, inventory, clock), rateLimits, sandbox, config.get("website.contact-email").asString().asOptional(), clock,
                     new AccountMails(mailer, siteUrl::get));
             Connections connections = Connections.from(config.get("server"));
             ReadTimeouts readTimeouts = track(resources, new ReadTimeouts(connections.readTimeout()));

@@ -99,7 +99,7 @@ final class Texts {
 
     /** Every area's file, per language, read once per process. */
     private static final Map<Language, Texts> LOADED = new ConcurrentHashMap<>();
-    static final List<String> AREAS = List.of("site", "errors", "activation", "trace", "status", "balance", "shop", "developers", "docs", "signin",
+    static final List<String> AREAS = List.of("site", "errors", "catalogue", "activation", "trace", "status", "balance", "shop", "developers", "docs", "signin",
             "account", "mail", "twostep");
 
     private final Language language;

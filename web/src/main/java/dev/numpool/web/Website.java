@@ -1,6 +1,7 @@
 package dev.numpool.web;
 
 import dev.numpool.inventory.Inventory;
+import dev.numpool.orders.Favourites;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Accounts;
 import dev.numpool.orders.OperatorAudit;
@@ -58,10 +59,10 @@ final class Website {
     private final RateLimits rateLimits;
 
     Website(Users users, Accounts accounts, Ledger ledger, Orders orders, Orders.Settings orderSettings, Inventory inventory, Webhooks webhooks,
-            Topups topups, Operators operators, OperatorAudit audit, Reports reports, RateLimits rateLimits, boolean sandbox, Optional<String> contactEmail,
+            Topups topups, Operators operators, OperatorAudit audit, Reports reports, Favourites favourites, RateLimits rateLimits, boolean sandbox, Optional<String> contactEmail,
             java.time.Clock clock, AccountMails mails) {
         this.sessions = new WebSessions(users, accounts, sandbox);
-        this.catalogue = new CataloguePages(inventory, orders, reports, orderSettings.window(), clock);
+        this.catalogue = new CataloguePages(inventory, orders, reports, favourites, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits, mails);
         this.passwordReset = new PasswordResetPages(users, rateLimits, mails);
         this.account = new AccountPages(users, rateLimits, mails);
@@ -80,7 +81,10 @@ final class Website {
 
     void routing(HttpRouting.Builder routing) {
         Assets.routing(routing);
-        routing.get("/", page(false, catalogue::catalogue));
+        routing.get("/", page(false, catalogue::services));
+        routing.get("/services/{code}", page(false, catalogue::service));
+        routing.get("/offers", page(false, catalogue::offers));
+        routing.post("/favourites", form(true, catalogue::star));
         routing.get("/sign-in", page(false, signIn::signInForm));
         routing.post("/sign-in", form(false, signIn::signIn));
         routing.get("/sign-up", page(false, signIn::signUpForm));

@@ -1,4 +1,5 @@
-// Numpool's one script: copy buttons, and the activation page's live code and countdowns.
+// Numpool's one script: copy buttons, the catalogue's filter as you type, and the activation
+// page's live code and countdowns.
 // Pages work without it (forms post, the activation page shows its state on reload).
 // The words it writes come from the page, in the page's language: the body's data-copied,
 // data-copied-text, data-copy-failed and data-copy-by-hand, the activation's data-t-* ("{0}"
@@ -21,6 +22,32 @@
       say(words.copyByHand);
     }
   });
+
+  // The catalogue's lists filter as the visitor types: the search field names its list
+  // (data-filter), whose items carry their lower-cased words (data-search); an item shows when
+  // every typed word is among them, as the server's ?q= search decides. Without the script the
+  // form's ?q= does the same on the server. data-shown is the count's words ("{0}" the number).
+  var filter = document.querySelector('input[data-filter]');
+  if (filter) {
+    var list = document.getElementById(filter.getAttribute('data-filter'));
+    var none = document.getElementById(filter.getAttribute('data-filter') + '-none');
+    var status = document.getElementById('filter-status');
+    var apply = function (announce) {
+      if (!list) { return; }
+      var words = filter.value.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
+      var shown = 0;
+      list.querySelectorAll('[data-search]').forEach(function (item) {
+        var hay = item.getAttribute('data-search');
+        var match = words.every(function (w) { return hay.indexOf(w) >= 0; });
+        item.hidden = !match;
+        if (match) { shown++; }
+      });
+      if (none) { none.hidden = shown > 0; }
+      if (status && announce) { status.textContent = (filter.getAttribute('data-shown') || '').replace('{0}', shown); }
+    };
+    filter.addEventListener('input', function () { apply(true); });
+    apply(false); // a value the browser kept from before (the back button) filters at once
+  }
 
   var root = document.getElementById('activation');
   if (!root) { return; }
