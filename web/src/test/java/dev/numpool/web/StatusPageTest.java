@@ -48,10 +48,10 @@ class StatusPageTest {
             assertTrue(new Browserless(node.url()).get("/").body().contains("<a href=\"/status\">Status</a>"), "linked from every page");
 
             // The catalogue publishes the same outcomes per offer, where there are enough of them.
-            String telegram = new Browserless(node.url()).get("/?q=telegram+russia").body().replaceAll("\\s+", " ");
-            assertTrue(telegram.contains("<td data-label=\"Got their code\" class=\"num\">75 %</td><td data-label=\"Time to code\" class=\"num\">35 seconds</td>"),
+            String telegram = new Browserless(node.url()).get("/services/tg?q=russia").body().replaceAll("\\s+", " ");
+            assertTrue(telegram.contains("<td data-label=\"Got their code\" class=\"num\">75%</td><td data-label=\"Time to code\" class=\"num\">35 seconds</td>"),
                     telegram);
-            String whatsapp = new Browserless(node.url()).get("/?q=whatsapp+russia").body().replaceAll("\\s+", " ");
+            String whatsapp = new Browserless(node.url()).get("/services/wa?q=russia").body().replaceAll("\\s+", " ");
             assertTrue(whatsapp.contains("<td data-label=\"Got their code\" class=\"num\">–</td>"), "one order is too few to publish: " + whatsapp);
         }
     }

@@ -232,12 +232,12 @@ class TestKeysTest {
         assertEquals(303, b.signUp("web-tester@example.com", "a long enough password").status());
         String realBalance = b.get("/balance").body();
         assertFalse(realBalance.contains("Test mode:"), "signed in live");
-        assertTrue(b.get("/").body().contains("2369"), "the live catalogue: the upstream's offer");
+        assertTrue(b.get("/services/tg").body().contains(">2,369<"), "the live catalogue: the upstream's offer");
 
         assertEquals(303, b.post("/test-mode", Map.of("on", "1")).status());
-        String catalogue = b.get("/").body();
+        String catalogue = b.get("/services/tg").body();
         assertTrue(catalogue.contains("Test mode:"), "the banner says so");
-        assertFalse(catalogue.contains("2369"), "test mode shows the simulator's offers, not the upstream's");
+        assertFalse(catalogue.contains("2,369"), "test mode shows the simulator's offers, not the upstream's");
         String balance = b.get("/balance").body();
         assertTrue(balance.contains("100.00"), "the test account's play money");
         assertFalse(balance.contains("Pay by card"), "no card in test mode");

@@ -127,7 +127,7 @@ class WebsiteBrowserTest {
 
     /** From the catalogue to the activation page; returns the price in micros shown on the confirm page. */
     private static long buyTelegramInRussia() {
-        open("/?q=telegram+russia");
+        open("/services/tg?q=russia");
         driver.findElement(By.cssSelector("a[href='/buy?service=tg&country=0']")).click();
         waitUpTo(10).until(ExpectedConditions.urlContains("/buy?"));
         long price = Long.parseLong(driver.findElement(By.cssSelector("input[name=price]")).getAttribute("value"));
@@ -332,6 +332,8 @@ class WebsiteBrowserTest {
         for (Size size : sizes) {
             chromium.viewport(size.width(), size.height(), size.mobile());
             shoot(size.name(), "catalogue", "/", overflowing);
+            shoot(size.name(), "service", "/services/tg", overflowing);
+            shoot(size.name(), "offers", "/offers", overflowing);
             shoot(size.name(), "sign-in", "/sign-in", overflowing);
         }
         chromium.viewport(1280, 900, false);

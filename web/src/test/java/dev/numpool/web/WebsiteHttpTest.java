@@ -62,13 +62,13 @@ class WebsiteHttpTest {
     @Test
     void anonymousVisitorsSeeTheCatalogueAndAreSentToSignInForTheirOwnPages() {
         Browserless b = new Browserless(node.url());
-        Browserless.Page catalogue = b.get("/?q=telegram+russia");
+        Browserless.Page catalogue = b.get("/services/tg?q=russia");
         assertEquals(200, catalogue.status());
         assertTrue(catalogue.body().contains("Telegram") && catalogue.body().contains("Russia"), "the offer is listed");
         assertTrue(catalogue.body().contains("href=\"/buy?service=tg&amp;country=0\""));
-        String all = b.get("/?page=1").body() + b.get("/?page=2").body() + b.get("/?page=3").body();
-        assertTrue(all.matches("(?s).*[0-9]\\.[0-9]{2} USD.*"), "prices are shown");
-        assertFalse(Pattern.compile("[0-9]\\.[0-9]{3,} USD").matcher(all).find(), "no price with a third decimal: USD is written with two");
+        String all = b.get("/offers?page=1").body() + b.get("/offers?page=2").body() + b.get("/offers?page=3").body() + b.get("/").body();
+        assertTrue(all.matches("(?s).*USD\u00a0[0-9]+\\.[0-9]{2}<.*"), "prices are shown");
+        assertFalse(Pattern.compile("USD\u00a0[0-9]+\\.[0-9]{3,}").matcher(all).find(), "no price with a third decimal: USD is written with two");
         assertEquals("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
                 + "object-src 'none'; base-uri 'none'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'", catalogue.headers().firstValue("Content-Security-Policy").orElse(""));
         assertEquals("nosniff", catalogue.headers().firstValue("X-Content-Type-Options").orElse(""));
@@ -249,7 +249,7 @@ class WebsiteHttpTest {
         assertEquals(200, page.status());
         assertTrue(page.body().contains("We bought your number from Provider A, the one with the best price per delivered code."), page.body());
         String home = owner.get("/").body();
-        assertTrue(home.contains("<h2 id=\"recent-title\">Buy again</h2><ul><li><a href=\"/buy?service=tg&amp;country=0\">Telegram, Russia</a></li></ul>"),
+        assertTrue(home.contains("<h2 id=\"recent-title\">Buy again</h2><ul><li><a href=\"/buy?service=tg&amp;country=0\">Telegram in Russia</a></li></ul>"),
                 "the buyer's recent choice, once: " + home);
         assertFalse(new Browserless(node.url()).get("/").body().contains("Buy again"), "not for a visitor who bought nothing");
         assertFalse(page.body().contains("simulator"), "the provider's real name is the operator's business");
@@ -340,11 +340,11 @@ class WebsiteHttpTest {
     }
 
     @Test
-    void theCatalogueSearchesAndSortsByPriceOrStock() {
+    void everyOfferInOneTableSearchesByServiceOrCountryAndSortsByPriceOrStock() {
         Browserless b = new Browserless(node.url());
         Pattern row = Pattern.compile("<tr><td data-label=\"Service\">([^<]+)</td><td data-label=\"Country\">([^<]+)</td>"
-                + "<td data-label=\"Price\" class=\"num\">([0-9.]+) USD</td><td data-label=\"In stock\" class=\"num\">([0-9]+)</td>");
-        Matcher brazil = row.matcher(b.get("/?q=brazil&sort=price").body());
+                + "<td data-label=\"Price\" class=\"num\">USD\u00a0([0-9.]+)</td><td data-label=\"In stock\" class=\"num\">([0-9,]+)</td>");
+        Matcher brazil = row.matcher(b.get("/offers?q=brazil&sort=price").body());
         java.math.BigDecimal previous = java.math.BigDecimal.ZERO;
         int rows = 0;
         while (brazil.find()) {
@@ -355,24 +355,26 @@ class WebsiteHttpTest {
             rows++;
         }
         assertTrue(rows > 5, "every service in Brazil");
-        Matcher stock = row.matcher(b.get("/?q=telegram&sort=stock").body());
+        Matcher stock = row.matcher(b.get("/offers?q=telegram&sort=stock").body());
         int last = Integer.MAX_VALUE;
         while (stock.find()) {
             assertEquals("Telegram", stock.group(1));
-            assertTrue(Integer.parseInt(stock.group(4)) <= last, "most in stock first");
-            last = Integer.parseInt(stock.group(4));
+            int inStock = Integer.parseInt(stock.group(4).replace(",", ""));
+            assertTrue(inStock <= last, "most in stock first");
+            last = inStock;
         }
-        assertTrue(b.get("/?q=nothing+sells+this").body().contains("No offer matches"));
+        assertTrue(b.get("/offers?q=telegram+russia").body().contains("href=\"/buy?service=tg&amp;country=0\""), "service and country together");
+        assertTrue(b.get("/offers?q=nothing+sells+this").body().contains("No offer matches"));
     }
 
     @Test
-    void theCataloguePagesForwardAndBackKeepingTheSearchAndSort() {
+    void everyOfferInOneTablePagesForwardAndBackKeepingTheSearchAndSort() {
         Browserless b = new Browserless(node.url());
-        String first = b.get("/?sort=price").body();
+        String first = b.get("/offers?sort=price").body();
         Matcher next = Pattern.compile("<a href=\"([^\"]+)\">Next →</a>").matcher(first);
         assertTrue(next.find(), "the whole catalogue takes more than one page");
         String href = next.group(1).replace("&amp;", "&");
-        assertEquals("/?q=&sort=price&page=2", href);
+        assertEquals("/offers?q=&sort=price&page=2", href);
         String second = b.get(href).body();
         assertTrue(second.contains("<span>Page 2 of"), "the link opens page 2");
         assertTrue(second.contains("← Previous"));
