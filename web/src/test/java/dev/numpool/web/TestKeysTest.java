@@ -233,11 +233,15 @@ class TestKeysTest {
         String realBalance = b.get("/balance").body();
         assertFalse(realBalance.contains("Test mode:"), "signed in live");
         assertTrue(b.get("/services/tg").body().contains(">2,369<"), "the live catalogue: the upstream's offer");
+        String liveHome = b.get("/").body();
+        assertTrue(liveHome.contains("href=\"/services/tg\"") && !liveHome.contains("href=\"/services/x5\""),
+                "live buyers see the upstream's service and none of the magic test services: " + liveHome);
 
         assertEquals(303, b.post("/test-mode", Map.of("on", "1")).status());
         String catalogue = b.get("/services/tg").body();
         assertTrue(catalogue.contains("Test mode:"), "the banner says so");
         assertFalse(catalogue.contains("2,369"), "test mode shows the simulator's offers, not the upstream's");
+        assertTrue(b.get("/").body().contains("href=\"/services/x5\""), "and its magic test services");
         String balance = b.get("/balance").body();
         assertTrue(balance.contains("100.00"), "the test account's play money");
         assertFalse(balance.contains("Pay by card"), "no card in test mode");
