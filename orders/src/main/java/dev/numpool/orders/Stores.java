@@ -24,6 +24,7 @@ final class Stores {
     private final AuditStore audit;
     private final CodeStore codes;
     private final OperatorStore operators;
+    private final MaxPriceStore maxPrices;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -43,6 +44,7 @@ final class Stores {
         this.audit = new AuditStore(dsl);
         this.codes = new CodeStore(dsl);
         this.operators = new OperatorStore(dsl);
+        this.maxPrices = new MaxPriceStore(dsl);
     }
 
     /**
@@ -67,6 +69,10 @@ final class Stores {
 
     AccountStore accounts() {
         return accounts;
+    }
+
+    MaxPriceStore maxPrices() {
+        return maxPrices;
     }
 
     LedgerStore ledger() {

@@ -44,6 +44,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -134,7 +135,8 @@ public final class Numpool implements AutoCloseable {
             OperatorAudit audit = OperatorAudit.create(db, clock);
             Operators operators = Operators.create(db, clock);
             ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, audit, operators, sandbox,
-                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams);
+                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams,
+                    Duration.ofSeconds(config.get("compat.duplicate-window-seconds").asLong().orElse(10L)));
             Website website = new Website(users, accounts, ledger, orders, orderSettings, inventory, webhooks, topups, operators, audit,
                     Reports.create(db, clock, sandbox), rateLimits, sandbox, config.get("website.contact-email").asString().asOptional(), clock);
             Connections connections = Connections.from(config.get("server"));
