@@ -233,7 +233,8 @@ final class Json {
 
     static ObjectNode newApiKey(NewApiKey k) {
         return MAPPER.createObjectNode().put("id", k.id()).put("label", k.label()).put("prefix", k.prefix())
-                .put("key", k.secret()).put("accountId", k.owner().value()).put("mode", k.test() ? "test" : "live");
+                .put("key", k.secret()).put("accountId", k.owner().value()).put("mode", k.test() ? "test" : "live")
+                .put("duplicateWindow", k.duplicateWindow());
     }
 
     private static String firstLine(String message) {

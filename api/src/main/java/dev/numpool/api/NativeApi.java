@@ -403,7 +403,7 @@ final class NativeApi {
         }
         NewApiKey created = mode.equals(Optional.of("test")) ? accounts.createTestKey(owner, label, duplicateWindow)
                 : accounts.createKey(owner, label, duplicateWindow);
-        Json.send(res, 201, Json.newApiKey(created).put("duplicateWindow", duplicateWindow));
+        Json.send(res, 201, Json.newApiKey(created));
     }
 
     void revokeKey(AccountId owner, ServerRequest req, ServerResponse res) {

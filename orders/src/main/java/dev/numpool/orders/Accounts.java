@@ -152,7 +152,7 @@ public final class Accounts {
     private NewApiKey insertKey(AccountId owner, String label, boolean test, boolean duplicateWindow) {
         String secret = newSecret(test ? TEST_KEY_PREFIX : KEY_PREFIX);
         long id = stores.accounts().insertApiKey(owner, label, shown(secret), hash(secret), duplicateWindow, clock.instant());
-        return new NewApiKey(id, owner, label, shown(secret), secret, test);
+        return new NewApiKey(id, owner, label, shown(secret), secret, test, duplicateWindow);
     }
 
     /** The start of a key its owner sees in lists: its kind and a few random characters. */
@@ -230,7 +230,7 @@ public final class Accounts {
         AccountId owner = s.accounts().insertAccount(true, "USD", clock.instant());
         long keyId = s.accounts().insertApiKey(owner, label, shown(secret), hash(secret), clock.instant());
         Ledger.creditSandbox(s, owner, creditMicros, "sandbox:" + owner.value(), clock.instant());
-        return new NewApiKey(keyId, owner, label, shown(secret), secret, false);
+        return new NewApiKey(keyId, owner, label, shown(secret), secret, false, true);
     }
 
     private String newSecret(String kind) {
