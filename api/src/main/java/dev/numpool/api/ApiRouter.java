@@ -20,6 +20,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,7 @@ public final class ApiRouter {
     /** The MDC key of the request id {@link Admission} gives every request (and answers in {@code X-Request-Id}). */
     public static final String REQUEST_ID_KEY = Admission.REQUEST_ID_KEY;
 
+    private final Accounts accounts;
     private final Ledger ledger;
     private final Orders orders;
     private final Inventory inventory;
@@ -55,13 +57,15 @@ public final class ApiRouter {
     private final AuditedOperator audited;
     private final SandboxHandlers sandboxUpstreams;
     private final InboundHandlers inbound;
+    private final CompatRetries retries;
 
     /**
      * The API over the facades. {@code operatorToken}, when present, enables the operator routes
      * under {@code /v1/operator} for that credential (at least 24 characters).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, boolean sandbox, Optional<String> operatorToken) {
-        this(accounts, ledger, orders, inventory, null, null, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off(), Optional.empty());
+        this(accounts, ledger, orders, inventory, null, null, null, null, sandbox, operatorToken, Optional.empty(), RateLimits.off(), Optional.empty(),
+                CompatRetries.DEFAULT_WINDOW);
     }
 
     /**
@@ -69,16 +73,20 @@ public final class ApiRouter {
      * URL it posted to, see {@link InboundHandlers}), and {@code rateLimits} the request budgets
      * per key and IP shared through Redis; every change made through an operator route is written
      * to {@code audit}; {@code operators} are the website accounts the token gives a role; {@code upstreams} are the sandbox's simulated upstream marketplaces, when
-     * this node started them (their chaos switches are operator routes in sandbox mode).
+     * this node started them (their chaos switches are operator routes in sandbox mode); a
+     * compatible API's order repeated within {@code duplicateWindow} from the same key is the first
+     * one ({@code compat.duplicate-window-seconds}, zero for never; see {@link CompatRetries}).
      */
     public ApiRouter(Accounts accounts, Ledger ledger, Orders orders, Inventory inventory, Webhooks webhooks, Topups topups,
                      OperatorAudit audit, Operators operators, boolean sandbox, Optional<String> operatorToken, Optional<String> publicUrl, RateLimits rateLimits,
-                     Optional<SandboxUpstreams> upstreams) {
+                     Optional<SandboxUpstreams> upstreams, Duration duplicateWindow) {
         operatorToken.filter(t -> t.length() < 24).ifPresent(t -> {
             throw new IllegalArgumentException("the operator token must be at least 24 characters");
         });
+        this.accounts = accounts;
         this.ledger = ledger;
         this.orders = orders;
+        this.retries = new CompatRetries(duplicateWindow);
         this.inventory = inventory;
         this.sandbox = sandbox;
         this.authentication = new Authentication(accounts, operatorToken);
@@ -203,17 +211,24 @@ public final class ApiRouter {
 
     /** sms-activate's one path, for GET and POST alike; it authenticates by its own parameters. */
     private void smsActivateRoutes(HttpRouting.Builder routing) {
-        SmsActivateApi smsActivate = new SmsActivateApi(authentication, ledger, orders, inventory);
+        SmsActivateApi smsActivate = new SmsActivateApi(authentication, ledger, orders, inventory, retries);
         routing.get(SmsActivateApi.PATH, smsActivate::handle).post(SmsActivateApi.PATH, smsActivate::handle);
     }
 
     /** 5sim's routes, beside the native API's (which has no {@code /v1/guest} or {@code /v1/user}). */
     private void fiveSimRoutes(HttpRouting.Builder routing) {
-        FiveSimApi fiveSim = new FiveSimApi(ledger, orders, inventory);
+        FiveSimApi fiveSim = new FiveSimApi(ledger, orders, inventory, accounts, retries);
         routing.get("/v1/guest/products/{country}/{operator}", fiveSim::products)
                 .get("/v1/guest/prices", fiveSim::prices)
+                .get("/v1/guest/countries", fiveSim::countries)
                 .get("/v1/user/profile", authentication.fiveSim(fiveSim::profile))
-                .get("/v1/user/buy/activation/{country}/{operator}/{product}", authentication.fiveSim(fiveSim::buy))
+                .get("/v1/user/orders", authentication.fiveSim(fiveSim::orders))
+                .get("/v1/user/payments", authentication.fiveSim(fiveSim::payments))
+                .get("/v1/user/max-prices", authentication.fiveSim(fiveSim::maxPrices))
+                .post("/v1/user/max-prices", authentication.fiveSim(fiveSim::setMaxPrice))
+                .delete("/v1/user/max-prices", authentication.fiveSim(fiveSim::removeMaxPrice))
+                .get("/v1/user/sms/inbox/{id}", authentication.fiveSim(fiveSim::inbox))
+                .get("/v1/user/buy/activation/{country}/{operator}/{product}", authentication.fiveSimCaller(fiveSim::buy))
                 .get("/v1/user/check/{id}", authentication.fiveSim(fiveSim::check))
                 .get("/v1/user/finish/{id}", authentication.fiveSim(fiveSim::finish))
                 .get("/v1/user/cancel/{id}", authentication.fiveSim(fiveSim::cancel))

@@ -46,6 +46,11 @@ final class Authentication {
         return accounts.authenticate(key);
     }
 
+    /** The account, id and settings of an API key, if it names a live one (the compatible APIs' orders need the key's). */
+    Optional<Accounts.Caller> caller(String key) {
+        return accounts.caller(key);
+    }
+
     /** A native API route: the bearer key's account, else a 401 problem. */
     Handler customer(AccountHandler handler) {
         return (req, res) -> handler.handle(bearerAccount(req).orElseThrow(() -> new Problem(ProblemType.UNAUTHORIZED,
@@ -75,6 +80,24 @@ final class Authentication {
                 return;
             }
             handler.handle(owner.get(), req, res);
+        };
+    }
+
+    /** A handler for a request whose key named an account, told which key it was. */
+    @FunctionalInterface
+    interface CallerHandler {
+        void handle(Accounts.Caller caller, ServerRequest req, ServerResponse res);
+    }
+
+    /** As {@link #fiveSim(AccountHandler)}, for a route that needs the key itself (an order: its duplicate window). */
+    Handler fiveSimCaller(CallerHandler handler) {
+        return (req, res) -> {
+            Optional<Accounts.Caller> caller = bearer(req).flatMap(accounts::caller);
+            if (caller.isEmpty()) {
+                res.status(401).send();
+                return;
+            }
+            handler.handle(caller.get(), req, res);
         };
     }
 

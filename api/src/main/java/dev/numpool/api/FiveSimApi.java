@@ -1,28 +1,35 @@
 package dev.numpool.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Country;
+import dev.numpool.inventory.CountryNames;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.Service;
 import dev.numpool.orders.AccountId;
+import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Activation;
 import dev.numpool.orders.ActivationChange;
 import dev.numpool.orders.ActivationStatus;
 import dev.numpool.orders.Ledger;
+import dev.numpool.orders.OrderRequest;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.PlaceResult;
+import dev.numpool.orders.RetryGuard;
 import dev.numpool.orders.StoredResponse;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,16 +60,26 @@ final class FiveSimApi {
     private static final List<OrderParser.Param> ORDER_CHECKS = List.of(OrderParser.Param.COUNTRY, OrderParser.Param.OPERATOR,
             OrderParser.Param.SERVICE, OrderParser.Param.MAX_PRICE, OrderParser.Param.EXCLUDED_PREFIXES);
 
+    /** 5sim's page of orders and payments: 15 unless asked, at most 100. */
+    private static final int PAGE = 15;
+    private static final int MAX_PAGE = 100;
+    /** The fields of a price limit's POST and DELETE body. */
+    private static final Set<String> LIMIT_FIELDS = Set.of("product_name", "price");
+
     private final Ledger ledger;
     private final Orders orders;
     private final Inventory inventory;
+    private final Accounts accounts;
+    private final CompatRetries retries;
     private final Map<String, Service> products;
     private final Map<String, Country> countries;
 
-    FiveSimApi(Ledger ledger, Orders orders, Inventory inventory) {
+    FiveSimApi(Ledger ledger, Orders orders, Inventory inventory, Accounts accounts, CompatRetries retries) {
         this.ledger = ledger;
         this.orders = orders;
         this.inventory = inventory;
+        this.accounts = accounts;
+        this.retries = retries;
         this.products = inventory.services().stream().filter(s -> s.fivesimName() != null)
                 .collect(Collectors.toUnmodifiableMap(Service::fivesimName, Function.identity()));
         this.countries = inventory.countries().stream().filter(c -> c.fivesimName() != null)
@@ -139,6 +156,26 @@ final class FiveSimApi {
         return body;
     }
 
+    /**
+     * {@code GET /v1/guest/countries}: every country by its 5sim name, {@code {"russia": {"iso":
+     * {"ru": 1}, "prefix": {"+7": 1}, "text_en": "Russia", "text_ru": "Россия", "any": {"activation": 1}}}}
+     * (5sim lists its operators beside the names; Numpool's one operator is {@code any}).
+     */
+    void countries(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        for (Country c : inventory.countries()) {
+            if (c.fivesimName() == null) {
+                continue;
+            }
+            ObjectNode n = body.putObject(c.fivesimName());
+            n.putObject("iso").put(c.iso2().toLowerCase(Locale.ROOT), 1);
+            n.putObject("prefix").put("+" + c.callingCode(), 1);
+            n.put("text_en", c.name()).put("text_ru", inventory.countryNames(c.id()).map(CountryNames::russian).orElse(c.name()));
+            n.putObject("any").put("activation", 1);
+        }
+        Json.send(res, 200, body);
+    }
+
     // User ---------------------------------------------------------------------------------------
 
     void profile(AccountId owner, ServerRequest req, ServerResponse res) {
@@ -151,17 +188,34 @@ final class FiveSimApi {
         Json.send(res, 200, body);
     }
 
-    void buy(AccountId owner, ServerRequest req, ServerResponse res) {
+    /**
+     * Buys under the account's price limit for the product, if it set one ({@code /v1/user/max-prices}),
+     * and the request's {@code maxPrice}, whichever is lower. A retry never buys twice (see
+     * {@link CompatRetries}): an {@code Idempotency-Key} replays the first answer; without one, a
+     * repeat within the duplicate window answers the first order.
+     */
+    void buy(Accounts.Caller caller, ServerRequest req, ServerResponse res) {
+        AccountId owner = caller.account();
         Parameters path = req.path().pathParameters();
         Set<OrderParser.Param> unreadable = EnumSet.noneOf(OrderParser.Param.class);
-        OptionalLong maxPrice = OrderParser.maxPrice(Requests.query(req, "maxPrice"), unreadable);
-        OrderParser.Draft draft = new OrderParser.Draft(Optional.ofNullable(products.get(path.get("product"))),
-                Optional.ofNullable(countries.get(path.get("country"))), path.get("operator"), maxPrice, List.of(), unreadable);
+        OptionalLong asked = OrderParser.maxPrice(Requests.query(req, "maxPrice"), unreadable);
+        Optional<Service> product = Optional.ofNullable(products.get(path.get("product")));
+        OptionalLong limit = product.map(p -> accounts.maxPrice(owner, p.code())).orElse(OptionalLong.empty());
+        OptionalLong maxPrice = asked.isPresent() && limit.isPresent() ? OptionalLong.of(Math.min(asked.getAsLong(), limit.getAsLong()))
+                : asked.isPresent() ? asked : limit;
+        OrderParser.Draft draft = new OrderParser.Draft(product, Optional.ofNullable(countries.get(path.get("country"))), path.get("operator"),
+                maxPrice, List.of(), unreadable);
         switch (OrderParser.parse(draft, ORDER_CHECKS)) {
             case OrderParser.Parsed.Invalid invalid -> text(res, 400, wrongParam(invalid.param()));
-            case OrderParser.Parsed.Valid valid -> placed(res, orders.place(owner, valid.order(), OrderParser.oneOffKey("5sim"),
-                    Orders.fingerprint("GET", req.path().path() + "?" + req.query().rawValue(), new byte[0]),
-                    a -> new StoredResponse(200, new byte[0])));
+            case OrderParser.Parsed.Valid valid -> {
+                Optional<RetryGuard> guard = retries.guard(caller, req,
+                        Orders.fingerprint("GET", req.path().path() + "?" + req.query().rawValue(), new byte[0]));
+                if (guard.isEmpty()) {
+                    text(res, 400, "bad idempotency key");
+                    return;
+                }
+                placed(res, orders.placeRetrySafe(owner, valid.order(), guard.get(), a -> new StoredResponse(200, Json.bytes(order(a, Optional.empty())))));
+            }
         }
     }
 
@@ -178,14 +232,16 @@ final class FiveSimApi {
     private void placed(ServerResponse res, PlaceResult result) {
         switch (result) {
             case PlaceResult.Placed placed -> Json.send(res, 200, order(placed.activation(), Optional.empty()));
+            case PlaceResult.Duplicate duplicate -> Json.send(res, 200, order(duplicate.activation(), Optional.empty()));
+            case PlaceResult.Replayed replayed -> res.status(replayed.response().status()).header(CompatRetries.REPLAYED, "true")
+                    .header(HeaderNames.CONTENT_TYPE, "application/json").send(replayed.response().body());
             case PlaceResult.NoNumbers none -> text(res, 200, "no free phones");
             case PlaceResult.PriceAboveMax above -> text(res, 200, "no free phones");
             case PlaceResult.InsufficientBalance poor -> text(res, 400, "not enough user balance");
             case PlaceResult.TooManyLive many -> text(res, 400, "limit reached");
-            // A fresh key is never replayed, reused or busy.
-            case PlaceResult.Replayed r -> text(res, 500, "server error");
-            case PlaceResult.KeyReused r -> text(res, 500, "server error");
-            case PlaceResult.InProgress r -> text(res, 500, "server error");
+            case PlaceResult.KeyReused r -> text(res, 422, "idempotency key reused");
+            // The first request with this key still runs after the wait: the same key again later.
+            case PlaceResult.InProgress r -> text(res, 409, "order in progress");
         }
     }
 
@@ -232,6 +288,191 @@ final class FiveSimApi {
                     Json.send(res, 200, order(orders.activation(owner, id.get()).orElseThrow(), Optional.empty()));
             case ActivationChange.AlreadyEnded ended -> text(res, 400, "order expired");
         }
+    }
+
+    /**
+     * {@code GET /v1/user/orders?category=activation&limit=&offset=&order=id&reverse=}: the account's
+     * orders by id, oldest first ({@code reverse=true}: newest first), 15 a page unless asked (at most
+     * 100), {@code {"Data":[orders],"ProductNames":[],"Statuses":[],"Total":n}}. Numpool sells
+     * activations only: {@code hosting} is an empty list; another category is 400 {@code bad category}.
+     * Orders sort by id whatever {@code order} says.
+     */
+    void orders(AccountId owner, ServerRequest req, ServerResponse res) {
+        Optional<String> category = Requests.query(req, "category");
+        if (category.isEmpty() || !(category.get().equals("activation") || category.get().equals("hosting"))) {
+            text(res, 400, "bad category");
+            return;
+        }
+        long offset = count(req, "offset").orElse(0);
+        long limit = Math.min(MAX_PAGE, count(req, "limit").orElse(PAGE));
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("Data");
+        int total = 0;
+        if (category.get().equals("activation") && limit > 0 && offset <= Orders.HistoryQuery.MAX_OFFSET) {
+            Orders.HistoryPage page = orders.history(owner, new Orders.HistoryQuery(Set.of(), Optional.empty(), Optional.empty(),
+                    (int) offset, (int) limit, reverse(req)));
+            page.items().forEach(a -> data.add(order(a, Optional.empty())));
+            total = page.total();
+        } else if (category.get().equals("activation")) {
+            total = orders.history(owner, new Orders.HistoryQuery(Set.of(), Optional.empty(), Optional.empty(), 0, 1, true)).total();
+        }
+        body.putArray("ProductNames");
+        body.putArray("Statuses");
+        body.put("Total", total);
+        Json.send(res, 200, body);
+    }
+
+    /**
+     * {@code GET /v1/user/payments?limit=&offset=&order=id&reverse=}: every movement of the account's
+     * money, {@code {"Data":[{"ID","TypeName","ProviderName","Amount","Balance","CreatedAt"}],
+     * "PaymentTypes":[{"Name"}],"PaymentProviders":[{"Name"}],"Total":n}}: {@code TypeName} is the
+     * ledger's kind ({@code hold}, {@code post}, {@code void}, {@code topup}, …), {@code ProviderName}
+     * what caused it ({@code activation}, {@code topup}, {@code adjustment}, {@code sandbox}),
+     * {@code Amount} what it did to the available balance (a post moves held money: 0) and
+     * {@code Balance} the available balance after it.
+     */
+    void payments(AccountId owner, ServerRequest req, ServerResponse res) {
+        long offset = count(req, "offset").orElse(0);
+        long limit = Math.min(MAX_PAGE, count(req, "limit").orElse(PAGE));
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("Data");
+        Set<String> types = new java.util.TreeSet<>();
+        Set<String> causes = new java.util.TreeSet<>();
+        int total;
+        if (limit > 0 && offset <= Ledger.MAX_MOVEMENT_OFFSET) {
+            Ledger.MovementPage page = ledger.movements(owner, (int) offset, (int) limit, reverse(req));
+            for (Ledger.Movement m : page.items()) {
+                String cause = m.entry().reference().contains(":") ? m.entry().reference().substring(0, m.entry().reference().indexOf(':'))
+                        : m.entry().reference();
+                types.add(m.entry().type());
+                causes.add(cause);
+                data.addObject().put("ID", m.entry().id()).put("TypeName", m.entry().type()).put("ProviderName", cause)
+                        .put("Amount", new BigDecimal(Money.format(m.entry().availableChangeMicros())))
+                        .put("Balance", new BigDecimal(Money.format(m.availableAfterMicros())))
+                        .put("CreatedAt", m.entry().createdAt().toString());
+            }
+            total = page.total();
+        } else {
+            total = ledger.movements(owner, 0, 1, true).total();
+        }
+        ArrayNode typeNames = body.putArray("PaymentTypes");
+        types.forEach(t -> typeNames.addObject().put("Name", t));
+        ArrayNode causeNames = body.putArray("PaymentProviders");
+        causes.forEach(c -> causeNames.addObject().put("Name", c));
+        body.put("Total", total);
+        Json.send(res, 200, body);
+    }
+
+    /** {@code GET /v1/user/max-prices}: {@code [{"id","product","price","created_at"}]}, by product. */
+    void maxPrices(AccountId owner, ServerRequest req, ServerResponse res) {
+        ArrayNode body = Json.MAPPER.createArrayNode();
+        for (Accounts.MaxPrice limit : accounts.maxPrices(owner)) {
+            Optional<Service> service = inventory.service(limit.service());
+            body.addObject().put("id", limit.id())
+                    .put("product", service.map(Service::fivesimName).filter(n -> n != null).orElse(limit.service()))
+                    .put("price", new BigDecimal(Money.format(limit.priceMicros()))).put("created_at", limit.createdAt().toString());
+        }
+        Json.send(res, 200, body);
+    }
+
+    /**
+     * {@code POST /v1/user/max-prices {"product_name": "telegram", "price": 0.5}}: sets (or replaces)
+     * the limit; 200 with an empty body. 400 {@code no product} for a product not sold, {@code bad price}
+     * for a price that is no positive amount of at most 6 decimals.
+     */
+    void setMaxPrice(AccountId owner, ServerRequest req, ServerResponse res) {
+        Optional<ObjectNode> body = limitBody(req);
+        if (body.isEmpty()) {
+            text(res, 400, "bad request");
+            return;
+        }
+        Optional<Service> product = product(body.get());
+        OptionalLong price = Json.micros(body.get().get("price"));
+        if (product.isEmpty()) {
+            text(res, 400, "no product");
+        } else if (price.isEmpty() || !OrderRequest.validMaxPrice(price.getAsLong())) {
+            text(res, 400, "bad price");
+        } else {
+            accounts.setMaxPrice(owner, product.get().code(), price.getAsLong());
+            res.status(200).send();
+        }
+    }
+
+    /** {@code DELETE /v1/user/max-prices {"product_name": "telegram"}}: removes the limit (200 also when there was none). */
+    void removeMaxPrice(AccountId owner, ServerRequest req, ServerResponse res) {
+        Optional<ObjectNode> body = limitBody(req);
+        if (body.isEmpty()) {
+            text(res, 400, "bad request");
+            return;
+        }
+        Optional<Service> product = product(body.get());
+        if (product.isEmpty()) {
+            text(res, 400, "no product");
+            return;
+        }
+        accounts.removeMaxPrice(owner, product.get().code());
+        res.status(200).send();
+    }
+
+    /** A price limit's body: JSON, whatever the content type says (5sim's own examples send it as a form type). */
+    private static Optional<ObjectNode> limitBody(ServerRequest req) {
+        Optional<byte[]> raw = Requests.boundedBody(req, Requests.MAX_BODY_BYTES);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode node = Json.MAPPER.readTree(raw.get());
+            if (node == null || !node.isObject()) {
+                return Optional.empty();
+            }
+            for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+                if (!LIMIT_FIELDS.contains(names.next())) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of((ObjectNode) node);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Service> product(ObjectNode body) {
+        JsonNode name = body.get("product_name");
+        return name != null && name.isTextual() ? Optional.ofNullable(products.get(name.asText())) : Optional.empty();
+    }
+
+    /**
+     * {@code GET /v1/user/sms/inbox/{id}}: the order's SMS, oldest first,
+     * {@code {"Data":[{"ID","created_at","date","sender","text","code","is_wave","wave_uuid"}],"Total":n}};
+     * 404 {@code order not found} as {@code check} answers.
+     */
+    void inbox(AccountId owner, ServerRequest req, ServerResponse res) {
+        Optional<Activation> a = id(req).flatMap(i -> orders.activation(owner, i));
+        if (a.isEmpty()) {
+            text(res, 404, "order not found");
+            return;
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("Data");
+        List<Activation.Message> messages = a.get().liveMessages();
+        for (Activation.Message m : messages) {
+            data.addObject().put("ID", m.id()).put("created_at", m.receivedAt().toString()).put("date", m.receivedAt().toString())
+                    .put("sender", m.sender()).put("text", m.text()).put("code", m.code().orElse("")).put("is_wave", false)
+                    .put("wave_uuid", "");
+        }
+        body.put("Total", messages.size());
+        Json.send(res, 200, body);
+    }
+
+    /** {@code reverse=true}: newest first, as 5sim's clients ask for the latest orders. */
+    private static boolean reverse(ServerRequest req) {
+        return Requests.query(req, "reverse").map(r -> r.equals("true") || r.equals("1")).orElse(false);
+    }
+
+    /** A count or position in the query (digits; anything else is not given). */
+    private static OptionalLong count(ServerRequest req, String name) {
+        return Requests.query(req, name).filter(v -> v.matches("[0-9]{1,18}")).map(v -> OptionalLong.of(Long.parseLong(v)))
+                .orElse(OptionalLong.empty());
     }
 
     /** An order as 5sim shows it. */

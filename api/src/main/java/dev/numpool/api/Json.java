@@ -228,12 +228,13 @@ final class Json {
     static ObjectNode apiKey(ApiKeyInfo k) {
         return MAPPER.createObjectNode().put("id", k.id()).put("label", k.label()).put("prefix", k.prefix())
                 .put("createdAt", k.createdAt().toString()).put("revokedAt", k.revokedAt().map(Object::toString).orElse(null))
-                .put("mode", k.test() ? "test" : "live");
+                .put("mode", k.test() ? "test" : "live").put("duplicateWindow", k.duplicateWindow());
     }
 
     static ObjectNode newApiKey(NewApiKey k) {
         return MAPPER.createObjectNode().put("id", k.id()).put("label", k.label()).put("prefix", k.prefix())
-                .put("key", k.secret()).put("accountId", k.owner().value()).put("mode", k.test() ? "test" : "live");
+                .put("key", k.secret()).put("accountId", k.owner().value()).put("mode", k.test() ? "test" : "live")
+                .put("duplicateWindow", k.duplicateWindow());
     }
 
     private static String firstLine(String message) {

@@ -52,7 +52,7 @@ final class NativeApi {
     private static final Logger LOG = Logger.getLogger(NativeApi.class.getName());
     private static final Set<String> ORDER_FIELDS = Set.of("service", "country", "operator", "maxPrice", "excludePrefixes");
     private static final Set<String> SANDBOX_SMS_FIELDS = Set.of("activationId", "text", "sender");
-    private static final Set<String> KEY_FIELDS = Set.of("label", "mode");
+    private static final Set<String> KEY_FIELDS = Set.of("label", "mode", "duplicateWindow");
     /** The order in which this API has always checked an order's fields: the first wrong one is answered. */
     private static final List<OrderParser.Param> ORDER_CHECKS = List.of(OrderParser.Param.OPERATOR, OrderParser.Param.MAX_PRICE,
             OrderParser.Param.EXCLUDED_PREFIXES, OrderParser.Param.SERVICE, OrderParser.Param.COUNTRY);
@@ -139,6 +139,7 @@ final class NativeApi {
                 res.header("Idempotent-Replayed", "true");
                 stored(res, replayed.response());
             }
+            case PlaceResult.Duplicate duplicate -> throw new IllegalStateException("native orders have no duplicate window");
             case PlaceResult.KeyReused reused -> throw new Problem(ProblemType.IDEMPOTENCY_KEY_REUSED,
                     "This Idempotency-Key was used for a different request. Use a new key for a new order.");
             case PlaceResult.InProgress busy -> throw new Problem(ProblemType.IDEMPOTENCY_KEY_IN_USE,
@@ -377,6 +378,8 @@ final class NativeApi {
         byte[] body = Requests.jsonBody(req);
         String label = "";
         Optional<String> mode = Optional.empty();
+        // On unless turned off: a compatible API's repeated order from this key within the window is a retry.
+        boolean duplicateWindow = true;
         if (body.length > 0) {
             ObjectNode fields = Json.object(body, KEY_FIELDS);
             JsonNode raw = fields.get("label");
@@ -389,11 +392,17 @@ final class NativeApi {
                 throw Problem.badRequest("'mode' is \"live\" or \"test\".");
             }
             mode = Optional.ofNullable(rawMode).map(JsonNode::asText);
+            JsonNode rawWindow = fields.get("duplicateWindow");
+            if (rawWindow != null && !rawWindow.isBoolean()) {
+                throw Problem.badRequest("'duplicateWindow' is true or false.");
+            }
+            duplicateWindow = rawWindow == null || rawWindow.asBoolean();
         }
         if (mode.equals(Optional.of("live")) && accounts.isTest(owner)) {
             throw new Problem(ProblemType.TEST_MODE_MISMATCH, "A test key creates test keys only: create live keys with a live key or on the website.");
         }
-        NewApiKey created = mode.equals(Optional.of("test")) ? accounts.createTestKey(owner, label) : accounts.createKey(owner, label);
+        NewApiKey created = mode.equals(Optional.of("test")) ? accounts.createTestKey(owner, label, duplicateWindow)
+                : accounts.createKey(owner, label, duplicateWindow);
         Json.send(res, 201, Json.newApiKey(created));
     }
 

@@ -4,18 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Country;
+import dev.numpool.inventory.CountryNames;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Mode;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.Service;
 import dev.numpool.orders.AccountId;
+import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Activation;
 import dev.numpool.orders.ActivationChange;
 import dev.numpool.orders.ActivationStatus;
 import dev.numpool.orders.Ledger;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.PlaceResult;
+import dev.numpool.orders.RetryGuard;
 import dev.numpool.orders.StoredResponse;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -25,6 +28,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -67,20 +72,27 @@ final class SmsActivateApi {
     private static final List<OrderParser.Param> ORDER_CHECKS = List.of(OrderParser.Param.SERVICE, OrderParser.Param.COUNTRY,
             OrderParser.Param.OPERATOR, OrderParser.Param.EXCLUDED_PREFIXES, OrderParser.Param.MAX_PRICE);
 
+    /** The actions that buy, which need the key itself and the request's headers (see {@link CompatRetries}). */
+    private static final Set<String> BUYING = Set.of("getNumber", "getNumberV2");
+    /** getHistory's dates may span at most this (sms-activate's limit). */
+    private static final Duration HISTORY_SPAN = Duration.ofDays(30);
+    /** getHistory's page: 50 unless asked, at most 100. */
+    private static final int HISTORY_PAGE = 50;
+
     private final Authentication authentication;
     private final Orders orders;
     private final Inventory inventory;
-    /** Every action by its name; any other name answers {@code BAD_ACTION}. */
+    private final CompatRetries retries;
+    /** Every action by its name but the buying ones; any other name answers {@code BAD_ACTION}. */
     private final Map<String, Action> actions;
 
-    SmsActivateApi(Authentication authentication, Ledger ledger, Orders orders, Inventory inventory) {
+    SmsActivateApi(Authentication authentication, Ledger ledger, Orders orders, Inventory inventory, CompatRetries retries) {
         this.authentication = authentication;
         this.orders = orders;
         this.inventory = inventory;
+        this.retries = retries;
         this.actions = Map.ofEntries(
                 Map.entry("getBalance", (owner, p) -> Answer.token("ACCESS_BALANCE:" + Money.format(ledger.balance(owner).availableMicros()))),
-                Map.entry("getNumber", (owner, p) -> getNumber(owner, p, false)),
-                Map.entry("getNumberV2", (owner, p) -> getNumber(owner, p, true)),
                 Map.entry("setStatus", this::setStatus),
                 Map.entry("getStatus", (owner, p) -> withActivation(owner, p, a -> Answer.token(status(a)))),
                 Map.entry("getStatusV2", (owner, p) -> withActivation(owner, p, a -> Answer.json(statusV2(a)))),
@@ -89,23 +101,28 @@ final class SmsActivateApi {
                 Map.entry("getFullSms", (owner, p) -> withActivation(owner, p, a -> Answer.token(a.lastCode().or(a::lastMessage)
                         .map(m -> "FULL_SMS:" + m.text()).orElseGet(() -> status(a))))),
                 Map.entry("getActiveActivations", this::activeActivations),
+                Map.entry("getHistory", this::history),
+                Map.entry("getAllSms", (owner, p) -> withActivation(owner, p, a -> allSms(a, p))),
                 // A test key's catalogue is the one its orders are sold from: the simulator's.
                 Map.entry("getNumbersStatus", (owner, p) -> numbersStatus(p, mode(owner))),
                 Map.entry("getPrices", (owner, p) -> prices(p, mode(owner))),
                 Map.entry("getTopCountriesByService", (owner, p) -> topCountries(p, mode(owner))),
+                // "Rank" prices by the account's loyalty rank at sms-activate; Numpool has no ranks,
+                // so every account's price is the one getTopCountriesByService shows.
+                Map.entry("getTopCountriesByServiceRank", (owner, p) -> topCountries(p, mode(owner))),
                 Map.entry("getCountries", (owner, p) -> countries()),
                 Map.entry("getServicesList", (owner, p) -> servicesList()),
                 Map.entry("getOperators", (owner, p) -> operators(p)));
     }
 
-    /** A protocol answer: a token (text/plain) or a JSON document. */
-    private record Answer(String body, boolean json) {
+    /** A protocol answer: a token (text/plain) or a JSON document; {@code replayed} for an order's first answer given again. */
+    private record Answer(String body, boolean json, boolean replayed) {
         static Answer token(String token) {
-            return new Answer(token, false);
+            return new Answer(token, false, false);
         }
 
         static Answer json(JsonNode node) {
-            return new Answer(node.toString(), true);
+            return new Answer(node.toString(), true, false);
         }
     }
 
@@ -125,6 +142,9 @@ final class SmsActivateApi {
             LOG.log(Level.SEVERE, "sms-activate action failed", e);
             answer = Answer.token("SERVER_ERROR");
         }
+        if (answer.replayed()) {
+            res.header(CompatRetries.REPLAYED, "true");
+        }
         res.status(200).header(HeaderNames.CONTENT_TYPE, answer.json() ? "application/json" : "text/plain; charset=utf-8").send(answer.body());
     }
 
@@ -139,25 +159,47 @@ final class SmsActivateApi {
         if (key.isEmpty()) {
             return Answer.token("NO_KEY");
         }
-        Optional<AccountId> owner = authentication.account(key);
-        if (owner.isEmpty()) {
+        Optional<Accounts.Caller> caller = authentication.caller(key);
+        if (caller.isEmpty()) {
             return Answer.token("BAD_KEY");
         }
-        return actions.getOrDefault(p.getOrDefault("action", ""), (o, q) -> Answer.token("BAD_ACTION")).answer(owner.get(), p);
+        String action = p.getOrDefault("action", "");
+        if (BUYING.contains(action)) {
+            return getNumber(caller.get(), p, req, action.equals("getNumberV2"));
+        }
+        return actions.getOrDefault(action, (o, q) -> Answer.token("BAD_ACTION")).answer(caller.get().account(), p);
     }
 
     // Buying ---------------------------------------------------------------------------------------
 
-    private Answer getNumber(AccountId owner, Map<String, String> p, boolean v2) {
+    /**
+     * getNumber and getNumberV2. A retry never buys twice (see {@link CompatRetries}): with an
+     * {@code Idempotency-Key} the first answer is given again, byte for byte; without one, a repeat
+     * within the duplicate window answers the first activation, rendered for this action.
+     */
+    private Answer getNumber(Accounts.Caller caller, Map<String, String> p, ServerRequest req, boolean v2) {
+        AccountId owner = caller.account();
         OrderParser.Draft draft = draft(p);
         return switch (OrderParser.parse(draft, ORDER_CHECKS)) {
             case OrderParser.Parsed.Invalid invalid -> Answer.token(wrongParam(invalid.param(), draft, mode(owner)));
             case OrderParser.Parsed.Valid valid -> {
-                byte[] fingerprint = Orders.fingerprint("GET", PATH, new TreeMap<>(p).toString().getBytes(StandardCharsets.UTF_8));
-                yield placed(orders.place(owner, valid.order(), OrderParser.oneOffKey("sms-activate"), fingerprint,
-                        a -> new StoredResponse(200, new byte[0])), v2);
+                // The key may come as a parameter or a header: it is no part of what was asked.
+                Map<String, String> asked = new TreeMap<>(p);
+                asked.remove("api_key");
+                byte[] fingerprint = Orders.fingerprint("GET", PATH, asked.toString().getBytes(StandardCharsets.UTF_8));
+                Optional<RetryGuard> guard = retries.guard(caller, req, fingerprint);
+                if (guard.isEmpty()) {
+                    yield Answer.token("BAD_IDEMPOTENCY_KEY");
+                }
+                yield placed(orders.placeRetrySafe(owner, valid.order(), guard.get(),
+                        a -> new StoredResponse(200, number(a, v2).body().getBytes(StandardCharsets.UTF_8))), v2);
             }
         };
+    }
+
+    /** The answer to a getNumber (v1 token) or getNumberV2 (JSON) that bought {@code a}. */
+    private Answer number(Activation a, boolean v2) {
+        return v2 ? Answer.json(numberV2(a)) : Answer.token("ACCESS_NUMBER:" + a.id() + ":" + a.phone().digits());
     }
 
     private OrderParser.Draft draft(Map<String, String> p) {
@@ -184,15 +226,16 @@ final class SmsActivateApi {
 
     private Answer placed(PlaceResult result, boolean v2) {
         return switch (result) {
-            case PlaceResult.Placed placed -> v2 ? Answer.json(numberV2(placed.activation()))
-                    : Answer.token("ACCESS_NUMBER:" + placed.activation().id() + ":" + placed.activation().phone().digits());
+            case PlaceResult.Placed placed -> number(placed.activation(), v2);
+            case PlaceResult.Duplicate duplicate -> number(duplicate.activation(), v2);
+            case PlaceResult.Replayed replayed -> new Answer(new String(replayed.response().body(), StandardCharsets.UTF_8), v2, true);
             case PlaceResult.NoNumbers none -> Answer.token("NO_NUMBERS");
             case PlaceResult.PriceAboveMax above -> Answer.token("WRONG_MAX_PRICE:" + Money.format(above.minimumPriceMicros()));
             case PlaceResult.InsufficientBalance poor -> Answer.token("NO_BALANCE");
             case PlaceResult.TooManyLive many -> Answer.token("CHANNELS_LIMIT");
-            // A fresh key is never replayed, reused or busy.
-            case PlaceResult.Replayed r -> Answer.token("SERVER_ERROR");
-            case PlaceResult.KeyReused r -> Answer.token("SERVER_ERROR");
+            // The Idempotency-Key was used for another request; the protocol has no word for it.
+            case PlaceResult.KeyReused r -> Answer.token("IDEMPOTENCY_KEY_REUSED");
+            // The first request with this key still runs after the wait: the same key again later.
             case PlaceResult.InProgress r -> Answer.token("SERVER_ERROR");
         };
     }
@@ -290,6 +333,74 @@ final class SmsActivateApi {
         return Answer.json(body);
     }
 
+    /**
+     * getHistory: the account's ended activations (finished, cancelled, expired), newest first,
+     * {@code [{"id","date","phone","sms","cost","status","currency"}]}. {@code start} and
+     * {@code end} are Unix seconds (the creation time, end exclusive) at most 30 days apart;
+     * {@code offset}, and {@code limit} (or {@code size}, HeroSMS's name) of at most 100. The status is
+     * {@code "3"} finished (charged: {@code cost} is the price) or {@code "4"} cancelled or expired
+     * (refunded: {@code cost} 0); {@code sms} the latest SMS's text, or null.
+     */
+    private Answer history(AccountId owner, Map<String, String> p) {
+        Optional<Optional<Instant>> start = unixTime(p.get("start"));
+        Optional<Optional<Instant>> end = unixTime(p.get("end"));
+        if (start.isEmpty() || end.isEmpty()) {
+            return Answer.token("WRONG_DATE");
+        }
+        if (start.get().isPresent() && end.get().isPresent()
+                && (end.get().get().isBefore(start.get().get()) || Duration.between(start.get().get(), end.get().get()).compareTo(HISTORY_SPAN) > 0)) {
+            return Answer.token("WRONG_DATE");
+        }
+        long offset = count(p.get("offset")).orElse(0);
+        long limit = Math.min(Orders.HistoryQuery.MAX_LIMIT, count(given(p, "limit") ? p.get("limit") : p.get("size")).orElse(HISTORY_PAGE));
+        ArrayNode body = Json.MAPPER.createArrayNode();
+        if (offset > Orders.HistoryQuery.MAX_OFFSET || limit < 1) {
+            return Answer.json(body); // no history is that long; a page of nothing is nothing
+        }
+        Orders.HistoryPage page = orders.history(owner, new Orders.HistoryQuery(
+                EnumSet.of(ActivationStatus.FINISHED, ActivationStatus.CANCELLED, ActivationStatus.EXPIRED), start.get(), end.get(),
+                (int) offset, (int) limit, true));
+        for (Activation a : page.items()) {
+            boolean charged = a.status() == ActivationStatus.FINISHED;
+            ObjectNode n = body.addObject().put("id", a.id()).put("date", TIME.format(a.createdAt())).put("phone", a.phone().digits());
+            n.put("sms", a.lastCode().or(a::lastMessage).map(Activation.Message::text).orElse(null));
+            n.put("cost", new BigDecimal(Money.format(charged ? a.priceMicros() : 0))).put("status", charged ? "3" : "4").put("currency", CURRENCY);
+        }
+        return Answer.json(body);
+    }
+
+    /** A Unix time parameter: empty when not given, no answer at all when it is no time. */
+    private static Optional<Optional<Instant>> unixTime(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return Optional.of(Optional.empty());
+        }
+        if (!raw.strip().matches("[0-9]{1,11}") || Long.parseLong(raw.strip()) > MAX_UNIX_SECONDS) {
+            return Optional.empty();
+        }
+        return Optional.of(Optional.of(Instant.ofEpochSecond(Long.parseLong(raw.strip()))));
+    }
+
+    /** 9999-12-31T23:59:59Z: later than any activation, earlier than anything a timestamp column refuses. */
+    private static final long MAX_UNIX_SECONDS = 253_402_300_799L;
+
+    /**
+     * getAllSms: every SMS of the activation its owner may read (not one withheld after a refund),
+     * newest first, {@code {"data":[{"id","phoneFrom","text","code","date"}],"meta":{"total","service"}}},
+     * {@code size} a page (at most 100, all of them unless asked) and {@code page} from 1.
+     */
+    private Answer allSms(Activation a, Map<String, String> p) {
+        List<Activation.Message> readable = new ArrayList<>(a.messages().stream().filter(m -> !m.withheld()).toList()).reversed();
+        long size = Math.max(1, Math.min(100, count(p.get("size")).orElse(100)));
+        long page = Math.max(1, count(p.get("page")).orElse(1));
+        long from = page > 1_000_000 ? Long.MAX_VALUE : (page - 1) * size;
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode data = body.putArray("data");
+        readable.stream().skip(from).limit(size).forEach(m -> data.addObject().put("id", m.id()).put("phoneFrom", m.sender())
+                .put("text", m.text()).put("code", m.code().orElse(null)).put("date", TIME.format(m.receivedAt())));
+        body.putObject("meta").put("total", readable.size()).put("service", a.service());
+        return Answer.json(body);
+    }
+
     /** The account's live activations, newest first. */
     private List<Activation> live(AccountId owner) {
         List<Activation> live = new ArrayList<>();
@@ -363,18 +474,23 @@ final class SmsActivateApi {
         for (int i = 0; i < offers.size(); i++) {
             Offer o = offers.get(i);
             BigDecimal price = new BigDecimal(Money.format(o.priceMicros()));
-            body.putObject(Integer.toString(i)).put("country", o.country().id()).put("price", price).put("retail_price", price)
+            ObjectNode row = body.putObject(Integer.toString(i)).put("country", o.country().id()).put("price", price).put("retail_price", price)
                     .put("count", o.stock());
+            if ("true".equals(p.get("freePrice"))) {
+                // Numpool sells an offer at one price: all of its stock is at that price.
+                row.putObject("freePriceMap").put(price.toPlainString(), o.stock());
+            }
         }
         return Answer.json(body);
     }
 
+    /** Every country with its English, Russian and Chinese names (CLDR's, see {@link CountryNames}). */
     private Answer countries() {
         ObjectNode body = Json.MAPPER.createObjectNode();
         for (Country c : inventory.countries()) {
-            // The catalogue holds English names only; they stand in for the Russian and Chinese ones.
-            body.putObject(Integer.toString(c.id())).put("id", c.id()).put("eng", c.name()).put("rus", c.name()).put("chn", c.name())
-                    .put("visible", 1).put("retry", 1);
+            CountryNames names = inventory.countryNames(c.id()).orElse(new CountryNames(c.name(), c.name()));
+            body.putObject(Integer.toString(c.id())).put("id", c.id()).put("eng", c.name()).put("rus", names.russian())
+                    .put("chn", names.chinese()).put("visible", 1).put("retry", 1);
         }
         return Answer.json(body);
     }
@@ -438,6 +554,12 @@ final class SmsActivateApi {
 
     private static Optional<Integer> activationId(String raw) {
         return Requests.parseActivationId(raw);
+    }
+
+    /** A count or position parameter (up to 18 digits, so any number a bot sends is read); empty when not one. */
+    private static java.util.OptionalLong count(String raw) {
+        return raw != null && raw.strip().matches("[0-9]{1,18}") ? java.util.OptionalLong.of(Long.parseLong(raw.strip()))
+                : java.util.OptionalLong.empty();
     }
 
     private static Optional<Integer> intParam(String raw, int min, int max) {

@@ -49,11 +49,15 @@ public final class Inventory implements AutoCloseable {
     private final Map<String, String> displayNames;
     /** Providers whose numbers are simulated: the simulator, and upstreams configured {@code simulated: true}. */
     private final Set<String> simulated;
+    /** Each country's Russian and Chinese names (the catalogue's, V32), which operators do not change. */
+    private final Map<Integer, CountryNames> countryNames;
 
     private Inventory(List<Provider> providers, Map<String, Double> pollRequestsPerSecond, List<Service> services, List<Country> countries,
                       QuoteBook quotes, InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline,
-                      Clock clock, Set<String> simulated, boolean sandbox, Map<String, Long> lowBalances, Map<String, String> displayNames) {
+                      Clock clock, Set<String> simulated, boolean sandbox, Map<String, Long> lowBalances, Map<String, String> displayNames,
+                      Map<Integer, CountryNames> countryNames) {
         this.displayNames = Map.copyOf(displayNames);
+        this.countryNames = Map.copyOf(countryNames);
         this.simulated = Set.copyOf(simulated);
         TestSeparation separation = new TestSeparation(sandbox, simulated);
         this.catalogue = new Catalogue(services, countries, currency);
@@ -122,7 +126,7 @@ public final class Inventory implements AutoCloseable {
                         Duration.ofMillis(config.get("quote-cache-millis").asLong().orElse(1000L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated, sandbox, lowBalances,
-                displayNames);
+                displayNames, store.countryNames());
     }
 
     /** The name customers are shown for a provider, when the operator configured one ({@code display-name}). */
@@ -144,6 +148,11 @@ public final class Inventory implements AutoCloseable {
 
     public List<Country> countries() {
         return catalogue.countries();
+    }
+
+    /** A country's names in Russian and Chinese (CLDR's), as the compatible protocols list them. */
+    public Optional<CountryNames> countryNames(int countryId) {
+        return Optional.ofNullable(countryNames.get(countryId));
     }
 
     /**

@@ -46,6 +46,12 @@ final class InventoryStore {
                 .fetch(r -> new Country(r.getId(), r.getName(), r.getIso2(), r.getRegion(), r.getCallingCode(), r.getFivesimName()));
     }
 
+    /** Every country's Russian and Chinese names, by id. */
+    java.util.Map<Integer, CountryNames> countryNames() {
+        return db.dsl().select(COUNTRY.ID, COUNTRY.NAME_RU, COUNTRY.NAME_ZH).from(COUNTRY)
+                .fetchMap(COUNTRY.ID, r -> new CountryNames(r.value2(), r.value3()));
+    }
+
     /** Services and countries an operator took off sale. */
     record Switches(java.util.Set<String> servicesOff, java.util.Set<Integer> countriesOff) {
     }

@@ -46,16 +46,25 @@ final class AccountStore extends Store {
     }
 
     long insertApiKey(AccountId owner, String label, String prefix, byte[] hash, Instant now) {
+        return insertApiKey(owner, label, prefix, hash, true, now);
+    }
+
+    long insertApiKey(AccountId owner, String label, String prefix, byte[] hash, boolean duplicateWindow, Instant now) {
         return dsl.insertInto(API_KEY)
                 .set(API_KEY.ACCOUNT_ID, owner.value()).set(API_KEY.LABEL, label).set(API_KEY.PREFIX, prefix)
-                .set(API_KEY.KEY_HASH, hash).set(API_KEY.CREATED_AT, at(now))
+                .set(API_KEY.KEY_HASH, hash).set(API_KEY.DUPLICATE_WINDOW, duplicateWindow).set(API_KEY.CREATED_AT, at(now))
                 .returning(API_KEY.ID).fetchOne(API_KEY.ID);
     }
 
     Optional<AccountId> accountForKey(byte[] hash) {
-        return dsl.select(API_KEY.ACCOUNT_ID).from(API_KEY).join(ACCOUNT).on(ACCOUNT.ID.eq(API_KEY.ACCOUNT_ID))
+        return callerForKey(hash).map(Accounts.Caller::account);
+    }
+
+    /** The live key's account, id and settings. */
+    Optional<Accounts.Caller> callerForKey(byte[] hash) {
+        return dsl.select(API_KEY.ACCOUNT_ID, API_KEY.ID, API_KEY.DUPLICATE_WINDOW).from(API_KEY).join(ACCOUNT).on(ACCOUNT.ID.eq(API_KEY.ACCOUNT_ID))
                 .where(API_KEY.KEY_HASH.eq(hash)).and(API_KEY.REVOKED_AT.isNull()).and(ACCOUNT.BLOCKED_AT.isNull())
-                .fetchOptional(API_KEY.ACCOUNT_ID).map(AccountId::new);
+                .fetchOptional(r -> new Accounts.Caller(new AccountId(r.value1()), r.value2(), r.value3()));
     }
 
     boolean keyExists(byte[] hash) {
@@ -64,11 +73,12 @@ final class AccountStore extends Store {
 
     /** The owner's keys and its test account's, oldest first. */
     List<ApiKeyInfo> keys(AccountId owner) {
-        return dsl.select(API_KEY.ID, API_KEY.LABEL, API_KEY.PREFIX, API_KEY.CREATED_AT, API_KEY.REVOKED_AT, ACCOUNT.TEST_OF.isNotNull())
+        return dsl.select(API_KEY.ID, API_KEY.LABEL, API_KEY.PREFIX, API_KEY.CREATED_AT, API_KEY.REVOKED_AT, ACCOUNT.TEST_OF.isNotNull(),
+                        API_KEY.DUPLICATE_WINDOW)
                 .from(API_KEY).join(ACCOUNT).on(ACCOUNT.ID.eq(API_KEY.ACCOUNT_ID))
                 .where(ownKeys(owner)).orderBy(API_KEY.ID)
                 .fetch(r -> new ApiKeyInfo(r.value1(), r.value2(), r.value3(), r.value4().toInstant(),
-                        Optional.ofNullable(r.value5()).map(OffsetDateTime::toInstant), r.value6()));
+                        Optional.ofNullable(r.value5()).map(OffsetDateTime::toInstant), r.value6(), r.value7()));
     }
 
     /** Revokes one of the owner's keys or of its test account's. */

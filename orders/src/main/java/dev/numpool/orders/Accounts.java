@@ -46,7 +46,18 @@ public final class Accounts {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Known> known = new ConcurrentHashMap<>();
 
-    private record Known(Optional<AccountId> account, Instant until) {
+    private record Known(Caller caller, Instant until) {
+    }
+
+    /**
+     * Who a live API key speaks for: its account, the key's id, and whether the compatible APIs
+     * treat a repeated order from it within the duplicate window as a retry (see {@link RetryGuard}).
+     */
+    public record Caller(AccountId account, long keyId, boolean duplicateWindow) {
+    }
+
+    /** A price limit of 5sim's: the account's orders of {@code service} through 5sim never cost more. */
+    public record MaxPrice(long id, String service, long priceMicros, Instant createdAt) {
     }
 
     Accounts(Stores stores, Clock clock) {
@@ -86,7 +97,12 @@ public final class Accounts {
 
     /** A key of the owner's own account: a test key when the owner is a test account. */
     public NewApiKey createKey(AccountId owner, String label) {
-        return insertKey(owner, label, stores.accounts().isTest(owner));
+        return createKey(owner, label, true);
+    }
+
+    /** As {@link #createKey(AccountId, String)}, with the duplicate window on or off for the new key. */
+    public NewApiKey createKey(AccountId owner, String label, boolean duplicateWindow) {
+        return insertKey(owner, label, stores.accounts().isTest(owner), duplicateWindow);
     }
 
     /**
@@ -95,8 +111,13 @@ public final class Accounts {
      * create the test account: one creates it and both get a key of it.
      */
     public NewApiKey createTestKey(AccountId owner, String label) {
+        return createTestKey(owner, label, true);
+    }
+
+    /** As {@link #createTestKey(AccountId, String)}, with the duplicate window on or off for the new key. */
+    public NewApiKey createTestKey(AccountId owner, String label, boolean duplicateWindow) {
         AccountId test = stores.accounts().isTest(owner) ? owner : testAccount(owner);
-        return insertKey(test, label, true);
+        return insertKey(test, label, true, duplicateWindow);
     }
 
     /** True for a test account: play money, simulated numbers, no Stripe. */
@@ -128,10 +149,10 @@ public final class Accounts {
         }
     }
 
-    private NewApiKey insertKey(AccountId owner, String label, boolean test) {
+    private NewApiKey insertKey(AccountId owner, String label, boolean test, boolean duplicateWindow) {
         String secret = newSecret(test ? TEST_KEY_PREFIX : KEY_PREFIX);
-        long id = stores.accounts().insertApiKey(owner, label, shown(secret), hash(secret), clock.instant());
-        return new NewApiKey(id, owner, label, shown(secret), secret, test);
+        long id = stores.accounts().insertApiKey(owner, label, shown(secret), hash(secret), duplicateWindow, clock.instant());
+        return new NewApiKey(id, owner, label, shown(secret), secret, test, duplicateWindow);
     }
 
     /** The start of a key its owner sees in lists: its kind and a few random characters. */
@@ -142,6 +163,11 @@ public final class Accounts {
 
     /** The account a live (unrevoked) key belongs to. */
     public Optional<AccountId> authenticate(String secret) {
+        return caller(secret).map(Caller::account);
+    }
+
+    /** The account, id and settings of a live (unrevoked) key. */
+    public Optional<Caller> caller(String secret) {
         if (secret == null || secret.isEmpty() || secret.length() > 200) {
             return Optional.empty();
         }
@@ -149,17 +175,42 @@ public final class Accounts {
         String id = HexFormat.of().formatHex(hash);
         Instant now = clock.instant();
         Known k = known.get(id);
-        if (k != null && now.isBefore(k.until()) && k.account().isPresent()) {
-            return k.account();
+        if (k != null && now.isBefore(k.until())) {
+            return Optional.of(k.caller());
         }
-        Optional<AccountId> account = stores.accounts().accountForKey(hash);
-        if (account.isPresent()) {
+        Optional<Caller> caller = stores.accounts().callerForKey(hash);
+        if (caller.isPresent()) {
             if (known.size() > 100_000) {
                 known.clear(); // bounded; only live keys are remembered, never failed guesses
             }
-            known.put(id, new Known(account, now.plus(AUTH_CACHE)));
+            known.put(id, new Known(caller.get(), now.plus(AUTH_CACHE)));
         }
-        return account;
+        return caller;
+    }
+
+    // 5sim's price limits -------------------------------------------------------------------------
+
+    /** The owner's price limits, by service code. */
+    public List<MaxPrice> maxPrices(AccountId owner) {
+        return stores.maxPrices().maxPrices(owner);
+    }
+
+    /** The owner's price limit for one service, if it set one. */
+    public java.util.OptionalLong maxPrice(AccountId owner, String service) {
+        return stores.maxPrices().maxPrice(owner, service);
+    }
+
+    /** Sets (or replaces) the owner's price limit for a service of the catalogue; {@code priceMicros} above zero. */
+    public void setMaxPrice(AccountId owner, String service, long priceMicros) {
+        if (priceMicros <= 0) {
+            throw new IllegalArgumentException("a price limit is above zero");
+        }
+        stores.maxPrices().setMaxPrice(owner, service, priceMicros, clock.instant());
+    }
+
+    /** Removes the owner's price limit for a service; false when there was none. */
+    public boolean removeMaxPrice(AccountId owner, String service) {
+        return stores.maxPrices().removeMaxPrice(owner, service);
     }
 
     public List<ApiKeyInfo> keys(AccountId owner) {
@@ -179,7 +230,7 @@ public final class Accounts {
         AccountId owner = s.accounts().insertAccount(true, "USD", clock.instant());
         long keyId = s.accounts().insertApiKey(owner, label, shown(secret), hash(secret), clock.instant());
         Ledger.creditSandbox(s, owner, creditMicros, "sandbox:" + owner.value(), clock.instant());
-        return new NewApiKey(keyId, owner, label, shown(secret), secret, false);
+        return new NewApiKey(keyId, owner, label, shown(secret), secret, false, true);
     }
 
     private String newSecret(String kind) {

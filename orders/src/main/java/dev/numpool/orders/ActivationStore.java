@@ -265,8 +265,38 @@ final class ActivationStore extends Store {
         return activations(where, limit);
     }
 
+    /** The owner's activations a history query selects, one page (see {@link Orders#history}). */
+    List<Activation> page(AccountId owner, Orders.HistoryQuery query) {
+        List<ActivationRecord> rows = dsl.selectFrom(ACTIVATION).where(historyFilter(owner, query))
+                .orderBy(query.newestFirst() ? ACTIVATION.ID.desc() : ACTIVATION.ID.asc())
+                .limit(query.limit()).offset(query.offset()).fetch();
+        return activations(rows);
+    }
+
+    int count(AccountId owner, Orders.HistoryQuery query) {
+        return dsl.fetchCount(ACTIVATION, historyFilter(owner, query));
+    }
+
+    private static Condition historyFilter(AccountId owner, Orders.HistoryQuery query) {
+        Condition where = ACTIVATION.ACCOUNT_ID.eq(owner.value());
+        if (!query.statuses().isEmpty()) {
+            where = where.and(ACTIVATION.STATUS.in(query.statuses().stream().map(ActivationStatus::wire).toList()));
+        }
+        if (query.from().isPresent()) {
+            where = where.and(ACTIVATION.CREATED_AT.ge(at(query.from().get())));
+        }
+        if (query.to().isPresent()) {
+            where = where.and(ACTIVATION.CREATED_AT.lt(at(query.to().get())));
+        }
+        return where;
+    }
+
     private List<Activation> activations(Condition where, int limit) {
-        List<ActivationRecord> rows = dsl.selectFrom(ACTIVATION).where(where).orderBy(ACTIVATION.ID.desc()).limit(limit).fetch();
+        return activations(dsl.selectFrom(ACTIVATION).where(where).orderBy(ACTIVATION.ID.desc()).limit(limit).fetch());
+    }
+
+    /** The rows as their owner sees them, in the order given, with their SMS. */
+    private List<Activation> activations(List<ActivationRecord> rows) {
         if (rows.isEmpty()) {
             return List.of();
         }

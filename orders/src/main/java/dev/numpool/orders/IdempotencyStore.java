@@ -27,7 +27,8 @@ final class IdempotencyStore extends Store {
         record Owned() implements Claim {
         }
 
-        record Replay(StoredResponse response) implements Claim {
+        /** {@code createdAt}: when the key was claimed for the request whose response this is. */
+        record Replay(StoredResponse response, Instant createdAt) implements Claim {
         }
 
         record Mismatch() implements Claim {
@@ -88,7 +89,7 @@ final class IdempotencyStore extends Store {
             return new Claim.Mismatch();
         }
         if (r.getResponseStatus() != null) {
-            return new Claim.Replay(new StoredResponse(r.getResponseStatus(), r.getResponseBody()));
+            return new Claim.Replay(new StoredResponse(r.getResponseStatus(), r.getResponseBody()), r.getCreatedAt().toInstant());
         }
         if (r.getLockedUntil().toInstant().isAfter(now)) {
             return new Claim.Busy();
@@ -97,6 +98,22 @@ final class IdempotencyStore extends Store {
         r.setLockedUntil(at(lockedUntil));
         r.store();
         return new Claim.Owned();
+    }
+
+    /**
+     * Takes a completed key over for a new request, as if it were new (the duplicate window's key
+     * once its window passed or its activation moved on): only if it is still the completed key
+     * claimed at {@code claimedAt}, so of two requests racing to take it over one wins and the other
+     * finds it busy. True when this request owns it now.
+     */
+    boolean retake(AccountId owner, IdempotencyKey key, Instant claimedAt, byte[] fingerprint, Instant now, Instant lockedUntil) {
+        return dsl.update(IDEMPOTENCY_KEY)
+                .set(IDEMPOTENCY_KEY.FINGERPRINT, fingerprint).set(IDEMPOTENCY_KEY.LOCKED_UNTIL, at(lockedUntil))
+                .set(IDEMPOTENCY_KEY.CREATED_AT, at(now))
+                .setNull(IDEMPOTENCY_KEY.RESPONSE_STATUS).setNull(IDEMPOTENCY_KEY.RESPONSE_BODY)
+                .where(IDEMPOTENCY_KEY.ACCOUNT_ID.eq(owner.value())).and(IDEMPOTENCY_KEY.KEY.eq(key.value()))
+                .and(IDEMPOTENCY_KEY.RESPONSE_STATUS.isNotNull()).and(IDEMPOTENCY_KEY.CREATED_AT.eq(at(claimedAt)))
+                .execute() == 1;
     }
 
     /**

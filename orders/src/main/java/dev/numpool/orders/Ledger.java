@@ -80,6 +80,44 @@ public final class Ledger {
         return new Page<>(entries, Optional.empty());
     }
 
+    /** A movement of the owner's money and its available balance right after it. */
+    public record Movement(LedgerEntry entry, long availableAfterMicros) {
+    }
+
+    /** One page of {@link #movements}, and how many movements the owner has in all. */
+    public record MovementPage(List<Movement> items, int total) {
+        public MovementPage {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** Deeper than this no page of {@link #movements} reaches. */
+    public static final int MAX_MOVEMENT_OFFSET = 100_000;
+
+    /**
+     * The owner's movements by position, newest or oldest first, each with the available balance
+     * after it (5sim's payment history pages this way). {@code offset} 0 to
+     * {@value #MAX_MOVEMENT_OFFSET}, {@code limit} 1 to {@value #MAX_PAGE}.
+     */
+    public MovementPage movements(AccountId owner, int offset, int limit, boolean newestFirst) {
+        if (offset < 0 || offset > MAX_MOVEMENT_OFFSET || limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("offset 0 to " + MAX_MOVEMENT_OFFSET + ", limit 1 to " + MAX_PAGE);
+        }
+        List<LedgerEntry> entries = stores.ledger().entriesAt(owner, offset, limit, newestFirst);
+        int total = stores.ledger().countEntries(owner);
+        if (entries.isEmpty()) {
+            return new MovementPage(List.of(), total);
+        }
+        List<LedgerEntry> newest = newestFirst ? entries : entries.reversed();
+        long available = stores.ledger().availableAfter(owner, newest.getFirst().id());
+        List<Movement> items = new java.util.ArrayList<>(newest.size());
+        for (LedgerEntry e : newest) {
+            items.add(new Movement(e, available));
+            available -= e.availableChangeMicros();
+        }
+        return new MovementPage(newestFirst ? items : items.reversed(), total);
+    }
+
     /** A CSV export stops here; narrower filters give the rest. */
     public static final int MAX_CSV_ROWS = 100_000;
 

@@ -140,6 +140,59 @@ final class LedgerStore extends Store {
         return entriesOf(owner, TRANSFER.ID.in(DSL.select(DSL.field("id", Long.class)).from(ids.asTable("mine"))), limit);
     }
 
+    /**
+     * One page of the owner's movements by position (5sim's payments page by offset), newest or
+     * oldest first. Each ledger account's branch reads at most {@code offset + limit} ids on its
+     * own index, so a page costs its depth, never a scan of everyone's transfers.
+     */
+    List<LedgerEntry> entriesAt(AccountId owner, int offset, int limit, boolean newestFirst) {
+        var ids = ownTransferIds(owner, offset + limit, newestFirst);
+        if (ids == null) {
+            return List.of();
+        }
+        var id = DSL.field("id", Long.class);
+        List<Long> page = dsl.select(id).from(ids.asTable("mine")).orderBy(newestFirst ? id.desc() : id.asc())
+                .limit(limit).offset(offset).fetch(id);
+        List<LedgerEntry> entries = page.isEmpty() ? List.of() : entriesOf(owner, TRANSFER.ID.in(page), limit);
+        return newestFirst ? entries : entries.reversed();
+    }
+
+    /** How many movements the owner has. */
+    int countEntries(AccountId owner) {
+        var ids = ownTransferIds(owner, Integer.MAX_VALUE, true);
+        return ids == null ? 0 : dsl.fetchCount(ids);
+    }
+
+    /** The ids of transfers touching the owner's ledger accounts, at most {@code depth} per account and side; null when it has none. */
+    private org.jooq.Select<org.jooq.Record1<Long>> ownTransferIds(AccountId owner, int depth, boolean newestFirst) {
+        org.jooq.Select<org.jooq.Record1<Long>> ids = null;
+        for (long ledger : dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value()))
+                .fetch(LEDGER_ACCOUNT.ID)) {
+            for (var side : List.of(TRANSFER.DEBIT_ACCOUNT_ID, TRANSFER.CREDIT_ACCOUNT_ID)) {
+                var one = DSL.select(TRANSFER.ID).from(TRANSFER).where(side.eq(ledger))
+                        .orderBy(newestFirst ? TRANSFER.ID.desc() : TRANSFER.ID.asc()).limit(depth);
+                ids = ids == null ? one : ids.union(one); // union: a hold touches two of the owner's accounts
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * The owner's available balance right after transfer {@code transferId}: the wallet now, less
+     * what the transfers after it moved in and out, in one statement (one snapshot).
+     */
+    long availableAfter(AccountId owner, long transferId) {
+        var wallet = DSL.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
+                .where(LEDGER_ACCOUNT.ACCOUNT_ID.eq(owner.value())).and(LEDGER_ACCOUNT.KIND.eq("wallet"));
+        var now = DSL.select(LEDGER_ACCOUNT.BALANCE_MICROS).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ID.eq(wallet));
+        var in = DSL.select(DSL.coalesce(DSL.sum(TRANSFER.AMOUNT_MICROS), java.math.BigDecimal.ZERO)).from(TRANSFER)
+                .where(TRANSFER.CREDIT_ACCOUNT_ID.eq(wallet)).and(TRANSFER.ID.gt(transferId));
+        var out = DSL.select(DSL.coalesce(DSL.sum(TRANSFER.AMOUNT_MICROS), java.math.BigDecimal.ZERO)).from(TRANSFER)
+                .where(TRANSFER.DEBIT_ACCOUNT_ID.eq(wallet)).and(TRANSFER.ID.gt(transferId));
+        var r = dsl.select(DSL.field(now), DSL.field(in), DSL.field(out)).fetchSingle();
+        return r.value1() - r.value2().longValueExact() + r.value3().longValueExact();
+    }
+
     /** One transfer as the owner's entry. */
     LedgerEntry entry(AccountId owner, long transferId) {
         return entriesOf(owner, TRANSFER.ID.eq(transferId), 1).getFirst();

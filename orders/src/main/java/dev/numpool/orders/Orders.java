@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -136,6 +137,17 @@ public final class Orders implements AutoCloseable {
     }
 
     /**
+     * Places an order of a compatible API (sms-activate, 5sim), whose bots retry a buy that timed
+     * out: {@code guard} says how a retry is told from a new order (see {@link RetryGuard}). A
+     * retry that finds the first request still running waits for its answer (at most 15 s) instead
+     * of being refused; a duplicate in the window gets {@link PlaceResult.Duplicate}. {@code render}
+     * is the response stored for an {@code Idempotency-Key} (the window stores the activation id).
+     */
+    public PlaceResult placeRetrySafe(AccountId owner, OrderRequest request, RetryGuard guard, Function<Activation, StoredResponse> render) {
+        return placement.placeRetrySafe(owner, request, guard, render);
+    }
+
+    /**
      * Gives back to their providers the numbers bought for orders that never committed because
      * their node died in between (at most {@code limit}); returns how many. Any node may run it.
      */
@@ -157,6 +169,37 @@ public final class Orders implements AutoCloseable {
         List<Activation> items = stores.activations().activations(owner, status, before, boundedLimit + 1);
         Optional<String> next = items.size() > boundedLimit ? Optional.of(String.valueOf(items.get(boundedLimit - 1).id())) : Optional.empty();
         return new Page<>(items.subList(0, Math.min(items.size(), boundedLimit)), next);
+    }
+
+    /**
+     * A page of the owner's activations by position, as the compatible protocols page them
+     * (sms-activate's {@code getHistory}, 5sim's order history): those in {@code statuses} (all
+     * when empty) created in {@code [from, to)}, by id, {@code offset} in.
+     */
+    public record HistoryQuery(Set<ActivationStatus> statuses, Optional<Instant> from, Optional<Instant> to, int offset, int limit,
+                               boolean newestFirst) {
+        /** Deeper than this no bot pages; the query refuses it rather than scan without end. */
+        public static final int MAX_OFFSET = 100_000;
+        public static final int MAX_LIMIT = 100;
+
+        public HistoryQuery {
+            statuses = Set.copyOf(statuses);
+            if (offset < 0 || offset > MAX_OFFSET || limit < 1 || limit > MAX_LIMIT) {
+                throw new IllegalArgumentException("offset 0 to " + MAX_OFFSET + ", limit 1 to " + MAX_LIMIT);
+            }
+        }
+    }
+
+    /** One page of {@link #history}, and how many activations the query matches in all. */
+    public record HistoryPage(List<Activation> items, int total) {
+        public HistoryPage {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** The owner's activations the query selects, a page at a time by position. */
+    public HistoryPage history(AccountId owner, HistoryQuery query) {
+        return new HistoryPage(stores.activations().page(owner, query), stores.activations().count(owner, query));
     }
 
     /** How many activations of one offer were sold in a period (every account's together). */

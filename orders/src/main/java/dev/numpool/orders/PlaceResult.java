@@ -12,6 +12,14 @@ public sealed interface PlaceResult {
     record Replayed(StoredResponse response) implements PlaceResult {
     }
 
+    /**
+     * The same order again from the same key within the duplicate window, while the activation it
+     * bought still waits for its code (see {@link RetryGuard.Window}): that activation, nothing new
+     * bought or held. Only the compatible APIs' orders are guarded this way.
+     */
+    record Duplicate(Activation activation) implements PlaceResult {
+    }
+
     /** The key was used before for a different request. */
     record KeyReused() implements PlaceResult {
     }

@@ -27,6 +27,7 @@ final class Stores {
     private final UserStore users;
     private final TwoStepStore twoStep;
     private final FavouriteStore favourites;
+    private final MaxPriceStore maxPrices;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -49,6 +50,7 @@ final class Stores {
         this.users = new UserStore(dsl);
         this.twoStep = new TwoStepStore(dsl);
         this.favourites = new FavouriteStore(dsl);
+        this.maxPrices = new MaxPriceStore(dsl);
     }
 
     /**
@@ -73,6 +75,10 @@ final class Stores {
 
     AccountStore accounts() {
         return accounts;
+    }
+
+    MaxPriceStore maxPrices() {
+        return maxPrices;
     }
 
     LedgerStore ledger() {

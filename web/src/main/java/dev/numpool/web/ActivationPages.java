@@ -194,6 +194,7 @@ final class ActivationPages {
                     t.money(poor.availableMicros(), inventory.currency())); // a balance is compared with prices in their currency
             case PlaceResult.TooManyLive many -> t.get("activation.buy.too-many-live", many.limit());
             case PlaceResult.InProgress busy -> throw new IllegalStateException("answered above");
+            case PlaceResult.Duplicate duplicate -> throw new IllegalStateException("the website's orders have no duplicate window");
             case PlaceResult.KeyReused reused -> t.get("activation.buy.form-reused");
         };
         if (error != null) {

@@ -45,6 +45,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -136,7 +137,8 @@ public final class Numpool implements AutoCloseable {
             OperatorAudit audit = OperatorAudit.create(db, clock);
             Operators operators = Operators.create(db, clock);
             ApiRouter api = new ApiRouter(accounts, ledger, orders, inventory, webhooks, topups, audit, operators, sandbox,
-                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams);
+                    config.get("numpool.operator-token").asString().asOptional(), publicUrl, rateLimits, upstreams,
+                    Duration.ofSeconds(config.get("compat.duplicate-window-seconds").asLong().orElse(10L)));
             // Links in mails lead to the public address; until the server listens (port 0 in tests) its own.
             AtomicReference<String> siteUrl = new AtomicReference<>(publicUrl.map(u -> u.replaceAll("/+$", "")).orElse(null));
             Mailer.Settings mailSettings = Mailer.Settings.from(config.get("mail"), environment);

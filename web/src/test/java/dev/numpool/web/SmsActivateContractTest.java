@@ -29,6 +29,7 @@ class SmsActivateContractTest {
     static void start() {
         Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
         config.put("orders.max-live-activations", "3");
+        config.put("compat.duplicate-window-seconds", "10"); // the default: repeats of one offer need the clock moved
         config.put("inventory.simulator.offers.0.service", "ds"); // sold out
         config.put("inventory.simulator.offers.0.country", "0");
         config.put("inventory.simulator.offers.0.stock", "0");
@@ -124,7 +125,11 @@ class SmsActivateContractTest {
         String excluded = sa(key, "action=getNumber&service=tg&country=0&phoneException=7000,7001&maxPrice=0.50&operator=any");
         assertTrue(excluded.startsWith("ACCESS_NUMBER:"), excluded);
         buy(key, "tg");
+        CLOCK.advance(Duration.ofSeconds(11)); // past the duplicate window: the next one is a new order
         buy(key, "tg");
+        assertEquals(sa(key, "action=getNumber&service=tg&country=0"), sa(key, "action=getNumber&service=tg&country=0"),
+                "within the window a repeat is the last order again, not a refusal");
+        CLOCK.advance(Duration.ofSeconds(11));
         assertEquals("CHANNELS_LIMIT", sa(key, "action=getNumber&service=tg&country=0"), "3 live activations is this node's limit");
     }
 
@@ -231,6 +236,118 @@ class SmsActivateContractTest {
         assertTrue(services.get("services").toString().contains("{\"code\":\"tg\",\"name\":\"Telegram\"}"), services.toString());
         assertEquals("{\"status\":\"success\",\"countryOperators\":{\"0\":[\"any\"]}}", sa(key, "action=getOperators&country=0"));
         assertEquals("BAD_COUNTRY", sa(key, "action=getOperators&country=100000"));
+    }
+
+    private static final java.time.format.DateTimeFormatter TIME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
+
+    /** The phone of an activation, as getNumber gave it. */
+    private static String phone(String key, int id) {
+        return http.get("/v1/activations/" + id, key).json().get("phone").asText().substring(1);
+    }
+
+    @Test
+    void getHistoryListsTheEndedActivationsNewestFirstInTheProtocolsShape() {
+        String key = http.newSandboxAccount();
+        assertEquals("[]", sa(key, "action=getHistory"), "nothing ended yet");
+        java.time.Instant firstAt = CLOCK.instant();
+        int finished = buy(key, "tg");
+        sms(key, finished, "Telegram code: 11111");
+        assertEquals("ACCESS_ACTIVATION", sa(key, "action=setStatus&status=6&id=" + finished));
+        CLOCK.advance(Duration.ofMinutes(1));
+        java.time.Instant secondAt = CLOCK.instant();
+        int cancelled = buy(key, "tg");
+        CLOCK.advance(Duration.ofMinutes(3));
+        assertEquals("ACCESS_CANCEL", sa(key, "action=setStatus&status=8&id=" + cancelled));
+        buy(key, "tg"); // live: no part of the history
+
+        String cancelledJson = "{\"id\":" + cancelled + ",\"date\":\"" + TIME.format(secondAt) + "\",\"phone\":\"" + phone(key, cancelled)
+                + "\",\"sms\":null,\"cost\":0.00,\"status\":\"4\",\"currency\":840}";
+        String finishedJson = "{\"id\":" + finished + ",\"date\":\"" + TIME.format(firstAt) + "\",\"phone\":\"" + phone(key, finished)
+                + "\",\"sms\":\"Telegram code: 11111\",\"cost\":0.50,\"status\":\"3\",\"currency\":840}";
+        Http.Response all = http.get("/stubs/handler_api.php?api_key=" + key + "&action=getHistory", null);
+        assertEquals("[" + cancelledJson + "," + finishedJson + "]", all.text());
+        assertTrue(all.contentType().startsWith("application/json"), all.contentType());
+        assertEquals("[" + finishedJson + "]", sa(key, "action=getHistory&offset=1&limit=1"));
+        assertEquals("[" + cancelledJson + "]", sa(key, "action=getHistory&size=1"), "HeroSMS's name for the page size");
+        assertEquals("[" + cancelledJson + "]", sa(key, "action=getHistory&start=" + secondAt.getEpochSecond()));
+        assertEquals("[" + finishedJson + "]", sa(key, "action=getHistory&end=" + secondAt.getEpochSecond()), "end is exclusive");
+        assertEquals("[" + cancelledJson + "," + finishedJson + "]", sa(key, "action=getHistory&start=" + firstAt.getEpochSecond()
+                + "&end=" + (firstAt.getEpochSecond() + 30 * 86_400)), "30 days apart is allowed");
+        assertEquals("[" + cancelledJson + "," + finishedJson + "]", sa(key, "action=getHistory&limit=9999999"), "a page is at most 100");
+        assertEquals("[]", sa(key, "action=getHistory&offset=99999999999"));
+        assertEquals("[]", sa(key, "action=getHistory&limit=0"));
+        assertEquals("[]", sa(http.newSandboxAccount(), "action=getHistory"), "another account's history is its own");
+
+        for (String wrong : new String[] {"start=abc", "end=-5", "start=99999999999999", "start=1.5",
+                "start=" + secondAt.getEpochSecond() + "&end=" + firstAt.getEpochSecond(),
+                "start=" + firstAt.getEpochSecond() + "&end=" + (firstAt.getEpochSecond() + 30 * 86_400 + 1)}) {
+            assertEquals("WRONG_DATE", sa(key, "action=getHistory&" + wrong), wrong);
+        }
+    }
+
+    @Test
+    void getAllSmsGivesEverySmsOfAnActivationNewestFirst() throws Exception {
+        String key = http.newSandboxAccount();
+        int id = buy(key, "tg");
+        assertEquals("{\"data\":[],\"meta\":{\"total\":0,\"service\":\"tg\"}}", sa(key, "action=getAllSms&id=" + id));
+        java.time.Instant at = CLOCK.instant();
+        assertEquals(200, http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"sender\":\"Telegram\",\"text\":\"Telegram code: 22222\"}").status());
+        assertEquals("ACCESS_RETRY_GET", sa(key, "action=setStatus&status=3&id=" + id));
+        assertEquals(200, http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"sender\":\"Telegram\",\"text\":\"Not a code\"}").status());
+        JsonNode messages = http.get("/v1/activations/" + id, key).json().get("messages");
+        String older = "{\"id\":" + messages.get(0).get("id").asLong() + ",\"phoneFrom\":\"Telegram\",\"text\":\"Telegram code: 22222\",\"code\":\"22222\",\"date\":\""
+                + TIME.format(at) + "\"}";
+        String newer = "{\"id\":" + messages.get(1).get("id").asLong() + ",\"phoneFrom\":\"Telegram\",\"text\":\"Not a code\",\"code\":null,\"date\":\""
+                + TIME.format(at) + "\"}";
+        Http.Response r = http.get("/stubs/handler_api.php?api_key=" + key + "&action=getAllSms&id=" + id, null);
+        assertEquals("{\"data\":[" + newer + "," + older + "],\"meta\":{\"total\":2,\"service\":\"tg\"}}", r.text());
+        assertTrue(r.contentType().startsWith("application/json"), r.contentType());
+        assertEquals("{\"data\":[" + newer + "],\"meta\":{\"total\":2,\"service\":\"tg\"}}", sa(key, "action=getAllSms&size=1&id=" + id));
+        assertEquals("{\"data\":[" + older + "],\"meta\":{\"total\":2,\"service\":\"tg\"}}", sa(key, "action=getAllSms&size=1&page=2&id=" + id));
+        assertEquals("{\"data\":[],\"meta\":{\"total\":2,\"service\":\"tg\"}}", sa(key, "action=getAllSms&page=99999999999&id=" + id));
+
+        String other = http.newSandboxAccount();
+        assertEquals("NO_ACTIVATION", sa(other, "action=getAllSms&id=" + id), "another account's activation is unknown");
+        assertEquals("NO_ACTIVATION", sa(key, "action=getAllSms&id=2147483647"));
+        assertEquals("WRONG_ACTIVATION_ID", sa(key, "action=getAllSms&id=abc"));
+        assertEquals("WRONG_ACTIVATION_ID", sa(key, "action=getAllSms&id=99999999999"));
+        assertEquals("WRONG_ACTIVATION_ID", sa(key, "action=getAllSms"));
+        assertEquals("BAD_KEY", sa("api_key=nope&action=getAllSms&id=" + id));
+    }
+
+    @Test
+    void getTopCountriesByServiceRankIsGetTopCountriesByServiceForEveryAccount() throws Exception {
+        String key = http.newSandboxAccount();
+        assertEquals(sa(key, "action=getTopCountriesByService&service=go"), sa(key, "action=getTopCountriesByServiceRank&service=go"),
+                "Numpool has no loyalty ranks: every account's price is the same");
+        assertEquals("BAD_SERVICE", sa(key, "action=getTopCountriesByServiceRank"));
+        assertEquals("BAD_SERVICE", sa(key, "action=getTopCountriesByServiceRank&service=zz"));
+        JsonNode free = Http.JSON.readTree(sa(key, "action=getTopCountriesByServiceRank&service=go&freePrice=true"));
+        JsonNode first = free.get("0");
+        assertEquals(first.get("count").asInt(), first.get("freePriceMap").get(first.get("price").decimalValue().toPlainString()).asInt(),
+                "all of an offer's stock is at its one price: " + first);
+        assertEquals(sa(key, "action=getTopCountriesByService&service=go&freePrice=true"),
+                sa(key, "action=getTopCountriesByServiceRank&service=go&freePrice=true"));
+        assertEquals("BAD_KEY", sa("api_key=nope&action=getTopCountriesByServiceRank&service=go"));
+    }
+
+    @Test
+    void getCountriesNamesEveryCountryInEnglishRussianAndChinese() throws Exception {
+        String key = http.newSandboxAccount();
+        JsonNode countries = Http.JSON.readTree(sa(key, "action=getCountries"));
+        assertEquals("{\"id\":0,\"eng\":\"Russia\",\"rus\":\"Россия\",\"chn\":\"俄罗斯\",\"visible\":1,\"retry\":1}", countries.get("0").toString());
+        assertEquals("{\"id\":187,\"eng\":\"United States\",\"rus\":\"Соединенные Штаты\",\"chn\":\"美国\",\"visible\":1,\"retry\":1}",
+                countries.get("187").toString());
+        assertEquals("Германия", countries.at("/43/rus").asText());
+        assertEquals("巴西", countries.at("/73/chn").asText());
+        assertTrue(countries.size() > 50, countries.toString());
+        for (JsonNode c : countries) {
+            assertTrue(c.get("rus").asText().matches("[А-Яа-яЁё() -]+"), "a Russian name: " + c);
+            assertTrue(c.get("chn").asText().codePoints().allMatch(cp -> Character.UnicodeScript.of(cp) == Character.UnicodeScript.HAN),
+                    "a Chinese name: " + c);
+        }
+        assertEquals("BAD_KEY", sa("api_key=nope&action=getCountries"));
     }
 
     @Test

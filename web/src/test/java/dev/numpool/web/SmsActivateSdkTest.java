@@ -103,6 +103,21 @@ class SmsActivateSdkTest {
     }
 
     @Test
+    void theSdkReadsEveryCountryWithItsRussianAndChineseName() throws Exception {
+        SMSActivateApi sdk = new SMSActivateApi(http.newSandboxAccount());
+        var countries = sdk.getCountries();
+        assertEquals("Russia", countries.get(0).getEnglishName());
+        assertEquals("Россия", countries.get(0).getRussianName());
+        assertEquals("俄罗斯", countries.get(0).getChineseName());
+        assertEquals("Соединенные Штаты", countries.get(187).getRussianName());
+        assertTrue(countries.getSMSActivateGetCountryInfoList().size() > 50);
+        for (var c : countries.getSMSActivateGetCountryInfoList()) {
+            assertTrue(!c.getRussianName().equals(c.getEnglishName()) && !c.getChineseName().equals(c.getEnglishName()), c.toString());
+            assertTrue(c.isVisible() && c.isSupportRetry(), c.toString());
+        }
+    }
+
+    @Test
     void aBadKeyIsTheSdksBadKeyError() {
         SMSActivateBaseException e = assertThrows(SMSActivateBaseException.class, () -> new SMSActivateApi("not-a-key").getBalance());
         assertTrue(e.getMessage().contains("BAD_KEY") || e.getEnglishMessage().toLowerCase().contains("key"), e.toString());
