@@ -24,6 +24,7 @@ final class Stores {
     private final AuditStore audit;
     private final CodeStore codes;
     private final OperatorStore operators;
+    private final RentalStore rentals;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -43,6 +44,7 @@ final class Stores {
         this.audit = new AuditStore(dsl);
         this.codes = new CodeStore(dsl);
         this.operators = new OperatorStore(dsl);
+        this.rentals = new RentalStore(dsl);
     }
 
     /**
@@ -108,5 +110,10 @@ final class Stores {
 
     OperatorStore operators() {
         return operators;
+    }
+
+    /** The SQL of rentals: the rental, its paid periods and its SMS. */
+    RentalStore rentals() {
+        return rentals;
     }
 }
