@@ -55,6 +55,7 @@ public final class ApiRouter {
     private final AuditedOperator audited;
     private final SandboxHandlers sandboxUpstreams;
     private final InboundHandlers inbound;
+    private final RentalApi rentals;
 
     /**
      * The API over the facades. {@code operatorToken}, when present, enables the operator routes
@@ -91,6 +92,7 @@ public final class ApiRouter {
         this.operatorRoles = new OperatorRoleHandlers(operators);
         this.sandboxUpstreams = new SandboxHandlers(sandbox ? upstreams : Optional.empty());
         this.inbound = new InboundHandlers(inventory, publicUrl, rateLimits::client);
+        this.rentals = new RentalApi(accounts, orders, inventory, sandbox);
     }
 
     /** Registers the filter in front of every route, every route of the API, and its error mapping. */
@@ -147,6 +149,7 @@ public final class ApiRouter {
                 new Route("GET", "/v1/topups/{id}", authentication.customer(money::getTopup)),
                 new Route("GET", "/v1/balance/transactions", authentication.customer(money::transactions)),
                 new Route("GET", "/v1/balance/transactions.csv", authentication.customer(money::transactionsCsv))));
+        routes.addAll(rentalRoutes());
         operator.ifPresent(o -> routes.addAll(operatorRoutes(o)));
         // Test keys simulate SMS on every node; on a production node live keys are refused.
         routes.add(new Route("POST", "/v1/sandbox/sms", authentication.customer(nativeApi::injectSms)));
@@ -154,6 +157,20 @@ public final class ApiRouter {
             routes.add(new Route("POST", "/v1/sandbox/accounts", nativeApi::createSandboxAccount));
         }
         return routes;
+    }
+
+    /** Numbers rented for hours to weeks (issue 18); the sandbox's SMS injection works as {@code /v1/sandbox/sms} does. */
+    private List<Route> rentalRoutes() {
+        return List.of(
+                new Route("GET", "/v1/rental-offers", authentication.customer(rentals::offers)),
+                new Route("POST", "/v1/rentals", authentication.customer(rentals::rent)),
+                new Route("GET", "/v1/rentals", authentication.customer(rentals::list)),
+                new Route("GET", "/v1/rentals/{id}", authentication.customer(rentals::get)),
+                new Route("POST", "/v1/rentals/{id}/extend", authentication.customer(rentals::extend)),
+                new Route("POST", "/v1/rentals/{id}/cancel", authentication.customer(rentals::cancel)),
+                new Route("POST", "/v1/rentals/{id}/finish", authentication.customer(rentals::finish)),
+                new Route("GET", "/v1/rentals/{id}/events", authentication.customer(rentals::events)),
+                new Route("POST", "/v1/sandbox/rentals/{id}/sms", authentication.customer(rentals::injectSms)));
     }
 
     private List<Route> operatorRoutes(OperatorHandlers o) {

@@ -72,11 +72,14 @@ final class SmsActivateApi {
     private final Inventory inventory;
     /** Every action by its name; any other name answers {@code BAD_ACTION}. */
     private final Map<String, Action> actions;
+    /** The rent actions (issue 18), in their own class: {@link SmsActivateRent}. */
+    private final SmsActivateRent rent;
 
     SmsActivateApi(Authentication authentication, Ledger ledger, Orders orders, Inventory inventory) {
         this.authentication = authentication;
         this.orders = orders;
         this.inventory = inventory;
+        this.rent = new SmsActivateRent(orders, inventory);
         this.actions = Map.ofEntries(
                 Map.entry("getBalance", (owner, p) -> Answer.token("ACCESS_BALANCE:" + Money.format(ledger.balance(owner).availableMicros()))),
                 Map.entry("getNumber", (owner, p) -> getNumber(owner, p, false)),
@@ -143,7 +146,12 @@ final class SmsActivateApi {
         if (owner.isEmpty()) {
             return Answer.token("BAD_KEY");
         }
-        return actions.getOrDefault(p.getOrDefault("action", ""), (o, q) -> Answer.token("BAD_ACTION")).answer(owner.get(), p);
+        String action = p.getOrDefault("action", "");
+        Optional<SmsActivateRent.Reply> rented = rent.answer(action, owner.get(), p);
+        if (rented.isPresent()) {
+            return new Answer(rented.get().body(), true);
+        }
+        return actions.getOrDefault(action, (o, q) -> Answer.token("BAD_ACTION")).answer(owner.get(), p);
     }
 
     // Buying ---------------------------------------------------------------------------------------
