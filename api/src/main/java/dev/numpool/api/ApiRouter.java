@@ -227,14 +227,26 @@ public final class ApiRouter {
     /** 5sim's routes, beside the native API's (which has no {@code /v1/guest} or {@code /v1/user}). */
     private void fiveSimRoutes(HttpRouting.Builder routing) {
         FiveSimApi fiveSim = new FiveSimApi(ledger, orders, inventory);
+        // Rentals ("hosting" numbers): an order id that is one of the caller's rentals is answered for the rental.
+        FiveSimRent hosting = new FiveSimRent(orders, inventory);
         routing.get("/v1/guest/products/{country}/{operator}", fiveSim::products)
                 .get("/v1/guest/prices", fiveSim::prices)
                 .get("/v1/user/profile", authentication.fiveSim(fiveSim::profile))
                 .get("/v1/user/buy/activation/{country}/{operator}/{product}", authentication.fiveSim(fiveSim::buy))
-                .get("/v1/user/check/{id}", authentication.fiveSim(fiveSim::check))
-                .get("/v1/user/finish/{id}", authentication.fiveSim(fiveSim::finish))
-                .get("/v1/user/cancel/{id}", authentication.fiveSim(fiveSim::cancel))
-                .get("/v1/user/ban/{id}", authentication.fiveSim(fiveSim::ban));
+                .get("/v1/user/buy/hosting/{country}/{operator}/{product}", authentication.fiveSim(hosting::buy))
+                .get("/v1/user/check/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CHECK, fiveSim::check)))
+                .get("/v1/user/finish/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.FINISH, fiveSim::finish)))
+                .get("/v1/user/cancel/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CANCEL, fiveSim::cancel)))
+                .get("/v1/user/ban/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CANCEL, fiveSim::ban)));
+    }
+
+    /** 5sim's order routes: the caller's rental of that id answers, else its activation handler. */
+    private static Authentication.AccountHandler orRental(FiveSimRent hosting, FiveSimRent.Act act, Authentication.AccountHandler activation) {
+        return (owner, req, res) -> {
+            if (!hosting.answer(act, owner, req, res)) {
+                activation.handle(owner, req, res);
+            }
+        };
     }
 
     /** What providers and Stripe push: each authenticated by its sender's own signature or secret, not an API key. */
