@@ -240,6 +240,43 @@ class RentalsHttpTest {
     }
 
     @Test
+    void aRentalsLiveStreamShowsItThenEachSmsAndItsEnd() throws Exception {
+        String key = http.newSandboxAccount();
+        JsonNode r = rent(key, "{\"country\":16,\"periods\":1}");
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        var stream = client.sendAsync(http.request("/v1/rentals/" + r.get("id").asInt() + "/events", key).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofLines()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, stream.statusCode());
+        Thread reader = Thread.ofVirtual().start(() -> stream.body().forEach(lines::add));
+        try {
+            assertEquals("event:rental", nextEvent(lines), "first the rental as it is");
+            twilio(r.get("phone").asText(), "Your login code is 864209");
+            assertEquals("event:sms", nextEvent(lines));
+            String data = lines.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(data != null && data.contains("\"code\":\"864209\"") && data.contains("\"rentalId\":" + r.get("id").asInt()), data);
+            assertEquals(200, http.post("/v1/rentals/" + r.get("id").asInt() + "/finish", key, null).status());
+            assertEquals("event:status", nextEvent(lines));
+            String ended = lines.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(ended != null && ended.contains("\"status\":\"finished\""), ended);
+        } finally {
+            reader.interrupt();
+            client.close();
+        }
+    }
+
+    /** The next {@code event:} line of a server-sent event stream, waiting at most 10 s for each line. */
+    private static String nextEvent(java.util.concurrent.BlockingQueue<String> lines) throws InterruptedException {
+        while (true) {
+            String line = lines.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(line != null, "no event within 10 s");
+            if (line.startsWith("event:")) {
+                return line.replace(" ", "");
+            }
+        }
+    }
+
+    @Test
     void badInputAndAnotherAccountsRentalChangeNothing() {
         String key = http.newSandboxAccount();
         String stranger = http.newSandboxAccount();
