@@ -58,6 +58,7 @@ public final class ApiRouter {
     private final SandboxHandlers sandboxUpstreams;
     private final InboundHandlers inbound;
     private final CompatRetries retries;
+    private final RentalApi rentals;
 
     /**
      * The API over the facades. {@code operatorToken}, when present, enables the operator routes
@@ -99,6 +100,7 @@ public final class ApiRouter {
         this.operatorRoles = new OperatorRoleHandlers(operators);
         this.sandboxUpstreams = new SandboxHandlers(sandbox ? upstreams : Optional.empty());
         this.inbound = new InboundHandlers(inventory, publicUrl, rateLimits::client);
+        this.rentals = new RentalApi(accounts, orders, inventory, sandbox);
     }
 
     /** Registers the filter in front of every route, every route of the API, and its error mapping. */
@@ -155,6 +157,7 @@ public final class ApiRouter {
                 new Route("GET", "/v1/topups/{id}", authentication.customer(money::getTopup)),
                 new Route("GET", "/v1/balance/transactions", authentication.customer(money::transactions)),
                 new Route("GET", "/v1/balance/transactions.csv", authentication.customer(money::transactionsCsv))));
+        routes.addAll(rentalRoutes());
         operator.ifPresent(o -> routes.addAll(operatorRoutes(o)));
         // Test keys simulate SMS on every node; on a production node live keys are refused.
         routes.add(new Route("POST", "/v1/sandbox/sms", authentication.customer(nativeApi::injectSms)));
@@ -162,6 +165,20 @@ public final class ApiRouter {
             routes.add(new Route("POST", "/v1/sandbox/accounts", nativeApi::createSandboxAccount));
         }
         return routes;
+    }
+
+    /** Numbers rented for hours to weeks (issue 18); the sandbox's SMS injection works as {@code /v1/sandbox/sms} does. */
+    private List<Route> rentalRoutes() {
+        return List.of(
+                new Route("GET", "/v1/rental-offers", authentication.customer(rentals::offers)),
+                new Route("POST", "/v1/rentals", authentication.customer(rentals::rent)),
+                new Route("GET", "/v1/rentals", authentication.customer(rentals::list)),
+                new Route("GET", "/v1/rentals/{id}", authentication.customer(rentals::get)),
+                new Route("POST", "/v1/rentals/{id}/extend", authentication.customer(rentals::extend)),
+                new Route("POST", "/v1/rentals/{id}/cancel", authentication.customer(rentals::cancel)),
+                new Route("POST", "/v1/rentals/{id}/finish", authentication.customer(rentals::finish)),
+                new Route("GET", "/v1/rentals/{id}/events", authentication.customer(rentals::events)),
+                new Route("POST", "/v1/sandbox/rentals/{id}/sms", authentication.customer(rentals::injectSms)));
     }
 
     private List<Route> operatorRoutes(OperatorHandlers o) {
@@ -218,6 +235,8 @@ public final class ApiRouter {
     /** 5sim's routes, beside the native API's (which has no {@code /v1/guest} or {@code /v1/user}). */
     private void fiveSimRoutes(HttpRouting.Builder routing) {
         FiveSimApi fiveSim = new FiveSimApi(ledger, orders, inventory, accounts, retries);
+        // Rentals ("hosting" numbers): an order id that is one of the caller's rentals is answered for the rental.
+        FiveSimRent hosting = new FiveSimRent(orders, inventory);
         routing.get("/v1/guest/products/{country}/{operator}", fiveSim::products)
                 .get("/v1/guest/prices", fiveSim::prices)
                 .get("/v1/guest/countries", fiveSim::countries)
@@ -229,10 +248,20 @@ public final class ApiRouter {
                 .delete("/v1/user/max-prices", authentication.fiveSim(fiveSim::removeMaxPrice))
                 .get("/v1/user/sms/inbox/{id}", authentication.fiveSim(fiveSim::inbox))
                 .get("/v1/user/buy/activation/{country}/{operator}/{product}", authentication.fiveSimCaller(fiveSim::buy))
-                .get("/v1/user/check/{id}", authentication.fiveSim(fiveSim::check))
-                .get("/v1/user/finish/{id}", authentication.fiveSim(fiveSim::finish))
-                .get("/v1/user/cancel/{id}", authentication.fiveSim(fiveSim::cancel))
-                .get("/v1/user/ban/{id}", authentication.fiveSim(fiveSim::ban));
+                .get("/v1/user/buy/hosting/{country}/{operator}/{product}", authentication.fiveSim(hosting::buy))
+                .get("/v1/user/check/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CHECK, fiveSim::check)))
+                .get("/v1/user/finish/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.FINISH, fiveSim::finish)))
+                .get("/v1/user/cancel/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CANCEL, fiveSim::cancel)))
+                .get("/v1/user/ban/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CANCEL, fiveSim::ban)));
+    }
+
+    /** 5sim's order routes: the caller's rental of that id answers, else its activation handler. */
+    private static Authentication.AccountHandler orRental(FiveSimRent hosting, FiveSimRent.Act act, Authentication.AccountHandler activation) {
+        return (owner, req, res) -> {
+            if (!hosting.answer(act, owner, req, res)) {
+                activation.handle(owner, req, res);
+            }
+        };
     }
 
     /** What providers and Stripe push: each authenticated by its sender's own signature or secret, not an API key. */

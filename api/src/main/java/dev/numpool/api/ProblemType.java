@@ -43,6 +43,14 @@ enum ProblemType {
     NO_CODE_YET(409, "no-code-yet", "No code yet"),
     ACTIVATION_ENDED(409, "activation-ended", "Activation already ended"),
 
+    // Rentals (Rentals: RentOutcome, ExtendOutcome, RentalChange); no numbers, price and balance as for orders.
+    RENTAL_ENDED(409, "rental-ended", "Rental already ended"),
+    REFUND_WINDOW_CLOSED(409, "refund-window-closed", "Too late for a refund"),
+    SMS_ALREADY_RECEIVED(409, "sms-already-received", "SMS already received"),
+    TOO_MANY_PERIODS(422, "too-many-periods", "Too many periods"),
+    NOT_EXTENDABLE(409, "not-extendable", "Cannot be extended"),
+    TOO_MANY_ACTIVE_RENTALS(409, "too-many-active-rentals", "Too many active rentals"),
+
     // Sandbox, test keys and webhook endpoints.
     NOT_SIMULATED(409, "not-simulated", "Not a sandbox number"),
     /**

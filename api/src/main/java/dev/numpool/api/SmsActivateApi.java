@@ -85,12 +85,15 @@ final class SmsActivateApi {
     private final CompatRetries retries;
     /** Every action by its name but the buying ones; any other name answers {@code BAD_ACTION}. */
     private final Map<String, Action> actions;
+    /** The rent actions (issue 18), in their own class: {@link SmsActivateRent}. */
+    private final SmsActivateRent rent;
 
     SmsActivateApi(Authentication authentication, Ledger ledger, Orders orders, Inventory inventory, CompatRetries retries) {
         this.authentication = authentication;
         this.orders = orders;
         this.inventory = inventory;
         this.retries = retries;
+        this.rent = new SmsActivateRent(orders, inventory);
         this.actions = Map.ofEntries(
                 Map.entry("getBalance", (owner, p) -> Answer.token("ACCESS_BALANCE:" + Money.format(ledger.balance(owner).availableMicros()))),
                 Map.entry("setStatus", this::setStatus),
@@ -166,6 +169,10 @@ final class SmsActivateApi {
         String action = p.getOrDefault("action", "");
         if (BUYING.contains(action)) {
             return getNumber(caller.get(), p, req, action.equals("getNumberV2"));
+        }
+        Optional<SmsActivateRent.Reply> rented = rent.answer(action, caller.get().account(), p);
+        if (rented.isPresent()) {
+            return new Answer(rented.get().body(), true, false);
         }
         return actions.getOrDefault(action, (o, q) -> Answer.token("BAD_ACTION")).answer(caller.get().account(), p);
     }

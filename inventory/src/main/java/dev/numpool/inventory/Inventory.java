@@ -45,6 +45,7 @@ public final class Inventory implements AutoCloseable {
     private final ProviderWatch watch;
     private final Pool pool;
     private final AccountBalances balances;
+    private final RentDesk rentals;
     /** How customers see a provider named, where the operator configured it ({@code display-name}). */
     private final Map<String, String> displayNames;
     /** Providers whose numbers are simulated: the simulator, and upstreams configured {@code simulated: true}. */
@@ -55,7 +56,7 @@ public final class Inventory implements AutoCloseable {
     private Inventory(List<Provider> providers, Map<String, Double> pollRequestsPerSecond, List<Service> services, List<Country> countries,
                       QuoteBook quotes, InventoryStore store, DeliveryStats deliveries, Pricing pricing, String currency, Duration deadline,
                       Clock clock, Set<String> simulated, boolean sandbox, Map<String, Long> lowBalances, Map<String, String> displayNames,
-                      Map<Integer, CountryNames> countryNames) {
+                      Map<Integer, CountryNames> countryNames, Duration rentalPeriod) {
         this.displayNames = Map.copyOf(displayNames);
         this.countryNames = Map.copyOf(countryNames);
         this.simulated = Set.copyOf(simulated);
@@ -70,6 +71,7 @@ public final class Inventory implements AutoCloseable {
         this.watch = new ProviderWatch(this.providers, controls, deliveries, store, clock);
         this.pool = new Pool(this.providers.pool(), catalogue, store, clock);
         this.balances = new AccountBalances(this.providers, lowBalances, clock);
+        this.rentals = new RentDesk(catalogue, this.providers, separation, controls, rentalPeriod);
     }
 
     /**
@@ -126,7 +128,7 @@ public final class Inventory implements AutoCloseable {
                         Duration.ofMillis(config.get("quote-cache-millis").asLong().orElse(1000L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated, sandbox, lowBalances,
-                displayNames, store.countryNames());
+                displayNames, store.countryNames(), Duration.ofMinutes(config.get("rental-period-minutes").asLong().orElse(60L)));
     }
 
     /** The name customers are shown for a provider, when the operator configured one ({@code display-name}). */
@@ -358,6 +360,77 @@ public final class Inventory implements AutoCloseable {
     /** Records that an activation got its first code {@code took} after the sale: delivery rate and time to code. */
     public void recordCode(String provider, String service, int country, Duration took) {
         router.recordCode(provider, service, country, took);
+    }
+
+    // Rentals (issue 18) -----------------------------------------------------------------------
+
+    /** The service of a rental for every service: the whole number, every SMS it receives (sms-activate's "full"). */
+    public static final String ANY_SERVICE = "any";
+
+    /** How long one paid period of a rental lasts ({@code inventory.rental-period-minutes}, default 60); prices are per period. */
+    public Duration rentalPeriod() {
+        return rentals.period();
+    }
+
+    /**
+     * A rental offer: for {@code service} (a code, or {@link #ANY_SERVICE}) in a country, the lowest
+     * price per period among the providers that rent, and their stock together.
+     */
+    public record RentOffer(String service, Country country, long priceMicros, String currency, int stock) {
+    }
+
+    /**
+     * Rental offers with stock, optionally for one service (or {@link #ANY_SERVICE}) and/or one
+     * country, for renters of {@code mode} (a test key rents simulated numbers only); ordered by
+     * service ({@code any} first), then country. Asked of the providers live.
+     */
+    public List<RentOffer> rentOffers(Optional<String> service, Optional<Country> country, Mode mode) {
+        if (service.filter(s -> !s.equals(ANY_SERVICE) && catalogue.service(s).isEmpty()).isPresent()) {
+            return List.of();
+        }
+        return rentals.offers(service, country, mode);
+    }
+
+    /**
+     * What a rental asks for: a number for {@code service} (a code, or {@link #ANY_SERVICE}) in
+     * {@code country} until {@code until}, at most {@code maxPricePerPeriodMicros} a period.
+     */
+    public record RentRequest(String service, Country country, Instant until, java.util.OptionalLong maxPricePerPeriodMicros, Mode mode) {
+        public RentRequest {
+            java.util.Objects.requireNonNull(mode, "a rental is live or test");
+        }
+    }
+
+    /** Every way renting a number can end. */
+    public sealed interface RentResult {
+        /** A number was rented; its lease's cost and price are per period. The caller owns it and must release it. */
+        record Rented(Lease lease) implements RentResult {
+        }
+
+        /** No provider had a number to rent (or every one that had failed). */
+        record NoNumbers() implements RentResult {
+        }
+
+        /** Numbers exist, but none at or below the price asked per period. */
+        record PriceAboveMax(long minimumPriceMicros) implements RentResult {
+        }
+    }
+
+    /** Rents a number from the cheapest provider that rents one, failing over to the next (at most three). */
+    public RentResult rent(RentRequest request) {
+        if (!request.service().equals(ANY_SERVICE) && catalogue.service(request.service()).isEmpty()) {
+            return new RentResult.NoNumbers();
+        }
+        return rentals.rent(request);
+    }
+
+    /**
+     * Asks the provider of a rented number whether it may stay rented until {@code until}:
+     * confirmed, refused for good (the pool number's own lease ends sooner), or unavailable now.
+     * Giving the number back is {@link #release}.
+     */
+    public Upstream extendRental(String provider, String providerRef, Instant until) {
+        return rentals.extend(provider, providerRef, until);
     }
 
     // Operator controls -------------------------------------------------------------------------

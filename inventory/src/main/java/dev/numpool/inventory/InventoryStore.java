@@ -313,17 +313,126 @@ final class InventoryStore {
         });
     }
 
-    /** Ends a pool sale and frees its number; true when it was live (releasing twice is harmless). */
-    boolean endPoolLease(String provider, String providerRef, Instant now) {
+    /**
+     * Ends a pool sale and frees its number; true when it was live (releasing twice is harmless).
+     * A rental's lease also starts the number's cooldown for the rental's service, or for each of
+     * {@code services} when it was rented for every service, in the same transaction: its renter
+     * may have signed up with it anywhere.
+     */
+    boolean endPoolLease(String provider, String providerRef, List<String> services, Duration cooldown, Instant now) {
         return db.dsl().transactionResult(tx -> {
-            Optional<Long> ended = tx.dsl().update(NUMBER_LEASE).set(NUMBER_LEASE.ENDED_AT, at(now))
+            var ended = tx.dsl().update(NUMBER_LEASE).set(NUMBER_LEASE.ENDED_AT, at(now))
                     .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PROVIDER_REF.eq(providerRef))
                     .and(NUMBER_LEASE.ENDED_AT.isNull())
-                    .returning(NUMBER_LEASE.ID).fetchOptional().map(r -> r.getId());
-            ended.ifPresent(id -> tx.dsl().update(POOL_NUMBER).setNull(POOL_NUMBER.LIVE_LEASE_ID).set(POOL_NUMBER.LAST_RELEASED_AT, at(now))
-                    .where(POOL_NUMBER.LIVE_LEASE_ID.eq(id)).execute());
+                    .returning(NUMBER_LEASE.ID, NUMBER_LEASE.RENTAL, NUMBER_LEASE.SERVICE, NUMBER_LEASE.POOL_NUMBER_ID).fetchOptional();
+            ended.ifPresent(lease -> {
+                tx.dsl().update(POOL_NUMBER).setNull(POOL_NUMBER.LIVE_LEASE_ID).set(POOL_NUMBER.LAST_RELEASED_AT, at(now))
+                        .where(POOL_NUMBER.LIVE_LEASE_ID.eq(lease.getId())).execute();
+                if (lease.getRental() && lease.getPoolNumberId() != null) {
+                    List<String> cooled = lease.getService().equals(Inventory.ANY_SERVICE) ? services : List.of(lease.getService());
+                    for (String service : cooled) {
+                        tx.dsl().insertInto(POOL_COOLDOWN)
+                                .set(POOL_COOLDOWN.POOL_NUMBER_ID, lease.getPoolNumberId()).set(POOL_COOLDOWN.SERVICE, service)
+                                .set(POOL_COOLDOWN.UNTIL, at(now.plus(cooldown)))
+                                .onConflict(POOL_COOLDOWN.POOL_NUMBER_ID, POOL_COOLDOWN.SERVICE).doUpdate()
+                                .set(POOL_COOLDOWN.UNTIL, DSL.greatest(POOL_COOLDOWN.UNTIL, DSL.val(at(now.plus(cooldown)))))
+                                .execute();
+                    }
+                }
+            });
             return ended.isPresent();
         });
+    }
+
+    // Rentals of pool numbers --------------------------------------------------------------------
+
+    /** A number that cools down for no service at all: the only kind rented for every service. */
+    private static Condition coolingForAnything(Instant now) {
+        return DSL.exists(DSL.selectOne().from(POOL_COOLDOWN).where(POOL_COOLDOWN.POOL_NUMBER_ID.eq(POOL_NUMBER.ID))
+                .and(POOL_COOLDOWN.UNTIL.gt(at(now))));
+    }
+
+    private static Condition rentableFor(String service, Instant now) {
+        return DSL.not(service.equals(Inventory.ANY_SERVICE) ? coolingForAnything(now) : coolingDown(service, now));
+    }
+
+    /**
+     * How many pool numbers could be rented now for each of {@code services} (and
+     * {@value Inventory#ANY_SERVICE}: a number cooling down for no service) in each of
+     * {@code countries}: the numbers an activation could be sold, less those cooling down for the
+     * service. Two queries whatever the number of offers.
+     */
+    List<Provider.OfferQuote> poolRentStock(List<String> services, List<Integer> countries, long costMicros, Duration quarantine, Instant now) {
+        List<Provider.OfferQuote> quotes = new ArrayList<>();
+        var free = db.dsl().select(POOL_NUMBER.COUNTRY, DSL.count(), DSL.count().filterWhere(DSL.not(coolingForAnything(now))))
+                .from(POOL_NUMBER).where(sellable(now, quarantine)).and(POOL_NUMBER.COUNTRY.in(countries))
+                .groupBy(POOL_NUMBER.COUNTRY).fetch();
+        if (free.isEmpty()) {
+            return quotes;
+        }
+        java.util.Map<String, Integer> cooling = new java.util.HashMap<>();
+        db.dsl().select(POOL_COOLDOWN.SERVICE, POOL_NUMBER.COUNTRY, DSL.count())
+                .from(POOL_COOLDOWN).join(POOL_NUMBER).on(POOL_NUMBER.ID.eq(POOL_COOLDOWN.POOL_NUMBER_ID))
+                .where(sellable(now, quarantine)).and(POOL_COOLDOWN.UNTIL.gt(at(now))).and(POOL_NUMBER.COUNTRY.in(countries))
+                .groupBy(POOL_COOLDOWN.SERVICE, POOL_NUMBER.COUNTRY)
+                .forEach(r -> cooling.put(r.value1() + ":" + r.value2(), r.value3()));
+        for (String service : services) {
+            for (var r : free) {
+                int stock = service.equals(Inventory.ANY_SERVICE) ? r.value3() : r.value2() - cooling.getOrDefault(service + ":" + r.value1(), 0);
+                if (stock > 0) {
+                    quotes.add(new Provider.OfferQuote(service, r.value1(), "any", costMicros, stock));
+                }
+            }
+        }
+        return quotes;
+    }
+
+    /**
+     * Takes a pool number for a rental until {@code until}: a number an activation could be sold
+     * now, whose own lease lasts at least that long, not cooling down for the service (for
+     * {@value Inventory#ANY_SERVICE}, for none), least recently sold first; locked as
+     * {@link #takePoolNumber} locks it, so no activation is sold on it while the rental lasts.
+     */
+    Optional<PoolSale> rentPoolNumber(String provider, String service, int country, Instant until, Duration quarantine, Instant now) {
+        return db.dsl().transactionResult(tx -> {
+            DSLContext dsl = tx.dsl();
+            List<Long> tried = new ArrayList<>();
+            for (int attempt = 0; attempt < 5; attempt++) {
+                var candidate = dsl.select(POOL_NUMBER.ID, POOL_NUMBER.PHONE).from(POOL_NUMBER)
+                        .where(POOL_NUMBER.COUNTRY.eq(country)).and(sellable(now, quarantine)).and(POOL_NUMBER.LEASE_ENDS_AT.ge(at(until)))
+                        .and(rentableFor(service, now)).and(tried.isEmpty() ? DSL.noCondition() : POOL_NUMBER.ID.notIn(tried))
+                        .orderBy(POOL_NUMBER.LAST_LEASED_AT.asc().nullsFirst(), POOL_NUMBER.ID)
+                        .limit(1)
+                        .forUpdate().skipLocked()
+                        .fetchOptional();
+                if (candidate.isEmpty()) {
+                    return Optional.<PoolSale>empty();
+                }
+                long id = candidate.get().value1();
+                tried.add(id);
+                // Read again under the lock: a sale committed after the search's snapshot must not be missed.
+                if (!dsl.fetchExists(POOL_NUMBER, POOL_NUMBER.ID.eq(id).and(sellable(now, quarantine)).and(rentableFor(service, now)))) {
+                    continue;
+                }
+                String ref = "rent-" + java.util.UUID.randomUUID();
+                long leaseId = dsl.insertInto(NUMBER_LEASE)
+                        .set(NUMBER_LEASE.PROVIDER, provider).set(NUMBER_LEASE.PROVIDER_REF, ref)
+                        .set(NUMBER_LEASE.PHONE, candidate.get().value2()).set(NUMBER_LEASE.SERVICE, service)
+                        .set(NUMBER_LEASE.POOL_NUMBER_ID, id).set(NUMBER_LEASE.LEASED_AT, at(now)).set(NUMBER_LEASE.RENTAL, true)
+                        .returning(NUMBER_LEASE.ID).fetchOne().getId();
+                dsl.update(POOL_NUMBER).set(POOL_NUMBER.LIVE_LEASE_ID, leaseId).set(POOL_NUMBER.LAST_LEASED_AT, at(now))
+                        .where(POOL_NUMBER.ID.eq(id)).execute();
+                return Optional.of(new PoolSale(ref, new PhoneNumber(candidate.get().value2())));
+            }
+            return Optional.<PoolSale>empty();
+        });
+    }
+
+    /** Whether a live rental lease of the pool may last until {@code until}: the number's own lease lasts that long. */
+    boolean poolLeaseLastsUntil(String provider, String providerRef, Instant until) {
+        return db.dsl().fetchExists(DSL.selectOne().from(NUMBER_LEASE).join(POOL_NUMBER).on(POOL_NUMBER.ID.eq(NUMBER_LEASE.POOL_NUMBER_ID))
+                .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PROVIDER_REF.eq(providerRef))
+                .and(NUMBER_LEASE.ENDED_AT.isNull()).and(POOL_NUMBER.LEASE_ENDS_AT.ge(at(until))));
     }
 
     /** The pool number an SMS Gate device's SIM slot is. */

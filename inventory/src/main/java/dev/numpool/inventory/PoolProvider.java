@@ -47,14 +47,20 @@ final class PoolProvider implements Provider {
      * {@code twilio-auth-token-env} and {@code sms-gate-key-env} name.
      */
     record Settings(String name, Duration cooldown, Duration quarantine, long costMicros, Optional<String> twilioAuthToken,
-                    Optional<String> smsGateKey) {
+                    Optional<String> smsGateKey, long rentCostMicros) {
+        /**
+         * Also {@code rent-cost}: what one period of a rental on a pool number costs Numpool
+         * (default 0.02; a period is {@code inventory.rental-period-minutes}).
+         */
         static Settings from(Config config, Map<String, String> environment) {
             String cost = config.get("cost").asString().orElse("0.05");
+            String rentCost = config.get("rent-cost").asString().orElse("0.02");
             return new Settings(config.get("name").asString().orElse(DEFAULT_NAME), Duration.ofDays(config.get("cooldown-days").asLong().orElse(30L)),
                     Duration.ofMinutes(config.get("quarantine-minutes").asLong().orElse(15L)),
                     Money.parseMicros(cost).orElseThrow(() -> new IllegalArgumentException("pool.cost is not a price: " + cost)),
                     config.get("twilio-auth-token-env").asString().asOptional().map(environment::get),
-                    config.get("sms-gate-key-env").asString().asOptional().map(environment::get));
+                    config.get("sms-gate-key-env").asString().asOptional().map(environment::get),
+                    Money.parseMicros(rentCost).orElseThrow(() -> new IllegalArgumentException("pool.rent-cost is not a price: " + rentCost)));
         }
     }
 
@@ -109,8 +115,48 @@ final class PoolProvider implements Provider {
     @Override
     public Confirmation release(String providerRef, Release how) {
         try {
-            store.endPoolLease(settings.name(), providerRef, clock.instant());
+            store.endPoolLease(settings.name(), providerRef, services, settings.cooldown(), clock.instant());
             return new Confirmation.Confirmed();
+        } catch (RuntimeException e) {
+            return new Confirmation.Unavailable("pool unavailable");
+        }
+    }
+
+    // Rentals: a pool number rented for hours to weeks is leased as for an activation (no activation
+    // is sold on it meanwhile) and its SMS reach the rental the same way, by its newest lease.
+
+    @Override
+    public List<OfferQuote> rentQuotes(List<String> services, List<Country> countries) {
+        try {
+            return store.poolRentStock(services, countries.stream().map(Country::id).toList(), settings.rentCostMicros(), settings.quarantine(),
+                    clock.instant());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pool rental stock not counted", e);
+            return List.of();
+        }
+    }
+
+    @Override
+    public Purchase rent(RentOrder order) {
+        if (settings.rentCostMicros() > order.maxCostMicros()) {
+            return new Purchase.Empty();
+        }
+        try {
+            return store.rentPoolNumber(settings.name(), order.service(), order.country().id(), order.until(), settings.quarantine(), clock.instant())
+                    .<Purchase>map(sale -> new Purchase.Got(sale.providerRef(), sale.phone(), settings.rentCostMicros()))
+                    .orElseGet(Purchase.Empty::new);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pool number not rented", e);
+            return new Purchase.Failed("pool unavailable");
+        }
+    }
+
+    /** A rental of a pool number may last as long as the number's own lease from its vendor. */
+    @Override
+    public Confirmation extendRental(String providerRef, Instant until) {
+        try {
+            return store.poolLeaseLastsUntil(settings.name(), providerRef, until) ? new Confirmation.Confirmed()
+                    : new Confirmation.Refused("the number's own lease ends before " + until);
         } catch (RuntimeException e) {
             return new Confirmation.Unavailable("pool unavailable");
         }

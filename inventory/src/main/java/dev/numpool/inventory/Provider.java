@@ -118,6 +118,39 @@ interface Provider extends AutoCloseable {
     record LiveSale(String providerRef, String service) {
     }
 
+    // Rentals (issue 18) ----------------------------------------------------------------------
+
+    /**
+     * What renting a number costs per period ({@link Inventory#rentalPeriod}) and how many could be
+     * rented now, for each of {@code services} (codes, and {@value Inventory#ANY_SERVICE} for every
+     * service) in each of {@code countries}; offers without stock may be left out. Providers that do
+     * not rent answer nothing (the default). Asked live on the rent path: only in-process providers
+     * (the simulator, the pool) rent today, and their answers are cheap.
+     */
+    default List<OfferQuote> rentQuotes(List<String> services, List<Country> countries) {
+        return List.of();
+    }
+
+    /**
+     * Rents a number for {@code order.service()} until {@code order.until()}. Must not throw for
+     * upstream trouble: that is {@link Purchase.Failed}. The default: no numbers to rent.
+     */
+    default Purchase rent(RentOrder order) {
+        return new Purchase.Empty();
+    }
+
+    /**
+     * Whether a rented number may stay rented until {@code until} (an extension): confirmed, or
+     * refused for good (its own lease ends sooner, say). Giving it back is {@link #release}.
+     */
+    default Confirmation extendRental(String providerRef, java.time.Instant until) {
+        return new Confirmation.Refused("this provider does not rent numbers");
+    }
+
+    /** A rental asked of a provider: the service (or {@value Inventory#ANY_SERVICE}), until when, and the most it may cost per period. */
+    record RentOrder(String service, Country country, java.time.Instant until, long maxCostMicros) {
+    }
+
     /** Installs the listener that receives every SMS this provider pushes. */
     void listen(SmsListener listener);
 

@@ -58,6 +58,9 @@ final class Simulator implements Provider {
     private final Map<String, AtomicInteger> stock = new ConcurrentHashMap<>();
     private final Map<String, SimLease> leases = new ConcurrentHashMap<>();
     private final Set<String> liveNumbers = ConcurrentHashMap.newKeySet();
+    /** Numbers left to rent, per service (or {@value Inventory#ANY_SERVICE}) and country. */
+    private final Map<String, AtomicInteger> rentStock = new ConcurrentHashMap<>();
+    static final int DEFAULT_RENT_STOCK = 20;
     private volatile SmsListener listener = sms -> { };
 
     Simulator(Settings settings, SmsTemplates templates, Clock clock) {
@@ -74,7 +77,13 @@ final class Simulator implements Provider {
      * single offers: {@code [{service: tg, country: 0, stock: 0, cost: "0.10"}]}.
      */
     record Settings(double codeProbability, Duration codeDelayMin, Duration codeDelayMax, Duration latency,
-                    double failureRate, Optional<Integer> stock, Map<String, Quote> offers, Optional<Long> seed) {
+                    double failureRate, Optional<Integer> stock, Map<String, Quote> offers, Optional<Long> seed, int rentStock) {
+        Settings(double codeProbability, Duration codeDelayMin, Duration codeDelayMax, Duration latency,
+                 double failureRate, Optional<Integer> stock, Map<String, Quote> offers, Optional<Long> seed) {
+            this(codeProbability, codeDelayMin, codeDelayMax, latency, failureRate, stock, offers, seed, DEFAULT_RENT_STOCK);
+        }
+
+
         static Settings from(Config config) {
             Map<String, Quote> offers = new ConcurrentHashMap<>();
             for (Config offer : config.get("offers").asNodeList().orElse(List.of())) {
@@ -91,7 +100,8 @@ final class Simulator implements Provider {
                     config.get("failure-rate").asDouble().orElse(0.0),
                     config.get("stock").asInt().asOptional(),
                     Map.copyOf(offers),
-                    config.get("seed").asLong().asOptional());
+                    config.get("seed").asLong().asOptional(),
+                    config.get("rent-stock").asInt().orElse(DEFAULT_RENT_STOCK));
         }
     }
 
@@ -163,7 +173,7 @@ final class Simulator implements Provider {
         }
         // Random, not a counter: two nodes' simulators must never hand out the same reference.
         String ref = "sim-" + UUID.randomUUID();
-        SimLease lease = new SimLease(ref, order.service(), order.country(), phone.get(), key);
+        SimLease lease = new SimLease(ref, order.service(), order.country(), phone.get(), key, false);
         leases.put(ref, lease);
         scheduleCode(lease);
         return new Purchase.Got(ref, phone.get(), cost);
@@ -177,8 +187,67 @@ final class Simulator implements Provider {
         }
         lease.cancelPending();
         liveNumbers.remove(lease.service + lease.phone.e164());
-        stockOf(lease.offerKey).incrementAndGet();
+        (lease.rental ? rentStockOf(lease.offerKey) : stockOf(lease.offerKey)).incrementAndGet();
         return new Confirmation.Confirmed();
+    }
+
+    // Rentals: numbers rented for hours to weeks. A rented simulated number gets no SMS by itself;
+    // the sandbox injects them (POST /v1/sandbox/rentals/{id}/sms), as a bot author's test wants.
+
+    @Override
+    public List<OfferQuote> rentQuotes(List<String> services, List<Country> countries) {
+        List<OfferQuote> quotes = new java.util.ArrayList<>();
+        for (String service : services) {
+            if (service.equals(MAGIC_NO_NUMBERS)) {
+                continue;
+            }
+            for (Country country : countries) {
+                String key = key(service, country.id());
+                quotes.add(new OfferQuote(service, country.id(), "any", rentCost(key), rentStockOf(key).get()));
+            }
+        }
+        return quotes;
+    }
+
+    @Override
+    public Purchase rent(RentOrder order) {
+        if (order.service().equals(MAGIC_NO_NUMBERS)) {
+            return new Purchase.Empty();
+        }
+        String key = key(order.service(), order.country().id());
+        long cost = rentCost(key);
+        if (cost > order.maxCostMicros()) {
+            return new Purchase.Empty();
+        }
+        AtomicInteger left = rentStockOf(key);
+        if (left.getAndUpdate(n -> n > 0 ? n - 1 : 0) <= 0) {
+            return new Purchase.Empty();
+        }
+        // Rented for every service at once: no other sale of the number may share it.
+        Optional<PhoneNumber> phone = freshNumber(new Order(Inventory.ANY_SERVICE, order.country(), "any", Long.MAX_VALUE, List.of()));
+        if (phone.isEmpty()) {
+            left.incrementAndGet();
+            return new Purchase.Empty();
+        }
+        String ref = "sim-rent-" + UUID.randomUUID();
+        leases.put(ref, new SimLease(ref, Inventory.ANY_SERVICE, order.country(), phone.get(), key, true));
+        return new Purchase.Got(ref, phone.get(), cost);
+    }
+
+    /** A simulated rental may go on as long as it is wanted. */
+    @Override
+    public Confirmation extendRental(String providerRef, java.time.Instant until) {
+        return leases.containsKey(providerRef) ? new Confirmation.Confirmed() : new Confirmation.Refused("unknown rental " + providerRef);
+    }
+
+    private AtomicInteger rentStockOf(String key) {
+        return rentStock.computeIfAbsent(key, k -> new AtomicInteger(settings.rentStock()));
+    }
+
+    /** A period's rent: a fifth of the offer's activation cost, at least 0.01 (three times that for every service), whole cents. */
+    private long rentCost(String key) {
+        long base = Math.max(10_000L, cost(key) / 5 / 10_000L * 10_000L);
+        return key.startsWith(Inventory.ANY_SERVICE + ":") ? base * 3 : base;
     }
 
     @Override
@@ -303,14 +372,16 @@ final class Simulator implements Provider {
         final Country country;
         final PhoneNumber phone;
         final String offerKey;
+        final boolean rental;
         volatile ScheduledFuture<?> pending;
 
-        SimLease(String ref, String service, Country country, PhoneNumber phone, String offerKey) {
+        SimLease(String ref, String service, Country country, PhoneNumber phone, String offerKey, boolean rental) {
             this.ref = ref;
             this.service = service;
             this.country = country;
             this.phone = phone;
             this.offerKey = offerKey;
+            this.rental = rental;
         }
 
         void cancelPending() {

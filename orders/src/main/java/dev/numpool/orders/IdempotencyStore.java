@@ -117,6 +117,19 @@ final class IdempotencyStore extends Store {
     }
 
     /**
+     * Stores the response of the request that holds {@code key} (its lock ending at
+     * {@code lockedUntil}), in the caller's transaction with the effect; false when a retry took
+     * the key over meanwhile, and the caller must then roll back.
+     */
+    boolean complete(AccountId owner, IdempotencyKey key, Instant lockedUntil, StoredResponse response) {
+        return dsl.update(IDEMPOTENCY_KEY).set(IDEMPOTENCY_KEY.RESPONSE_STATUS, response.status())
+                .set(IDEMPOTENCY_KEY.RESPONSE_BODY, response.body())
+                .where(IDEMPOTENCY_KEY.ACCOUNT_ID.eq(owner.value())).and(IDEMPOTENCY_KEY.KEY.eq(key.value()))
+                .and(IDEMPOTENCY_KEY.RESPONSE_STATUS.isNull()).and(IDEMPOTENCY_KEY.LOCKED_UNTIL.eq(at(lockedUntil)))
+                .execute() == 1;
+    }
+
+    /**
      * Frees a key whose request changed nothing, so the client can retry with it; a key another
      * request has taken over since is left alone.
      */

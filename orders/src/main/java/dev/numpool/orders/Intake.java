@@ -37,8 +37,11 @@ final class Intake {
     private final Counter codesReceived;
     private volatile java.util.function.BooleanSupplier overloaded = () -> false;
 
+    private final Rentals rentals;
+
     Intake(Stores stores, LiveEvents events, Inventory inventory, Clock clock, Ledger.Transfers transfers, CodeReader reader, IntakeGate gate,
-           Counter codesReceived) {
+           Counter codesReceived, Rentals rentals) {
+        this.rentals = rentals;
         this.stores = stores;
         this.events = events;
         this.inventory = inventory;
@@ -95,6 +98,12 @@ final class Intake {
         Applied applied = stores.transaction(s -> {
             Optional<ActivationStore.ActivationRow> row = s.activations().activationByProviderRefForUpdate(sms.provider(), sms.providerRef());
             if (row.isEmpty()) {
+                // A rented number's SMS goes to its rental (found by the same provider names).
+                Optional<RentalStore.RentalRow> rental = s.rentals().rentalByProviderRefForUpdate(sms.provider(), sms.providerRef());
+                if (rental.isPresent()) {
+                    return rentals.applySms(s, rental.get(), received.dedupeKey(), received.sender(), received.text(), received.providerCode(),
+                            received.receivedAt());
+                }
                 // The order that bought this number may not have committed yet: park the SMS for
                 // it rather than drop a code; applyParkedSms delivers it once the order committed.
                 s.intake().parkSms(sms.provider(), sms.providerRef(), received.dedupeKey(), received.sender(), received.text(), sms.receivedAt());
@@ -146,8 +155,13 @@ final class Intake {
         List<Applied> applied = stores.transaction(s -> {
             List<Applied> done = new ArrayList<>();
             for (IntakeStore.ParkedSms p : s.intake().matchedParkedSmsForUpdate(limit)) {
-                ActivationStore.ActivationRow row = s.activations().activationByProviderRefForUpdate(p.provider(), p.providerRef()).orElseThrow();
-                done.add(apply(s, row, new Received(p.text(), p.sender(), p.dedupeKey(), Optional.empty(), p.receivedAt())));
+                Optional<ActivationStore.ActivationRow> row = s.activations().activationByProviderRefForUpdate(p.provider(), p.providerRef());
+                if (row.isPresent()) {
+                    done.add(apply(s, row.get(), new Received(p.text(), p.sender(), p.dedupeKey(), Optional.empty(), p.receivedAt())));
+                } else {
+                    RentalStore.RentalRow rental = s.rentals().rentalByProviderRefForUpdate(p.provider(), p.providerRef()).orElseThrow();
+                    done.add(rentals.applySms(s, rental, p.dedupeKey(), p.sender(), p.text(), Optional.empty(), p.receivedAt()));
+                }
                 s.intake().deleteParkedSms(p.id());
             }
             return done;
@@ -218,9 +232,18 @@ final class Intake {
      * An intake's outcome; when it brought an activation its first code, that activation; and
      * the owner and code of an accepted SMS with a code, for live streams.
      */
-    record Applied(SmsIntake intake, ActivationStore.ActivationRow firstCode, long accountId, Optional<String> text) {
+    record Applied(SmsIntake intake, ActivationStore.ActivationRow firstCode, long accountId, Optional<String> text, boolean rental) {
+        Applied(SmsIntake intake, ActivationStore.ActivationRow firstCode, long accountId, Optional<String> text) {
+            this(intake, firstCode, accountId, text, false);
+        }
+
         Applied(SmsIntake intake, ActivationStore.ActivationRow firstCode) {
             this(intake, firstCode, 0, Optional.empty());
+        }
+
+        /** An SMS a rental accepted: its live event goes to the owner's rental streams. */
+        static Applied rental(SmsIntake.Accepted accepted, long accountId, String text) {
+            return new Applied(accepted, null, accountId, Optional.of(text), true);
         }
     }
 
@@ -237,6 +260,13 @@ final class Intake {
     }
 
     private void announce(Applied applied) {
+        if (applied.rental()) {
+            if (applied.intake() instanceof SmsIntake.Accepted accepted) {
+                events.publishRental(applied.accountId(), accepted.activationId(), "sms", RentalStatus.ACTIVE,
+                        Optional.of(new LiveEvents.RentalSms(accepted.code(), applied.text().orElse(""))), clock.instant());
+            }
+            return;
+        }
         if (applied.intake() instanceof SmsIntake.Accepted accepted && accepted.code().isPresent()) {
             codesReceived.increment();
             events.publish(applied.accountId(), new LiveEvent("code", accepted.activationId(), ActivationStatus.CODE_RECEIVED,
@@ -272,6 +302,21 @@ final class Intake {
             SmsIntake taken = receive(new InboundSms(number.get().provider(), number.get().providerRef(), sender, text,
                     "sandbox-" + UUID.randomUUID(), clock.instant()));
             return new SandboxSms.Delivered(readBack(owner, activationId), taken);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /**
+     * Takes in an SMS through {@link #receive} if an intake slot is free now (the sandbox's
+     * injection into a rental); empty when the node is saturated and nothing was written.
+     */
+    Optional<SmsIntake> receiveIfFree(InboundSms sms) {
+        if (overloaded.getAsBoolean() || !gate.tryEnter()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(receive(sms));
         } finally {
             gate.exit();
         }

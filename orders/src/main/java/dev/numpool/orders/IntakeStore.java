@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static dev.numpool.db.jooq.Tables.ACTIVATION;
+import static dev.numpool.db.jooq.Tables.RENTAL;
 import static dev.numpool.db.jooq.Tables.SMS;
 import static dev.numpool.db.jooq.Tables.UNMATCHED_SMS;
 
@@ -104,8 +105,10 @@ final class IntakeStore extends Store {
         return dsl.select(UNMATCHED_SMS.ID, UNMATCHED_SMS.PROVIDER, UNMATCHED_SMS.PROVIDER_REF, UNMATCHED_SMS.DEDUPE_KEY,
                         UNMATCHED_SMS.SENDER, UNMATCHED_SMS.TEXT, UNMATCHED_SMS.RECEIVED_AT)
                 .from(UNMATCHED_SMS)
-                .whereExists(DSL.selectOne().from(ACTIVATION)
+                .where(DSL.exists(DSL.selectOne().from(ACTIVATION)
                         .where(ACTIVATION.PROVIDER.eq(UNMATCHED_SMS.PROVIDER)).and(ACTIVATION.PROVIDER_REF.eq(UNMATCHED_SMS.PROVIDER_REF)))
+                        .or(DSL.exists(DSL.selectOne().from(RENTAL)
+                                .where(RENTAL.PROVIDER.eq(UNMATCHED_SMS.PROVIDER)).and(RENTAL.PROVIDER_REF.eq(UNMATCHED_SMS.PROVIDER_REF)))))
                 .orderBy(UNMATCHED_SMS.ID).limit(limit)
                 .forUpdate().of(UNMATCHED_SMS).skipLocked()
                 .fetch(r -> new ParkedSms(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(), r.value7().toInstant()));

@@ -239,9 +239,17 @@ public final class Ledger {
         if (unresolved > 0) {
             problems.add(unresolved + " ended activations with an unresolved hold");
         }
-        int orphans = stores.ledger().openHoldsWithoutLiveActivation() - unresolved;
+        int unresolvedPeriods = stores.ledger().unresolvedHoldsOfEndedRentals();
+        if (unresolvedPeriods > 0) {
+            problems.add(unresolvedPeriods + " paid periods of ended rentals with an unresolved hold");
+        }
+        int orphans = stores.ledger().openHoldsWithoutLiveActivation() - unresolved - unresolvedPeriods;
         if (orphans > 0) {
-            problems.add(orphans + " open holds of no activation");
+            problems.add(orphans + " open holds of no activation"); // nor of an active rental
+        }
+        int early = stores.ledger().chargedBeforeTheirPeriod(clock.instant());
+        if (early > 0) {
+            problems.add(early + " rental periods charged before they began");
         }
         return problems;
     }
@@ -308,6 +316,16 @@ public final class Ledger {
         long hold(Stores s, AccountId owner, long amount, String reference, Instant now) {
             LedgerStore.CustomerLedgers l = customer(s, owner);
             return s.ledger().insertTransfer(Kind.HOLD, l.wallet(), l.held(), amount, null, reference, now);
+        }
+
+        /**
+         * Moves {@code amount} from the owner's wallet to held once per reference, in one statement
+         * (a rental's paid periods); returns the holds' ids in the order of {@code references}.
+         * Fails (23514) as a whole when the wallet cannot pay them all.
+         */
+        List<Long> holds(Stores s, AccountId owner, long amount, List<String> references, Instant now) {
+            LedgerStore.CustomerLedgers l = customer(s, owner);
+            return s.ledger().insertHolds(l.wallet(), l.held(), amount, references, now);
         }
 
         /**

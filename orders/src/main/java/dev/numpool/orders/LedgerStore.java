@@ -16,6 +16,8 @@ import static dev.numpool.db.jooq.Tables.ACTIVATION;
 import static dev.numpool.db.jooq.Tables.IDEMPOTENCY_KEY;
 import static dev.numpool.db.jooq.Tables.LEDGER_ACCOUNT;
 import static dev.numpool.db.jooq.Tables.LEDGER_ADJUSTMENT;
+import static dev.numpool.db.jooq.Tables.RENTAL;
+import static dev.numpool.db.jooq.Tables.RENTAL_PERIOD;
 import static dev.numpool.db.jooq.Tables.TRANSFER;
 
 /**
@@ -48,6 +50,21 @@ final class LedgerStore extends Store {
                 .returning(TRANSFER.ID).fetchOne(TRANSFER.ID);
     }
 
+    /**
+     * Appends {@code count} holds of {@code amountMicros} each, wallet → held, in one statement;
+     * returns their ids in the order of {@code references}. The trigger refuses the lot when the
+     * wallet cannot pay all of them.
+     */
+    List<Long> insertHolds(long wallet, long held, long amountMicros, List<String> references, Instant now) {
+        var insert = dsl.insertInto(TRANSFER, TRANSFER.KIND, TRANSFER.DEBIT_ACCOUNT_ID, TRANSFER.CREDIT_ACCOUNT_ID, TRANSFER.AMOUNT_MICROS,
+                TRANSFER.REFERENCE, TRANSFER.CREATED_AT);
+        for (String reference : references) {
+            insert = insert.values(Ledger.Kind.HOLD.wire(), wallet, held, amountMicros, reference, at(now));
+        }
+        // Identity values are drawn in the order the rows are inserted, so sorted ids follow the references.
+        return insert.returning(TRANSFER.ID).fetch(TRANSFER.ID).stream().sorted().toList();
+    }
+
     Balance balance(AccountId owner) {
         long wallet = 0;
         long held = 0;
@@ -75,11 +92,18 @@ final class LedgerStore extends Store {
      */
     private org.jooq.Select<org.jooq.Record1<java.math.BigDecimal>> openHoldsQuery(AccountId owner) {
         var resolution = TRANSFER.as("resolution");
-        return DSL.select(DSL.coalesce(DSL.sum(TRANSFER.AMOUNT_MICROS), java.math.BigDecimal.ZERO))
+        var activations = DSL.select(TRANSFER.AMOUNT_MICROS)
                 .from(ACTIVATION).join(TRANSFER).on(TRANSFER.ID.eq(ACTIVATION.HOLD_ID))
                 .where(ACTIVATION.ACCOUNT_ID.eq(owner.value()))
                 .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))
                 .andNotExists(DSL.selectOne().from(resolution).where(resolution.HOLD_ID.eq(TRANSFER.ID)));
+        // A rental's paid periods not yet begun (or still refundable) are held too, each its own hold.
+        var rentals = DSL.select(TRANSFER.AMOUNT_MICROS)
+                .from(RENTAL).join(RENTAL_PERIOD).on(RENTAL_PERIOD.RENTAL_ID.eq(RENTAL.ID)).join(TRANSFER).on(TRANSFER.ID.eq(RENTAL_PERIOD.HOLD_ID))
+                .where(RENTAL.ACCOUNT_ID.eq(owner.value())).and(RENTAL.STATUS.eq(RentalStatus.ACTIVE.wire()))
+                .andNotExists(DSL.selectOne().from(resolution).where(resolution.HOLD_ID.eq(TRANSFER.ID)));
+        var holds = activations.unionAll(rentals).asTable("open_hold");
+        return DSL.select(DSL.coalesce(DSL.sum(holds.field(TRANSFER.AMOUNT_MICROS)), java.math.BigDecimal.ZERO)).from(holds);
     }
 
     /** The ids of an account's wallet and held ledger accounts (they never change once created). */
@@ -282,7 +306,23 @@ final class LedgerStore extends Store {
                 .where(TRANSFER.KIND.eq("hold"))
                 .andNotExists(DSL.selectOne().from(resolution).where(resolution.HOLD_ID.eq(TRANSFER.ID)))
                 .andNotExists(DSL.selectOne().from(ACTIVATION).where(ACTIVATION.HOLD_ID.eq(TRANSFER.ID))
-                        .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire()))));
+                        .and(ACTIVATION.STATUS.in(ActivationStatus.WAITING_CODE.wire(), ActivationStatus.CODE_RECEIVED.wire())))
+                .andNotExists(DSL.selectOne().from(RENTAL_PERIOD).join(RENTAL).on(RENTAL.ID.eq(RENTAL_PERIOD.RENTAL_ID))
+                        .where(RENTAL_PERIOD.HOLD_ID.eq(TRANSFER.ID)).and(RENTAL.STATUS.eq(RentalStatus.ACTIVE.wire()))));
+    }
+
+    /** Paid periods of ended rentals whose hold was neither posted nor voided: money left held for nothing. */
+    int unresolvedHoldsOfEndedRentals() {
+        return dsl.fetchCount(dsl.select(RENTAL_PERIOD.HOLD_ID).from(RENTAL_PERIOD).join(RENTAL).on(RENTAL.ID.eq(RENTAL_PERIOD.RENTAL_ID))
+                .where(RENTAL.STATUS.ne(RentalStatus.ACTIVE.wire()))
+                .andNotExists(DSL.selectOne().from(TRANSFER).where(TRANSFER.HOLD_ID.eq(RENTAL_PERIOD.HOLD_ID))));
+    }
+
+    /** Posted periods of active rentals that have not begun yet: a charge for time not yet given. */
+    int chargedBeforeTheirPeriod(Instant now) {
+        return dsl.fetchCount(dsl.select(RENTAL_PERIOD.HOLD_ID).from(RENTAL_PERIOD).join(RENTAL).on(RENTAL.ID.eq(RENTAL_PERIOD.RENTAL_ID))
+                .join(TRANSFER).on(TRANSFER.HOLD_ID.eq(RENTAL_PERIOD.HOLD_ID))
+                .where(TRANSFER.KIND.eq(Ledger.Kind.POST.wire())).and(RENTAL_PERIOD.STARTS_AT.gt(at(now))));
     }
 
     /** Number of holds not resolved by exactly one post or void: open holds of ended activations. */

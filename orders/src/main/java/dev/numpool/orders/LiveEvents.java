@@ -52,6 +52,27 @@ final class LiveEvents implements AutoCloseable {
         }
     }
 
+    /** An SMS a rental received, as its live event carries it. */
+    record RentalSms(Optional<String> code, String text) {
+    }
+
+    /**
+     * Publishes one rental event ({@code sms} or {@code status}) for its owner's streams on every
+     * node, on the same channel as activations' (a stream reads the kind it follows); never throws.
+     */
+    void publishRental(long accountId, int rentalId, String type, RentalStatus status, Optional<RentalSms> sms, java.time.Instant at) {
+        try {
+            var n = JSON.createObjectNode().put("type", type).put("rentalId", rentalId).put("status", status.wire()).put("at", at.toString());
+            sms.ifPresent(m -> {
+                m.code().ifPresent(c -> n.put("code", c));
+                n.put("text", m.text());
+            });
+            redis.publishQuietly(PREFIX + accountId, n.toString());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "live rental event not published; streams will show it on reconnect", e);
+        }
+    }
+
     /**
      * Open streams one account may hold on one node: enough for a person's tabs and a bot's
      * workers, few enough that one account cannot hold a node's threads and buffers.
@@ -118,8 +139,35 @@ final class LiveEvents implements AutoCloseable {
             }
             try {
                 var n = JSON.readTree(json);
+                if (n.has("rentalId")) {
+                    return Optional.empty(); // a rental's event: its own streams read it (nextRental)
+                }
                 return Optional.of(new LiveEvent(n.get("type").asText(), n.get("activationId").asInt(),
                         ActivationStatus.fromWire(n.get("status").asText()).orElseThrow(),
+                        Optional.ofNullable(n.get("code")).map(v -> v.asText()), Optional.ofNullable(n.get("text")).map(v -> v.asText()),
+                        java.time.Instant.parse(n.get("at").asText())));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+                LOG.log(Level.WARNING, "unreadable live event skipped", e);
+                return Optional.empty();
+            }
+        }
+
+        /** The next rental event, waiting at most {@code wait}; empty on timeout or when an activation's event came instead. */
+        Optional<RentalEvent> nextRental(Duration wait) throws InterruptedException {
+            if (overflowed) {
+                throw new IllegalStateException("stream fell behind");
+            }
+            String json = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (json == null) {
+                return Optional.empty();
+            }
+            try {
+                var n = JSON.readTree(json);
+                if (!n.has("rentalId")) {
+                    return Optional.empty();
+                }
+                return Optional.of(new RentalEvent(n.get("type").asText(), n.get("rentalId").asInt(),
+                        RentalStatus.fromWire(n.get("status").asText()).orElseThrow(),
                         Optional.ofNullable(n.get("code")).map(v -> v.asText()), Optional.ofNullable(n.get("text")).map(v -> v.asText()),
                         java.time.Instant.parse(n.get("at").asText())));
             } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {

@@ -38,6 +38,7 @@ public final class Orders implements AutoCloseable {
     private final Intake intake;
     private final CodeReviews reviews;
     private final ActivationLifecycle lifecycle;
+    private final Rentals rentals;
 
     /**
      * Timings of the state machine: {@code activation-window-seconds} (default 20 min),
@@ -76,7 +77,8 @@ public final class Orders implements AutoCloseable {
         }
     }
 
-    private Orders(Stores stores, LiveEvents events, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
+    private Orders(Stores stores, LiveEvents events, Inventory inventory, Settings settings, Rentals.Settings rentalSettings, Clock clock,
+                   MeterRegistry meters) {
         this.stores = stores;
         this.events = events;
         this.clock = clock;
@@ -87,9 +89,12 @@ public final class Orders implements AutoCloseable {
         this.upstream = new UpstreamReports(stores, inventory, clock);
         this.placement = new OrderPlacement(stores, events, inventory, settings, clock, transfers, upstream,
                 meters.getOrCreate(Counter.builder("numpool_orders_placed").description("Activations bought")));
-        this.intake = new Intake(stores, events, inventory, clock, transfers, new CodeReader(templates),
+        CodeReader reader = new CodeReader(templates);
+        this.rentals = new Rentals(stores, inventory, clock, transfers, upstream, events, reader, rentalSettings, settings.idempotencyLock());
+        this.intake = new Intake(stores, events, inventory, clock, transfers, reader,
                 new IntakeGate(settings.intakeConcurrency(), settings.intakeWait()),
-                meters.getOrCreate(Counter.builder("numpool_codes_received").description("Codes received for live activations")));
+                meters.getOrCreate(Counter.builder("numpool_codes_received").description("Codes received for live activations")), rentals);
+        rentals.intake(intake);
         this.reviews = new CodeReviews(stores, inventory, clock, templates, intake);
         this.lifecycle = new ActivationLifecycle(stores, events, inventory, clock, transfers, upstream, reviews,
                 meters.getOrCreate(Counter.builder("numpool_refunds").description("Holds voided on cancel or expiry")));
@@ -100,7 +105,13 @@ public final class Orders implements AutoCloseable {
      * events travel between nodes through {@code redis}.
      */
     public static Orders create(Database db, Redis redis, Inventory inventory, Settings settings, Clock clock, MeterRegistry meters) {
-        Orders orders = new Orders(new Stores(db.dsl(), new WebhookSignal(redis)), new LiveEvents(redis), inventory, settings, clock, meters);
+        return create(db, redis, inventory, settings, Rentals.Settings.DEFAULTS, clock, meters);
+    }
+
+    /** As above, with the rules of rentals ({@code rentals.*}, see {@link Rentals.Settings}). */
+    public static Orders create(Database db, Redis redis, Inventory inventory, Settings settings, Rentals.Settings rentals, Clock clock,
+                                MeterRegistry meters) {
+        Orders orders = new Orders(new Stores(db.dsl(), new WebhookSignal(redis)), new LiveEvents(redis), inventory, settings, rentals, clock, meters);
         orders.reviews.installShippedTemplates();
         inventory.listen(orders::receiveSms);
         return orders;
@@ -122,6 +133,14 @@ public final class Orders implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
+
+    /**
+     * Numbers rented for hours to weeks: the rentals' door, sharing this one's stores, ledger
+     * transfers, SMS intake and live events (see {@link Rentals}).
+     */
+    public Rentals rentals() {
+        return rentals;
     }
 
     // Orders ----------------------------------------------------------------------------------------

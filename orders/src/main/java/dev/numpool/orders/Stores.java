@@ -28,6 +28,7 @@ final class Stores {
     private final TwoStepStore twoStep;
     private final FavouriteStore favourites;
     private final MaxPriceStore maxPrices;
+    private final RentalStore rentals;
 
     Stores(DSLContext dsl) {
         this(dsl, WebhookSignal.NONE);
@@ -51,6 +52,7 @@ final class Stores {
         this.twoStep = new TwoStepStore(dsl);
         this.favourites = new FavouriteStore(dsl);
         this.maxPrices = new MaxPriceStore(dsl);
+        this.rentals = new RentalStore(dsl);
     }
 
     /**
@@ -135,5 +137,10 @@ final class Stores {
     /** Buyers' favourite offers. */
     FavouriteStore favourites() {
         return favourites;
+    }
+
+    /** The SQL of rentals: the rental, its paid periods and its SMS. */
+    RentalStore rentals() {
+        return rentals;
     }
 }

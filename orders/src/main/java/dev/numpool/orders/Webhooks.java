@@ -52,7 +52,9 @@ public final class Webhooks {
      * is sent once balances can be credited after sign-up (top-ups, operator credits).
      */
     public static final Set<String> EVENT_TYPES = Set.of("activation.code_received", "activation.finished", "activation.cancelled",
-            "activation.expired", "balance.credited");
+            "activation.expired", "balance.credited",
+            // Rentals (issue 18): every SMS a rented number receives, and how the rental ended.
+            "rental.sms_received", "rental.finished", "rental.cancelled", "rental.expired");
     /** Delays after the 1st, 2nd, … failed attempt; after the last, the delivery has failed for good. */
     static final List<Duration> SCHEDULE = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
             Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
@@ -241,6 +243,23 @@ public final class Webhooks {
         code.ifPresent(c -> data.put("code", c));
         text.ifPresent(t -> data.put("text", t));
         s.webhooks().enqueueWebhooks(a.accountId(), type, a.id(), payload.toString(), messagePrefix(), now);
+    }
+
+    /**
+     * Writes a rental's webhook deliveries ({@code rental.sms_received} with its SMS, or how it
+     * ended) in the caller's transaction. Rentals draw their ids from the activations' sequence,
+     * so the id orders an endpoint's deliveries per rental as it does per activation.
+     */
+    static void queueRentalEvent(Stores s, RentalStore.RentalRow r, String type, RentalStatus status, Optional<Rental.Message> sms, Instant now) {
+        var payload = JSON.createObjectNode().put("type", type).put("timestamp", now.toString()).put("livemode", !r.test());
+        var data = payload.putObject("data").put("rentalId", r.id()).put("service", r.service()).put("country", r.country())
+                .put("phone", r.phone()).put("status", status.wire()).put("endsAt", r.endsAt().toString());
+        sms.ifPresent(m -> {
+            var n = data.putObject("sms").put("id", m.id()).put("sender", m.sender()).put("text", m.text())
+                    .put("receivedAt", m.receivedAt().toString());
+            n.put("code", m.code().orElse(null));
+        });
+        s.webhooks().enqueueWebhooks(r.accountId(), type, r.id(), payload.toString(), messagePrefix(), now);
     }
 
     /** Writes {@code balance.credited} webhook deliveries in the caller's transaction. */

@@ -6,7 +6,8 @@
  * calling with an API key), {@link dev.numpool.orders.Users} (who is signed in on the website:
  * passwords, sessions, and the links mailed to reset a password or verify an email; mailing them
  * is the website's), {@link dev.numpool.orders.Ledger} (what they have),
- * {@link dev.numpool.orders.Orders} (what they bought), {@link dev.numpool.orders.Webhooks}
+ * {@link dev.numpool.orders.Orders} (what they bought), {@link dev.numpool.orders.Rentals} (what they rent, reached
+ * through {@code Orders.rentals()}), {@link dev.numpool.orders.Webhooks}
  * (where their events go), {@link dev.numpool.orders.Topups} (card top-ups) and
  * {@link dev.numpool.orders.OperatorAudit} (what operators changed). All SQL is in package-private stores, one per concern (accounts,
  * ledger, activations, idempotency keys, intake, upstream, top-ups, webhooks, code templates,

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The ledger against a model a person can check by hand: random chains of top-ups (paid, or told
  * about out of order), purchases, codes, cancellations, expiry, refunds, disputes, replayed
- * Stripe events and re-run workers, on three accounts per chain, through the real doors on a real
+ * Stripe events and re-run workers, and rentals (rented for 1 to 4 periods, extended, sent SMS,
+ * cancelled, returned, charged and ended by their worker), on three accounts per chain, through the real doors on a real
  * PostgreSQL and a fake Stripe. After every step each account's available, held and owed amounts
  * equal the model's and no owed account has money to spend; after every chain the whole ledger
  * sums to zero per currency, no customer account is below zero, no hold resolved twice, and every
@@ -54,7 +55,8 @@ class LedgerModelTest {
     static void start() {
         db = TestServers.freshDatabase();
         clock = new TestClock(Instant.parse("2026-07-01T08:00:00Z"));
-        market = Marketplace.open(db, clock);
+        // Every chain rents; enough simulated numbers to rent that stock never decides a step.
+        market = Marketplace.open(db, clock, Map.of("simulator.rent-stock", "100000"));
         stripe = new FakeStripe();
         topups = Topups.create(db, new Topups.Settings(10_000, 1_000_000_000, "https://numpool.example/balance",
                 java.util.Optional.of(stripe.apiBase()), Duration.ofSeconds(5)),
@@ -95,6 +97,12 @@ class LedgerModelTest {
                         .map(status -> new Object[]{t, status})), (w, p) -> w.dispute((Long) p[0], (String) p[1]), "dispute", w -> !w.topups.isEmpty()))
                 .withAction(2, dependent(w -> Arbitraries.of(List.copyOf(w.sent)), World::replay, "replay an event", w -> !w.sent.isEmpty()))
                 .withAction(1, independent(Arbitraries.just(0), (w, ignored) -> w.workersAgain(), "workers run again"))
+                .withAction(3, independent(Arbitraries.integers().between(0, 2), Arbitraries.integers().between(1, 4), World::rent, "rent"))
+                .withAction(3, dependent(w -> Arbitraries.of(w.rentalIds()), World::rentalSms, "rental SMS", w -> !w.rentals.isEmpty()))
+                .withAction(2, dependent(w -> Arbitraries.of(w.rentalIds()).flatMap(id -> Arbitraries.integers().between(1, 3)
+                        .map(n -> new int[]{id, n})), (w, p) -> w.extend(p[0], p[1]), "extend", w -> !w.rentals.isEmpty()))
+                .withAction(2, dependent(w -> Arbitraries.of(w.rentalIds()), World::cancelRental, "cancel rental", w -> !w.rentals.isEmpty()))
+                .withAction(1, dependent(w -> Arbitraries.of(w.rentalIds()), World::returnRental, "return rental", w -> !w.rentals.isEmpty()))
                 .withMaxTransformations(STEPS / TRIES);
     }
 
@@ -107,6 +115,133 @@ class LedgerModelTest {
         final Map<Integer, Live> live = new HashMap<>();
         final Map<Long, Topup> topups = new HashMap<>();
         final List<String> sent = new ArrayList<>();
+        final Map<Integer, Rented> rentals = new HashMap<>();
+
+        /** An active rental as the model tracks it: each paid period's start, and whether its hold is still held. */
+        static final class Rented {
+            final int account;
+            final long price;
+            final Instant refundableUntil;
+            final List<Instant> starts = new ArrayList<>();
+            final List<Boolean> held = new ArrayList<>();
+            Instant endsAt;
+            boolean sms;
+
+            Rented(int account, long price, Instant refundableUntil) {
+                this.account = account;
+                this.price = price;
+                this.refundableUntil = refundableUntil;
+            }
+        }
+
+        List<Integer> rentalIds() {
+            return List.copyOf(rentals.keySet());
+        }
+
+        void rent(int account, int periods) {
+            AccountId owner = accounts.get(account);
+            RentOutcome outcome = market.orders().rentals().rent(owner, new RentalRequest(java.util.Optional.empty(),
+                            market.inventory().country(0).orElseThrow(), periods, java.util.OptionalLong.empty()),
+                    new IdempotencyKey("rent-" + java.util.UUID.randomUUID()), new byte[32], r -> new StoredResponse(201, new byte[0]));
+            long[] m = model.get(account);
+            switch (outcome) {
+                case RentOutcome.Rented rented -> {
+                    Rental r = rented.rental();
+                    long total = r.periodPriceMicros() * periods;
+                    assertTrue(m[0] >= total, "rented with " + m[0] + " available for " + total);
+                    m[0] -= total;
+                    m[1] += total;
+                    Rented model = new Rented(account, r.periodPriceMicros(), r.refundableUntil());
+                    for (int i = 0; i < periods; i++) {
+                        model.starts.add(r.createdAt().plus(r.period().multipliedBy(i)));
+                        model.held.add(true);
+                    }
+                    model.endsAt = r.endsAt();
+                    rentals.put(r.id(), model);
+                }
+                case RentOutcome.InsufficientBalance poor -> assertTrue(m[0] < poor.priceMicros(), "refused with " + m[0] + " for " + poor.priceMicros());
+                default -> throw new AssertionError("unexpected " + outcome);
+            }
+        }
+
+        void rentalSms(int id) {
+            Rented r = rentals.get(id);
+            var delivered = assertInstanceOf(Rentals.SandboxSms.Delivered.class,
+                    market.orders().rentals().injectSandboxSms(accounts.get(r.account), id, "Bank", "Your code is " + (100000 + id)));
+            assertInstanceOf(SmsIntake.Accepted.class, delivered.intake());
+            if (!r.sms) {
+                r.sms = true;
+                chargeBegun(r); // the first SMS ends the refund window
+            }
+        }
+
+        void extend(int id, int periods) {
+            Rented r = rentals.get(id);
+            long[] m = model.get(r.account);
+            ExtendOutcome outcome = market.orders().rentals().extend(accounts.get(r.account), id, periods,
+                    new IdempotencyKey("extend-" + java.util.UUID.randomUUID()), new byte[32], x -> new StoredResponse(200, new byte[0]));
+            switch (outcome) {
+                case ExtendOutcome.Extended extended -> {
+                    assertTrue(m[0] >= r.price * periods);
+                    m[0] -= r.price * periods;
+                    m[1] += r.price * periods;
+                    Duration length = extended.rental().period();
+                    for (int i = 0; i < periods; i++) {
+                        r.starts.add(r.endsAt.plus(length.multipliedBy(i)));
+                        r.held.add(true);
+                    }
+                    r.endsAt = extended.rental().endsAt();
+                }
+                case ExtendOutcome.InsufficientBalance poor -> assertTrue(m[0] < poor.priceMicros());
+                default -> throw new AssertionError("unexpected " + outcome);
+            }
+        }
+
+        void cancelRental(int id) {
+            Rented r = rentals.get(id);
+            RentalChange change = market.orders().rentals().cancel(accounts.get(r.account), id);
+            if (!clock.instant().isBefore(r.refundableUntil)) {
+                assertInstanceOf(RentalChange.RefundWindowClosed.class, change);
+            } else if (r.sms) {
+                assertInstanceOf(RentalChange.SmsAlreadyReceived.class, change);
+            } else {
+                assertInstanceOf(RentalChange.Changed.class, change);
+                for (int i = 0; i < r.held.size(); i++) {
+                    if (r.held.get(i)) {
+                        model.get(r.account)[1] -= r.price;
+                        credit(r.account, r.price);
+                    }
+                }
+                rentals.remove(id);
+            }
+        }
+
+        void returnRental(int id) {
+            Rented r = rentals.get(id);
+            assertInstanceOf(RentalChange.Changed.class, market.orders().rentals().finish(accounts.get(r.account), id));
+            for (int i = 0; i < r.held.size(); i++) {
+                if (r.held.get(i)) {
+                    model.get(r.account)[1] -= r.price;
+                    if (r.starts.get(i).isAfter(clock.instant())) {
+                        credit(r.account, r.price); // not begun: refunded
+                    }
+                }
+            }
+            rentals.remove(id);
+        }
+
+        /** Posts the held periods that began, once the rental can no longer be refunded. */
+        private void chargeBegun(Rented r) {
+            if (clock.instant().isBefore(r.refundableUntil) && !r.sms) {
+                return;
+            }
+            for (int i = 0; i < r.held.size(); i++) {
+                if (r.held.get(i) && !r.starts.get(i).isAfter(clock.instant())) {
+                    r.held.set(i, false);
+                    model.get(r.account)[1] -= r.price;
+                }
+            }
+        }
 
         /** An activation the model tracks while it is live. */
         record Live(int account, long price, boolean coded, Instant expiresAt, Instant cancellableAt) {
@@ -272,6 +407,22 @@ class LedgerModelTest {
                 // every due activation, whichever chain it belongs to
             }
             LedgerModelTest.topups.applyWaiting(100);
+            while (market.orders().rentals().settleDue(100) > 0) {
+                // every due rental, whichever chain it belongs to
+            }
+            for (var e : List.copyOf(rentals.entrySet())) {
+                Rented r = e.getValue();
+                if (!clock.instant().isBefore(r.endsAt)) {
+                    for (int i = 0; i < r.held.size(); i++) {
+                        if (r.held.get(i)) {
+                            model.get(r.account)[1] -= r.price; // expired: every period was given, every one is paid
+                        }
+                    }
+                    rentals.remove(e.getKey());
+                } else {
+                    chargeBegun(r);
+                }
+            }
             for (var e : List.copyOf(live.entrySet())) {
                 Live l = e.getValue();
                 if (!clock.instant().isBefore(l.expiresAt)) {

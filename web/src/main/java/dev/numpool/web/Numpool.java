@@ -119,7 +119,8 @@ public final class Numpool implements AutoCloseable {
             Accounts accounts = Accounts.create(db, clock);
             Ledger ledger = Ledger.create(db, redis, clock);
             Orders.Settings orderSettings = Orders.Settings.from(config.get("orders"));
-            Orders orders = track(resources, Orders.create(db, redis, inventory, orderSettings, clock, meters));
+            Orders orders = track(resources, Orders.create(db, redis, inventory, orderSettings,
+                    dev.numpool.orders.Rentals.Settings.from(config.get("rentals")), clock, meters));
             Webhooks webhooks = Webhooks.create(db, redis, Webhooks.Settings.from(config.get("webhooks")), clock);
             orders.shedIntakeWhen(webhooks::behind);
             Optional<String> publicUrl = config.get("numpool.public-url").asString().asOptional();

@@ -196,6 +196,33 @@ class OpenApiTest {
     }
 
     /** Fails when the response's status or content type is undocumented, or its body breaks the schema. */
+    @Test
+    void everyRentalResponseMatchesItsDocumentedSchema() {
+        String key = http.newSandboxAccount();
+        check("GET", "/v1/rental-offers", http.get("/v1/rental-offers?service=any&country=0", key));
+        check("GET", "/v1/rental-offers", http.get("/v1/rental-offers?service=zz", key));
+        Http.Response rented = http.postIdempotent("/v1/rentals", key, "openapi-rent", "{\"country\":0,\"periods\":2}");
+        check("POST", "/v1/rentals", rented);
+        check("POST", "/v1/rentals", http.postIdempotent("/v1/rentals", key, "openapi-rent", "{\"country\":0,\"periods\":2}"));
+        check("POST", "/v1/rentals", http.postIdempotent("/v1/rentals", key, "openapi-rent", "{\"country\":0,\"periods\":3}"));
+        check("POST", "/v1/rentals", http.postIdempotent("/v1/rentals", key, null, "{\"country\":0,\"periods\":9999}"));
+        check("POST", "/v1/rentals", http.postIdempotent("/v1/rentals", key, null, "{\"country\":0,\"periods\":700}"));
+        check("POST", "/v1/rentals", http.postIdempotent("/v1/rentals", key, null, "{\"country\":0}"));
+        int id = rented.json().get("id").asInt();
+        check("POST", "/v1/sandbox/rentals/{id}/sms", http.post("/v1/sandbox/rentals/" + id + "/sms", key, "{\"text\":\"Code 12345\",\"sender\":\"Bank\"}"));
+        check("POST", "/v1/sandbox/rentals/{id}/sms", http.post("/v1/sandbox/rentals/" + id + "/sms", key, "{}"));
+        check("GET", "/v1/rentals", http.get("/v1/rentals?limit=1", key));
+        check("GET", "/v1/rentals", http.get("/v1/rentals?status=lost", key));
+        check("GET", "/v1/rentals/{id}", http.get("/v1/rentals/" + id, key));
+        check("GET", "/v1/rentals/{id}", http.get("/v1/rentals/999999", key));
+        check("POST", "/v1/rentals/{id}/extend", http.postIdempotent("/v1/rentals/" + id + "/extend", key, null, "{\"periods\":1}"));
+        check("POST", "/v1/rentals/{id}/extend", http.postIdempotent("/v1/rentals/" + id + "/extend", key, null, "{\"periods\":800}"));
+        check("POST", "/v1/rentals/{id}/cancel", http.post("/v1/rentals/" + id + "/cancel", key, null));
+        check("POST", "/v1/rentals/{id}/finish", http.post("/v1/rentals/" + id + "/finish", key, null));
+        check("POST", "/v1/rentals/{id}/finish", http.post("/v1/rentals/" + id + "/finish", key, null));
+        check("POST", "/v1/rentals/{id}/extend", http.postIdempotent("/v1/rentals/" + id + "/extend", key, null, "{\"periods\":1}"));
+    }
+
     private static void check(String method, String path, Http.Response response) {
         JsonNode operation = document.path("paths").path(path).path(method.toLowerCase());
         assertTrue(operation.isObject(), method + " " + path + " is not documented");

@@ -12,7 +12,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The background jobs of one node: expiry, status reports to providers (and recovery of numbers
+ * The background jobs of one node: expiry (of activations, and of rentals with their charges), status reports to providers (and recovery of numbers
  * whose order died), polling (and parked SMS), quote refresh, and pruning. Each {@code run…Once}
  * method is one job's tick (tests call them directly, on as many instances as they like);
  * {@link #start()} schedules them, each on its own thread.
@@ -117,6 +117,17 @@ public final class Workers implements AutoCloseable {
     }
 
     /**
+     * Charges one batch of rentals whose next paid period began (past its refund window) and ends
+     * those whose time ran out, releasing their numbers; returns how many rentals it changed. Each
+     * rental's change is one transaction claimed with {@code SKIP LOCKED}, so nodes share the work
+     * and a node dying mid-way leaves every rental charged and released once (see {@link
+     * dev.numpool.orders.Rentals#settleDue}).
+     */
+    public int runRentalsOnce() {
+        return orders.rentals().settleDue(settings.batchSize());
+    }
+
+    /**
      * Deletes one batch of idempotency keys past their time to live, one batch of parked SMS
      * that never found their activation (kept as long as keys), one batch of quote-refresh and
      * offer history older than 30 days, one batch of applied Stripe events older than 90 days, one
@@ -179,13 +190,20 @@ public final class Workers implements AutoCloseable {
         return inventory.refreshQuotes(settings.quotesInterval());
     }
 
-    /** Batches until nothing is due, bounded so one tick cannot run forever. */
+    /** Batches until nothing is due (activations, then rentals), bounded so one tick cannot run forever. */
     private int drainExpired() {
         int total = 0;
         for (int batch = 0; batch < 100; batch++) {
             int ended = runExpiryOnce();
             total += ended;
             if (ended < settings.batchSize()) {
+                break;
+            }
+        }
+        for (int batch = 0; batch < 100; batch++) {
+            int settled = runRentalsOnce();
+            total += settled;
+            if (settled < settings.batchSize()) {
                 break;
             }
         }
