@@ -186,14 +186,6 @@ final class Texts {
         return format.formatMeasures(new Measure(s, MeasureUnit.SECOND));
     }
 
-    /** "12 s", "1 min 30 s": the short form for tables. */
-    String shortDuration(Duration d) {
-        long s = Math.max(0, d.toSeconds());
-        MeasureFormat format = MeasureFormat.getInstance(language.formats, MeasureFormat.FormatWidth.SHORT);
-        return s >= 60 ? format.formatMeasures(new Measure(s / 60, MeasureUnit.MINUTE), new Measure(s % 60, MeasureUnit.SECOND))
-                : format.formatMeasures(new Measure(s, MeasureUnit.SECOND));
-    }
-
     /** A country's name in this language (CLDR), from its ISO 3166 alpha-2 code; the code itself for one CLDR does not know. */
     String countryName(String iso2) {
         String name = Locale.of("", iso2).getDisplayCountry(javaLocale);
