@@ -137,6 +137,8 @@ public final class ApiRouter {
                 new Route("POST", "/v1/activations/{id}/cancel", authentication.customer(nativeApi::cancel)),
                 new Route("POST", "/v1/activations/{id}/finish", authentication.customer(nativeApi::finish)),
                 new Route("POST", "/v1/activations/{id}/retry", authentication.customer(nativeApi::retry)),
+                new Route("GET", "/v1/activations/{id}/reuse", authentication.customer(nativeApi::reuseQuote)),
+                new Route("POST", "/v1/activations/{id}/reuse", authentication.customer(nativeApi::reuse)),
                 new Route("POST", "/v1/activations/{id}/messages/{messageId}/buy", authentication.customer(nativeApi::buyLateSms)),
                 new Route("GET", "/v1/activations/{id}/events", authentication.customer(nativeApi::activationEvents)),
                 new Route("GET", "/v1/events", authentication.customer(nativeApi::accountEvents)),
@@ -248,6 +250,7 @@ public final class ApiRouter {
                 .delete("/v1/user/max-prices", authentication.fiveSim(fiveSim::removeMaxPrice))
                 .get("/v1/user/sms/inbox/{id}", authentication.fiveSim(fiveSim::inbox))
                 .get("/v1/user/buy/activation/{country}/{operator}/{product}", authentication.fiveSimCaller(fiveSim::buy))
+                .get("/v1/user/reuse/{product}/{number}", authentication.fiveSimCaller(fiveSim::reuse))
                 .get("/v1/user/buy/hosting/{country}/{operator}/{product}", authentication.fiveSim(hosting::buy))
                 .get("/v1/user/check/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CHECK, fiveSim::check)))
                 .get("/v1/user/finish/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.FINISH, fiveSim::finish)))

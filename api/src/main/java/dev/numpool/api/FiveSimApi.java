@@ -8,6 +8,7 @@ import dev.numpool.inventory.CountryNames;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Offer;
+import dev.numpool.inventory.PhoneNumber;
 import dev.numpool.inventory.Service;
 import dev.numpool.orders.AccountId;
 import dev.numpool.orders.Accounts;
@@ -216,6 +217,39 @@ final class FiveSimApi {
                 }
                 placed(res, orders.placeRetrySafe(owner, valid.order(), guard.get(), a -> new StoredResponse(200, Json.bytes(order(a, Optional.empty())))));
             }
+        }
+    }
+
+    /**
+     * {@code /v1/user/reuse/{product}/{number}}: the number of the account's latest order on it for
+     * the product bought again (5sim's re-buy), an order like any other. 5sim's words when it
+     * cannot be: {@code reuse not possible} (no such finished order of the account's, or its
+     * provider cannot sell the number again), {@code reuse expired} (the order ended too long ago).
+     */
+    void reuse(Accounts.Caller caller, ServerRequest req, ServerResponse res) {
+        Parameters path = req.path().pathParameters();
+        Optional<Service> product = Optional.ofNullable(products.get(path.get("product")));
+        if (product.isEmpty()) {
+            text(res, 400, "no product");
+            return;
+        }
+        Optional<PhoneNumber> number = PhoneNumber.of("+" + path.get("number").replaceFirst("^\\+", ""));
+        Optional<Activation> latest = number.flatMap(n -> orders.latestOnNumber(caller.account(), product.get().code(), n));
+        if (latest.isEmpty()) {
+            text(res, 400, "reuse not possible");
+            return;
+        }
+        Optional<RetryGuard> guard = retries.guard(caller, req, Orders.fingerprint("GET", req.path().path(), new byte[0]));
+        if (guard.isEmpty()) {
+            text(res, 400, "bad idempotency key");
+            return;
+        }
+        switch (orders.reuse(caller.account(), latest.get().id(), accounts.maxPrice(caller.account(), product.get().code()), guard.get(),
+                a -> new StoredResponse(200, Json.bytes(order(a, Optional.empty()))))) {
+            case Orders.ReuseResult.NotFound none -> text(res, 400, "reuse not possible");
+            case Orders.ReuseResult.NotReusable no -> text(res, 400, no.reason().contains("hours ago") ? "reuse expired" : "reuse not possible");
+            case Orders.ReuseResult.Ordered(PlaceResult.NoNumbers none) -> text(res, 400, "reuse not possible");
+            case Orders.ReuseResult.Ordered ordered -> placed(res, ordered.result());
         }
     }
 

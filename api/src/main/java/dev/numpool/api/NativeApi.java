@@ -22,6 +22,7 @@ import dev.numpool.orders.OrderRequest;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Page;
 import dev.numpool.orders.PlaceResult;
+import dev.numpool.orders.RetryGuard;
 import dev.numpool.orders.SandboxSms;
 import dev.numpool.orders.StoredResponse;
 import io.helidon.http.HeaderNames;
@@ -129,6 +130,50 @@ final class NativeApi {
         PlaceResult result = orders.place(owner, order, key, Orders.fingerprint("POST", "/v1/activations", body),
                 a -> new StoredResponse(201, Json.bytes(Json.activation(a))));
         placed(res, order, result);
+    }
+
+    /**
+     * {@code GET /v1/activations/{id}/reuse}: whether the number of a finished activation can be
+     * bought again for its service, and its price (asked of the provider that sold it).
+     */
+    void reuseQuote(AccountId owner, ServerRequest req, ServerResponse res) {
+        int id = Requests.activationId(req);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        switch (orders.reuseOffer(owner, id)) {
+            case Orders.ReuseOffer.NotFound none -> throw noActivation(id);
+            case Orders.ReuseOffer.NotReusable no -> body.put("available", false).put("reason", no.reason());
+            case Orders.ReuseOffer.Available offer -> body.put("available", true).put("price", Money.format(offer.priceMicros()))
+                    .put("priceMicros", offer.priceMicros()).put("currency", offer.currency())
+                    .put("phone", offer.parent().phone().e164()).put("service", offer.parent().service()).put("country", offer.parent().country());
+        }
+        Json.send(res, 200, body);
+    }
+
+    /**
+     * {@code POST /v1/activations/{id}/reuse}: the number of a finished activation bought again for
+     * its service, a new activation (201) like any other; an {@code Idempotency-Key} as for
+     * {@code POST /v1/activations}, and an optional {@code {"maxPrice": "0.50"}}.
+     */
+    void reuse(AccountId owner, ServerRequest req, ServerResponse res) {
+        int id = Requests.activationId(req);
+        IdempotencyKey key = IdempotencyKey.of(req.headers().first(HeaderNames.create("Idempotency-Key")).orElse(null))
+                .orElseThrow(() -> new Problem(ProblemType.IDEMPOTENCY_KEY_REQUIRED,
+                        "Send an 'Idempotency-Key' header of 1 to 255 visible ASCII characters, unique per order."));
+        byte[] body = req.content().hasEntity() ? Requests.jsonBody(req) : "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Set<OrderParser.Param> unreadable = EnumSet.noneOf(OrderParser.Param.class);
+        OptionalLong maxPrice = maxPrice(Json.object(body, Set.of("maxPrice")), unreadable);
+        if (!unreadable.isEmpty()) {
+            throw Problem.badRequest("'maxPrice' must be a positive decimal string such as \"0.50\".");
+        }
+        RetryGuard guard = new RetryGuard.Key(key, Orders.fingerprint("POST", "/v1/activations/" + id + "/reuse", body));
+        switch (orders.reuse(owner, id, maxPrice, guard, a -> new StoredResponse(201, Json.bytes(Json.activation(a))))) {
+            case Orders.ReuseResult.NotFound none -> throw noActivation(id);
+            case Orders.ReuseResult.NotReusable no -> throw new Problem(ProblemType.NOT_REUSABLE, "This number cannot be bought again: " + no.reason() + ".");
+            case Orders.ReuseResult.Ordered(PlaceResult.NoNumbers none) -> throw new Problem(ProblemType.NOT_REUSABLE,
+                    "The number's provider did not sell it again.", Map.of("routing", Json.routing(none.trace())));
+            // Its no-numbers answer is the one above: the order is only named there.
+            case Orders.ReuseResult.Ordered ordered -> placed(res, null, ordered.result());
+        }
     }
 
     /** The order's answer: the stored response (the first one again for a replay), or the problem of a refusal. */

@@ -42,6 +42,7 @@ enum ProblemType {
     CODE_ALREADY_RECEIVED(409, "code-already-received", "Code already received"),
     NO_CODE_YET(409, "no-code-yet", "No code yet"),
     ACTIVATION_ENDED(409, "activation-ended", "Activation already ended"),
+    NOT_REUSABLE(409, "not-reusable", "Number not available again"),
 
     // Rentals (Rentals: RentOutcome, ExtendOutcome, RentalChange); no numbers, price and balance as for orders.
     RENTAL_ENDED(409, "rental-ended", "Rental already ended"),

@@ -115,7 +115,8 @@ final class SmsActivateApi {
                 Map.entry("getTopCountriesByServiceRank", (owner, p) -> topCountries(p, mode(owner))),
                 Map.entry("getCountries", (owner, p) -> countries()),
                 Map.entry("getServicesList", (owner, p) -> servicesList()),
-                Map.entry("getOperators", (owner, p) -> operators(p)));
+                Map.entry("getOperators", (owner, p) -> operators(p)),
+                Map.entry("checkExtraActivation", this::reuseCost));
     }
 
     /** A protocol answer: a token (text/plain) or a JSON document; {@code replayed} for an order's first answer given again. */
@@ -170,6 +171,9 @@ final class SmsActivateApi {
         if (BUYING.contains(action)) {
             return getNumber(caller.get(), p, req, action.equals("getNumberV2"));
         }
+        if (action.equals("getExtraActivation")) {
+            return reuse(caller.get(), p, req);
+        }
         Optional<SmsActivateRent.Reply> rented = rent.answer(action, caller.get().account(), p);
         if (rented.isPresent()) {
             return new Answer(rented.get().body(), true, false);
@@ -201,6 +205,52 @@ final class SmsActivateApi {
                 yield placed(orders.placeRetrySafe(owner, valid.order(), guard.get(),
                         a -> new StoredResponse(200, number(a, v2).body().getBytes(StandardCharsets.UTF_8))), v2);
             }
+        };
+    }
+
+    // The same number again (reactivation) ---------------------------------------------------------
+
+    /**
+     * checkExtraActivation: whether the number of a finished activation can be bought again, and
+     * for how much, in sms-activate's JSON; {@code RENEW_ACTIVATION_NOT_AVAILABLE} when not.
+     */
+    private Answer reuseCost(AccountId owner, Map<String, String> p) {
+        Optional<Integer> id = activationId(p.get("activationId"));
+        if (id.isEmpty()) {
+            return Answer.token("WRONG_ACTIVATION_ID");
+        }
+        return switch (orders.reuseOffer(owner, id.get())) {
+            case Orders.ReuseOffer.NotFound none -> Answer.token("WRONG_ACTIVATION_ID");
+            case Orders.ReuseOffer.NotReusable no -> Answer.token("RENEW_ACTIVATION_NOT_AVAILABLE");
+            case Orders.ReuseOffer.Available offer -> Answer.json(Json.MAPPER.createObjectNode().put("status", "success")
+                    .put("cost", new BigDecimal(Money.format(offer.priceMicros()))).put("service", offer.parent().service())
+                    .put("phone", Long.parseLong(offer.parent().phone().digits())).put("country", offer.parent().country()));
+        };
+    }
+
+    /**
+     * getExtraActivation: the number of a finished activation bought again for its service, a new
+     * activation ({@code ACCESS_NUMBER:<id>:<phone>}) that runs like any other. Retries are guarded
+     * as getNumber's are.
+     */
+    private Answer reuse(Accounts.Caller caller, Map<String, String> p, ServerRequest req) {
+        Optional<Integer> id = activationId(p.get("activationId"));
+        if (id.isEmpty()) {
+            return Answer.token("WRONG_ACTIVATION_ID");
+        }
+        Map<String, String> asked = new TreeMap<>(p);
+        asked.remove("api_key");
+        Optional<RetryGuard> guard = retries.guard(caller, req, Orders.fingerprint("GET", PATH, asked.toString().getBytes(StandardCharsets.UTF_8)));
+        if (guard.isEmpty()) {
+            return Answer.token("BAD_IDEMPOTENCY_KEY");
+        }
+        return switch (orders.reuse(caller.account(), id.get(), OptionalLong.empty(), guard.get(),
+                a -> new StoredResponse(200, number(a, false).body().getBytes(StandardCharsets.UTF_8)))) {
+            case Orders.ReuseResult.NotFound none -> Answer.token("WRONG_ACTIVATION_ID");
+            case Orders.ReuseResult.NotReusable no -> Answer.token("RENEW_ACTIVATION_NOT_AVAILABLE");
+            case Orders.ReuseResult.Ordered(PlaceResult.NoNumbers none) -> Answer.token("RENEW_ACTIVATION_NOT_AVAILABLE");
+            case Orders.ReuseResult.Ordered(PlaceResult.PriceAboveMax above) -> Answer.token("RENEW_ACTIVATION_NOT_AVAILABLE");
+            case Orders.ReuseResult.Ordered ordered -> placed(ordered.result(), false);
         };
     }
 

@@ -46,6 +46,7 @@ public final class Inventory implements AutoCloseable {
     private final Pool pool;
     private final AccountBalances balances;
     private final RentDesk rentals;
+    private final ReuseDesk reuses;
     /** How customers see a provider named, where the operator configured it ({@code display-name}). */
     private final Map<String, String> displayNames;
     /** Providers whose numbers are simulated: the simulator, and upstreams configured {@code simulated: true}. */
@@ -72,6 +73,7 @@ public final class Inventory implements AutoCloseable {
         this.pool = new Pool(this.providers.pool(), catalogue, store, clock);
         this.balances = new AccountBalances(this.providers, lowBalances, clock);
         this.rentals = new RentDesk(catalogue, this.providers, separation, controls, rentalPeriod);
+        this.reuses = new ReuseDesk(this.providers, separation, controls);
     }
 
     /**
@@ -431,6 +433,43 @@ public final class Inventory implements AutoCloseable {
      */
     public Upstream extendRental(String provider, String providerRef, Instant until) {
         return rentals.extend(provider, providerRef, until);
+    }
+
+    // Reuse ------------------------------------------------------------------------------------
+
+    /**
+     * The number of an ended activation ({@code provider}, {@code providerRef}, {@code phone}) asked
+     * for again, for {@code service} in {@code country}, at most {@code maxPriceMicros}.
+     */
+    public record ReuseRequest(String provider, String providerRef, PhoneNumber phone, Service service, Country country,
+                               java.util.OptionalLong maxPriceMicros, Mode mode) {
+        public ReuseRequest {
+            java.util.Objects.requireNonNull(mode, "a reuse is live or test");
+        }
+    }
+
+    /** Whether a number can be sold again, and for how much. */
+    public sealed interface ReuseQuote {
+        /** The provider's cost and the customer's price. */
+        record Available(long costMicros, long priceMicros) implements ReuseQuote {
+        }
+
+        record Unavailable(String reason) implements ReuseQuote {
+        }
+    }
+
+    /** Asks the provider that sold the number whether it can sell it again, and for how much (a network call for upstreams). */
+    public ReuseQuote reuseQuote(ReuseRequest request) {
+        return reuses.quote(request);
+    }
+
+    /**
+     * Buys the number again from the provider that sold it (never from another): {@link BuyResult.Bought}
+     * with a new lease of the same number, {@link BuyResult.NoNumbers} when it cannot be sold again (the
+     * trace says why), or {@link BuyResult.PriceAboveMax}.
+     */
+    public BuyResult reuse(ReuseRequest request) {
+        return reuses.reuse(request);
     }
 
     // Operator controls -------------------------------------------------------------------------

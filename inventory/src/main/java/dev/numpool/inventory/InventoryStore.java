@@ -314,6 +314,66 @@ final class InventoryStore {
     }
 
     /**
+     * The pool number an ended activation's lease ({@code providerRef}) was sold on, when it can be
+     * sold again to the same buyer for {@code service}: still in the pool and its vendor's lease
+     * running, nothing live on it, and no later sale of it for that service. The quarantine after
+     * a release is left out: it keeps a previous buyer's late SMS from a new buyer, and here the
+     * buyer is the same.
+     */
+    private static Optional<Long> reusablePoolNumber(DSLContext dsl, String provider, String providerRef, String service, Instant now,
+                                                     boolean lock) {
+        var parent = dsl.select(NUMBER_LEASE.ID, NUMBER_LEASE.POOL_NUMBER_ID).from(NUMBER_LEASE)
+                .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PROVIDER_REF.eq(providerRef))
+                .and(NUMBER_LEASE.SERVICE.eq(service)).and(NUMBER_LEASE.RENTAL.isFalse()).and(NUMBER_LEASE.ENDED_AT.isNotNull())
+                .and(NUMBER_LEASE.POOL_NUMBER_ID.isNotNull())
+                .fetchOptional();
+        if (parent.isEmpty()) {
+            return Optional.empty();
+        }
+        long numberId = parent.get().value2();
+        var query = dsl.select(POOL_NUMBER.ID).from(POOL_NUMBER)
+                .where(POOL_NUMBER.ID.eq(numberId)).and(POOL_NUMBER.RELEASED_AT.isNull()).and(POOL_NUMBER.LIVE_LEASE_ID.isNull())
+                .and(POOL_NUMBER.LEASE_ENDS_AT.gt(at(now)))
+                .andNotExists(DSL.selectOne().from(NUMBER_LEASE).where(NUMBER_LEASE.POOL_NUMBER_ID.eq(numberId))
+                        .and(NUMBER_LEASE.SERVICE.eq(service)).and(NUMBER_LEASE.ID.gt(parent.get().value1())));
+        return (lock ? query.forUpdate().fetchOptional() : query.fetchOptional()).map(r -> r.value1());
+    }
+
+    /** See {@link #reusablePoolNumber}. */
+    boolean poolNumberReusable(String provider, String providerRef, String service, Instant now) {
+        return reusablePoolNumber(db.dsl(), provider, providerRef, service, now, false).isPresent();
+    }
+
+    /**
+     * Sells the pool number of an ended activation's lease again for {@code service} (see
+     * {@link #reusablePoolNumber}): a new lease, and the service's cooldown on it starts again.
+     */
+    Optional<PoolSale> reusePoolNumber(String provider, String providerRef, String service, Duration cooldown, Instant now) {
+        return db.dsl().transactionResult(tx -> {
+            DSLContext dsl = tx.dsl();
+            Optional<Long> numberId = reusablePoolNumber(dsl, provider, providerRef, service, now, true);
+            if (numberId.isEmpty()) {
+                return Optional.<PoolSale>empty();
+            }
+            String phone = dsl.select(POOL_NUMBER.PHONE).from(POOL_NUMBER).where(POOL_NUMBER.ID.eq(numberId.get())).fetchOne().value1();
+            dsl.insertInto(POOL_COOLDOWN)
+                    .set(POOL_COOLDOWN.POOL_NUMBER_ID, numberId.get()).set(POOL_COOLDOWN.SERVICE, service).set(POOL_COOLDOWN.UNTIL, at(now.plus(cooldown)))
+                    .onConflict(POOL_COOLDOWN.POOL_NUMBER_ID, POOL_COOLDOWN.SERVICE).doUpdate()
+                    .set(POOL_COOLDOWN.UNTIL, at(now.plus(cooldown)))
+                    .execute();
+            String ref = java.util.UUID.randomUUID().toString();
+            long leaseId = dsl.insertInto(NUMBER_LEASE)
+                    .set(NUMBER_LEASE.PROVIDER, provider).set(NUMBER_LEASE.PROVIDER_REF, ref)
+                    .set(NUMBER_LEASE.PHONE, phone).set(NUMBER_LEASE.SERVICE, service)
+                    .set(NUMBER_LEASE.POOL_NUMBER_ID, numberId.get()).set(NUMBER_LEASE.LEASED_AT, at(now))
+                    .returning(NUMBER_LEASE.ID).fetchOne().getId();
+            dsl.update(POOL_NUMBER).set(POOL_NUMBER.LIVE_LEASE_ID, leaseId).set(POOL_NUMBER.LAST_LEASED_AT, at(now))
+                    .where(POOL_NUMBER.ID.eq(numberId.get())).execute();
+            return Optional.of(new PoolSale(ref, new PhoneNumber(phone)));
+        });
+    }
+
+    /**
      * Ends a pool sale and frees its number; true when it was live (releasing twice is harmless).
      * A rental's lease also starts the number's cooldown for the rental's service, or for each of
      * {@code services} when it was rented for every service, in the same transaction: its renter

@@ -122,6 +122,36 @@ final class PoolProvider implements Provider {
         }
     }
 
+    // Reuse: a pool number sold for a service is kept from other buyers of that service for the
+    // cooldown; the buyer who had it may have it again meanwhile, when nothing else holds it.
+
+    @Override
+    public ReuseCost reuseCost(ReuseOrder order) {
+        try {
+            return store.poolNumberReusable(settings.name(), order.providerRef(), order.service(), clock.instant())
+                    ? new ReuseCost.Known(settings.costMicros()) : new ReuseCost.Unavailable("the number is taken or gone");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pool reuse not checked", e);
+            return new ReuseCost.Unavailable("pool unavailable");
+        }
+    }
+
+    @Override
+    public Purchase reuse(ReuseOrder order) {
+        if (settings.costMicros() > order.maxCostMicros()) {
+            return new Purchase.Empty();
+        }
+        try {
+            return store.reusePoolNumber(settings.name(), order.providerRef(), order.service(), settings.cooldown(),
+                            clock.instant())
+                    .<Purchase>map(sale -> new Purchase.Got(sale.providerRef(), sale.phone(), settings.costMicros()))
+                    .orElseGet(Purchase.Empty::new);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pool number not reused", e);
+            return new Purchase.Failed("pool unavailable");
+        }
+    }
+
     // Rentals: a pool number rented for hours to weeks is leased as for an activation (no activation
     // is sold on it meanwhile) and its SMS reach the rental the same way, by its newest lease.
 

@@ -151,6 +151,40 @@ interface Provider extends AutoCloseable {
     record RentOrder(String service, Country country, java.time.Instant until, long maxCostMicros) {
     }
 
+    // Reuse (issue 18) ------------------------------------------------------------------------
+
+    /**
+     * What selling the number of an ended activation ({@code order.providerRef()}) again for the
+     * same service would cost, asked of this provider (a network call for upstreams: sms-activate's
+     * {@code checkExtraActivation}), or why it cannot be. The default: it cannot.
+     */
+    default ReuseCost reuseCost(ReuseOrder order) {
+        return new ReuseCost.Unavailable("this provider does not sell a number again");
+    }
+
+    /**
+     * Sells the number again (sms-activate's {@code getExtraActivation}): a new lease of the same
+     * number for the same service, at most {@code order.maxCostMicros()}. Must not throw for
+     * upstream trouble. The default: nothing to sell.
+     */
+    default Purchase reuse(ReuseOrder order) {
+        return new Purchase.Empty();
+    }
+
+    /** A number to sell again: the ended activation's lease, its number, the service and the most it may cost. */
+    record ReuseOrder(String providerRef, PhoneNumber phone, String service, Country country, long maxCostMicros) {
+    }
+
+    /** What a provider says of selling a number again. */
+    sealed interface ReuseCost {
+        record Known(long costMicros) implements ReuseCost {
+        }
+
+        /** Not now or never (the number went back to its owner, the service refuses it, the provider cannot). */
+        record Unavailable(String reason) implements ReuseCost {
+        }
+    }
+
     /** Installs the listener that receives every SMS this provider pushes. */
     void listen(SmsListener listener);
 

@@ -191,6 +191,37 @@ final class Simulator implements Provider {
         return new Confirmation.Confirmed();
     }
 
+    // Reuse: a simulated number may be sold again for its service whenever it is not live for it.
+
+    @Override
+    public ReuseCost reuseCost(ReuseOrder order) {
+        if (isMagic(order.service())) {
+            return new ReuseCost.Unavailable("the magic test services are never sold again");
+        }
+        if (liveNumbers.contains(order.service() + order.phone().e164())) {
+            return new ReuseCost.Unavailable("the number is live for this service");
+        }
+        return new ReuseCost.Known(cost(key(order.service(), order.country().id())));
+    }
+
+    @Override
+    public Purchase reuse(ReuseOrder order) {
+        if (!(reuseCost(order) instanceof ReuseCost.Known known) || known.costMicros() > order.maxCostMicros()) {
+            return new Purchase.Empty();
+        }
+        String key = key(order.service(), order.country().id());
+        if (!liveNumbers.add(order.service() + order.phone().e164())) {
+            return new Purchase.Empty(); // another reuse of it won
+        }
+        // Counted against the offer's stock as a sale is, since its release gives one back.
+        stockOf(key).decrementAndGet();
+        String ref = "sim-" + UUID.randomUUID();
+        SimLease lease = new SimLease(ref, order.service(), order.country(), order.phone(), key, false);
+        leases.put(ref, lease);
+        scheduleCode(lease);
+        return new Purchase.Got(ref, order.phone(), known.costMicros());
+    }
+
     // Rentals: numbers rented for hours to weeks. A rented simulated number gets no SMS by itself;
     // the sandbox injects them (POST /v1/sandbox/rentals/{id}/sms), as a bot author's test wants.
 

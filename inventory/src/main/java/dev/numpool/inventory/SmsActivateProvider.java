@@ -169,6 +169,45 @@ final class SmsActivateProvider implements Provider {
     }
 
     /**
+     * {@code checkExtraActivation&activationId=}: {@code {"status":"success","cost":…,"service":…,
+     * "phone":…,"country":…}} when the upstream can sell the number again, a token
+     * ({@code RENEW_ACTIVATION_NOT_AVAILABLE}, {@code WRONG_ACTIVATION_ID}, {@code SIM_OFFLINE}) when not.
+     */
+    @Override
+    public ReuseCost reuseCost(ReuseOrder order) {
+        if (!isActivationId(order.providerRef())) {
+            return new ReuseCost.Unavailable("not an activation of this upstream");
+        }
+        return switch (ask("checkExtraActivation", params("activationId", order.providerRef()))) {
+            case Said.Json(JsonNode answer) when "success".equals(scalar(answer.get("status"))) && micros(answer.get("cost")).isPresent() ->
+                    new ReuseCost.Known(micros(answer.get("cost")).getAsLong());
+            case Said.Json(JsonNode answer) -> new ReuseCost.Unavailable("garbage: " + clip(answer.toString()));
+            case Said.Token token -> new ReuseCost.Unavailable(token.text());
+            case Said.Trouble(String reason) -> new ReuseCost.Unavailable(reason);
+        };
+    }
+
+    /**
+     * {@code getExtraActivation&activationId=}: {@code ACCESS_NUMBER:<new id>:<phone>}, a new
+     * activation of the same number. It does not say what it cost: the price just quoted is assumed.
+     */
+    @Override
+    public Purchase reuse(ReuseOrder order) {
+        if (!isActivationId(order.providerRef())) {
+            return new Purchase.Failed("not an activation of this upstream");
+        }
+        return switch (ask("getExtraActivation", params("activationId", order.providerRef()))) {
+            case Said.Token(String token, String argument) when token.equals("ACCESS_NUMBER") ->
+                    boughtV1(argument, new Order(order.service(), order.country(), "any", order.maxCostMicros(), List.of()));
+            case Said.Token token when token.name().equals("NO_BALANCE") -> new Purchase.Failed(token.text());
+            case Said.Token token -> new Purchase.Empty();
+            case Said.Json(JsonNode answer) -> new Purchase.Failed("garbage: " + clip(answer.toString()));
+            case Said.Trouble(String reason) when reason.equals("connection refused") -> new Purchase.Failed(reason);
+            case Said.Trouble(String reason) -> new Purchase.Unknown(reason);
+        };
+    }
+
+    /**
      * {@code getActiveActivations}, page by page (at most 10 pages of 100): the ids of every
      * activation the upstream counts as live; {@code NO_ACTIVATIONS} is none.
      */

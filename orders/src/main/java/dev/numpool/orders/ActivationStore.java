@@ -253,6 +253,12 @@ final class ActivationStore extends Store {
         return activations(ACTIVATION.PHONE.eq(phone), limit);
     }
 
+    /** The owner's newest activation on this number for this service. */
+    Optional<Activation> latestOnNumber(AccountId owner, String service, String phone) {
+        return activations(ACTIVATION.ACCOUNT_ID.eq(owner.value()).and(ACTIVATION.PHONE.eq(phone)).and(ACTIVATION.SERVICE.eq(service)), 1)
+                .stream().findFirst();
+    }
+
     /** The owner's activations, newest first, with ids below {@code beforeId}. */
     List<Activation> activations(AccountId owner, Optional<ActivationStatus> status, Optional<Integer> beforeId, int limit) {
         Condition where = ACTIVATION.ACCOUNT_ID.eq(owner.value());

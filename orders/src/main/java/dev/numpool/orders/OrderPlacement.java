@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -63,6 +64,42 @@ final class OrderPlacement {
      */
     PlaceResult place(AccountId owner, OrderRequest request, IdempotencyKey key, byte[] fingerprint,
                              Function<Activation, StoredResponse> render) {
+        return place(owner, request, key, fingerprint, render, routed(request));
+    }
+
+    /**
+     * Where an order's number comes from: {@code buy} asks inventory for it in the order's mode, and
+     * {@code expectedPrice} says beforehand what it will cost, if anything is known (so a number is not
+     * bought for a customer who cannot pay); {@code reuse} when it is the number of an earlier
+     * activation again, from the provider that sold it ({@link #reused}), rather than the router's
+     * choice ({@link #routed}).
+     */
+    record Supply(Function<Mode, OptionalLong> expectedPrice, Function<Mode, BuyResult> buy, boolean reuse) {
+    }
+
+    /** The router's choice: the best provider with stock for the offer, at the offer's price. */
+    private Supply routed(OrderRequest request) {
+        return new Supply(mode -> inventory.offers(Optional.of(request.service()), Optional.of(request.country()), mode).stream()
+                .mapToLong(Offer::priceMicros).findFirst(),
+                mode -> inventory.buy(new BuyRequest(request.service(), request.country(), request.operator(),
+                        request.maxPriceMicros(), request.excludedPrefixes(), mode)), false);
+    }
+
+    /**
+     * The number of an ended activation again, from the provider that sold it (see
+     * {@link Inventory#reuse}), at the price it quotes. Asked only once the order's key is claimed,
+     * so that a bot's retry is answered the first order rather than "the number is live".
+     */
+    Supply reused(Inventory.ReuseRequest reuse) {
+        Function<Mode, Inventory.ReuseRequest> in = mode -> new Inventory.ReuseRequest(reuse.provider(), reuse.providerRef(), reuse.phone(),
+                reuse.service(), reuse.country(), reuse.maxPriceMicros(), mode);
+        return new Supply(mode -> inventory.reuseQuote(in.apply(mode)) instanceof Inventory.ReuseQuote.Available a
+                ? OptionalLong.of(a.priceMicros()) : OptionalLong.empty(),
+                mode -> inventory.reuse(in.apply(mode)), true);
+    }
+
+    private PlaceResult place(AccountId owner, OrderRequest request, IdempotencyKey key, byte[] fingerprint,
+                              Function<Activation, StoredResponse> render, Supply supply) {
         Instant now = clock.instant();
         // The end of the key's lock also tells this request's claim from a later takeover's, so it
         // is kept at the database's microsecond precision to compare equal when read back.
@@ -79,17 +116,17 @@ final class OrderPlacement {
                 return new PlaceResult.InProgress();
             }
             case IdempotencyStore.Claim.Owned owned -> {
-                return placeOwned(owner, request, key, lockedUntil, render);
+                return placeOwned(owner, request, key, lockedUntil, render, supply);
             }
         }
     }
 
     /** An order whose key this request owns: placed, or the key freed again when nothing changed. */
     private PlaceResult placeOwned(AccountId owner, OrderRequest request, IdempotencyKey key, Instant lockedUntil,
-                                   Function<Activation, StoredResponse> render) {
+                                   Function<Activation, StoredResponse> render, Supply supply) {
         PlaceResult result;
         try {
-            result = placeClaimed(owner, request, key, lockedUntil, render);
+            result = placeClaimed(owner, request, key, lockedUntil, render, supply);
         } catch (RuntimeException e) {
             releaseKeyQuietly(owner, key, lockedUntil);
             throw e;
@@ -113,14 +150,23 @@ final class OrderPlacement {
 
     /** See {@link Orders#placeRetrySafe}. */
     PlaceResult placeRetrySafe(AccountId owner, OrderRequest request, RetryGuard guard, Function<Activation, StoredResponse> render) {
+        return placeRetrySafe(owner, request, guard, render, routed(request), "");
+    }
+
+    /**
+     * As above, for a number from {@code supply}; {@code what} tells this order's window key from
+     * other orders of the same offer (a reuse names the activation whose number it buys again).
+     */
+    PlaceResult placeRetrySafe(AccountId owner, OrderRequest request, RetryGuard guard, Function<Activation, StoredResponse> render,
+                               Supply supply, String what) {
         return switch (guard) {
             case RetryGuard.None none -> {
                 // A key of its own for each call: every call is a new order.
                 IdempotencyKey once = new IdempotencyKey("once-" + UUID.randomUUID());
-                yield place(owner, request, once, Orders.fingerprint("ONCE", once.value(), new byte[0]), render);
+                yield place(owner, request, once, Orders.fingerprint("ONCE", once.value(), new byte[0]), render, supply);
             }
-            case RetryGuard.Key given -> untilFirstAnswered(() -> place(owner, request, given.key(), given.fingerprint(), render));
-            case RetryGuard.Window window -> placeInWindow(owner, request, window);
+            case RetryGuard.Key given -> untilFirstAnswered(() -> place(owner, request, given.key(), given.fingerprint(), render, supply));
+            case RetryGuard.Window window -> placeInWindow(owner, request, window, supply, what);
         };
     }
 
@@ -129,15 +175,15 @@ final class OrderPlacement {
      * duplicate claims the same row of {@code idempotency_key}, and its primary key decides which
      * request buys. The stored response is the activation's id, which a duplicate reads back.
      */
-    private PlaceResult placeInWindow(AccountId owner, OrderRequest request, RetryGuard.Window window) {
-        IdempotencyKey key = windowKey(window.source(), request);
+    private PlaceResult placeInWindow(AccountId owner, OrderRequest request, RetryGuard.Window window, Supply supply, String what) {
+        IdempotencyKey key = windowKey(what.isEmpty() ? window.source() : window.source() + "\n" + what, request);
         byte[] fingerprint = Orders.fingerprint("WINDOW", key.value(), new byte[0]);
         Function<Activation, StoredResponse> idOnly = a -> new StoredResponse(200, Integer.toString(a.id()).getBytes(StandardCharsets.US_ASCII));
         return untilFirstAnswered(() -> {
             Instant now = clock.instant();
             Instant lockedUntil = now.plus(settings.idempotencyLock()).truncatedTo(ChronoUnit.MICROS);
             return switch (stores.idempotencyKeys().claim(owner, key, fingerprint, now, lockedUntil)) {
-                case IdempotencyStore.Claim.Owned owned -> placeOwned(owner, request, key, lockedUntil, idOnly);
+                case IdempotencyStore.Claim.Owned owned -> placeOwned(owner, request, key, lockedUntil, idOnly, supply);
                 case IdempotencyStore.Claim.Busy busy -> new PlaceResult.InProgress();
                 // Only a native order that chose this very key string could hold it with another fingerprint.
                 case IdempotencyStore.Claim.Mismatch mismatch -> new PlaceResult.KeyReused();
@@ -151,7 +197,7 @@ final class OrderPlacement {
                     // cancelled): this is a new order. Of several requests taking the key over at
                     // once, one does; the others wait for its answer.
                     yield stores.idempotencyKeys().retake(owner, key, replay.createdAt(), fingerprint, now, lockedUntil)
-                            ? placeOwned(owner, request, key, lockedUntil, idOnly) : new PlaceResult.InProgress();
+                            ? placeOwned(owner, request, key, lockedUntil, idOnly, supply) : new PlaceResult.InProgress();
                 }
             };
         });
@@ -192,7 +238,7 @@ final class OrderPlacement {
     }
 
     private PlaceResult placeClaimed(AccountId owner, OrderRequest request, IdempotencyKey key, Instant lockedUntil,
-                                     Function<Activation, StoredResponse> render) {
+                                     Function<Activation, StoredResponse> render, Supply supply) {
         // Counted before the purchase, not locked: concurrent orders may pass it together and end a
         // few over. It is a brake for runaway bots, not an accounting rule.
         ActivationStore.OrderCheck check = stores.activations().orderCheck(owner, settings.maxLiveActivations());
@@ -202,17 +248,15 @@ final class OrderPlacement {
         // A play-money account's order is a test order: inventory sells it simulated numbers only.
         Mode mode = Mode.of(check.test());
         // Cheap check first, so a number is not bought from a provider for a customer who cannot pay.
-        Optional<Offer> offer = inventory.offers(Optional.of(request.service()), Optional.of(request.country()), mode).stream().findFirst();
-        if (offer.isPresent() && check.availableMicros() < offer.get().priceMicros()
-                && request.maxPriceMicros().orElse(Long.MAX_VALUE) >= offer.get().priceMicros()) {
-            return new PlaceResult.InsufficientBalance(check.availableMicros(), offer.get().priceMicros(), check.debtMicros());
+        OptionalLong expected = supply.expectedPrice().apply(mode);
+        if (expected.isPresent() && check.availableMicros() < expected.getAsLong()
+                && request.maxPriceMicros().orElse(Long.MAX_VALUE) >= expected.getAsLong()) {
+            return new PlaceResult.InsufficientBalance(check.availableMicros(), expected.getAsLong(), check.debtMicros());
         }
-        BuyRequest buy = new BuyRequest(request.service(), request.country(), request.operator(), request.maxPriceMicros(),
-                request.excludedPrefixes(), mode);
         // Two nodes' providers may hand out the same number; the database refuses the second live
         // sale of it for a service, and the order simply buys again once.
         for (int round = 0; ; round++) {
-            BuyResult bought = inventory.buy(buy);
+            BuyResult bought = supply.buy().apply(mode);
             switch (bought) {
                 case BuyResult.NoNumbers none -> {
                     return new PlaceResult.NoNumbers(none.trace());
@@ -259,6 +303,10 @@ final class OrderPlacement {
                             return new PlaceResult.InsufficientBalance(now.availableMicros(), b.lease().priceMicros(), now.debtMicros());
                         }
                         case NUMBER_LIVE -> {
+                            if (supply.reuse()) {
+                                // The number is live here for the service again (another reuse won): nothing to buy.
+                                return new PlaceResult.NoNumbers(b.trace());
+                            }
                             if (round >= 1) {
                                 throw new OrdersException(OrdersException.Reason.INCONSISTENT_STATE,
                                         "providers sold a number already live here for " + request.service().code() + " twice in a row");

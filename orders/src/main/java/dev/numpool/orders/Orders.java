@@ -4,6 +4,7 @@ import dev.numpool.db.Database;
 import dev.numpool.db.Redis;
 import dev.numpool.inventory.InboundSms;
 import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Mode;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.MeterRegistry;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -39,23 +41,27 @@ public final class Orders implements AutoCloseable {
     private final CodeReviews reviews;
     private final ActivationLifecycle lifecycle;
     private final Rentals rentals;
+    private final Settings settings;
+    private final Inventory inventory;
 
     /**
      * Timings of the state machine: {@code activation-window-seconds} (default 20 min),
      * {@code early-cancel-seconds} (default 2 min), {@code idempotency-lock-seconds} (how long a
-     * running request holds its key before another node may take over, default 60 s).
+     * running request holds its key before another node may take over, default 60 s),
+     * {@code reuse-window-hours} (how long after it finished an activation's number may be bought
+     * again for its service, default 24 h, when its provider still has it).
      */
     public record Settings(Duration window, Duration earlyCancel, Duration idempotencyLock, int maxLiveActivations,
-                           int intakeConcurrency, Duration intakeWait) {
+                           int intakeConcurrency, Duration intakeWait, Duration reuseWindow) {
         public Settings {
             if (window.isNegative() || window.isZero() || earlyCancel.isNegative() || idempotencyLock.isNegative() || maxLiveActivations < 1
-                    || intakeConcurrency < 1 || intakeWait.isNegative()) {
+                    || intakeConcurrency < 1 || intakeWait.isNegative() || reuseWindow.isNegative()) {
                 throw new OrdersException(OrdersException.Reason.BAD_CONFIGURATION, "orders timings and limits must be positive");
             }
         }
 
         public Settings(Duration window, Duration earlyCancel, Duration idempotencyLock, int maxLiveActivations) {
-            this(window, earlyCancel, idempotencyLock, maxLiveActivations, DEFAULT_INTAKE_CONCURRENCY, DEFAULT_INTAKE_WAIT);
+            this(window, earlyCancel, idempotencyLock, maxLiveActivations, DEFAULT_INTAKE_CONCURRENCY, DEFAULT_INTAKE_WAIT, DEFAULT_REUSE_WINDOW);
         }
 
         /**
@@ -64,6 +70,7 @@ public final class Orders implements AutoCloseable {
          */
         static final int DEFAULT_INTAKE_CONCURRENCY = 10;
         static final Duration DEFAULT_INTAKE_WAIT = Duration.ofMillis(50);
+        static final Duration DEFAULT_REUSE_WINDOW = Duration.ofHours(24);
 
         /** Also {@code intake-concurrency} and {@code intake-wait-millis} (see {@link IntakeGate}). */
         public static Settings from(Config config) {
@@ -73,7 +80,8 @@ public final class Orders implements AutoCloseable {
                     Duration.ofSeconds(config.get("idempotency-lock-seconds").asLong().orElse(60L)),
                     config.get("max-live-activations").asInt().orElse(100),
                     config.get("intake-concurrency").asInt().orElse(DEFAULT_INTAKE_CONCURRENCY),
-                    Duration.ofMillis(config.get("intake-wait-millis").asLong().orElse(DEFAULT_INTAKE_WAIT.toMillis())));
+                    Duration.ofMillis(config.get("intake-wait-millis").asLong().orElse(DEFAULT_INTAKE_WAIT.toMillis())),
+                    Duration.ofHours(config.get("reuse-window-hours").asLong().orElse(DEFAULT_REUSE_WINDOW.toHours())));
         }
     }
 
@@ -87,6 +95,8 @@ public final class Orders implements AutoCloseable {
         // This node's copy of the code templates; refreshCodeTemplates keeps it current.
         CodeTemplates templates = new CodeTemplates();
         this.upstream = new UpstreamReports(stores, inventory, clock);
+        this.settings = settings;
+        this.inventory = inventory;
         this.placement = new OrderPlacement(stores, events, inventory, settings, clock, transfers, upstream,
                 meters.getOrCreate(Counter.builder("numpool_orders_placed").description("Activations bought")));
         CodeReader reader = new CodeReader(templates);
@@ -164,6 +174,112 @@ public final class Orders implements AutoCloseable {
      */
     public PlaceResult placeRetrySafe(AccountId owner, OrderRequest request, RetryGuard guard, Function<Activation, StoredResponse> render) {
         return placement.placeRetrySafe(owner, request, guard, render);
+    }
+
+    // Reuse ------------------------------------------------------------------------------------------
+
+    /** Whether the number of one of the owner's activations can be bought again for its service. */
+    public sealed interface ReuseOffer {
+        /** It can, for {@code priceMicros} (the provider's reuse cost with our markup), as a new activation. */
+        record Available(Activation parent, long priceMicros, String currency) implements ReuseOffer {
+        }
+
+        /** It cannot: the activation did not finish with a code, too long ago, or its provider cannot sell it again. */
+        record NotReusable(Activation parent, String reason) implements ReuseOffer {
+        }
+
+        /** No activation of the owner's has that id. */
+        record NotFound() implements ReuseOffer {
+        }
+    }
+
+    /**
+     * Asks whether the number of the owner's activation {@code id} can be bought again for its
+     * service (sms-activate's {@code checkExtraActivation}, 5sim's reuse, the native API's reuse
+     * quote): it finished with a code within {@link Settings#reuseWindow}, and the provider that
+     * sold it can sell it again, at its price (a network call for upstream providers).
+     */
+    public ReuseOffer reuseOffer(AccountId owner, int id) {
+        return switch (reuseCandidate(owner, id, OptionalLong.empty())) {
+            case ReuseCandidate.Refused refused -> refused.offer();
+            case ReuseCandidate.Ready ready -> switch (inventory.reuseQuote(ready.request())) {
+                case Inventory.ReuseQuote.Available a -> new ReuseOffer.Available(ready.parent(), a.priceMicros(), inventory.currency());
+                case Inventory.ReuseQuote.Unavailable u -> new ReuseOffer.NotReusable(ready.parent(), u.reason());
+            };
+        };
+    }
+
+    /** How buying a number again ended: not found or not reusable (nothing changed), or an order's result. */
+    public sealed interface ReuseResult {
+        record Ordered(PlaceResult result) implements ReuseResult {
+        }
+
+        record NotReusable(String reason) implements ReuseResult {
+        }
+
+        record NotFound() implements ReuseResult {
+        }
+    }
+
+    /**
+     * Buys the number of the owner's activation {@code id} again for its service (see
+     * {@link #reuseOffer}): a new activation like any other, held, charged on its code, cancelled
+     * and refunded like any other, guarded against a bot's retries by {@code guard} as
+     * {@link #placeRetrySafe} is. {@code maxPriceMicros} caps the price.
+     */
+    public ReuseResult reuse(AccountId owner, int id, OptionalLong maxPriceMicros, RetryGuard guard, Function<Activation, StoredResponse> render) {
+        return switch (reuseCandidate(owner, id, maxPriceMicros)) {
+            case ReuseCandidate.Refused(ReuseOffer.NotReusable no) -> new ReuseResult.NotReusable(no.reason());
+            case ReuseCandidate.Refused refused -> new ReuseResult.NotFound();
+            case ReuseCandidate.Ready ready -> {
+                // The provider is asked only once the order's key is claimed (OrderPlacement#reused):
+                // a retry of a reuse that bought must find its first order, not "the number is live".
+                OrderRequest request = new OrderRequest(ready.request().service(), ready.request().country(), ready.parent().operator(),
+                        maxPriceMicros, List.of());
+                yield new ReuseResult.Ordered(placement.placeRetrySafe(owner, request, guard, render, placement.reused(ready.request()),
+                        "reuse " + ready.parent().id()));
+            }
+        };
+    }
+
+    /** A reuse after the checks of our own (whose activation, how it ended, when): refused, or what to ask inventory for. */
+    private sealed interface ReuseCandidate {
+        record Refused(ReuseOffer offer) implements ReuseCandidate {
+        }
+
+        record Ready(Activation parent, Inventory.ReuseRequest request) implements ReuseCandidate {
+        }
+    }
+
+    private ReuseCandidate reuseCandidate(AccountId owner, int id, OptionalLong maxPriceMicros) {
+        Optional<Activation> found = stores.activations().activation(owner, id);
+        if (found.isEmpty()) {
+            return new ReuseCandidate.Refused(new ReuseOffer.NotFound());
+        }
+        Activation parent = found.get();
+        if (parent.status() != ActivationStatus.FINISHED || parent.codes().isEmpty()) {
+            return new ReuseCandidate.Refused(new ReuseOffer.NotReusable(parent, "only a number whose activation finished with a code is sold again"));
+        }
+        if (parent.endedAt().isEmpty() || parent.endedAt().get().plus(settings.reuseWindow()).isBefore(clock.instant())) {
+            return new ReuseCandidate.Refused(new ReuseOffer.NotReusable(parent, "the activation ended more than "
+                    + settings.reuseWindow().toHours() + " hours ago"));
+        }
+        Optional<ActivationStore.NumberSource> source = stores.activations().numberSource(owner, id);
+        Optional<dev.numpool.inventory.Service> service = inventory.service(parent.service());
+        Optional<dev.numpool.inventory.Country> country = inventory.country(parent.country());
+        if (source.isEmpty() || service.isEmpty() || country.isEmpty()) {
+            return new ReuseCandidate.Refused(new ReuseOffer.NotReusable(parent, "the service or country is no longer sold"));
+        }
+        return new ReuseCandidate.Ready(parent, new Inventory.ReuseRequest(source.get().provider(), source.get().providerRef(), parent.phone(),
+                service.get(), country.get(), maxPriceMicros, Mode.of(parent.test())));
+    }
+
+    /**
+     * The owner's most recent activation on {@code phone} for {@code service}, if any (5sim's reuse
+     * names the number, not the order).
+     */
+    public Optional<Activation> latestOnNumber(AccountId owner, String service, dev.numpool.inventory.PhoneNumber phone) {
+        return stores.activations().latestOnNumber(owner, service, phone.e164());
     }
 
     /**

@@ -126,6 +126,37 @@ class PoolTest {
     }
 
     @Test
+    void theBuyerOfAPoolNumberMayBuyItAgainForTheServiceWhileItCoolsDownForEveryoneElse() throws Exception {
+        String pool = "pool-" + System.nanoTime();
+        try (Database db = TestServers.freshDatabase(); Marketplace m = market(db, pool)) {
+            m.inventory().importPool(numbers(1, clock.instant().plus(Duration.ofDays(90))));
+            m.inventory().refreshQuotes(Duration.ofMillis(1));
+            AccountId owner = m.accounts().createSandboxAccount("pool").owner();
+            Activation first = assertInstanceOf(PlaceResult.Placed.class, m.orders().place(owner, order(m, "tg"), new IdempotencyKey("first"),
+                    new byte[32], a -> new StoredResponse(201, new byte[0]))).activation();
+            String ref = db.dsl().fetchSingle("select provider_ref from activation where id = " + first.id()).get(0, String.class);
+            m.orders().receiveSms(new dev.numpool.inventory.InboundSms(pool, ref, "Telegram", "Telegram code: 12345", "m1", clock.instant()));
+            assertInstanceOf(ActivationChange.Changed.class, m.orders().finish(owner, first.id()));
+            waitFor("the number free again", () -> {
+                m.orders().deliverDueUpstreamOps(100);
+                return m.inventory().poolNumbers(100).stream().noneMatch(Inventory.PoolNumberView::inUse);
+            });
+
+            AccountId other = m.accounts().createSandboxAccount("other").owner();
+            assertEquals(List.of(), concurrently(m, other, "tg", 1), "the number cools down for tg: nobody else gets it");
+            Orders.ReuseOffer.Available offer = assertInstanceOf(Orders.ReuseOffer.Available.class, m.orders().reuseOffer(owner, first.id()));
+            assertEquals(first.priceMicros(), offer.priceMicros(), "the pool's cost, priced as an order");
+            assertInstanceOf(Orders.ReuseOffer.NotFound.class, m.orders().reuseOffer(other, first.id()), "another buyer's activation is unknown");
+
+            Orders.ReuseResult.Ordered again = assertInstanceOf(Orders.ReuseResult.Ordered.class,
+                    m.orders().reuse(owner, first.id(), OptionalLong.empty(), new RetryGuard.None(), a -> new StoredResponse(201, new byte[0])));
+            Activation reused = assertInstanceOf(PlaceResult.Placed.class, again.result()).activation();
+            assertEquals(first.phone(), reused.phone(), "the same pool number");
+            assertInstanceOf(Orders.ReuseOffer.NotReusable.class, m.orders().reuseOffer(owner, first.id()), "it is live again");
+        }
+    }
+
+    @Test
     void aNumberPastItsLeaseEndIsNotSoldAndIsReleasedWhenItsLastActivationEnds() {
         String pool = "pool-" + System.nanoTime();
         try (Database db = TestServers.freshDatabase(); Marketplace m = market(db, pool)) {

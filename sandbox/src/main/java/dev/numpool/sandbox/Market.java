@@ -189,6 +189,37 @@ final class Market {
         return new Sale.Sold(view(a, now), List.copyOf(a.sms));
     }
 
+    /**
+     * What selling the number of a finished activation again for its service costs (sms-activate's
+     * {@code checkExtraActivation}, 5sim's reuse): empty when it cannot be, because the activation is
+     * unknown, not finished with a code, or its number is live again.
+     */
+    synchronized Optional<Long> reuseCost(long parentId) {
+        Activation parent = activations.get(parentId);
+        if (parent == null) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        expireIfDue(parent, now);
+        return parent.state == State.FINISHED && !liveNumbers.contains(parent.phone) ? Optional.of(settings.costMicros()) : Optional.empty();
+    }
+
+    /** Sells the number of a finished activation again for its service: a new activation of the same number. */
+    synchronized Sale sellAgain(long parentId) {
+        if (reuseCost(parentId).isEmpty()) {
+            return new Sale.NoNumbers();
+        }
+        Activation parent = activations.get(parentId);
+        liveNumbers.add(parent.phone);
+        Instant now = clock.instant();
+        Activation a = new Activation(nextId++, parent.service, parent.country, parent.phone, settings.costMicros(), now, now.plus(settings.window()));
+        balanceMicros -= a.costMicros;
+        planCode(a, now);
+        activations.put(a.id, a);
+        forgetOldest();
+        return new Sale.Sold(view(a, now), List.copyOf(a.sms));
+    }
+
     synchronized Optional<View> find(long id) {
         Activation a = activations.get(id);
         if (a == null) {

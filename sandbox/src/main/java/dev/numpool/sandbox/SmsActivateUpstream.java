@@ -56,6 +56,14 @@ final class SmsActivateUpstream implements HttpFront.Protocol {
                     .orElseGet(() -> Answer.text(status(a))));
             case "setStatus" -> setStatus(request);
             case "getActiveActivations" -> activeActivations(request);
+            case "checkExtraActivation" -> number(request.param("activationId")).map(this::reuseCost).orElse(Answer.text("WRONG_ACTIVATION_ID"));
+            case "getExtraActivation" -> number(request.param("activationId"))
+                    .map(id -> switch (market.sellAgain(id)) {
+                        case Market.Sale.Sold(Market.View a, List<Market.Sms> planned) -> Answer.text("ACCESS_NUMBER:" + a.id() + ":" + a.phone());
+                        case Market.Sale.Failed failed -> Answer.text("ERROR_SQL");
+                        default -> Answer.text("RENEW_ACTIVATION_NOT_AVAILABLE");
+                    })
+                    .orElse(Answer.text("WRONG_ACTIVATION_ID"));
             default -> Answer.text("BAD_ACTION");
         };
     }
@@ -110,6 +118,21 @@ final class SmsActivateUpstream implements HttpFront.Protocol {
             // What sms-activate itself answers when its backend trips.
             case Market.Sale.Failed failed -> Answer.text("ERROR_SQL");
         };
+    }
+
+    /** {@code checkExtraActivation}: the price of the number again, in the documented JSON, or why not. */
+    private Answer reuseCost(long id) {
+        Optional<Market.View> parent = market.find(id);
+        Optional<Long> cost = market.reuseCost(id);
+        if (parent.isEmpty()) {
+            return Answer.text("WRONG_ACTIVATION_ID");
+        }
+        if (cost.isEmpty()) {
+            return Answer.text("RENEW_ACTIVATION_NOT_AVAILABLE");
+        }
+        return Answer.json(JSON.createObjectNode().put("status", "success").put("cost", new BigDecimal(decimal(cost.get())))
+                .put("service", parent.get().service()).put("phone", Long.parseLong(parent.get().phone()))
+                .put("country", parent.get().country()).toString());
     }
 
     private Answer setStatus(Request request) {

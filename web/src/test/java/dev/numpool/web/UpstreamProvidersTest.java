@@ -203,6 +203,42 @@ class UpstreamProvidersTest {
         c.answer("setStatus", request -> Answer.text("ACCESS_CANCEL"));
     }
 
+    @Test
+    void aFinishedNumberIsBoughtAgainFromTheProviderThatSoldItAtItsReusePrice() {
+        allThreeQuoted();
+        String key = http.newSandboxAccount();
+        JsonNode activation = http.order(key, "to-reuse", "{\"service\":\"tg\",\"country\":0}").json();
+        int id = activation.get("id").asInt();
+        String digits = activation.get("phone").asText().substring(1);
+        String ref;
+        try (Database db = Database.connect(databaseUrl, null, null, 2)) {
+            ref = db.dsl().fetchSingle("select provider_ref from activation where id = " + id).get(0, String.class);
+        }
+        c.status(ref, "STATUS_OK:31337");
+        c.fullSms(ref, "Telegram code: 31337");
+        CLOCK.advance(Duration.ofSeconds(3));
+        Await.until("the polled code", () -> http.get("/v1/activations/" + id, key).json().get("status").asText().equals("code_received") ? true : null);
+        assertEquals(200, http.post("/v1/activations/" + id + "/finish", key, null).status());
+
+        c.answer("checkExtraActivation", Answer.text("RENEW_ACTIVATION_NOT_AVAILABLE"));
+        JsonNode refused = http.get("/v1/activations/" + id + "/reuse", key).json();
+        assertEquals(false, refused.get("available").asBoolean());
+        assertEquals("RENEW_ACTIVATION_NOT_AVAILABLE", refused.get("reason").asText(), "the upstream's own word");
+
+        c.answer("checkExtraActivation", Answer.json("{\"status\":\"success\",\"cost\":0.60,\"service\":\"tg\",\"phone\":" + digits + ",\"country\":0}"));
+        c.answer("getExtraActivation", Answer.text("ACCESS_NUMBER:777001:" + digits));
+        assertEquals("0.75", http.get("/v1/activations/" + id + "/reuse", key).json().get("price").asText(), "C's reuse cost 0.60 + 25 %");
+        Http.Response again = http.order(key, "reused", "{}", "/v1/activations/" + id + "/reuse");
+        assertEquals(201, again.status(), again.text());
+        assertEquals(activation.get("phone").asText(), again.json().get("phone").asText());
+        assertEquals("0.75", again.json().get("price").asText());
+        assertTrue(c.requests("getExtraActivation").stream().anyMatch(r -> ref.equals(r.param("activationId"))), "asked of C for C's activation");
+        try (Database db = Database.connect(databaseUrl, null, null, 2)) {
+            assertEquals("777001", db.dsl().fetchSingle("select provider_ref from activation where id = " + again.json().get("id").asInt())
+                    .get(0, String.class), "the new activation is C's new one, polled and reported like any other");
+        }
+    }
+
     /** The catalogue's offer once the quotes of all three upstreams were refreshed into it. */
     private static JsonNode allThreeQuoted() {
         return Await.until("the refreshed quotes of all three", () -> {
