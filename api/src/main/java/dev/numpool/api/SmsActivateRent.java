@@ -221,7 +221,7 @@ final class SmsActivateRent {
         ObjectNode body = Json.MAPPER.createObjectNode().put("quantity", Integer.toString(r.messages().size()));
         ObjectNode values = body.putObject("values");
         List<Rental.Message> newestFirst = new ArrayList<>(r.messages()).reversed();
-        String service = r.service().equals(Inventory.ANY_SERVICE) ? "ot" : r.service();
+        String service = Inventory.smsActivateService(r.service());
         for (int i = 0; i < newestFirst.size(); i++) {
             Rental.Message m = newestFirst.get(i);
             values.putObject(Integer.toString(i)).put("phoneFrom", m.sender()).put("text", m.text()).put("service", service)
