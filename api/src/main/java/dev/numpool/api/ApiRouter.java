@@ -238,7 +238,7 @@ public final class ApiRouter {
     private void fiveSimRoutes(HttpRouting.Builder routing) {
         FiveSimApi fiveSim = new FiveSimApi(ledger, orders, inventory, accounts, retries);
         // Rentals ("hosting" numbers): an order id that is one of the caller's rentals is answered for the rental.
-        FiveSimRent hosting = new FiveSimRent(orders, inventory);
+        FiveSimRent hosting = new FiveSimRent(orders, inventory, retries);
         routing.get("/v1/guest/products/{country}/{operator}", fiveSim::products)
                 .get("/v1/guest/prices", fiveSim::prices)
                 .get("/v1/guest/countries", fiveSim::countries)
@@ -251,7 +251,7 @@ public final class ApiRouter {
                 .get("/v1/user/sms/inbox/{id}", authentication.fiveSim(fiveSim::inbox))
                 .get("/v1/user/buy/activation/{country}/{operator}/{product}", authentication.fiveSimCaller(fiveSim::buy))
                 .get("/v1/user/reuse/{product}/{number}", authentication.fiveSimCaller(fiveSim::reuse))
-                .get("/v1/user/buy/hosting/{country}/{operator}/{product}", authentication.fiveSim(hosting::buy))
+                .get("/v1/user/buy/hosting/{country}/{operator}/{product}", authentication.fiveSimCaller(hosting::buy))
                 .get("/v1/user/check/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CHECK, fiveSim::check)))
                 .get("/v1/user/finish/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.FINISH, fiveSim::finish)))
                 .get("/v1/user/cancel/{id}", authentication.fiveSim(orRental(hosting, FiveSimRent.Act.CANCEL, fiveSim::cancel)))

@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * How an order of the two compatible APIs (sms-activate's {@code getNumber}/{@code getNumberV2},
- * 5sim's {@code buy}) is kept from being bought twice when a bot retries it, in one place for both:
+ * 5sim's {@code buy}), or a rental ({@code getRentNumber}, 5sim's {@code buy/hosting}), is kept
+ * from being bought twice when a bot retries it, in one place for both:
  * an {@code Idempotency-Key} header replays the first answer, as on the native API; without one, a
  * repeat of the same offer from the same key within {@code compat.duplicate-window-seconds} is the
  * first order, unless the key was created with its duplicate window off (or the window is 0).

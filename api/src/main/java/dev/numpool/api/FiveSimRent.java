@@ -6,6 +6,7 @@ import dev.numpool.inventory.Country;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
 import dev.numpool.orders.AccountId;
+import dev.numpool.orders.Accounts;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.RentOutcome;
 import dev.numpool.orders.Rental;
@@ -13,6 +14,7 @@ import dev.numpool.orders.RentalChange;
 import dev.numpool.orders.RentalRequest;
 import dev.numpool.orders.RentalStatus;
 import dev.numpool.orders.Rentals;
+import dev.numpool.orders.RetryGuard;
 import dev.numpool.orders.StoredResponse;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderNames;
@@ -45,18 +47,26 @@ final class FiveSimRent {
 
     private final Orders orders;
     private final Inventory inventory;
+    private final CompatRetries retries;
 
-    FiveSimRent(Orders orders, Inventory inventory) {
+    FiveSimRent(Orders orders, Inventory inventory, CompatRetries retries) {
         this.orders = orders;
         this.inventory = inventory;
+        this.retries = retries;
     }
 
     private Rentals rentals() {
         return orders.rentals();
     }
 
-    /** {@code GET /v1/user/buy/hosting/{country}/{operator}/{product}}. */
-    void buy(AccountId owner, ServerRequest req, ServerResponse res) {
+    /**
+     * {@code GET /v1/user/buy/hosting/{country}/{operator}/{product}}. A retry never rents twice, as
+     * for an activation's {@code buy} (see {@link CompatRetries}): an {@code Idempotency-Key} replays
+     * the first answer; without one, a repeat within the duplicate window answers the first rental
+     * while it is active.
+     */
+    void buy(Accounts.Caller caller, ServerRequest req, ServerResponse res) {
+        AccountId owner = caller.account();
         Parameters path = req.path().pathParameters();
         Optional<Country> country = inventory.countries().stream().filter(c -> path.get("country").equals(c.fivesimName())).findFirst();
         if (country.isEmpty()) {
@@ -67,26 +77,33 @@ final class FiveSimRent {
             text(res, 400, "bad operator");
             return;
         }
-        Duration time = PRODUCTS.get(path.get("product"));
+        String product = path.get("product");
+        Duration time = PRODUCTS.get(product);
         long period = rentals().period().toSeconds();
         if (time == null || time.toSeconds() % period != 0) {
             text(res, 400, "no product");
             return;
         }
-        RentOutcome outcome = rentals().rent(owner, new RentalRequest(Optional.empty(), country.get(), (int) (time.toSeconds() / period),
-                OptionalLong.empty()), OrderParser.oneOffKey("5sim-hosting"),
-                Orders.fingerprint("GET", req.path().path(), new byte[0]), r -> new StoredResponse(200, new byte[0]));
+        Optional<RetryGuard> guard = retries.guard(caller, req, Orders.fingerprint("GET", req.path().path(), new byte[0]));
+        if (guard.isEmpty()) {
+            text(res, 400, "bad idempotency key");
+            return;
+        }
+        RentOutcome outcome = rentals().rentRetrySafe(owner, new RentalRequest(Optional.empty(), country.get(), (int) (time.toSeconds() / period),
+                OptionalLong.empty()), guard.get(), r -> new StoredResponse(200, Json.bytes(order(r, product))));
         switch (outcome) {
-            case RentOutcome.Rented rented -> Json.send(res, 200, order(rented.rental(), path.get("product")));
+            case RentOutcome.Rented rented -> Json.send(res, 200, order(rented.rental(), product));
+            case RentOutcome.Duplicate duplicate -> Json.send(res, 200, order(duplicate.rental(), product));
+            case RentOutcome.Replayed replayed -> res.status(replayed.response().status()).header(CompatRetries.REPLAYED, "true")
+                    .header(HeaderNames.CONTENT_TYPE, "application/json").send(replayed.response().body());
             case RentOutcome.NoNumbers none -> text(res, 200, "no free phones");
             case RentOutcome.PriceAboveMax above -> text(res, 200, "no free phones");
             case RentOutcome.InsufficientBalance poor -> text(res, 400, "not enough user balance");
             case RentOutcome.TooManyActive many -> text(res, 400, "limit reached");
             case RentOutcome.TooManyPeriods many -> text(res, 400, "no product");
-            // A fresh key is never replayed, reused or busy.
-            case RentOutcome.Replayed r -> text(res, 500, "server error");
-            case RentOutcome.KeyReused r -> text(res, 500, "server error");
-            case RentOutcome.InProgress r -> text(res, 500, "server error");
+            // As for an activation's buy: the key was used for another request, or its first request still runs.
+            case RentOutcome.KeyReused r -> text(res, 422, "idempotency key reused");
+            case RentOutcome.InProgress r -> text(res, 409, "order in progress");
         }
     }
 

@@ -345,7 +345,7 @@ final class NativeApi {
                     "A code arrived for this activation, so it can no longer be cancelled; finish it instead.");
             case ActivationChange.NoCodeYet none -> throw new Problem(ProblemType.NO_CODE_YET, "No code has arrived for this activation yet.");
             case ActivationChange.AlreadyEnded ended -> throw new Problem(ProblemType.ACTIVATION_ENDED,
-                    "This activation is already " + ended.status().wire() + ".", Map.of("status", ended.status().wire()));
+                    "This activation is already " + ended.status().wire() + ".", Map.of("activationStatus", ended.status().wire()));
         }
     }
 

@@ -3,14 +3,12 @@ package dev.numpool.api;
 import dev.numpool.inventory.Country;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Service;
-import dev.numpool.orders.IdempotencyKey;
 import dev.numpool.orders.OrderRequest;
 
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * The one place where the order a bot asks for becomes the orders module's {@link OrderRequest},
@@ -82,10 +80,5 @@ final class OrderParser {
             unreadable.add(Param.MAX_PRICE);
         }
         return micros;
-    }
-
-    /** A key for one call of a protocol that has no idempotency key: every such call is a new order. */
-    static IdempotencyKey oneOffKey(String protocol) {
-        return IdempotencyKey.of(protocol + "-" + UUID.randomUUID()).orElseThrow();
     }
 }

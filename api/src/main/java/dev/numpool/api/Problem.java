@@ -6,6 +6,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -15,6 +16,9 @@ import java.util.TreeMap;
  * detail and extensions say what happened to this request.
  */
 final class Problem extends RuntimeException {
+    /** RFC 9457's own members: an extension of the same name would overwrite them (as {@code status} once did). */
+    private static final Set<String> MEMBERS = Set.of("type", "title", "status", "detail", "instance");
+
     private final ProblemType type;
     private final Map<String, Object> extensions;
 
@@ -24,6 +28,11 @@ final class Problem extends RuntimeException {
 
     Problem(ProblemType type, String detail, Map<String, Object> extensions) {
         super(detail, null, false, false);
+        for (String name : extensions.keySet()) {
+            if (MEMBERS.contains(name)) {
+                throw new IllegalArgumentException("A problem's extension may not be named '" + name + "', one of RFC 9457's members");
+            }
+        }
         this.type = type;
         // Sorted by name: extensions often come from Map.of, whose order changes from one JVM to
         // the next, and the same problem should read the same on every node.

@@ -111,6 +111,7 @@ final class RentalApi {
                 res.header("Idempotent-Replayed", "true");
                 stored(res, replayed.response());
             }
+            case RentOutcome.Duplicate duplicate -> throw new IllegalStateException("native rentals have no duplicate window");
             case RentOutcome.KeyReused reused -> throw keyReused();
             case RentOutcome.InProgress busy -> throw keyInUse();
             case RentOutcome.TooManyPeriods many -> throw tooManyPeriods(many.maxPeriods());

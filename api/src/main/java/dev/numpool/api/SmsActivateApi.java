@@ -93,7 +93,7 @@ final class SmsActivateApi {
         this.orders = orders;
         this.inventory = inventory;
         this.retries = retries;
-        this.rent = new SmsActivateRent(orders, inventory);
+        this.rent = new SmsActivateRent(orders, inventory, retries);
         this.actions = Map.ofEntries(
                 Map.entry("getBalance", (owner, p) -> Answer.token("ACCESS_BALANCE:" + Money.format(ledger.balance(owner).availableMicros()))),
                 Map.entry("setStatus", this::setStatus),
@@ -174,9 +174,9 @@ final class SmsActivateApi {
         if (action.equals("getExtraActivation")) {
             return reuse(caller.get(), p, req);
         }
-        Optional<SmsActivateRent.Reply> rented = rent.answer(action, caller.get().account(), p);
+        Optional<SmsActivateRent.Reply> rented = rent.answer(action, caller.get(), p, req);
         if (rented.isPresent()) {
-            return new Answer(rented.get().body(), true, false);
+            return new Answer(rented.get().body(), true, rented.get().replayed());
         }
         return actions.getOrDefault(action, (o, q) -> Answer.token("BAD_ACTION")).answer(caller.get().account(), p);
     }

@@ -6,6 +6,7 @@ import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Service;
 import dev.numpool.orders.AccountId;
+import dev.numpool.orders.Accounts;
 import dev.numpool.orders.ExtendOutcome;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.RentOutcome;
@@ -14,7 +15,9 @@ import dev.numpool.orders.RentalChange;
 import dev.numpool.orders.RentalRequest;
 import dev.numpool.orders.RentalStatus;
 import dev.numpool.orders.Rentals;
+import dev.numpool.orders.RetryGuard;
 import dev.numpool.orders.StoredResponse;
+import io.helidon.webserver.http.ServerRequest;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -54,8 +57,11 @@ final class SmsActivateRent {
     private static final DateTimeFormatter END_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter SMS_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
-    /** A rent action's answer: always JSON. */
-    record Reply(String body) {
+    /** A rent action's answer: always JSON; {@code replayed} for a rental's first answer given again. */
+    record Reply(String body, boolean replayed) {
+        Reply(String body) {
+            this(body, false);
+        }
     }
 
     @FunctionalInterface
@@ -65,23 +71,30 @@ final class SmsActivateRent {
 
     private final Rentals rentals;
     private final Inventory inventory;
+    private final CompatRetries retries;
     private final Map<String, Action> actions;
 
-    SmsActivateRent(Orders orders, Inventory inventory) {
+    SmsActivateRent(Orders orders, Inventory inventory, CompatRetries retries) {
         this.rentals = orders.rentals();
         this.inventory = inventory;
+        this.retries = retries;
         this.actions = Map.of(
                 "getRentServicesAndCountries", this::servicesAndCountries,
-                "getRentNumber", this::rent,
                 "getRentStatus", this::status,
                 "setRentStatus", this::setStatus,
                 "getRentList", this::list,
                 "continueRentNumber", this::extend);
     }
 
-    /** The answer of a rent action; empty for any other action (the activation actions answer those). */
-    Optional<Reply> answer(String action, AccountId owner, Map<String, String> p) {
-        return Optional.ofNullable(actions.get(action)).map(a -> a.answer(owner, p));
+    /**
+     * The answer of a rent action; empty for any other action (the activation actions answer those).
+     * {@code getRentNumber} needs the key itself and the request's headers (see {@link CompatRetries}).
+     */
+    Optional<Reply> answer(String action, Accounts.Caller caller, Map<String, String> p, ServerRequest req) {
+        if (action.equals("getRentNumber")) {
+            return Optional.of(rent(caller, p, req));
+        }
+        return Optional.ofNullable(actions.get(action)).map(a -> a.answer(caller.account(), p));
     }
 
     private static Reply error(String token) {
@@ -127,8 +140,13 @@ final class SmsActivateRent {
 
     // getRentNumber ------------------------------------------------------------------------------------
 
-    /** {@code {"status":"success","phone":{"id":1049,"endDate":"2026-01-31T12:01:52","number":"79959707564"}}}. */
-    private Reply rent(AccountId owner, Map<String, String> p) {
+    /**
+     * {@code {"status":"success","phone":{"id":1049,"endDate":"2026-01-31T12:01:52","number":"79959707564"}}}.
+     * A retry never rents twice, as for {@code getNumber}: with an {@code Idempotency-Key} the first
+     * answer is given again, byte for byte; without one, a repeat within the duplicate window answers
+     * the first rental while it is active.
+     */
+    private Reply rent(Accounts.Caller caller, Map<String, String> p, ServerRequest req) {
         String code = p.getOrDefault("service", FULL);
         Optional<Service> service = Optional.empty();
         if (!code.isEmpty() && !code.equals(FULL) && !code.equals(Inventory.ANY_SERVICE)) {
@@ -145,19 +163,28 @@ final class SmsActivateRent {
         if (periods.isEmpty()) {
             return error("INVALID_TIME");
         }
-        byte[] fingerprint = Orders.fingerprint("GET", SmsActivateApi.PATH, new TreeMap<>(p).toString().getBytes(StandardCharsets.UTF_8));
-        RentOutcome outcome = rentals.rent(owner, new RentalRequest(service, country.get(), periods.get(), OptionalLong.empty()),
-                OrderParser.oneOffKey("sms-activate-rent"), fingerprint, r -> new StoredResponse(200, new byte[0]));
+        // The key may come as a parameter or a header: it is no part of what was asked.
+        Map<String, String> asked = new TreeMap<>(p);
+        asked.remove("api_key");
+        byte[] fingerprint = Orders.fingerprint("GET", SmsActivateApi.PATH, asked.toString().getBytes(StandardCharsets.UTF_8));
+        Optional<RetryGuard> guard = retries.guard(caller, req, fingerprint);
+        if (guard.isEmpty()) {
+            return error("BAD_IDEMPOTENCY_KEY");
+        }
+        RentOutcome outcome = rentals.rentRetrySafe(caller.account(), new RentalRequest(service, country.get(), periods.get(), OptionalLong.empty()),
+                guard.get(), r -> new StoredResponse(200, success(phone(r)).body().getBytes(StandardCharsets.UTF_8)));
         return switch (outcome) {
             case RentOutcome.Rented rented -> success(phone(rented.rental()));
+            case RentOutcome.Duplicate duplicate -> success(phone(duplicate.rental()));
+            case RentOutcome.Replayed replayed -> new Reply(new String(replayed.response().body(), StandardCharsets.UTF_8), true);
             case RentOutcome.NoNumbers none -> error("NO_NUMBERS");
             case RentOutcome.PriceAboveMax above -> error("NO_NUMBERS"); // this protocol sets no price cap on a rental
             case RentOutcome.InsufficientBalance poor -> error("NO_BALANCE");
             case RentOutcome.TooManyPeriods many -> error("MAX_HOURS_EXCEED");
             case RentOutcome.TooManyActive many -> error("CHANNELS_LIMIT");
-            // A fresh key is never replayed, reused or busy.
-            case RentOutcome.Replayed r -> error("SERVER_ERROR");
-            case RentOutcome.KeyReused r -> error("SERVER_ERROR");
+            // The Idempotency-Key was used for another request, as getNumber answers it.
+            case RentOutcome.KeyReused r -> error("IDEMPOTENCY_KEY_REUSED");
+            // The first request with this key still runs after the wait: the same key again later.
             case RentOutcome.InProgress r -> error("SERVER_ERROR");
         };
     }
@@ -194,7 +221,7 @@ final class SmsActivateRent {
         ObjectNode body = Json.MAPPER.createObjectNode().put("quantity", Integer.toString(r.messages().size()));
         ObjectNode values = body.putObject("values");
         List<Rental.Message> newestFirst = new ArrayList<>(r.messages()).reversed();
-        String service = r.service().equals(Inventory.ANY_SERVICE) ? "ot" : r.service();
+        String service = Inventory.smsActivateService(r.service());
         for (int i = 0; i < newestFirst.size(); i++) {
             Rental.Message m = newestFirst.get(i);
             values.putObject(Integer.toString(i)).put("phoneFrom", m.sender()).put("text", m.text()).put("service", service)

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.orders.AccountId;
 import dev.numpool.orders.WebhookDelivery;
+import dev.numpool.orders.WebhookFormat;
 import dev.numpool.orders.Webhooks;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -20,7 +21,7 @@ import java.util.Set;
  * are delivered, their secrets, and the deliveries' log. Adapters over the {@link Webhooks} door.
  */
 final class WebhookEndpointHandlers {
-    private static final Set<String> ENDPOINT_FIELDS = Set.of("url", "eventTypes");
+    private static final Set<String> ENDPOINT_FIELDS = Set.of("url", "eventTypes", "format");
     /** More event types than this on one endpoint is no real subscription. */
     private static final int MAX_EVENT_TYPES = 10;
 
@@ -30,14 +31,21 @@ final class WebhookEndpointHandlers {
         this.webhooks = webhooks;
     }
 
+    /**
+     * {@code {"url", "eventTypes", "format"}}: {@code format} is {@code standard} unless given; an
+     * {@code sms-activate} endpoint without {@code eventTypes} takes every event that format carries.
+     */
     void create(AccountId owner, ServerRequest req, ServerResponse res) {
         ObjectNode body = Json.object(Requests.jsonBody(req), ENDPOINT_FIELDS);
         JsonNode url = body.get("url");
         JsonNode types = body.get("eventTypes");
-        if (url == null || !url.isTextual() || types == null || !types.isArray() || types.size() > MAX_EVENT_TYPES) {
+        WebhookFormat format = format(body).orElse(WebhookFormat.STANDARD);
+        if (url == null || !url.isTextual() || (types == null && format == WebhookFormat.STANDARD)
+                || (types != null && (!types.isArray() || types.size() > MAX_EVENT_TYPES))) {
             throw Problem.badRequest("Send {\"url\": \"https://…\", \"eventTypes\": [\"activation.code_received\", …]}.");
         }
-        switch (webhooks.create(owner, url.asText(), eventTypes(types))) {
+        List<String> eventTypes = types == null ? format.eventTypes().stream().sorted().toList() : eventTypes(types);
+        switch (webhooks.create(owner, url.asText(), eventTypes, format)) {
             case Webhooks.Created.Endpoint e -> {
                 ObjectNode n = endpointJson(owner, e.id());
                 n.put("secret", e.secret());
@@ -52,16 +60,27 @@ final class WebhookEndpointHandlers {
         ObjectNode body = Json.object(Requests.jsonBody(req), ENDPOINT_FIELDS);
         JsonNode url = body.get("url");
         JsonNode types = body.get("eventTypes");
+        Optional<WebhookFormat> format = format(body);
         if ((url != null && !url.isTextual()) || (types != null && (!types.isArray() || types.size() > MAX_EVENT_TYPES))
-                || (url == null && types == null)) {
-            throw Problem.badRequest("Send 'url' (a string) and/or 'eventTypes' (an array of event types).");
+                || (url == null && types == null && format.isEmpty())) {
+            throw Problem.badRequest("Send 'url' (a string), 'eventTypes' (an array of event types) and/or 'format'.");
         }
         Optional<List<String>> eventTypes = types == null ? Optional.empty() : Optional.of(eventTypes(types));
-        switch (webhooks.update(owner, id, Optional.ofNullable(url).map(JsonNode::asText), eventTypes)) {
+        switch (webhooks.update(owner, id, Optional.ofNullable(url).map(JsonNode::asText), eventTypes, format)) {
             case Webhooks.Updated.Changed c -> Json.send(res, 200, endpointJson(owner, id));
             case Webhooks.Updated.Refused r -> throw refused(r.reason());
             case Webhooks.Updated.NotFound nf -> throw noEndpoint(id);
         }
+    }
+
+    /** The body's {@code format}, empty when not given; any other value than a format's name is refused before anything changes. */
+    private static Optional<WebhookFormat> format(ObjectNode body) {
+        JsonNode format = body.get("format");
+        if (format == null) {
+            return Optional.empty();
+        }
+        return Optional.of(format).filter(JsonNode::isTextual).flatMap(f -> WebhookFormat.fromWire(f.asText()))
+                .map(Optional::of).orElseThrow(() -> Problem.badRequest("'format' is one of " + String.join(", ", WebhookFormat.names()) + "."));
     }
 
     private static List<String> eventTypes(JsonNode types) {
@@ -170,6 +189,7 @@ final class WebhookEndpointHandlers {
                 .put("createdAt", e.createdAt().toString());
         ArrayNode types = n.putArray("eventTypes");
         e.eventTypes().stream().sorted().forEach(types::add);
+        n.put("format", e.format().wire());
         n.put("disabledReason", e.disabledReason().orElse(null));
         return n;
     }

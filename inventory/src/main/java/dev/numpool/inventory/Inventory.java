@@ -369,6 +369,15 @@ public final class Inventory implements AutoCloseable {
     /** The service of a rental for every service: the whole number, every SMS it receives (sms-activate's "full"). */
     public static final String ANY_SERVICE = "any";
 
+    /**
+     * A service as the sms-activate protocol names it, where an SMS is reported (its rent API, the
+     * webhooks in its shape): a service's own code, and {@code ot} ("any other") for a rental of the
+     * whole number. Countries need no such word: a {@link Country}'s id is its sms-activate id.
+     */
+    public static String smsActivateService(String service) {
+        return service.equals(ANY_SERVICE) ? "ot" : service;
+    }
+
     /** How long one paid period of a rental lasts ({@code inventory.rental-period-minutes}, default 60); prices are per period. */
     public Duration rentalPeriod() {
         return rentals.period();

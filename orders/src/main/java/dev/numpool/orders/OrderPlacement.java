@@ -12,15 +12,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.UUID;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,6 +39,7 @@ final class OrderPlacement {
     private final UpstreamReports upstream;
     private final Counter ordersPlaced;
     private final ActivationIds activationIds = new ActivationIds();
+    private final RetrySafe<PlaceResult> retrySafe;
 
     OrderPlacement(Stores stores, LiveEvents events, Inventory inventory, Orders.Settings settings, Clock clock, Ledger.Transfers transfers,
                    UpstreamReports upstream, Counter ordersPlaced) {
@@ -54,6 +51,7 @@ final class OrderPlacement {
         this.transfers = transfers;
         this.upstream = upstream;
         this.ordersPlaced = ordersPlaced;
+        this.retrySafe = new RetrySafe<>(stores, clock, settings.idempotencyLock());
     }
 
 
@@ -139,102 +137,56 @@ final class OrderPlacement {
 
     // Retries of the compatible APIs ------------------------------------------------------------------
 
-    /**
-     * The longest a retry waits for the first request of its order to answer (that request's buy
-     * takes at most the routing deadline, 10 s by default); after it the retry is told the order
-     * is still being placed.
-     */
-    static final Duration RETRY_WAIT = Duration.ofSeconds(15);
-    private static final Duration FIRST_PAUSE = Duration.ofMillis(10);
-    private static final Duration LONGEST_PAUSE = Duration.ofMillis(200);
-
     /** See {@link Orders#placeRetrySafe}. */
     PlaceResult placeRetrySafe(AccountId owner, OrderRequest request, RetryGuard guard, Function<Activation, StoredResponse> render) {
-        return placeRetrySafe(owner, request, guard, render, routed(request), "");
+        return placeRetrySafe(owner, request, guard, render, routed(request), List.of());
     }
 
     /**
-     * As above, for a number from {@code supply}; {@code what} tells this order's window key from
-     * other orders of the same offer (a reuse names the activation whose number it buys again).
+     * As above, for a number from {@code supply}; {@code what} (lines added to the window's key)
+     * tells this order from other orders of the same offer: a reuse names the activation whose
+     * number it buys again.
      */
     PlaceResult placeRetrySafe(AccountId owner, OrderRequest request, RetryGuard guard, Function<Activation, StoredResponse> render,
-                               Supply supply, String what) {
-        return switch (guard) {
-            case RetryGuard.None none -> {
-                // A key of its own for each call: every call is a new order.
-                IdempotencyKey once = new IdempotencyKey("once-" + UUID.randomUUID());
-                yield place(owner, request, once, Orders.fingerprint("ONCE", once.value(), new byte[0]), render, supply);
+                               Supply supply, List<String> what) {
+        // An order's offer has four lines (a reuse's six), a rental's five starting with "rent": they never share a window's key.
+        List<String> offer = new java.util.ArrayList<>(List.of(request.service().code(), Integer.toString(request.country().id()), request.operator(),
+                request.maxPriceMicros().isPresent() ? Long.toString(request.maxPriceMicros().getAsLong()) : "-"));
+        offer.addAll(what);
+        return retrySafe.buy(owner, guard, offer, new RetrySafe.Purchase<>() {
+            @Override
+            public PlaceResult withKey(IdempotencyKey key, byte[] fingerprint) {
+                return place(owner, request, key, fingerprint, render, supply);
             }
-            case RetryGuard.Key given -> untilFirstAnswered(() -> place(owner, request, given.key(), given.fingerprint(), render, supply));
-            case RetryGuard.Window window -> placeInWindow(owner, request, window, supply, what);
-        };
-    }
 
-    /**
-     * The duplicate window: the order's key is derived from its source and offer, so every
-     * duplicate claims the same row of {@code idempotency_key}, and its primary key decides which
-     * request buys. The stored response is the activation's id, which a duplicate reads back.
-     */
-    private PlaceResult placeInWindow(AccountId owner, OrderRequest request, RetryGuard.Window window, Supply supply, String what) {
-        IdempotencyKey key = windowKey(what.isEmpty() ? window.source() : window.source() + "\n" + what, request);
-        byte[] fingerprint = Orders.fingerprint("WINDOW", key.value(), new byte[0]);
-        Function<Activation, StoredResponse> idOnly = a -> new StoredResponse(200, Integer.toString(a.id()).getBytes(StandardCharsets.US_ASCII));
-        return untilFirstAnswered(() -> {
-            Instant now = clock.instant();
-            Instant lockedUntil = now.plus(settings.idempotencyLock()).truncatedTo(ChronoUnit.MICROS);
-            return switch (stores.idempotencyKeys().claim(owner, key, fingerprint, now, lockedUntil)) {
-                case IdempotencyStore.Claim.Owned owned -> placeOwned(owner, request, key, lockedUntil, idOnly, supply);
-                case IdempotencyStore.Claim.Busy busy -> new PlaceResult.InProgress();
-                // Only a native order that chose this very key string could hold it with another fingerprint.
-                case IdempotencyStore.Claim.Mismatch mismatch -> new PlaceResult.KeyReused();
-                case IdempotencyStore.Claim.Replay replay -> {
-                    Optional<Activation> first = activationId(replay.response()).flatMap(id -> stores.activations().activation(owner, id));
-                    if (first.isPresent() && first.get().status() == ActivationStatus.WAITING_CODE
-                            && now.isBefore(replay.createdAt().plus(window.window()))) {
-                        yield new PlaceResult.Duplicate(first.get());
-                    }
-                    // The window passed, or the first activation moved on (a code came, it was
-                    // cancelled): this is a new order. Of several requests taking the key over at
-                    // once, one does; the others wait for its answer.
-                    yield stores.idempotencyKeys().retake(owner, key, replay.createdAt(), fingerprint, now, lockedUntil)
-                            ? placeOwned(owner, request, key, lockedUntil, idOnly, supply) : new PlaceResult.InProgress();
-                }
-            };
+            @Override
+            public PlaceResult owned(IdempotencyKey key, Instant lockedUntil) {
+                return placeOwned(owner, request, key, lockedUntil, a -> RetrySafe.idOnly(a.id()), supply);
+            }
+
+            @Override
+            public Optional<PlaceResult> duplicateOf(int id) {
+                // A duplicate while the first activation still waits for its code; once a code came
+                // or it ended, the bot is buying again.
+                return stores.activations().activation(owner, id).filter(a -> a.status() == ActivationStatus.WAITING_CODE)
+                        .map(PlaceResult.Duplicate::new);
+            }
+
+            @Override
+            public boolean inProgress(PlaceResult outcome) {
+                return outcome instanceof PlaceResult.InProgress;
+            }
+
+            @Override
+            public PlaceResult inProgress() {
+                return new PlaceResult.InProgress();
+            }
+
+            @Override
+            public PlaceResult keyReused() {
+                return new PlaceResult.KeyReused();
+            }
         });
-    }
-
-    /** The key of an order in the duplicate window: its source and offer, hashed (a key is at most 255 characters). */
-    static IdempotencyKey windowKey(String source, OrderRequest request) {
-        String offer = String.join("\n", source, request.service().code(), Integer.toString(request.country().id()), request.operator(),
-                request.maxPriceMicros().isPresent() ? Long.toString(request.maxPriceMicros().getAsLong()) : "-");
-        return new IdempotencyKey("window-" + HexFormat.of().formatHex(Orders.fingerprint("WINDOW", offer, new byte[0])));
-    }
-
-    private static Optional<Integer> activationId(StoredResponse response) {
-        String body = new String(response.body(), StandardCharsets.US_ASCII);
-        return body.matches("[0-9]{1,10}") && Long.parseLong(body) <= Integer.MAX_VALUE ? Optional.of(Integer.parseInt(body)) : Optional.empty();
-    }
-
-    /**
-     * Places with {@code attempt} until it is not {@link PlaceResult.InProgress} (another request
-     * of the same order is running), pausing between tries, for at most {@link #RETRY_WAIT}.
-     */
-    private static PlaceResult untilFirstAnswered(Supplier<PlaceResult> attempt) {
-        long deadline = System.nanoTime() + RETRY_WAIT.toNanos();
-        long pauseMillis = FIRST_PAUSE.toMillis();
-        while (true) {
-            PlaceResult result = attempt.get();
-            if (!(result instanceof PlaceResult.InProgress) || System.nanoTime() > deadline) {
-                return result;
-            }
-            try {
-                Thread.sleep(pauseMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return result;
-            }
-            pauseMillis = Math.min(LONGEST_PAUSE.toMillis(), pauseMillis * 2);
-        }
     }
 
     private PlaceResult placeClaimed(AccountId owner, OrderRequest request, IdempotencyKey key, Instant lockedUntil,

@@ -237,7 +237,7 @@ public final class Orders implements AutoCloseable {
                 OrderRequest request = new OrderRequest(ready.request().service(), ready.request().country(), ready.parent().operator(),
                         maxPriceMicros, List.of());
                 yield new ReuseResult.Ordered(placement.placeRetrySafe(owner, request, guard, render, placement.reused(ready.request()),
-                        "reuse " + ready.parent().id()));
+                        List.of("reuse", Integer.toString(ready.parent().id()))));
             }
         };
     }

@@ -10,6 +10,14 @@ public sealed interface RentOutcome {
     record Replayed(StoredResponse response) implements RentOutcome {
     }
 
+    /**
+     * The same rental again from the same API key within the duplicate window, while the rental it
+     * made is still active (see {@link RetryGuard.Window}): that rental, nothing new rented or held.
+     * Only the compatible APIs' rentals are guarded this way.
+     */
+    record Duplicate(Rental rental) implements RentOutcome {
+    }
+
     /** The key was used before for a different request. */
     record KeyReused() implements RentOutcome {
     }

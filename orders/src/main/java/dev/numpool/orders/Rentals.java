@@ -45,6 +45,7 @@ public final class Rentals {
     private final Settings settings;
     private final Duration idempotencyLock;
     private final CodeReader reader;
+    private final RetrySafe<RentOutcome> retrySafe;
     private Intake intake;
 
     /**
@@ -80,6 +81,7 @@ public final class Rentals {
         this.reader = reader;
         this.settings = settings;
         this.idempotencyLock = idempotencyLock;
+        this.retrySafe = new RetrySafe<>(stores, clock, idempotencyLock);
     }
 
     /** This node's rules for rentals. */
@@ -122,9 +124,62 @@ public final class Rentals {
                 return new RentOutcome.InProgress();
             }
             case IdempotencyStore.Claim.Owned owned -> {
-                // go on below
+                return rentOwned(owner, request, key, lockedUntil, render);
             }
         }
+    }
+
+    /**
+     * Rents for a compatible API (sms-activate's {@code getRentNumber}, 5sim's {@code buy/hosting}),
+     * whose bots retry a rent that timed out, guarded as their orders are ({@link RetryGuard}, see
+     * {@link Orders#placeRetrySafe}): with a client's key the first response again; in the duplicate
+     * window, while the first rental is active, {@link RentOutcome.Duplicate}; a retry finding the
+     * first request still running waits for its answer. {@code render} is the response stored for
+     * an {@code Idempotency-Key} (the window stores the rental's id).
+     */
+    public RentOutcome rentRetrySafe(AccountId owner, RentalRequest request, RetryGuard guard, Function<Rental, StoredResponse> render) {
+        if (request.periods() > settings.maxPeriods()) {
+            return new RentOutcome.TooManyPeriods(settings.maxPeriods());
+        }
+        List<String> offer = List.of("rent", request.serviceCode(), Integer.toString(request.country().id()), Integer.toString(request.periods()),
+                request.maxPricePerPeriodMicros().isPresent() ? Long.toString(request.maxPricePerPeriodMicros().getAsLong()) : "-");
+        return retrySafe.buy(owner, guard, offer, new RetrySafe.Purchase<>() {
+            @Override
+            public RentOutcome withKey(IdempotencyKey key, byte[] fingerprint) {
+                return rent(owner, request, key, fingerprint, render);
+            }
+
+            @Override
+            public RentOutcome owned(IdempotencyKey key, Instant lockedUntil) {
+                return rentOwned(owner, request, key, lockedUntil, r -> RetrySafe.idOnly(r.id()));
+            }
+
+            @Override
+            public Optional<RentOutcome> duplicateOf(int id) {
+                // A retry while the first rental is active; once it ended, the bot is renting again.
+                return stores.rentals().rental(owner, id).filter(r -> r.status() == RentalStatus.ACTIVE).map(RentOutcome.Duplicate::new);
+            }
+
+            @Override
+            public boolean inProgress(RentOutcome outcome) {
+                return outcome instanceof RentOutcome.InProgress;
+            }
+
+            @Override
+            public RentOutcome inProgress() {
+                return new RentOutcome.InProgress();
+            }
+
+            @Override
+            public RentOutcome keyReused() {
+                return new RentOutcome.KeyReused();
+            }
+        });
+    }
+
+    /** A rental whose key this request owns: rented, or the key freed again when nothing changed. */
+    private RentOutcome rentOwned(AccountId owner, RentalRequest request, IdempotencyKey key, Instant lockedUntil,
+                                  Function<Rental, StoredResponse> render) {
         RentOutcome outcome;
         try {
             outcome = rentClaimed(owner, request, key, lockedUntil, render);

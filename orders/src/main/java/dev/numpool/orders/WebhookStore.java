@@ -28,8 +28,8 @@ final class WebhookStore extends Store {
     }
 
     /** An endpoint as its owner sees it (never its secrets). */
-    record Endpoint(long id, long accountId, String url, List<String> eventTypes, boolean enabled, Optional<String> disabledReason,
-                    Instant createdAt) {
+    record Endpoint(long id, long accountId, String url, List<String> eventTypes, WebhookFormat format, boolean enabled,
+                    Optional<String> disabledReason, Instant createdAt) {
     }
 
     /**
@@ -41,18 +41,25 @@ final class WebhookStore extends Store {
                        String secret, Optional<String> previousSecret, Instant lease, long waitedMillis) {
     }
 
-    long insertEndpoint(AccountId owner, String url, List<String> eventTypes, String secret, Instant now) {
+    long insertEndpoint(AccountId owner, String url, List<String> eventTypes, WebhookFormat format, String secret, Instant now) {
         return dsl.insertInto(WEBHOOK_ENDPOINT)
                 .set(WEBHOOK_ENDPOINT.ACCOUNT_ID, owner.value()).set(WEBHOOK_ENDPOINT.URL, url)
-                .set(WEBHOOK_ENDPOINT.EVENT_TYPES, eventTypes.toArray(String[]::new)).set(WEBHOOK_ENDPOINT.SECRET, secret)
+                .set(WEBHOOK_ENDPOINT.EVENT_TYPES, eventTypes.toArray(String[]::new)).set(WEBHOOK_ENDPOINT.FORMAT, format.wire())
+                .set(WEBHOOK_ENDPOINT.SECRET, secret)
                 .set(WEBHOOK_ENDPOINT.CREATED_AT, at(now))
                 .returning(WEBHOOK_ENDPOINT.ID).fetchOne().getId();
     }
 
     List<Endpoint> endpoints(AccountId owner) {
         return dsl.selectFrom(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).orderBy(WEBHOOK_ENDPOINT.ID)
-                .fetch(r -> new Endpoint(r.getId(), r.getAccountId(), r.getUrl(), List.of(r.getEventTypes()), r.getEnabled(),
+                .fetch(r -> new Endpoint(r.getId(), r.getAccountId(), r.getUrl(), List.of(r.getEventTypes()), format(r.getFormat()), r.getEnabled(),
                         Optional.ofNullable(r.getDisabledReason()), r.getCreatedAt().toInstant()));
+    }
+
+    /** A stored format; the check constraint {@code webhook_endpoint_format} (V34) allows no other. */
+    private static WebhookFormat format(String stored) {
+        return WebhookFormat.fromWire(stored).orElseThrow(() -> new OrdersException(OrdersException.Reason.INCONSISTENT_STATE,
+                "webhook endpoint format '" + stored + "'"));
     }
 
     /** Disables the owner's endpoint (deliveries pending for it are dropped); false when it is not the owner's. */
@@ -68,17 +75,23 @@ final class WebhookStore extends Store {
 
     /**
      * Writes one delivery per enabled endpoint of the owner that takes {@code eventType}, in the
-     * caller's transaction; each message id is {@code messagePrefix} and the endpoint's id.
-     * False when the owner has no such endpoint (nothing written).
+     * caller's transaction; each message id is {@code messagePrefix} and the endpoint's id. An
+     * endpoint in the sms-activate format gets {@code smsActivatePayload}, and nothing when the
+     * event has no such body. False when the owner has no such endpoint (nothing written).
      */
-    boolean enqueueWebhooks(long accountId, String eventType, Integer activationId, String payload, String messagePrefix, Instant now) {
+    boolean enqueueWebhooks(long accountId, String eventType, Integer activationId, String payload, Optional<String> smsActivatePayload,
+                            String messagePrefix, Instant now) {
+        var smsActivate = WEBHOOK_ENDPOINT.FORMAT.eq(WebhookFormat.SMS_ACTIVATE.wire());
         boolean queued = dsl.insertInto(WEBHOOK_DELIVERY, WEBHOOK_DELIVERY.ENDPOINT_ID, WEBHOOK_DELIVERY.MESSAGE_ID, WEBHOOK_DELIVERY.EVENT_TYPE,
                         WEBHOOK_DELIVERY.ACTIVATION_ID, WEBHOOK_DELIVERY.PAYLOAD, WEBHOOK_DELIVERY.NEXT_ATTEMPT_AT, WEBHOOK_DELIVERY.CREATED_AT)
                 .select(DSL.select(WEBHOOK_ENDPOINT.ID, DSL.val(messagePrefix).concat(WEBHOOK_ENDPOINT.ID.cast(String.class)),
-                                DSL.val(eventType), DSL.val(activationId), DSL.val(payload), DSL.val(at(now)), DSL.val(at(now)))
+                                DSL.val(eventType), DSL.val(activationId),
+                                DSL.when(smsActivate, DSL.val(smsActivatePayload.orElse(null), String.class)).otherwise(DSL.val(payload)),
+                                DSL.val(at(now)), DSL.val(at(now)))
                         .from(WEBHOOK_ENDPOINT)
                         .where(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(accountId)).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
-                        .and(DSL.condition("{0} = any({1})", DSL.val(eventType), WEBHOOK_ENDPOINT.EVENT_TYPES)))
+                        .and(DSL.condition("{0} = any({1})", DSL.val(eventType), WEBHOOK_ENDPOINT.EVENT_TYPES))
+                        .and(smsActivatePayload.isPresent() ? DSL.noCondition() : smsActivate.not()))
                 .execute() > 0;
         this.queued |= queued;
         return queued;
@@ -172,9 +185,10 @@ final class WebhookStore extends Store {
         dsl.batch(queries).execute();
     }
 
-    /** Changes the URL and event types of the owner's enabled endpoint; false when there is none. */
-    boolean updateEndpoint(AccountId owner, long id, String url, List<String> eventTypes) {
+    /** Changes the URL, event types and format of the owner's enabled endpoint; false when there is none. */
+    boolean updateEndpoint(AccountId owner, long id, String url, List<String> eventTypes, WebhookFormat format) {
         return dsl.update(WEBHOOK_ENDPOINT).set(WEBHOOK_ENDPOINT.URL, url).set(WEBHOOK_ENDPOINT.EVENT_TYPES, eventTypes.toArray(String[]::new))
+                .set(WEBHOOK_ENDPOINT.FORMAT, format.wire())
                 .where(WEBHOOK_ENDPOINT.ID.eq(id)).and(WEBHOOK_ENDPOINT.ACCOUNT_ID.eq(owner.value())).and(WEBHOOK_ENDPOINT.ENABLED.isTrue())
                 .execute() == 1;
     }

@@ -3,6 +3,7 @@ package dev.numpool.orders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.numpool.db.Database;
 import dev.numpool.db.Redis;
+import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
 import io.helidon.config.Config;
 
@@ -141,9 +142,16 @@ public final class Webhooks {
         }
     }
 
+    /** A new endpoint in the {@link WebhookFormat#STANDARD standard} format. */
     public Created create(AccountId owner, String url, List<String> eventTypes) {
-        if (eventTypes.isEmpty() || !EVENT_TYPES.containsAll(eventTypes)) {
-            return new Created.Refused("eventTypes are one or more of " + String.join(", ", EVENT_TYPES.stream().sorted().toList()));
+        return create(owner, url, eventTypes, WebhookFormat.STANDARD);
+    }
+
+    /** A new endpoint receiving {@code eventTypes} in {@code format}, which must take them all. */
+    public Created create(AccountId owner, String url, List<String> eventTypes, WebhookFormat format) {
+        Optional<String> wrongTypes = eventTypesRefusal(eventTypes, format);
+        if (wrongTypes.isPresent()) {
+            return new Created.Refused(wrongTypes.get());
         }
         Optional<String> unsafe = refusal(url);
         if (unsafe.isPresent()) {
@@ -153,7 +161,24 @@ public final class Webhooks {
             return new Created.Refused("at most " + MAX_ENDPOINTS + " endpoints per account");
         }
         String secret = newSecret();
-        return new Created.Endpoint(stores.webhooks().insertEndpoint(owner, url, List.copyOf(Set.copyOf(eventTypes)), secret, clock.instant()), secret);
+        return new Created.Endpoint(stores.webhooks().insertEndpoint(owner, url, List.copyOf(Set.copyOf(eventTypes)), format, secret, clock.instant()),
+                secret);
+    }
+
+    /** Why {@code eventTypes} cannot be an endpoint's in {@code format}, or empty when they can. */
+    private static Optional<String> eventTypesRefusal(List<String> eventTypes, WebhookFormat format) {
+        if (eventTypes.isEmpty() || !EVENT_TYPES.containsAll(eventTypes)) {
+            return Optional.of("eventTypes are one or more of " + String.join(", ", EVENT_TYPES.stream().sorted().toList()));
+        }
+        if (!format.eventTypes().containsAll(eventTypes)) {
+            return Optional.of(formatRefusal(format));
+        }
+        return Optional.empty();
+    }
+
+    /** The refusal of event types a format cannot carry; the website knows it by these words. */
+    public static String formatRefusal(WebhookFormat format) {
+        return "the " + format.wire() + " format carries only " + String.join(", ", format.eventTypes().stream().sorted().toList());
     }
 
     /** What an update did: changed, refused (why), or no such endpoint of the owner's. */
@@ -170,20 +195,31 @@ public final class Webhooks {
 
     /** Changes the URL and/or event types of the owner's endpoint, under the same rules as creating one. */
     public Updated update(AccountId owner, long id, Optional<String> url, Optional<List<String>> eventTypes) {
+        return update(owner, id, url, eventTypes, Optional.empty());
+    }
+
+    /**
+     * Changes the URL, event types and/or format of the owner's endpoint, under the same rules as
+     * creating one: a new format must take the event types the endpoint will have. Later events
+     * are sent in the new format; deliveries already queued keep the body they were written with.
+     */
+    public Updated update(AccountId owner, long id, Optional<String> url, Optional<List<String>> eventTypes, Optional<WebhookFormat> format) {
         Optional<Endpoint> current = endpoints(owner).stream().filter(e -> e.id() == id && e.enabled()).findFirst();
         if (current.isEmpty()) {
             return new Updated.NotFound();
         }
         List<String> types = eventTypes.orElse(current.get().eventTypes());
-        if (types.isEmpty() || !EVENT_TYPES.containsAll(types)) {
-            return new Updated.Refused("eventTypes are one or more of " + String.join(", ", EVENT_TYPES.stream().sorted().toList()));
+        WebhookFormat shape = format.orElse(current.get().format());
+        Optional<String> wrongTypes = eventTypesRefusal(types, shape);
+        if (wrongTypes.isPresent()) {
+            return new Updated.Refused(wrongTypes.get());
         }
         String target = url.orElse(current.get().url());
         Optional<String> unsafe = refusal(target);
         if (unsafe.isPresent()) {
             return new Updated.Refused(unsafe.get());
         }
-        return stores.webhooks().updateEndpoint(owner, id, target, List.copyOf(Set.copyOf(types))) ? new Updated.Changed() : new Updated.NotFound();
+        return stores.webhooks().updateEndpoint(owner, id, target, List.copyOf(Set.copyOf(types)), shape) ? new Updated.Changed() : new Updated.NotFound();
     }
 
     /**
@@ -198,12 +234,18 @@ public final class Webhooks {
 
     /** Queues a {@code webhook.test} event to the owner's endpoint; false when there is no such endpoint. */
     public boolean sendTestEvent(AccountId owner, long id) {
-        if (stores.webhooks().endpoints(owner).stream().noneMatch(e -> e.id() == id && e.enabled())) {
+        Optional<WebhookStore.Endpoint> endpoint = stores.webhooks().endpoints(owner).stream().filter(e -> e.id() == id && e.enabled()).findFirst();
+        if (endpoint.isEmpty()) {
             return false;
         }
         Instant now = clock.instant();
-        String payload = "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"livemode\":" + !stores.accounts().playMoney(owner)
-                + ",\"data\":{}}";
+        // In the sms-activate shape there is no event type to say "test": activation 0, which no
+        // activation has, service "ot", and a text that says what it is.
+        String payload = switch (endpoint.get().format()) {
+            case STANDARD -> "{\"type\":\"webhook.test\",\"timestamp\":\"" + now + "\",\"livemode\":" + !stores.accounts().playMoney(owner)
+                    + ",\"data\":{}}";
+            case SMS_ACTIVATE -> smsActivateBody(0, "ot", "Numpool test event", Optional.of("000000"), 0, now);
+        };
         stores.webhooks().insertDelivery(id, messagePrefix() + "test", "webhook.test", null, payload, now);
         signal.queued();
         return true;
@@ -236,13 +278,18 @@ public final class Webhooks {
      */
     static void queueActivationEvent(Stores s, ActivationStore.ActivationRow a, String type, ActivationStatus status, Optional<String> code,
                                      Optional<String> text, Instant now) {
+        // The id is the one every API shows (getNumber's ACCESS_NUMBER:<id>), the service and
+        // country are stored by their sms-activate code and id; the code's time is now.
+        Optional<String> flat = type.equals("activation.code_received") && code.isPresent()
+                ? Optional.of(smsActivateBody(a.id(), Inventory.smsActivateService(a.service()), text.orElse(""), code, a.country(), now))
+                : Optional.empty();
         // livemode false: play money and a simulated number, as Stripe marks its test events.
         var payload = JSON.createObjectNode().put("type", type).put("timestamp", now.toString()).put("livemode", !a.test());
         var data = payload.putObject("data").put("activationId", a.id()).put("service", a.service()).put("country", a.country())
                 .put("phone", a.phone()).put("status", status.wire());
         code.ifPresent(c -> data.put("code", c));
         text.ifPresent(t -> data.put("text", t));
-        s.webhooks().enqueueWebhooks(a.accountId(), type, a.id(), payload.toString(), messagePrefix(), now);
+        s.webhooks().enqueueWebhooks(a.accountId(), type, a.id(), payload.toString(), flat, messagePrefix(), now);
     }
 
     /**
@@ -259,7 +306,11 @@ public final class Webhooks {
                     .put("receivedAt", m.receivedAt().toString());
             n.put("code", m.code().orElse(null));
         });
-        s.webhooks().enqueueWebhooks(r.accountId(), type, r.id(), payload.toString(), messagePrefix(), now);
+        // In the sms-activate shape a rented number's SMS is told by the rental's id, which
+        // getRentNumber answered as the phone's id (rental and activation ids never collide).
+        Optional<String> flat = sms.map(m -> smsActivateBody(r.id(), Inventory.smsActivateService(r.service()), m.text(), m.code(),
+                r.country(), m.receivedAt()));
+        s.webhooks().enqueueWebhooks(r.accountId(), type, r.id(), payload.toString(), flat, messagePrefix(), now);
     }
 
     /** Writes {@code balance.credited} webhook deliveries in the caller's transaction. */
@@ -272,8 +323,23 @@ public final class Webhooks {
         payload.putObject("data").put("amount", Money.format(amountMicros)).put("currency", after.currency())
                 .put("reason", type).put("reference", reference)
                 .put("available", Money.format(after.availableMicros())).put("debt", Money.format(after.debtMicros()));
-        s.webhooks().enqueueWebhooks(owner.value(), "balance.credited", null, payload.toString(), messagePrefix(), now);
+        s.webhooks().enqueueWebhooks(owner.value(), "balance.credited", null, payload.toString(), Optional.empty(), messagePrefix(), now);
     }
+
+    /**
+     * The body of an {@link WebhookFormat#SMS_ACTIVATE} endpoint, in PROTOCOLS.md §1's order:
+     * {@code {"activationId","service","text","code","country","receivedAt"}}, {@code receivedAt} in
+     * UTC as {@code yyyy-MM-dd HH:mm:ss}, as that protocol writes times; {@code code} is null for a
+     * rented number's SMS in which no code was read.
+     */
+    static String smsActivateBody(int id, String service, String text, Optional<String> code, int country, Instant receivedAt) {
+        var body = JSON.createObjectNode().put("activationId", id).put("service", service).put("text", text);
+        body.put("code", code.orElse(null));
+        return body.put("country", country).put("receivedAt", SMS_ACTIVATE_TIME.format(receivedAt)).toString();
+    }
+
+    private static final java.time.format.DateTimeFormatter SMS_ACTIVATE_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
 
     /** A new {@code webhook-id}'s start; each endpoint's delivery adds its own id to it. */
     private static String messagePrefix() {
@@ -287,12 +353,13 @@ public final class Webhooks {
     }
 
     /** An endpoint as its owner sees it. */
-    public record Endpoint(long id, String url, List<String> eventTypes, boolean enabled, Optional<String> disabledReason, Instant createdAt) {
+    public record Endpoint(long id, String url, List<String> eventTypes, WebhookFormat format, boolean enabled, Optional<String> disabledReason,
+                           Instant createdAt) {
     }
 
     public List<Endpoint> endpoints(AccountId owner) {
         return stores.webhooks().endpoints(owner).stream()
-                .map(e -> new Endpoint(e.id(), e.url(), e.eventTypes(), e.enabled(), e.disabledReason(), e.createdAt())).toList();
+                .map(e -> new Endpoint(e.id(), e.url(), e.eventTypes(), e.format(), e.enabled(), e.disabledReason(), e.createdAt())).toList();
     }
 
     /** Disables the owner's endpoint for good; false when there is no such endpoint of theirs. */

@@ -4,6 +4,7 @@ import dev.numpool.orders.Accounts;
 import dev.numpool.orders.ApiKeyInfo;
 import dev.numpool.orders.NewApiKey;
 import dev.numpool.orders.WebhookDelivery;
+import dev.numpool.orders.WebhookFormat;
 import dev.numpool.orders.Webhooks;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -175,7 +176,7 @@ final class DeveloperPages {
     // Webhooks ------------------------------------------------------------------------------------
 
     void webhooks(Visit visit, ServerRequest req, ServerResponse res) {
-        Website.send(res, 200, webhooksPage(visit, done(visit, req), "", List.of()));
+        Website.send(res, 200, webhooksPage(visit, done(visit, req), "", List.of(), WebhookFormat.STANDARD));
     }
 
     void createEndpoint(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
@@ -187,18 +188,27 @@ final class DeveloperPages {
                 types.add(type);
             }
         }
+        Optional<WebhookFormat> format = WebhookFormat.fromWire(form.get("format").orElse(WebhookFormat.STANDARD.wire()));
+        if (format.isEmpty()) {
+            Website.send(res, 400, webhooksPage(visit, Html.notice("error", t.get("developers.webhooks.bad-format")), url, types, WebhookFormat.STANDARD));
+            return;
+        }
         if (types.isEmpty()) {
-            Website.send(res, 400, webhooksPage(visit, Html.notice("error", t.get("developers.webhooks.pick-event")), url, types));
+            Website.send(res, 400, webhooksPage(visit, Html.notice("error", t.get("developers.webhooks.pick-event")), url, types, format.get()));
             return;
         }
         if (url.isEmpty() || url.length() > 2048) {
-            Website.send(res, 400, webhooksPage(visit, Html.notice("error", t.get("developers.webhooks.enter-url")), url, types));
+            Website.send(res, 400, webhooksPage(visit, Html.notice("error", t.get("developers.webhooks.enter-url")), url, types, format.get()));
             return;
         }
-        switch (webhooks.create(visit.owner(), url, types)) {
+        switch (webhooks.create(visit.owner(), url, types, format.get())) {
             case Webhooks.Created.Endpoint e -> Website.send(res, 201, endpointPage(visit, e.id(), "", Optional.of(e.secret())));
+            // Events the format does not carry: the address is not the problem, so the notice says what is.
+            case Webhooks.Created.Refused r when r.reason().equals(Webhooks.formatRefusal(format.get())) -> Website.send(res, 400,
+                    webhooksPage(visit, Html.notice("error", t.get("developers.webhooks.format-events", String.join(", ",
+                            format.get().eventTypes().stream().sorted().toList()))), url, types, format.get()));
             case Webhooks.Created.Refused r -> Website.send(res, 400, webhooksPage(visit, Html.notice("error",
-                    t.get("developers.webhooks.refused", refusal(t, r.reason()))), url, types));
+                    t.get("developers.webhooks.refused", refusal(t, r.reason()))), url, types, format.get()));
         }
     }
 
@@ -235,13 +245,19 @@ final class DeveloperPages {
                 .orElseGet(() -> t.get("developers.endpoint.off"));
     }
 
-    private String webhooksPage(Visit visit, String message, String url, List<String> checked) {
+    private String webhooksPage(Visit visit, String message, String url, List<String> checked, WebhookFormat chosen) {
         Texts t = visit.texts();
         StringBuilder rows = new StringBuilder();
         for (Webhooks.Endpoint e : webhooks.endpoints(visit.owner())) {
             rows.append("<tr>").append(td(t, "developers.column.address")).append("<a href=\"/developers/webhooks/").append(e.id()).append("\">")
                     .append(Html.escape(e.url())).append("</a></td>").append(td(t, "developers.column.events")).append(Html.escape(String.join(", ", e.eventTypes())))
+                    .append("</td>").append(td(t, "developers.column.format")).append(Html.escape(formatName(t, e.format())))
                     .append("</td>").append(td(t, "developers.column.state")).append(Html.escape(state(t, e))).append("</td></tr>");
+        }
+        StringBuilder formats = new StringBuilder();
+        for (WebhookFormat f : WebhookFormat.values()) {
+            formats.append("<option value=\"").append(Html.escape(f.wire())).append("\"").append(f == chosen ? " selected" : "").append('>')
+                    .append(Html.escape(formatName(t, f))).append("</option>");
         }
         StringBuilder boxes = new StringBuilder();
         for (String type : EVENT_TYPES) {
@@ -261,16 +277,29 @@ final class DeveloperPages {
                 <label for="url">%s</label>
                 <input id="url" name="url" type="url" value="%s" maxlength="2048" placeholder="https://example.com/numpool-webhook" required>
                 <fieldset><legend>%s</legend>%s</fieldset>
+                <label for="format">%s</label>
+                <select id="format" name="format" aria-describedby="format-hint">%s</select>
+                <p id="format-hint" class="hint">%s</p>
                 <button type="submit">%s</button>
                 </form>
                 %s
                 """.formatted(Html.escape(t.get("developers.webhooks.title")), tabs(t, "/developers/webhooks"), message,
                 Html.escape(t.get("developers.webhooks.intro")), Html.csrfField(visit), Html.escape(t.get("developers.webhooks.url")), Html.escape(url),
-                Html.escape(t.get("developers.column.events")), boxes, Html.escape(t.get("developers.webhooks.add")),
+                Html.escape(t.get("developers.column.events")), boxes, Html.escape(t.get("developers.column.format")), formats,
+                Html.escape(t.get("developers.webhooks.format-hint", String.join(", ", WebhookFormat.SMS_ACTIVATE.eventTypes().stream().sorted().toList()))),
+                Html.escape(t.get("developers.webhooks.add")),
                 rows.isEmpty() ? "<p class=\"empty\">" + Html.escape(t.get("developers.webhooks.none")) + "</p>"
                         : "<table class=\"offers\"><thead><tr>" + th(t, "developers.column.address") + th(t, "developers.column.events")
-                        + th(t, "developers.column.state") + "</tr></thead><tbody>" + rows + "</tbody></table>");
+                        + th(t, "developers.column.format") + th(t, "developers.column.state") + "</tr></thead><tbody>" + rows + "</tbody></table>");
         return Html.page(visit, t.get("developers.webhooks.title"), "/developers/webhooks", main);
+    }
+
+    /** A format's name on the page: the protocol's own name stays, with words saying what it is. */
+    private static String formatName(Texts t, WebhookFormat format) {
+        return t.get(switch (format) {
+            case STANDARD -> "developers.format.standard";
+            case SMS_ACTIVATE -> "developers.format.sms-activate";
+        });
     }
 
     void endpoint(Visit visit, ServerRequest req, ServerResponse res) {
@@ -326,7 +355,7 @@ final class DeveloperPages {
                 <h1>%s</h1>
                 %s
                 %s%s
-                <dl class="facts"><dt>%s</dt><dd class="wrap">%s</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd></dl>
+                <dl class="facts"><dt>%s</dt><dd class="wrap">%s</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd></dl>
                 %s
                 <h2>%s</h2>
                 %s
@@ -334,6 +363,7 @@ final class DeveloperPages {
                 """.formatted(Html.escape(t.get("developers.endpoint.title")), tabs(t, "/developers/webhooks"), message, shown,
                 Html.escape(t.get("developers.column.address")), Html.escape(e.url()),
                 Html.escape(t.get("developers.column.events")), Html.escape(String.join(", ", e.eventTypes())),
+                Html.escape(t.get("developers.column.format")), Html.escape(formatName(t, e.format())),
                 Html.escape(t.get("developers.column.state")), Html.escape(t.get(e.enabled() ? "developers.endpoint.active" : "developers.endpoint.off")),
                 actions, Html.escape(t.get("developers.endpoint.delivery-log")),
                 rows.isEmpty() ? "<p class=\"empty\">" + Html.escape(t.get("developers.endpoint.nothing-sent")) + "</p>"

@@ -64,6 +64,9 @@ class ActivationFlowTest {
         Http.Response again = http.post("/v1/activations/" + id + "/finish", key, null);
         assertEquals(409, again.status());
         assertEquals("/problems/activation-ended", again.json().get("type").asText());
+        assertTrue(again.json().get("status").isInt(), "RFC 9457's status is the number, not the activation's status: " + again.text());
+        assertEquals(409, again.json().get("status").asInt());
+        assertEquals("finished", again.json().get("activationStatus").asText());
 
         JsonNode balance = http.get("/v1/balance", key).json();
         assertEquals(100_000_000L - price, balance.get("availableMicros").asLong(), "charged once");

@@ -54,6 +54,11 @@ class CompatRetriesTest {
         config.put("inventory.simulator.offers.1.country", "0");
         config.put("inventory.simulator.offers.1.stock", "0");
         config.put("inventory.simulator.offers.1.cost", "0.10");
+        // Whole numbers to rent in Russia: 0.38 a period (an hour), sold from the simulator's rent stock.
+        config.put("inventory.simulator.offers.2.service", "any");
+        config.put("inventory.simulator.offers.2.country", "0");
+        config.put("inventory.simulator.offers.2.cost", "0.50");
+        config.put("inventory.simulator.rent-stock", "60");
         node = TestNodes.start(config, CLOCK);
         http = new Http(node.url());
     }
@@ -110,6 +115,14 @@ class CompatRetriesTest {
     private static long holds(long account) throws SQLException {
         return count("select count(*) from transfer t join ledger_account l on l.id = t.debit_account_id"
                 + " where l.account_id = ? and l.kind = 'wallet' and t.kind = 'hold'", account);
+    }
+
+    private static long rentals(long account) throws SQLException {
+        return count("select count(*) from rental where account_id = ?", account);
+    }
+
+    private static long rentalPeriods(long account) throws SQLException {
+        return count("select count(*) from rental_period p join rental r on r.id = p.rental_id where r.account_id = ?", account);
     }
 
     private static String keyWithoutWindow(String key) {
@@ -261,5 +274,92 @@ class CompatRetriesTest {
         Http.Response form = http.send(http.request("/stubs/handler_api.php", null).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("api_key=" + key + "&action=getNumber&service=tg&country=0")));
         assertEquals(form.text(), sa(key, "action=getNumber&service=tg&country=0").text());
+    }
+
+    // Rentals ------------------------------------------------------------------------------------------
+
+    @Test
+    void twentyConcurrentGetRentNumberRetriesWithoutAKeyRentOneNumberAndHoldItsPeriodsOnce() throws Exception {
+        String key = http.newSandboxAccount();
+        long account = http.accountId(key);
+        List<String> answers = atOnce(20, () -> sa(key, "action=getRentNumber&service=full&country=0&rent_time=4").text());
+        assertEquals(1, new HashSet<>(answers).size(), "every retry answers the first rental: " + answers);
+        assertTrue(answers.getFirst().matches("\\{\"status\":\"success\",\"phone\":\\{\"id\":[0-9]+,\"endDate\":\"[0-9T:-]{19}\",\"number\":\"79[0-9]{9}\"}}"),
+                answers.getFirst());
+        assertEquals(1, rentals(account), "one rental");
+        assertEquals(4, rentalPeriods(account), "its four periods");
+        assertEquals(4, holds(account), "one hold per period, once");
+        assertEquals("ACCESS_BALANCE:98.48", sa(key, "action=getBalance").text(), "four periods of 0.38 held once");
+
+        String longer = sa(key, "action=getRentNumber&service=full&country=0&rent_time=8").text();
+        assertNotEquals(answers.getFirst(), longer, "another rent time is another rental");
+        String id = Http.JSON.readTree(answers.getFirst()).at("/phone/id").asText();
+        assertEquals("{\"status\":\"success\"}", sa(key, "action=setRentStatus&id=" + id + "&status=2").text());
+        assertNotEquals(answers.getFirst(), sa(key, "action=getRentNumber&service=full&country=0&rent_time=4").text(),
+                "the first rental ended: the bot is renting again");
+        assertEquals(3, rentals(account));
+    }
+
+    @Test
+    void withTheWindowTurnedOffForTheKeyTwentyConcurrentGetRentNumbersRentTwenty() throws Exception {
+        String bulk = keyWithoutWindow(http.newSandboxAccount());
+        long account = http.accountId(bulk);
+        List<String> answers = atOnce(20, () -> sa(bulk, "action=getRentNumber&service=full&country=0&rent_time=1").text());
+        assertEquals(20, new HashSet<>(answers).size(), "twenty different rentals: " + answers);
+        assertEquals(20, rentals(account));
+        assertEquals(20, holds(account));
+        assertEquals("ACCESS_BALANCE:92.40", sa(bulk, "action=getBalance").text());
+    }
+
+    @Test
+    void anIdempotencyKeyReplaysTheFirstRentAnswerByteForByte() throws Exception {
+        String key = http.newSandboxAccount();
+        long account = http.accountId(key);
+        String query = "action=getRentNumber&service=full&country=0&rent_time=2";
+        Http.Response first = saWithKey(key, "bot-rent-1", query);
+        assertTrue(first.text().startsWith("{\"status\":\"success\",\"phone\":"), first.text());
+        assertTrue(first.headers().firstValue("Idempotent-Replayed").isEmpty());
+        CLOCK.advance(Duration.ofSeconds(30));
+        Http.Response again = saWithKey(key, "bot-rent-1", query);
+        assertArrayEquals(first.body(), again.body(), "the same bytes, past the duplicate window too");
+        assertEquals("application/json", again.contentType());
+        assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(""));
+
+        assertEquals("{\"status\":\"error\",\"message\":\"IDEMPOTENCY_KEY_REUSED\"}",
+                saWithKey(key, "bot-rent-1", "action=getRentNumber&service=full&country=0&rent_time=3").text());
+        assertEquals("{\"status\":\"error\",\"message\":\"BAD_IDEMPOTENCY_KEY\"}", saWithKey(key, "k".repeat(256), query).text());
+        assertEquals(1, rentals(account), "only the first rented");
+        assertEquals(2, holds(account));
+
+        List<String> concurrent = atOnce(10, () -> saWithKey(key, "bot-rent-2", query).text());
+        assertEquals(1, new HashSet<>(concurrent).size(), "ten at once with one key: " + concurrent);
+        assertEquals(2, rentals(account));
+        assertEquals(4, holds(account));
+    }
+
+    @Test
+    void fiveSimHostingBuysAreRetrySafeToo() throws Exception {
+        String key = http.newSandboxAccount();
+        long account = http.accountId(key);
+        String path = "/v1/user/buy/hosting/russia/any/3hours";
+        List<String> orders = atOnce(20, () -> http.get(path, key).text());
+        assertEquals(1, new HashSet<>(orders).size(), "one hosting order for twenty retries: " + orders);
+        assertEquals("RECEIVED", Http.JSON.readTree(orders.getFirst()).get("status").asText(), orders.getFirst());
+        assertEquals(1, rentals(account));
+        assertEquals(3, holds(account));
+
+        Http.Response first = http.send(http.request(path, key).header("Idempotency-Key", "host-1").GET());
+        Http.Response again = http.send(http.request(path, key).header("Idempotency-Key", "host-1").GET());
+        assertEquals(200, again.status(), again.text());
+        assertArrayEquals(first.body(), again.body());
+        assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(""));
+        Http.Response reused = http.send(http.request("/v1/user/buy/hosting/russia/any/1day", key).header("Idempotency-Key", "host-1").GET());
+        assertEquals(422, reused.status());
+        assertEquals("idempotency key reused", reused.text());
+        Http.Response bad = http.send(http.request(path, key).header("Idempotency-Key", "two words").GET());
+        assertEquals(400, bad.status());
+        assertEquals("bad idempotency key", bad.text());
+        assertEquals(2, rentals(account));
+        assertEquals(6, holds(account));
     }
 }

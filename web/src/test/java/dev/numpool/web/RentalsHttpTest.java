@@ -200,6 +200,9 @@ class RentalsHttpTest {
         Http.Response twice = http.post("/v1/rentals/" + refunded.get("id").asInt() + "/cancel", key, null);
         assertEquals(409, twice.status());
         assertEquals("/problems/rental-ended", twice.json().get("type").asText());
+        assertTrue(twice.json().get("status").isInt(), "RFC 9457's status is the number, not the rental's status: " + twice.text());
+        assertEquals(409, twice.json().get("status").asInt());
+        assertEquals("cancelled", twice.json().get("rentalStatus").asText());
 
         JsonNode late = rent(key, "{\"country\":16,\"periods\":1}");
         CLOCK.advance(Duration.ofMinutes(21));

@@ -284,6 +284,35 @@ class TranslatedShopPagesTest {
     }
 
     @Test
+    void anEndpointInTheSmsActivateFormatIsChosenOnTheWebhooksPageInRussian() {
+        Reader reader = new Reader("ru").signedUp();
+        List<String> problems = new ArrayList<>();
+        List<String> english = List.of("Format", "Choose sms-activate", "is sent only for", "Choose one of the formats");
+        assertPage(reader.get("/developers/webhooks"), "ru", List.of("<label for=\"format\">Формат</label>",
+                "<option value=\"standard\" selected>Standard Webhooks (поля type, timestamp, data)</option>",
+                "<option value=\"sms-activate\">sms-activate / HeroSMS (поля activationId, service, text, code, country, receivedAt)</option>",
+                "Он отправляется только для activation.code_received, rental.sms_received."), english, problems, "the format select");
+
+        Reader.Page bad = reader.post("/developers/webhooks", Map.of("url", "http://127.0.0.1:9/hero", "event.activation.code_received", "on",
+                "format", "herosms"));
+        assertEquals(400, bad.status());
+        assertPage(bad, "ru", List.of("Выберите один из предложенных форматов."), english, problems, "an unknown format");
+        Reader.Page tooMany = reader.post("/developers/webhooks", Map.of("url", "http://127.0.0.1:9/hero", "event.activation.code_received", "on",
+                "event.activation.finished", "on", "format", "sms-activate"));
+        assertEquals(400, tooMany.status());
+        assertPage(tooMany, "ru", List.of("Формат sms-activate / HeroSMS отправляется только для activation.code_received, rental.sms_received.",
+                "<option value=\"sms-activate\" selected>"), english, problems, "events the format does not carry");
+        assertPage(reader.get("/developers/webhooks"), "ru", List.of("Эндпоинтов пока нет."), english, problems, "nothing was created");
+
+        Reader.Page created = reader.post("/developers/webhooks", Map.of("url", "http://127.0.0.1:9/hero", "event.activation.code_received", "on",
+                "event.rental.sms_received", "on", "format", "sms-activate"));
+        assertEquals(201, created.status());
+        assertPage(created, "ru", List.of("<dt>Формат</dt><dd>sms-activate / HeroSMS (поля activationId, service, text, code, country, receivedAt)</dd>",
+                "<dd>activation.code_received, rental.sms_received</dd>"), english, problems, "the endpoint in its format");
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    @Test
     void theDeveloperPagesAreInSpanishAndChinese() {
         List<String> problems = new ArrayList<>();
         // "Webhooks" is the Spanish word too.

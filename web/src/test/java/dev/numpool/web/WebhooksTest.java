@@ -159,6 +159,118 @@ class WebhooksTest {
         assertEquals(200, log.get(0).get("lastStatus").asInt());
     }
 
+    // The sms-activate / HeroSMS body -----------------------------------------------------------------
+
+    private static final java.time.format.DateTimeFormatter SMS_ACTIVATE_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
+
+    private static Http.Response patch(String key, long endpoint, String body) {
+        return http.send(http.request("/v1/webhook-endpoints/" + endpoint, key)
+                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private static String smsActivate(String key, String query) {
+        Http.Response r = http.get("/stubs/handler_api.php?api_key=" + key + "&" + query, null);
+        assertEquals(200, r.status(), r.text());
+        return r.text();
+    }
+
+    @Test
+    void anSmsActivateEndpointGetsACodeAsTheFlatBodyBotsParseSignedAsStandardWebhooks() throws Exception {
+        String key = http.newSandboxAccount();
+        Http.Response created = http.post("/v1/webhook-endpoints", key, "{\"url\":\"" + receiverUrl("/hero") + "\",\"format\":\"sms-activate\"}");
+        assertEquals(201, created.status(), created.text());
+        assertEquals("sms-activate", created.json().get("format").asText());
+        assertEquals("[\"activation.code_received\",\"rental.sms_received\"]", created.json().get("eventTypes").toString(),
+                "without eventTypes, every event the format carries");
+        String secret = created.json().get("secret").asText();
+        JsonNode standard = endpoint(key, "/hero-standard", "activation.code_received", "activation.finished");
+        assertEquals("standard", standard.get("format").asText());
+
+        // A bot's own flow: getNumber, the SMS, then the bot finishes.
+        String number = smsActivate(key, "action=getNumber&service=tg&country=0");
+        assertTrue(number.startsWith("ACCESS_NUMBER:"), number);
+        int id = Integer.parseInt(number.split(":")[1]);
+        String receivedAt = SMS_ACTIVATE_TIME.format(CLOCK.instant());
+        assertEquals(200, http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Telegram code: 27182\"}").status());
+        assertEquals("ACCESS_ACTIVATION", smsActivate(key, "action=setStatus&id=" + id + "&status=6"));
+
+        Received flat = at("/hero", 1).getFirst();
+        new Webhook(secret).verify(flat.body(), flat.headers());
+        assertTrue(flat.header("webhook-id").startsWith("msg_"), flat.header("webhook-id"));
+        assertEquals("{\"activationId\":" + id + ",\"service\":\"tg\",\"text\":\"Telegram code: 27182\",\"code\":\"27182\",\"country\":0,"
+                + "\"receivedAt\":\"" + receivedAt + "\"}", flat.body(), "PROTOCOLS.md section 1's fields, in its order, with the compat id");
+        assertThrows(WebhookVerificationException.class, () -> new Webhook(secret).verify(flat.body().replace("27182", "27183"), flat.headers()));
+
+        List<Received> usual = at("/hero-standard", 2);
+        assertEquals("activation.code_received", usual.get(0).json().get("type").asText(), "a standard endpoint of the same account is unchanged");
+        assertEquals("27182", usual.get(0).json().at("/data/code").asText());
+        assertEquals("activation.finished", usual.get(1).json().get("type").asText());
+        Await.until("the flat delivery recorded", () -> http.get("/v1/webhook-endpoints/" + created.json().get("id").asLong() + "/deliveries", key)
+                .json().at("/data/0/state").asText().equals("delivered") ? true : null);
+        assertEquals(1, received.stream().filter(r -> r.path().equals("/hero")).count(), "the finish is not sent in the flat shape");
+    }
+
+    @Test
+    void aRentedNumbersSmsGoesToAnSmsActivateEndpointWithTheRentalsId() throws Exception {
+        String key = http.newSandboxAccount();
+        Http.Response created = http.post("/v1/webhook-endpoints", key,
+                "{\"url\":\"" + receiverUrl("/hero-rent") + "\",\"format\":\"sms-activate\",\"eventTypes\":[\"rental.sms_received\"]}");
+        assertEquals(201, created.status(), created.text());
+        JsonNode rented = Http.JSON.readTree(smsActivate(key, "action=getRentNumber&service=full&country=0&rent_time=1"));
+        int rentalId = rented.at("/phone/id").asInt();
+        assertTrue(rentalId > 0, rented.toString());
+        String receivedAt = SMS_ACTIVATE_TIME.format(CLOCK.instant());
+        Http.Response sms = http.post("/v1/sandbox/rentals/" + rentalId + "/sms", key, "{\"text\":\"Your Telegram code: 16180\",\"sender\":\"Telegram\"}");
+        assertEquals(200, sms.status(), sms.text());
+
+        Received flat = at("/hero-rent", 1).getFirst();
+        new Webhook(created.json().get("secret").asText()).verify(flat.body(), flat.headers());
+        JsonNode body = flat.json();
+        List<String> fields = new java.util.ArrayList<>();
+        body.fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("activationId", "service", "text", "code", "country", "receivedAt"), fields, "the flat shape, in its order");
+        assertEquals(rentalId, body.get("activationId").asInt(), "the id getRentNumber answered");
+        assertEquals("ot", body.get("service").asText(), "a whole number, as the rent API names its SMS' service");
+        assertEquals("Your Telegram code: 16180", body.get("text").asText());
+        assertEquals("16180", body.get("code").asText());
+        assertEquals(0, body.get("country").asInt());
+        assertEquals(receivedAt, body.get("receivedAt").asText());
+    }
+
+    @Test
+    void aFormatThatIsNoneOrCannotCarryTheEventsIsRefusedAndChangesNothing() {
+        String key = http.newSandboxAccount();
+        for (String format : new String[] {"\"herosms\"", "\"SMS-ACTIVATE\"", "\"\"", "1", "null", "[\"sms-activate\"]"}) {
+            Http.Response r = http.post("/v1/webhook-endpoints", key,
+                    "{\"url\":\"" + receiverUrl("/x") + "\",\"eventTypes\":[\"activation.code_received\"],\"format\":" + format + "}");
+            assertEquals(400, r.status(), format + ": " + r.text());
+            assertEquals("/problems/invalid-request", r.json().get("type").asText());
+            assertEquals("'format' is one of standard, sms-activate.", r.json().get("detail").asText());
+        }
+        Http.Response cannot = http.post("/v1/webhook-endpoints", key,
+                "{\"url\":\"" + receiverUrl("/x") + "\",\"format\":\"sms-activate\",\"eventTypes\":[\"activation.code_received\",\"activation.finished\"]}");
+        assertEquals(400, cannot.status(), cannot.text());
+        assertEquals("/problems/webhook-endpoint-refused", cannot.json().get("type").asText());
+        assertEquals("the sms-activate format carries only activation.code_received, rental.sms_received.", cannot.json().get("detail").asText());
+        assertEquals(0, http.get("/v1/webhook-endpoints", key).json().get("data").size(), "nothing was created");
+
+        JsonNode mine = endpoint(key, "/formats", "activation.code_received", "activation.finished");
+        long id = mine.get("id").asLong();
+        assertEquals(400, patch(key, id, "{\"format\":\"hero\"}").status());
+        Http.Response narrower = patch(key, id, "{\"format\":\"sms-activate\"}");
+        assertEquals(400, narrower.status(), "its activation.finished cannot go in the flat shape: " + narrower.text());
+        assertEquals("/problems/webhook-endpoint-refused", narrower.json().get("type").asText());
+        JsonNode unchanged = http.get("/v1/webhook-endpoints", key).json().at("/data/0");
+        assertEquals("standard", unchanged.get("format").asText());
+        assertEquals(2, unchanged.get("eventTypes").size());
+
+        Http.Response switched = patch(key, id, "{\"format\":\"sms-activate\",\"eventTypes\":[\"activation.code_received\"]}");
+        assertEquals(200, switched.status(), switched.text());
+        assertEquals("sms-activate", switched.json().get("format").asText());
+        assertEquals(200, patch(key, id, "{\"format\":\"standard\"}").status(), "back to standard keeps its events");
+    }
+
     @Test
     void aReceiverDownForThreeAttemptsGetsTheEventOnTheFourthAtTheScheduledTimesOnce() {
         String key = http.newSandboxAccount();
