@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.numpool.inventory.Country;
 import dev.numpool.inventory.CountryNames;
 import dev.numpool.inventory.Inventory;
+import dev.numpool.inventory.Mode;
 import dev.numpool.inventory.Money;
 import dev.numpool.inventory.Offer;
 import dev.numpool.inventory.PhoneNumber;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BiFunction;
@@ -96,11 +98,20 @@ final class FiveSimApi {
             text(res, 400, "bad country");
             return;
         }
-        if (!req.path().pathParameters().get("operator").equals("any")) {
+        String operator = req.path().pathParameters().get("operator");
+        if (operator.equals("any")) {
+            Json.send(res, 200, productsJson(inventory.offers(Optional.empty(), country)));
+            return;
+        }
+        // One operator's products: the offers of the upstreams that sell through it.
+        List<Offer> through = inventory.operatorOffers(Optional.empty(), country, Mode.LIVE).stream()
+                .filter(o -> o.operator().equals(operator)).map(Inventory.OperatorOffer::offer).toList();
+        if (through.isEmpty()) {
+            // No provider sells through it here now: as 5sim answers an operator it does not know.
             text(res, 400, "bad operator");
             return;
         }
-        Json.send(res, 200, productsJson(inventory.offers(Optional.empty(), country)));
+        Json.send(res, 200, productsJson(through));
     }
 
     /** Stock summed and the cheapest price per product, over every offer that has a 5sim name. */
@@ -137,10 +148,12 @@ final class FiveSimApi {
             text(res, 400, "no product");
             return;
         }
-        Json.send(res, 200, pricesJson(inventory.offers(product, country), country.isPresent() || product.isPresent()));
+        Json.send(res, 200, pricesJson(inventory.offers(product, country), inventory.operatorOffers(product, country, Mode.LIVE),
+                country.isPresent() || product.isPresent()));
     }
 
-    private ObjectNode pricesJson(List<Offer> offers, boolean withRate) {
+    /** {@code any} (the router's choice, the lowest price) and beside it each operator upstreams quote by name. */
+    private ObjectNode pricesJson(List<Offer> offers, List<Inventory.OperatorOffer> byOperator, boolean withRate) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         for (Offer o : offers) {
             if (o.country().fivesimName() == null || o.service().fivesimName() == null) {
@@ -148,19 +161,29 @@ final class FiveSimApi {
             }
             ObjectNode byCountry = body.has(o.country().fivesimName()) ? (ObjectNode) body.get(o.country().fivesimName())
                     : body.putObject(o.country().fivesimName());
-            ObjectNode any = byCountry.putObject(o.service().fivesimName()).putObject("any")
-                    .put("cost", new BigDecimal(Money.format(o.priceMicros()))).put("count", o.stock());
-            if (withRate) {
-                any.put("rate", inventory.deliveryPercent(o.service().code(), o.country().id()));
+            ObjectNode product = byCountry.putObject(o.service().fivesimName());
+            operatorPrice(product, "any", o.priceMicros(), o.stock(), withRate ? OptionalDouble.of(inventory.deliveryPercent(o.service().code(),
+                    o.country().id())) : OptionalDouble.empty());
+        }
+        for (Inventory.OperatorOffer o : byOperator) {
+            JsonNode product = body.path(String.valueOf(o.country().fivesimName())).path(String.valueOf(o.service().fivesimName()));
+            if (product instanceof ObjectNode listed) {
+                operatorPrice(listed, o.operator(), o.priceMicros(), o.stock(), withRate
+                        ? OptionalDouble.of(inventory.deliveryPercent(o.service().code(), o.country().id())) : OptionalDouble.empty());
             }
         }
         return body;
     }
 
+    private static void operatorPrice(ObjectNode product, String operator, long priceMicros, int stock, OptionalDouble rate) {
+        ObjectNode n = product.putObject(operator).put("cost", new BigDecimal(Money.format(priceMicros))).put("count", stock);
+        rate.ifPresent(r -> n.put("rate", r));
+    }
+
     /**
      * {@code GET /v1/guest/countries}: every country by its 5sim name, {@code {"russia": {"iso":
      * {"ru": 1}, "prefix": {"+7": 1}, "text_en": "Russia", "text_ru": "Россия", "any": {"activation": 1}}}}
-     * (5sim lists its operators beside the names; Numpool's one operator is {@code any}).
+     * (5sim lists its operators beside the names: {@code any}, and those upstreams quote by name).
      */
     void countries(ServerRequest req, ServerResponse res) {
         ObjectNode body = Json.MAPPER.createObjectNode();
@@ -173,6 +196,11 @@ final class FiveSimApi {
             n.putObject("prefix").put("+" + c.callingCode(), 1);
             n.put("text_en", c.name()).put("text_ru", inventory.countryNames(c.id()).map(CountryNames::russian).orElse(c.name()));
             n.putObject("any").put("activation", 1);
+        }
+        for (Inventory.OperatorOffer o : inventory.operatorOffers(Optional.empty(), Optional.empty(), Mode.LIVE)) {
+            if (body.get(String.valueOf(o.country().fivesimName())) instanceof ObjectNode listed) {
+                listed.putObject(o.operator()).put("activation", 1);
+            }
         }
         Json.send(res, 200, body);
     }

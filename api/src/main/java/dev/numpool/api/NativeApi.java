@@ -85,7 +85,21 @@ final class NativeApi {
         Optional<Country> country = Requests.intQuery(req, "country", 0, Integer.MAX_VALUE).map(this::country);
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode offers = body.putArray("offers");
-        inventory.offers(service, country, mode).forEach(o -> offers.add(Json.offer(o)));
+        // Each offer with the operators upstreams quote it through by name; ordering with one of
+        // them ("operator") routes to those upstreams, "any" (the offer's own price) to every provider.
+        Map<String, List<Inventory.OperatorOffer>> byOperator = new java.util.HashMap<>();
+        for (Inventory.OperatorOffer o : inventory.operatorOffers(service, country, mode)) {
+            byOperator.computeIfAbsent(o.service().code() + ":" + o.country().id(), k -> new ArrayList<>()).add(o);
+        }
+        for (var o : inventory.offers(service, country, mode)) {
+            ObjectNode offer = Json.offer(o);
+            ArrayNode operators = offer.putArray("operators");
+            for (Inventory.OperatorOffer through : byOperator.getOrDefault(o.service().code() + ":" + o.country().id(), List.of())) {
+                operators.addObject().put("operator", through.operator()).put("price", Money.format(through.priceMicros()))
+                        .put("priceMicros", through.priceMicros()).put("stock", through.stock());
+            }
+            offers.add(offer);
+        }
         Json.send(res, 200, body);
     }
 

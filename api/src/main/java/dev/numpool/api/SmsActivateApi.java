@@ -115,7 +115,7 @@ final class SmsActivateApi {
                 Map.entry("getTopCountriesByServiceRank", (owner, p) -> topCountries(p, mode(owner))),
                 Map.entry("getCountries", (owner, p) -> countries()),
                 Map.entry("getServicesList", (owner, p) -> servicesList()),
-                Map.entry("getOperators", (owner, p) -> operators(p)),
+                Map.entry("getOperators", (owner, p) -> operators(p, mode(owner))),
                 Map.entry("checkExtraActivation", this::reuseCost));
     }
 
@@ -559,16 +559,26 @@ final class SmsActivateApi {
         return Answer.json(body);
     }
 
-    /** Numpool routes by offer, not by operator, so every country has the one operator {@code any}. */
-    private Answer operators(Map<String, String> p) {
+    /**
+     * Each country's operators: {@code any} (the router's choice), then the operators that upstreams
+     * selling by operator have numbers of there now; a getNumber naming one is routed to them.
+     */
+    private Answer operators(Map<String, String> p, Mode mode) {
         Optional<Country> country = optionalCountry(p);
         if (given(p, "country") && country.isEmpty()) {
             return Answer.token("BAD_COUNTRY");
         }
         List<Country> countries = country.map(List::of).orElseGet(inventory::countries);
+        Map<Integer, Set<String>> named = new java.util.HashMap<>();
+        for (Inventory.OperatorOffer o : inventory.operatorOffers(Optional.empty(), country, mode)) {
+            named.computeIfAbsent(o.country().id(), id -> new java.util.TreeSet<>()).add(o.operator());
+        }
         ObjectNode body = Json.MAPPER.createObjectNode().put("status", "success");
         ObjectNode map = body.putObject("countryOperators");
-        countries.forEach(c -> map.putArray(Integer.toString(c.id())).add("any"));
+        for (Country c : countries) {
+            ArrayNode list = map.putArray(Integer.toString(c.id())).add("any");
+            named.getOrDefault(c.id(), Set.of()).forEach(list::add);
+        }
         return Answer.json(body);
     }
 

@@ -189,6 +189,27 @@ public final class Inventory implements AutoCloseable {
     }
 
     /**
+     * An offer through one named mobile operator ({@code mts}, {@code virtual21}): what an order
+     * asking for that operator pays and how many numbers the upstreams that sell by operator have.
+     */
+    public record OperatorOffer(Service service, Country country, String operator, long priceMicros, String currency, int stock) {
+        /** The same offer as an {@link Offer}, for listings that show one operator's offers. */
+        public Offer offer() {
+            return new Offer(service, country, priceMicros, currency, stock);
+        }
+    }
+
+    /**
+     * The offers through named operators, optionally for one service and/or country, in {@code
+     * mode}: only where upstreams quote per operator (5sim, agents), never from a call to a
+     * provider. An order naming one of these operators is routed to the providers that quoted it;
+     * {@code any} (every other offer) lets the router choose.
+     */
+    public List<OperatorOffer> operatorOffers(Optional<Service> service, Optional<Country> country, Mode mode) {
+        return offers.operatorOffers(service, country, mode);
+    }
+
+    /**
      * Buys a number: providers with stock whose circuit is closed, best expected cost per
      * delivered code first, failing over until one sells or the attempts or the deadline run out.
      * A test order reaches only simulated providers and a live one never does, except on a

@@ -78,6 +78,39 @@ final class Offers {
         return offers;
     }
 
+    /**
+     * See {@link Inventory#operatorOffers}: the offers through a named mobile operator, as the
+     * upstreams that sell by operator quote them (5sim's price table, an agent's operator map),
+     * merged across providers per service, country and operator. The in-process providers (the
+     * simulator, and the pool's own numbers) sell by no operator.
+     */
+    List<Inventory.OperatorOffer> operatorOffers(Optional<Service> service, Optional<Country> country, Mode mode) {
+        Map<String, Inventory.OperatorOffer> best = new LinkedHashMap<>();
+        Controls.InForce inForce = controls.current();
+        for (Provider p : providers.all()) {
+            if (p.inProcess() || inForce.paused().containsKey(p.name())) {
+                continue;
+            }
+            for (Provider.OfferQuote q : providers.book().all(p.name())) {
+                Optional<Service> s = catalogue.service(q.service());
+                Optional<Country> c = catalogue.country(q.country());
+                boolean wanted = !q.operator().equals("any") && q.stock() > 0 && s.isPresent() && c.isPresent()
+                        && catalogue.sellsService(q.service()) && catalogue.sellsCountry(q.country()) && separation.allows(p.name(), q.service(), mode)
+                        && service.map(x -> x.code().equals(q.service())).orElse(true) && country.map(x -> x.id() == q.country()).orElse(true);
+                if (wanted) {
+                    Inventory.OperatorOffer offer = new Inventory.OperatorOffer(s.get(), c.get(), q.operator(),
+                            inForce.pricing().sellPriceMicros(q.costMicros(), p.name(), q.service(), q.country()), catalogue.currency(), q.stock());
+                    best.merge(q.service() + ":" + q.country() + ":" + q.operator(), offer, (a, b) -> new Inventory.OperatorOffer(a.service(),
+                            a.country(), a.operator(), Math.min(a.priceMicros(), b.priceMicros()), a.currency(), a.stock() + b.stock()));
+                }
+            }
+        }
+        List<Inventory.OperatorOffer> offers = new ArrayList<>(best.values());
+        offers.sort(Comparator.comparing((Inventory.OperatorOffer o) -> o.service().code()).thenComparingInt(o -> o.country().id())
+                .thenComparing(Inventory.OperatorOffer::operator));
+        return offers;
+    }
+
     /** See {@link Inventory#previewMarkups}: every provider's offers priced now and under {@code next}. */
     List<Inventory.PricePreview> preview(Pricing next, Optional<Service> service, int limit) {
         Pricing now = controls.current().pricing();
