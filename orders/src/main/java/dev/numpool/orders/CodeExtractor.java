@@ -28,10 +28,12 @@ final class CodeExtractor {
     /** Letters that make a number part of a word; see the class comment for the CJK exception. */
     private static final String GLUED_LETTER = "[\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]]";
     private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr";
+    /** Units of data that make a number a quantity ("8704 MB data bundle", "5GB"), not a code. */
+    private static final String DATA_SIZE = "[kmgt]i?b|mbps";
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
             "(?<![" + GLUED_LETTER + "\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:\\p{Lu}{1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
-                    + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
+                    + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /**
      * Letters and digits mixed, right after a keyword ({@code code: X4T-9PQ}, {@code Haslo: rw53gs})
@@ -75,9 +77,11 @@ final class CodeExtractor {
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
             "kod", "cod", "otp(?!\\p{L}{2})", "pin", "verification", "confirm", "clave",
-            // Verbs that hand the reader a code to type.
-            "enter", "use", "type", "input", "saisissez", "entrez", "usa", "use", "ingresa", "introduce", "inserisci", "digite", "insira",
-            "masukkan", "gunakan", "введите", "используйте", "введіть", "gir", "girin", "senha", "contraseña", "mot de passe", "şifre", "parola",
+            // Verbs that hand the reader a code to type, as whole words: "used up 90% of your
+            // 8704 MB", "Dear user", "you have entered" hand over nothing.
+            "(?:enter|use|type|input|usa|gir)(?!\\p{L})",
+            "saisissez", "entrez", "ingresa", "introduce", "inserisci", "digite", "insira",
+            "masukkan", "gunakan", "введите", "используйте", "введіть", "girin", "senha", "contraseña", "mot de passe", "şifre", "parola",
             "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "код", "коды", "пароль",
             // Russian written in Latin letters, as some senders do.
             "parol", "podtverzhdeni") + ")",

@@ -106,6 +106,10 @@ class CodeExtractorTest {
                 new Sample("Reference code: D946. Payment received", ""),
                 new Sample("Challan payment of Rs. 1820 against PAN/TAN PDXXXXXX8L has been paid", ""),
                 new Sample("Transfer from acct 002422220000 to acct 881240...010005843281, code sent separately", ""),
+                // "Used", "user", "entered" hand over no code; a size of data is a quantity.
+                new Sample("You have used up 90% of your 2048 MB data bundle. Dial *100# to buy another.", ""),
+                new Sample("Dear user 58213, your bundle expires today", ""),
+                new Sample("Use your 2048 MB before midnight", ""),
                 new Sample("", ""),
                 new Sample("   ", ""));
     }

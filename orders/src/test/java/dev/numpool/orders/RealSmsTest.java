@@ -60,7 +60,8 @@ class RealSmsTest {
      * without a code, 5,159 of them, where a code found is a false code. Its figures on the
      * day it was added (2026-12-04): 37 false codes (prize-draw "claim codes", shortcodes to text,
      * masked numbers) before the rules learned those shapes, 9 after (spam of one number and a
-     * few words, which the short-SMS rule reads as a code, as the issue asks of short SMS).
+     * few words, which the short-SMS rule reads as a code, as the issue asks of short SMS); 5
+     * once "user", "used" and "entered" no longer counted as the verbs that hand over a code.
      */
     @Test
     void onTheRealDevelopmentSetTheReaderFindsFewFalseCodes() throws IOException {
@@ -70,15 +71,16 @@ class RealSmsTest {
         assertTrue(f.falseRate() <= DEV_FALSE && f.wrongRate() <= 0.01, f.toString());
     }
 
-    /** Parts A to E of the development set: real SMS with codes and without (OTP apps' and parsers' data, issues, a labelled dataset). */
+    /** Parts A to F of the development set: real SMS with codes and without (OTP apps' and parsers' data, issues, inbox copies, a labelled dataset, a test bench's log). */
     @Test
     void onTheRealDevelopmentSetWithCodesTheReaderFindsThem() throws IOException {
-        List<Sample> samples = new ArrayList<>(load("real/dev-e.tsv"));
+        List<Sample> samples = new ArrayList<>(load("real/dev-f.tsv"));
+        samples.addAll(load("real/dev-e.tsv"));
         samples.addAll(load("real/dev-d.tsv"));
         samples.addAll(load("real/dev-c.tsv"));
         samples.addAll(load("real/dev-b.tsv"));
         samples.addAll(load("real/dev-a.tsv"));
-        assertTrue(samples.size() >= 380, "parts A to E have " + samples.size() + " samples");
+        assertTrue(samples.size() >= 460, "parts A to F have " + samples.size() + " samples");
         Figures f = measure(samples, "real-sms-dev-bcd-report.txt");
         assertTrue(f.recall() >= DEV_D_RECALL && f.wrongRate() <= DEV_D_WRONG && f.falseRate() <= DEV_D_FALSE, f.toString());
     }
@@ -97,19 +99,23 @@ class RealSmsTest {
      * cut short by dots; reference codes): every code found, no wrong or false code. Part E (22
      * SMS), added after that and measured before any tuning: 14 of 14 codes, no false code of 8.
      * Letters-only codes then narrowed to capitals (lower-case words read as codes): A to E 264
-     * of 265.
+     * of 265. Part F (80 SMS from an OTP test bench's log in Zambia), measured as added: 35 of 35
+     * codes, no wrong code, 1 false code of 45 ("used up 90% of your 8704 MB": "used" read as the
+     * verb "use"); after code verbs became whole words and data sizes quantities, none. A to F:
+     * 299 of 300, no wrong code, no false code of 163.
      */
     private static final double DEV_D_RECALL = 0.99;
     private static final double DEV_D_WRONG = 0.01;
     private static final double DEV_D_FALSE = 0.01;
 
-    private static final double DEV_FALSE = 0.002;
+    private static final double DEV_FALSE = 0.001;
 
     /**
      * Floors against regression, where the held-out set stood when measured once (2026-12-03):
      * recall 0.957 (200 of 209), wrong 0 of 209, false codes 4 of 77 (0.052); after the rules
      * learned the development set's promotional codes (2026-12-04), false codes 3 of 77 (0.039);
-     * after they learned parts A and B, recall 0.962 (201 of 209), false codes 2 of 77 (0.026).
+     * after they learned parts A and B, recall 0.962 (201 of 209), false codes 2 of 77 (0.026);
+     * after they learned part F (2026-12-04), unchanged: 201 of 209, no wrong code, 2 false of 77.
      * Issue 13's goal is recall 0.97 and false codes at most 0.05: recall is not there, and these
      * floors do not pretend it is.
      * Raise them as the reader improves on the development set; never tune on this one.
