@@ -110,8 +110,9 @@ public final class Inventory implements AutoCloseable {
         Map<String, Long> lowBalances = new HashMap<>();
         Map<String, String> displayNames = new HashMap<>();
         Set<String> simulated = new HashSet<>(Set.of(Simulator.NAME));
+        Duration rentalPeriod = Duration.ofMinutes(config.get("rental-period-minutes").asLong().orElse(60L));
         for (Config p : config.get("providers").asNodeList().orElse(List.of())) {
-            Provider provider = Providers.upstream(p, store, services, countries, clock, environment);
+            Provider provider = Providers.upstream(p, store, services, countries, clock, environment, rentalPeriod);
             if (providers.stream().anyMatch(known -> known.name().equals(provider.name()))) {
                 throw new IllegalArgumentException("two providers are called '" + provider.name() + "'");
             }
@@ -130,7 +131,7 @@ public final class Inventory implements AutoCloseable {
                         Duration.ofMillis(config.get("quote-cache-millis").asLong().orElse(1000L))), store,
                 new DeliveryStats(redis, clock), pricing, "USD",
                 Duration.ofMillis(config.get("routing-deadline-millis").asLong().orElse(10_000L)), clock, simulated, sandbox, lowBalances,
-                displayNames, store.countryNames(), Duration.ofMinutes(config.get("rental-period-minutes").asLong().orElse(60L)));
+                displayNames, store.countryNames(), rentalPeriod);
     }
 
     /** The name customers are shown for a provider, when the operator configured one ({@code display-name}). */

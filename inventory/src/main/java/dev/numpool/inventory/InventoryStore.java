@@ -316,7 +316,7 @@ final class InventoryStore {
     /**
      * The pool number an ended activation's lease ({@code providerRef}) was sold on, when it can be
      * sold again to the same buyer for {@code service}: still in the pool and its vendor's lease
-     * running, nothing live on it, and no later sale of it for that service. The quarantine after
+     * running, nothing else live on it, and no later sale of it for that service. The quarantine after
      * a release is left out: it keeps a previous buyer's late SMS from a new buyer, and here the
      * buyer is the same.
      */
@@ -324,15 +324,16 @@ final class InventoryStore {
                                                      boolean lock) {
         var parent = dsl.select(NUMBER_LEASE.ID, NUMBER_LEASE.POOL_NUMBER_ID).from(NUMBER_LEASE)
                 .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PROVIDER_REF.eq(providerRef))
-                .and(NUMBER_LEASE.SERVICE.eq(service)).and(NUMBER_LEASE.RENTAL.isFalse()).and(NUMBER_LEASE.ENDED_AT.isNotNull())
-                .and(NUMBER_LEASE.POOL_NUMBER_ID.isNotNull())
+                .and(NUMBER_LEASE.SERVICE.eq(service)).and(NUMBER_LEASE.RENTAL.isFalse()).and(NUMBER_LEASE.POOL_NUMBER_ID.isNotNull())
                 .fetchOptional();
         if (parent.isEmpty()) {
             return Optional.empty();
         }
         long numberId = parent.get().value2();
+        // Still live under the ended activation's own lease means only that its release is on its way.
         var query = dsl.select(POOL_NUMBER.ID).from(POOL_NUMBER)
-                .where(POOL_NUMBER.ID.eq(numberId)).and(POOL_NUMBER.RELEASED_AT.isNull()).and(POOL_NUMBER.LIVE_LEASE_ID.isNull())
+                .where(POOL_NUMBER.ID.eq(numberId)).and(POOL_NUMBER.RELEASED_AT.isNull())
+                .and(POOL_NUMBER.LIVE_LEASE_ID.isNull().or(POOL_NUMBER.LIVE_LEASE_ID.eq(parent.get().value1())))
                 .and(POOL_NUMBER.LEASE_ENDS_AT.gt(at(now)))
                 .andNotExists(DSL.selectOne().from(NUMBER_LEASE).where(NUMBER_LEASE.POOL_NUMBER_ID.eq(numberId))
                         .and(NUMBER_LEASE.SERVICE.eq(service)).and(NUMBER_LEASE.ID.gt(parent.get().value1())));
@@ -356,6 +357,10 @@ final class InventoryStore {
                 return Optional.<PoolSale>empty();
             }
             String phone = dsl.select(POOL_NUMBER.PHONE).from(POOL_NUMBER).where(POOL_NUMBER.ID.eq(numberId.get())).fetchOne().value1();
+            // The ended activation's lease, if its release has not come yet, ends here; the release is then a repeat.
+            dsl.update(NUMBER_LEASE).set(NUMBER_LEASE.ENDED_AT, at(now))
+                    .where(NUMBER_LEASE.PROVIDER.eq(provider)).and(NUMBER_LEASE.PROVIDER_REF.eq(providerRef)).and(NUMBER_LEASE.ENDED_AT.isNull())
+                    .execute();
             dsl.insertInto(POOL_COOLDOWN)
                     .set(POOL_COOLDOWN.POOL_NUMBER_ID, numberId.get()).set(POOL_COOLDOWN.SERVICE, service).set(POOL_COOLDOWN.UNTIL, at(now.plus(cooldown)))
                     .onConflict(POOL_COOLDOWN.POOL_NUMBER_ID, POOL_COOLDOWN.SERVICE).doUpdate()

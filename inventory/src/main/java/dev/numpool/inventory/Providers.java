@@ -40,7 +40,7 @@ final class Providers implements AutoCloseable {
      * and what its protocol takes besides (see {@link Inventory#create}).
      */
     static Provider upstream(Config p, InventoryStore store, List<Service> services, List<Country> countries, Clock clock,
-                             Map<String, String> environment) {
+                             Map<String, String> environment, Duration rentalPeriod) {
         String name = p.get("name").asString().orElseThrow(() -> new IllegalArgumentException("every provider needs a name"));
         if (!name.matches("[a-z0-9-]{1,32}") || name.equals(Simulator.NAME)) {
             throw new IllegalArgumentException("provider name '" + name + "' must be 1-32 of [a-z0-9-] and not 'simulator'");
@@ -52,7 +52,7 @@ final class Providers implements AutoCloseable {
         URI url = URI.create(p.get("url").asString().orElseThrow(() -> new IllegalArgumentException("provider " + name + " needs a url")));
         return switch (protocol) {
             case "sms-activate" -> new SmsActivateProvider(name, url, key, timeout, clock,
-                    p.get("list-page-size").asInt().orElse(SmsActivateProvider.DEFAULT_PAGE_SIZE), push(p, name, environment));
+                    p.get("list-page-size").asInt().orElse(SmsActivateProvider.DEFAULT_PAGE_SIZE), push(p, name, environment), rentalPeriod);
             case "5sim" -> new FiveSimProvider(name, url, key, timeout, clock, services, countries);
             case "agent" -> {
                 String price = p.get("price").asString().orElse("0.10");

@@ -58,6 +58,8 @@ final class Simulator implements Provider {
     private final Map<String, AtomicInteger> stock = new ConcurrentHashMap<>();
     private final Map<String, SimLease> leases = new ConcurrentHashMap<>();
     private final Set<String> liveNumbers = ConcurrentHashMap.newKeySet();
+    /** Leases given back early because their number was sold again (see {@link #reuse}); their own release is then a repeat. */
+    private final Set<String> superseded = ConcurrentHashMap.newKeySet();
     /** Numbers left to rent, per service (or {@value Inventory#ANY_SERVICE}) and country. */
     private final Map<String, AtomicInteger> rentStock = new ConcurrentHashMap<>();
     static final int DEFAULT_RENT_STOCK = 20;
@@ -184,6 +186,9 @@ final class Simulator implements Provider {
 
     @Override
     public Confirmation release(String providerRef, Release how) {
+        if (superseded.remove(providerRef)) {
+            return new Confirmation.Confirmed(); // given back already, when its number was sold again
+        }
         SimLease lease = leases.remove(providerRef);
         if (lease == null) {
             return new Confirmation.Refused("unknown activation " + providerRef);
@@ -201,18 +206,25 @@ final class Simulator implements Provider {
         if (isMagic(order.service())) {
             return new ReuseCost.Unavailable("the magic test services are never sold again");
         }
-        if (liveNumbers.contains(order.service() + order.phone().e164())) {
+        // Live under the ended activation's own lease only means its release is still on its way.
+        if (liveNumbers.contains(order.service() + order.phone().e164()) && !leases.containsKey(order.providerRef())) {
             return new ReuseCost.Unavailable("the number is live for this service");
         }
         return new ReuseCost.Known(cost(key(order.service(), order.country().id())));
     }
 
     @Override
-    public Purchase reuse(ReuseOrder order) {
+    public synchronized Purchase reuse(ReuseOrder order) {
         if (!(reuseCost(order) instanceof ReuseCost.Known known) || known.costMicros() > order.maxCostMicros()) {
             return new Purchase.Empty();
         }
         String key = key(order.service(), order.country().id());
+        SimLease parent = leases.get(order.providerRef());
+        if (parent != null) {
+            // The ended activation's release has not come yet: it is given back now, and its release, when it comes, is a repeat.
+            release(parent.ref, Release.CODE_USED);
+            superseded.add(parent.ref);
+        }
         if (!liveNumbers.add(order.service() + order.phone().e164())) {
             return new Purchase.Empty(); // another reuse of it won
         }

@@ -76,6 +76,7 @@ final class SmsActivateProvider implements Provider {
     private final UpstreamHttp http;
     private final int pageSize;
     private final Push push;
+    private final SmsActivateRenting renting;
     private volatile SmsListener listener = sms -> {
     };
     // The sweep's place in the upstream's list; only sweep() touches these, under its lock.
@@ -103,11 +104,13 @@ final class SmsActivateProvider implements Provider {
     }
 
     SmsActivateProvider(String name, URI handlerUrl, String apiKey, Duration timeout, Clock clock) {
-        this(name, handlerUrl, apiKey, timeout, clock, DEFAULT_PAGE_SIZE, Push.OFF);
+        this(name, handlerUrl, apiKey, timeout, clock, DEFAULT_PAGE_SIZE, Push.OFF, Duration.ofHours(1));
     }
 
-    SmsActivateProvider(String name, URI handlerUrl, String apiKey, Duration timeout, Clock clock, int pageSize, Push push) {
+    /** {@code rentalPeriod}: Numpool's rental period ({@code inventory.rental-period-minutes}), which rent prices are quoted per. */
+    SmsActivateProvider(String name, URI handlerUrl, String apiKey, Duration timeout, Clock clock, int pageSize, Push push, Duration rentalPeriod) {
         this.name = Objects.requireNonNull(name, "name");
+        this.renting = new SmsActivateRenting(name, clock, rentalPeriod, this::ask);
         if (pageSize < 10 || pageSize > 1_000) {
             throw new IllegalArgumentException(name + ": list-page-size is 10 to 1000");
         }
@@ -366,6 +369,9 @@ final class SmsActivateProvider implements Provider {
 
     @Override
     public Confirmation release(String providerRef, Release how) {
+        if (SmsActivateRenting.isRental(providerRef)) {
+            return renting.release(providerRef, how);
+        }
         return setStatus(providerRef, switch (how) {
             case CODE_USED -> "6";
             case NOT_USED -> "8";
@@ -388,6 +394,10 @@ final class SmsActivateProvider implements Provider {
         }
         List<InboundSms> received = new ArrayList<>();
         for (String ref : providerRefs) {
+            if (SmsActivateRenting.isRental(ref)) {
+                received.addAll(renting.poll(ref));
+                continue;
+            }
             Said said = ask("getStatus", params("id", ref));
             if (said instanceof Said.Trouble) {
                 // The upstream is slow or down: the others would most likely cost a timeout each.
@@ -400,6 +410,23 @@ final class SmsActivateProvider implements Provider {
             // Waiting, cancelled, or an error about this one activation: nothing for it this round.
         }
         return List.copyOf(received);
+    }
+
+    // Rentals: the protocol's rent API (see SmsActivateRenting); a rented number's SMS are polled.
+
+    @Override
+    public List<OfferQuote> rentQuotes(List<String> services, List<Country> countries) {
+        return renting.quotes(services, countries);
+    }
+
+    @Override
+    public Purchase rent(RentOrder order) {
+        return renting.rent(order);
+    }
+
+    @Override
+    public Confirmation extendRental(String providerRef, Instant until) {
+        return renting.extend(providerRef, until);
     }
 
     /**

@@ -610,7 +610,7 @@ class SmsActivateProviderTest {
 
     private SmsActivateProvider pushingProvider(java.util.Set<String> sources, List<InboundSms> delivered) {
         SmsActivateProvider provider = new SmsActivateProvider("upstream-a", upstream.url(), KEY, Duration.ofSeconds(5),
-                Clock.fixed(NOW, ZoneOffset.UTC), 100, new SmsActivateProvider.Push(java.util.Optional.of("push-secret-0123456789"), sources));
+                Clock.fixed(NOW, ZoneOffset.UTC), 100, new SmsActivateProvider.Push(java.util.Optional.of("push-secret-0123456789"), sources), Duration.ofHours(1));
         providers.add(provider);
         provider.listen(delivered::add);
         return provider;

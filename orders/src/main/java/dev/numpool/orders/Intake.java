@@ -342,6 +342,16 @@ final class Intake {
         int codes = 0;
         for (String provider : inventory.polledProviders()) {
             try {
+                // Rented numbers first: no list of live activations names them. Their polls share
+                // the provider's request budget.
+                int rentBudget = inventory.pollBudget(provider, limitPerProvider);
+                if (rentBudget > 0) {
+                    List<String> rented = stores.transaction(s -> s.rentals().claimDuePolls(provider, clock.instant(), rentBudget));
+                    inventory.unusedPollBudget(provider, rentBudget - rented.size());
+                    if (!rented.isEmpty()) {
+                        takeIn(provider, inventory.poll(provider, rented));
+                    }
+                }
                 // A provider that lists all its live activations, a page per request, is swept
                 // instead (a step a tick, within its request budget): one request answers for a
                 // page of activations, so nothing needs claiming. Empty when it cannot list.

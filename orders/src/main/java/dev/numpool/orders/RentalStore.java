@@ -65,6 +65,8 @@ final class RentalStore extends Store {
                 .set(RENTAL.CURRENCY, r.currency()).set(RENTAL.PERIODS, r.periods()).set(RENTAL.STATUS, RentalStatus.ACTIVE.wire())
                 .set(RENTAL.TEST, r.test()).set(RENTAL.CREATED_AT, at(r.createdAt())).set(RENTAL.REFUNDABLE_UNTIL, at(r.refundableUntil()))
                 .set(RENTAL.ENDS_AT, at(r.endsAt())).set(RENTAL.NEXT_CHARGE_AT, at(r.nextChargeAt()))
+                // Polled (by the providers that are) from the start, on Numpool's clock.
+                .set(RENTAL.NEXT_POLL_AT, at(r.createdAt()))
                 .execute();
     }
 
@@ -104,6 +106,26 @@ final class RentalStore extends Store {
                 .forUpdate().skipLocked()
                 .fetch(RentalStore::row);
     }
+
+    /**
+     * The refs of {@code provider}'s active rentals due to be asked for their SMS, most overdue
+     * first, at most {@code limit}, each set to be asked again {@link #POLL_EVERY} later in the same
+     * statement; rows another node holds are skipped, so nodes claim disjoint sets.
+     */
+    List<String> claimDuePolls(String provider, Instant now, int limit) {
+        return dsl.update(RENTAL).set(RENTAL.NEXT_POLL_AT, at(now.plus(POLL_EVERY)))
+                .where(RENTAL.ID.in(DSL.select(RENTAL.ID).from(RENTAL)
+                        .where(RENTAL.PROVIDER.eq(provider)).and(RENTAL.STATUS.eq(RentalStatus.ACTIVE.wire()))
+                        .and(RENTAL.NEXT_POLL_AT.le(at(now)))
+                        .orderBy(RENTAL.NEXT_POLL_AT)
+                        .limit(limit)
+                        .forUpdate().skipLocked()))
+                .returning(RENTAL.PROVIDER_REF)
+                .fetch(RENTAL.PROVIDER_REF);
+    }
+
+    /** A rented number is asked for its SMS this often: a person waits for them, though less tightly than for a code. */
+    static final java.time.Duration POLL_EVERY = java.time.Duration.ofSeconds(10);
 
     /** The periods whose holds are still open, first period first. */
     List<OpenPeriod> openPeriods(int rentalId) {
