@@ -13,16 +13,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,25 +72,6 @@ class CompatRetriesTest {
         return http.send(http.request("/stubs/handler_api.php?api_key=" + key + "&" + query, null).header("Idempotency-Key", idempotencyKey).GET());
     }
 
-    private static <T> List<T> atOnce(int n, Callable<T> call) throws Exception {
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<T>> futures = new ArrayList<>();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < n; i++) {
-                futures.add(pool.submit(() -> {
-                    go.await();
-                    return call.call();
-                }));
-            }
-            go.countDown();
-        }
-        List<T> results = new ArrayList<>();
-        for (Future<T> f : futures) {
-            results.add(f.get());
-        }
-        return results;
-    }
-
     /** A count straight from the database, as the ledger and the activations table hold them. */
     private static long count(String sql, long account) throws SQLException {
         try (Connection c = DriverManager.getConnection(databaseUrl); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -136,7 +111,7 @@ class CompatRetriesTest {
     void twentyConcurrentGetNumberRetriesWithoutAKeyBuyOneActivationAndHoldItOnce() throws Exception {
         String key = http.newSandboxAccount();
         long account = http.accountId(key);
-        List<String> answers = atOnce(20, () -> sa(key, "action=getNumber&service=tg&country=0").text());
+        List<String> answers = AtOnce.run(20, () -> sa(key, "action=getNumber&service=tg&country=0").text());
         assertEquals(1, new HashSet<>(answers).size(), "every retry answers the first activation: " + answers);
         assertTrue(answers.getFirst().matches("ACCESS_NUMBER:[0-9]+:79[0-9]{9}"), answers.getFirst());
         assertEquals(1, activations(account), "one activation");
@@ -148,7 +123,7 @@ class CompatRetriesTest {
     void withTheWindowTurnedOffForTheKeyTwentyConcurrentGetNumbersBuyTwenty() throws Exception {
         String bulk = keyWithoutWindow(http.newSandboxAccount());
         long account = http.accountId(bulk);
-        List<String> answers = atOnce(20, () -> sa(bulk, "action=getNumber&service=tg&country=0").text());
+        List<String> answers = AtOnce.run(20, () -> sa(bulk, "action=getNumber&service=tg&country=0").text());
         assertEquals(20, new HashSet<>(answers).size(), "twenty different activations: " + answers);
         assertEquals(20, activations(account));
         assertEquals(20, holds(account));
@@ -222,7 +197,7 @@ class CompatRetriesTest {
         assertEquals("BAD_IDEMPOTENCY_KEY", saWithKey(key, "", "action=getNumber&service=tg&country=0").text());
         assertEquals(1, activations(account), "only the first bought");
 
-        List<String> concurrent = atOnce(10, () -> saWithKey(key, "bot-order-2", "action=getNumber&service=tg&country=0").text());
+        List<String> concurrent = AtOnce.run(10, () -> saWithKey(key, "bot-order-2", "action=getNumber&service=tg&country=0").text());
         assertEquals(1, new HashSet<>(concurrent).size(), "ten at once with one key: " + concurrent);
         assertEquals(2, activations(account));
         assertEquals(2, holds(account));
@@ -233,7 +208,7 @@ class CompatRetriesTest {
         String key = http.newSandboxAccount();
         long account = http.accountId(key);
         String path = "/v1/user/buy/activation/russia/any/telegram";
-        List<String> orders = atOnce(20, () -> http.get(path, key).text());
+        List<String> orders = AtOnce.run(20, () -> http.get(path, key).text());
         assertEquals(1, new HashSet<>(orders).size(), "one order for twenty retries: " + orders);
         assertEquals(1, activations(account));
         assertEquals(1, holds(account));
@@ -252,7 +227,7 @@ class CompatRetriesTest {
         assertEquals(2, activations(account));
 
         String bulk = keyWithoutWindow(key);
-        Set<String> many = new HashSet<>(atOnce(5, () -> http.get(path, bulk).json().get("id").asText()));
+        Set<String> many = new HashSet<>(AtOnce.run(5, () -> http.get(path, bulk).json().get("id").asText()));
         assertEquals(5, many.size(), "a key without the window buys every time");
         assertEquals(7, holds(account));
     }
@@ -282,7 +257,7 @@ class CompatRetriesTest {
     void twentyConcurrentGetRentNumberRetriesWithoutAKeyRentOneNumberAndHoldItsPeriodsOnce() throws Exception {
         String key = http.newSandboxAccount();
         long account = http.accountId(key);
-        List<String> answers = atOnce(20, () -> sa(key, "action=getRentNumber&service=full&country=0&rent_time=4").text());
+        List<String> answers = AtOnce.run(20, () -> sa(key, "action=getRentNumber&service=full&country=0&rent_time=4").text());
         assertEquals(1, new HashSet<>(answers).size(), "every retry answers the first rental: " + answers);
         assertTrue(answers.getFirst().matches("\\{\"status\":\"success\",\"phone\":\\{\"id\":[0-9]+,\"endDate\":\"[0-9T:-]{19}\",\"number\":\"79[0-9]{9}\"}}"),
                 answers.getFirst());
@@ -304,7 +279,7 @@ class CompatRetriesTest {
     void withTheWindowTurnedOffForTheKeyTwentyConcurrentGetRentNumbersRentTwenty() throws Exception {
         String bulk = keyWithoutWindow(http.newSandboxAccount());
         long account = http.accountId(bulk);
-        List<String> answers = atOnce(20, () -> sa(bulk, "action=getRentNumber&service=full&country=0&rent_time=1").text());
+        List<String> answers = AtOnce.run(20, () -> sa(bulk, "action=getRentNumber&service=full&country=0&rent_time=1").text());
         assertEquals(20, new HashSet<>(answers).size(), "twenty different rentals: " + answers);
         assertEquals(20, rentals(account));
         assertEquals(20, holds(account));
@@ -331,7 +306,7 @@ class CompatRetriesTest {
         assertEquals(1, rentals(account), "only the first rented");
         assertEquals(2, holds(account));
 
-        List<String> concurrent = atOnce(10, () -> saWithKey(key, "bot-rent-2", query).text());
+        List<String> concurrent = AtOnce.run(10, () -> saWithKey(key, "bot-rent-2", query).text());
         assertEquals(1, new HashSet<>(concurrent).size(), "ten at once with one key: " + concurrent);
         assertEquals(2, rentals(account));
         assertEquals(4, holds(account));
@@ -342,7 +317,7 @@ class CompatRetriesTest {
         String key = http.newSandboxAccount();
         long account = http.accountId(key);
         String path = "/v1/user/buy/hosting/russia/any/3hours";
-        List<String> orders = atOnce(20, () -> http.get(path, key).text());
+        List<String> orders = AtOnce.run(20, () -> http.get(path, key).text());
         assertEquals(1, new HashSet<>(orders).size(), "one hosting order for twenty retries: " + orders);
         assertEquals("RECEIVED", Http.JSON.readTree(orders.getFirst()).get("status").asText(), orders.getFirst());
         assertEquals(1, rentals(account));

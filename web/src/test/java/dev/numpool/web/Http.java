@@ -54,12 +54,7 @@ final class Http {
     }
 
     Response order(String key, String idempotencyKey, String body) {
-        return order(key, idempotencyKey, body, "/v1/activations");
-    }
-
-    /** A POST with an Idempotency-Key to {@code path}: an order, or a reuse of an activation's number. */
-    Response order(String key, String idempotencyKey, String body, String path) {
-        HttpRequest.Builder r = request(path, key).header("Content-Type", "application/json")
+        HttpRequest.Builder r = request("/v1/activations", key).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (idempotencyKey != null) {
             r.header("Idempotency-Key", idempotencyKey);

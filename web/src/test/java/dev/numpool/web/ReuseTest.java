@@ -53,7 +53,7 @@ class ReuseTest {
     }
 
     private static Http.Response post(String path, String key, String idempotencyKey, String body) {
-        return http.order(key, idempotencyKey, body, path);
+        return http.postIdempotent(path, key, idempotencyKey, body);
     }
 
     private static void code(String key, int id, String code) {

@@ -228,7 +228,7 @@ class UpstreamProvidersTest {
         c.answer("checkExtraActivation", Answer.json("{\"status\":\"success\",\"cost\":0.60,\"service\":\"tg\",\"phone\":" + digits + ",\"country\":0}"));
         c.answer("getExtraActivation", Answer.text("ACCESS_NUMBER:777001:" + digits));
         assertEquals("0.75", http.get("/v1/activations/" + id + "/reuse", key).json().get("price").asText(), "C's reuse cost 0.60 + 25 %");
-        Http.Response again = http.order(key, "reused", "{}", "/v1/activations/" + id + "/reuse");
+        Http.Response again = http.postIdempotent("/v1/activations/" + id + "/reuse", key, "reused", "{}");
         assertEquals(201, again.status(), again.text());
         assertEquals(activation.get("phone").asText(), again.json().get("phone").asText());
         assertEquals("0.75", again.json().get("price").asText());
