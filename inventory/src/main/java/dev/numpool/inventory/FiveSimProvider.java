@@ -107,6 +107,8 @@ final class FiveSimProvider implements Provider {
     private final Clock clock;
     private final UpstreamHttp http;
     private final Map<String, String> productsByService;
+    /** The {@code any} cost of each offer (service:country) in the last price table read: what a reuse costs, as 5sim quotes none. */
+    private final Map<String, Long> anyCosts = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> servicesByProduct;
     private final Map<String, Integer> countriesByName;
     // The sweep's place in the history; only sweep() touches these, under its lock.
@@ -185,7 +187,15 @@ final class FiveSimProvider implements Provider {
     @Override
     public Fetched fetchQuotes() {
         return switch (ask("/v1/guest/prices", MAX_PRICES_BYTES)) {
-            case Said.Json(byte[] table) -> quotes(table);
+            case Said.Json(byte[] table) -> {
+                Fetched fetched = quotes(table);
+                if (fetched instanceof Fetched.Quotes(List<OfferQuote> quotes)) {
+                    // 5sim quotes no price for a reuse: it is the offer's, as last read.
+                    quotes.stream().filter(q -> q.operator().equals(ANY))
+                            .forEach(q -> anyCosts.put(q.service() + ":" + q.country(), q.costMicros()));
+                }
+                yield fetched;
+            }
             case Said.Message(String text) -> new Fetched.Failed(text);
             case Said.Trouble(String reason) -> new Fetched.Failed(reason);
         };
@@ -206,12 +216,40 @@ final class FiveSimProvider implements Provider {
         if (!NAME.matcher(operator).matches()) {
             return new Purchase.Failed("operator not a 5sim name: " + clip(operator));
         }
+        // reuse=1: the number may be bought again later (see #reuse); 5sim charges nothing for it.
         String path = "/v1/user/buy/activation/" + country + "/" + operator + "/" + product
-                + "?maxPrice=" + Money.format(order.maxCostMicros());
+                + "?maxPrice=" + Money.format(order.maxCostMicros()) + "&reuse=1";
         return switch (ask(path, MAX_BODY_BYTES)) {
             case Said.Json(byte[] sale) -> bought(sale, order);
             // 5sim says this with HTTP 200, and also when maxPrice is below every offer.
             case Said.Message(String text) when text.equals(NO_FREE_PHONES) -> new Purchase.Empty();
+            case Said.Message(String text) -> new Purchase.Failed(text);
+            case Said.Trouble(String reason) -> new Purchase.Failed(reason);
+        };
+    }
+
+    /** 5sim has no call for a reuse's price: the offer's, from the last price table read. */
+    @Override
+    public ReuseCost reuseCost(ReuseOrder order) {
+        Long cost = anyCosts.get(order.service() + ":" + order.country().id());
+        return productsByService.get(order.service()) == null || cost == null
+                ? new ReuseCost.Unavailable("no 5sim price for it") : new ReuseCost.Known(cost);
+    }
+
+    /**
+     * {@code /v1/user/reuse/{product}/{number}} (the number bought with {@code reuse=1}): a new
+     * order on it; {@code reuse not possible}, {@code reuse false} or {@code reuse expired} when not.
+     */
+    @Override
+    public Purchase reuse(ReuseOrder order) {
+        String product = productsByService.get(order.service());
+        if (product == null) {
+            return new Purchase.Failed("no 5sim product for service " + clip(order.service()));
+        }
+        Order asOrder = new Order(order.service(), order.country(), ANY, order.maxCostMicros(), List.of());
+        return switch (ask("/v1/user/reuse/" + product + "/" + order.phone().digits(), MAX_BODY_BYTES)) {
+            case Said.Json(byte[] sale) -> bought(sale, asOrder);
+            case Said.Message(String text) when text.equals(NO_FREE_PHONES) || text.startsWith("reuse ") -> new Purchase.Empty();
             case Said.Message(String text) -> new Purchase.Failed(text);
             case Said.Trouble(String reason) -> new Purchase.Failed(reason);
         };

@@ -251,6 +251,9 @@ public final class Orders implements AutoCloseable {
         }
     }
 
+    /** The longest a reuse waits for the ended activation's report to reach its provider. */
+    private static final Duration REPORT_WAIT = Duration.ofSeconds(2);
+
     private ReuseCandidate reuseCandidate(AccountId owner, int id, OptionalLong maxPriceMicros) {
         Optional<Activation> found = stores.activations().activation(owner, id);
         if (found.isEmpty()) {
@@ -270,6 +273,8 @@ public final class Orders implements AutoCloseable {
         if (source.isEmpty() || service.isEmpty() || country.isEmpty()) {
             return new ReuseCandidate.Refused(new ReuseOffer.NotReusable(parent, "the service or country is no longer sold"));
         }
+        // The provider hears the activation ended (its report may be on its way) before it is asked to sell the number again.
+        upstream.deliverBefore(parent.id(), REPORT_WAIT);
         return new ReuseCandidate.Ready(parent, new Inventory.ReuseRequest(source.get().provider(), source.get().providerRef(), parent.phone(),
                 service.get(), country.get(), maxPriceMicros, Mode.of(parent.test())));
     }

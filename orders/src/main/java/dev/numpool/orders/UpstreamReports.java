@@ -79,6 +79,27 @@ final class UpstreamReports {
     }
 
     /**
+     * Delivers the owed status reports of {@code activationId} on this thread, and waits (at most
+     * {@code wait}) for one another thread is delivering: a provider must hear that an activation
+     * ended before it is asked to sell its number again. A report that fails stays for the worker.
+     */
+    void deliverBefore(int activationId, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            deliver(stores.transaction(s -> s.upstream().claimUpstreamOps(clock.instant(), clock.instant().plus(LEASE), 10, activationId)));
+            if (!stores.upstream().hasPendingOps(activationId) || System.nanoTime() > deadline) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * Delivers due status reports to providers, at most {@code limit}, claiming them so that any
      * number of nodes can run this at once. Returns how many were attempted.
      */

@@ -166,6 +166,11 @@ final class UpstreamStore extends Store {
         return claimed;
     }
 
+    /** Whether a status report of the activation is still owed (being delivered, or waiting to be retried). */
+    boolean hasPendingOps(int activationId) {
+        return dsl.fetchExists(UPSTREAM_OP, UPSTREAM_OP.STATE.eq(PENDING).and(UPSTREAM_OP.ACTIVATION_ID.eq(activationId)));
+    }
+
     void finishUpstreamOp(long id, UpstreamKinds.ReportState state, String error, Instant now) {
         dsl.update(UPSTREAM_OP).set(UPSTREAM_OP.STATE, state.wire()).set(UPSTREAM_OP.DONE_AT, at(now))
                 .set(UPSTREAM_OP.LAST_ERROR, error)

@@ -68,6 +68,7 @@ final class FiveSimUpstream implements HttpFront.Protocol {
             case "cancel" -> end(arguments, Market.State.CANCELLED);
             case "ban" -> end(arguments, Market.State.BANNED);
             case "orders" -> history(request);
+            case "reuse" -> arguments.size() == 2 ? reuse(arguments.get(0), arguments.get(1)) : notFound();
             default -> notFound();
         };
     }
@@ -105,6 +106,26 @@ final class FiveSimUpstream implements HttpFront.Protocol {
             }
         }
         return Answer.json(products.toString());
+    }
+
+    /** {@code /v1/user/reuse/{product}/{number}}: the number of the latest finished order for the product, sold again. */
+    private Answer reuse(String product, String number) {
+        Optional<Names.Service> service = Names.product(product);
+        if (service.isEmpty()) {
+            return Answer.text("no product").withStatus(400);
+        }
+        String digits = number.startsWith("+") ? number.substring(1) : number;
+        Optional<Market.View> latest = market.all().stream()
+                .filter(a -> a.phone().equals(digits) && a.service().equals(service.get().code()))
+                .reduce((first, second) -> second);
+        if (latest.isEmpty()) {
+            return Answer.text("reuse not possible").withStatus(400);
+        }
+        return switch (market.sellAgain(latest.get().id())) {
+            case Market.Sale.Sold sold -> Answer.json(json(sold.activation()));
+            case Market.Sale.Failed failed -> Answer.text("server offline").withStatus(503);
+            default -> Answer.text("reuse not possible").withStatus(400);
+        };
     }
 
     private Answer buy(String countryName, String operator, String product, String maxPrice) {

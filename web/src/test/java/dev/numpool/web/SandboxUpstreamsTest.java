@@ -120,6 +120,17 @@ class SandboxUpstreamsTest {
                 assertTrue(withCode.at("/codes/0/code").asText().matches("[0-9]{6}"), withCode.toString());
                 assertTrue(withCode.at("/codes/0/text").asText().contains(withCode.at("/codes/0/code").asText()));
                 assertEquals(200, http.post("/v1/activations/" + id + "/finish", key, null).status());
+
+                // The same number again, at once, from the same upstream in its own protocol (an agent cannot).
+                Http.Response again = http.postIdempotent("/v1/activations/" + id + "/reuse", key, null, "{}");
+                if (upstream.equals("sandbox-agent")) {
+                    assertEquals(409, again.status(), again.text());
+                    assertEquals("/problems/not-reusable", again.json().get("type").asText());
+                } else {
+                    assertEquals(201, again.status(), upstream + ": " + again.text());
+                    assertEquals(bought.json().get("phone").asText(), again.json().get("phone").asText());
+                    assertEquals(upstream, again.json().at("/routing/attempts/0/provider").asText());
+                }
             } finally {
                 pauseAllBut(upstream, false);
             }
