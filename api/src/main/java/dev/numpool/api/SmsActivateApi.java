@@ -96,6 +96,8 @@ final class SmsActivateApi {
         this.rent = new SmsActivateRent(orders, inventory, retries);
         this.actions = Map.ofEntries(
                 Map.entry("getBalance", (owner, p) -> Answer.token("ACCESS_BALANCE:" + Money.format(ledger.balance(owner).availableMicros()))),
+                // The balance with sms-activate's cashback added; Numpool pays no cashback, so the same.
+                Map.entry("getBalanceAndCashBack", (owner, p) -> Answer.token("ACCESS_BALANCE:" + Money.format(ledger.balance(owner).availableMicros()))),
                 Map.entry("setStatus", this::setStatus),
                 Map.entry("getStatus", (owner, p) -> withActivation(owner, p, a -> Answer.token(status(a)))),
                 Map.entry("getStatusV2", (owner, p) -> withActivation(owner, p, a -> Answer.json(statusV2(a)))),
@@ -104,6 +106,8 @@ final class SmsActivateApi {
                 Map.entry("getFullSms", (owner, p) -> withActivation(owner, p, a -> Answer.token(a.lastCode().or(a::lastMessage)
                         .map(m -> "FULL_SMS:" + m.text()).orElseGet(() -> status(a))))),
                 Map.entry("getActiveActivations", this::activeActivations),
+                // The official Java SDK's getCurrentActivations asks this, not getActiveActivations.
+                Map.entry("getListOfActiveActivations", this::listOfActiveActivations),
                 Map.entry("getHistory", this::history),
                 Map.entry("getAllSms", (owner, p) -> withActivation(owner, p, a -> allSms(a, p))),
                 // A test key's catalogue is the one its orders are sold from: the simulator's.
@@ -387,6 +391,30 @@ final class SmsActivateApi {
         ObjectNode body = Json.MAPPER.createObjectNode().put("status", "success");
         ArrayNode list = body.putArray("activeActivations");
         page.forEach(a -> list.add(activeJson(a)));
+        return Answer.json(body);
+    }
+
+    /**
+     * getListOfActiveActivations, the action the official Java SDK's {@code getCurrentActivations}
+     * sends ({@code start}, {@code length}): the live activations, newest first, as
+     * {@code {"status":"success","data":[{"id","forward","phone","createDate","finishDate","service","country","forwardNumber"}],"existNext","quant"}}
+     * with the dates in Unix seconds (the end is when the activation expires) and {@code quant}
+     * all of them. Unlike getActiveActivations it has no empty token: none is an empty
+     * {@code data}, which the SDK reads as such.
+     */
+    private Answer listOfActiveActivations(AccountId owner, Map<String, String> p) {
+        int start = intParam(p.get("start"), 0, 100_000).orElse(0);
+        int length = intParam(p.get("length"), 1, 100).orElse(10);
+        List<Activation> live = live(owner);
+        List<Activation> page = live.subList(Math.min(start, live.size()), Math.min(start + length, live.size()));
+        ObjectNode body = Json.MAPPER.createObjectNode().put("status", "success");
+        ArrayNode data = body.putArray("data");
+        for (Activation a : page) {
+            data.addObject().put("id", a.id()).put("forward", 0).put("phone", a.phone().digits())
+                    .put("createDate", a.createdAt().getEpochSecond()).put("finishDate", a.expiresAt().getEpochSecond())
+                    .put("service", a.service()).put("country", a.country()).put("forwardNumber", "");
+        }
+        body.put("existNext", start + page.size() < live.size()).put("quant", live.size());
         return Answer.json(body);
     }
 

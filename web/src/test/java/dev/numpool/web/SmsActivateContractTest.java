@@ -188,6 +188,31 @@ class SmsActivateContractTest {
     }
 
     @Test
+    void theJavaSdksOwnActionsAnswerTheBalanceAndThePagedLiveActivations() {
+        String key = http.newSandboxAccount();
+        assertEquals("ACCESS_BALANCE:100.00", sa(key, "action=getBalanceAndCashBack"), "no cashback: the balance");
+        assertEquals("{\"status\":\"success\",\"data\":[],\"existNext\":false,\"quant\":0}", sa(key, "action=getListOfActiveActivations"),
+                "none is an empty list, not a token the SDK could not parse");
+        long at = CLOCK.instant().getEpochSecond();
+        String[] first = sa(key, "action=getNumber&service=tg&country=0").split(":");
+        CLOCK.advance(Duration.ofSeconds(11)); // past the duplicate window
+        String[] second = sa(key, "action=getNumber&service=vi&country=0").split(":");
+        assertEquals("ACCESS_BALANCE:99.00", sa(key, "action=getBalanceAndCashBack"), "both held");
+        String newest = "{\"id\":" + second[1] + ",\"forward\":0,\"phone\":\"" + second[2] + "\",\"createDate\":" + (at + 11)
+                + ",\"finishDate\":" + (at + 11 + 1200) + ",\"service\":\"vi\",\"country\":0,\"forwardNumber\":\"\"}";
+        String oldest = "{\"id\":" + first[1] + ",\"forward\":0,\"phone\":\"" + first[2] + "\",\"createDate\":" + at
+                + ",\"finishDate\":" + (at + 1200) + ",\"service\":\"tg\",\"country\":0,\"forwardNumber\":\"\"}";
+        assertEquals("{\"status\":\"success\",\"data\":[" + newest + "," + oldest + "],\"existNext\":false,\"quant\":2}",
+                sa(key, "action=getListOfActiveActivations"));
+        assertEquals("{\"status\":\"success\",\"data\":[" + newest + "],\"existNext\":true,\"quant\":2}",
+                sa(key, "action=getListOfActiveActivations&start=0&length=1"));
+        assertEquals("{\"status\":\"success\",\"data\":[" + oldest + "],\"existNext\":false,\"quant\":2}",
+                sa(key, "action=getListOfActiveActivations&start=1&length=abc"), "a length that is no number counts as not given");
+        assertEquals("{\"status\":\"success\",\"data\":[],\"existNext\":false,\"quant\":2}",
+                sa(key, "action=getListOfActiveActivations&start=5"), "past the end: empty");
+    }
+
+    @Test
     void idsThatAreNotNumbersAreWrongAndAnotherAccountsIdsAreUnknownAndUntouched() {
         String mine = http.newSandboxAccount();
         String theirs = http.newSandboxAccount();
