@@ -65,7 +65,8 @@ final class Html {
     static String page(Visit visit, String title, String current, String main) {
         Texts t = visit.texts();
         String nav = visit.signedIn()
-                ? link("/", t.get("site.nav.catalogue"), current) + link("/activations", t.get("site.nav.activations"), current)
+                ? link("/", t.get("site.nav.catalogue"), current) + link("/rent", t.get("site.nav.rent"), current)
+                  + link("/activations", t.get("site.nav.activations"), current) + link("/rentals", t.get("site.nav.rentals"), current)
                   + link("/balance", t.get("site.nav.balance"), current) + link("/developers/keys", t.get("site.nav.developers"), current)
                   + "<form method=\"post\" action=\"/test-mode\" class=\"inline\">" + csrfField(visit)
                   + "<input type=\"hidden\" name=\"on\" value=\"" + (visit.testMode() ? "0" : "1") + "\">"
@@ -73,7 +74,8 @@ final class Html {
                   + "</button></form>"
                   + "<form method=\"post\" action=\"/sign-out\" class=\"inline\">" + csrfField(visit)
                   + "<button type=\"submit\" class=\"link\">" + escape(t.get("site.nav.sign-out")) + "</button></form>"
-                : link("/", t.get("site.nav.catalogue"), current) + link("/developers/docs", t.get("site.nav.api-docs"), current)
+                : link("/", t.get("site.nav.catalogue"), current) + link("/rent", t.get("site.nav.rent"), current)
+                  + link("/developers/docs", t.get("site.nav.api-docs"), current)
                   + link("/sign-in", t.get("site.nav.sign-in"), current) + link("/sign-up", t.get("site.nav.sign-up"), current);
         String who = visit.session().map(s -> "<p class=\"who\"><a href=\"/account\">" + escape(t.get("site.signed-in-as", s.email())) + "</a>"
                 + (s.emailVerified() ? "" : " · " + escape(t.get("account.unverified-banner")) + " <a href=\"/account\">"
