@@ -317,7 +317,8 @@ final class RentalPages {
                 Html.csrfField(visit), Html.escape(code), country.id(), o.priceMicros(), UUID.randomUUID(),
                 lengthFields(t, "rent", length, period), Html.escape(t.get("rentals.rent.total")), Html.escape(t.money(total, o.currency())),
                 Html.escape(t.get("rentals.rent.preview")), Html.escape(t.get("rentals.rent.submit")), back);
-        return Html.page(visit, t.get("rentals.rent.title", title), "/rent", "<h1>" + Html.escape(title) + "</h1>" + notice + body);
+        return Html.page(visit, t.get("rentals.rent.title", title), "/rent", "<h1>" + Html.escape(title) + "</h1>" + notice + body,
+                Optional.of(Assets.RENT_JS_URL));
     }
 
     /** The count and unit fields of a length, as the rent and extend forms share them; each unit says how many periods it is. */
@@ -497,7 +498,7 @@ final class RentalPages {
                 Html.escape(t.get("rentals.refunded")), Html.escape(t.money(refunded, r.currency())),
                 Html.escape(t.get("rentals.sms")), live ? "<noscript><p class=\"hint\">" + Html.escape(t.get("rentals.sms.reload")) + "</p></noscript>" : "",
                 messages(t, r, live), actions, sandboxForm);
-        return Html.page(visit, t.get("rentals.title", String.valueOf(r.id())), "/rentals", main);
+        return Html.page(visit, t.get("rentals.title", String.valueOf(r.id())), "/rentals", main, Optional.of(Assets.RENT_JS_URL));
     }
 
     private static String messages(Texts t, Rental r, boolean live) {
