@@ -109,7 +109,15 @@ class RentalPagesHttpTest {
         assertEquals(404, anonymous.get("/rent?service=zz").status());
         assertEquals("/sign-in?next=%2Frent%2Fnew%3Fservice%3Dtg%26country%3D0", anonymous.get("/rent/new?service=tg&country=0").location().orElseThrow(),
                 "renting needs an account");
-        assertTrue(signedIn().get("/").body().contains("<a href=\"/rentals\">Rentals</a>"), "a customer's rentals are in the navigation");
+        Browserless customer = signedIn();
+        assertTrue(customer.get("/").body().contains("<a href=\"/rentals\">Rentals</a>"), "a customer's rentals are in the navigation");
+        assertFalse(customer.get("/").body().contains("rent.js"), "only the rent pages carry their script");
+        Matcher script = Pattern.compile("src=\"(/assets/rent\\.js\\?v=[0-9a-f]{12})\" defer").matcher(customer.get("/rent/new?service=tg&country=0").body());
+        assertTrue(script.find(), "the rent form loads its script");
+        Browserless.Page js = customer.get(script.group(1));
+        assertEquals(200, js.status());
+        assertTrue(js.headers().firstValue("Content-Type").orElse("").startsWith("text/javascript") && js.body().contains("rent-total"));
+        assertEquals("public, max-age=31536000, immutable", js.headers().firstValue("Cache-Control").orElse(""));
     }
 
     @Test
