@@ -65,6 +65,7 @@ final class CataloguePages {
     private final Orders orders;
     private final Reports reports;
     private final Favourites favourites;
+    private final RentalPages rentals;
     private final Duration window;
     private final Clock clock;
     /** Per offer ("tg:0"), what our own outcomes say, read at most once a minute per node. */
@@ -73,8 +74,9 @@ final class CataloguePages {
     private volatile Map<String, Integer> sales = Map.of();
     private volatile long salesReadAt = System.nanoTime() - POPULAR_CACHE.toNanos() - 1;
 
-    CataloguePages(Inventory inventory, Orders orders, Reports reports, Favourites favourites, Duration window, Clock clock) {
+    CataloguePages(Inventory inventory, Orders orders, Reports reports, Favourites favourites, RentalPages rentals, Duration window, Clock clock) {
         this.inventory = inventory;
+        this.rentals = rentals;
         this.orders = orders;
         this.reports = reports;
         this.favourites = favourites;
@@ -302,7 +304,7 @@ final class CataloguePages {
                 <p><a href="/">%s</a></p>
                 <h1 class="with-mark">%s<span>%s</span></h1>
                 <p class="lead">%s</p>
-                %s
+                %s%s
                 <form class="search" method="get" action="/services/%s" role="search">
                 <div class="field grow"><label for="q">%s</label>
                 <input id="q" name="q" type="search" value="%s" maxlength="%d" placeholder="%s" autocomplete="off" data-filter="countries" data-shown="%s"></div>
@@ -312,7 +314,10 @@ final class CataloguePages {
                 <p id="filter-status" class="hint" role="status"></p>
                 %s
                 """.formatted(Html.escape(t.get("catalogue.service.back")), mark(service), Html.escape(service.name()),
-                Html.escape(t.get("catalogue.service.lead", t.duration(window))), done(req, t), Html.escape(service.code()),
+                Html.escape(t.get("catalogue.service.lead", t.duration(window))), done(req, t),
+                rentals.rentable(service, visit) ? "<p><a href=\"" + Html.escape(RentalPages.offersLink(service)) + "\">"
+                        + Html.escape(t.get("catalogue.service.rent", service.name())) + "</a></p>" : "",
+                Html.escape(service.code()),
                 Html.escape(t.get("catalogue.service.filter")), Html.escape(q), MAX_QUERY, Html.escape(t.get("catalogue.service.placeholder")),
                 Html.escape(t.get("catalogue.service.shown", "{0}")), sortField(t, sort), Html.escape(t.get("catalogue.service.submit")), table);
         Website.send(res, 200, Html.page(visit, t.get("catalogue.service.title", service.name()), "/", main));

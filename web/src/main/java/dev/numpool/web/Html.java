@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 
 /**
  * The website's HTML: one escaping function every interpolated value goes through, and the page
@@ -63,9 +64,15 @@ final class Html {
 
     /** A whole page in the visitor's language: {@code main} is already-escaped HTML. */
     static String page(Visit visit, String title, String current, String main) {
+        return page(visit, title, current, main, Optional.empty());
+    }
+
+    /** A page that also loads one more of our scripts ({@code script}: its URL), after the site's. */
+    static String page(Visit visit, String title, String current, String main, Optional<String> script) {
         Texts t = visit.texts();
         String nav = visit.signedIn()
-                ? link("/", t.get("site.nav.catalogue"), current) + link("/activations", t.get("site.nav.activations"), current)
+                ? link("/", t.get("site.nav.catalogue"), current) + link("/rent", t.get("site.nav.rent"), current)
+                  + link("/activations", t.get("site.nav.activations"), current) + link("/rentals", t.get("site.nav.rentals"), current)
                   + link("/balance", t.get("site.nav.balance"), current) + link("/developers/keys", t.get("site.nav.developers"), current)
                   + "<form method=\"post\" action=\"/test-mode\" class=\"inline\">" + csrfField(visit)
                   + "<input type=\"hidden\" name=\"on\" value=\"" + (visit.testMode() ? "0" : "1") + "\">"
@@ -73,7 +80,8 @@ final class Html {
                   + "</button></form>"
                   + "<form method=\"post\" action=\"/sign-out\" class=\"inline\">" + csrfField(visit)
                   + "<button type=\"submit\" class=\"link\">" + escape(t.get("site.nav.sign-out")) + "</button></form>"
-                : link("/", t.get("site.nav.catalogue"), current) + link("/developers/docs", t.get("site.nav.api-docs"), current)
+                : link("/", t.get("site.nav.catalogue"), current) + link("/rent", t.get("site.nav.rent"), current)
+                  + link("/developers/docs", t.get("site.nav.api-docs"), current)
                   + link("/sign-in", t.get("site.nav.sign-in"), current) + link("/sign-up", t.get("site.nav.sign-up"), current);
         String who = visit.session().map(s -> "<p class=\"who\"><a href=\"/account\">" + escape(t.get("site.signed-in-as", s.email())) + "</a>"
                 + (s.emailVerified() ? "" : " · " + escape(t.get("account.unverified-banner")) + " <a href=\"/account\">"
@@ -87,7 +95,7 @@ final class Html {
                 <title>%s · Numpool</title>
                 <link rel="icon" href="data:,">
                 <link rel="stylesheet" href="%s">
-                <script src="%s" defer></script>
+                <script src="%s" defer></script>%s
                 </head><body data-copied="%s" data-copied-text="%s" data-copy-failed="%s" data-copy-by-hand="%s">
                 <a class="skip" href="#main">%s</a>
                 <header class="top"><a class="brand" href="/">Numpool</a><nav aria-label="%s">%s</nav></header>
@@ -101,7 +109,8 @@ final class Html {
                 <a href="/developers/docs">%s</a></nav>
                 <nav aria-label="%s" class="languages">%s</nav></footer>
                 </body></html>
-                """.formatted(t.language().code, escape(title), Assets.CSS_URL, Assets.JS_URL, escape(t.get("site.copy.done")),
+                """.formatted(t.language().code, escape(title), Assets.CSS_URL, Assets.JS_URL,
+                script.map(url -> "\n<script src=\"" + escape(url) + "\" defer></script>").orElse(""), escape(t.get("site.copy.done")),
                 escape(t.get("site.copy.done-text", "{0}")), escape(t.get("site.copy.failed")), escape(t.get("site.copy.by-hand")), escape(t.get("site.skip")),
                 escape(t.get("site.nav.main")), nav, mode, who, main, escape(t.get("site.footer.tagline")),
                 escape(t.get("site.footer.about")), escape(t.get("site.footer.how-it-works")), escape(t.get("site.footer.faq")),

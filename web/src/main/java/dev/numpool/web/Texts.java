@@ -100,7 +100,7 @@ final class Texts {
     /** Every area's file, per language, read once per process. */
     private static final Map<Language, Texts> LOADED = new ConcurrentHashMap<>();
     static final List<String> AREAS = List.of("site", "errors", "catalogue", "activation", "trace", "status", "balance", "shop", "developers", "docs", "signin",
-            "account", "mail", "twostep");
+            "account", "mail", "twostep", "rentals");
 
     private final Language language;
     private final Map<String, String> patterns;
@@ -184,6 +184,32 @@ final class Texts {
             return format.formatMeasures(new Measure(s / 60, MeasureUnit.MINUTE), new Measure(s % 60, MeasureUnit.SECOND));
         }
         return format.formatMeasures(new Measure(s, MeasureUnit.SECOND));
+    }
+
+    /**
+     * A rental's length or time left: "30 days", "2 days, 3 hours", "45 minutes", "30 дней";
+     * days, hours and minutes, the zero ones left out, seconds only under a minute.
+     */
+    String longDuration(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        MeasureFormat format = MeasureFormat.getInstance(language.formats, MeasureFormat.FormatWidth.WIDE);
+        if (s < 60) {
+            return format.formatMeasures(new Measure(s, MeasureUnit.SECOND));
+        }
+        List<Measure> parts = new ArrayList<>();
+        long days = s / 86_400;
+        long hours = s % 86_400 / 3600;
+        long minutes = s % 3600 / 60;
+        if (days > 0) {
+            parts.add(new Measure(days, MeasureUnit.DAY));
+        }
+        if (hours > 0) {
+            parts.add(new Measure(hours, MeasureUnit.HOUR));
+        }
+        if (minutes > 0 && days == 0) {
+            parts.add(new Measure(minutes, MeasureUnit.MINUTE)); // a day or more is not read to the minute
+        }
+        return format.formatMeasures(parts.toArray(Measure[]::new));
     }
 
     /** A country's name in this language (CLDR), from its ISO 3166 alpha-2 code; the code itself for one CLDR does not know. */

@@ -50,6 +50,7 @@ final class Website {
     private final AccountPages account;
     private final TwoStepPages twoStep;
     private final ActivationPages activations;
+    private final RentalPages rentals;
     private final BalancePage balance;
     private final DeveloperPages developers;
     private final ApiDocsPage docs;
@@ -62,7 +63,8 @@ final class Website {
             Topups topups, Operators operators, OperatorAudit audit, Reports reports, Favourites favourites, RateLimits rateLimits, boolean sandbox, Optional<String> contactEmail,
             java.time.Clock clock, AccountMails mails) {
         this.sessions = new WebSessions(users, accounts, sandbox);
-        this.catalogue = new CataloguePages(inventory, orders, reports, favourites, orderSettings.window(), clock);
+        this.rentals = new RentalPages(orders, inventory, ledger, sessions, clock);
+        this.catalogue = new CataloguePages(inventory, orders, reports, favourites, rentals, orderSettings.window(), clock);
         this.signIn = new SignInPages(users, rateLimits, mails);
         this.passwordReset = new PasswordResetPages(users, rateLimits, mails);
         this.account = new AccountPages(users, rateLimits, mails);
@@ -120,6 +122,16 @@ final class Website {
         routing.post("/activations/{id}/retry", form(true, activations::retry));
         routing.post("/activations/{id}/sandbox-sms", form(true, activations::sandboxSms));
         routing.post("/activations/{id}/messages/{messageId}/buy", form(true, activations::buyLateSms));
+        routing.get("/rent", page(false, rentals::offers));
+        routing.get("/rent/new", page(true, rentals::form));
+        routing.post("/rent", form(true, rentals::rent));
+        routing.get("/rentals", page(true, rentals::list));
+        routing.get("/rentals/{id}", page(true, rentals::rental));
+        routing.get("/rentals/{id}/events", page(true, rentals::events));
+        routing.post("/rentals/{id}/extend", form(true, rentals::extend));
+        routing.post("/rentals/{id}/cancel", form(true, rentals::cancel));
+        routing.post("/rentals/{id}/finish", form(true, rentals::finish));
+        routing.post("/rentals/{id}/sandbox-sms", form(true, rentals::sandboxSms));
         routing.get("/balance", page(true, balance::balance));
         routing.post("/balance/sandbox-credit", form(true, balance::sandboxCredit));
         routing.post("/balance/topup", form(true, balance::topUp));

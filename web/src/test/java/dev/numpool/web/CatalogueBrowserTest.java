@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The catalogue in a real headless Chromium, as a buyer shops: typing filters the services as
  * they type (the site's script, no request), a service's page lists its countries, and the Buy
  * button leads to the activation page, where the code the simulator sends appears without a
- * reload. The simulator sends every number its code a second or two after the sale.
+ * reload. The simulator sends every number its code a second or two after the sale. A renter sees
+ * the total follow the length they choose, and an SMS to the rented number appear without a reload.
  */
 class CatalogueBrowserTest {
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
@@ -166,5 +167,38 @@ class CatalogueBrowserTest {
         }
         assertEquals(List.of(), overflowing, "pages wider than the screen");
         assertFalse(driver.getPageSource().contains("https://"), "nothing from elsewhere");
+    }
+
+    @Test
+    void aRenterSeesTheTotalFollowTheLengthAndAnSmsArriveWithoutAReload() {
+        signUp();
+        open("/rent/new?service=tg&country=0");
+        long price = Long.parseLong(driver.findElement(By.id("rent-form")).getAttribute("data-price"));
+        WebElement count = driver.findElement(By.id("rent-count"));
+        count.clear();
+        count.sendKeys("2");
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("rent-unit"))).selectByValue("days");
+        // As the server writes it (WebDriver reads its no-break space as a space).
+        waitUpTo(5).until(ExpectedConditions.textToBe(By.id("rent-total"), Texts.of(Texts.Language.EN).money(48 * price, "USD").replace('\u00a0', ' ')));
+        count.clear();
+        count.sendKeys("3");
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("rent-unit"))).selectByValue("hours");
+        waitUpTo(5).until(ExpectedConditions.textToBe(By.id("rent-total"), Texts.of(Texts.Language.EN).money(3 * price, "USD").replace('\u00a0', ' ')));
+        driver.findElement(By.id("rent-submit")).click();
+        waitUpTo(10).until(ExpectedConditions.urlMatches("/rentals/[0-9]+\\?done=rented$"));
+        String rental = driver.getCurrentUrl().replaceAll("^.*(/rentals/[0-9]+).*$", "$1");
+        assertTrue(driver.findElement(By.cssSelector("dl.facts")).getText().contains("for 3 hours"), "paid for the length chosen");
+        driver.executeScript("window.numpoolTestMarker = 'no reload'");
+
+        // The SMS comes from elsewhere (another tab's sandbox form, as the same session).
+        Browserless other = new Browserless(node.url());
+        driver.manage().getCookies().forEach(c -> other.cookies.put(c.getName(), c.getValue()));
+        other.get(rental);
+        assertEquals(rental + "?done=sms", other.post(rental + "/sandbox-sms", Map.of("text", "Your Telegram code is 73519")).location().orElseThrow());
+        WebElement code = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#messages .code")));
+        assertEquals("73519", code.getText());
+        assertEquals("no reload", driver.executeScript("return window.numpoolTestMarker"), "the SMS came without a reload");
+        String left = driver.findElement(By.id("time-left")).getText();
+        assertTrue(left.matches("[23]:[0-5][0-9]:[0-5][0-9]"), "time left counts down: " + left);
     }
 }

@@ -89,8 +89,13 @@ class PageQualityBrowserTest {
         driver.findElement(By.cssSelector("main form[action='/buy'] button[type=submit]")).click();
         new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.urlMatches("/activations/[0-9]+$"));
         String activation = driver.getCurrentUrl().replaceAll("^.*(/activations/[0-9]+)$", "$1");
+        open("/rent/new?service=any&country=0");
+        driver.findElement(By.id("rent-submit")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.urlMatches("/rentals/[0-9]+\\?done=rented$"));
+        String rental = driver.getCurrentUrl().replaceAll("^.*(/rentals/[0-9]+).*$", "$1");
+        // The rent pages: where to rent (the widest table of the two) and a rental's own page.
         List<String> signedInPages = List.of("/", "/services/tg", "/buy?service=tg&country=0", activation, "/activations", "/balance", "/account", "/account/two-step",
-                "/developers/keys", "/developers/webhooks", "/status");
+                "/developers/keys", "/developers/webhooks", "/status", "/rent", rental);
         for (Texts.Language language : Texts.Language.values()) {
             switchTo(language);
             for (String path : signedInPages) {
