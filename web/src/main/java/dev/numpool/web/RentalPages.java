@@ -255,6 +255,11 @@ final class RentalPages {
                 Website.redirect(res, new String(replayed.response().body(), StandardCharsets.UTF_8));
                 yield null;
             }
+            // Only the compatible APIs' rentals have a duplicate window; shown as the rental it is, all the same.
+            case RentOutcome.Duplicate duplicate -> {
+                Website.redirect(res, "/rentals/" + duplicate.rental().id());
+                yield null;
+            }
             case RentOutcome.InsufficientBalance poor -> t.get("rentals.rent.too-poor", t.money(poor.priceMicros(), currency),
                     t.money(poor.availableMicros(), currency));
             case RentOutcome.NoNumbers none -> t.get("rentals.rent.sold-out");
