@@ -179,9 +179,14 @@ final class Market {
         if (phone.isEmpty()) {
             return new Sale.NoNumbers();
         }
-        Instant now = clock.instant();
-        Activation a = new Activation(nextId++, service, country, phone.get(), settings.costMicros(), now, now.plus(settings.window()));
         stock.put(offer, left - 1);
+        return open(service, country, phone.get());
+    }
+
+    /** A new activation of {@code phone} (already marked live), paid from our balance here, its code planned. */
+    private Sale.Sold open(String service, int country, String phone) {
+        Instant now = clock.instant();
+        Activation a = new Activation(nextId++, service, country, phone, settings.costMicros(), now, now.plus(settings.window()));
         balanceMicros -= a.costMicros;
         planCode(a, now);
         activations.put(a.id, a);
@@ -211,13 +216,7 @@ final class Market {
         }
         Activation parent = activations.get(parentId);
         liveNumbers.add(parent.phone);
-        Instant now = clock.instant();
-        Activation a = new Activation(nextId++, parent.service, parent.country, parent.phone, settings.costMicros(), now, now.plus(settings.window()));
-        balanceMicros -= a.costMicros;
-        planCode(a, now);
-        activations.put(a.id, a);
-        forgetOldest();
-        return new Sale.Sold(view(a, now), List.copyOf(a.sms));
+        return open(parent.service, parent.country, parent.phone);
     }
 
     synchronized Optional<View> find(long id) {
