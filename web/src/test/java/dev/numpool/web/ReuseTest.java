@@ -146,6 +146,9 @@ class ReuseTest {
         JsonNode tooOld = http.get("/v1/activations/" + old.get("id").asInt() + "/reuse", key).json();
         assertEquals(false, tooOld.get("available").asBoolean());
         assertTrue(tooOld.get("reason").asText().contains("24 hours"), tooOld.toString());
+        Http.Response expired = http.get("/v1/user/reuse/telegram/" + old.get("phone").asText().substring(1), key);
+        assertEquals(400, expired.status());
+        assertEquals("reuse expired", expired.text(), "5sim's word for it");
         assertEquals("99.50", balance(key), "only the finished order was charged: " + before);
         assertEquals(2, http.get("/v1/activations", key).json().get("data").size(), "nothing new was bought");
     }
