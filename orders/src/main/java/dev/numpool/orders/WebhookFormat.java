@@ -27,7 +27,8 @@ public enum WebhookFormat {
 
     WebhookFormat(String wire, Set<String> eventTypes) {
         this.wire = wire;
-        this.eventTypes = eventTypes;
+        // Sorted: an endpoint made without a list gets these, and shows them in the same order every time.
+        this.eventTypes = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(eventTypes));
     }
 
     /** The name the API, the website and the database use. */

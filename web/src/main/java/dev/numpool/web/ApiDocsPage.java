@@ -36,16 +36,24 @@ final class ApiDocsPage {
     private static final Pattern CODE = Pattern.compile("`([^`]{1,200})`");
 
     private final Map<Texts.Language, String> rendered = new EnumMap<>(Texts.Language.class);
+    private final Map<Texts.Language, String> renderedSchemas = new EnumMap<>(Texts.Language.class);
 
     ApiDocsPage() {
         Map<String, Object> doc = load();
         for (Texts.Language language : Texts.Language.values()) {
             rendered.put(language, render(doc, Texts.of(language)));
+            renderedSchemas.put(language, renderSchemas(doc, Texts.of(language)));
         }
     }
 
+    static final String SCHEMAS_PATH = "/developers/docs/schemas";
+
     void docs(Visit visit, ServerRequest req, ServerResponse res) {
         Website.send(res, 200, Html.page(visit, visit.texts().get("docs.title"), "/developers/docs", rendered.get(visit.texts().language())));
+    }
+
+    void schemas(Visit visit, ServerRequest req, ServerResponse res) {
+        Website.send(res, 200, Html.page(visit, visit.texts().get("docs.schemas"), "/developers/docs", renderedSchemas.get(visit.texts().language())));
     }
 
     @SuppressWarnings("unchecked")
@@ -117,13 +125,7 @@ final class ApiDocsPage {
             list.forEach(ops::append);
             ops.append("</section>");
         });
-        toc.append("<li><a href=\"#schemas\">").append(Html.escape(t.get("docs.schemas.link"))).append("</a></li></ul></nav>");
-        StringBuilder schemas = new StringBuilder("<section aria-labelledby=\"schemas\"><h2 id=\"schemas\">" + Html.escape(t.get("docs.schemas")) + "</h2>");
-        for (Map.Entry<String, Object> s : map(map(doc.get("components")).get("schemas")).entrySet()) {
-            schemas.append("<h3 id=\"schema-").append(Html.escape(s.getKey())).append("\">").append(Html.escape(s.getKey())).append("</h3>")
-                    .append(schema(t, map(s.getValue())));
-        }
-        schemas.append("</section>");
+        toc.append("<li><a href=\"").append(SCHEMAS_PATH).append("\">").append(Html.escape(t.get("docs.schemas.link"))).append("</a></li></ul></nav>");
         StringBuilder intro = new StringBuilder();
         List<String> paragraphs = paragraphList(String.valueOf(info.getOrDefault("description", "")));
         for (int i = 0; i < paragraphs.size(); i++) {
@@ -135,7 +137,19 @@ final class ApiDocsPage {
                 + intro
                 + "<p>" + Markup.of(t, "docs.machine-readable", "<a href=\"/openapi.yaml\">/openapi.yaml</a>") + "</p>"
                 + (t.language() == Texts.Language.EN ? "" : "<p class=\"hint\">" + Html.escape(t.get("docs.in-english")) + "</p>")
-                + toc + ops + schemas;
+                + toc + ops;
+    }
+
+    /** The schemas the operations name, on a page of their own (one page of both outgrew 100 KB in Russian). */
+    static String renderSchemas(Map<String, Object> doc, Texts t) {
+        StringBuilder schemas = new StringBuilder("<h1 id=\"schemas\">" + Html.escape(t.get("docs.schemas")) + "</h1>"
+                + DeveloperPages.tabs(t, "/developers/docs")
+                + "<p><a href=\"/developers/docs\">" + Html.escape(t.get("docs.operations")) + "</a></p>");
+        for (Map.Entry<String, Object> s : map(map(doc.get("components")).get("schemas")).entrySet()) {
+            schemas.append("<h2 id=\"schema-").append(Html.escape(s.getKey())).append("\">").append(Html.escape(s.getKey())).append("</h2>")
+                    .append(schema(t, map(s.getValue())));
+        }
+        return schemas.toString();
     }
 
     private static String operation(Texts t, String method, String path, Map<String, Object> op) {
@@ -193,7 +207,7 @@ final class ApiDocsPage {
     private static String schema(Texts t, Map<String, Object> schema) {
         if (schema.containsKey("$ref")) {
             String name = refName(schema.get("$ref"));
-            return "<p>" + Markup.of(t, "docs.see", "<a href=\"#schema-" + Html.escape(name) + "\">" + Html.escape(name) + "</a>") + "</p>";
+            return "<p>" + Markup.of(t, "docs.see", "<a href=\"" + SCHEMAS_PATH + "#schema-" + Html.escape(name) + "\">" + Html.escape(name) + "</a>") + "</p>";
         }
         StringBuilder out = new StringBuilder();
         if (schema.get("description") != null) {

@@ -250,7 +250,7 @@ final class DeveloperPages {
         StringBuilder rows = new StringBuilder();
         for (Webhooks.Endpoint e : webhooks.endpoints(visit.owner())) {
             rows.append("<tr>").append(td(t, "developers.column.address")).append("<a href=\"/developers/webhooks/").append(e.id()).append("\">")
-                    .append(Html.escape(e.url())).append("</a></td>").append(td(t, "developers.column.events")).append(Html.escape(String.join(", ", e.eventTypes())))
+                    .append(Html.escape(e.url())).append("</a></td>").append(td(t, "developers.column.events")).append(Html.escape(String.join(", ", e.eventTypes().stream().sorted().toList())))
                     .append("</td>").append(td(t, "developers.column.format")).append(Html.escape(formatName(t, e.format())))
                     .append("</td>").append(td(t, "developers.column.state")).append(Html.escape(state(t, e))).append("</td></tr>");
         }
@@ -362,7 +362,7 @@ final class DeveloperPages {
                 <p><a href="/developers/webhooks">%s</a></p>
                 """.formatted(Html.escape(t.get("developers.endpoint.title")), tabs(t, "/developers/webhooks"), message, shown,
                 Html.escape(t.get("developers.column.address")), Html.escape(e.url()),
-                Html.escape(t.get("developers.column.events")), Html.escape(String.join(", ", e.eventTypes())),
+                Html.escape(t.get("developers.column.events")), Html.escape(String.join(", ", e.eventTypes().stream().sorted().toList())),
                 Html.escape(t.get("developers.column.format")), Html.escape(formatName(t, e.format())),
                 Html.escape(t.get("developers.column.state")), Html.escape(t.get(e.enabled() ? "developers.endpoint.active" : "developers.endpoint.off")),
                 actions, Html.escape(t.get("developers.endpoint.delivery-log")),

@@ -147,6 +147,7 @@ final class Website {
         routing.post("/developers/webhooks/{id}/delete", form(true, developers::deleteEndpoint));
         routing.post("/developers/webhooks/{id}/deliveries/{messageId}/replay", form(true, developers::replay));
         routing.get("/developers/docs", page(false, docs::docs));
+        routing.get(ApiDocsPage.SCHEMAS_PATH, page(false, docs::schemas));
         shop.paths().forEach(path -> routing.get(path, page(false, shop::show)));
         routing.get("/status", page(false, status::status));
         routing.get("/language", page(false, Website::chooseLanguage));

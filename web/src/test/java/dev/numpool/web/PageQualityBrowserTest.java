@@ -76,7 +76,7 @@ class PageQualityBrowserTest {
     void everyPageInEveryLanguageIsAccessibleLightAndFitsTheScreen() {
         List<String> problems = new ArrayList<>();
         List<String> publicPages = List.of("/", "/services/tg", "/offers", "/sign-in", "/sign-up", "/forgot-password", "/reset-password?token=unknown", "/how-it-works", "/faq",
-                "/terms", "/privacy", "/refunds", "/contact", "/status", "/developers/docs", "/no-such-page");
+                "/terms", "/privacy", "/refunds", "/contact", "/status", "/developers/docs", "/developers/docs/schemas", "/no-such-page");
         for (Texts.Language language : Texts.Language.values()) {
             switchTo(language);
             for (String path : publicPages) {
