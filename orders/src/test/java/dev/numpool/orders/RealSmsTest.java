@@ -75,6 +75,7 @@ class RealSmsTest {
     @Test
     void onTheRealDevelopmentSetWithCodesTheReaderFindsThem() throws IOException {
         List<Sample> samples = new ArrayList<>(load("real/dev-f.tsv"));
+        samples.addAll(load("real/dev-g.tsv"));
         samples.addAll(load("real/dev-e.tsv"));
         samples.addAll(load("real/dev-d.tsv"));
         samples.addAll(load("real/dev-c.tsv"));
