@@ -77,6 +77,7 @@ class RealSmsTest {
         List<Sample> samples = new ArrayList<>(load("real/dev-f.tsv"));
         samples.addAll(load("real/dev-g.tsv"));
         samples.addAll(load("real/dev-e.tsv"));
+        samples.addAll(load("real/dev-h.tsv"));
         samples.addAll(load("real/dev-d.tsv"));
         samples.addAll(load("real/dev-c.tsv"));
         samples.addAll(load("real/dev-b.tsv"));
