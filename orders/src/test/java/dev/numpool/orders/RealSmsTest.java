@@ -76,6 +76,7 @@ class RealSmsTest {
     void onTheRealDevelopmentSetWithCodesTheReaderFindsThem() throws IOException {
         List<Sample> samples = new ArrayList<>(load("real/dev-f.tsv"));
         samples.addAll(load("real/dev-e.tsv"));
+        samples.addAll(load("real/dev-i.tsv"));
         samples.addAll(load("real/dev-d.tsv"));
         samples.addAll(load("real/dev-c.tsv"));
         samples.addAll(load("real/dev-b.tsv"));
