@@ -78,6 +78,7 @@ class RealSmsTest {
         samples.addAll(load("real/dev-g.tsv"));
         samples.addAll(load("real/dev-e.tsv"));
         samples.addAll(load("real/dev-h.tsv"));
+        samples.addAll(load("real/dev-i.tsv"));
         samples.addAll(load("real/dev-d.tsv"));
         samples.addAll(load("real/dev-c.tsv"));
         samples.addAll(load("real/dev-b.tsv"));
