@@ -27,12 +27,19 @@ import java.util.regex.Pattern;
 final class CodeExtractor {
     /** Letters that make a number part of a word; see the class comment for the CJK exception. */
     private static final String GLUED_LETTER = "[\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]]";
-    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr";
+    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr|rmb|人民币";
+    /**
+     * Money: a number beside a currency ({@code RMB12.59}, {@code 1980元}, {@code 482913 USD}; a
+     * Latin currency word must stand alone, as "Users 4" holds "rs 4"), or written in thousands
+     * ({@code 155,061}, {@code -39,000}, {@code 1.250.000}).
+     */
+    private static final Pattern AMOUNT = Pattern.compile("(?<!\\p{IsLatin})(?:" + CURRENCY + ")\\s?\\d|\\d\\s?(?:" + CURRENCY + ")(?!\\p{IsLatin})"
+            + "|(?<![\\d.,])\\d{1,3}(?:[,.]\\d{3})+(?![.,]?\\d)", Pattern.CASE_INSENSITIVE);
     /** Units of data that make a number a quantity ("8704 MB data bundle", "5GB"), not a code. */
     private static final String DATA_SIZE = "[kmgt]i?b|mbps";
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![" + GLUED_LETTER + "\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:\\p{Lu}{1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
+            "(?<![" + GLUED_LETTER + "\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:(?-i:\\p{Lu}){1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
                     + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /**
@@ -73,10 +80,13 @@ final class CodeExtractor {
             "(?<=\\p{L})kod(?!\\p{L})",
             "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "确认码", "確認碼", "认证码", "認證碼", "口令",
             "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
-            "passord", "lösenord", "رمز", "كود", "کد", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
+            "passord", "lösenord", "كود", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
-            "kod", "cod", "otp(?!\\p{L}{2})", "pin", "verification", "confirm", "clave",
+            "kod", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
+            // What the code is for, as Android's one-time-code detection reads them ("4543 login");
+            // see PURPOSE.
+            "log ?in", "sign ?in", "2fa", "two[- ]?factor", "2 ?factor", "auth(?:enticat\\p{L}*)?(?!\\p{L})",
             // Verbs that hand the reader a code to type, as whole words: "used up 90% of your
             // 8704 MB", "Dear user", "you have entered" hand over nothing.
             "(?:enter|use|type|input|usa|gir)(?!\\p{L})",
@@ -84,7 +94,10 @@ final class CodeExtractor {
             "masukkan", "gunakan", "введите", "используйте", "введіть", "girin", "senha", "contraseña", "mot de passe", "şifre", "parola",
             "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "код", "коды", "пароль",
             // Russian written in Latin letters, as some senders do.
-            "parol", "podtverzhdeni") + ")",
+            "parol", "podtverzhdeni",
+            // Persian writes words apart, and these are parts of others: "کارمزد" is a fee, "کدام"
+            // "which". Arabic joins "and", "the", "by" to the word: "ورمز", "الرمز", "بالرمز".
+            "(?:و|ب|ل|ال|بال|وال)?رمز", "کد(?!ام)") + ")",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * A keyword about a code that is not the one to type: an old one ({@code your old code
@@ -103,16 +116,27 @@ final class CodeExtractor {
      */
     private static final Pattern NOT_A_CODE_BEFORE = Pattern.compile(
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
-                    + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
+                    + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
+                    + "ref(?:erence)?|rx|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
                     + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * The keywords that say what a code is for rather than name it: they vouch for a number, not
+     * for letters and digits ("login: john23" is a user name).
+     */
+    private static final Pattern PURPOSE = Pattern.compile("log ?in|sign ?in|2fa|two[- ]?factor|2 ?factor|auth\\p{L}*", Pattern.CASE_INSENSITIVE);
+    /** A whole text that is one code of letters and digits, perhaps behind a sender's prefix. */
+    private static final Pattern WHOLE_TOKEN = Pattern.compile("\\s*(?:\\p{Lu}{1,5}-)?([A-Za-z0-9]{5,8})[.!]?\\s*");
+    /** The keywords that are verbs: they hand over whatever code the next words name ("Use purchase code 482913"). */
+    private static final Pattern VERB = Pattern.compile("enter|use|type|input|usa|gir|saisissez|entrez|ingresa|introduce|inserisci|digite|insira|masukkan|gunakan|"
+            + "введите|используйте|введіть|girin", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
     /** A parcel notice: its numbers are pickup codes and waybill endings, told at a counter, not typed. */
-    private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|locker|pickup code|pick-up code", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|colis|paket|посылк",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
     private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -145,9 +169,12 @@ final class CodeExtractor {
         }
         String clean = clean(text);
         List<int[]> keywords = new ArrayList<>();
+        List<Integer> staleKeywords = new ArrayList<>();
         Matcher k = KEYWORD.matcher(clean);
         while (k.find()) {
-            if (!stale(clean, k)) {
+            if (stale(clean, k)) {
+                staleKeywords.add(k.start());
+            } else {
                 // A Latin, Cyrillic or Greek keyword ends with its word ("kodem", "codes:"): what
                 // follows is after it. A CJK or Thai one does not: a code may follow it unspaced.
                 int end = k.end();
@@ -159,6 +186,9 @@ final class CodeExtractor {
                 keywords.add(new int[] {k.start(), end});
             }
         }
+        // A verb hands over the code its next words name: a promo code's, when they name one.
+        keywords.removeIf(kw -> VERB.matcher(clean.substring(kw[0], kw[1])).matches()
+                && staleKeywords.stream().anyMatch(s -> s > kw[0] && s - kw[1] <= 24));
         if (keywords.isEmpty()) {
             return Optional.empty(); // a notice, not a code
         }
@@ -167,6 +197,9 @@ final class CodeExtractor {
         for (int[] kw : keywords) {
             if (promotion) {
                 break; // letters and digits in an advert are a promo code
+            }
+            if (PURPOSE.matcher(clean.substring(kw[0], kw[1])).matches()) {
+                continue;
             }
             Matcher letters = LETTERS_ONLY.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 40)));
             if (letters.find() && random(letters.group(1))) {
@@ -254,11 +287,14 @@ final class CodeExtractor {
     /**
      * For a short SMS to an activation, read without a keyword: its one code-shaped number, if it
      * has exactly one that is not a phone number, amount, date, time, year, card ending, order
-     * number or the like, and the text is no advert. Empty otherwise.
+     * number or the like, and the text is no advert and names no money: a short text with an
+     * amount is a bank's or a shop's notice ("您的信用卡4594…消费RMB12.59元"), and its other
+     * number is an account's, a period's or a year ("汇缴年月为202412", "فروردین ماه 1405").
+     * Empty otherwise.
      */
     static Optional<String> soleCode(String text) {
         String clean = clean(text);
-        if (PROMOTION.matcher(clean).find() || PARCEL.matcher(clean).find()) {
+        if (PROMOTION.matcher(clean).find() || PARCEL.matcher(clean).find() || AMOUNT.matcher(clean).find()) {
             return Optional.empty();
         }
         for (Matcher k = KEYWORD.matcher(clean); k.find(); ) {
@@ -266,7 +302,16 @@ final class CodeExtractor {
                 return Optional.empty(); // a promo or an old code named as such
             }
         }
-        List<String> codes = numbers(clean).stream().filter(c -> !c.year()).map(Candidate::digits).distinct().toList();
+        // With no keyword to vouch for them, digits in groups of two sizes are a number in thousands ("12 345").
+        List<String> codes = numbers(clean).stream().filter(c -> !c.year() && evenGroups(clean.substring(c.start(), c.end())))
+                .map(Candidate::digits).distinct().toList();
+        if (codes.isEmpty()) {
+            // A text that is one token of letters and digits and nothing else is that code ("g4zy75",
+            // "G-3d523"), when it has a code's length and more digits than a word has ("34agb").
+            Matcher whole = WHOLE_TOKEN.matcher(clean);
+            return whole.matches() && whole.group(1).chars().filter(Character::isDigit).count() >= 3 && mixed(whole.group(1), true)
+                    ? Optional.of(whole.group(1)) : Optional.empty();
+        }
         return codes.size() == 1 ? Optional.of(codes.getFirst()) : Optional.empty();
     }
 
@@ -348,6 +393,20 @@ final class CodeExtractor {
             }
         }
         return candidates;
+    }
+
+    /**
+     * Whether a number written in groups has groups of one size, as every grouped code seen in real
+     * SMS has ({@code 514-023}, {@code 1234-5678}, {@code 34-58-30}), and "12 345" in thousands has not.
+     */
+    private static boolean evenGroups(String written) {
+        String[] groups = written.replaceFirst("^\\p{L}+-", "").split("[- ]");
+        for (String g : groups) {
+            if (g.length() != groups[0].length()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Two codes one after the other, joined only by a list separator: {@code 4821 и 7730}, {@code 482913或591024}. */

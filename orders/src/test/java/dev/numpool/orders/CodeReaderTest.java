@@ -35,6 +35,22 @@ class CodeReaderTest {
         assertEquals(Optional.empty(), read("4821 or 7730", "tg"), "two numbers: no guess");
         assertEquals(Optional.empty(), read("Hello! We have a big summer sale this year: 50% off everything in store 4821 until Monday", "tg"),
                 "a long advert is no code, however short its numbers");
+        assertEquals(Optional.of("g4zy75"), read("g4zy75", "tg"), "a text that is one token of letters and digits is that code");
+        assertEquals(Optional.of("514023"), read("514-023", "tg"));
+        assertEquals(Optional.empty(), read("12 345", "tg"), "a number in thousands");
+        assertEquals(Optional.empty(), read("Your package 4829 will arrive on 12/05", "tg"), "a parcel's number");
+    }
+
+    /** Real bank notices of the development set's parts H and I, short enough for the bare-code rule. */
+    @Test
+    void aShortNoticeThatNamesMoneyHoldsNoBareCode() {
+        assertEquals(Optional.empty(), read("您的信用卡4594于2024年12月30日，消费RMB12.59元。您的卡片可用余额已低于20%。【中国银行】", "ot"), "a card's ending");
+        assertEquals(Optional.empty(), read("【重庆公积金中心】您的个人账户于2024年12月13日汇缴公积金1980元,汇缴年月为202412, 余额9900元。", "ot"),
+                "a period, beside money");
+        assertEquals(Optional.empty(), read("10.1234567.1\n-39,000 \n03/21_10:41\nمانده: 155,061 \nکارمزد پیامک فروردین ماه 1405", "ot"),
+                "\"کارمزد\" is a fee, not \"رمز\"; the year 1405 beside amounts in thousands");
+        assertEquals(Optional.empty(), read("رمز التحقق 4821 ورمز التفعيل 9076", "ot"), "\"ورمز\" is \"and the code\": two codes, no guess");
+        assertEquals(Optional.empty(), read("Use purchase code 482913 for 20% off your next order!", "ot"), "the verb hands over a promo code");
     }
 
     @ParameterizedTest

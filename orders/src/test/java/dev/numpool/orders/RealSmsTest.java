@@ -71,7 +71,11 @@ class RealSmsTest {
         assertTrue(f.falseRate() <= DEV_FALSE && f.wrongRate() <= 0.01, f.toString());
     }
 
-    /** Parts A to F of the development set: real SMS with codes and without (OTP apps' and parsers' data, issues, inbox copies, a labelled dataset, a test bench's log). */
+    /**
+     * Parts A to I of the development set: real SMS with codes and without (OTP apps' and parsers'
+     * data, issues, inbox copies, a labelled dataset, a test bench's log, bank SMS in Russian,
+     * Chinese, Persian and Turkish).
+     */
     @Test
     void onTheRealDevelopmentSetWithCodesTheReaderFindsThem() throws IOException {
         List<Sample> samples = new ArrayList<>(load("real/dev-f.tsv"));
@@ -83,7 +87,7 @@ class RealSmsTest {
         samples.addAll(load("real/dev-c.tsv"));
         samples.addAll(load("real/dev-b.tsv"));
         samples.addAll(load("real/dev-a.tsv"));
-        assertTrue(samples.size() >= 460, "parts A to F have " + samples.size() + " samples");
+        assertTrue(samples.size() >= 460, "parts A to I have " + samples.size() + " samples");
         Figures f = measure(samples, "real-sms-dev-bcd-report.txt");
         assertTrue(f.recall() >= DEV_D_RECALL && f.wrongRate() <= DEV_D_WRONG && f.falseRate() <= DEV_D_FALSE, f.toString());
     }
@@ -105,7 +109,12 @@ class RealSmsTest {
      * of 265. Part F (80 SMS from an OTP test bench's log in Zambia), measured as added: 35 of 35
      * codes, no wrong code, 1 false code of 45 ("used up 90% of your 8704 MB": "used" read as the
      * verb "use"); after code verbs became whole words and data sizes quantities, none. A to F:
-     * 299 of 300, no wrong code, no false code of 163.
+     * 299 of 300, no wrong code, no false code of 163. Parts G, H and I (140 bank and service SMS
+     * in Russian, Chinese, Persian, Turkish and more), measured as added: 37 of 37 codes, no wrong
+     * code, 5 false codes of 103 (Chinese card and wallet endings and a pay period read as the bare
+     * code of a short notice; "رمز" read inside "کارمزد", a fee); after short texts that name money
+     * lost the bare-code rule and Persian and Arabic keywords had to start their word, none. A to I:
+     * 336 of 337, no wrong code, no false code of 266.
      */
     private static final double DEV_D_RECALL = 0.99;
     private static final double DEV_D_WRONG = 0.01;
@@ -118,7 +127,8 @@ class RealSmsTest {
      * recall 0.957 (200 of 209), wrong 0 of 209, false codes 4 of 77 (0.052); after the rules
      * learned the development set's promotional codes (2026-12-04), false codes 3 of 77 (0.039);
      * after they learned parts A and B, recall 0.962 (201 of 209), false codes 2 of 77 (0.026);
-     * after they learned part F (2026-12-04), unchanged: 201 of 209, no wrong code, 2 false of 77.
+     * after they learned part F (2026-12-04), unchanged: 201 of 209, no wrong code, 2 false of 77;
+     * after parts G to I and Android's boundary cases (2026-12-04), 201 of 209, 1 false of 77.
      * Issue 13's goal is recall 0.97 and false codes at most 0.05: recall is not there, and these
      * floors do not pretend it is.
      * Raise them as the reader improves on the development set; never tune on this one.
