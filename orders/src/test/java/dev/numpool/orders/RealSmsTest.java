@@ -82,6 +82,7 @@ class RealSmsTest {
         samples.addAll(load("real/dev-g.tsv"));
         samples.addAll(load("real/dev-e.tsv"));
         samples.addAll(load("real/dev-j.tsv"));
+        samples.addAll(load("real/dev-k.tsv"));
         samples.addAll(load("real/dev-h.tsv"));
         samples.addAll(load("real/dev-i.tsv"));
         samples.addAll(load("real/dev-d.tsv"));
