@@ -92,7 +92,7 @@ final class CodeExtractor {
             "(?:enter|use|type|input|usa|gir)(?!\\p{L})",
             "saisissez", "entrez", "ingresa", "introduce", "inserisci", "digite", "insira",
             "masukkan", "gunakan", "введите", "используйте", "введіть", "girin", "senha", "contraseña", "mot de passe", "şifre", "parola",
-            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "код", "коды", "пароль",
+            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль",
             // Russian written in Latin letters, as some senders do.
             "parol", "podtverzhdeni",
             // Persian writes words apart, and these are parts of others: "کارمزد" is a fee, "کدام"
@@ -105,7 +105,7 @@ final class CodeExtractor {
      * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|bse|nse|stock|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
@@ -118,9 +118,9 @@ final class CodeExtractor {
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
                     + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|致电|拨打|详询|电话|"
+                    + "ref(?:erence)?|rx|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|致电|拨打|详询|电话|"
                     + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
-                    + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*[:.#№]?\\s*$",
+                    + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*(?:no\\.?|nr\\.?|number)?\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The keywords that say what a code is for rather than name it: they vouch for a number, not
@@ -138,7 +138,7 @@ final class CodeExtractor {
     private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|colis|paket|посылк",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
+    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|\\d+\\s?off\\b|\\bflat\\b|coupon|claim now|pemenang|hadiah|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
@@ -156,7 +156,7 @@ final class CodeExtractor {
      * online purchase of Rs. 1000.00 at … thru … Debit Card 4591*****13 is 861719}).
      */
     private static final int FAR_AFTER = 160;
-    private static final Pattern IS_BEFORE = Pattern.compile("(?<!\\p{L})(?:is|est|ist|er|är|é|:)\\s+\\z", Pattern.CASE_INSENSITIVE);
+    private static final Pattern IS_BEFORE = Pattern.compile("(?<!\\p{L})(?:is|est|ist|er|är|é|là|la|:)\\s+\\z", Pattern.CASE_INSENSITIVE);
     /** A keyword-free penalty for a code written before its keyword: after is the usual order. */
     private static final int BEFORE_PENALTY = 15;
 

@@ -53,6 +53,21 @@ class CodeReaderTest {
         assertEquals(Optional.empty(), read("Use purchase code 482913 for 20% off your next order!", "ot"), "the verb hands over a promo code");
     }
 
+    /** Shapes of the development set's parts J and K (Vietnamese inboxes, a Nigerian and an Indian one), as they were missed or misread. */
+    @Test
+    void vietnameseWithoutAccentsHotlinesShortcodesAndAdverts() {
+        assertEquals(Optional.of("601343"), read("Quy KH vui long nhap ma 601343 de xac nhan giao dich trong vong 3 phut. LH 1900545454.", "ot"));
+        assertEquals(Optional.of("3241"), read("Nhap ma OTP 3241 de xac thuc Dang nhap. Ma OTP se het han sau 5p. Chi tiet LH 18008098 (0d)", "ot"),
+                "a hotline after \"LH\" is no second code");
+        assertEquals(Optional.of("6591"), read("NESTLE VN: Ma OTP dung de xac thuc tai khoan cua ban tai https://www.giadinhnestle.com.vn/siu-thuc-tap-sinh la 6591.", "ot"),
+                "\"la\" (is) says the far number is the code");
+        assertEquals(Optional.empty(), read("Dear Customer, never disclose your banking password, username and PIN to anyone. For enquiries call 07003000000 or SMS 30811", "ot"),
+                "a shortcode to text");
+        assertEquals(Optional.empty(), read("Hot New Tune alert! Reply with code to get this tune: 703454", "ot"), "a code to send back, not to type");
+        assertEquals(Optional.empty(), read("Your order no. 10199111.", "ot"));
+        assertEquals(Optional.empty(), read("Celebrate with FLAT Rs.150 Off on Pizzas!\nUse code HOLI150 at Pizza Hut store or App.", "ot"), "a promo code");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             // Digits of other scripts, full-width forms.
