@@ -22,6 +22,7 @@ import dev.numpool.orders.OrderRequest;
 import dev.numpool.orders.Orders;
 import dev.numpool.orders.Page;
 import dev.numpool.orders.PlaceResult;
+import dev.numpool.orders.RetryGuard;
 import dev.numpool.orders.SandboxSms;
 import dev.numpool.orders.StoredResponse;
 import io.helidon.http.sse.SseEvent;
@@ -38,6 +39,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -158,10 +161,25 @@ final class ActivationPages {
         OrderRequest order = new OrderRequest(service.get(), country.get(), "any", price, List.of());
         byte[] fingerprint = Orders.fingerprint("POST", "/buy",
                 (service.get().code() + "&" + country.get().id() + "&" + price.getAsLong()).getBytes(StandardCharsets.UTF_8));
-        PlaceResult result = orders.place(visit.owner(), order, key.get(), fingerprint,
-                a -> new StoredResponse(303, ("/activations/" + a.id()).getBytes(StandardCharsets.UTF_8)));
-        // A double click: the browser shows the answer to the second POST, so that answer must be
-        // the first one's activation, not an error with a fresh Buy button. Wait for it, bounded.
+        Supplier<PlaceResult> place = () -> orders.place(visit.owner(), order, key.get(), fingerprint, ActivationPages::goToActivation);
+        Optional<String> error = placed(visit, res, place.get(), place, t -> t.get("activation.buy.sold-out"));
+        if (error.isPresent()) {
+            Website.send(res, 409, confirmPage(visit, service.get(), country.get(), error));
+        }
+    }
+
+    private static StoredResponse goToActivation(Activation a) {
+        return new StoredResponse(303, ("/activations/" + a.id()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Places an order from a form and answers with its activation, or returns why it was not
+     * placed. A double click: the browser shows the answer to the second POST, so that answer must
+     * be the first one's activation, not an error with a fresh button; it waits for it, bounded.
+     */
+    private Optional<String> placed(Visit visit, ServerResponse res, PlaceResult first, Supplier<PlaceResult> again,
+                                    Function<Texts, String> noNumbers) {
+        PlaceResult result = first;
         for (int wait = 0; result instanceof PlaceResult.InProgress && wait < DOUBLE_CLICK_WAITS; wait++) {
             try {
                 Thread.sleep(DOUBLE_CLICK_PAUSE.toMillis());
@@ -169,17 +187,16 @@ final class ActivationPages {
                 Thread.currentThread().interrupt();
                 break;
             }
-            result = orders.place(visit.owner(), order, key.get(), fingerprint,
-                    a -> new StoredResponse(303, ("/activations/" + a.id()).getBytes(StandardCharsets.UTF_8)));
+            result = again.get();
         }
         Texts t = visit.texts();
         if (result instanceof PlaceResult.InProgress) {
             Website.send(res, 409, Html.page(visit, t.get("activation.placing.title"), "/activations",
                     "<h1>" + Html.escape(t.get("activation.placing.heading")) + "</h1>" + Html.notice("ok", t.get("activation.placing.text"))
                     + "<p><a href=\"/activations\">" + Html.escape(t.get("activation.placing.open")) + "</a></p>"));
-            return;
+            return Optional.empty();
         }
-        String error = switch (result) {
+        return Optional.ofNullable(switch (result) {
             case PlaceResult.Placed placed -> {
                 Website.redirect(res, "/activations/" + placed.activation().id());
                 yield null;
@@ -189,16 +206,86 @@ final class ActivationPages {
                 yield null;
             }
             case PlaceResult.PriceAboveMax above -> t.get("activation.buy.price-changed", t.money(above.minimumPriceMicros(), inventory.currency()));
-            case PlaceResult.NoNumbers none -> t.get("activation.buy.sold-out");
+            case PlaceResult.NoNumbers none -> noNumbers.apply(t);
             case PlaceResult.InsufficientBalance poor -> t.get("activation.buy.too-poor", t.money(poor.priceMicros(), inventory.currency()),
                     t.money(poor.availableMicros(), inventory.currency())); // a balance is compared with prices in their currency
             case PlaceResult.TooManyLive many -> t.get("activation.buy.too-many-live", many.limit());
             case PlaceResult.InProgress busy -> throw new IllegalStateException("answered above");
             case PlaceResult.Duplicate duplicate -> throw new IllegalStateException("the website's orders have no duplicate window");
             case PlaceResult.KeyReused reused -> t.get("activation.buy.form-reused");
+        });
+    }
+
+    // The same number again ---------------------------------------------------------------------
+
+    /** The price of a finished activation's number bought again, from its provider, with the button that buys it at that price. */
+    void again(Visit visit, ServerRequest req, ServerResponse res) {
+        Website.send(res, 200, againPage(visit, activationId(visit, req), Optional.empty()));
+    }
+
+    private String againPage(Visit visit, int id, Optional<String> error) {
+        Texts t = visit.texts();
+        Orders.ReuseOffer offer = orders.reuseOffer(visit.owner(), id);
+        if (offer instanceof Orders.ReuseOffer.NotFound) {
+            throw new Website.NotFound(t.get("activation.not-found", String.valueOf(id)));
+        }
+        String back = "<p><a href=\"/activations/" + id + "\">" + Html.escape(t.get("activation.again.back")) + "</a></p>";
+        String body = switch (offer) {
+            case Orders.ReuseOffer.NotFound none -> throw new IllegalStateException("answered above");
+            case Orders.ReuseOffer.NotReusable no -> Html.notice("error", t.get("activation.again.unavailable")) + back;
+            case Orders.ReuseOffer.Available a -> {
+                Balance balance = ledger.balance(visit.owner());
+                boolean enough = balance.availableMicros() >= a.priceMicros();
+                yield """
+                        <dl class="facts">
+                        <dt>%s</dt><dd>%s</dd>
+                        <dt>%s</dt><dd class="price">%s</dd>
+                        <dt>%s</dt><dd>%s</dd>
+                        </dl>
+                        <p>%s</p>
+                        %s
+                        <form method="post" action="/activations/%d/again" class="stack">
+                        %s
+                        <input type="hidden" name="price" value="%d">
+                        <input type="hidden" name="key" value="%s">
+                        <button type="submit" class="primary" id="buy-again"%s>%s</button>
+                        </form>
+                        %s
+                        """.formatted(Html.escape(t.get("activation.your-number")), Html.escape(a.parent().phone().international()),
+                        Html.escape(t.get("activation.confirm.price")), Html.escape(t.money(a.priceMicros(), a.currency())),
+                        Html.escape(t.get("activation.confirm.your-balance")), Html.escape(t.money(balance.availableMicros(), balance.currency())),
+                        Html.escape(t.get("activation.again.terms", t.duration(settings.window()))),
+                        enough ? "" : Html.notice("error", t.get("activation.confirm.too-low")),
+                        id, Html.csrfField(visit), a.priceMicros(), UUID.randomUUID(), enough ? "" : " disabled",
+                        Html.escape(t.get("activation.again.buy", t.money(a.priceMicros(), a.currency()))), back);
+            }
         };
-        if (error != null) {
-            Website.send(res, 409, confirmPage(visit, service.get(), country.get(), Optional.of(error)));
+        String title = t.get("activation.again.title", String.valueOf(id));
+        return Html.page(visit, title, "/activations", "<h1>" + Html.escape(t.get("activation.again.heading")) + "</h1>"
+                + error.map(e -> Html.notice("error", e)).orElse("") + body);
+    }
+
+    /** Buys the number again at most at the confirmed price, under the form's idempotency key (a double click buys once). */
+    void buyAgain(Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        int id = activationId(visit, req);
+        OptionalLong price = form.text("price").matches("[0-9]{1,13}") ? OptionalLong.of(Long.parseLong(form.text("price"))) : OptionalLong.empty();
+        Optional<IdempotencyKey> key = form.get("key").filter(k -> k.matches("[0-9a-f-]{36}")).flatMap(k -> IdempotencyKey.of("web-" + k));
+        if (price.isEmpty() || !OrderRequest.validMaxPrice(price.getAsLong()) || key.isEmpty()) {
+            throw new Website.NotFound(visit.texts().get("activation.no-such-offer"));
+        }
+        RetryGuard guard = new RetryGuard.Key(key.get(), Orders.fingerprint("POST", "/activations/" + id + "/again",
+                String.valueOf(price.getAsLong()).getBytes(StandardCharsets.UTF_8)));
+        Optional<String> error = switch (orders.reuse(visit.owner(), id, price, guard, ActivationPages::goToActivation)) {
+            case Orders.ReuseResult.NotFound none -> throw new Website.NotFound(visit.texts().get("activation.not-found", String.valueOf(id)));
+            case Orders.ReuseResult.NotReusable no -> Optional.of(visit.texts().get("activation.again.unavailable"));
+            // A double click's second POST waits for the first's order (its key is claimed), like Buy's.
+            case Orders.ReuseResult.Ordered ordered -> placed(visit, res, ordered.result(),
+                    () -> orders.reuse(visit.owner(), id, price, guard, ActivationPages::goToActivation) instanceof Orders.ReuseResult.Ordered o
+                            ? o.result() : new PlaceResult.InProgress(),
+                    t -> t.get("activation.again.not-sold"));
+        };
+        if (error.isPresent()) {
+            Website.send(res, 409, againPage(visit, id, error));
         }
     }
 
@@ -221,6 +308,9 @@ final class ActivationPages {
                 Html.escape(t.get("activation.sandbox.text")), Html.escape(t.get("activation.sandbox.sample", service)),
                 Html.escape(t.get("activation.sandbox.send"))) : "";
         String phone = a.phone().international();
+        // Only the offer page asks the provider (an upstream's price check is a call of its own).
+        String again = a.status() == ActivationStatus.FINISHED && a.endedAt().map(e -> clock.instant().isBefore(e.plus(settings.reuseWindow()))).orElse(false)
+                ? "<p><a href=\"/activations/" + a.id() + "/again\" id=\"again\">" + Html.escape(t.get("activation.again.link")) + "</a></p>" : "";
         // The page's script writes these as the activation changes (see site.js): in the page's
         // language, from here, with {0} where it puts the countdown.
         String liveTexts = Map.of("expires-in", "activation.live.expires-in", "window-ended", "activation.live.window-ended",
@@ -272,7 +362,7 @@ final class ActivationPages {
                 a.id(), Html.csrfField(visit), disabled(a.canRequestAnotherCode()), Html.escape(t.get("activation.another-code")),
                 a.id(), Html.csrfField(visit), disabled(a.canFinish()), Html.escape(t.get("activation.finish")),
                 a.id(), Html.csrfField(visit), disabled(a.canCancel(clock.instant())), Html.escape(t.get("activation.cancel")),
-                sandboxForm, Html.escape(t.get("activation.where-from")), PlainTrace.words(t, a.routing(), inventory::displayName));
+                sandboxForm + again, Html.escape(t.get("activation.where-from")), PlainTrace.words(t, a.routing(), inventory::displayName));
         Website.send(res, 200, Html.page(visit, t.get("activation.title", String.valueOf(a.id())), "/activations", main));
     }
 

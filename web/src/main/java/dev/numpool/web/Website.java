@@ -120,6 +120,8 @@ final class Website {
         routing.post("/activations/{id}/cancel", form(true, activations::cancel));
         routing.post("/activations/{id}/finish", form(true, activations::finish));
         routing.post("/activations/{id}/retry", form(true, activations::retry));
+        routing.get("/activations/{id}/again", page(true, activations::again));
+        routing.post("/activations/{id}/again", form(true, activations::buyAgain));
         routing.post("/activations/{id}/sandbox-sms", form(true, activations::sandboxSms));
         routing.post("/activations/{id}/messages/{messageId}/buy", form(true, activations::buyLateSms));
         routing.get("/rent", page(false, rentals::offers));

@@ -38,6 +38,19 @@ final class Browserless {
         Optional<String> location() {
             return headers.firstValue("Location");
         }
+
+        /** The values of the page's form fields of these names (hidden ones, as a browser would send them). */
+        Map<String, String> fields(String... names) {
+            Map<String, String> fields = new LinkedHashMap<>();
+            for (String name : names) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"" + name + "\" value=\"([^\"]+)\"").matcher(body);
+                if (!m.find()) {
+                    throw new AssertionError("no field " + name + " on the page: " + body);
+                }
+                fields.put(name, m.group(1));
+            }
+            return fields;
+        }
     }
 
     Page get(String path) {

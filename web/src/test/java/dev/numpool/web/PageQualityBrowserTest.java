@@ -97,9 +97,17 @@ class PageQualityBrowserTest {
         driver.findElement(By.id("rent-submit")).click();
         new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.urlMatches("/rentals/[0-9]+\\?done=rented$"));
         String rental = driver.getCurrentUrl().replaceAll("^.*(/rentals/[0-9]+).*$", "$1");
+        // A second activation, finished with a code, to offer its number again (as the same session, without a browser).
+        Browserless session = new Browserless(node.url());
+        driver.manage().getCookies().forEach(c -> session.cookies.put(c.getName(), c.getValue()));
+        Browserless.Page second = session.post("/buy", session.get("/buy?service=tg&country=0").fields("service", "country", "price", "key"));
+        String finished = second.location().orElseThrow();
+        session.get(finished);
+        session.post(finished + "/sandbox-sms", Map.of("text", "Your Telegram code is 48213"));
+        assertEquals(finished + "?done=finished", session.post(finished + "/finish", Map.of()).location().orElseThrow());
         // The rent pages: where to rent (the widest table of the two) and a rental's own page.
         List<String> signedInPages = List.of("/", "/services/tg", "/buy?service=tg&country=0", activation, "/activations", "/balance", "/account", "/account/two-step",
-                "/developers/keys", "/developers/webhooks", "/status", "/rent", rental);
+                "/developers/keys", "/developers/webhooks", "/status", "/rent", rental, finished + "/again");
         for (Texts.Language language : Texts.Language.values()) {
             switchTo(language);
             for (String path : signedInPages) {
@@ -176,6 +184,7 @@ class PageQualityBrowserTest {
                   .catch(e => done(['axe-core failed: ' + e]));""");
         violations.forEach(v -> problems.add(name + ": " + v));
     }
+
 
     private static void signUp() {
         open("/sign-up");

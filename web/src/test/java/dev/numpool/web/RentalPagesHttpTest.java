@@ -69,13 +69,7 @@ class RentalPagesHttpTest {
     private static Map<String, String> rentForm(Browserless b, String service, int country) {
         Browserless.Page form = b.get("/rent/new?service=" + service + "&country=" + country);
         assertEquals(200, form.status(), form.body());
-        Map<String, String> fields = new HashMap<>();
-        for (String name : new String[] {"service", "country", "price", "key"}) {
-            Matcher m = Pattern.compile("name=\"" + name + "\" value=\"([^\"]+)\"").matcher(form.body());
-            assertTrue(m.find(), name + " on the rent form");
-            fields.put(name, m.group(1));
-        }
-        return fields;
+        return form.fields("service", "country", "price", "key");
     }
 
     private static Map<String, String> with(Map<String, String> form, String... more) {

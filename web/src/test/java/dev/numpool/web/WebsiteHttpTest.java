@@ -268,6 +268,51 @@ class WebsiteHttpTest {
         assertTrue(owner.get(activation).body().contains("Waiting for the SMS"));
     }
 
+
+    @Test
+    void theNumberOfAFinishedActivationIsBoughtAgainFromItsPageOnceAtTheShownPrice() {
+        Browserless owner = signedIn();
+        Browserless.Page bought = owner.post("/buy", owner.get("/buy?service=tg&country=0").fields("service", "country", "price", "key"));
+        String parent = bought.location().orElseThrow();
+        String phone = Pattern.compile("data-e164=\"(\\+[0-9]+)\"").matcher(owner.get(parent).body()).results().findFirst().orElseThrow().group(1);
+        assertFalse(owner.get(parent).body().contains(parent + "/again"), "no offer while it waits for its code");
+        assertEquals(parent + "?done=sms", owner.post(parent + "/sandbox-sms", Map.of("text", "Your Telegram code is 48213")).location().orElseThrow());
+        assertEquals(parent + "?done=finished", owner.post(parent + "/finish", Map.of()).location().orElseThrow());
+        assertTrue(owner.get(parent).body().contains("<a href=\"" + parent + "/again\" id=\"again\">Buy this number again</a>"));
+
+        Browserless.Page offer = owner.get(parent + "/again");
+        assertEquals(200, offer.status(), offer.body());
+        assertTrue(offer.body().contains("<h1>The same number again</h1>") && offer.body().contains("Buy again for USD"), offer.body());
+        Map<String, String> form = offer.fields("price", "key");
+        String before = available(owner);
+        // Bad input changes nothing: a price that is no number, a cap under the price.
+        assertEquals(404, owner.post(parent + "/again", Map.of("price", "-1", "key", form.get("key"))).status());
+        owner.get(parent + "/again");
+        Browserless.Page tooLow = owner.post(parent + "/again", Map.of("price", "1", "key", UUID.randomUUID().toString()));
+        assertEquals(409, tooLow.status());
+        assertTrue(tooLow.body().contains("The price has just changed to USD"), tooLow.body());
+        assertEquals(before, available(owner), "nothing held for a refused purchase");
+
+        owner.get(parent + "/again");
+        Browserless.Page again = owner.post(parent + "/again", form);
+        assertEquals(303, again.status(), again.body());
+        String child = again.location().orElseThrow();
+        assertTrue(child.matches("/activations/[0-9]+") && !child.equals(parent), child);
+        owner.get(parent + "/again");
+        assertEquals(child, owner.post(parent + "/again", form).location().orElseThrow(), "the same form twice buys once");
+        String childPage = owner.get(child).body();
+        assertTrue(childPage.contains("data-e164=\"" + phone + "\"") && childPage.contains("Waiting for the SMS"), "the same number, waiting for a new code");
+        assertFalse(before.equals(available(owner)), "its price is held");
+        assertTrue(owner.get("/activations").body().contains("href=\"" + child + "\""), "among the customer's activations");
+
+        Browserless stranger = signedIn();
+        String strangers = available(stranger);
+        assertEquals(404, stranger.get(parent + "/again").status());
+        assertEquals(404, stranger.post(parent + "/again", Map.of("price", form.get("price"), "key", UUID.randomUUID().toString())).status());
+        assertEquals(strangers, available(stranger), "another customer's activation is not found, and buys nothing");
+        assertFalse(stranger.get("/activations").body().contains("/activations/"), "the stranger has no activation");
+    }
+
     @Test
     void signOutEndsTheSessionOnTheServerAndSignInIssuesANewSession() {
         Browserless b = new Browserless(node.url());
