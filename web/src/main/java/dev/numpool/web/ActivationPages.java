@@ -109,7 +109,6 @@ final class ActivationPages {
 
     private String confirmPage(Visit visit, Service service, Country country, Optional<String> error) {
         Optional<Offer> offer = inventory.offers(Optional.of(service), Optional.of(country), Mode.of(visit.testMode())).stream().findFirst();
-        Balance balance = ledger.balance(visit.owner());
         Texts t = visit.texts();
         String countryName = countryName(t, country);
         String title = t.get("activation.confirm.heading", service.name(), countryName);
@@ -119,34 +118,48 @@ final class ActivationPages {
             body = Html.notice("error", t.get("activation.confirm.no-numbers", service.name(), countryName)) + back;
         } else {
             Offer o = offer.get();
-            boolean enough = balance.availableMicros() >= o.priceMicros();
-            body = """
-                    <dl class="facts">
-                    <dt>%s</dt><dd class="price">%s</dd>
-                    <dt>%s</dt><dd>%s</dd>
-                    <dt>%s</dt><dd>%s</dd>
-                    </dl>
-                    <p>%s</p>
-                    %s
-                    <form method="post" action="/buy" class="stack">
-                    %s
-                    <input type="hidden" name="service" value="%s">
-                    <input type="hidden" name="country" value="%d">
-                    <input type="hidden" name="price" value="%d">
-                    <input type="hidden" name="key" value="%s">
-                    <button type="submit" class="primary"%s>%s</button>
-                    </form>
-                    %s
-                    """.formatted(Html.escape(t.get("activation.confirm.price")), Html.escape(t.money(o.priceMicros(), o.currency())),
-                    Html.escape(t.get("activation.confirm.in-stock")), Html.escape(t.get("activation.confirm.stock", o.stock())),
-                    Html.escape(t.get("activation.confirm.your-balance")), Html.escape(t.money(balance.availableMicros(), balance.currency())),
-                    Html.escape(t.get("activation.confirm.terms", t.duration(settings.window()), t.duration(settings.earlyCancel()))),
-                    enough ? "" : Html.notice("error", t.get("activation.confirm.too-low")),
-                    Html.csrfField(visit), Html.escape(service.code()), country.id(), o.priceMicros(), UUID.randomUUID(),
-                    enough ? "" : " disabled", Html.escape(t.get("activation.confirm.buy", t.money(o.priceMicros(), o.currency()))), back);
+            body = purchaseForm(visit, "", o.priceMicros(), o.currency(), fact(t.get("activation.confirm.in-stock"), t.get("activation.confirm.stock", o.stock())),
+                    t.get("activation.confirm.terms", t.duration(settings.window()), t.duration(settings.earlyCancel())), "/buy",
+                    "<input type=\"hidden\" name=\"service\" value=\"" + Html.escape(service.code()) + "\">\n"
+                            + "<input type=\"hidden\" name=\"country\" value=\"" + country.id() + "\">\n",
+                    t.get("activation.confirm.buy", t.money(o.priceMicros(), o.currency()))) + back;
         }
         return Html.page(visit, t.get("activation.confirm.title", title), "/", "<h1>" + Html.escape(title) + "</h1>"
                 + error.map(e -> Html.notice("error", e)).orElse("") + body);
+    }
+
+    /**
+     * A price to confirm: the facts around it and the visitor's balance, the terms, and the one
+     * button that buys at that price under a fresh order key (so a double click buys once),
+     * disabled with a notice when the balance falls short. {@code hidden} are the form's other fields.
+     */
+    private String purchaseForm(Visit visit, String factsBefore, long priceMicros, String currency, String factsAfter, String terms,
+                                String action, String hidden, String button) {
+        Texts t = visit.texts();
+        Balance balance = ledger.balance(visit.owner());
+        boolean enough = balance.availableMicros() >= priceMicros;
+        return """
+                <dl class="facts">
+                %s<dt>%s</dt><dd class="price">%s</dd>
+                %s<dt>%s</dt><dd>%s</dd>
+                </dl>
+                <p>%s</p>
+                %s
+                <form method="post" action="%s" class="stack">
+                %s
+                %s<input type="hidden" name="price" value="%d">
+                <input type="hidden" name="key" value="%s">
+                <button type="submit" class="primary"%s>%s</button>
+                </form>
+                """.formatted(factsBefore, Html.escape(t.get("activation.confirm.price")), Html.escape(t.money(priceMicros, currency)),
+                factsAfter, Html.escape(t.get("activation.confirm.your-balance")), Html.escape(t.money(balance.availableMicros(), balance.currency())),
+                Html.escape(terms), enough ? "" : Html.notice("error", t.get("activation.confirm.too-low")),
+                action, Html.csrfField(visit), hidden, priceMicros, UUID.randomUUID(), enough ? "" : " disabled", Html.escape(button));
+    }
+
+    /** One line of a purchase's facts. */
+    private static String fact(String label, String value) {
+        return "<dt>" + Html.escape(label) + "</dt><dd>" + Html.escape(value) + "</dd>\n";
     }
 
     /** Places the order at most at the confirmed price, under the form's idempotency key (a double click buys once). */
@@ -233,32 +246,9 @@ final class ActivationPages {
         String body = switch (offer) {
             case Orders.ReuseOffer.NotFound none -> throw new IllegalStateException("answered above");
             case Orders.ReuseOffer.NotReusable no -> Html.notice("error", t.get("activation.again.unavailable")) + back;
-            case Orders.ReuseOffer.Available a -> {
-                Balance balance = ledger.balance(visit.owner());
-                boolean enough = balance.availableMicros() >= a.priceMicros();
-                yield """
-                        <dl class="facts">
-                        <dt>%s</dt><dd>%s</dd>
-                        <dt>%s</dt><dd class="price">%s</dd>
-                        <dt>%s</dt><dd>%s</dd>
-                        </dl>
-                        <p>%s</p>
-                        %s
-                        <form method="post" action="/activations/%d/again" class="stack">
-                        %s
-                        <input type="hidden" name="price" value="%d">
-                        <input type="hidden" name="key" value="%s">
-                        <button type="submit" class="primary" id="buy-again"%s>%s</button>
-                        </form>
-                        %s
-                        """.formatted(Html.escape(t.get("activation.your-number")), Html.escape(a.parent().phone().international()),
-                        Html.escape(t.get("activation.confirm.price")), Html.escape(t.money(a.priceMicros(), a.currency())),
-                        Html.escape(t.get("activation.confirm.your-balance")), Html.escape(t.money(balance.availableMicros(), balance.currency())),
-                        Html.escape(t.get("activation.again.terms", t.duration(settings.window()))),
-                        enough ? "" : Html.notice("error", t.get("activation.confirm.too-low")),
-                        id, Html.csrfField(visit), a.priceMicros(), UUID.randomUUID(), enough ? "" : " disabled",
-                        Html.escape(t.get("activation.again.buy", t.money(a.priceMicros(), a.currency()))), back);
-            }
+            case Orders.ReuseOffer.Available a -> purchaseForm(visit, fact(t.get("activation.your-number"), a.parent().phone().international()),
+                    a.priceMicros(), a.currency(), "", t.get("activation.again.terms", t.duration(settings.window())), "/activations/" + id + "/again", "",
+                    t.get("activation.again.buy", t.money(a.priceMicros(), a.currency()))) + back;
         };
         String title = t.get("activation.again.title", String.valueOf(id));
         return Html.page(visit, title, "/activations", "<h1>" + Html.escape(t.get("activation.again.heading")) + "</h1>"
