@@ -3,6 +3,7 @@ package dev.numpool.web;
 import dev.numpool.inventory.Inventory;
 import dev.numpool.inventory.Money;
 import dev.numpool.orders.CodeReviewResult;
+import dev.numpool.orders.CodeTemplate;
 import dev.numpool.orders.OperatorRole.Permission;
 import dev.numpool.orders.Operators;
 import dev.numpool.orders.Orders;
@@ -30,7 +31,9 @@ final class OpsActivityPages {
     private static final int DAYS = 30;
     private static final Map<String, String> DONE = Map.of(
             "marked", "Code delivered: the customer sees it now, and is charged as for any code.",
-            "dismissed", "Dismissed: no code in that SMS.");
+            "dismissed", "Dismissed: no code in that SMS.",
+            "template-added", "Template added: the reader tries it first from the next SMS of its service on.",
+            "template-removed", "Template removed.");
 
     private final Reports reports;
     private final Orders orders;
@@ -249,6 +252,73 @@ final class OpsActivityPages {
             case CodeReviewResult.ActivationEnded e -> Website.errorPage(res, visit, 409, "The activation ended",
                     "The activation is " + e.status().wire() + ": the SMS is kept, and no code is delivered or charged.");
         }
+    }
+
+    // Code templates -----------------------------------------------------------------------------
+
+    /**
+     * The templates the code reader tries before its general rules, per service: shipped with
+     * Numpool, learned from confirmed codes, or an operator's, each with its hits; support may add
+     * one (a sender's new wording, without a release) or remove one that reads wrong.
+     */
+    void templates(Operators.Operator operator, Visit visit, ServerRequest req, ServerResponse res) {
+        Optional<String> service = req.query().first("service").asOptional().map(String::strip).filter(v -> !v.isEmpty());
+        boolean mayChange = operator.role().may(Permission.REVIEW_CODES);
+        StringBuilder rows = new StringBuilder();
+        for (CodeTemplate t : orders.codeTemplates(service)) {
+            rows.append("<tr id=\"template-").append(t.id()).append("\"><td>").append(Html.escape(t.service())).append("</td><td>")
+                    .append(t.sender().isEmpty() ? "any" : Html.escape(t.sender())).append("</td><td class=\"sms\">").append(Html.escape(t.template()))
+                    .append("</td><td>").append(Html.escape(t.origin())).append("</td><td class=\"num\">").append(t.hits()).append("</td><td>")
+                    .append(t.lastHitAt().map(Html::when).orElse("never")).append("</td>");
+            if (mayChange) {
+                rows.append("<td><form method=\"post\" action=\"/ops/templates/").append(t.id()).append("/remove\" class=\"inline\">")
+                        .append(Html.csrfField(visit)).append("<button type=\"submit\" aria-label=\"Remove template ").append(t.id())
+                        .append("\">Remove</button></form></td>");
+            }
+            rows.append("</tr>");
+        }
+        String add = mayChange ? """
+                <h2>Add a template</h2>
+                <p>The SMS as the service sends it, with <code>{code}</code> where a code of digits stands (<code>{code:alnum}</code> for
+                letters and digits), <code>{n}</code> for a number that varies and <code>{*}</code> for any text; the rest must match as
+                written (blanks as any blanks, letters in any case).</p>
+                <form method="post" action="/ops/templates" class="stack">%s
+                <label for="new-service">Service code</label><input id="new-service" name="service" required maxlength="16" value="%s">
+                <label for="new-sender">Sender (empty for any)</label><input id="new-sender" name="sender" maxlength="64">
+                <label for="new-template">Template</label><textarea id="new-template" name="template" required maxlength="1000" rows="3"></textarea>
+                <button type="submit" class="primary">Add the template</button></form>""".formatted(Html.csrfField(visit), Html.escape(service.orElse(""))) : "";
+        OpsConsole.send(res, 200, visit, operator, "Code templates", "/ops/templates", done(req) + """
+                <h1>Code templates</h1>
+                <p>The code reader tries these first for an SMS to an activation of their service, then its general rules. Learned ones
+                come from codes a customer confirmed (the activation finished after the code) or an operator marked.</p>
+                <form method="get" action="/ops/templates" class="inline"><label for="service">Service code</label>
+                <input id="service" name="service" maxlength="16" value="%s"> <button type="submit">Show</button></form>
+                %s
+                %s""".formatted(Html.escape(service.orElse("")), rows.isEmpty() ? "<p class=\"empty\">No template.</p>" : """
+                <table class="compact"><thead><tr><th scope="col">Service</th><th scope="col">Sender</th><th scope="col">Template</th>
+                <th scope="col">Origin</th><th scope="col" class="num">Hits</th><th scope="col">Last hit</th>%s</tr></thead><tbody>%s</tbody></table>"""
+                .formatted(mayChange ? "<th scope=\"col\">Change</th>" : "", rows), add));
+    }
+
+    void addTemplate(Operators.Operator operator, Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        String service = form.text("service").strip();
+        String sender = form.text("sender").strip();
+        switch (orders.addCodeTemplate(service, sender.isEmpty() ? null : sender, form.text("template"))) {
+            case Orders.TemplateResult.Added added -> Website.redirect(res, "/ops/templates?service="
+                    + java.net.URLEncoder.encode(added.template().service(), java.nio.charset.StandardCharsets.UTF_8) + "&done=template-added");
+            case Orders.TemplateResult.Invalid invalid -> Website.errorPage(res, visit, 422, "Not a template",
+                    "The template was refused: " + invalid.why() + ". Nothing was added.");
+            case Orders.TemplateResult.Exists exists -> Website.errorPage(res, visit, 409, "Already there",
+                    "This service has this template for this sender already. Nothing was added.");
+        }
+    }
+
+    void removeTemplate(Operators.Operator operator, Visit visit, Website.Form form, ServerRequest req, ServerResponse res) {
+        String raw = req.path().pathParameters().get("id");
+        if (!raw.matches("[0-9]{1,18}") || !orders.removeCodeTemplate(Long.parseLong(raw))) {
+            throw new Website.NotFound("There is no such template.");
+        }
+        Website.redirect(res, "/ops/templates?done=template-removed");
     }
 
     private static Optional<Long> smsId(ServerRequest req) {

@@ -101,6 +101,10 @@ final class OpsConsole {
                 activity::markCode)));
         routing.post("/ops/delivery/sms/{id}/dismiss", site.form(true, action(Permission.REVIEW_CODES, "POST /ops/delivery/sms/{id}/dismiss",
                 State.NONE, activity::dismiss)));
+        routing.get("/ops/templates", site.page(true, page(activity::templates)));
+        routing.post("/ops/templates", site.form(true, action(Permission.REVIEW_CODES, "POST /ops/templates", State.NONE, activity::addTemplate)));
+        routing.post("/ops/templates/{id}/remove", site.form(true, action(Permission.REVIEW_CODES, "POST /ops/templates/{id}/remove", State.NONE,
+                activity::removeTemplate)));
         routing.get("/ops/enrol", site.page(true, (visit, req, res) -> secondFactor.enrolForm(operator(visit), visit.inEnglish(), req, res)));
         routing.post("/ops/enrol", site.form(true, (visit, form, req, res) -> secondFactor.enrol(operator(visit), visit.inEnglish(), form, req, res)));
         routing.post("/ops/enrol/new", site.form(true, (visit, form, req, res) -> secondFactor.restartEnrolment(operator(visit), visit.inEnglish(), form, req, res)));
@@ -192,7 +196,7 @@ final class OpsConsole {
     static void send(ServerResponse res, int status, Visit visit, Operators.Operator operator, String title, String current, String main) {
         StringBuilder nav = new StringBuilder("<nav class=\"tabs\" aria-label=\"Console\">");
         for (String[] link : new String[][]{{"/ops", "Providers"}, {"/ops/markups", "Markups"}, {"/ops/catalogue", "Catalogue"}, {"/ops/accounts", "Accounts"},
-                {"/ops/activations", "Activations"}, {"/ops/money", "Money"}, {"/ops/delivery", "Delivery"}, {"/ops/pool", "Pool"}, {"/ops/audit", "Audit log"}}) {
+                {"/ops/activations", "Activations"}, {"/ops/money", "Money"}, {"/ops/delivery", "Delivery"}, {"/ops/templates", "Templates"}, {"/ops/pool", "Pool"}, {"/ops/audit", "Audit log"}}) {
             nav.append("<a href=\"").append(link[0]).append('"').append(link[0].equals(current) ? " aria-current=\"page\"" : "").append('>')
                     .append(link[1]).append("</a>");
         }
