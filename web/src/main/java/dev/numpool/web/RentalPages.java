@@ -188,7 +188,7 @@ final class RentalPages {
                 %s
                 %s
                 """.formatted(Html.escape(t.get("rentals.offers.heading")),
-                Html.escape(t.get("rentals.offers.lead", t.longDuration(period), t.duration(rentals().settings().refundWindow()))),
+                Html.escape(t.get("rentals.offers.lead", per(t, period), t.duration(rentals().settings().refundWindow()))),
                 Html.escape(t.get("rentals.offers.service")), options, Html.escape(t.get("rentals.offers.show")), table,
                 visit.signedIn() ? "<p><a href=\"/rentals\">" + Html.escape(t.get("rentals.offers.mine")) + "</a></p>" : "");
         Website.send(res, 200, Html.page(visit, t.get("rentals.offers.title"), "/rent", main));
@@ -453,7 +453,7 @@ final class RentalPages {
                     </section>
                     """.formatted(Html.escape(t.get("rentals.actions")), r.id(), Html.csrfField(visit), UUID.randomUUID(),
                     lengthFields(t, "extend", extendBy, r.period()), Html.escape(t.get("rentals.extend")),
-                    Html.escape(t.get("rentals.extend.hint", t.money(r.periodPriceMicros(), r.currency()), t.longDuration(r.period()))),
+                    Html.escape(t.get("rentals.extend.hint", t.money(r.periodPriceMicros(), r.currency()), per(t, r.period()))),
                     r.id(), Html.csrfField(visit), Html.escape(t.get("rentals.finish")),
                     r.refundable(now) ? "<form method=\"post\" action=\"/rentals/" + r.id() + "/cancel\">" + Html.csrfField(visit)
                             + "<button type=\"submit\" id=\"cancel\" class=\"danger\">" + Html.escape(t.get("rentals.cancel")) + "</button></form>" : "",
@@ -499,7 +499,7 @@ final class RentalPages {
                         + Html.escape(t.get("rentals.until", t.when(r.endsAt())))
                         : Html.escape(t.when(r.endedAt().orElse(r.endsAt()))),
                 Html.escape(t.get("rentals.paid")), Html.escape(t.get("rentals.paid.line", t.money(r.paidMicros(), r.currency()),
-                        t.longDuration(r.period().multipliedBy(r.periods())), t.money(r.periodPriceMicros(), r.currency()), t.longDuration(r.period()))),
+                        t.longDuration(r.period().multipliedBy(r.periods())), t.money(r.periodPriceMicros(), r.currency()), per(t, r.period()))),
                 Html.escape(t.get("rentals.refunded")), Html.escape(t.money(refunded, r.currency())),
                 Html.escape(t.get("rentals.sms")), live ? "<noscript><p class=\"hint\">" + Html.escape(t.get("rentals.sms.reload")) + "</p></noscript>" : "",
                 messages(t, r, live), actions, sandboxForm);
@@ -705,5 +705,13 @@ final class RentalPages {
     /** {@code /rent?service=} for a service's catalogue page. */
     static String offersLink(Service service) {
         return "/rent?service=" + URLEncoder.encode(service.code(), StandardCharsets.UTF_8);
+    }
+
+    /** A period as a price is "per" it: "hour" rather than "1 hour" for one hour or one day, as people say it. */
+    private static String per(Texts t, Duration period) {
+        if (period.equals(Duration.ofHours(1))) {
+            return t.get("rentals.per.hour");
+        }
+        return period.equals(Duration.ofDays(1)) ? t.get("rentals.per.day") : t.longDuration(period);
     }
 }
