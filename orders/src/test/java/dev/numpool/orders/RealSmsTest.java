@@ -81,6 +81,7 @@ class RealSmsTest {
         List<Sample> samples = new ArrayList<>(load("real/dev-f.tsv"));
         samples.addAll(load("real/dev-g.tsv"));
         samples.addAll(load("real/dev-e.tsv"));
+        samples.addAll(load("real/dev-m.tsv"));
         samples.addAll(load("real/dev-j.tsv"));
         samples.addAll(load("real/dev-k.tsv"));
         samples.addAll(load("real/dev-h.tsv"));
