@@ -50,7 +50,7 @@ final class CodeExtractor {
     private static final Pattern ALPHANUMERIC = Pattern.compile(
             "\\A[\\s:：是为為は：\"'«“(\\[【-]{0,4}(?:(?:is|es|est|ist|er|är|é|è)\\s*:?\\s*|:\\s*)?([A-Za-z0-9]{3,4}(?:-[A-Za-z0-9]{3,4}){1,2}|[A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])");
     private static final Pattern ALPHANUMERIC_AFTER_IS = Pattern.compile(
-            "(?:(?<!\\p{L})(?:is|est|ist|er|är|es)\\s*:?|:|คือ|là|adalah)\\s*([A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])", Pattern.CASE_INSENSITIVE);
+            "(?:(?<!\\p{L})(?:is|est|ist|er|är|es|la(?!\\p{L}))\\s*:?|:|คือ|là|adalah)\\s*([A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])", Pattern.CASE_INSENSITIVE);
     /**
      * A code of capital letters only, the last word of its sentence after "is" or a colon
      * ({@code Your code: KXQZTR}); {@link #random} tells it from a word.
@@ -105,7 +105,7 @@ final class CodeExtractor {
      * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|bse|nse|stock|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|bse|nse|stock|client|invalid|incorrect|wrong|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
@@ -118,7 +118,7 @@ final class CodeExtractor {
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
                     + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|致电|拨打|详询|电话|"
+                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|致电|拨打|详询|电话|"
                     + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*(?:no\\.?|nr\\.?|number)?\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -138,7 +138,7 @@ final class CodeExtractor {
     private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|colis|paket|посылк",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|\\d+\\s?off\\b|\\bflat\\b|coupon|claim now|pemenang|hadiah|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
+    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|\\d+\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
@@ -201,19 +201,19 @@ final class CodeExtractor {
             if (PURPOSE.matcher(clean.substring(kw[0], kw[1])).matches()) {
                 continue;
             }
-            Matcher letters = LETTERS_ONLY.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 40)));
+            Matcher letters = LETTERS_ONLY.matcher(after(clean, kw[1], 40));
             if (letters.find() && random(letters.group(1))) {
                 candidates.add(new Candidate(letters.group(1), kw[1] + letters.start(1), kw[1] + letters.end(1), false));
                 continue;
             }
-            Matcher a = ALPHANUMERIC.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 24)));
+            Matcher a = ALPHANUMERIC.matcher(after(clean, kw[1], 24));
             // Dashed groups join into one code, and a code is at most ten characters (Jazzer found
             // "COD082-cold-code" read as eleven).
             if (a.find() && a.group(1).replace("-", "").length() <= 10 && mixed(a.group(1), false)) {
                 candidates.add(new Candidate(a.group(1).replace("-", ""), kw[1] + a.start(1), kw[1] + a.end(1), false));
                 continue;
             }
-            Matcher is = ALPHANUMERIC_AFTER_IS.matcher(clean.substring(kw[1], Math.min(clean.length(), kw[1] + 40)));
+            Matcher is = ALPHANUMERIC_AFTER_IS.matcher(after(clean, kw[1], 40));
             if (is.find() && mixed(is.group(1), true)) {
                 candidates.add(new Candidate(is.group(1), kw[1] + is.start(1), kw[1] + is.end(1), false));
                 continue;
@@ -351,6 +351,19 @@ final class CodeExtractor {
 
     private static boolean brand(Candidate c) {
         return c.digits().matches("[A-Za-z]{3,}\\d{1,4}");
+    }
+
+    /**
+     * Up to {@code length} characters of the text from {@code from}, and the rest of a word or
+     * number cut there: a token read at the window's edge must be read whole ("4xggcc" of "4xggccyd"
+     * is another code, and two codes are a refusal).
+     */
+    private static String after(String clean, int from, int length) {
+        int end = Math.min(clean.length(), from + length);
+        while (end < clean.length() && Character.isLetterOrDigit(clean.charAt(end))) {
+            end++;
+        }
+        return clean.substring(from, end);
     }
 
     /** Whether the keyword just found names a code that is not the one to type: an old one, a promo code. */

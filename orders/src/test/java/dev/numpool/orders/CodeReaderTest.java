@@ -68,6 +68,18 @@ class CodeReaderTest {
         assertEquals(Optional.empty(), read("Celebrate with FLAT Rs.150 Off on Pizzas!\nUse code HOLI150 at Pizza Hut store or App.", "ot"), "a promo code");
     }
 
+    /** Shapes of the development set's parts L and M (inbox exports from India, Canada, the Philippines, Vietnam), as they were missed or misread. */
+    @Test
+    void tokensAtAWindowsEdgeErrorNoticesAndBrokersIds() {
+        assertEquals(Optional.of("4xggccyd"), read("Enter this code to reset your Twitter password: 4xggccyd", "tw"),
+                "a token cut at the edge of one keyword's window is not a second code");
+        assertEquals(Optional.of("7GJ9VI"), read("[VIENDONG] MA otp dang nhap cua ban la 7GJ9VI .Vui long khong chia se cho nguoi khac.", "ot"));
+        assertEquals(Optional.empty(), read("05Aug 0950: You have entered an invalid W-PIN. Please try again. Ref:0801aa5e365b SM:1005", "ot"),
+                "a wrong PIN named, none given");
+        assertEquals(Optional.empty(), read("BSE Trade Confirmation Client Code 4549225852 - Broker 6699 - EQ  Value Rs 18.50", "ot"));
+        assertEquals(Optional.empty(), read("Rs 201 credit is about to expire.\n\nUse code GET201 to redeem", "ot"), "a promo code");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             // Digits of other scripts, full-width forms.

@@ -72,7 +72,7 @@ class RealSmsTest {
     }
 
     /**
-     * Parts A to K of the development set: real SMS with codes and without (OTP apps' and parsers'
+     * Parts A to M of the development set: real SMS with codes and without (OTP apps' and parsers'
      * data, issues, inbox copies, labelled datasets, a test bench's log, bank SMS in Russian,
      * Chinese, Persian and Turkish, two phones' inbox exports).
      */
@@ -91,7 +91,7 @@ class RealSmsTest {
         samples.addAll(load("real/dev-c.tsv"));
         samples.addAll(load("real/dev-b.tsv"));
         samples.addAll(load("real/dev-a.tsv"));
-        assertTrue(samples.size() >= 460, "parts A to K have " + samples.size() + " samples");
+        assertTrue(samples.size() >= 460, "parts A to M have " + samples.size() + " samples");
         Figures f = measure(samples, "real-sms-dev-bcd-report.txt");
         assertTrue(f.recall() >= DEV_D_RECALL && f.wrongRate() <= DEV_D_WRONG && f.falseRate() <= DEV_D_FALSE, f.toString());
     }
@@ -123,7 +123,11 @@ class RealSmsTest {
      * measured as added: 118 of 124 codes, no wrong code, 7 false codes of 66; after Vietnamese
      * written without accents, hotlines, shortcodes to text, codes to reply with and more adverts
      * were learned, A to K: 463 of 467 (the misses are codes of mixed-case letters only, left
-     * alone: words look like them), no wrong code, no false code of 332.
+     * alone: words look like them), no wrong code, no false code of 332. Parts L and M (185 SMS
+     * from more inbox exports: India, Canada, the Philippines, Vietnam), measured as added: 121 of
+     * 124 codes, no wrong code, 5 false codes of 61; after a token cut at a keyword window's edge,
+     * Vietnamese "la" before letters and digits, wrong-PIN notices, brokers' ids and more adverts
+     * were learned, A to M: 586 of 591, no wrong code, no false code of 393.
      */
     private static final double DEV_D_RECALL = 0.99;
     private static final double DEV_D_WRONG = 0.01;
@@ -137,7 +141,7 @@ class RealSmsTest {
      * learned the development set's promotional codes (2026-12-04), false codes 3 of 77 (0.039);
      * after they learned parts A and B, recall 0.962 (201 of 209), false codes 2 of 77 (0.026);
      * after they learned part F (2026-12-04), unchanged: 201 of 209, no wrong code, 2 false of 77;
-     * after parts G to K and Android's boundary cases (2026-12-04), 201 of 209, 1 false of 77.
+     * after parts G to M and Android's boundary cases (2026-12-04), 201 of 209, 1 false of 77.
      * Issue 13's goal is recall 0.97 and false codes at most 0.05: recall is not there, and these
      * floors do not pretend it is.
      * Raise them as the reader improves on the development set; never tune on this one.
