@@ -79,6 +79,9 @@ final class CodeExtractor {
             // "smsKod", "engångskod", "verifieringskod": compounds ending in "kod" (as a word, not "kodak").
             "(?<=\\p{L})kod(?!\\p{L})",
             "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "确认码", "確認碼", "认证码", "認證碼", "口令",
+            // Any other kind of code a Chinese service names ("登录码", "激活码", "安全码", "授权码"),
+            // but a phone number, a barcode, a QR code, an encoding, a voucher, a redeem, an invitation or a referral code.
+            "(?<=\\p{IsHan})(?<![号號条條维維编編券换換请請荐薦])[码碼]",
             "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
             "passord", "lösenord", "كود", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")

@@ -68,6 +68,14 @@ class CodeReaderTest {
         assertEquals(Optional.empty(), read("Celebrate with FLAT Rs.150 Off on Pizzas!\nUse code HOLI150 at Pizza Hut store or App.", "ot"), "a promo code");
     }
 
+    @Test
+    void anyChineseKindOfCodeButNumbersBarcodesAndVouchers() {
+        assertEquals(Optional.of("482913"), CodeExtractor.find("【某某科技】您的登录码为482913，5分钟内有效，请勿泄露给他人。"));
+        assertEquals(Optional.of("7730"), CodeExtractor.find("【某某】激活码：7730"));
+        assertEquals(Optional.empty(), CodeExtractor.find("【某某】您的兑换码：482913，可在活动页使用"), "a redeem code is a promotion");
+        assertEquals(Optional.empty(), CodeExtractor.find("【某某】您的订单号码 482913 已发货"), "a number, not a code");
+    }
+
     /** Shapes of the development set's parts L and M (inbox exports from India, Canada, the Philippines, Vietnam), as they were missed or misread. */
     @Test
     void tokensAtAWindowsEdgeErrorNoticesAndBrokersIds() {

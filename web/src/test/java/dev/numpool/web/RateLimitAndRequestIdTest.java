@@ -95,18 +95,27 @@ class RateLimitAndRequestIdTest {
             Http http = new Http(node.url());
             assertEquals(401, http.get("/observe/metrics", null).status(), "metrics are the operators'");
             assertEquals(200, http.get("/observe/metrics", "rate-limit-operator-token-0123456789").status());
-            assertEquals(200, http.get("/", null).status());
-            assertEquals(200, http.get("/developers/docs", null).status());
-            assertEquals(200, http.get("/openapi.yaml", null).status());
-            Http.Response page = http.get("/", null);
-            assertEquals(429, page.status(), "five requests spent the address's burst");
-            assertTrue(page.headers().firstValue("Retry-After").isPresent());
-            assertEquals(429, http.get("/openapi.yaml", null).status());
-            assertEquals(429, http.get("/assets/site.css", null).status());
-            assertEquals(429, http.get("/observe/metrics", "rate-limit-operator-token-0123456789").status());
-            assertEquals(200, http.get("/observe/health", null).status(), "health is never limited");
+            // A burst of 5, then 1 a second (refilled as time passes, however slow the machine is):
+            // 20 quick requests of each kind outrun it, unless the kind is not limited.
+            for (String path : List.of("/", "/developers/docs", "/openapi.yaml", "/assets/site.css")) {
+                Http.Response refused = firstRefusal(() -> http.get(path, null)).orElseThrow(() -> new AssertionError(path + " has the address's budget"));
+                assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+            }
+            assertTrue(firstRefusal(() -> http.get("/observe/metrics", "rate-limit-operator-token-0123456789")).isPresent(), "metrics too");
+            assertTrue(firstRefusal(() -> http.get("/observe/health", null)).isEmpty(), "health is never limited");
             assertTrue(http.post("/inbound/twilio", null, "").status() != 429, "a provider's push is bounded by the intake, not the address");
         }
+    }
+
+    /** The first {@code 429} of up to 20 calls in a row, if any. */
+    private static java.util.Optional<Http.Response> firstRefusal(java.util.function.Supplier<Http.Response> call) {
+        for (int i = 0; i < 20; i++) {
+            Http.Response r = call.get();
+            if (r.status() == 429) {
+                return java.util.Optional.of(r);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     @Test
