@@ -122,7 +122,7 @@ final class ActivationPages {
                     t.get("activation.confirm.terms", t.duration(settings.window()), t.duration(settings.earlyCancel())), "/buy",
                     "<input type=\"hidden\" name=\"service\" value=\"" + Html.escape(service.code()) + "\">\n"
                             + "<input type=\"hidden\" name=\"country\" value=\"" + country.id() + "\">\n",
-                    t.get("activation.confirm.buy", t.money(o.priceMicros(), o.currency()))) + back;
+                    t.get("activation.confirm.buy", t.money(o.priceMicros(), o.currency()))) + operators(visit, service, country) + back;
         }
         return Html.page(visit, t.get("activation.confirm.title", title), "/", "<h1>" + Html.escape(title) + "</h1>"
                 + error.map(e -> Html.notice("error", e)).orElse("") + body);
@@ -157,6 +157,45 @@ final class ActivationPages {
                 action, Html.csrfField(visit), hidden, priceMicros, UUID.randomUUID(), enough ? "" : " disabled", Html.escape(button));
     }
 
+    /**
+     * The operators that upstreams quote this offer through, each with its own price and a button
+     * that buys through it (a bot names one with {@code operator}; a person picks it here). Empty
+     * when no provider sells by operator.
+     */
+    private String operators(Visit visit, Service service, Country country) {
+        List<Inventory.OperatorOffer> offers = inventory.operatorOffers(Optional.of(service), Optional.of(country), Mode.of(visit.testMode()));
+        if (offers.isEmpty()) {
+            return "";
+        }
+        Texts t = visit.texts();
+        long available = ledger.balance(visit.owner()).availableMicros();
+        StringBuilder rows = new StringBuilder();
+        for (Inventory.OperatorOffer o : offers) {
+            String price = t.money(o.priceMicros(), o.currency());
+            rows.append("<tr><td data-label=\"").append(Html.escape(t.get("activation.confirm.operator"))).append("\">").append(Html.escape(o.operator()))
+                    .append("</td><td data-label=\"").append(Html.escape(t.get("activation.confirm.price"))).append("\" class=\"num\">").append(Html.escape(price))
+                    .append("</td><td data-label=\"").append(Html.escape(t.get("activation.confirm.in-stock"))).append("\" class=\"num\">").append(o.stock())
+                    .append("</td><td><form method=\"post\" action=\"/buy\" class=\"inline\">").append(Html.csrfField(visit))
+                    .append("<input type=\"hidden\" name=\"service\" value=\"").append(Html.escape(service.code()))
+                    .append("\"><input type=\"hidden\" name=\"country\" value=\"").append(country.id())
+                    .append("\"><input type=\"hidden\" name=\"operator\" value=\"").append(Html.escape(o.operator()))
+                    .append("\"><input type=\"hidden\" name=\"price\" value=\"").append(o.priceMicros())
+                    .append("\"><input type=\"hidden\" name=\"key\" value=\"").append(UUID.randomUUID())
+                    .append("\"><button type=\"submit\"").append(available >= o.priceMicros() ? "" : " disabled").append('>')
+                    .append(Html.escape(t.get("activation.confirm.buy-from", o.operator(), price))).append("</button></form></td></tr>");
+        }
+        return """
+                <section aria-labelledby="operators-title">
+                <h2 id="operators-title">%s</h2>
+                <table class="compact"><caption>%s</caption><thead><tr><th scope="col">%s</th><th scope="col" class="num">%s</th>
+                <th scope="col" class="num">%s</th><th scope="col">%s</th></tr></thead><tbody>%s</tbody></table>
+                </section>
+                """.formatted(Html.escape(t.get("activation.confirm.operators")),
+                Html.escape(t.get("activation.confirm.operators.caption", service.name(), countryName(t, country))),
+                Html.escape(t.get("activation.confirm.operator")), Html.escape(t.get("activation.confirm.price")),
+                Html.escape(t.get("activation.confirm.in-stock")), Html.escape(t.get("activation.confirm.operators.buy")), rows);
+    }
+
     /** One line of a purchase's facts. */
     private static String fact(String label, String value) {
         return "<dt>" + Html.escape(label) + "</dt><dd>" + Html.escape(value) + "</dd>\n";
@@ -168,12 +207,14 @@ final class ActivationPages {
         Optional<Country> country = form.get("country").filter(c -> c.matches("[0-9]{1,6}")).flatMap(c -> inventory.country(Integer.parseInt(c)));
         OptionalLong price = form.text("price").matches("[0-9]{1,13}") ? OptionalLong.of(Long.parseLong(form.text("price"))) : OptionalLong.empty();
         Optional<IdempotencyKey> key = form.get("key").filter(k -> k.matches("[0-9a-f-]{36}")).flatMap(k -> IdempotencyKey.of("web-" + k));
-        if (service.isEmpty() || country.isEmpty() || price.isEmpty() || !OrderRequest.validMaxPrice(price.getAsLong()) || key.isEmpty()) {
+        String operator = form.get("operator").orElse("any");
+        if (service.isEmpty() || country.isEmpty() || price.isEmpty() || !OrderRequest.validMaxPrice(price.getAsLong()) || key.isEmpty()
+                || !OrderRequest.validOperator(operator)) {
             throw new Website.NotFound(visit.texts().get("activation.no-such-offer"));
         }
-        OrderRequest order = new OrderRequest(service.get(), country.get(), "any", price, List.of());
-        byte[] fingerprint = Orders.fingerprint("POST", "/buy",
-                (service.get().code() + "&" + country.get().id() + "&" + price.getAsLong()).getBytes(StandardCharsets.UTF_8));
+        OrderRequest order = new OrderRequest(service.get(), country.get(), operator, price, List.of());
+        byte[] fingerprint = Orders.fingerprint("POST", "/buy", (service.get().code() + "&" + country.get().id() + "&" + price.getAsLong()
+                + (operator.equals("any") ? "" : "&" + operator)).getBytes(StandardCharsets.UTF_8));
         Supplier<PlaceResult> place = () -> orders.place(visit.owner(), order, key.get(), fingerprint, ActivationPages::goToActivation);
         Optional<String> error = placed(visit, res, place.get(), place, t -> t.get("activation.buy.sold-out"));
         if (error.isPresent()) {

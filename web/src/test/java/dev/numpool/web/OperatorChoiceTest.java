@@ -90,4 +90,27 @@ class OperatorChoiceTest {
         String sa = http.get("/stubs/handler_api.php?api_key=" + key + "&action=getNumber&service=tg&country=0&operator=mts", null).text();
         assertTrue(sa.startsWith("ACCESS_NUMBER:"), sa);
     }
+
+    @Test
+    void aPersonPicksAnOperatorOnTheWebsiteAndItsNumberIsBoughtThroughIt() {
+        Browserless person = new Browserless(node.url());
+        assertEquals(303, person.signUp("picker-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "@example.com", "correct horse battery").status());
+        Browserless.Page confirm = person.get("/buy?service=tg&country=0");
+        assertTrue(confirm.body().contains("<caption>Operators with numbers for Telegram in Russia</caption>"), confirm.body());
+        java.util.regex.Matcher form = java.util.regex.Pattern.compile("name=\"operator\" value=\"virtual21\"><input type=\"hidden\" name=\"price\" value=\"([0-9]+)\">"
+                + "<input type=\"hidden\" name=\"key\" value=\"([0-9a-f-]{36})\"><button type=\"submit\">Buy from virtual21 for USD").matcher(confirm.body());
+        assertTrue(form.find(), "a button per operator, at its own price");
+        long before = upstream.requests(FakeFiveSimUpstream.BUY).stream().filter(r -> r.arguments().get(1).equals("virtual21")).count();
+        java.util.Map<String, String> fields = java.util.Map.of("service", "tg", "country", "0", "operator", "virtual21", "price", form.group(1), "key", form.group(2));
+        Browserless.Page bought = person.post("/buy", fields);
+        assertEquals(303, bought.status(), bought.body());
+        assertTrue(bought.location().orElseThrow().matches("/activations/[0-9]+"), bought.location().orElseThrow());
+        assertEquals(before + 1, upstream.requests(FakeFiveSimUpstream.BUY).stream().filter(r -> r.arguments().get(1).equals("virtual21")).count(),
+                "bought at 5sim through virtual21");
+        person.get("/buy?service=tg&country=0");
+        assertEquals(bought.location(), person.post("/buy", fields).location(), "the same form twice buys once");
+        person.get("/buy?service=tg&country=0");
+        assertEquals(404, person.post("/buy", java.util.Map.of("service", "tg", "country", "0", "operator", "Bad Operator!", "price", form.group(1),
+                "key", java.util.UUID.randomUUID().toString())).status(), "an operator that is no operator's name");
+    }
 }
