@@ -175,7 +175,7 @@ final class ActivationPages {
             rows.append("<tr><td data-label=\"").append(Html.escape(t.get("activation.confirm.operator"))).append("\">").append(Html.escape(o.operator()))
                     .append("</td><td data-label=\"").append(Html.escape(t.get("activation.confirm.price"))).append("\" class=\"num\">").append(Html.escape(price))
                     .append("</td><td data-label=\"").append(Html.escape(t.get("activation.confirm.in-stock"))).append("\" class=\"num\">").append(o.stock())
-                    .append("</td><td><form method=\"post\" action=\"/buy\" class=\"inline\">").append(Html.csrfField(visit))
+                    .append("</td><td class=\"act\"><form method=\"post\" action=\"/buy\" class=\"inline\">").append(Html.csrfField(visit))
                     .append("<input type=\"hidden\" name=\"service\" value=\"").append(Html.escape(service.code()))
                     .append("\"><input type=\"hidden\" name=\"country\" value=\"").append(country.id())
                     .append("\"><input type=\"hidden\" name=\"operator\" value=\"").append(Html.escape(o.operator()))
@@ -187,7 +187,7 @@ final class ActivationPages {
         return """
                 <section aria-labelledby="operators-title">
                 <h2 id="operators-title">%s</h2>
-                <table class="compact"><caption>%s</caption><thead><tr><th scope="col">%s</th><th scope="col" class="num">%s</th>
+                <table class="offers"><caption>%s</caption><thead><tr><th scope="col">%s</th><th scope="col" class="num">%s</th>
                 <th scope="col" class="num">%s</th><th scope="col">%s</th></tr></thead><tbody>%s</tbody></table>
                 </section>
                 """.formatted(Html.escape(t.get("activation.confirm.operators")),
