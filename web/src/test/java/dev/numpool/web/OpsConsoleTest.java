@@ -67,6 +67,14 @@ class OpsConsoleTest {
                 .PUT(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** A customer given the support role, signed in. */
+    private static Browserless support() {
+        String email = newEmail("support");
+        Browserless support = person(email);
+        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        return support;
+    }
+
     /** An admin past enrolment, in a session that passed the factor. */
     private static Browserless admin() {
         String email = newEmail("admin");
@@ -262,9 +270,7 @@ class OpsConsoleTest {
 
     @Test
     void supportAddsACodeTemplateThatReadsTheNextSmsAndRemovesIt() {
-        String email = newEmail("support");
-        Browserless support = person(email);
-        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        Browserless support = support();
         Browserless.Page list = support.get("/ops/templates?service=tg");
         assertEquals(200, list.status());
         assertTrue(list.body().contains("<td>shipped</td>"), "the shipped templates of the service are listed");
@@ -309,9 +315,7 @@ class OpsConsoleTest {
         assertEquals(200, injected.status(), injected.text());
         long sms = http.get("/v1/operator/sms-reviews", OPERATOR).json().at("/reviews/0/smsId").asLong();
 
-        String email = newEmail("support");
-        Browserless support = person(email);
-        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        Browserless support = support();
         Http.Response endpoint = http.post("/v1/webhook-endpoints", key, "{\"url\":\"http://127.0.0.1:9/hooks\",\"eventTypes\":[\"activation.code_received\"]}");
         assertEquals(201, endpoint.status(), endpoint.text());
         Browserless.Page delivery = support.get("/ops/delivery");
@@ -428,9 +432,7 @@ class OpsConsoleTest {
         JsonNode entry = http.auditEntry(OPERATOR, "POST /ops/pool", 303);
         assertTrue(entry.get("request").asText().contains("+447400123002"), "what was imported is in the log");
 
-        String email = newEmail("support");
-        Browserless support = person(email);
-        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        Browserless support = support();
         assertFalse(support.get("/ops/pool").body().contains("Import numbers"), "support sees the pool, not the form");
         assertEquals(403, support.post("/ops/pool", Map.of("csv", "phone,rented_from,lease_ends_at\n+447400123003,twilio," + later)).status());
     }
@@ -500,9 +502,7 @@ class OpsConsoleTest {
         }
         assertEquals(201, http.order(key, UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}").status(), "back on sale");
 
-        String email = newEmail("support");
-        Browserless support = person(email);
-        assertEquals(200, grant(email, "{\"role\":\"support\"}").status());
+        Browserless support = support();
         assertFalse(support.get("/ops/catalogue").body().contains(">Save</button>"), "support reads the catalogue");
         assertEquals(403, support.post("/ops/catalogue/services/wa", Map.of("name", "Hacked", "enabled", "on")).status());
     }
