@@ -81,7 +81,7 @@ final class CodeExtractor {
             "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "确认码", "確認碼", "认证码", "認證碼", "口令",
             // Any other kind of code a Chinese service names ("登录码", "激活码", "安全码", "授权码"),
             // but a phone number, a barcode, a QR code, an encoding, a voucher, a redeem, an invitation or a referral code.
-            "(?<=\\p{IsHan})(?<![号號条條维維编編券换換请請荐薦])[码碼]",
+            "(?<=\\p{IsHan})(?<![号號条條形维維编編券换換请請荐薦])[码碼]",
             "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
             "passord", "lösenord", "كود", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
@@ -108,7 +108,7 @@ final class CodeExtractor {
      * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|bse|nse|stock|client|invalid|incorrect|wrong|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|(?<!\\p{L})(?:bse|nse|stock|client)|invalid|incorrect|wrong|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"

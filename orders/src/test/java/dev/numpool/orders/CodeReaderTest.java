@@ -74,6 +74,8 @@ class CodeReaderTest {
         assertEquals(Optional.of("7730"), CodeExtractor.find("【某某】激活码：7730"));
         assertEquals(Optional.empty(), CodeExtractor.find("【某某】您的兑换码：482913，可在活动页使用"), "a redeem code is a promotion");
         assertEquals(Optional.empty(), CodeExtractor.find("【某某】您的订单号码 482913 已发货"), "a number, not a code");
+        assertEquals(Optional.empty(), CodeExtractor.find("【某某】商品条形码 6901234"), "a barcode");
+        assertEquals(Optional.of("482913"), CodeExtractor.find("Your license code: 482913"), "\"nse\" ends a word here, it is no stock exchange");
     }
 
     /** Shapes of the development set's parts L and M (inbox exports from India, Canada, the Philippines, Vietnam), as they were missed or misread. */
