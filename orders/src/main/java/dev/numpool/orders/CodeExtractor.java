@@ -49,8 +49,15 @@ final class CodeExtractor {
      */
     private static final Pattern ALPHANUMERIC = Pattern.compile(
             "\\A[\\s:：是为為は：\"'«“(\\[【-]{0,4}(?:(?:is|es|est|ist|er|är|é|è)\\s*:?\\s*|:\\s*)?([A-Za-z0-9]{3,4}(?:-[A-Za-z0-9]{3,4}){1,2}|[A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])");
-    private static final Pattern ALPHANUMERIC_AFTER_IS = Pattern.compile(
-            "(?:(?<!\\p{L})(?:is|est|ist|er|är|es|la(?!\\p{L}))\\s*:?|:|คือ|là|adalah)\\s*([A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ALPHANUMERIC_AFTER_IS = alphanumericAfterIs("");
+    /**
+     * Vietnamese written without its accents says "is" as "la" ("ma xac thuc cua ban la 7GJ9VI");
+     * in any other text "la" is the article of Spanish, French and Italian ("introduce la 4821").
+     */
+    private static final Pattern ALPHANUMERIC_AFTER_LA = alphanumericAfterIs("|la(?!\\p{L})");
+    private static final Pattern UNACCENTED_VIETNAMESE = Pattern.compile(
+            "(?<!\\p{L})(?:ma (?:otp|xac)|xac (?:thuc|nhan|minh)|quy khach|cua ban|vui long|hieu luc|giao dich|dang (?:nhap|ky))(?!\\p{L})",
+            Pattern.CASE_INSENSITIVE);
     /**
      * A code of capital letters only, the last word of its sentence after "is" or a colon
      * ({@code Your code: KXQZTR}); {@link #random} tells it from a word.
@@ -67,6 +74,14 @@ final class CodeExtractor {
     private static final Pattern DIGIT_GROUPS = Pattern.compile("\\+?\\(?\\d[\\d ()-]{5,}\\d");
     /** Ten digits is the shortest national number with its area code; codes are at most eight. */
     private static final int MIN_PHONE_DIGITS = 10;
+    /** Keywords that say what a code is for, as Android's one-time-code detection reads them ("4543 login"); see {@link #PURPOSE}. */
+    private static final String PURPOSE_WORDS = "log ?in|sign ?in|2fa|two[- ]?factor|2 ?factor|auth(?:enticat\\p{L}*)?(?!\\p{L})";
+    /**
+     * Verbs that hand the reader a code to type; the short English ones as whole words: "used up
+     * 90% of your 8704 MB", "Dear user", "you have entered" hand over nothing. See {@link #VERB}.
+     */
+    private static final String VERB_WORDS = "(?:enter|use|type|input|usa|gir)(?!\\p{L})|saisissez|entrez|ingresa|introduce|inserisci|digite|insira|"
+            + "masukkan|gunakan|введите|используйте|введіть|girin";
     /**
      * Code keywords. Short Latin-script ones must start a word ({@code pin} is not in "shopping");
      * the others are matched anywhere, as CJK writes no spaces.
@@ -87,14 +102,7 @@ final class CodeExtractor {
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
             "kod", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
-            // What the code is for, as Android's one-time-code detection reads them ("4543 login");
-            // see PURPOSE.
-            "log ?in", "sign ?in", "2fa", "two[- ]?factor", "2 ?factor", "auth(?:enticat\\p{L}*)?(?!\\p{L})",
-            // Verbs that hand the reader a code to type, as whole words: "used up 90% of your
-            // 8704 MB", "Dear user", "you have entered" hand over nothing.
-            "(?:enter|use|type|input|usa|gir)(?!\\p{L})",
-            "saisissez", "entrez", "ingresa", "introduce", "inserisci", "digite", "insira",
-            "masukkan", "gunakan", "введите", "используйте", "введіть", "girin", "senha", "contraseña", "mot de passe", "şifre", "parola",
+            PURPOSE_WORDS, VERB_WORDS, "senha", "contraseña", "mot de passe", "şifre", "parola",
             "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль",
             // Russian written in Latin letters, as some senders do.
             "parol", "podtverzhdeni",
@@ -129,12 +137,11 @@ final class CodeExtractor {
      * The keywords that say what a code is for rather than name it: they vouch for a number, not
      * for letters and digits ("login: john23" is a user name).
      */
-    private static final Pattern PURPOSE = Pattern.compile("log ?in|sign ?in|2fa|two[- ]?factor|2 ?factor|auth\\p{L}*", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PURPOSE = Pattern.compile(PURPOSE_WORDS, Pattern.CASE_INSENSITIVE);
     /** A whole text that is one code of letters and digits, perhaps behind a sender's prefix. */
     private static final Pattern WHOLE_TOKEN = Pattern.compile("\\s*(?:\\p{Lu}{1,5}-)?([A-Za-z0-9]{5,8})[.!]?\\s*");
     /** The keywords that are verbs: they hand over whatever code the next words name ("Use purchase code 482913"). */
-    private static final Pattern VERB = Pattern.compile("enter|use|type|input|usa|gir|saisissez|entrez|ingresa|introduce|inserisci|digite|insira|masukkan|gunakan|"
-            + "введите|используйте|введіть|girin", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    private static final Pattern VERB = Pattern.compile(VERB_WORDS, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
     /** A parcel notice: its numbers are pickup codes and waybill endings, told at a counter, not typed. */
@@ -159,11 +166,23 @@ final class CodeExtractor {
      * online purchase of Rs. 1000.00 at … thru … Debit Card 4591*****13 is 861719}).
      */
     private static final int FAR_AFTER = 160;
-    private static final Pattern IS_BEFORE = Pattern.compile("(?<!\\p{L})(?:is|est|ist|er|är|é|là|la|:)\\s+\\z", Pattern.CASE_INSENSITIVE);
+    private static final Pattern IS_BEFORE = isBefore("");
+    private static final Pattern LA_BEFORE = isBefore("|la(?!\\p{L})");
     /** A keyword-free penalty for a code written before its keyword: after is the usual order. */
     private static final int BEFORE_PENALTY = 15;
 
     private CodeExtractor() {
+    }
+
+    /** The words that say "is", then a code of letters and digits; {@code moreIs} adds some ("|la"). */
+    private static Pattern alphanumericAfterIs(String moreIs) {
+        return Pattern.compile("(?:(?<!\\p{L})(?:is|est|ist|er|är|es" + moreIs + ")\\s*:?|:|คือ|là|adalah)\\s*([A-Za-z0-9]{4,10})(?![\\p{L}\\p{N}])",
+                Pattern.CASE_INSENSITIVE);
+    }
+
+    /** A word that says "is" (or a colon) right before a code; {@code moreIs} adds some ("|la"). */
+    private static Pattern isBefore(String moreIs) {
+        return Pattern.compile("(?<!\\p{L})(?:is|est|ist|er|är|é|là" + moreIs + "|:)\\s+\\z", Pattern.CASE_INSENSITIVE);
     }
 
     static Optional<String> find(String text) {
@@ -196,6 +215,8 @@ final class CodeExtractor {
             return Optional.empty(); // a notice, not a code
         }
         List<Candidate> candidates = numbers(clean);
+        boolean vietnamese = UNACCENTED_VIETNAMESE.matcher(clean).find();
+        Pattern isBefore = vietnamese ? LA_BEFORE : IS_BEFORE;
         boolean promotion = PROMOTION.matcher(clean).find();
         for (int[] kw : keywords) {
             if (promotion) {
@@ -216,7 +237,7 @@ final class CodeExtractor {
                 candidates.add(new Candidate(a.group(1).replace("-", ""), kw[1] + a.start(1), kw[1] + a.end(1), false));
                 continue;
             }
-            Matcher is = ALPHANUMERIC_AFTER_IS.matcher(after(clean, kw[1], 40));
+            Matcher is = (vietnamese ? ALPHANUMERIC_AFTER_LA : ALPHANUMERIC_AFTER_IS).matcher(after(clean, kw[1], 40));
             if (is.find() && mixed(is.group(1), true)) {
                 candidates.add(new Candidate(is.group(1), kw[1] + is.start(1), kw[1] + is.end(1), false));
                 continue;
@@ -236,7 +257,7 @@ final class CodeExtractor {
             int score = Integer.MAX_VALUE;
             for (int[] kw : keywords) {
                 if (c.start() >= kw[1] && (c.start() - kw[1] <= AFTER
-                        || c.start() - kw[1] <= FAR_AFTER && IS_BEFORE.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
+                        || c.start() - kw[1] <= FAR_AFTER && isBefore.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
                     score = Math.min(score, c.start() - kw[1]);
                 } else if (c.end() <= kw[0] && kw[0] - c.end() <= BEFORE) {
                     score = Math.min(score, kw[0] - c.end() + BEFORE_PENALTY);

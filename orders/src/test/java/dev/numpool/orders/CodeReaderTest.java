@@ -84,6 +84,8 @@ class CodeReaderTest {
         assertEquals(Optional.of("4xggccyd"), read("Enter this code to reset your Twitter password: 4xggccyd", "tw"),
                 "a token cut at the edge of one keyword's window is not a second code");
         assertEquals(Optional.of("7GJ9VI"), read("[VIENDONG] MA otp dang nhap cua ban la 7GJ9VI .Vui long khong chia se cho nguoi khac.", "ot"));
+        assertEquals(Optional.empty(), read("Tu codigo de socio vale para la 4B21C.", "ot"),
+                "\"la\" says \"is\" only in Vietnamese; in Spanish it is an article");
         assertEquals(Optional.empty(), read("05Aug 0950: You have entered an invalid W-PIN. Please try again. Ref:0801aa5e365b SM:1005", "ot"),
                 "a wrong PIN named, none given");
         assertEquals(Optional.empty(), read("BSE Trade Confirmation Client Code 4549225852 - Broker 6699 - EQ  Value Rs 18.50", "ot"));
