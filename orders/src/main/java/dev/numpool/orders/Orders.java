@@ -251,6 +251,25 @@ public final class Orders implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether our own rules let the number of {@code activation} be bought again: it finished with
+     * a code within {@link Settings#reuseWindow}. Whether its provider can sell it again only
+     * {@link #reuseOffer} knows (a network call for upstream providers).
+     */
+    public boolean mayBuyAgain(Activation activation) {
+        return ownRefusal(activation).isEmpty();
+    }
+
+    private Optional<String> ownRefusal(Activation parent) {
+        if (parent.status() != ActivationStatus.FINISHED || parent.codes().isEmpty()) {
+            return Optional.of("only a number whose activation finished with a code is sold again");
+        }
+        if (parent.endedAt().isEmpty() || parent.endedAt().get().plus(settings.reuseWindow()).isBefore(clock.instant())) {
+            return Optional.of("the activation ended more than " + settings.reuseWindow().toHours() + " hours ago");
+        }
+        return Optional.empty();
+    }
+
     /** The longest a reuse waits for the ended activation's report to reach its provider. */
     private static final Duration REPORT_WAIT = Duration.ofSeconds(2);
 
@@ -260,12 +279,9 @@ public final class Orders implements AutoCloseable {
             return new ReuseCandidate.Refused(new ReuseOffer.NotFound());
         }
         Activation parent = found.get();
-        if (parent.status() != ActivationStatus.FINISHED || parent.codes().isEmpty()) {
-            return new ReuseCandidate.Refused(new ReuseOffer.NotReusable(parent, "only a number whose activation finished with a code is sold again"));
-        }
-        if (parent.endedAt().isEmpty() || parent.endedAt().get().plus(settings.reuseWindow()).isBefore(clock.instant())) {
-            return new ReuseCandidate.Refused(new ReuseOffer.NotReusable(parent, "the activation ended more than "
-                    + settings.reuseWindow().toHours() + " hours ago"));
+        Optional<String> refusal = ownRefusal(parent);
+        if (refusal.isPresent()) {
+            return new ReuseCandidate.Refused(new ReuseOffer.NotReusable(parent, refusal.get()));
         }
         Optional<ActivationStore.NumberSource> source = stores.activations().numberSource(owner, id);
         Optional<dev.numpool.inventory.Service> service = inventory.service(parent.service());

@@ -118,11 +118,10 @@ final class ActivationPages {
             body = Html.notice("error", t.get("activation.confirm.no-numbers", service.name(), countryName)) + back;
         } else {
             Offer o = offer.get();
-            body = purchaseForm(visit, "", o.priceMicros(), o.currency(), fact(t.get("activation.confirm.in-stock"), t.get("activation.confirm.stock", o.stock())),
-                    t.get("activation.confirm.terms", t.duration(settings.window()), t.duration(settings.earlyCancel())), "/buy",
-                    "<input type=\"hidden\" name=\"service\" value=\"" + Html.escape(service.code()) + "\">\n"
-                            + "<input type=\"hidden\" name=\"country\" value=\"" + country.id() + "\">\n",
-                    t.get("activation.confirm.buy", t.money(o.priceMicros(), o.currency()))) + operators(visit, service, country) + back;
+            Balance balance = ledger.balance(visit.owner());
+            body = purchaseForm(visit, balance, "", o.priceMicros(), o.currency(), fact(t.get("activation.confirm.in-stock"), t.get("activation.confirm.stock", o.stock())),
+                    t.get("activation.confirm.terms", t.duration(settings.window()), t.duration(settings.earlyCancel())), "/buy", offerFields(service, country),
+                    t.get("activation.confirm.buy", t.money(o.priceMicros(), o.currency()))) + operators(visit, balance, service, country) + back;
         }
         return Html.page(visit, t.get("activation.confirm.title", title), "/", "<h1>" + Html.escape(title) + "</h1>"
                 + error.map(e -> Html.notice("error", e)).orElse("") + body);
@@ -130,13 +129,12 @@ final class ActivationPages {
 
     /**
      * A price to confirm: the facts around it and the visitor's balance, the terms, and the one
-     * button that buys at that price under a fresh order key (so a double click buys once),
-     * disabled with a notice when the balance falls short. {@code hidden} are the form's other fields.
+     * button that buys at that price, disabled with a notice when the balance falls short.
+     * {@code fields} are the form's own hidden fields.
      */
-    private String purchaseForm(Visit visit, String factsBefore, long priceMicros, String currency, String factsAfter, String terms,
-                                String action, String hidden, String button) {
+    private static String purchaseForm(Visit visit, Balance balance, String factsBefore, long priceMicros, String currency, String factsAfter,
+                                       String terms, String action, String fields, String button) {
         Texts t = visit.texts();
-        Balance balance = ledger.balance(visit.owner());
         boolean enough = balance.availableMicros() >= priceMicros;
         return """
                 <dl class="facts">
@@ -145,16 +143,31 @@ final class ActivationPages {
                 </dl>
                 <p>%s</p>
                 %s
-                <form method="post" action="%s" class="stack">
-                %s
-                %s<input type="hidden" name="price" value="%d">
-                <input type="hidden" name="key" value="%s">
-                <button type="submit" class="primary"%s>%s</button>
-                </form>
                 """.formatted(factsBefore, Html.escape(t.get("activation.confirm.price")), Html.escape(t.money(priceMicros, currency)),
                 factsAfter, Html.escape(t.get("activation.confirm.your-balance")), Html.escape(t.money(balance.availableMicros(), balance.currency())),
-                Html.escape(terms), enough ? "" : Html.notice("error", t.get("activation.confirm.too-low")),
-                action, Html.csrfField(visit), hidden, priceMicros, UUID.randomUUID(), enough ? "" : " disabled", Html.escape(button));
+                Html.escape(terms), enough ? "" : Html.notice("error", t.get("activation.confirm.too-low")))
+                + buyForm(visit, action, "stack", fields, priceMicros, enough, "primary", button);
+    }
+
+    /**
+     * A form of one button that buys at {@code priceMicros} at most under a fresh order key, so a
+     * double click buys once.
+     */
+    private static String buyForm(Visit visit, String action, String formClass, String fields, long priceMicros, boolean enabled,
+                                  String buttonClass, String label) {
+        return """
+                <form method="post" action="%s" class="%s">%s
+                %s<input type="hidden" name="price" value="%d">
+                <input type="hidden" name="key" value="%s">
+                <button type="submit"%s%s>%s</button></form>
+                """.formatted(action, formClass, Html.csrfField(visit), fields, priceMicros, UUID.randomUUID(),
+                buttonClass.isEmpty() ? "" : " class=\"" + buttonClass + "\"", enabled ? "" : " disabled", Html.escape(label));
+    }
+
+    /** The hidden fields that name an offer in a buy form. */
+    private static String offerFields(Service service, Country country) {
+        return "<input type=\"hidden\" name=\"service\" value=\"" + Html.escape(service.code()) + "\">\n"
+                + "<input type=\"hidden\" name=\"country\" value=\"" + country.id() + "\">\n";
     }
 
     /**
@@ -162,27 +175,23 @@ final class ActivationPages {
      * that buys through it (a bot names one with {@code operator}; a person picks it here). Empty
      * when no provider sells by operator.
      */
-    private String operators(Visit visit, Service service, Country country) {
+    private String operators(Visit visit, Balance balance, Service service, Country country) {
         List<Inventory.OperatorOffer> offers = inventory.operatorOffers(Optional.of(service), Optional.of(country), Mode.of(visit.testMode()));
         if (offers.isEmpty()) {
             return "";
         }
         Texts t = visit.texts();
-        long available = ledger.balance(visit.owner()).availableMicros();
         StringBuilder rows = new StringBuilder();
         for (Inventory.OperatorOffer o : offers) {
             String price = t.money(o.priceMicros(), o.currency());
             rows.append("<tr><td data-label=\"").append(Html.escape(t.get("activation.confirm.operator"))).append("\">").append(Html.escape(o.operator()))
                     .append("</td><td data-label=\"").append(Html.escape(t.get("activation.confirm.price"))).append("\" class=\"num\">").append(Html.escape(price))
                     .append("</td><td data-label=\"").append(Html.escape(t.get("activation.confirm.in-stock"))).append("\" class=\"num\">").append(o.stock())
-                    .append("</td><td class=\"act\"><form method=\"post\" action=\"/buy\" class=\"inline\">").append(Html.csrfField(visit))
-                    .append("<input type=\"hidden\" name=\"service\" value=\"").append(Html.escape(service.code()))
-                    .append("\"><input type=\"hidden\" name=\"country\" value=\"").append(country.id())
-                    .append("\"><input type=\"hidden\" name=\"operator\" value=\"").append(Html.escape(o.operator()))
-                    .append("\"><input type=\"hidden\" name=\"price\" value=\"").append(o.priceMicros())
-                    .append("\"><input type=\"hidden\" name=\"key\" value=\"").append(UUID.randomUUID())
-                    .append("\"><button type=\"submit\"").append(available >= o.priceMicros() ? "" : " disabled").append('>')
-                    .append(Html.escape(t.get("activation.confirm.buy-from", o.operator(), price))).append("</button></form></td></tr>");
+                    .append("</td><td class=\"act\">")
+                    .append(buyForm(visit, "/buy", "inline", offerFields(service, country) + "<input type=\"hidden\" name=\"operator\" value=\""
+                            + Html.escape(o.operator()) + "\">\n", o.priceMicros(), balance.availableMicros() >= o.priceMicros(), "",
+                            t.get("activation.confirm.buy-from", o.operator(), price)))
+                    .append("</td></tr>");
         }
         return """
                 <section aria-labelledby="operators-title">
@@ -216,7 +225,7 @@ final class ActivationPages {
         byte[] fingerprint = Orders.fingerprint("POST", "/buy", (service.get().code() + "&" + country.get().id() + "&" + price.getAsLong()
                 + (operator.equals("any") ? "" : "&" + operator)).getBytes(StandardCharsets.UTF_8));
         Supplier<PlaceResult> place = () -> orders.place(visit.owner(), order, key.get(), fingerprint, ActivationPages::goToActivation);
-        Optional<String> error = placed(visit, res, place.get(), place, t -> t.get("activation.buy.sold-out"));
+        Optional<String> error = answerPlacement(visit, res, place.get(), () -> Optional.of(place.get()), t -> t.get("activation.buy.sold-out"));
         if (error.isPresent()) {
             Website.send(res, 409, confirmPage(visit, service.get(), country.get(), error));
         }
@@ -227,12 +236,14 @@ final class ActivationPages {
     }
 
     /**
-     * Places an order from a form and answers with its activation, or returns why it was not
-     * placed. A double click: the browser shows the answer to the second POST, so that answer must
-     * be the first one's activation, not an error with a fresh button; it waits for it, bounded.
+     * Answers a form's order with its activation, or returns why it was not placed. A double
+     * click: the browser shows the answer to the second POST, so that answer must be the first
+     * one's activation, not an error with a fresh button; while the first is in progress it asks
+     * {@code again}, bounded, and stops when that can no longer reach the order (empty): then the
+     * page says the order is still being placed, which it is.
      */
-    private Optional<String> placed(Visit visit, ServerResponse res, PlaceResult first, Supplier<PlaceResult> again,
-                                    Function<Texts, String> noNumbers) {
+    private Optional<String> answerPlacement(Visit visit, ServerResponse res, PlaceResult first, Supplier<Optional<PlaceResult>> again,
+                                             Function<Texts, String> noNumbers) {
         PlaceResult result = first;
         for (int wait = 0; result instanceof PlaceResult.InProgress && wait < DOUBLE_CLICK_WAITS; wait++) {
             try {
@@ -241,7 +252,11 @@ final class ActivationPages {
                 Thread.currentThread().interrupt();
                 break;
             }
-            result = again.get();
+            Optional<PlaceResult> next = again.get();
+            if (next.isEmpty()) {
+                break;
+            }
+            result = next.get();
         }
         Texts t = visit.texts();
         if (result instanceof PlaceResult.InProgress) {
@@ -279,15 +294,11 @@ final class ActivationPages {
 
     private String againPage(Visit visit, int id, Optional<String> error) {
         Texts t = visit.texts();
-        Orders.ReuseOffer offer = orders.reuseOffer(visit.owner(), id);
-        if (offer instanceof Orders.ReuseOffer.NotFound) {
-            throw new Website.NotFound(t.get("activation.not-found", String.valueOf(id)));
-        }
         String back = "<p><a href=\"/activations/" + id + "\">" + Html.escape(t.get("activation.again.back")) + "</a></p>";
-        String body = switch (offer) {
-            case Orders.ReuseOffer.NotFound none -> throw new IllegalStateException("answered above");
+        String body = switch (orders.reuseOffer(visit.owner(), id)) {
+            case Orders.ReuseOffer.NotFound none -> throw new Website.NotFound(t.get("activation.not-found", String.valueOf(id)));
             case Orders.ReuseOffer.NotReusable no -> Html.notice("error", t.get("activation.again.unavailable")) + back;
-            case Orders.ReuseOffer.Available a -> purchaseForm(visit, fact(t.get("activation.your-number"), a.parent().phone().international()),
+            case Orders.ReuseOffer.Available a -> purchaseForm(visit, ledger.balance(visit.owner()), fact(t.get("activation.your-number"), a.parent().phone().international()),
                     a.priceMicros(), a.currency(), "", t.get("activation.again.terms", t.duration(settings.window())), "/activations/" + id + "/again", "",
                     t.get("activation.again.buy", t.money(a.priceMicros(), a.currency()))) + back;
         };
@@ -309,10 +320,11 @@ final class ActivationPages {
         Optional<String> error = switch (orders.reuse(visit.owner(), id, price, guard, ActivationPages::goToActivation)) {
             case Orders.ReuseResult.NotFound none -> throw new Website.NotFound(visit.texts().get("activation.not-found", String.valueOf(id)));
             case Orders.ReuseResult.NotReusable no -> Optional.of(visit.texts().get("activation.again.unavailable"));
-            // A double click's second POST waits for the first's order (its key is claimed), like Buy's.
-            case Orders.ReuseResult.Ordered ordered -> placed(visit, res, ordered.result(),
+            // A double click's second POST waits for the first's order (its key is claimed), like
+            // Buy's; if the number stops being offered meanwhile (its window closed), it cannot ask.
+            case Orders.ReuseResult.Ordered ordered -> answerPlacement(visit, res, ordered.result(),
                     () -> orders.reuse(visit.owner(), id, price, guard, ActivationPages::goToActivation) instanceof Orders.ReuseResult.Ordered o
-                            ? o.result() : new PlaceResult.InProgress(),
+                            ? Optional.of(o.result()) : Optional.empty(),
                     t -> t.get("activation.again.not-sold"));
         };
         if (error.isPresent()) {
@@ -340,7 +352,7 @@ final class ActivationPages {
                 Html.escape(t.get("activation.sandbox.send"))) : "";
         String phone = a.phone().international();
         // Only the offer page asks the provider (an upstream's price check is a call of its own).
-        String again = a.status() == ActivationStatus.FINISHED && a.endedAt().map(e -> clock.instant().isBefore(e.plus(settings.reuseWindow()))).orElse(false)
+        String again = orders.mayBuyAgain(a)
                 ? "<p><a href=\"/activations/" + a.id() + "/again\" id=\"again\">" + Html.escape(t.get("activation.again.link")) + "</a></p>" : "";
         // The page's script writes these as the activation changes (see site.js): in the page's
         // language, from here, with {0} where it puts the countdown.

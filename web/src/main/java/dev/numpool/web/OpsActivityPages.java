@@ -14,6 +14,8 @@ import dev.numpool.orders.UpstreamReport;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -272,7 +274,10 @@ final class OpsActivityPages {
                     .append(t.lastHitAt().map(Html::when).orElse("never")).append("</td>");
             if (mayChange) {
                 rows.append("<td><form method=\"post\" action=\"/ops/templates/").append(t.id()).append("/remove\" class=\"inline\">")
-                        .append(Html.csrfField(visit)).append("<button type=\"submit\" aria-label=\"Remove template ").append(t.id())
+                        .append(Html.csrfField(visit))
+                        // The list the operator was looking at comes back after the removal.
+                        .append(service.map(v -> "<input type=\"hidden\" name=\"service\" value=\"" + Html.escape(v) + "\">").orElse(""))
+                        .append("<button type=\"submit\" aria-label=\"Remove template ").append(t.id())
                         .append("\">Remove</button></form></td>");
             }
             rows.append("</tr>");
@@ -304,8 +309,7 @@ final class OpsActivityPages {
         String service = form.text("service").strip();
         String sender = form.text("sender").strip();
         switch (orders.addCodeTemplate(service, sender.isEmpty() ? null : sender, form.text("template"))) {
-            case Orders.TemplateResult.Added added -> Website.redirect(res, "/ops/templates?service="
-                    + java.net.URLEncoder.encode(added.template().service(), java.nio.charset.StandardCharsets.UTF_8) + "&done=template-added");
+            case Orders.TemplateResult.Added added -> Website.redirect(res, templatesOf(added.template().service(), "template-added"));
             case Orders.TemplateResult.Invalid invalid -> Website.errorPage(res, visit, 422, "Not a template",
                     "The template was refused: " + invalid.why() + ". Nothing was added.");
             case Orders.TemplateResult.Exists exists -> Website.errorPage(res, visit, 409, "Already there",
@@ -318,7 +322,12 @@ final class OpsActivityPages {
         if (!raw.matches("[0-9]{1,18}") || !orders.removeCodeTemplate(Long.parseLong(raw))) {
             throw new Website.NotFound("There is no such template.");
         }
-        Website.redirect(res, "/ops/templates?done=template-removed");
+        Website.redirect(res, templatesOf(form.text("service").strip(), "template-removed"));
+    }
+
+    /** The templates page of one service (all of them for an empty one), saying what was {@code done}. */
+    private static String templatesOf(String service, String done) {
+        return "/ops/templates?" + (service.isEmpty() ? "" : "service=" + URLEncoder.encode(service, StandardCharsets.UTF_8) + "&") + "done=" + done;
     }
 
     private static Optional<Long> smsId(ServerRequest req) {

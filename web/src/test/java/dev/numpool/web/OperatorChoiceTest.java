@@ -97,8 +97,8 @@ class OperatorChoiceTest {
         assertEquals(303, person.signUp("picker-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "@example.com", "correct horse battery").status());
         Browserless.Page confirm = person.get("/buy?service=tg&country=0");
         assertTrue(confirm.body().contains("<caption>Operators with numbers for Telegram in Russia</caption>"), confirm.body());
-        java.util.regex.Matcher form = java.util.regex.Pattern.compile("name=\"operator\" value=\"virtual21\"><input type=\"hidden\" name=\"price\" value=\"([0-9]+)\">"
-                + "<input type=\"hidden\" name=\"key\" value=\"([0-9a-f-]{36})\"><button type=\"submit\">Buy from virtual21 for USD").matcher(confirm.body());
+        java.util.regex.Matcher form = java.util.regex.Pattern.compile("name=\"operator\" value=\"virtual21\">\\s*<input type=\"hidden\" name=\"price\" value=\"([0-9]+)\">"
+                + "\\s*<input type=\"hidden\" name=\"key\" value=\"([0-9a-f-]{36})\">\\s*<button type=\"submit\">Buy from virtual21 for USD").matcher(confirm.body());
         assertTrue(form.find(), "a button per operator, at its own price");
         long before = upstream.requests(FakeFiveSimUpstream.BUY).stream().filter(r -> r.arguments().get(1).equals("virtual21")).count();
         java.util.Map<String, String> fields = java.util.Map.of("service", "tg", "country", "0", "operator", "virtual21", "price", form.group(1), "key", form.group(2));

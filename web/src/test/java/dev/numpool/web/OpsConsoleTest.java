@@ -298,7 +298,10 @@ class OpsConsoleTest {
                 + "</td><td>operator</td>").matcher(shown);
         assertTrue(row.find(), "the operator's template: " + shown);
 
-        assertEquals("/ops/templates?done=template-removed", support.post("/ops/templates/" + row.group(1) + "/remove", Map.of()).location().orElseThrow());
+        assertTrue(shown.contains("action=\"/ops/templates/" + row.group(1) + "/remove\"") && Pattern.compile("/remove\" class=\"inline\">[^<]*<input[^>]*>"
+                + "<input type=\"hidden\" name=\"service\" value=\"tg\">").matcher(shown).find(), "a removal keeps the list's service: " + shown);
+        assertEquals("/ops/templates?service=tg&done=template-removed",
+                support.post("/ops/templates/" + row.group(1) + "/remove", Map.of("service", "tg")).location().orElseThrow(), "back to the same list");
         assertFalse(support.get("/ops/templates?service=tg").body().contains(template), "gone");
         support.get("/ops/templates");
         assertEquals(404, support.post("/ops/templates/" + row.group(1) + "/remove", Map.of()).status(), "removed once");
