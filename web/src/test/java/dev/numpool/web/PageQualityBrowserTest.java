@@ -1,6 +1,7 @@
 package dev.numpool.web;
 
 import dev.numpool.db.TestServers;
+import dev.numpool.inventory.FakeFiveSimUpstream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +23,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The quality bars every page of the website must meet, in each of its four languages, checked
@@ -45,6 +47,7 @@ class PageQualityBrowserTest {
     /** A price in USD with a third decimal, in any of the four languages' ways of writing money. */
     private static final Pattern THREE_DECIMALS = Pattern.compile("USD\\s?[\\d,]*\\.\\d{3,}|\\d,\\d{3,}\\s?USD");
     private static Numpool node;
+    private static FakeFiveSimUpstream upstream;
     private static Chromium chromium;
     private static ChromeDriver driver;
 
@@ -56,9 +59,24 @@ class PageQualityBrowserTest {
             org.junit.jupiter.api.Assertions.assertTrue(Files.isReadable(axeFile), "CI must have axe-core: ./numpool test fetches it with npm");
         }
         Assumptions.assumeTrue(Files.isReadable(axeFile), "skipped: axe-core is absent (./numpool test fetches it with npm into .cache/)");
+        // A 5sim upstream that quotes WhatsApp in Russia through two operators, so its confirmation
+        // page has the operators' table; Telegram stays the simulator's (the finished activation below
+        // needs the sandbox's SMS form, which reaches only numbers Numpool simulates).
+        upstream = FakeFiveSimUpstream.start("fivesim-key");
+        upstream.answer(FakeFiveSimUpstream.PRICES, FakeFiveSimUpstream.Answer.json("""
+                {"russia":{"whatsapp":{"mts":{"cost":0.21,"count":900},"virtual21":{"cost":0.09,"count":35}}}}"""));
         Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
         config.put("api.rate-limits.sign-ins-per-ip", "1000");
-        node = TestNodes.start(config, Clock.systemUTC());
+        config.put("inventory.providers.0.name", "fivesim-quality");
+        config.put("inventory.providers.0.protocol", "5sim");
+        config.put("inventory.providers.0.url", upstream.url().toString());
+        config.put("inventory.providers.0.api-key-env", "FIVESIM_KEY");
+        config.put("workers.enabled", "true");
+        config.put("workers.quotes-refresh-seconds", "1");
+        node = TestNodes.start(config, Clock.systemUTC(), Map.of("FIVESIM_KEY", "fivesim-key"));
+        Http http = new Http(node.url());
+        Await.until("5sim's operators quoted", () -> http.get("/v1/catalog?service=wa&country=0", null).json().at("/offers/0/operators/0")
+                .isMissingNode() ? null : true);
         chromium = Chromium.start();
         driver = chromium.driver;
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
@@ -73,6 +91,9 @@ class PageQualityBrowserTest {
         }
         if (node != null) {
             node.close();
+        }
+        if (upstream != null) {
+            upstream.close();
         }
     }
 
@@ -100,13 +121,14 @@ class PageQualityBrowserTest {
         // A second activation, finished with a code, to offer its number again (as the same session, without a browser).
         Browserless session = new Browserless(node.url());
         driver.manage().getCookies().forEach(c -> session.cookies.put(c.getName(), c.getValue()));
+        assertTrue(session.get("/buy?service=wa&country=0").body().contains("<table class=\"offers\">"), "the operators' table is among the pages checked");
         Browserless.Page second = session.post("/buy", session.get("/buy?service=tg&country=0").fields("service", "country", "price", "key"));
         String finished = second.location().orElseThrow();
         session.get(finished);
         session.post(finished + "/sandbox-sms", Map.of("text", "Your Telegram code is 48213"));
         assertEquals(finished + "?done=finished", session.post(finished + "/finish", Map.of()).location().orElseThrow());
         // The rent pages: where to rent (the widest table of the two) and a rental's own page.
-        List<String> signedInPages = List.of("/", "/services/tg", "/buy?service=tg&country=0", activation, "/activations", "/balance", "/account", "/account/two-step",
+        List<String> signedInPages = List.of("/", "/services/tg", "/buy?service=tg&country=0", "/buy?service=wa&country=0", activation, "/activations", "/balance", "/account", "/account/two-step",
                 "/developers/keys", "/developers/webhooks", "/status", "/rent", rental, finished + "/again");
         for (Texts.Language language : Texts.Language.values()) {
             switchTo(language);
