@@ -492,6 +492,9 @@ final class NativeApi {
             // Committed either way: without the activation read back, the answer still says so.
             case SandboxSms.Delivered delivered -> delivered.activation().ifPresentOrElse(a -> Json.send(res, 200, Json.activation(a)),
                     () -> Json.send(res, 202, Json.MAPPER.createObjectNode().put("id", id).put("smsAccepted", true)));
+            // A simulated upstream's number: back by now through its protocol, or on its next poll or push.
+            case SandboxSms.Relayed relayed -> relayed.activation().ifPresentOrElse(a -> Json.send(res, 200, Json.activation(a)),
+                    () -> Json.send(res, 202, Json.MAPPER.createObjectNode().put("id", id).put("smsAccepted", true).put("via", relayed.upstream())));
             case SandboxSms.Busy busy -> throw saturated();
             case SandboxSms.NotFound nf -> throw noActivation(id);
             case SandboxSms.NotSimulated real -> throw new Problem(ProblemType.NOT_SIMULATED,

@@ -36,6 +36,7 @@ final class Intake {
     private final IntakeGate gate;
     private final Counter codesReceived;
     private volatile java.util.function.BooleanSupplier overloaded = () -> false;
+    private volatile SandboxRelay relay = SandboxRelay.NONE;
 
     private final Rentals rentals;
 
@@ -68,6 +69,10 @@ final class Intake {
      */
     void shedIntakeWhen(java.util.function.BooleanSupplier overloaded) {
         this.overloaded = overloaded;
+    }
+
+    void relaySandboxSms(SandboxRelay relay) {
+        this.relay = relay;
     }
 
     /**
@@ -284,21 +289,26 @@ final class Intake {
     }
 
     /**
-     * Injects an SMS into one of the owner's simulated activations, through {@link #receive},
-     * as a provider would deliver it (the sandbox's test helper for bot authors).
+     * Injects an SMS into one of the owner's simulated activations (the sandbox's test helper for
+     * bot authors): through the simulated upstream that sold the number, if one did (see
+     * {@link SandboxRelay}), or else through {@link #receive}, as a provider would deliver it.
      */
     SandboxSms injectSandboxSms(AccountId owner, int activationId, String sender, String text) {
+        Optional<ActivationStore.NumberSource> number = stores.activations().numberSource(owner, activationId);
+        if (number.isEmpty()) {
+            return new SandboxSms.NotFound();
+        }
+        if (!inventory.isSimulated(number.get().provider())) {
+            return new SandboxSms.NotSimulated();
+        }
+        int shown = readBack(owner, activationId).map(a -> a.messages().size()).orElse(0);
+        if (relay.relay(number.get().provider(), number.get().providerRef(), sender, text)) {
+            return relayed(owner, activationId, number.get(), shown);
+        }
         if (overloaded.getAsBoolean() || !gate.tryEnter()) {
             return new SandboxSms.Busy();
         }
         try {
-            Optional<ActivationStore.NumberSource> number = stores.activations().numberSource(owner, activationId);
-            if (number.isEmpty()) {
-                return new SandboxSms.NotFound();
-            }
-            if (!inventory.isSimulated(number.get().provider())) {
-                return new SandboxSms.NotSimulated();
-            }
             SmsIntake taken = receive(new InboundSms(number.get().provider(), number.get().providerRef(), sender, text,
                     "sandbox-" + UUID.randomUUID(), clock.instant()));
             return new SandboxSms.Delivered(readBack(owner, activationId), taken);
@@ -320,6 +330,32 @@ final class Intake {
         } finally {
             gate.exit();
         }
+    }
+
+    /** The longest an injected SMS is waited for on its way back from a simulated upstream. */
+    private static final Duration RELAY_WAIT = Duration.ofSeconds(3);
+
+    /**
+     * An SMS handed to a simulated upstream comes back as that upstream delivers: a polled one is
+     * asked at once (as its next poll would), an agent pushes it. Waits for the activation to show
+     * one SMS more than the {@code shown} before, bounded by {@link #RELAY_WAIT}.
+     */
+    private SandboxSms relayed(AccountId owner, int activationId, ActivationStore.NumberSource number, int shown) {
+        if (inventory.polledProviders().contains(number.provider())) {
+            takeIn(number.provider(), inventory.poll(number.provider(), List.of(number.providerRef())));
+        }
+        long deadline = System.nanoTime() + RELAY_WAIT.toNanos();
+        Optional<Activation> now = readBack(owner, activationId);
+        while (now.map(a -> a.messages().size() <= shown).orElse(true) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            now = readBack(owner, activationId);
+        }
+        return new SandboxSms.Relayed(number.provider(), now.filter(a -> a.messages().size() > shown));
     }
 
     /** The activation after a committed SMS; empty if it cannot be read now (the SMS stands). */

@@ -532,6 +532,11 @@ public final class Orders implements AutoCloseable {
         intake.shedIntakeWhen(overloaded);
     }
 
+    /** Wiring: the sandbox's simulated upstreams, which SMS injected for their numbers go through. */
+    public void relaySandboxSms(SandboxRelay relay) {
+        intake.relaySandboxSms(relay);
+    }
+
     /**
      * Takes in an SMS a provider pushed (its listener), failing fast when the node is saturated:
      * an {@link OrdersException} with reason {@code SATURATED}, thrown before anything was written,

@@ -9,6 +9,14 @@ public sealed interface SandboxSms {
     record Delivered(java.util.Optional<Activation> activation, SmsIntake intake) implements SandboxSms {
     }
 
+    /**
+     * Handed to the simulated upstream that sold the number (see {@link SandboxRelay}), which
+     * delivers it as its protocol does; {@code activation} once it shows the SMS, within a short
+     * wait, empty if it does not yet (it will, as the upstream's next poll or push brings it).
+     */
+    record Relayed(String upstream, java.util.Optional<Activation> activation) implements SandboxSms {
+    }
+
     record NotFound() implements SandboxSms {
     }
 

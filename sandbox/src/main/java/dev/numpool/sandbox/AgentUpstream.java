@@ -142,6 +142,11 @@ final class AgentUpstream implements HttpFront.Protocol, AutoCloseable {
         };
     }
 
+    /** Pushes an SMS the number just received (see {@link Market#receive}) to the hub now, retried as any push. */
+    void pushNow(Market.Received received) {
+        schedule(received.activationId(), received.sms(), received.activationId() * 16 + received.index(), Duration.ZERO, 1);
+    }
+
     /** {@code FINISH_ACTIVATION {activationId, status}}: 3 sold, 4 cancelled (no SMS), 5 refunded. */
     private Answer finish(JsonNode ask) {
         long id = ask.path("activationId").asLong(-1);

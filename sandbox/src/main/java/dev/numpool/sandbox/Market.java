@@ -6,6 +6,7 @@ import com.google.i18n.phonenumbers.Phonenumber;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.random.RandomGenerator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The back office of one simulated upstream, whatever protocol it speaks: its stock per offer,
@@ -35,6 +38,9 @@ final class Market {
     private static final int MAX_NUMBER_TRIES = 64;
     /** Another code may be asked for a few times per activation; more would be a runaway client. */
     private static final int MAX_SMS_PER_ACTIVATION = 10;
+    /** The SMS a number keeps, planned and received: an agent numbers them {@code id * 16 + index}. */
+    private static final int MAX_SMS_KEPT = 16;
+    private static final Pattern NAIVE_CODE = Pattern.compile("(?<![0-9])[0-9]{4,8}(?![0-9])");
 
     enum State { WAITING, FINISHED, CANCELLED, TIMEOUT, BANNED }
 
@@ -255,6 +261,36 @@ final class Market {
         return new Ending.Ended(view(a, now));
     }
 
+    /**
+     * An SMS sent to a live number by the sandbox's user (Numpool's {@code POST /v1/sandbox/sms}):
+     * it arrives now, with the code this upstream reads in it ({@link #naiveCode}). Empty when the activation is unknown, no longer
+     * live, or has all the SMS it may keep; the caller then has no upstream path for it.
+     */
+    synchronized Optional<Received> receive(long id, String sender, String text) {
+        Activation a = activations.get(id);
+        if (a == null) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        expireIfDue(a, now);
+        if (a.state != State.WAITING || a.sms.size() >= MAX_SMS_KEPT) {
+            return Optional.empty();
+        }
+        Sms sms = new Sms(now, sender, text, naiveCode(text));
+        a.sms.add(sms);
+        return Optional.of(new Received(a.id, a.sms.size() - 1, sms));
+    }
+
+    /** The code an upstream reads in a text, as marketplaces do: the first run of 4 to 8 digits; empty when there is none. */
+    static String naiveCode(String text) {
+        Matcher digits = NAIVE_CODE.matcher(text);
+        return digits.find() ? digits.group() : "";
+    }
+
+    /** An SMS received by {@link #receive}: its activation, its place among that activation's SMS, the SMS. */
+    record Received(long activationId, int index, Sms sms) {
+    }
+
     /** Asks for another SMS on a live activation that has had its code; the new one may never come. */
     synchronized Optional<View> anotherCode(long id) {
         Activation a = activations.get(id);
@@ -366,8 +402,9 @@ final class Market {
         }
     }
 
+    /** The SMS that have reached the number by {@code now}, oldest first (one sent by the user may come before a planned one). */
     private static List<Sms> arrived(Activation a, Instant now) {
-        return a.sms.stream().filter(s -> !s.at().isAfter(now)).toList();
+        return a.sms.stream().filter(s -> !s.at().isAfter(now)).sorted(Comparator.comparing(Sms::at)).toList();
     }
 
     private static View view(Activation a, Instant now) {

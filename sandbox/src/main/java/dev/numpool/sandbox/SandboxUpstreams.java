@@ -38,7 +38,7 @@ public final class SandboxUpstreams implements AutoCloseable {
         }
     }
 
-    private record Running(Settings.Upstream settings, URI url, String apiKey, HttpFront front, Optional<AgentUpstream> agent) {
+    private record Running(Settings.Upstream settings, URI url, String apiKey, HttpFront front, Market market, Optional<AgentUpstream> agent) {
         Upstream view() {
             return new Upstream(settings.name(), settings.protocol(), url, apiKey, settings.clientTimeout(), settings.pollsPerSecond(),
                     settings.costMicros(), front.chaos());
@@ -79,19 +79,19 @@ public final class SandboxUpstreams implements AutoCloseable {
                     case "sms-activate" -> {
                         HttpFront front = new HttpFront(u.port(), SmsActivateUpstream.PATH, new SmsActivateUpstream(market, apiKey), u.latency(),
                                 settings.maxConcurrentRequests(), settings.stallMax());
-                        yield new Running(u, URI.create(front.root() + SmsActivateUpstream.PATH), apiKey, front, Optional.empty());
+                        yield new Running(u, URI.create(front.root() + SmsActivateUpstream.PATH), apiKey, front, market, Optional.empty());
                     }
                     case "5sim" -> {
                         HttpFront front = new HttpFront(u.port(), "/", new FiveSimUpstream(market, apiKey), u.latency(),
                                 settings.maxConcurrentRequests(), settings.stallMax());
-                        yield new Running(u, front.root(), apiKey, front, Optional.empty());
+                        yield new Running(u, front.root(), apiKey, front, market, Optional.empty());
                     }
                     default -> {
                         AgentUpstream agent = new AgentUpstream(u.name(), market, apiKey, clock, settings.pushRetry(), settings.pushAttempts(),
                                 settings.maxActivations());
                         try {
                             HttpFront front = new HttpFront(u.port(), "/api", agent, u.latency(), settings.maxConcurrentRequests(), settings.stallMax());
-                            yield new Running(u, URI.create(front.root() + "/api"), apiKey, front, Optional.of(agent));
+                            yield new Running(u, URI.create(front.root() + "/api"), apiKey, front, market, Optional.of(agent));
                         } catch (RuntimeException e) {
                             agent.close();
                             throw e;
@@ -121,6 +121,25 @@ public final class SandboxUpstreams implements AutoCloseable {
             r.front().chaos(mode);
             return r.view();
         });
+    }
+
+    /**
+     * An SMS the sandbox's user sends to the number of activation {@code activationId} at upstream
+     * {@code name}, as if the number had received it: from now on its protocol shows it (an agent
+     * pushes it to the hub). False when there is no such upstream or activation, it is no longer
+     * live, or the upstream's protocol could not show the SMS: then no upstream will deliver it.
+     */
+    public boolean receive(String name, String activationId, String sender, String text) {
+        Optional<Running> upstream = find(name);
+        if (upstream.isEmpty() || !activationId.matches("[0-9]{1,18}")) {
+            return false;
+        }
+        if (upstream.get().settings().protocol().equals("sms-activate") && Market.naiveCode(text).isEmpty()) {
+            return false; // its getStatus carries a code, not a text: an SMS it reads no code in would never be seen
+        }
+        Optional<Market.Received> received = upstream.get().market().receive(Long.parseLong(activationId), sender, text);
+        received.ifPresent(r -> upstream.get().agent().ifPresent(agent -> agent.pushNow(r)));
+        return received.isPresent();
     }
 
     /**

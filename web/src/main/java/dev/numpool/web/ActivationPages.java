@@ -597,6 +597,8 @@ final class ActivationPages {
         }
         switch (orders.injectSandboxSms(visit.owner(), id, "Sandbox", text)) {
             case SandboxSms.Delivered d -> Website.redirect(res, "/activations/" + id + "?done=sms");
+            // Through the simulated upstream that sold the number: the page shows it when it comes back.
+            case SandboxSms.Relayed r -> Website.redirect(res, "/activations/" + id + "?done=sms");
             case SandboxSms.NotFound nf -> throw new Website.NotFound(visit.texts().get("activation.not-yours", String.valueOf(id)));
             case SandboxSms.NotSimulated ns -> Website.redirect(res, "/activations/" + id + "?error=sms");
             case SandboxSms.Busy busy -> Website.redirect(res, "/activations/" + id + "?error=busy");

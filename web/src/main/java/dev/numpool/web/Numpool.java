@@ -123,6 +123,8 @@ public final class Numpool implements AutoCloseable {
                     dev.numpool.orders.Rentals.Settings.from(config.get("rentals")), clock, meters));
             Webhooks webhooks = Webhooks.create(db, redis, Webhooks.Settings.from(config.get("webhooks")), clock);
             orders.shedIntakeWhen(webhooks::behind);
+            // SMS injected for a simulated upstream's number go through that upstream, as a real SMS would.
+            upstreams.ifPresent(u -> orders.relaySandboxSms(u::receive));
             Optional<String> publicUrl = config.get("numpool.public-url").asString().asOptional();
             Topups topups = Topups.create(db, redis, Topups.Settings.from(config.get("topups"),
                     publicUrl.orElse("http://" + host + ":" + port)), environment, clock);

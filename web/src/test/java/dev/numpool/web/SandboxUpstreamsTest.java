@@ -30,9 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SandboxUpstreamsTest {
     private static final String OPERATOR = "operator-token-0123456789abcdef";
-    private static final List<String> UPSTREAMS = List.of("sandbox-sms-activate", "sandbox-5sim", "sandbox-agent");
+    private static final List<String> UPSTREAMS = SandboxOperator.UPSTREAMS;
     private static Numpool node;
     private static Http http;
+    private static SandboxOperator operator;
 
     @BeforeAll
     static void start() {
@@ -54,6 +55,7 @@ class SandboxUpstreamsTest {
         }
         node = TestNodes.start(config, Clock.systemUTC(), Map.of());
         http = new Http(node.url());
+        operator = new SandboxOperator(http, OPERATOR);
     }
 
     @AfterAll
@@ -77,7 +79,7 @@ class SandboxUpstreamsTest {
             assertEquals("normal", u.get("chaos").asText());
             assertFalse(u.has("apiKey"), "an upstream's key stays in the node");
         });
-        allQuoted();
+        operator.allQuoted();
 
         String key = http.newSandboxAccount();
         Http.Response bought = order(key, "{\"service\":\"tg\",\"country\":0}");
@@ -101,11 +103,11 @@ class SandboxUpstreamsTest {
     @Test
     @Order(2)
     void aCodeArrivesThroughEachProtocolsOwnPath() {
-        allQuoted();
+        operator.allQuoted();
         String key = http.newSandboxAccount();
         for (String upstream : UPSTREAMS) {
             // Only this upstream sells: the others and the simulator are paused, as an operator would.
-            pauseAllBut(upstream, true);
+            operator.pauseAllBut(upstream, true);
             try {
                 Http.Response bought = order(key, "{\"service\":\"wa\",\"country\":16}");
                 assertEquals(201, bought.status(), bought.text());
@@ -132,7 +134,7 @@ class SandboxUpstreamsTest {
                     assertEquals(upstream, again.json().at("/routing/attempts/0/provider").asText());
                 }
             } finally {
-                pauseAllBut(upstream, false);
+                operator.pauseAllBut(upstream, false);
             }
         }
     }
@@ -140,9 +142,9 @@ class SandboxUpstreamsTest {
     @Test
     @Order(3)
     void ordersFailOverWhenAnUpstreamFailsStallsOrAnswersGarbage() {
-        allQuoted();
+        operator.allQuoted();
         String key = http.newSandboxAccount();
-        setPaused("simulator", true); // the three upstreams are the field
+        operator.setPaused("simulator", true); // the three upstreams are the field
         List<String> broken = new ArrayList<>();
         List<String> modes = List.of("fail", "stall", "garbage");
         try {
@@ -189,7 +191,7 @@ class SandboxUpstreamsTest {
             }
         } finally {
             setMarkups(List.of());
-            setPaused("simulator", false);
+            operator.setPaused("simulator", false);
             UPSTREAMS.forEach(u -> http.post("/v1/operator/sandbox/upstreams/" + u + "/chaos", OPERATOR, "{\"mode\":\"normal\"}"));
         }
         assertEquals(404, http.post("/v1/operator/sandbox/upstreams/nobody/chaos", OPERATOR, "{\"mode\":\"fail\"}").status());
@@ -262,29 +264,4 @@ class SandboxUpstreamsTest {
         return http.order(key, java.util.UUID.randomUUID().toString(), body);
     }
 
-    /** Waits until every upstream's prices and stock were refreshed into the node. */
-    private static void allQuoted() {
-        Await.until("quotes of the three upstreams", () -> {
-            JsonNode providers = http.get("/v1/operator/providers", OPERATOR).json().get("providers");
-            int quoted = 0;
-            for (JsonNode p : providers) {
-                if (UPSTREAMS.contains(p.get("name").asText()) && p.get("cachedStock").asLong() > 0 && p.get("circuit").asText().equals("closed")) {
-                    quoted++;
-                }
-            }
-            return quoted == UPSTREAMS.size() ? true : null;
-        });
-    }
-
-    private static void pauseAllBut(String upstream, boolean paused) {
-        setPaused("simulator", paused);
-        UPSTREAMS.stream().filter(u -> !u.equals(upstream)).forEach(u -> setPaused(u, paused));
-    }
-
-    private static void setPaused(String provider, boolean paused) {
-        Http.Response r = http.send(http.request("/v1/operator/providers/" + provider + "/pause", OPERATOR)
-                .header("Content-Type", "application/json")
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"paused\":" + paused + ",\"reason\":\"test\"}")));
-        assertEquals(200, r.status(), r.text());
-    }
 }

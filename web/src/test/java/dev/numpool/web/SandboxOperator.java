@@ -1,0 +1,48 @@
+package dev.numpool.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** An operator of a sandbox node in tests: waits for its simulated upstreams' quotes and pauses providers. */
+final class SandboxOperator {
+    /** The simulated upstreams of {@code application.yaml}, in their order there. */
+    static final List<String> UPSTREAMS = List.of("sandbox-sms-activate", "sandbox-5sim", "sandbox-agent");
+
+    private final Http http;
+    private final String token;
+
+    SandboxOperator(Http http, String token) {
+        this.http = http;
+        this.token = token;
+    }
+
+    /** Waits until every upstream's prices and stock were refreshed into the node. */
+    void allQuoted() {
+        Await.until("quotes of the three upstreams", () -> {
+            JsonNode providers = http.get("/v1/operator/providers", token).json().get("providers");
+            int quoted = 0;
+            for (JsonNode p : providers) {
+                if (UPSTREAMS.contains(p.get("name").asText()) && p.get("cachedStock").asLong() > 0 && p.get("circuit").asText().equals("closed")) {
+                    quoted++;
+                }
+            }
+            return quoted == UPSTREAMS.size() ? true : null;
+        });
+    }
+
+    /** Pauses (or resumes) the simulator and every upstream but {@code upstream}, so orders go to that one. */
+    void pauseAllBut(String upstream, boolean paused) {
+        setPaused("simulator", paused);
+        UPSTREAMS.stream().filter(u -> !u.equals(upstream)).forEach(u -> setPaused(u, paused));
+    }
+
+    void setPaused(String provider, boolean paused) {
+        Http.Response r = http.send(http.request("/v1/operator/providers/" + provider + "/pause", token)
+                .header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"paused\":" + paused + ",\"reason\":\"test\"}")));
+        assertEquals(200, r.status(), r.text());
+    }
+}

@@ -1,0 +1,109 @@
+package dev.numpool.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.numpool.db.TestServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An SMS injected with {@code POST /v1/sandbox/sms} for a number a simulated upstream sold goes
+ * through that upstream and comes back by its protocol (polled at once, or pushed by the agent),
+ * so the upstream knows the number got it: it lets the activation finish and sells the number
+ * again. Before, the SMS reached Numpool alone: the upstream refused to finish ("no sms") and the
+ * number could not be bought again. Here the upstreams send no code of their own.
+ */
+class SandboxSmsRelayTest {
+    private static final String OPERATOR = "operator-token-relay-0123456789";
+    private static Numpool node;
+    private static Http http;
+    private static SandboxOperator operator;
+
+    @BeforeAll
+    static void start() {
+        Map<String, String> config = TestNodes.baseConfig(TestServers.freshDatabaseUrl());
+        config.put("sandbox.upstreams-enabled", "true");
+        config.put("numpool.operator-token", OPERATOR);
+        config.put("workers.enabled", "true");
+        config.put("workers.quotes-refresh-seconds", "1");
+        for (int i = 0; i < SandboxOperator.UPSTREAMS.size(); i++) {
+            config.put("sandbox.upstreams." + i + ".delivery-rate", "0");
+            config.put("sandbox.upstreams." + i + ".failure-rate", "0");
+        }
+        node = TestNodes.start(config, Clock.systemUTC(), Map.of());
+        http = new Http(node.url());
+        operator = new SandboxOperator(http, OPERATOR);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void anInjectedSmsGoesThroughTheUpstreamThatSoldTheNumberWhichThenSellsItAgain() {
+        operator.allQuoted();
+        String key = http.newSandboxAccount();
+        for (String upstream : SandboxOperator.UPSTREAMS) {
+            operator.pauseAllBut(upstream, true);
+            try {
+                Http.Response bought = http.order(key, UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}");
+                assertEquals(201, bought.status(), bought.text());
+                int id = bought.json().get("id").asInt();
+                JsonNode attempts = bought.json().at("/routing/attempts");
+                assertEquals(upstream, attempts.get(attempts.size() - 1).get("provider").asText(), attempts.toString());
+
+                Http.Response injected = http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Your WhatsApp code: 731904\"}");
+                assertEquals(200, injected.status(), upstream + ": back through its protocol within the answer: " + injected.text());
+                List<String> codes = new ArrayList<>();
+                injected.json().get("codes").forEach(c -> codes.add(c.get("code").asText()));
+                assertEquals(List.of("731904"), codes, upstream + ": " + injected.text());
+                assertEquals(200, http.post("/v1/activations/" + id + "/finish", key, null).status());
+
+                Http.Response again = http.postIdempotent("/v1/activations/" + id + "/reuse", key, null, "{}");
+                if (upstream.equals("sandbox-agent")) {
+                    assertEquals(409, again.status(), "the agent protocol sells no number again: " + again.text());
+                } else {
+                    assertEquals(201, again.status(), upstream + " saw the code, finished the activation and sells the number again: " + again.text());
+                    assertEquals(bought.json().get("phone").asText(), again.json().get("phone").asText());
+                    assertEquals(upstream, again.json().at("/routing/attempts/0/provider").asText());
+                }
+            } finally {
+                operator.pauseAllBut(upstream, false);
+            }
+        }
+    }
+
+    @Test
+    void aTextTheSmsActivateProtocolCannotCarryIsStillDeliveredAndOtherAccountsCannotInject() {
+        operator.allQuoted();
+        String key = http.newSandboxAccount();
+        operator.pauseAllBut("sandbox-sms-activate", true);
+        try {
+            Http.Response bought = http.order(key, UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}");
+            assertEquals(201, bought.status(), bought.text());
+            int id = bought.json().get("id").asInt();
+            // getStatus carries a code, not a text: a text without one goes straight to Numpool.
+            Http.Response injected = http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Welcome to WhatsApp\"}");
+            assertEquals(200, injected.status(), injected.text());
+            assertEquals("Welcome to WhatsApp", injected.json().at("/messages/0/text").asText(), injected.text());
+
+            String stranger = http.newSandboxAccount();
+            assertEquals(404, http.post("/v1/sandbox/sms", stranger, "{\"activationId\":" + id + ",\"text\":\"Your WhatsApp code: 555123\"}").status());
+            assertEquals(1, http.get("/v1/activations/" + id, key).json().get("messages").size(), "nothing reached the number");
+        } finally {
+            operator.pauseAllBut("sandbox-sms-activate", false);
+        }
+    }
+}
