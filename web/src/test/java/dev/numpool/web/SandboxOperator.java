@@ -39,6 +39,39 @@ final class SandboxOperator {
         UPSTREAMS.stream().filter(u -> !u.equals(upstream)).forEach(u -> setPaused(u, paused));
     }
 
+    /**
+     * Buys WhatsApp in Brazil with the simulator and every other upstream paused, so from
+     * {@code upstream} alone, and checks it came from there; the pauses are lifted after.
+     */
+    Http.Response buyFrom(String key, String upstream) {
+        pauseAllBut(upstream, true);
+        try {
+            Http.Response bought = http.order(key, java.util.UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}");
+            assertEquals(201, bought.status(), bought.text());
+            JsonNode attempts = bought.json().at("/routing/attempts");
+            assertEquals(upstream, attempts.get(attempts.size() - 1).get("provider").asText(), attempts.toString());
+            return bought;
+        } finally {
+            pauseAllBut(upstream, false);
+        }
+    }
+
+    /**
+     * Buys the number of a finished activation again, at once: the upstream that sold it sells it
+     * again in its own protocol, except an agent, whose protocol cannot.
+     */
+    void assertSoldAgain(String key, String upstream, Http.Response bought) {
+        Http.Response again = http.postIdempotent("/v1/activations/" + bought.json().get("id").asInt() + "/reuse", key, null, "{}");
+        if (upstream.equals("sandbox-agent")) {
+            assertEquals(409, again.status(), again.text());
+            assertEquals("/problems/not-reusable", again.json().get("type").asText());
+        } else {
+            assertEquals(201, again.status(), upstream + ": " + again.text());
+            assertEquals(bought.json().get("phone").asText(), again.json().get("phone").asText());
+            assertEquals(upstream, again.json().at("/routing/attempts/0/provider").asText());
+        }
+    }
+
     void setPaused(String provider, boolean paused) {
         Http.Response r = http.send(http.request("/v1/operator/providers/" + provider + "/pause", token)
                 .header("Content-Type", "application/json")

@@ -1,6 +1,5 @@
 package dev.numpool.web;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.numpool.db.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,7 +9,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,32 +54,16 @@ class SandboxSmsRelayTest {
         operator.allQuoted();
         String key = http.newSandboxAccount();
         for (String upstream : SandboxOperator.UPSTREAMS) {
-            operator.pauseAllBut(upstream, true);
-            try {
-                Http.Response bought = http.order(key, UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}");
-                assertEquals(201, bought.status(), bought.text());
-                int id = bought.json().get("id").asInt();
-                JsonNode attempts = bought.json().at("/routing/attempts");
-                assertEquals(upstream, attempts.get(attempts.size() - 1).get("provider").asText(), attempts.toString());
-
-                Http.Response injected = http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Your WhatsApp code: 731904\"}");
-                assertEquals(200, injected.status(), upstream + ": back through its protocol within the answer: " + injected.text());
-                List<String> codes = new ArrayList<>();
-                injected.json().get("codes").forEach(c -> codes.add(c.get("code").asText()));
-                assertEquals(List.of("731904"), codes, upstream + ": " + injected.text());
-                assertEquals(200, http.post("/v1/activations/" + id + "/finish", key, null).status());
-
-                Http.Response again = http.postIdempotent("/v1/activations/" + id + "/reuse", key, null, "{}");
-                if (upstream.equals("sandbox-agent")) {
-                    assertEquals(409, again.status(), "the agent protocol sells no number again: " + again.text());
-                } else {
-                    assertEquals(201, again.status(), upstream + " saw the code, finished the activation and sells the number again: " + again.text());
-                    assertEquals(bought.json().get("phone").asText(), again.json().get("phone").asText());
-                    assertEquals(upstream, again.json().at("/routing/attempts/0/provider").asText());
-                }
-            } finally {
-                operator.pauseAllBut(upstream, false);
-            }
+            Http.Response bought = operator.buyFrom(key, upstream);
+            int id = bought.json().get("id").asInt();
+            Http.Response injected = http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Your WhatsApp code: 731904\"}");
+            assertEquals(200, injected.status(), upstream + ": back through its protocol within the answer: " + injected.text());
+            List<String> codes = new ArrayList<>();
+            injected.json().get("codes").forEach(c -> codes.add(c.get("code").asText()));
+            assertEquals(List.of("731904"), codes, upstream + ": " + injected.text());
+            assertEquals(200, http.post("/v1/activations/" + id + "/finish", key, null).status());
+            // Before, the upstream had seen no SMS: it refused to finish, and so to sell the number again.
+            operator.assertSoldAgain(key, upstream, bought);
         }
     }
 
@@ -89,21 +71,15 @@ class SandboxSmsRelayTest {
     void aTextTheSmsActivateProtocolCannotCarryIsStillDeliveredAndOtherAccountsCannotInject() {
         operator.allQuoted();
         String key = http.newSandboxAccount();
-        operator.pauseAllBut("sandbox-sms-activate", true);
-        try {
-            Http.Response bought = http.order(key, UUID.randomUUID().toString(), "{\"service\":\"wa\",\"country\":16}");
-            assertEquals(201, bought.status(), bought.text());
-            int id = bought.json().get("id").asInt();
-            // getStatus carries a code, not a text: a text without one goes straight to Numpool.
-            Http.Response injected = http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Welcome to WhatsApp\"}");
-            assertEquals(200, injected.status(), injected.text());
-            assertEquals("Welcome to WhatsApp", injected.json().at("/messages/0/text").asText(), injected.text());
+        Http.Response bought = operator.buyFrom(key, "sandbox-sms-activate");
+        int id = bought.json().get("id").asInt();
+        // getStatus carries a code, not a text: a text without one goes straight to Numpool.
+        Http.Response injected = http.post("/v1/sandbox/sms", key, "{\"activationId\":" + id + ",\"text\":\"Welcome to WhatsApp\"}");
+        assertEquals(200, injected.status(), injected.text());
+        assertEquals("Welcome to WhatsApp", injected.json().at("/messages/0/text").asText(), injected.text());
 
-            String stranger = http.newSandboxAccount();
-            assertEquals(404, http.post("/v1/sandbox/sms", stranger, "{\"activationId\":" + id + ",\"text\":\"Your WhatsApp code: 555123\"}").status());
-            assertEquals(1, http.get("/v1/activations/" + id, key).json().get("messages").size(), "nothing reached the number");
-        } finally {
-            operator.pauseAllBut("sandbox-sms-activate", false);
-        }
+        String stranger = http.newSandboxAccount();
+        assertEquals(404, http.post("/v1/sandbox/sms", stranger, "{\"activationId\":" + id + ",\"text\":\"Your WhatsApp code: 555123\"}").status());
+        assertEquals(1, http.get("/v1/activations/" + id, key).json().get("messages").size(), "nothing reached the number");
     }
 }

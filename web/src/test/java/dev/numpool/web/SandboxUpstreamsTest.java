@@ -106,36 +106,17 @@ class SandboxUpstreamsTest {
         operator.allQuoted();
         String key = http.newSandboxAccount();
         for (String upstream : UPSTREAMS) {
-            // Only this upstream sells: the others and the simulator are paused, as an operator would.
-            operator.pauseAllBut(upstream, true);
-            try {
-                Http.Response bought = order(key, "{\"service\":\"wa\",\"country\":16}");
-                assertEquals(201, bought.status(), bought.text());
-                int id = bought.json().get("id").asInt();
-                JsonNode attempts = bought.json().at("/routing/attempts");
-                assertEquals(upstream, attempts.get(attempts.size() - 1).get("provider").asText(), attempts.toString());
-                // sms-activate and 5sim are polled (their live lists); the agent pushes PUSH_SMS to /agent/<name>.
-                JsonNode withCode = Await.until("a code from " + upstream, () -> {
-                    JsonNode now = http.get("/v1/activations/" + id, key).json();
-                    return now.get("status").asText().equals("code_received") ? now : null;
-                });
-                assertTrue(withCode.at("/codes/0/code").asText().matches("[0-9]{6}"), withCode.toString());
-                assertTrue(withCode.at("/codes/0/text").asText().contains(withCode.at("/codes/0/code").asText()));
-                assertEquals(200, http.post("/v1/activations/" + id + "/finish", key, null).status());
-
-                // The same number again, at once, from the same upstream in its own protocol (an agent cannot).
-                Http.Response again = http.postIdempotent("/v1/activations/" + id + "/reuse", key, null, "{}");
-                if (upstream.equals("sandbox-agent")) {
-                    assertEquals(409, again.status(), again.text());
-                    assertEquals("/problems/not-reusable", again.json().get("type").asText());
-                } else {
-                    assertEquals(201, again.status(), upstream + ": " + again.text());
-                    assertEquals(bought.json().get("phone").asText(), again.json().get("phone").asText());
-                    assertEquals(upstream, again.json().at("/routing/attempts/0/provider").asText());
-                }
-            } finally {
-                operator.pauseAllBut(upstream, false);
-            }
+            Http.Response bought = operator.buyFrom(key, upstream);
+            int id = bought.json().get("id").asInt();
+            // sms-activate and 5sim are polled (their live lists); the agent pushes PUSH_SMS to /agent/<name>.
+            JsonNode withCode = Await.until("a code from " + upstream, () -> {
+                JsonNode now = http.get("/v1/activations/" + id, key).json();
+                return now.get("status").asText().equals("code_received") ? now : null;
+            });
+            assertTrue(withCode.at("/codes/0/code").asText().matches("[0-9]{6}"), withCode.toString());
+            assertTrue(withCode.at("/codes/0/text").asText().contains(withCode.at("/codes/0/code").asText()));
+            assertEquals(200, http.post("/v1/activations/" + id + "/finish", key, null).status());
+            operator.assertSoldAgain(key, upstream, bought);
         }
     }
 
