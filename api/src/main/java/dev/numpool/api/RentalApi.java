@@ -281,6 +281,14 @@ final class RentalApi {
         }
         switch (rentals().injectSandboxSms(owner, id, sender == null ? "Sandbox" : sender.asText(), text.asText())) {
             case Rentals.SandboxSms.Delivered delivered -> Json.send(res, 200, rental(delivered.rental()));
+            // A simulated upstream's rental: back by now through its rent API, or on its next poll.
+            case Rentals.SandboxSms.Relayed relayed -> {
+                if (relayed.arrived()) {
+                    Json.send(res, 200, rental(relayed.rental()));
+                } else {
+                    Json.send(res, 202, Json.MAPPER.createObjectNode().put("id", id).put("smsAccepted", true).put("via", relayed.upstream()));
+                }
+            }
             case Rentals.SandboxSms.NotFound nf -> throw noRental(id);
             case Rentals.SandboxSms.Busy busy -> throw new Problem(ProblemType.SATURATED,
                     "This node is taking in as many SMS as it can right now. Nothing was stored; send it again in a second.");

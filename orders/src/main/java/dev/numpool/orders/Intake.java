@@ -302,8 +302,9 @@ final class Intake {
             return new SandboxSms.NotSimulated();
         }
         int shown = readBack(owner, activationId).map(a -> a.messages().size()).orElse(0);
-        if (relay.relay(number.get().provider(), number.get().providerRef(), sender, text)) {
-            return relayed(owner, activationId, number.get(), shown);
+        if (relayToUpstream(number.get().provider(), number.get().providerRef(), sender, text,
+                () -> readBack(owner, activationId).map(a -> a.messages().size() > shown).orElse(false))) {
+            return new SandboxSms.Relayed(number.get().provider(), readBack(owner, activationId).filter(a -> a.messages().size() > shown));
         }
         if (overloaded.getAsBoolean() || !gate.tryEnter()) {
             return new SandboxSms.Busy();
@@ -336,26 +337,28 @@ final class Intake {
     private static final Duration RELAY_WAIT = Duration.ofSeconds(3);
 
     /**
-     * An SMS handed to a simulated upstream comes back as that upstream delivers: a polled one is
-     * asked at once (as its next poll would), an agent pushes it. Waits for the activation to show
-     * one SMS more than the {@code shown} before, bounded by {@link #RELAY_WAIT}.
+     * Hands an SMS injected in the sandbox to the simulated upstream that sold or rented the number
+     * (see {@link SandboxRelay}); false when none took it. It comes back as that upstream delivers:
+     * a polled one is asked at once (as its next poll would), an agent pushes it. Waits until
+     * {@code arrived} says it is here, bounded by {@link #RELAY_WAIT}.
      */
-    private SandboxSms relayed(AccountId owner, int activationId, ActivationStore.NumberSource number, int shown) {
-        if (inventory.polledProviders().contains(number.provider())) {
-            takeIn(number.provider(), inventory.poll(number.provider(), List.of(number.providerRef())));
+    boolean relayToUpstream(String provider, String providerRef, String sender, String text, java.util.function.BooleanSupplier arrived) {
+        if (!relay.relay(provider, providerRef, sender, text)) {
+            return false;
+        }
+        if (inventory.polledProviders().contains(provider)) {
+            takeIn(provider, inventory.poll(provider, List.of(providerRef)));
         }
         long deadline = System.nanoTime() + RELAY_WAIT.toNanos();
-        Optional<Activation> now = readBack(owner, activationId);
-        while (now.map(a -> a.messages().size() <= shown).orElse(true) && System.nanoTime() < deadline) {
+        while (!arrived.getAsBoolean() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
-            now = readBack(owner, activationId);
         }
-        return new SandboxSms.Relayed(number.provider(), now.filter(a -> a.messages().size() > shown));
+        return true;
     }
 
     /** The activation after a committed SMS; empty if it cannot be read now (the SMS stands). */

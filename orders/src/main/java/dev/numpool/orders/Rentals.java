@@ -655,6 +655,14 @@ public final class Rentals {
         record Delivered(Rental rental, SmsIntake intake) implements SandboxSms {
         }
 
+        /**
+         * Handed to the simulated upstream that rented out the number (see {@link SandboxRelay}),
+         * which delivers it as its protocol does; the rental as it is now, and whether it shows
+         * the SMS yet (it will, at the upstream's next poll).
+         */
+        record Relayed(String upstream, Rental rental, boolean arrived) implements SandboxSms {
+        }
+
         record NotFound() implements SandboxSms {
         }
 
@@ -668,8 +676,9 @@ public final class Rentals {
     }
 
     /**
-     * Injects an SMS into one of the owner's rentals of a simulated number, through the same intake
-     * as a provider's push (the sandbox's test helper for bot authors).
+     * Injects an SMS into one of the owner's rentals of a simulated number (the sandbox's test
+     * helper for bot authors): through the simulated upstream that rented it out, if one did, or
+     * else through the same intake as a provider's push.
      */
     public SandboxSms injectSandboxSms(AccountId owner, int id, String sender, String text) {
         Optional<RentalStore.RentalRow> row = stores.rentals().row(owner, id);
@@ -678,6 +687,12 @@ public final class Rentals {
         }
         if (!inventory.isSimulated(row.get().provider())) {
             return new SandboxSms.NotSimulated();
+        }
+        int shown = stores.rentals().rental(owner, id).map(r -> r.messages().size()).orElse(0);
+        if (intake.relayToUpstream(row.get().provider(), row.get().providerRef(), sender, text,
+                () -> stores.rentals().rental(owner, id).map(r -> r.messages().size() > shown).orElse(false))) {
+            Rental now = stores.rentals().rental(owner, id).orElseThrow();
+            return new SandboxSms.Relayed(row.get().provider(), now, now.messages().size() > shown);
         }
         Optional<SmsIntake> taken = intake.receiveIfFree(new dev.numpool.inventory.InboundSms(row.get().provider(), row.get().providerRef(),
                 sender, text, "sandbox-" + java.util.UUID.randomUUID(), clock.instant()));

@@ -363,7 +363,7 @@ final class Market {
     }
 
     /** A verification text in the shapes the big senders use. */
-    private static String text(Names.Service service, String code) {
+    static String text(Names.Service service, String code) {
         return switch (service.code()) {
             case "go" -> "G-" + code + " is your Google verification code.";
             case "wa" -> "Your WhatsApp code: " + code + "\nDon't share this code with others";
@@ -411,6 +411,16 @@ final class Market {
         List<Sms> arrived = arrived(a, now);
         boolean waitingForAnother = a.anotherCodeAsked && arrived.size() < a.sms.size();
         return new View(a.id, a.service, a.country, a.phone, a.costMicros, a.boughtAt, a.endsAt, a.state, arrived, waitingForAnother);
+    }
+
+    /** A fresh number of the country for a rental, marked live until {@link #giveBack}; empty when none could be drawn. */
+    synchronized Optional<String> takeNumber(int country) {
+        return freshNumber(country, List.of());
+    }
+
+    /** A rented number back: free to be sold or rented again. */
+    synchronized void giveBack(String phone) {
+        liveNumbers.remove(phone);
     }
 
     /**

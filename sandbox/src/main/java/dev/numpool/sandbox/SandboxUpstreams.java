@@ -38,12 +38,16 @@ public final class SandboxUpstreams implements AutoCloseable {
         }
     }
 
-    private record Running(Settings.Upstream settings, URI url, String apiKey, HttpFront front, Market market, Optional<AgentUpstream> agent) {
+    private record Running(Settings.Upstream settings, URI url, String apiKey, HttpFront front, Market market, Optional<RentMarket> rents,
+                           Optional<AgentUpstream> agent) {
         Upstream view() {
             return new Upstream(settings.name(), settings.protocol(), url, apiKey, settings.clientTimeout(), settings.pollsPerSecond(),
                     settings.costMicros(), front.chaos());
         }
     }
+
+    /** How Numpool's sms-activate client names a rental: {@code rent-} and the upstream's rental id. */
+    private static final String RENTAL_REF = "rent-[0-9]{1,18}";
 
     private final List<Running> running;
 
@@ -77,21 +81,23 @@ public final class SandboxUpstreams implements AutoCloseable {
                 String apiKey = "sbx_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
                 running.add(switch (u.protocol()) {
                     case "sms-activate" -> {
-                        HttpFront front = new HttpFront(u.port(), SmsActivateUpstream.PATH, new SmsActivateUpstream(market, apiKey), u.latency(),
+                        // Only this protocol has a rent API; its rental ids are apart from its activations'.
+                        RentMarket rents = new RentMarket(u, market, settings.maxActivations(), clock, random, 1_000_000L + random.nextInt(1_000_000));
+                        HttpFront front = new HttpFront(u.port(), SmsActivateUpstream.PATH, new SmsActivateUpstream(market, rents, apiKey), u.latency(),
                                 settings.maxConcurrentRequests(), settings.stallMax());
-                        yield new Running(u, URI.create(front.root() + SmsActivateUpstream.PATH), apiKey, front, market, Optional.empty());
+                        yield new Running(u, URI.create(front.root() + SmsActivateUpstream.PATH), apiKey, front, market, Optional.of(rents), Optional.empty());
                     }
                     case "5sim" -> {
                         HttpFront front = new HttpFront(u.port(), "/", new FiveSimUpstream(market, apiKey), u.latency(),
                                 settings.maxConcurrentRequests(), settings.stallMax());
-                        yield new Running(u, front.root(), apiKey, front, market, Optional.empty());
+                        yield new Running(u, front.root(), apiKey, front, market, Optional.empty(), Optional.empty());
                     }
                     default -> {
                         AgentUpstream agent = new AgentUpstream(u.name(), market, apiKey, clock, settings.pushRetry(), settings.pushAttempts(),
                                 settings.maxActivations());
                         try {
                             HttpFront front = new HttpFront(u.port(), "/api", agent, u.latency(), settings.maxConcurrentRequests(), settings.stallMax());
-                            yield new Running(u, URI.create(front.root() + "/api"), apiKey, front, market, Optional.of(agent));
+                            yield new Running(u, URI.create(front.root() + "/api"), apiKey, front, market, Optional.empty(), Optional.of(agent));
                         } catch (RuntimeException e) {
                             agent.close();
                             throw e;
@@ -131,7 +137,15 @@ public final class SandboxUpstreams implements AutoCloseable {
      */
     public boolean receive(String name, String activationId, String sender, String text) {
         Optional<Running> upstream = find(name);
-        if (upstream.isEmpty() || !activationId.matches("[0-9]{1,18}")) {
+        if (upstream.isEmpty()) {
+            return false;
+        }
+        // A rental, as Numpool's sms-activate client names it: its rent API shows every SMS, text and all.
+        if (activationId.matches(RENTAL_REF)) {
+            return upstream.get().rents().flatMap(r -> r.receive(Long.parseLong(activationId.substring(activationId.indexOf('-') + 1)), sender, text))
+                    .isPresent();
+        }
+        if (!activationId.matches("[0-9]{1,18}")) {
             return false;
         }
         if (upstream.get().settings().protocol().equals("sms-activate") && Market.naiveCode(text).isEmpty()) {

@@ -13,12 +13,15 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * An upstream of the sms-activate protocol at {@code /stubs/handler_api.php}: the actions
  * Numpool's client sends (getPrices, getNumberV2 and getNumber, getStatus, getFullSms, setStatus,
- * getActiveActivations) and the few a console reads (getBalance, getNumbersStatus,
- * getStatusV2), answered with the protocol's plain tokens with HTTP 200, or JSON.
+ * getActiveActivations, the reuse pair, and the rent API: getRentServicesAndCountries,
+ * getRentNumber, getRentStatus, continueRentNumber, setRentStatus) and the few a console reads
+ * (getBalance, getNumbersStatus, getStatusV2), answered with the protocol's plain tokens with
+ * HTTP 200, or JSON (the rent API's errors as {@code {"status":"error","message":TOKEN}}).
  */
 final class SmsActivateUpstream implements HttpFront.Protocol {
     static final String PATH = "/stubs/handler_api.php";
@@ -27,11 +30,16 @@ final class SmsActivateUpstream implements HttpFront.Protocol {
     /** The most rows one getActiveActivations page holds, as HeroSMS documents. */
     private static final int MAX_LIST_LIMIT = 100;
 
+    /** The rent API's dates: {@code 2020-01-31T12:01:52}, UTC. */
+    private static final DateTimeFormatter RENT_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+
     private final Market market;
+    private final RentMarket rents;
     private final String apiKey;
 
-    SmsActivateUpstream(Market market, String apiKey) {
+    SmsActivateUpstream(Market market, RentMarket rents, String apiKey) {
         this.market = market;
+        this.rents = rents;
         this.apiKey = apiKey;
     }
 
@@ -64,8 +72,123 @@ final class SmsActivateUpstream implements HttpFront.Protocol {
                         default -> Answer.text("RENEW_ACTIVATION_NOT_AVAILABLE");
                     })
                     .orElse(Answer.text("WRONG_ACTIVATION_ID"));
+            case "getRentServicesAndCountries" -> rentPrices(request);
+            case "getRentNumber" -> rent(request);
+            case "getRentStatus" -> rentStatus(request);
+            case "continueRentNumber" -> extendRent(request);
+            case "setRentStatus" -> endRent(request);
             default -> Answer.text("BAD_ACTION");
         };
+    }
+
+    // Rent --------------------------------------------------------------------------------------
+
+    /** {@code {"countries":{"0":0},"operators":{"0":"any"},"services":{"full":{"cost":2.4,"quant":5},"tg":{…}},"currency":840}}, for {@code rent_time} hours. */
+    private Answer rentPrices(Request request) {
+        Optional<Integer> hours = rentHours(request.param("rent_time"));
+        Optional<Integer> country = number(Optional.ofNullable(request.param("country")).orElse("0")).map(Long::intValue);
+        if (hours.isEmpty() || country.isEmpty()) {
+            return rentError("BAD_TIME");
+        }
+        ObjectNode answer = JSON.createObjectNode();
+        answer.putObject("countries").put("0", country.get());
+        answer.putObject("operators").put("0", "any");
+        ObjectNode services = answer.putObject("services");
+        long cost = rentCost(hours.get());
+        for (String service : Stream.concat(Stream.of("full"), market.settings().services().stream()).toList()) {
+            rents.stock(service, country.get()).ifPresent(quant -> services.putObject(service).put("cost", new BigDecimal(decimal(cost))).put("quant", quant));
+        }
+        return Answer.json(answer.put("currency", 840).toString());
+    }
+
+    /** {@code {"status":"success","phone":{"id":1049,"endDate":"2020-01-31T12:01:52","number":"79959707564"}}}. */
+    private Answer rent(Request request) {
+        Optional<Integer> hours = rentHours(request.param("rent_time"));
+        String service = String.valueOf(request.param("service"));
+        Optional<Integer> country = number(Optional.ofNullable(request.param("country")).orElse("0")).map(Long::intValue);
+        if (!service.equals("full") && Names.service(service).isEmpty()) {
+            return rentError("BAD_SERVICE");
+        }
+        if (hours.isEmpty() || country.isEmpty()) {
+            return rentError("BAD_TIME");
+        }
+        if (market.failsNow()) {
+            return rentError("ERROR_SQL");
+        }
+        return rents.rent(service, country.get(), hours.get()).map(this::rented).orElse(rentError("NO_NUMBERS"));
+    }
+
+    /** {@code {"status":"success","quantity":"2","values":{"0":{"phoneFrom","text","service","date"},…}}}, newest first. */
+    private Answer rentStatus(Request request) {
+        return withRental(request, r -> {
+            if (r.arrived().isEmpty()) {
+                return rentError(switch (r.state()) {
+                    case RENTED -> "STATUS_WAIT_CODE";
+                    case FINISHED -> "STATUS_FINISH";
+                    case CANCELLED -> "STATUS_CANCEL";
+                });
+            }
+            ObjectNode answer = JSON.createObjectNode().put("status", "success").put("quantity", Integer.toString(r.arrived().size()));
+            ObjectNode values = answer.putObject("values");
+            List<Market.Sms> newestFirst = r.arrived().reversed();
+            for (int i = 0; i < newestFirst.size(); i++) {
+                Market.Sms sms = newestFirst.get(i);
+                values.putObject(Integer.toString(i)).put("phoneFrom", sms.sender()).put("text", sms.text()).put("service", r.service())
+                        .put("date", TIME.format(sms.at()));
+            }
+            return Answer.json(answer.toString());
+        });
+    }
+
+    private Answer extendRent(Request request) {
+        Optional<Integer> hours = rentHours(request.param("rent_time"));
+        if (hours.isEmpty()) {
+            return rentError("BAD_TIME");
+        }
+        return withRental(request, r -> rents.extend(r.id(), hours.get()).map(this::rented).orElse(rentError("RENT_DIE")));
+    }
+
+    /** {@code status} 1 finishes the rental (paid), 2 cancels it (refunded). */
+    private Answer endRent(Request request) {
+        RentMarket.State to = switch (String.valueOf(request.param("status"))) {
+            case "1" -> RentMarket.State.FINISHED;
+            case "2" -> RentMarket.State.CANCELLED;
+            default -> null;
+        };
+        if (to == null) {
+            return rentError("INCORECT_STATUS");
+        }
+        return withRental(request, r -> switch (rents.end(r.id(), to)) {
+            case RentMarket.Ending.Ended ended -> Answer.json("{\"status\":\"success\"}");
+            case RentMarket.Ending.NotFound none -> rentError("INVALID_PHONE");
+            case RentMarket.Ending.AlreadyEnded(RentMarket.State state) -> rentError(state == RentMarket.State.CANCELLED ? "ALREADY_CANCEL" : "ALREADY_FINISH");
+        });
+    }
+
+    private Answer rented(RentMarket.View r) {
+        ObjectNode answer = JSON.createObjectNode().put("status", "success");
+        answer.putObject("phone").put("id", r.id()).put("endDate", RENT_TIME.format(r.endsAt())).put("number", r.phone());
+        return Answer.json(answer.toString());
+    }
+
+    private Answer withRental(Request request, java.util.function.Function<RentMarket.View, Answer> then) {
+        if (request.param("id") == null || request.param("id").isEmpty()) {
+            return rentError("NO_ID_RENT");
+        }
+        return number(request.param("id")).flatMap(rents::find).map(then).orElse(rentError("INVALID_PHONE"));
+    }
+
+    /** The price of {@code hours}: the upstream's four-hour price for every four hours begun. */
+    private long rentCost(int hours) {
+        return Math.multiplyExact(rents.minRentCostMicros(), (hours + RentMarket.MIN_HOURS - 1) / RentMarket.MIN_HOURS);
+    }
+
+    private static Optional<Integer> rentHours(String text) {
+        return number(text).filter(h -> h >= RentMarket.MIN_HOURS && h <= RentMarket.MAX_HOURS).map(Long::intValue);
+    }
+
+    private static Answer rentError(String token) {
+        return Answer.json(JSON.createObjectNode().put("status", "error").put("message", token).toString());
     }
 
     private Answer prices(Request request) {

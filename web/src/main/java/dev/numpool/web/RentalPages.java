@@ -651,6 +651,7 @@ final class RentalPages {
         }
         switch (rentals().injectSandboxSms(visit.owner(), id, "Sandbox", text)) {
             case Rentals.SandboxSms.Delivered d -> Website.redirect(res, "/rentals/" + id + "?done=sms");
+            case Rentals.SandboxSms.Relayed r -> Website.redirect(res, "/rentals/" + id + "?done=sms");
             case Rentals.SandboxSms.NotFound nf -> throw new Website.NotFound(visit.texts().get("rentals.not-found", String.valueOf(id)));
             case Rentals.SandboxSms.NotSimulated ns -> Website.redirect(res, "/rentals/" + id + "?error=sms");
             case Rentals.SandboxSms.Busy busy -> Website.redirect(res, "/rentals/" + id + "?error=busy");

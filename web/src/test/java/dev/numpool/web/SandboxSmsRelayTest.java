@@ -1,5 +1,6 @@
 package dev.numpool.web;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.numpool.db.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An SMS injected with {@code POST /v1/sandbox/sms} for a number a simulated upstream sold goes
@@ -33,6 +33,9 @@ class SandboxSmsRelayTest {
         config.put("numpool.operator-token", OPERATOR);
         config.put("workers.enabled", "true");
         config.put("workers.quotes-refresh-seconds", "1");
+        // Rentals come from the sms-activate upstream alone: the simulator rents nothing, the pool is off.
+        config.put("inventory.simulator.rent-stock", "0");
+        config.put("inventory.pool.enabled", "false");
         for (int i = 0; i < SandboxOperator.UPSTREAMS.size(); i++) {
             config.put("sandbox.upstreams." + i + ".delivery-rate", "0");
             config.put("sandbox.upstreams." + i + ".failure-rate", "0");
@@ -65,6 +68,31 @@ class SandboxSmsRelayTest {
             // Before, the upstream had seen no SMS: it refused to finish, and so to sell the number again.
             operator.assertSoldAgain(key, upstream, bought);
         }
+    }
+
+    @Test
+    void aRentalFromTheSmsActivateUpstreamGetsItsSmsThroughItsRentApi() {
+        operator.allQuoted();
+        String key = http.newSandboxAccount();
+        JsonNode offers = Await.until("the upstream's rent offers", () -> {
+            JsonNode o = http.get("/v1/rental-offers?service=wa&country=16", key).json();
+            return o.at("/offers/0").isMissingNode() ? null : o;
+        });
+        assertEquals(20, offers.at("/offers/0/stock").asInt(), offers.toString());
+        Http.Response rented = http.postIdempotent("/v1/rentals", key, null, "{\"service\":\"wa\",\"country\":16,\"periods\":2}");
+        assertEquals(201, rented.status(), rented.text());
+        int id = rented.json().get("id").asInt();
+
+        Http.Response injected = http.post("/v1/sandbox/rentals/" + id + "/sms", key, "{\"text\":\"Your WhatsApp code: 402913\",\"sender\":\"WhatsApp\"}");
+        assertEquals(200, injected.status(), "back through getRentStatus within the answer: " + injected.text());
+        assertEquals(1, injected.json().get("messages").size(), injected.text());
+        assertEquals("402913", injected.json().at("/messages/0/code").asText(), injected.text());
+        assertEquals("WhatsApp", injected.json().at("/messages/0/sender").asText(), injected.text());
+
+        assertEquals(200, http.postIdempotent("/v1/rentals/" + id + "/extend", key, null, "{\"periods\":5}").status(), "extended upstream too");
+        assertEquals(200, http.post("/v1/rentals/" + id + "/finish", key, null).status());
+        assertEquals(404, http.post("/v1/sandbox/rentals/" + id + "/sms", http.newSandboxAccount(), "{\"text\":\"Code 555123\"}").status(),
+                "another account's rental");
     }
 
     @Test
