@@ -83,6 +83,7 @@ class RealSmsTest {
         samples.addAll(load("real/dev-e.tsv"));
         samples.addAll(load("real/dev-l.tsv"));
         samples.addAll(load("real/dev-m.tsv"));
+        samples.addAll(load("real/dev-o.tsv"));
         samples.addAll(load("real/dev-j.tsv"));
         samples.addAll(load("real/dev-k.tsv"));
         samples.addAll(load("real/dev-h.tsv"));
