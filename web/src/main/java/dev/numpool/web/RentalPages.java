@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiFunction;
 import java.util.logging.Level;
@@ -165,7 +166,13 @@ final class RentalPages {
         }
         StringBuilder options = new StringBuilder("<option value=\"any\"" + (service.isEmpty() ? " selected" : "") + ">"
                 + Html.escape(t.get("rentals.any-service")) + "</option>");
+        // The services with numbers to rent now (and the one asked for), not the whole catalogue.
+        Set<String> rentable = inventory.rentOffers(Optional.empty(), Optional.empty(), Mode.of(visit.testMode())).stream()
+                .filter(o -> o.stock() > 0).map(Inventory.RentOffer::service).collect(Collectors.toSet());
         for (Service s : inventory.services()) {
+            if (!rentable.contains(s.code()) && !s.code().equals(code)) {
+                continue;
+            }
             options.append("<option value=\"").append(Html.escape(s.code())).append("\"").append(s.code().equals(code) ? " selected" : "")
                     .append(">").append(Html.escape(s.name())).append("</option>");
         }

@@ -63,6 +63,9 @@ class UpstreamRentalTest {
     @Test
     void aNumberRentedUpstreamGetsItsPolledSmsIsExtendedThereAndGivenBack() {
         String key = http.newSandboxAccount();
+        String rentPage = new Browserless(node.url()).get("/rent").body();
+        assertTrue(rentPage.contains("<option value=\"tg\">") && !rentPage.contains("<option value=\"wa\">"),
+                "the service filter offers what can be rented now (Telegram here), not the whole catalogue: " + rentPage);
         JsonNode offers = http.get("/v1/rental-offers?service=tg&country=0", key).json();
         assertEquals("0.25", offers.at("/offers/0/pricePerPeriod").asText(), "4 hours at 0.80 is 0.20 an hour, + 25 %: " + offers);
         Http.Response rented = http.postIdempotent("/v1/rentals", key, null, "{\"service\":\"tg\",\"country\":0,\"periods\":2}");
