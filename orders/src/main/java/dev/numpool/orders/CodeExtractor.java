@@ -68,10 +68,26 @@ final class CodeExtractor {
     private static final Pattern ALPHANUMERIC_FIRST = Pattern.compile(
             "\\A\\W{0,3}([A-Za-z0-9]{4,10})\\s*(?:(?:is|ist|est|er)\\s+(?:your|dein|ihr|votre|din)?\\s*|คือ)\\z", Pattern.CASE_INSENSITIVE);
     /**
-     * Digits in groups, as phone numbers are written ({@code +1 415 555 0100}, {@code 8 800 555 35 35},
-     * {@code (415) 555-0100}); {@link #isPhoneNumber} decides whether a match is one.
+     * Capitals and digits right before their keyword anywhere in the text ({@code … for
+     * verification. 75F95 OTP expires in 5 minutes.}, {@code Hi! X7K9Q2 is your code}); lower
+     * case only where the text opens with the code ({@link #ALPHANUMERIC_FIRST}), as words run
+     * into numbers are written in it.
      */
-    private static final Pattern DIGIT_GROUPS = Pattern.compile("\\+?\\(?\\d[\\d ()-]{5,}\\d");
+    private static final Pattern ALPHANUMERIC_BEFORE = Pattern.compile(
+            "(?<![\\p{L}\\p{N}-])([A-Z0-9]{4,10})(?:\\s+(?i:is|ist|est|er)\\s+(?i:your|dein|ihr|votre|din)?\\s*|\\s*คือ\\s*|\\s)\\z");
+    /** An account's number, by its word in the common languages; see {@link #soleCode}. */
+    private static final Pattern ACCOUNT_BEFORE = Pattern.compile(
+            "(?<!\\p{L})(?:account|acc|compte|cuenta|conta|hesap|rekening|akun|tài khoản|tai khoan|tk|счёт|счет|рахунок|חשבון|حساب|حسابك|حساب شما|账户|帳戶)\\s*(?:no\\.?|nr\\.?|number|#|№)?\\s*[:.]?\\s*$",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /** The keywords that name a code outright, where {@link #ALPHANUMERIC_BEFORE} may stand right before one. */
+    private static final Pattern CODE_NOUN = Pattern.compile("otp|pin|code|passcode|kod|код", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * Digits in groups, as phone numbers are written ({@code +1 415 555 0100}, {@code 8 800 555 35 35},
+     * {@code (415) 555-0100}); {@link #isPhoneNumber} decides whether a match is one. A bracket
+     * right after a code's length of digits opens a remark, not an area code: {@code
+     * 482913（12306用户注册验证码）}, its full-width bracket folded to ASCII.
+     */
+    private static final Pattern DIGIT_GROUPS = Pattern.compile("\\+?\\(?\\d(?:[\\d )-]|(?<!\\d{4})\\(){5,}\\d");
     /** Ten digits is the shortest national number with its area code; codes are at most eight. */
     private static final int MIN_PHONE_DIGITS = 10;
     /** Keywords that say what a code is for, as Android's one-time-code detection reads them ("4543 login"); see {@link #PURPOSE}. */
@@ -98,12 +114,14 @@ final class CodeExtractor {
             // but a phone number, a barcode, a QR code, an encoding, a voucher, a redeem, an invitation or a referral code.
             "(?<=\\p{IsHan})(?<![号號条條形维維编編券换換请請荐薦])[码碼]",
             "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
-            "passord", "lösenord", "كود", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
+            "passord", "lösenord", "kood", "kóð", "kwdik", "kodiko", "thibitish", "كود", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
+            // "Code" in the scripts of Kannada, Malayalam, Gujarati, Gurmukhi, Armenian, Georgian, Amharic, Lao and Burmese.
+            "ಕೋಡ್", "കോഡ്", "કોડ", "ਕੋਡ", "կոդ", "კოდ", "ኮድ", "ລະຫັດ", "ကုဒ်",
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
-            "kod", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
-            PURPOSE_WORDS, VERB_WORDS, "senha", "contraseña", "mot de passe", "şifre", "parola",
-            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль",
+            "kod", "kód", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
+            PURPOSE_WORDS, VERB_WORDS, "senha", "contraseña", "mot de passe", "şifre", "sifre", "parola",
+            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "ma kich hoat", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль",
             // Russian written in Latin letters, as some senders do.
             "parol", "podtverzhdeni",
             // Persian writes words apart, and these are parts of others: "کارمزد" is a fee, "کدام"
@@ -115,7 +133,7 @@ final class CodeExtractor {
      * 591044}) or a promotion ({@code promo code SAVE20}, {@code claim code KL341}, {@code
      * Identifier Code: 45239} in a prize draw).
      */
-    private static final Pattern STALE = Pattern.compile("(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
+    private static final Pattern STALE = Pattern.compile("(?<![\\p{IsLatin}\\p{IsCyrillic}])(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
                     + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|(?<!\\p{L})(?:bse|nse|stock|client)|invalid|incorrect|wrong|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
@@ -155,6 +173,8 @@ final class CodeExtractor {
      * characters of base64 that can look like a code of letters and digits.
      */
     private static final Pattern APP_HASH = Pattern.compile("(?<=\\s)[A-Za-z0-9+/]{11}\\s*\\z");
+    /** A sender's name that is a number, in the brackets that open a Chinese SMS. */
+    private static final Pattern SIGNATURE = Pattern.compile("\\s*[【\\[](\\d{4,8})[】\\]]");
     private static final Pattern LINK = Pattern.compile("https?://\\S+|www\\.\\S+|\\b[\\w-]+\\.(?:com|org|net|me|ru|io|co)(?:/\\S*)?",
             Pattern.CASE_INSENSITIVE);
     /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
@@ -215,6 +235,7 @@ final class CodeExtractor {
             return Optional.empty(); // a notice, not a code
         }
         List<Candidate> candidates = numbers(clean);
+        dropSignature(clean, candidates);
         boolean vietnamese = UNACCENTED_VIETNAMESE.matcher(clean).find();
         Pattern isBefore = vietnamese ? LA_BEFORE : IS_BEFORE;
         boolean promotion = PROMOTION.matcher(clean).find();
@@ -245,6 +266,14 @@ final class CodeExtractor {
             Matcher first = ALPHANUMERIC_FIRST.matcher(clean.substring(0, kw[0]));
             if (kw[0] <= 24 && first.find() && mixed(first.group(1), true)) {
                 candidates.add(new Candidate(first.group(1), first.start(1), first.end(1), false));
+                continue;
+            }
+            int from = Math.max(0, kw[0] - 24);
+            Matcher before = ALPHANUMERIC_BEFORE.matcher(clean.substring(from, kw[0]));
+            // Right before it, only a keyword that names a code: "DT85TH896 Confirmed." is an M-PESA receipt.
+            if (before.find() && mixed(before.group(1), true)
+                    && (before.end(1) < before.end() - 1 || CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).matches())) {
+                candidates.add(new Candidate(before.group(1), from + before.start(1), from + before.end(1), false));
             }
         }
         // Each candidate scores its distance to the nearest keyword; the best one wins unless
@@ -309,6 +338,19 @@ final class CodeExtractor {
     }
 
     /**
+     * A Chinese SMS opens with its sender's name in 【】, and some senders' names are numbers
+     * ({@code 【12306】482913（12306用户注册验证码）}, the railway's): wherever the text repeats that
+     * number, it names the sender. Left in when no other number is there: then the brackets may
+     * hold the code itself ({@code 【482913】是您的验证码}).
+     */
+    private static void dropSignature(String clean, List<Candidate> candidates) {
+        Matcher signature = SIGNATURE.matcher(clean);
+        if (signature.lookingAt() && candidates.stream().anyMatch(c -> !c.digits().equals(signature.group(1)))) {
+            candidates.removeIf(c -> c.digits().equals(signature.group(1)));
+        }
+    }
+
+    /**
      * For a short SMS to an activation, read without a keyword: its one code-shaped number, if it
      * has exactly one that is not a phone number, amount, date, time, year, card ending, order
      * number or the like, and the text is no advert and names no money: a short text with an
@@ -327,7 +369,10 @@ final class CodeExtractor {
             }
         }
         // With no keyword to vouch for them, digits in groups of two sizes are a number in thousands ("12 345").
-        List<String> codes = numbers(clean).stream().filter(c -> !c.year() && evenGroups(clean.substring(c.start(), c.end())))
+        // Nor is a number an account names ("חשבון 482913 עודכן"): with a keyword, "Account: 357632 is
+        // your Samsung account verification code" labels its code so, but without one it is a notice.
+        List<String> codes = numbers(clean).stream().filter(c -> !c.year() && evenGroups(clean.substring(c.start(), c.end()))
+                        && !ACCOUNT_BEFORE.matcher(clean.substring(Math.max(0, c.start() - 24), c.start())).find())
                 .map(Candidate::digits).distinct().toList();
         if (codes.isEmpty()) {
             // A text that is one token of letters and digits and nothing else is that code ("g4zy75",
