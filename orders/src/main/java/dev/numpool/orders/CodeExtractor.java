@@ -59,11 +59,12 @@ final class CodeExtractor {
             "(?<!\\p{L})(?:ma (?:otp|xac)|xac (?:thuc|nhan|minh)|quy khach|cua ban|vui long|hieu luc|giao dich|dang (?:nhap|ky))(?!\\p{L})",
             Pattern.CASE_INSENSITIVE);
     /**
-     * A code of capital letters only, the last word of its sentence after "is" or a colon
-     * ({@code Your code: KXQZTR}); {@link #random} tells it from a word.
+     * A code of letters only, the last word of its sentence after "is" or a colon ({@code Your
+     * code: KXQZTR}, {@code … code d'activation PlanetHoster est gmqjahw}); {@link #random} tells
+     * it from a word.
      */
     private static final Pattern LETTERS_ONLY = Pattern.compile(
-            "\\A[^.\\n:]{0,30}?(?:(?<!\\p{L})(?:is|est|ist|er|är|es|é)\\s*:?|:)\\s*([A-Z]{6,10})\\s*(?:[.!\\n]|\\z)");
+            "\\A[^.\\n:]{0,30}?(?:(?<!\\p{L})(?:is|est|ist|er|är|es|é)\\s*:?|:)\\s*([A-Za-z]{4,10})\\s*(?:[.!\\n]|\\z)");
     /** A code of letters and digits before its keyword, opening the text: {@code uk52q3s8 คือรหัสยืนยัน…}, {@code A7K9Q2 is your code}. */
     private static final Pattern ALPHANUMERIC_FIRST = Pattern.compile(
             "\\A\\W{0,3}([A-Za-z0-9]{4,10})\\s*(?:(?:is|ist|est|er)\\s+(?:your|dein|ihr|votre|din)?\\s*|คือ)\\z", Pattern.CASE_INSENSITIVE);
@@ -75,6 +76,9 @@ final class CodeExtractor {
      */
     private static final Pattern ALPHANUMERIC_BEFORE = Pattern.compile(
             "(?<![\\p{L}\\p{N}-])([A-Z0-9]{4,10})(?:\\s+(?i:is|ist|est|er)\\s+(?i:your|dein|ihr|votre|din)?\\s*|\\s*คือ\\s*|\\s)\\z");
+    /** A card or an account named with a colon; see {@link #labelsACode}. */
+    private static final Pattern CODE_LABEL = Pattern.compile("(?<!\\p{L})(?:карт[аыеу]|сч[её]т[аеу]?|\\p{L}*-?konto|karte|card|carte|tarjeta|cartão|account)\\s*:\\s*$",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An account's number, by its word in the common languages; see {@link #soleCode}. */
     private static final Pattern ACCOUNT_BEFORE = Pattern.compile(
             "(?<!\\p{L})(?:account|acc|compte|cuenta|conta|hesap|rekening|akun|tài khoản|tai khoan|tk|счёт|счет|рахунок|חשבון|حساب|حسابك|حساب شما|账户|帳戶)\\s*(?:no\\.?|nr\\.?|number|#|№)?\\s*[:.]?\\s*$",
@@ -254,7 +258,7 @@ final class CodeExtractor {
             Matcher a = ALPHANUMERIC.matcher(after(clean, kw[1], 24));
             // Dashed groups join into one code, and a code is at most ten characters (Jazzer found
             // "COD082-cold-code" read as eleven).
-            if (a.find() && a.group(1).replace("-", "").length() <= 10 && mixed(a.group(1), false)) {
+            if (a.find() && a.group(1).replace("-", "").length() <= 10 && (mixed(a.group(1), false) || oddCase(a.group(1)))) {
                 candidates.add(new Candidate(a.group(1).replace("-", ""), kw[1] + a.start(1), kw[1] + a.end(1), false));
                 continue;
             }
@@ -400,14 +404,32 @@ final class CodeExtractor {
     }
 
     /**
-     * Whether a run of capitals reads as drawn at random rather than as a word: a word of a
-     * Latin-script language has a vowel in every three or four letters, random letters one in
-     * five. Lower case is left alone: "Your code is wrong." and "Der Code ist falsch." pass that
-     * test, and a false code is charged for.
+     * Whether letters read as drawn at random rather than as a word. Capitals: six or more, a
+     * vowel in at most one of five (a word of a Latin-script language has one in every three or
+     * four). Lower case: the same, and one of the letters words rarely hold, q, x, z or j
+     * ({@code gmqjahw}, {@code tgxxrz}): "Der Code ist falsch." and "Your code is wrong." hold
+     * none, and a false code is charged for. Both cases mixed as no word mixes them ({@code nOIL},
+     * {@code thkDys}): see {@link #oddCase}.
      */
     private static boolean random(String token) {
-        long vowels = token.chars().filter(ch -> "AEIOUY".indexOf(ch) >= 0).count();
-        return vowels * 5 <= token.length();
+        long vowels = token.chars().filter(ch -> "AEIOUYaeiouy".indexOf(ch) >= 0).count();
+        if (token.equals(token.toUpperCase(java.util.Locale.ROOT))) {
+            return token.length() >= 6 && vowels * 5 <= token.length();
+        }
+        if (token.equals(token.toLowerCase(java.util.Locale.ROOT))) {
+            return token.length() >= 5 && vowels * 5 <= token.length() && token.matches(".*[qxzj].*");
+        }
+        return oddCase(token);
+    }
+
+    /**
+     * Two or more small letters, then a capital, as no word and few names mix them ({@code
+     * thkDys}). A name may start with a capital ({@code PayPal}, {@code GTBank}, {@code MyVNPT})
+     * or with one small letter ({@code iPhone}, {@code eSIM}, {@code eKYC}), so those are left
+     * out, and with them a code such as {@code nOIL}.
+     */
+    private static boolean oddCase(String token) {
+        return token.length() >= 4 && token.matches("[a-z]{2,}[A-Z][A-Za-z]*");
     }
 
     private static boolean wordLetter(char c) {
@@ -470,11 +492,26 @@ final class CodeExtractor {
             // So do digits cut short by dots ("881240...0100"): a number shortened for display.
             boolean masked = clean.startsWith("XX", m.end()) || clean.startsWith("xx", m.end()) || clean.startsWith("**", m.end())
                     || clean.startsWith("..", m.end()) || clean.startsWith("…", m.end());
-            if (!masked && !NOT_A_CODE_BEFORE.matcher(before).find()) {
+            if (!masked && (!NOT_A_CODE_BEFORE.matcher(before).find() || labelsACode(clean, m.start()))) {
                 candidates.add(new Candidate(digits, m.start(), m.end(), year));
             }
         }
         return candidates;
+    }
+
+    /**
+     * Whether the card or account word right before a number is the object of a code keyword in
+     * the same clause, with a colon: the code's label ({@code Код активации карты: 482913},
+     * {@code Sicherheitscode für das Microsoft-Konto: 834721}), not a card's or account's number.
+     */
+    private static boolean labelsACode(String clean, int number) {
+        String clause = clean.substring(Math.max(0, number - 48), number);
+        if (!CODE_LABEL.matcher(clause).find()) {
+            return false;
+        }
+        clause = clause.substring(Math.max(clause.lastIndexOf('.'), Math.max(clause.lastIndexOf('\n'), clause.lastIndexOf('!'))) + 1);
+        Matcher keyword = KEYWORD.matcher(clause);
+        return keyword.find() && !VERB.matcher(keyword.group()).matches() && !stale(clause, keyword);
     }
 
     /**

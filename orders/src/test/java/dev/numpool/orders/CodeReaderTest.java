@@ -109,7 +109,18 @@ class CodeReaderTest {
         assertEquals(Optional.of("482913"), CodeExtractor.find("G-482913 on teie Google'i kinnituskood."));
         assertEquals(Optional.of("4829"), CodeExtractor.find("4829 la ma kich hoat Zalo cua ban"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("ನಿಮ್ಮ ಪರಿಶೀಲನಾ ಕೋಡ್ 482913"));
+        assertEquals(Optional.of("482913"), CodeExtractor.find("Код активации карты: 482913"), "a card named by the code keyword labels the code");
+        assertEquals(Optional.of("834721"), CodeExtractor.find("Sicherheitscode für das Microsoft-Konto: 834721"));
+        assertEquals(Optional.of("482913"), CodeExtractor.find("Код подтверждения: 482913. Карта: 1234"), "a card's number after the clause of the code");
         assertEquals(Optional.empty(), read("חשבון 482913 עודכן", "ot"), "a short notice's account number is no bare code");
+        assertEquals(Optional.of("gmqjahw"), CodeExtractor.find("Votre code d'activation PlanetHoster est gmqjahw"), "small letters drawn at random");
+        assertEquals(Optional.of("tgxxrz"), CodeExtractor.find("Your credits have been topped up. Your renewal Pin is tgxxrz"));
+        assertEquals(Optional.of("thkDys"), CodeExtractor.find("login 2347XXXXXX17 password thkDys to access your saved data"),
+                "small letters then a capital, as no word is written");
+        assertEquals(Optional.empty(), CodeExtractor.find("Der Code ist falsch."), "a word, however few its vowels");
+        assertEquals(Optional.empty(), CodeExtractor.find("Your wifi password is qwerty."));
+        assertEquals(Optional.empty(), CodeExtractor.find("Your code: eSIM"), "a name's small first letter");
+        assertEquals(Optional.empty(), CodeExtractor.find("Use your GTBank account code MyVNPT"), "names start with a capital");
         assertEquals(Optional.of("357632"), read("<#> Account: 357632 is your Samsung account verification code. bP2ROrn3fZQ", "ot"),
                 "with a keyword, \"Account:\" may label the code");
     }
