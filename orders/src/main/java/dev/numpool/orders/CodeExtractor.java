@@ -204,9 +204,12 @@ final class CodeExtractor {
                 Pattern.CASE_INSENSITIVE);
     }
 
-    /** A word that says "is" (or a colon) right before a code; {@code moreIs} adds some ("|la"). */
+    /**
+     * A word that says "is" (or a colon, or a dash between blanks: "… с карты *1234 - 4829") right
+     * before a code; {@code moreIs} adds some ("|la").
+     */
     private static Pattern isBefore(String moreIs) {
-        return Pattern.compile("(?<!\\p{L})(?:is|est|ist|er|är|é|là" + moreIs + "|:)\\s+\\z", Pattern.CASE_INSENSITIVE);
+        return Pattern.compile("(?:(?<!\\p{L})(?:is|est|ist|er|är|é|là" + moreIs + "|:)|\\s[-–—])\\s+\\z", Pattern.CASE_INSENSITIVE);
     }
 
     static Optional<String> find(String text) {

@@ -113,6 +113,9 @@ class CodeReaderTest {
         assertEquals(Optional.of("834721"), CodeExtractor.find("Sicherheitscode für das Microsoft-Konto: 834721"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("Код подтверждения: 482913. Карта: 1234"), "a card's number after the clause of the code");
         assertEquals(Optional.empty(), read("חשבון 482913 עודכן", "ot"), "a short notice's account number is no bare code");
+        assertEquals(Optional.of("4829"), CodeExtractor.find(
+                "Пароль для подтверждения операции \"Оплата в интернет-магазине\" WWW.ALIEXPRESS.COM на сумму 1234.56 RUB с карты *1234 - 4829."),
+                "a dash, like \"is\", says a code far on is the one named");
         assertEquals(Optional.of("gmqjahw"), CodeExtractor.find("Votre code d'activation PlanetHoster est gmqjahw"), "small letters drawn at random");
         assertEquals(Optional.of("tgxxrz"), CodeExtractor.find("Your credits have been topped up. Your renewal Pin is tgxxrz"));
         assertEquals(Optional.of("thkDys"), CodeExtractor.find("login 2347XXXXXX17 password thkDys to access your saved data"),
