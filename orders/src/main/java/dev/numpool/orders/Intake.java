@@ -340,10 +340,12 @@ final class Intake {
      * Hands an SMS injected in the sandbox to the simulated upstream that sold or rented the number
      * (see {@link SandboxRelay}); false when none took it. It comes back as that upstream delivers:
      * a polled one is asked at once (as its next poll would), an agent pushes it. Waits until
-     * {@code arrived} says it is here, bounded by {@link #RELAY_WAIT}.
+     * {@code arrived} says it is here, bounded by {@link #RELAY_WAIT}. False too while the node
+     * sheds SMS: the relayed one would come back through this intake, so the caller's own
+     * intake path answers busy before the upstream keeps an SMS it cannot deliver.
      */
     boolean relayToUpstream(String provider, String providerRef, String sender, String text, java.util.function.BooleanSupplier arrived) {
-        if (!relay.relay(provider, providerRef, sender, text)) {
+        if (overloaded.getAsBoolean() || !relay.relay(provider, providerRef, sender, text)) {
             return false;
         }
         if (inventory.polledProviders().contains(provider)) {

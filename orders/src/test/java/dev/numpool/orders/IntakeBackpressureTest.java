@@ -84,8 +84,14 @@ class IntakeBackpressureTest {
         Activation a = buy(owner);
         boolean[] behind = {true};
         market.orders().shedIntakeWhen(() -> behind[0]);
+        // A simulated upstream that would take the injected SMS: while shedding, it must not see it
+        // (it would keep an SMS whose way back through this intake is closed).
+        java.util.List<String> relayed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        market.orders().relaySandboxSms((provider, providerRef, sender, text) -> relayed.add(text));
 
         assertEquals(new SandboxSms.Busy(), market.orders().injectSandboxSms(owner, a.id(), "Telegram", "Telegram code: 44444"));
+        market.orders().relaySandboxSms(SandboxRelay.NONE);
+        assertEquals(java.util.List.of(), relayed, "nothing handed to the upstream while shedding");
         OrdersException refused = assertThrows(OrdersException.class, () -> market.orders().receiveSms(new InboundSms(
                 providerOf(a.id()), providerRef(a.id()), "Telegram", "Telegram code: 44444", "push-behind", Instant.now())));
         assertEquals(OrdersException.Reason.SATURATED, refused.reason());
