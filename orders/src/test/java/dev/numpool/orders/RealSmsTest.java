@@ -72,7 +72,7 @@ class RealSmsTest {
     }
 
     /**
-     * Parts A to M of the development set: real SMS with codes and without (OTP apps' and parsers'
+     * Parts A to O of the development set: real SMS with codes and without (OTP apps' and parsers'
      * data, issues, inbox copies, labelled datasets, a test bench's log, bank SMS in Russian,
      * Chinese, Persian and Turkish, two phones' inbox exports).
      */
@@ -92,7 +92,7 @@ class RealSmsTest {
         samples.addAll(load("real/dev-c.tsv"));
         samples.addAll(load("real/dev-b.tsv"));
         samples.addAll(load("real/dev-a.tsv"));
-        assertTrue(samples.size() >= 980, "parts A to M have " + samples.size() + " samples");
+        assertTrue(samples.size() >= 980, "parts A to O have " + samples.size() + " samples");
         Figures f = measure(samples, "real-sms-dev-parts-report.txt");
         assertTrue(f.recall() >= PARTS_RECALL && f.wrongRate() <= PARTS_WRONG && f.falseRate() <= PARTS_FALSE, f.toString());
     }
@@ -128,7 +128,9 @@ class RealSmsTest {
      * from more inbox exports: India, Canada, the Philippines, Vietnam), measured as added: 121 of
      * 124 codes, no wrong code, 5 false codes of 61; after a token cut at a keyword window's edge,
      * Vietnamese "la" before letters and digits, wrong-PIN notices, brokers' ids and more adverts
-     * were learned, A to M: 586 of 591, no wrong code, no false code of 393.
+     * were learned, A to M: 586 of 591, no wrong code, no false code of 393. Part O (one notice)
+     * added no code. After a probe of common senders' wording (2026-12-05: letters-only codes drawn
+     * at random, capitals before {@code OTP}, and more), A to O: 589 of 591, none wrong or false.
      */
     private static final double PARTS_RECALL = 0.99;
     private static final double PARTS_WRONG = 0.01;
