@@ -196,6 +196,17 @@ class CodeReaderTest {
                 "nor another service's SMS");
     }
 
+    /** A service's own word for its code, which no generic rule may take for one: a shipped template reads it. */
+    @Test
+    void aShippedTemplateReadsAServicesOwnWordForItsCode() {
+        String sms = "QWHTPLKA is your Yahoo Account Key";
+        assertEquals(Optional.empty(), CodeExtractor.find(sms), "'Account Key' is no code keyword of the rules");
+        CodeReader shipped = new CodeReader(ShippedTemplates.load());
+        assertEquals(Optional.of("QWHTPLKA"), shipped.read(sms, CodeReader.Context.of("mb", "Yahoo")).map(CodeReader.Reading::code));
+        assertEquals(Optional.empty(), shipped.read(sms, CodeReader.Context.of("tg", "")).map(CodeReader.Reading::code),
+                "another service's activation does not use Yahoo's template");
+    }
+
     @Test
     void aTemplateThatWouldMatchAlmostAnythingIsNotLearned() {
         assertEquals(Optional.empty(), CodeTemplates.learn("482913", "482913"));
