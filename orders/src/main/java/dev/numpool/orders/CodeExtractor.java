@@ -65,9 +65,11 @@ final class CodeExtractor {
      */
     private static final Pattern LETTERS_ONLY = Pattern.compile(
             "\\A[^.\\n:]{0,30}?(?:(?<!\\p{L})(?:is|est|ist|er|är|es|é)\\s*:?|:)\\s*([A-Za-z]{4,10})\\s*(?:[.!\\n]|\\z)");
+    /** Up to two words between "your" and the keyword: the service's name or the code's use ({@code is your Tumblr login code}). */
+    private static final String SERVICE_WORDS = "(?:[\\p{L}\\p{N}.&'-]+\\s+){0,2}";
     /** A code of letters and digits before its keyword, opening the text: {@code uk52q3s8 คือรหัสยืนยัน…}, {@code A7K9Q2 is your code}. */
     private static final Pattern ALPHANUMERIC_FIRST = Pattern.compile(
-            "\\A\\W{0,3}([A-Za-z0-9]{4,10})\\s*(?:(?:is|ist|est|er)\\s+(?:your|dein|ihr|votre|din)?\\s*|คือ)\\z", Pattern.CASE_INSENSITIVE);
+            "\\A\\W{0,3}([A-Za-z0-9]{4,10})\\s*(?:(?:is|ist|est|er)\\s+(?:(?:your|dein|ihr|votre|din)\\s+" + SERVICE_WORDS + ")?\\s*|คือ)\\z", Pattern.CASE_INSENSITIVE);
     /**
      * Capitals and digits right before their keyword anywhere in the text ({@code … for
      * verification. 75F95 OTP expires in 5 minutes.}, {@code Hi! X7K9Q2 is your code}); lower
@@ -75,7 +77,7 @@ final class CodeExtractor {
      * into numbers are written in it.
      */
     private static final Pattern ALPHANUMERIC_BEFORE = Pattern.compile(
-            "(?<![\\p{L}\\p{N}-])([A-Z0-9]{4,10})(?:\\s+(?i:is|ist|est|er)\\s+(?i:your|dein|ihr|votre|din)?\\s*|\\s*คือ\\s*|\\s)\\z");
+            "(?<![\\p{L}\\p{N}-])([A-Z0-9]{4,10})(?:\\s+(?i:is|ist|est|er)\\s+(?:(?i:your|dein|ihr|votre|din)\\s+" + SERVICE_WORDS + ")?\\s*|\\s*คือ\\s*|\\s)\\z");
     /** A card or an account named with a colon; see {@link #labelsACode}. */
     private static final Pattern CODE_LABEL = Pattern.compile("(?<!\\p{L})(?:карт[аыеу]|сч[её]т[аеу]?|\\p{L}*-?konto|karte|card|carte|tarjeta|cartão|account)\\s*:\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -271,14 +273,14 @@ final class CodeExtractor {
                 continue;
             }
             Matcher first = ALPHANUMERIC_FIRST.matcher(clean.substring(0, kw[0]));
-            if (kw[0] <= 24 && first.find() && mixed(first.group(1), true)) {
+            if (kw[0] <= 24 && first.find() && (mixed(first.group(1), true) || random(first.group(1)))) {
                 candidates.add(new Candidate(first.group(1), first.start(1), first.end(1), false));
                 continue;
             }
             int from = Math.max(0, kw[0] - 24);
             Matcher before = ALPHANUMERIC_BEFORE.matcher(clean.substring(from, kw[0]));
             // Right before it, only a keyword that names a code: "DT85TH896 Confirmed." is an M-PESA receipt.
-            if (before.find() && mixed(before.group(1), true)
+            if (before.find() && (mixed(before.group(1), true) || random(before.group(1)))
                     && (before.end(1) < before.end() - 1 || CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).matches())) {
                 candidates.add(new Candidate(before.group(1), from + before.start(1), from + before.end(1), false));
             }

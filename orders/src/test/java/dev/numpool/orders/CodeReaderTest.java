@@ -120,6 +120,9 @@ class CodeReaderTest {
         assertEquals(Optional.of("tgxxrz"), CodeExtractor.find("Your credits have been topped up. Your renewal Pin is tgxxrz"));
         assertEquals(Optional.of("thkDys"), CodeExtractor.find("login 2347XXXXXX17 password thkDys to access your saved data"),
                 "small letters then a capital, as no word is written");
+        assertEquals(Optional.of("HJKLMN"), CodeExtractor.find("HJKLMN is your Tumblr code"), "capitals drawn at random before their keyword");
+        assertEquals(Optional.of("KXQZTR"), CodeExtractor.find("Welcome back! KXQZTR is your login code."));
+        assertEquals(Optional.empty(), CodeExtractor.find("PLEASE is your magic word, not a code"), "a word in capitals before a keyword");
         assertEquals(Optional.empty(), CodeExtractor.find("Der Code ist falsch."), "a word, however few its vowels");
         assertEquals(Optional.empty(), CodeExtractor.find("Your wifi password is qwerty."));
         assertEquals(Optional.empty(), CodeExtractor.find("Your code: eSIM"), "a name's small first letter");
