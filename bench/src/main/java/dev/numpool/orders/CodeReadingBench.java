@@ -1,5 +1,6 @@
 package dev.numpool.orders;
 
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class CodeReadingBench {
     private static final Path REAL = Path.of("orders/src/test/resources/dev/numpool/orders/real");
+    private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
 
     private record Sms(String text, CodeReader.Context context) {
     }
@@ -61,7 +63,12 @@ public class CodeReadingBench {
             }
             String[] f = line.split("\t", 7);
             String service = f[1].equals("-") ? "ot" : f[1];
-            texts.add(new Sms(f[6].replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\"), CodeReader.Context.of(service, f[4].equals("-") ? "" : f[4])));
+            // Sent, as in production, to a number: one of the row's country, else a Russian one.
+            String region = f[2].matches("[A-Z]{2}") ? f[2] : "RU";
+            var example = java.util.Optional.ofNullable(PHONES.getExampleNumberForType(region, PhoneNumberUtil.PhoneNumberType.MOBILE))
+                    .or(() -> java.util.Optional.ofNullable(PHONES.getExampleNumberForType("RU", PhoneNumberUtil.PhoneNumberType.MOBILE))).orElseThrow();
+            texts.add(new Sms(f[6].replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\"),
+                    CodeReader.Context.of(service, f[4].equals("-") ? "" : f[4]).to(PHONES.format(example, PhoneNumberUtil.PhoneNumberFormat.E164))));
         }
     }
 

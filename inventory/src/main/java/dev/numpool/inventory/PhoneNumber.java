@@ -39,6 +39,22 @@ public record PhoneNumber(String e164) {
         return UTIL.format(parse(e164).orElseThrow(), PhoneNumberFormat.INTERNATIONAL);
     }
 
+    /** The national significant number, as the country writes it without its trunk prefix: {@code 9001234567}. */
+    public String national() {
+        return UTIL.getNationalSignificantNumber(parse(e164).orElseThrow());
+    }
+
+    /** The country's trunk prefix ({@code 8} in Russia, {@code 0} in Germany), empty where there is none. */
+    public String trunkPrefix() {
+        String prefix = UTIL.getNddPrefixForRegion(region(), true);
+        return prefix == null ? "" : prefix;
+    }
+
+    /** The country calling code: {@code 7}. */
+    public int countryCode() {
+        return parse(e164).orElseThrow().getCountryCode();
+    }
+
     public String region() {
         return UTIL.getRegionCodeForNumber(parse(e164).orElseThrow());
     }

@@ -215,6 +215,11 @@ final class CodeExtractor {
     }
 
     static Optional<String> find(String text) {
+        return find(text, false);
+    }
+
+    /** The same, {@code vietnamese} when the SMS went to a Vietnamese number, where "la" says "is". */
+    static Optional<String> find(String text, boolean vietnamese) {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }
@@ -245,8 +250,8 @@ final class CodeExtractor {
         }
         List<Candidate> candidates = numbers(clean);
         dropSignature(clean, candidates);
-        boolean vietnamese = UNACCENTED_VIETNAMESE.matcher(clean).find();
-        Pattern isBefore = vietnamese ? LA_BEFORE : IS_BEFORE;
+        boolean unaccentedVietnamese = vietnamese || UNACCENTED_VIETNAMESE.matcher(clean).find();
+        Pattern isBefore = unaccentedVietnamese ? LA_BEFORE : IS_BEFORE;
         boolean promotion = PROMOTION.matcher(clean).find();
         for (int[] kw : keywords) {
             if (promotion) {
@@ -267,7 +272,7 @@ final class CodeExtractor {
                 candidates.add(new Candidate(a.group(1).replace("-", ""), kw[1] + a.start(1), kw[1] + a.end(1), false));
                 continue;
             }
-            Matcher is = (vietnamese ? ALPHANUMERIC_AFTER_LA : ALPHANUMERIC_AFTER_IS).matcher(after(clean, kw[1], 40));
+            Matcher is = (unaccentedVietnamese ? ALPHANUMERIC_AFTER_LA : ALPHANUMERIC_AFTER_IS).matcher(after(clean, kw[1], 40));
             if (is.find() && mixed(is.group(1), true)) {
                 candidates.add(new Candidate(is.group(1), kw[1] + is.start(1), kw[1] + is.end(1), false));
                 continue;

@@ -1,5 +1,7 @@
 package dev.numpool.orders;
 
+import dev.numpool.inventory.PhoneNumber;
+
 import java.text.Normalizer;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -23,12 +25,21 @@ import java.util.regex.Pattern;
  * digits of every script made ASCII, so the rules see one alphabet of digits.
  */
 final class CodeReader {
-    /** What is known about the SMS beyond its text; {@code service} empty when nothing is (tools, fuzzing). */
-    record Context(Optional<String> service, String sender) {
-        static final Context NONE = new Context(Optional.empty(), "");
+    /**
+     * What is known about the SMS beyond its text; {@code service} empty when nothing is (tools,
+     * fuzzing). {@code recipient} is the number it was sent to, when known: its country tells the
+     * language, and a service that echoes it ("your number 61234567 is verified") names no code.
+     */
+    record Context(Optional<String> service, String sender, Optional<PhoneNumber> recipient) {
+        static final Context NONE = new Context(Optional.empty(), "", Optional.empty());
 
         static Context of(String service, String sender) {
-            return new Context(Optional.of(service), sender == null ? "" : sender);
+            return new Context(Optional.of(service), sender == null ? "" : sender, Optional.empty());
+        }
+
+        /** The same, sent to {@code number} (E.164); an invalid one is as good as none. */
+        Context to(String number) {
+            return new Context(service, sender, PhoneNumber.of(number));
         }
     }
 
@@ -63,11 +74,34 @@ final class CodeReader {
                 return Optional.of(new Reading(match.get().code(), "template", OptionalLong.of(match.get().templateId())));
             }
         }
-        Optional<String> ruled = CodeExtractor.find(normalized);
-        if (ruled.isEmpty() && context.service().isPresent() && normalized.strip().length() <= SHORT_SMS) {
-            ruled = CodeExtractor.soleCode(normalized);
+        String ruledOn = context.recipient().map(n -> withoutOwnNumber(normalized, n)).orElse(normalized);
+        // Vietnamese written without accents says "is" as "la"; on a Vietnamese number that is the language to expect.
+        boolean vietnamese = context.recipient().map(n -> n.region().equals("VN")).orElse(false);
+        Optional<String> ruled = CodeExtractor.find(ruledOn, vietnamese);
+        if (ruled.isEmpty() && context.service().isPresent() && ruledOn.strip().length() <= SHORT_SMS) {
+            ruled = CodeExtractor.soleCode(ruledOn);
         }
         return ruled.map(code -> new Reading(code, "rules", OptionalLong.empty()));
+    }
+
+    /**
+     * The text with the number it was sent to blanked out, however written: international
+     * ({@code +65 6123 4567}, {@code 0065…}), national with or without the trunk prefix, digits
+     * grouped by blanks, dashes, dots or brackets. Where numbers are eight digits long (Singapore,
+     * Hong Kong, Denmark, Norway) the number would otherwise pass for a code.
+     */
+    static String withoutOwnNumber(String text, PhoneNumber number) {
+        String national = number.national();
+        StringBuilder regex = new StringBuilder("(?<!\\d)(?:(?:\\+|00)").append(number.countryCode()).append("[\\s().-]*");
+        if (!number.trunkPrefix().isEmpty()) {
+            regex.append("|").append(Pattern.quote(number.trunkPrefix())).append("[\\s().-]*");
+        }
+        regex.append(")?");
+        for (int i = 0; i < national.length(); i++) {
+            regex.append(i == 0 ? "" : "[\\s().-]?").append(national.charAt(i));
+        }
+        regex.append("(?!\\d)");
+        return Pattern.compile(regex.toString()).matcher(text).replaceAll(m -> " ".repeat(m.group().length()));
     }
 
     /**

@@ -144,11 +144,11 @@ final class Intake {
 
     /**
      * The code of an SMS on activation {@code a}: read from the text with what the activation
-     * tells (its service, the sender); the provider's own reading counts when the text shows no
+     * tells (its service, the sender, the number it went to); the provider's own reading counts when the text shows no
      * code (an upstream that gives the code but not the text), if it looks like one.
      */
     private Optional<Found> codeOf(ActivationStore.ActivationRow a, String text, String sender, Optional<String> providerCode) {
-        return reader.read(text, CodeReader.Context.of(a.service(), sender)).map(r -> new Found(r.code(), r.source()))
+        return reader.read(text, CodeReader.Context.of(a.service(), sender).to(a.phone())).map(r -> new Found(r.code(), r.source()))
                 .or(() -> providerCode.map(c -> new Found(c, "provider")));
     }
 

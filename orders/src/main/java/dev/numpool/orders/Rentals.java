@@ -631,8 +631,8 @@ public final class Rentals {
                             Instant receivedAt) {
         Instant now = now();
         boolean live = r.status() == RentalStatus.ACTIVE && now.isBefore(r.endsAt());
-        Optional<String> code = reader.read(text, r.service().equals(Inventory.ANY_SERVICE) ? CodeReader.Context.NONE
-                        : CodeReader.Context.of(r.service(), sender)).map(CodeReader.Reading::code).or(() -> providerCode);
+        Optional<String> code = reader.read(text, (r.service().equals(Inventory.ANY_SERVICE) ? CodeReader.Context.NONE
+                        : CodeReader.Context.of(r.service(), sender)).to(r.phone())).map(CodeReader.Reading::code).or(() -> providerCode);
         boolean first = live && !s.rentals().hasSms(r.id());
         Optional<Long> smsId = s.rentals().insertSms(r.id(), dedupeKey, sender, text, code, !live, receivedAt);
         if (smsId.isEmpty()) {

@@ -22,12 +22,14 @@ class CodeExtractorFuzzTest {
         code.ifPresent(c -> assertTrue(c.matches("[0-9A-Z]{4,8}"), () -> "not a code: '" + c + "' from: " + text));
     }
 
-    /** The reader with an activation's context and the shipped templates: the same promises, and a code it returns stands in the text. */
+    /** The reader with an activation's context (service, number) and the shipped templates: the same promises, and a code it returns stands in the text. */
     @FuzzTest(maxDuration = "20s")
     void theReaderWithContextNeverThrowsAndOnlyAnswersCodesFromTheText(FuzzedDataProvider data) throws java.io.IOException {
         String service = data.pickValue(new String[] {"tg", "wa", "go", "fb", "hw", "kt", "ot"});
+        // The number it went to: none, one of eight digits, one with a trunk prefix, a Vietnamese one.
+        String recipient = data.pickValue(new String[] {"", "+85223456789", "+79001234567", "+84901234567"});
         String text = data.consumeRemainingAsString();
-        Optional<CodeReader.Reading> reading = reader().read(text, CodeReader.Context.of(service, ""));
+        Optional<CodeReader.Reading> reading = reader().read(text, CodeReader.Context.of(service, "").to(recipient));
         reading.ifPresent(r -> {
             assertTrue(r.code().matches("[0-9A-Za-z]{4,10}"), () -> "not a code: '" + r.code() + "' from: " + text);
             String letters = CodeReader.normalize(text).replaceAll("[- ]", "").toUpperCase(java.util.Locale.ROOT);

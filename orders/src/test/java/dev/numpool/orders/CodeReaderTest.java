@@ -199,6 +199,29 @@ class CodeReaderTest {
                 "nor another service's SMS");
     }
 
+    /** The number an SMS went to: a service that echoes it names no code by it, and its country tells the language. */
+    @Test
+    void theNumberTheSmsWentToIsNoCodeAndItsCountryTellsTheLanguage() {
+        CodeReader.Context singapore = CodeReader.Context.of("tg", "").to("+6561234567");
+        assertEquals(Optional.of("61234567"), read("Your number 6123 4567 is now verified", "tg"),
+                "without the number, eight digits alone in a short SMS pass for a code");
+        assertEquals(Optional.empty(), reader.read("Your number 6123 4567 is now verified", singapore).map(CodeReader.Reading::code));
+        assertEquals(Optional.empty(), reader.read("61234567", singapore).map(CodeReader.Reading::code), "the number alone");
+        assertEquals(Optional.of("4829"), reader.read("Code 4829 for +65 6123-4567", singapore).map(CodeReader.Reading::code),
+                "written internationally, beside the code");
+        assertEquals(Optional.of("482913"), reader.read("Kod: 482913", CodeReader.Context.of("tg", "").to("+79001234567")).map(CodeReader.Reading::code),
+                "a code is not taken for part of the number");
+        assertEquals(Optional.of("4829"), reader.read("Ваш код 4829. Номер 8 (900) 123-45-67 подтверждён",
+                CodeReader.Context.of("tg", "").to("+79001234567")).map(CodeReader.Reading::code), "national, with the trunk prefix");
+
+        String zalo = "Ma kich hoat Zalo la 7GJ9VI";
+        assertEquals(Optional.empty(), read(zalo, "ot"), "elsewhere \"la\" is an article, not \"is\"");
+        assertEquals(Optional.of("7GJ9VI"), reader.read(zalo, CodeReader.Context.of("ot", "").to("+84901234567")).map(CodeReader.Reading::code),
+                "on a Vietnamese number, unaccented Vietnamese");
+        assertEquals(Optional.empty(), reader.read(zalo, CodeReader.Context.of("ot", "").to("not a number")).map(CodeReader.Reading::code),
+                "an invalid number tells nothing");
+    }
+
     /** A service's own word for its code, which no generic rule may take for one: a shipped template reads it. */
     @Test
     void aShippedTemplateReadsAServicesOwnWordForItsCode() {

@@ -60,6 +60,20 @@ class CodeReadingTest {
     }
 
     @Test
+    void theNumberAnSmsWentToIsNoCodeAndAVietnameseNumberReadsUnaccentedVietnamese() {
+        Activation hongKong = assertInstanceOf(PlaceResult.Placed.class, market.buyTelegram(owner, 14)).activation();
+        String national = hongKong.phone().national();
+        assertEquals(8, national.length(), hongKong.phone().e164());
+        Activation vietnam = assertInstanceOf(PlaceResult.Placed.class, market.buyTelegram(owner, 10)).activation();
+
+        inject(hongKong, "Your number " + national.substring(0, 4) + " " + national.substring(4) + " is now verified");
+        inject(vietnam, "Ma kich hoat Zalo la 7GJ9VI");
+
+        assertEquals(ActivationStatus.WAITING_CODE, activation(hongKong).status(), "its own number is no code");
+        assertEquals(List.of(Optional.of("7GJ9VI")), codes(vietnam), "\"la\" is \"is\" on a Vietnamese number");
+    }
+
+    @Test
     void anSmsWithNoCodeWaitsForReviewAndItsMarkedCodeIsChargedAndSentOnce() {
         Activation a = buy();
         inject(a, ODD.formatted("k7xq9p"));

@@ -41,11 +41,15 @@ record Marketplace(Inventory inventory, Orders orders, Accounts accounts, Ledger
 
     /** Buys a Telegram number in Russia (country 0) for {@code owner}, under a fresh idempotency key. */
     PlaceResult buyTelegram(AccountId owner) {
+        return buyTelegram(owner, 0);
+    }
+
+    PlaceResult buyTelegram(AccountId owner, int country) {
         return orders.place(owner,
-                new OrderRequest(inventory.service("tg").orElseThrow(), inventory.country(0).orElseThrow(), "any",
+                new OrderRequest(inventory.service("tg").orElseThrow(), inventory.country(country).orElseThrow(), "any",
                         java.util.OptionalLong.empty(), java.util.List.of()),
                 new IdempotencyKey("buy-" + java.util.UUID.randomUUID()),
-                Orders.fingerprint("POST", "/v1/activations", "{\"service\":\"tg\",\"country\":0}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                Orders.fingerprint("POST", "/v1/activations", ("{\"service\":\"tg\",\"country\":" + country + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 a -> new StoredResponse(201, ("{\"id\":" + a.id() + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
