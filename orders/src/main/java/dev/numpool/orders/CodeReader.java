@@ -75,8 +75,8 @@ final class CodeReader {
             }
         }
         String ruledOn = context.recipient().map(n -> withoutOwnNumber(normalized, n)).orElse(normalized);
-        // Vietnamese written without accents says "is" as "la"; on a Vietnamese number that is the language to expect.
-        boolean vietnamese = context.recipient().map(n -> n.region().equals("VN")).orElse(false);
+        // Vietnamese written without accents says "is" as "la"; on a Vietnamese number (+84) that is the language to expect.
+        boolean vietnamese = context.recipient().map(n -> n.e164().startsWith("+84")).orElse(false);
         Optional<String> ruled = CodeExtractor.find(ruledOn, vietnamese);
         if (ruled.isEmpty() && context.service().isPresent() && ruledOn.strip().length() <= SHORT_SMS) {
             ruled = CodeExtractor.soleCode(ruledOn);
@@ -92,6 +92,9 @@ final class CodeReader {
      */
     static String withoutOwnNumber(String text, PhoneNumber number) {
         String national = number.national();
+        if (text.chars().filter(c -> c >= '0' && c <= '9').count() < national.length()) {
+            return text; // too few digits to hold it: most SMS, read without building the pattern
+        }
         StringBuilder regex = new StringBuilder("(?<!\\d)(?:(?:\\+|00)").append(number.countryCode()).append("[\\s().-]*");
         if (!number.trunkPrefix().isEmpty()) {
             regex.append("|").append(Pattern.quote(number.trunkPrefix())).append("[\\s().-]*");
