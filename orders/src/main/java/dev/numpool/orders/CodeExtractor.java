@@ -482,10 +482,20 @@ final class CodeExtractor {
     private static String clean(String text) {
         String unhashed = text.contains("<#>") ? APP_HASH.matcher(text).replaceAll(m -> " ".repeat(m.group().length())) : text;
         String clean = LINK.matcher(unhashed.replace("<#>", "   ")).replaceAll(m -> " ".repeat(m.group().length()));
+        clean = SET_APART.matcher(GLUED_KEYWORD.matcher(clean).replaceAll("$1 $2")).replaceAll(" $1 ");
         // Phone numbers go first: their groups of three or four digits look like codes one by one.
         return DIGIT_GROUPS.matcher(clean).replaceAll(g -> isPhoneNumber(g.group()) ? " ".repeat(g.group().length())
                 : Matcher.quoteReplacement(g.group()));
     }
+
+    /**
+     * A code keyword run into its code ({@code OTP482913}, {@code Code482913}): a letter glued to
+     * digits otherwise makes a brand's or a model's name ({@code EAGLE168}), so a space is put between.
+     */
+    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<!\\p{L})(otp|code|pin|kode|kod|код|passcode)(\\d{4,8})(?!\\d)",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /** A code set in asterisks for bold ({@code *482913*}), unlike a card's ending ({@code *4417}): the asterisks go. */
+    private static final Pattern SET_APART = Pattern.compile("(?<![*\\p{L}\\p{N}])\\*(\\d{4,8})\\*(?![*\\p{N}])");
 
     /** Numbers of a code's length that nothing just before them marks as something else. */
     private static List<Candidate> numbers(String clean) {

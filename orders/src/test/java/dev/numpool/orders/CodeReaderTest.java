@@ -123,6 +123,10 @@ class CodeReaderTest {
         assertEquals(Optional.of("HJKLMN"), CodeExtractor.find("HJKLMN is your Tumblr code"), "capitals drawn at random before their keyword");
         assertEquals(Optional.of("KXQZTR"), CodeExtractor.find("Welcome back! KXQZTR is your login code."));
         assertEquals(Optional.empty(), CodeExtractor.find("PLEASE is your magic word, not a code"), "a word in capitals before a keyword");
+        assertEquals(Optional.of("482913"), CodeExtractor.find("Your OTP482913 expires in 5 minutes"), "a keyword run into its code");
+        assertEquals(Optional.empty(), CodeExtractor.find("Scan barcode48291377 at the till"), "nor the end of a longer word");
+        assertEquals(Optional.of("482913"), CodeExtractor.find("Your verification code is *482913*"), "a code in asterisks, for bold");
+        assertEquals(Optional.empty(), CodeExtractor.find("Your card *4417 was charged. Code expired"), "a card's ending");
         assertEquals(Optional.empty(), CodeExtractor.find("Der Code ist falsch."), "a word, however few its vowels");
         assertEquals(Optional.empty(), CodeExtractor.find("Your wifi password is qwerty."));
         assertEquals(Optional.empty(), CodeExtractor.find("Your code: eSIM"), "a name's small first letter");
