@@ -39,20 +39,18 @@ public record PhoneNumber(String e164) {
         return UTIL.format(parse(e164).orElseThrow(), PhoneNumberFormat.INTERNATIONAL);
     }
 
-    /** The national significant number, as the country writes it without its trunk prefix: {@code 9001234567}. */
-    public String national() {
-        return UTIL.getNationalSignificantNumber(parse(e164).orElseThrow());
+    /**
+     * How the number is written at home: its country calling code ({@code 7}), the national
+     * significant number ({@code 9001234567}) and the trunk prefix dialled before it ({@code 8};
+     * empty where there is none). One parse, and no search among the regions sharing a code.
+     */
+    public record Written(int countryCode, String national, String trunkPrefix) {
     }
 
-    /** The country's trunk prefix ({@code 8} in Russia, {@code 0} in Germany), empty where there is none. */
-    public String trunkPrefix() {
-        String prefix = UTIL.getNddPrefixForRegion(region(), true);
-        return prefix == null ? "" : prefix;
-    }
-
-    /** The country calling code: {@code 7}. */
-    public int countryCode() {
-        return parse(e164).orElseThrow().getCountryCode();
+    public Written written() {
+        Phonenumber.PhoneNumber number = parse(e164).orElseThrow();
+        String prefix = UTIL.getNddPrefixForRegion(UTIL.getRegionCodeForCountryCode(number.getCountryCode()), true);
+        return new Written(number.getCountryCode(), UTIL.getNationalSignificantNumber(number), prefix == null ? "" : prefix);
     }
 
     public String region() {

@@ -91,13 +91,18 @@ final class CodeReader {
      * Hong Kong, Denmark, Norway) the number would otherwise pass for a code.
      */
     static String withoutOwnNumber(String text, PhoneNumber number) {
-        String national = number.national();
-        if (text.chars().filter(c -> c >= '0' && c <= '9').count() < national.length()) {
-            return text; // too few digits to hold it: most SMS, read without building the pattern
+        // However written (+65 6123 4567, 6123-4567), its last six digits follow one another once all
+        // but the digits are dropped; most SMS do not hold them, and are read without building the pattern.
+        StringBuilder digits = new StringBuilder(text.length());
+        text.chars().filter(c -> c >= '0' && c <= '9').forEach(c -> digits.append((char) c));
+        if (digits.indexOf(number.e164().substring(number.e164().length() - 6)) < 0) {
+            return text;
         }
-        StringBuilder regex = new StringBuilder("(?<!\\d)(?:(?:\\+|00)").append(number.countryCode()).append("[\\s().-]*");
-        if (!number.trunkPrefix().isEmpty()) {
-            regex.append("|").append(Pattern.quote(number.trunkPrefix())).append("[\\s().-]*");
+        PhoneNumber.Written written = number.written();
+        String national = written.national();
+        StringBuilder regex = new StringBuilder("(?<!\\d)(?:(?:\\+|00)").append(written.countryCode()).append("[\\s().-]*");
+        if (!written.trunkPrefix().isEmpty()) {
+            regex.append("|").append(Pattern.quote(written.trunkPrefix())).append("[\\s().-]*");
         }
         regex.append(")?");
         for (int i = 0; i < national.length(); i++) {
