@@ -179,6 +179,14 @@ final class CodeExtractor {
      * characters of base64 that can look like a code of letters and digits.
      */
     private static final Pattern APP_HASH = Pattern.compile("(?<=\\s)[A-Za-z0-9+/]{11}\\s*\\z");
+    /**
+     * A code keyword run into its code ({@code OTP482913}, {@code Code482913}): a letter glued to
+     * digits otherwise makes a brand's or a model's name ({@code EAGLE168}), so a space is put between.
+     */
+    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<!\\p{L})(otp|code|pin|kode|kod|код|passcode)(\\d{4,8})(?!\\d)",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /** A code set in asterisks for bold ({@code *482913*}), unlike a card's ending ({@code *4417}): the asterisks go. */
+    private static final Pattern SET_APART = Pattern.compile("(?<![*\\p{L}\\p{N}])\\*(\\d{4,8})\\*(?![*\\p{N}])");
     /** A sender's name that is a number, in the brackets that open a Chinese SMS. */
     private static final Pattern SIGNATURE = Pattern.compile("\\s*[【\\[](\\d{4,8})[】\\]]");
     private static final Pattern LINK = Pattern.compile("https?://\\S+|www\\.\\S+|\\b[\\w-]+\\.(?:com|org|net|me|ru|io|co)(?:/\\S*)?",
@@ -487,15 +495,6 @@ final class CodeExtractor {
         return DIGIT_GROUPS.matcher(clean).replaceAll(g -> isPhoneNumber(g.group()) ? " ".repeat(g.group().length())
                 : Matcher.quoteReplacement(g.group()));
     }
-
-    /**
-     * A code keyword run into its code ({@code OTP482913}, {@code Code482913}): a letter glued to
-     * digits otherwise makes a brand's or a model's name ({@code EAGLE168}), so a space is put between.
-     */
-    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<!\\p{L})(otp|code|pin|kode|kod|код|passcode)(\\d{4,8})(?!\\d)",
-            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-    /** A code set in asterisks for bold ({@code *482913*}), unlike a card's ending ({@code *4417}): the asterisks go. */
-    private static final Pattern SET_APART = Pattern.compile("(?<![*\\p{L}\\p{N}])\\*(\\d{4,8})\\*(?![*\\p{N}])");
 
     /** Numbers of a code's length that nothing just before them marks as something else. */
     private static List<Candidate> numbers(String clean) {
