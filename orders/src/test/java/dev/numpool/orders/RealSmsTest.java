@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The code reader against real SMS, collected from public sources (see {@code
  * real/HOLDOUT-README.md}), each read as it would reach an activation: with its service and
- * sender, and the templates Numpool ships. Three figures: recall (the right code found, of the
+ * sender, the number it went to (one of its country), and the templates Numpool ships. Three figures: recall (the right code found, of the
  * SMS with a code), wrong codes (another code returned, of the same), false codes (a code returned
  * for an SMS with none, of those).
  *
