@@ -16,10 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The code reader against real SMS, collected from public sources (see {@code
- * real/HOLDOUT-README.md}), each read as it would reach an activation: with its service and
- * sender, the number it went to (one of its country), and the templates Numpool ships. Three figures: recall (the right code found, of the
- * SMS with a code), wrong codes (another code returned, of the same), false codes (a code returned
- * for an SMS with none, of those).
+ * real/HOLDOUT-README.md}), each read as it would reach an activation: with its service, its
+ * sender, the number it went to (one of its country) and the templates Numpool ships. Three
+ * figures: recall (the right code found, of the SMS with a code), wrong codes (another code
+ * returned, of the same), false codes (a code returned for an SMS with none, of those).
  *
  * <p>{@code real/holdout.tsv} is never tuned on: its figures are the honest measure, and every miss
  * is written to {@code target/real-sms-holdout-report.txt} (for the record, not for tuning).
