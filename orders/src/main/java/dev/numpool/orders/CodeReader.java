@@ -5,6 +5,7 @@ import dev.numpool.inventory.PhoneNumber;
 import java.text.Normalizer;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,6 +53,7 @@ final class CodeReader {
             Pattern.CASE_INSENSITIVE);
     /** How long an SMS may be for its one code-shaped token to count without a keyword. */
     static final int SHORT_SMS = 60;
+    private static final Logger LOG = Logger.getLogger(CodeReader.class.getName());
 
     private final CodeTemplates templates;
 
@@ -60,6 +62,19 @@ final class CodeReader {
     }
 
     Optional<Reading> read(String text, Context context) {
+        try {
+            return readUnguarded(text, context);
+        } catch (StackOverflowError e) {
+            // Java's regex engine recurses once per repetition of some groups, so a long enough SMS
+            // of an unforeseen shape can exhaust the reading thread's stack. It then has no code read:
+            // it is stored and goes to the operators' review queue, rather than failing its
+            // transaction on every retry and never being stored at all.
+            LOG.warning("an SMS of " + text.length() + " characters was too deep to read; it waits for an operator");
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Reading> readUnguarded(String text, Context context) {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }

@@ -4,11 +4,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -246,5 +248,50 @@ class CodeReaderTest {
         assertTrue(CodeTemplates.compile("Code {code} {code}").isEmpty());
         assertTrue(CodeTemplates.compile("Code {code} {oops}").isEmpty());
         assertTrue(CodeTemplates.compile("Telegram code: {code}{*}").isPresent());
+    }
+
+    /**
+     * Reading runs on a virtual thread, whose stack holds far less than a test's main thread: a
+     * long run of digits and blanks (a draw's results) or a number of many groups used to overflow
+     * it in the regex engine, failing the SMS's transaction on every retry.
+     */
+    @Test
+    void longRunsOfNumbersAreReadOnAVirtualThread() throws Exception {
+        String draw = "Your code is 482913. Draw results: " + "1 ".repeat(1900);
+        assertEquals(Optional.of("482913"), onVirtualThread(() -> read(draw, "tg")));
+
+        CodeTemplates templates = new CodeTemplates();
+        templates.load(List.of(new CodeTemplate(1, "tg", "", "Your sign-in word is {code:alnum}, order {n}{*}", "operator", 0,
+                Optional.empty(), Instant.EPOCH)));
+        CodeReader withTemplate = new CodeReader(templates);
+        String order = "Your sign-in word is k7xq9p, order " + "1.".repeat(2000) + "1 thanks";
+        assertEquals(Optional.of("k7xq9p"), onVirtualThread(() -> withTemplate.read(order, CodeReader.Context.of("tg", ""))
+                .map(CodeReader.Reading::code)));
+    }
+
+    /**
+     * An operator's template with several {@code {*}} tries every way to share the text among them:
+     * on an SMS of one letter repeated, a number of ways that grows as a power of its length (this
+     * one ran for hours on 4,000 letters). Matching gives up instead, and the template still reads
+     * the SMS it was written for.
+     */
+    @Test
+    void aTemplateOfManyWildcardsGivesUpOnATextItCannotMatchQuickly() {
+        CodeTemplates templates = new CodeTemplates();
+        templates.load(List.of(new CodeTemplate(1, "tg", "", "{*}a{*}a{*}a{*}{code}{*}", "operator", 0, Optional.empty(), Instant.EPOCH)));
+        CodeReader withTemplate = new CodeReader(templates);
+
+        Optional<String> read = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> withTemplate.read("a".repeat(4000), CodeReader.Context.of("tg", "")).map(CodeReader.Reading::code));
+
+        assertEquals(Optional.empty(), read);
+        assertEquals(Optional.of("482913"), withTemplate.read("a b a c a 482913 d", CodeReader.Context.of("tg", ""))
+                .map(CodeReader.Reading::code), "the template still reads what it was written for");
+    }
+
+    private static <T> T onVirtualThread(java.util.concurrent.Callable<T> reading) throws Exception {
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            return executor.submit(reading).get();
+        }
     }
 }
