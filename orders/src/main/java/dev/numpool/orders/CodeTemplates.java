@@ -212,13 +212,16 @@ final class CodeTemplates {
                 return Optional.empty();
             }
             switch (m.group(1)) {
-                case "code" -> {
+                case "code", "code:alnum" -> {
                     codes++;
-                    regex.append("(\\d{3,4}[- ]\\d{3,4}|\\d{4,8})");
-                }
-                case "code:alnum" -> {
-                    codes++;
-                    regex.append("([A-Za-z0-9]{4,10})");
+                    // Where no text of the template's own stands next to it, the code is a whole
+                    // token: a {*} would otherwise take "kq" of "kq48291" and read 48291, or leave
+                    // the last digit of a longer number and read a code cut from it.
+                    boolean openBefore = m.start() == at;
+                    boolean openAfter = m.end() == template.length() || template.charAt(m.end()) == '{';
+                    regex.append(openBefore ? "(?<![A-Za-z0-9])" : "")
+                            .append(m.group(1).equals("code") ? "(\\d{3,4}[- ]\\d{3,4}|\\d{4,8})" : "([A-Za-z0-9]{4,10})")
+                            .append(openAfter ? "(?![A-Za-z0-9])" : "");
                 }
                 // One run of digits and separators: "\d+(?:[.,]\d+)*" repeats a group, which Java's regex
                 // engine recurses into once per repetition, and a number of 2,000 groups overflowed the stack.

@@ -250,6 +250,21 @@ class CodeReaderTest {
         assertTrue(CodeTemplates.compile("Telegram code: {code}{*}").isPresent());
     }
 
+    /** Beside a {@code {*}}, a template's code is a whole token, never a piece of a longer one. */
+    @Test
+    void aTemplatesCodeIsAWholeTokenBesideItsWildcards() {
+        CodeTemplates templates = new CodeTemplates();
+        templates.load(List.of(new CodeTemplate(1, "tg", "", "{*}Telegram code: {code}{*}", "shipped", 0, Optional.empty(), Instant.EPOCH),
+                new CodeTemplate(2, "wa", "", "{*}{code} WhatsApp{*}", "operator", 0, Optional.empty(), Instant.EPOCH)));
+        CodeReader withTemplates = new CodeReader(templates);
+
+        assertEquals(Optional.of("48291"), withTemplates.read("Telegram code: 48291", CodeReader.Context.of("tg", ""))
+                .map(CodeReader.Reading::code));
+        assertEquals(Optional.empty(), templates.match("tg", "", "Telegram code: 482913775"), "not the first eight digits of nine");
+        assertEquals(Optional.empty(), templates.match("wa", "", "Ref kq48291 WhatsApp"), "not the digits of a reference");
+        assertEquals("482913", templates.match("wa", "", "Use 482913 WhatsApp").orElseThrow().code());
+    }
+
     /**
      * Reading runs on a virtual thread, whose stack holds far less than a test's main thread: a
      * long run of digits and blanks (a draw's results) or a number of many groups used to overflow
