@@ -79,4 +79,46 @@ public class CodeReadingBench {
         next = (next + 1) % texts.size();
         return reader.read(sms.text(), sms.context());
     }
+
+    /**
+     * SMS written to be slow to read: 4,096 characters (the most a node keeps of one) of one unit
+     * repeated (a keyword, a number, digit groups, two words a shipped template looks for), to
+     * activations of services with and without shipped templates, and an operator's template of
+     * four {@code {*}} on a text of one letter. Their worst case, not their median, is the figure.
+     */
+    @State(Scope.Thread)
+    public static class Hostile {
+        private static final List<String> UNITS = List.of("1 ", "1)", "1-", "1.", "1,", "G-", "$1 ", "+1 ", "code: ", "otp1",
+                "验证码", "验证码1", "【1】", "카카오인증번호", "رمز ", "kod ", "Microsoft ", "a", "a1", "*1");
+        private static final List<String> SERVICES = List.of("ot", "tg", "go", "mm", "kt");
+
+        private CodeReader reader;
+        private List<Sms> texts;
+        private int next;
+
+        @Setup
+        public void load() {
+            CodeTemplates templates = new CodeTemplates();
+            List<CodeTemplate> rows = new ArrayList<>(CodeTemplates.shipped());
+            rows.add(new CodeTemplate(rows.size() + 1, "ot", "", "{*}a{*}a{*}a{*}{code}{*}", "operator", 0, Optional.empty(), java.time.Instant.EPOCH));
+            rows.add(new CodeTemplate(rows.size() + 1, "ot", "", "Order {n}{*}code {code}{*}", "operator", 0, Optional.empty(), java.time.Instant.EPOCH));
+            templates.load(rows);
+            reader = new CodeReader(templates);
+            texts = new ArrayList<>();
+            for (String unit : UNITS) {
+                String text = unit.repeat(4096 / unit.length() + 1).substring(0, 4096);
+                for (String service : SERVICES) {
+                    texts.add(new Sms(text, CodeReader.Context.of(service, "").to("+447700900123")));
+                }
+            }
+        }
+    }
+
+    /** One hostile SMS, the next of {@link Hostile}'s each time. */
+    @Benchmark
+    public Optional<CodeReader.Reading> readOneHostileSms(Hostile hostile) {
+        Sms sms = hostile.texts.get(hostile.next);
+        hostile.next = (hostile.next + 1) % hostile.texts.size();
+        return hostile.reader.read(sms.text(), sms.context());
+    }
 }

@@ -161,6 +161,8 @@ class CodeReaderTest {
             // Google's prefix alone.
             "G-482913|482913",
             "1234-5678 is your code|12345678",
+            // A long code before a brand's name: the window before the keyword starts inside it.
+            "31974256 is your Facebook confirmation code|31974256",
     })
     void realShapesAreRead(String text, String code) {
         assertEquals(Optional.of(code), read(text.replace("\\n", "\n"), "ot"), text);
