@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 final class CodeExtractor {
     /** Letters that make a number part of a word; see the class comment for the CJK exception. */
     private static final String GLUED_LETTER = "[\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]]";
-    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr|rmb|人民币";
+    /** Currencies, as signs and words; "р" alone is the rouble's in Russian banks' SMS ("зачисление 13000р"), not "р" starting a word. */
+    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|р(?!\\p{L})|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr|rmb|人民币";
     /**
      * Money: a number beside a currency ({@code RMB12.59}, {@code 1980元}, {@code 482913 USD}; a
      * Latin currency word must stand alone, as "Users 4" holds "rs 4"), or written in thousands

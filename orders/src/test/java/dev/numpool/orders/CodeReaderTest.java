@@ -53,6 +53,10 @@ class CodeReaderTest {
                 "\"کارمزد\" is a fee, not \"رمز\"; the year 1405 beside amounts in thousands");
         assertEquals(Optional.empty(), read("رمز التحقق 4821 ورمز التفعيل 9076", "ot"), "\"ورمز\" is \"and the code\": two codes, no guess");
         assertEquals(Optional.empty(), read("Use purchase code 482913 for 20% off your next order!", "ot"), "the verb hands over a promo code");
+        assertEquals(Optional.empty(), read("VISA4417 09:12 зачисление 25000р Баланс: 1840.10р", "ot"), "roubles written \"р\"");
+        assertEquals(Optional.empty(), read("Карта *4417 зачисление на сумму 2500р. OTP_FPS. Доступно 9120.40р.", "ot"),
+                "OTP Bank's name beside roubles");
+        assertEquals(Optional.of("48291"), read("Код 48291 рекомендуем не сообщать", "ot"), "a word that starts with \"р\" names no money");
     }
 
     /** Shapes of the development set's parts J and K (Vietnamese inboxes, a Nigerian and an Indian one), as they were missed or misread. */
