@@ -157,7 +157,7 @@ final class CodeExtractor {
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
                     + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|致电|拨打|详询|电话|"
+                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
                     + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*(?:no\\.?|nr\\.?|number)?\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);

@@ -78,6 +78,8 @@ class CodeReaderTest {
     void anyChineseKindOfCodeButNumbersBarcodesAndVouchers() {
         assertEquals(Optional.of("482913"), CodeExtractor.find("【某某科技】您的登录码为482913，5分钟内有效，请勿泄露给他人。"));
         assertEquals(Optional.of("7730"), CodeExtractor.find("【某某】激活码：7730"));
+        assertEquals(Optional.of("482913"), CodeExtractor.find("【某某电力】482913，您申请的验证码。有效期为10分钟。如有疑问，请致电客服中心95598。"),
+                "a customer-service hotline is no second code");
         assertEquals(Optional.empty(), CodeExtractor.find("【某某】您的兑换码：482913，可在活动页使用"), "a redeem code is a promotion");
         assertEquals(Optional.empty(), CodeExtractor.find("【某某】您的订单号码 482913 已发货"), "a number, not a code");
         assertEquals(Optional.empty(), CodeExtractor.find("【某某】商品条形码 6901234"), "a barcode");

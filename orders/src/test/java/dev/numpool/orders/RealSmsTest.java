@@ -83,7 +83,7 @@ class RealSmsTest {
     }
 
     /**
-     * Parts A to R of the development set: real SMS with codes and without (OTP apps' and parsers'
+     * Parts A to S of the development set: real SMS with codes and without (OTP apps' and parsers'
      * data, issues, inbox copies, labelled datasets, a test bench's log, bank SMS in Russian,
      * Chinese, Persian, Turkish, Arabic, Hebrew, Korean and Portuguese, phones' inbox exports).
      */
@@ -98,6 +98,7 @@ class RealSmsTest {
         samples.addAll(load("real/dev-p.tsv"));
         samples.addAll(load("real/dev-q.tsv"));
         samples.addAll(load("real/dev-r.tsv"));
+        samples.addAll(load("real/dev-s.tsv"));
         samples.addAll(load("real/dev-j.tsv"));
         samples.addAll(load("real/dev-k.tsv"));
         samples.addAll(load("real/dev-h.tsv"));
@@ -106,7 +107,7 @@ class RealSmsTest {
         samples.addAll(load("real/dev-c.tsv"));
         samples.addAll(load("real/dev-b.tsv"));
         samples.addAll(load("real/dev-a.tsv"));
-        assertTrue(samples.size() >= 1210, "parts A to R have " + samples.size() + " samples");
+        assertTrue(samples.size() >= 1220, "parts A to S have " + samples.size() + " samples");
         Figures f = measure(samples, "real-sms-dev-parts-report.txt");
         assertTrue(f.recall() >= PARTS_RECALL && f.wrongRate() <= PARTS_WRONG && f.falseRate() <= PARTS_FALSE, f.toString());
     }
@@ -150,6 +151,8 @@ class RealSmsTest {
      * code of 1; A to P: 622 of 623. Part Q (135 SMS in eight languages from parsers' tests, logs and
      * device dumps), measured as added: 22 of 22, no false code of 113; A to Q: 644 of 645. Part R (61
      * Russian and Ukrainian bank notices), measured as added: 2 false codes (roubles written "р"), then 0.
+     * Part S (10 SMS from gateway and modem software), as added: 3 of 5 codes, then 4 of 5 (a hotline
+     * after 客服中心 was a second code); A to S: 648 of 650.
      */
     private static final double PARTS_RECALL = 0.99;
     private static final double PARTS_WRONG = 0.01;
@@ -163,12 +166,13 @@ class RealSmsTest {
      * learned the development set's promotional codes (2026-12-04), false codes 3 of 77 (0.039);
      * after they learned parts A and B, recall 0.962 (201 of 209), false codes 2 of 77 (0.026);
      * after they learned part F (2026-12-04), unchanged: 201 of 209, no wrong code, 2 false of 77;
-     * after parts G to M and Android's boundary cases (2026-12-04), 201 of 209, 1 false of 77.
+     * after parts G to M and Android's boundary cases (2026-12-04), 201 of 209, 1 false of 77;
+     * after part S taught a Chinese customer-service hotline (2026-12-05), 202 of 209, 1 false of 77.
      * Issue 13's goal is recall 0.97 and false codes at most 0.05: recall is not there, and these
      * floors do not pretend it is.
      * Raise them as the reader improves on the development set; never tune on this one.
      */
-    private static final double HOLDOUT_RECALL = 0.96;
+    private static final double HOLDOUT_RECALL = 0.965;
     private static final double HOLDOUT_WRONG = 0.01;
     private static final double HOLDOUT_FALSE = 0.05;
 
