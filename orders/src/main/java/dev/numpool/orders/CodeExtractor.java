@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
 final class CodeExtractor {
     /** Letters that make a number part of a word; see the class comment for the CJK exception. */
     private static final String GLUED_LETTER = "[\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]]";
-    /** Currencies, as signs and words; "р" alone is the rouble's in Russian banks' SMS ("зачисление 13000р"), not "р" starting a word. */
-    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|р(?!\\p{L})|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr|rmb|人民币";
+    /** Currencies, as signs and words; "р" alone is the rouble's in Russian banks' SMS ("зачисление 13000р"), not "р" in a word ("Сбер"). */
+    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|(?<!\\p{L})р(?!\\p{L})|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr|rmb|人民币";
     /**
      * Money: a number beside a currency ({@code RMB12.59}, {@code 1980元}, {@code 482913 USD}; a
      * Latin currency word must stand alone, as "Users 4" holds "rs 4"), or written in thousands
@@ -200,8 +200,9 @@ final class CodeExtractor {
     private static final Pattern LINK = Pattern.compile("https?://\\S+|www\\.\\S+|(?<![\\w-])[\\w-]++\\.(?:com|org|net|me|ru|io|co)(?:/\\S*)?",
             Pattern.CASE_INSENSITIVE);
     /**
-     * Keywords and numbers weighed per SMS, the first ones. Real SMS hold a handful; each number is
-     * weighed against each keyword, so a text of a thousand of each (4 KB of "验证码1") took 120 ms.
+     * Keywords and numbers weighed per SMS. Real SMS hold a handful; each number is weighed against
+     * each keyword, so a text of a thousand of each (4 KB of "验证码1") took 120 ms. A text with more
+     * is read as none: the ones left unweighed could hold a second code, and two codes are none.
      */
     private static final int MAX_WEIGHED = 64;
     /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
@@ -248,7 +249,7 @@ final class CodeExtractor {
         List<int[]> keywords = new ArrayList<>();
         List<Integer> staleKeywords = new ArrayList<>();
         Matcher k = KEYWORD.matcher(clean);
-        while (keywords.size() < MAX_WEIGHED && k.find()) {
+        while (keywords.size() <= MAX_WEIGHED && k.find()) {
             if (stale(clean, k)) {
                 staleKeywords.add(k.start());
             } else {
@@ -263,6 +264,9 @@ final class CodeExtractor {
                 keywords.add(new int[] {k.start(), end});
             }
         }
+        if (keywords.size() > MAX_WEIGHED) {
+            return Optional.empty();
+        }
         // A verb hands over the code its next words name: a promo code's, when they name one.
         keywords.removeIf(kw -> VERB.matcher(clean.substring(kw[0], kw[1])).matches()
                 && staleKeywords.stream().anyMatch(s -> s > kw[0] && s - kw[1] <= 24));
@@ -270,6 +274,9 @@ final class CodeExtractor {
             return Optional.empty(); // a notice, not a code
         }
         List<Candidate> candidates = numbers(clean);
+        if (candidates.size() > MAX_WEIGHED) {
+            return Optional.empty();
+        }
         dropSignature(clean, candidates);
         boolean unaccentedVietnamese = vietnamese || UNACCENTED_VIETNAMESE.matcher(clean).find();
         Pattern isBefore = unaccentedVietnamese ? LA_BEFORE : IS_BEFORE;
@@ -568,7 +575,7 @@ final class CodeExtractor {
     private static List<Candidate> numbers(String clean) {
         List<Candidate> candidates = new ArrayList<>();
         Matcher m = CANDIDATE.matcher(clean);
-        while (candidates.size() < MAX_WEIGHED && m.find()) {
+        while (candidates.size() <= MAX_WEIGHED && m.find()) {
             String before = clean.substring(Math.max(0, m.start() - 24), m.start());
             String digits = m.group(1).replaceAll("[- ]", "");
             if (digits.length() < 4 || digits.length() > 8 || DATE.matcher(m.group(1)).matches()) {

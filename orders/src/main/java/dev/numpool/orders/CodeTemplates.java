@@ -217,8 +217,8 @@ final class CodeTemplates {
                     // Where no text of the template's own stands next to it, the code is a whole
                     // token: a {*} would otherwise take "kq" of "kq48291" and read 48291, or leave
                     // the last digit of a longer number and read a code cut from it.
-                    boolean openBefore = m.start() == at;
-                    boolean openAfter = m.end() == template.length() || template.charAt(m.end()) == '{';
+                    boolean openBefore = m.start() == at && (at == 0 || template.startsWith("{*}", at - 3));
+                    boolean openAfter = m.end() == template.length() || template.startsWith("{*}", m.end());
                     regex.append(openBefore ? "(?<![A-Za-z0-9])" : "")
                             .append(m.group(1).equals("code") ? "(\\d{3,4}[- ]\\d{3,4}|\\d{4,8})" : "([A-Za-z0-9]{4,10})")
                             .append(openAfter ? "(?![A-Za-z0-9])" : "");
