@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -100,8 +101,8 @@ public class CodeReadingBench {
         public void load() {
             CodeTemplates templates = new CodeTemplates();
             List<CodeTemplate> rows = new ArrayList<>(CodeTemplates.shipped());
-            rows.add(new CodeTemplate(rows.size() + 1, "ot", "", "{*}a{*}a{*}a{*}{code}{*}", "operator", 0, Optional.empty(), java.time.Instant.EPOCH));
-            rows.add(new CodeTemplate(rows.size() + 1, "ot", "", "Order {n}{*}code {code}{*}", "operator", 0, Optional.empty(), java.time.Instant.EPOCH));
+            rows.add(new CodeTemplate(rows.size() + 1, "ot", "", "{*}a{*}a{*}a{*}{code}{*}", "operator", 0, Optional.empty(), Instant.EPOCH));
+            rows.add(new CodeTemplate(rows.size() + 1, "ot", "", "Order {n}{*}code {code}{*}", "operator", 0, Optional.empty(), Instant.EPOCH));
             templates.load(rows);
             reader = new CodeReader(templates);
             texts = new ArrayList<>();

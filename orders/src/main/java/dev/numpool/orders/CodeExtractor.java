@@ -194,8 +194,9 @@ final class CodeExtractor {
     /** A sender's name that is a number, in the brackets that open a Chinese SMS. */
     private static final Pattern SIGNATURE = Pattern.compile("\\s*[【\\[](\\d{4,8})[】\\]]");
     /**
-     * Links and bare domains. A domain starts where a run of word characters and dashes does: tried
-     * at every dash of a long run ("1-1-1-…"), each try read to the run's end, and 4 KB took 50 ms.
+     * Links and bare domains. A bare domain is tried only where a run of word characters and dashes
+     * starts, and the run is read once without backtracking ({@code ++}): tried at every dash of a
+     * long run ("1-1-1-…"), each try reading to the run's end, 4 KB took 50 ms.
      */
     private static final Pattern LINK = Pattern.compile("https?://\\S+|www\\.\\S+|(?<![\\w-])[\\w-]++\\.(?:com|org|net|me|ru|io|co)(?:/\\S*)?",
             Pattern.CASE_INSENSITIVE);
@@ -208,6 +209,12 @@ final class CodeExtractor {
     /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
     private static final int AFTER = 90;
     private static final int BEFORE = 40;
+    /**
+     * How far a keyword's window stretches to read a token cut at its edge whole. A token longer
+     * than this past the edge is no code either way (codes are at most ten characters), and a bound
+     * keeps a text of one endless word from being read once per keyword.
+     */
+    private static final int TOKEN_OVERRUN = 16;
 
     /**
      * How far a code may stand when the sentence ends by saying it is the code ({@code OTP for
@@ -310,12 +317,9 @@ final class CodeExtractor {
                 candidates.add(new Candidate(first.group(1), first.start(1), first.end(1), false));
                 continue;
             }
-            int from = Math.max(0, kw[0] - 24);
             // A token cut at the window's start is read whole, as after() does at its end: "12345678
             // is your Facebook code" also read 345678, and two codes are none.
-            for (int limit = Math.max(0, from - 16); from > limit && Character.isLetterOrDigit(clean.charAt(from - 1)); ) {
-                from--;
-            }
+            int from = tokenStart(clean, Math.max(0, kw[0] - 24));
             Matcher before = ALPHANUMERIC_BEFORE.matcher(clean.substring(from, kw[0]));
             // Right before it, only a keyword that names a code: "DT85TH896 Confirmed." is an M-PESA receipt.
             if (before.find() && (mixed(before.group(1), true) || random(before.group(1)))
@@ -493,13 +497,25 @@ final class CodeExtractor {
      * is another code, and two codes are a refusal).
      */
     private static String after(String clean, int from, int length) {
-        int end = Math.min(clean.length(), from + length);
-        // A token longer than this past the edge is no code either way (codes are at most ten characters).
-        int limit = Math.min(clean.length(), end + 16);
+        return clean.substring(from, tokenEnd(clean, Math.min(clean.length(), from + length)));
+    }
+
+    /** Where the word or number running across {@code end} ends, at most {@link #TOKEN_OVERRUN} further. */
+    private static int tokenEnd(String clean, int end) {
+        int limit = Math.min(clean.length(), end + TOKEN_OVERRUN);
         while (end < limit && Character.isLetterOrDigit(clean.charAt(end))) {
             end++;
         }
-        return clean.substring(from, end);
+        return end;
+    }
+
+    /** Where the word or number running across {@code start} starts, at most {@link #TOKEN_OVERRUN} earlier. */
+    private static int tokenStart(String clean, int start) {
+        int limit = Math.max(0, start - TOKEN_OVERRUN);
+        while (start > limit && Character.isLetterOrDigit(clean.charAt(start - 1))) {
+            start--;
+        }
+        return start;
     }
 
     /** Whether the keyword just found names a code that is not the one to type: an old one, a promo code. */
@@ -529,7 +545,7 @@ final class CodeExtractor {
      */
     private static String blankPhoneNumbers(String clean) {
         Matcher run = DIGIT_GROUPS.matcher(clean);
-        Matcher cut = DIGIT_GROUPS.matcher(clean);
+        Matcher wholeRun = DIGIT_GROUPS.matcher(clean);
         StringBuilder out = null;
         int from = 0;
         while (from < clean.length() && run.find(from)) {
@@ -537,12 +553,10 @@ final class CodeExtractor {
             int end = run.end();
             int remark = remarkIn(clean, start, end);
             if (remark >= 0) {
+                // The run is cut before the bracket, right after its fourth digit.
                 end = remark;
-                while (!asciiDigit(clean.charAt(end - 1))) {
-                    end--;
-                }
             }
-            if ((remark < 0 || cut.region(start, end).matches()) && isPhoneNumber(clean.substring(start, end))) {
+            if ((remark < 0 || wholeRun.region(start, end).matches()) && isPhoneNumber(clean.substring(start, end))) {
                 if (out == null) {
                     out = new StringBuilder(clean);
                 }
@@ -562,8 +576,8 @@ final class CodeExtractor {
 
     /** Where in the run {@code [start, end)} a bracket right after four digits opens a remark, or -1. */
     private static int remarkIn(String text, int start, int end) {
-        for (int i = text.indexOf('(', start + 1); i >= 0 && i < end; i = text.indexOf('(', i + 1)) {
-            if (i >= 4 && asciiDigit(text.charAt(i - 1)) && asciiDigit(text.charAt(i - 2))
+        for (int i = start + 4; i < end; i++) {
+            if (text.charAt(i) == '(' && asciiDigit(text.charAt(i - 1)) && asciiDigit(text.charAt(i - 2))
                     && asciiDigit(text.charAt(i - 3)) && asciiDigit(text.charAt(i - 4))) {
                 return i;
             }

@@ -69,7 +69,8 @@ final class CodeReader {
             // of an unforeseen shape can exhaust the reading thread's stack. It then has no code read:
             // it is stored and goes to the operators' review queue, rather than failing its
             // transaction on every retry and never being stored at all.
-            LOG.warning("an SMS of " + text.length() + " characters was too deep to read; it waits for an operator");
+            LOG.warning("an SMS of " + text.length() + " characters from '" + context.sender() + "' for "
+                    + context.service().orElse("any service") + " was too deep to read; it is kept with no code read");
             return Optional.empty();
         }
     }

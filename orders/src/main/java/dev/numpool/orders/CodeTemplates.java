@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * This node's copy of the code templates (see {@link CodeTemplate} for their syntax), compiled,
@@ -67,6 +68,8 @@ final class CodeTemplates {
                         }).stream())
                 .toList()));
         byService = Map.copyOf(compiled);
+        // Kept for templates still loaded (logged once each, not once per refresh), dropped for removed ones.
+        tooSlow.retainAll(rows.stream().map(CodeTemplate::id).collect(Collectors.toSet()));
     }
 
     private static int rank(String origin) {

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -324,8 +326,8 @@ class CodeReaderTest {
                 .map(CodeReader.Reading::code), "the template still reads what it was written for");
     }
 
-    private static <T> T onVirtualThread(java.util.concurrent.Callable<T> reading) throws Exception {
-        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+    private static <T> T onVirtualThread(Callable<T> reading) throws Exception {
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             return executor.submit(reading).get();
         }
     }
