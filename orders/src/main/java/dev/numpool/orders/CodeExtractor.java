@@ -129,7 +129,8 @@ final class CodeExtractor {
             "ಕೋಡ್", "കോഡ്", "કોડ", "ਕੋਡ", "կոդ", "კოდ", "ኮድ", "ລະຫັດ", "ကုဒ်",
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
-            "kod", "kód", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
+            // A phone writing in the GSM alphabet, which has no "ó", often sends "ò" instead ("kòdod", Hungarian).
+            "kod", "kód", "kòd", "còdigo", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
             PURPOSE_WORDS, VERB_WORDS, "senha", "contraseña", "mot de passe", "şifre", "sifre", "parola",
             "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "ma kich hoat", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль",
             // Russian written in Latin letters, as some senders do.

@@ -117,6 +117,8 @@ class CodeReaderTest {
         assertEquals(Optional.of("482913"), CodeExtractor.find("Garanti BBVA ile 1.250,00 TL tutarindaki alisverisiniz icin sifreniz: 482913"),
                 "Turkish written without its cedilla");
         assertEquals(Optional.of("834721"), CodeExtractor.find("Bezpečnostní kód účtu Microsoft: 834721"));
+        // The GSM alphabet has no "ó": a phone sends "kòd" (OTP Bank Hungary, part U).
+        assertEquals(Optional.of("HK4ME"), CodeExtractor.find("Simple by OTP - Érintéses fizetés aktivàlàsàhoz szükséges 5 jegyü kòdod: HK4ME"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("G-482913 on teie Google'i kinnituskood."));
         assertEquals(Optional.of("4829"), CodeExtractor.find("4829 la ma kich hoat Zalo cua ban"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("ನಿಮ್ಮ ಪರಿಶೀಲನಾ ಕೋಡ್ 482913"));
