@@ -190,6 +190,12 @@ final class CodeExtractor {
      */
     private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<!\\p{L})(otp|code|pin|kode|kod|код|passcode)(\\d{4,8})(?!\\d)",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * A Hebrew one-letter prefix ("in", "to", "from", "the", "and", "that", "as") joins a number with
+     * a hyphen or maqaf ({@code השתמש ב-482913}, "use 482913"): the hyphen goes, as a number after a
+     * hyphen is otherwise read as part of something else ({@code ABC-482913}).
+     */
+    private static final Pattern HEBREW_PREFIX = Pattern.compile("(?<!\\p{L})([בהוכלמש])[-־](?=\\d)");
     /** A code set in asterisks for bold ({@code *482913*}), unlike a card's ending ({@code *4417}): the asterisks go. */
     private static final Pattern SET_APART = Pattern.compile("(?<![*\\p{L}\\p{N}])\\*(\\d{4,8})\\*(?![*\\p{N}])");
     /** A sender's name that is a number, in the brackets that open a Chinese SMS. */
@@ -535,6 +541,7 @@ final class CodeExtractor {
         String unhashed = text.contains("<#>") ? APP_HASH.matcher(text).replaceAll(m -> " ".repeat(m.group().length())) : text;
         String clean = LINK.matcher(unhashed.replace("<#>", "   ")).replaceAll(m -> " ".repeat(m.group().length()));
         clean = SET_APART.matcher(GLUED_KEYWORD.matcher(clean).replaceAll("$1 $2")).replaceAll(" $1 ");
+        clean = HEBREW_PREFIX.matcher(clean).replaceAll("$1 ");
         // Phone numbers go first: their groups of three or four digits look like codes one by one.
         return blankPhoneNumbers(clean);
     }

@@ -43,6 +43,9 @@ class CodeReaderTest {
         assertEquals(Optional.of("514023"), read("514-023", "tg"));
         assertEquals(Optional.empty(), read("12 345", "tg"), "a number in thousands");
         assertEquals(Optional.empty(), read("Your package 4829 will arrive on 12/05", "tg"), "a parcel's number");
+        assertEquals(Optional.of("482913"), read("השתמש ב-482913 כדי להתחבר", "tg"),
+                "a Hebrew prefix joined to the code by a hyphen (\"use 482913 to log in\")");
+        assertEquals(Optional.empty(), read("Ticket ABCD-482913", "tg"), "a number after a hyphen is part of an id");
     }
 
     /** Real bank notices of the development set's parts H and I, short enough for the bare-code rule. */
