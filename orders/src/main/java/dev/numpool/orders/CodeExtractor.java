@@ -125,14 +125,18 @@ final class CodeExtractor {
             "(?<=\\p{IsHan})(?<![号號条條形维維编編券换換请請荐薦])[码碼]",
             "認証", "確認番号", "暗証番号", "コード", "パスコード", "인증", "코드", "확인번호",
             "passord", "lösenord", "kood", "kóð", "kwdik", "kodiko", "thibitish", "كود", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
-            // "Code" in the scripts of Kannada, Malayalam, Gujarati, Gurmukhi, Armenian, Georgian, Amharic, Lao and Burmese.
-            "ಕೋಡ್", "കോഡ്", "કોડ", "ਕੋਡ", "կոդ", "კოდ", "ኮድ", "ລະຫັດ", "ကုဒ်",
+            // "Code" in the scripts of Kannada, Malayalam, Gujarati, Gurmukhi, Armenian, Georgian, Amharic, Lao, Burmese, Khmer and Sinhala.
+            "ಕೋಡ್", "കോഡ്", "કોડ", "ਕੋਡ", "կոդ", "კოდ", "ኮድ", "ລະຫັດ", "ကုဒ်", "កូដ", "කේත",
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
             // A phone writing in the GSM alphabet, which has no "ó", often sends "ò" instead ("kòdod", Hungarian).
             "kod", "kód", "kòd", "còdigo", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
             PURPOSE_WORDS, VERB_WORDS, "senha", "contraseña", "mot de passe", "şifre", "sifre", "parola",
-            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "ma kich hoat", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль",
+            "hasło", "haslo",
+            // "Password" in Hungarian, Finnish, Lithuanian, Czech and Slovak, Croatian and Serbian,
+            // Slovenian, Bulgarian, Dutch, Afrikaans, Icelandic, Indonesian, Malay and Azerbaijani.
+            "jelsz", "salasana", "slaptažod", "hesl", "lozink", "лозинк", "šifr", "geslo", "gesla", "парола",
+            "wachtwoord", "wagwoord", "lykilorð", "kata sandi", "kata laluan", "şifrə", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "ma kich hoat", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль", "рамз",
             // Russian written in Latin letters, as some senders do.
             "parol", "podtverzhdeni",
             // Persian writes words apart, and these are parts of others: "کارمزد" is a fee, "کدام"

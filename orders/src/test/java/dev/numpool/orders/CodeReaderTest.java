@@ -120,6 +120,14 @@ class CodeReaderTest {
         assertEquals(Optional.of("482913"), CodeExtractor.find("Garanti BBVA ile 1.250,00 TL tutarindaki alisverisiniz icin sifreniz: 482913"),
                 "Turkish written without its cedilla");
         assertEquals(Optional.of("834721"), CodeExtractor.find("Bezpečnostní kód účtu Microsoft: 834721"));
+        for (String text : List.of("Raiffeisen DirektNet egyszer használatos jelszó: 48291357", "Jednorazove heslo: 48291357. Platba 1 250,00 CZK",
+                "Vaša jednokratna lozinka je 48291357", "Uw eenmalig wachtwoord is 48291357", "Kertakäyttöinen salasanasi on 48291357",
+                "Vaše geslo za enkratno uporabo je 48291357", "Вашата парола за еднократна употреба е 48291357", "Birdəfəlik şifrə: 48291357",
+                "Kata sandi sekali pakai Anda 48291357", "ඔබගේ සත්‍යාපන කේතය 48291357")) {
+            assertEquals(Optional.of("48291357"), CodeExtractor.find(text), "a word for password or code: " + text);
+        }
+        assertEquals(Optional.empty(), CodeExtractor.find("Vaše heslo bylo změněno dne 12.03.2024 v 14:22. Pokud jste to nebyli vy, volejte 800 123 456"),
+                "a password changed: dates, times and a phone number, no code");
         // The GSM alphabet has no "ó": a phone sends "kòd" (OTP Bank Hungary, part U).
         assertEquals(Optional.of("HK4ME"), CodeExtractor.find("Simple by OTP - Érintéses fizetés aktivàlàsàhoz szükséges 5 jegyü kòdod: HK4ME"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("G-482913 on teie Google'i kinnituskood."));
