@@ -40,7 +40,7 @@ final class CodeExtractor {
     private static final String DATA_SIZE = "[kmgt]i?b|mbps";
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![" + GLUED_LETTER + "\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:(?-i:\\p{Lu}){1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
+            "(?<![[" + GLUED_LETTER + "&&[^\\p{IsArabic}]]\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:(?-i:\\p{Lu}){1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
                     + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /**
@@ -71,6 +71,12 @@ final class CodeExtractor {
     /** A code of letters and digits before its keyword, opening the text: {@code uk52q3s8 คือรหัสยืนยัน…}, {@code A7K9Q2 is your code}. */
     private static final Pattern ALPHANUMERIC_FIRST = Pattern.compile(
             "\\A\\W{0,3}([A-Za-z0-9]{4,10})\\s*(?:(?:is|ist|est|er)\\s+(?:(?:your|dein|ihr|votre|din)\\s+" + SERVICE_WORDS + ")?\\s*|คือ)\\z", Pattern.CASE_INSENSITIVE);
+    /**
+     * Capitals and digits opening the text, a few words before the keyword that names them:
+     * {@code J97L Mobil Onay Kodunuz} ("your mobile approval code"), as Turkish and other
+     * languages that put the noun last say it.
+     */
+    private static final Pattern ALPHANUMERIC_OPENING = Pattern.compile("\\A\\W{0,3}([A-Z0-9]{4,10})\\s+(?:\\p{L}+\\s+){1,4}\\z");
     /**
      * Capitals and digits right before their keyword anywhere in the text ({@code … for
      * verification. 75F95 OTP expires in 5 minutes.}, {@code Hi! X7K9Q2 is your code}); lower
@@ -149,7 +155,7 @@ final class CodeExtractor {
      * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(?<![\\p{IsLatin}\\p{IsCyrillic}])(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|(?<!\\p{L})(?:bse|nse|stock|client)|invalid|incorrect|wrong|取件|取货|提货|скидк\\w*|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|(?<!\\p{L})(?:bse|nse|stock|client)|invalid|incorrect|wrong|取件|取货|提货|скидк\\w*|indirim|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
@@ -160,9 +166,9 @@ final class CodeExtractor {
      */
     private static final Pattern NOT_A_CODE_BEFORE = Pattern.compile(
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
-                    + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|订单号?|訂單|注文|주문|"
+                    + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|הזמנ\\p{L}*|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
+                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|yaz(?:[ıi]p)?|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
                     + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*(?:no\\.?|nr\\.?|number)?\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -181,7 +187,7 @@ final class CodeExtractor {
     private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|colis|paket|посылк",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|\\d+\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction",
+    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|\\d+\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
@@ -326,6 +332,11 @@ final class CodeExtractor {
             Matcher first = ALPHANUMERIC_FIRST.matcher(clean.substring(0, kw[0]));
             if (kw[0] <= 24 && first.find() && (mixed(first.group(1), true) || random(first.group(1)))) {
                 candidates.add(new Candidate(first.group(1), first.start(1), first.end(1), false));
+                continue;
+            }
+            Matcher opening = ALPHANUMERIC_OPENING.matcher(clean.substring(0, kw[0]));
+            if (kw[0] <= 48 && opening.find() && mixed(opening.group(1), false) && CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).lookingAt()) {
+                candidates.add(new Candidate(opening.group(1), opening.start(1), opening.end(1), false));
                 continue;
             }
             // A token cut at the window's start is read whole, as after() does at its end: "12345678

@@ -128,6 +128,18 @@ class CodeReaderTest {
         }
         assertEquals(Optional.empty(), CodeExtractor.find("Vaše heslo bylo změněno dne 12.03.2024 v 14:22. Pokud jste to nebyli vy, volejte 800 123 456"),
                 "a password changed: dates, times and a phone number, no code");
+        // Shapes of part W's real SMS and of Turkish bank SMS of 2011 (a research collection, not kept: its terms are not known).
+        assertEquals(Optional.of("9663"), CodeExtractor.find("کد بازيابي رمز عبور دانشگاه فرزانگان9663"),
+                "Persian glues a number to the word before it: Arabic-script letters make no id of it");
+        assertEquals(Optional.of("K48P"), CodeExtractor.find("K48P Mobil Onay Kodunuz / 14.02.2013 09:12"),
+                "capitals and digits opening the text, a few words before the noun that names them (\"your mobile approval code\")");
+        assertEquals(Optional.of("D7QT"), CodeExtractor.find("D7QT Internet Bankaciligi Mobil Onay Kodunuz / 02.04.2013 11:05 / Ornek Bankasi"));
+        assertEquals(Optional.empty(), CodeExtractor.find("A320 Flight Booking Status: your seat is confirmed"), "no code noun after the opening token");
+        assertEquals(Optional.empty(), CodeExtractor.find("30/11/15'e kadar tum telefon alimlarinda gecerli 150 TL indirim kodunuz: AB12CD34EF. "
+                + "SMS iptal icin MESAJ RET yaz 4821e gonder."), "a Turkish discount code (indirim)");
+        assertEquals(Optional.empty(), CodeExtractor.find("Mobil subemizden yapacaginiz alisveriste %20 indirim sizi bekliyor! "
+                + "Kodunuz: KMP20481357 Kampanya SMS'i istemiyorsaniz IPTAL yazip 4821'e gonderin."), "\"write IPTAL and send to 3639\": a short code to text");
+        assertEquals(Optional.empty(), read("הזמנתך 8598940 נארזה ברגע זה ממש וצפויה להגיע לנקודת האיסוף", "tg"), "\"your order 8598940\", in Hebrew");
         // The GSM alphabet has no "ó": a phone sends "kòd" (OTP Bank Hungary, part U).
         assertEquals(Optional.of("HK4ME"), CodeExtractor.find("Simple by OTP - Érintéses fizetés aktivàlàsàhoz szükséges 5 jegyü kòdod: HK4ME"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("G-482913 on teie Google'i kinnituskood."));
