@@ -168,7 +168,7 @@ final class CodeExtractor {
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
                     + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|הזמנ\\p{L}*|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|yaz(?:[ıi]p)?|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
+                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|yaz(?:[ıi]p)?|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|bantuan|hubungi|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
                     + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*(?:no\\.?|nr\\.?|number)?\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -191,9 +191,11 @@ final class CodeExtractor {
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
-     * characters of base64 that can look like a code of letters and digits.
+     * characters of base64 that can look like a code of letters and digits. A gateway that
+     * form-decodes the text turns its {@code +} into a blank ({@code H29Q Fsn4Sr}): still 11.
      */
-    private static final Pattern APP_HASH = Pattern.compile("(?<=\\s)[A-Za-z0-9+/]{11}\\s*\\z");
+    private static final Pattern APP_HASH = Pattern.compile(
+            "(?<=\\s)(?:[A-Za-z0-9+/]{11}|(?=[A-Za-z0-9+/ ]{11}\\s*\\z)[A-Za-z0-9+/]{1,9} [A-Za-z0-9+/]{1,9})\\s*\\z");
     /**
      * A code keyword run into its code ({@code OTP482913}, {@code Code482913}): a letter glued to
      * digits otherwise makes a brand's or a model's name ({@code EAGLE168}), so a space is put between.

@@ -140,6 +140,10 @@ class CodeReaderTest {
         assertEquals(Optional.empty(), CodeExtractor.find("Mobil subemizden yapacaginiz alisveriste %20 indirim sizi bekliyor! "
                 + "Kodunuz: KMP20481357 Kampanya SMS'i istemiyorsaniz IPTAL yazip 4821'e gonderin."), "\"write IPTAL and send to 3639\": a short code to text");
         assertEquals(Optional.empty(), read("הזמנתך 8598940 נארזה ברגע זה ממש וצפויה להגיע לנקודת האיסוף", "tg"), "\"your order 8598940\", in Hebrew");
+        assertEquals(Optional.of("69890"), CodeExtractor.find("<#> 69890 is your Facebook code H29Q Fsn4Sr"),
+                "an app hash whose '+' a gateway form-decoded into a blank is still the app hash (part X)");
+        assertEquals(Optional.empty(), read("Klik link verifikasi https://ovo.id/app/login?code=abc\n\nBantuan: 1500696\n\nm9mj4ctIVR8", "ovo"),
+                "a help line after \"Bantuan\" (Indonesian \"help\"), part Y");
         // The GSM alphabet has no "ó": a phone sends "kòd" (OTP Bank Hungary, part U).
         assertEquals(Optional.of("HK4ME"), CodeExtractor.find("Simple by OTP - Érintéses fizetés aktivàlàsàhoz szükséges 5 jegyü kòdod: HK4ME"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("G-482913 on teie Google'i kinnituskood."));
