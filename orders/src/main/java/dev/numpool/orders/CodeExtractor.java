@@ -181,6 +181,15 @@ final class CodeExtractor {
     private static final Pattern WHOLE_TOKEN = Pattern.compile("\\s*(?:\\p{Lu}{1,5}-)?([A-Za-z0-9]{5,8})[.!]?\\s*");
     /** The keywords that are verbs: they hand over whatever code the next words name ("Use purchase code 482913"). */
     private static final Pattern VERB = Pattern.compile(VERB_WORDS, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * A text that says its code has three digits ({@code 上記3桁の数字を入力してください}, "enter
+     * the 3-digit number above"): codes are otherwise read from four characters, as a shorter
+     * number is too often a time, a price or a count.
+     */
+    private static final Pattern THREE_DIGITS_STATED = Pattern.compile("(?<!\\d)3\\s?(?:桁|자리|-?digits?(?!\\p{L})|-?stellig|haneli|chữ số|chu so|-?значн|цифр)",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    private static final Pattern THREE_DIGIT_NUMBER = Pattern.compile("(?<![\\p{N}.,:/#*+-])\\d{3}(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + ")(?!\\p{L}))",
+            Pattern.CASE_INSENSITIVE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
     /** A parcel notice: its numbers are pickup codes and waybill endings, told at a counter, not typed. */
@@ -272,6 +281,10 @@ final class CodeExtractor {
             return Optional.empty();
         }
         String clean = clean(text);
+        Optional<String> stated = statedThreeDigits(clean);
+        if (stated.isPresent()) {
+            return stated;
+        }
         List<int[]> keywords = new ArrayList<>();
         List<Integer> staleKeywords = new ArrayList<>();
         Matcher k = KEYWORD.matcher(clean);
@@ -423,6 +436,22 @@ final class CodeExtractor {
         if (signature.lookingAt() && candidates.stream().anyMatch(c -> !c.digits().equals(signature.group(1)))) {
             candidates.removeIf(c -> c.digits().equals(signature.group(1)));
         }
+    }
+
+    /** The one number of three digits in a text that says its code has three; empty if it has none or several. */
+    private static Optional<String> statedThreeDigits(String clean) {
+        if (!THREE_DIGITS_STATED.matcher(clean).find()) {
+            return Optional.empty();
+        }
+        Matcher m = THREE_DIGIT_NUMBER.matcher(clean);
+        String found = null;
+        while (m.find()) {
+            if (found != null && !found.equals(m.group())) {
+                return Optional.empty();
+            }
+            found = m.group();
+        }
+        return Optional.ofNullable(found);
     }
 
     /**

@@ -144,6 +144,11 @@ class CodeReaderTest {
                 "an app hash whose '+' a gateway form-decoded into a blank is still the app hash (part X)");
         assertEquals(Optional.empty(), read("Klik link verifikasi https://ovo.id/app/login?code=abc\n\nBantuan: 1500696\n\nm9mj4ctIVR8", "ovo"),
                 "a help line after \"Bantuan\" (Indonesian \"help\"), part Y");
+        assertEquals(Optional.of("267"), CodeExtractor.find("『　267　』\nセキュリティ番号入力画面で、上記3桁の数字を入力してください。\n有効期限：2023/04/11 14:47"),
+                "a text that says its code has three digits (\"enter the 3-digit number above\"), part Y");
+        assertEquals(Optional.of("481"), CodeExtractor.find("Enter the 3-digit code 481 within 5 minutes"));
+        assertEquals(Optional.empty(), CodeExtractor.find("Your code for 3 items: 129 USD"), "three digits not said to be the code");
+        assertEquals(Optional.empty(), CodeExtractor.find("Enter the 3-digit code 123 or 456"), "two numbers of three digits: no guess");
         // The GSM alphabet has no "ó": a phone sends "kòd" (OTP Bank Hungary, part U).
         assertEquals(Optional.of("HK4ME"), CodeExtractor.find("Simple by OTP - Érintéses fizetés aktivàlàsàhoz szükséges 5 jegyü kòdod: HK4ME"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("G-482913 on teie Google'i kinnituskood."));
