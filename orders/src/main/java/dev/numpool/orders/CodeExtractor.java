@@ -1,8 +1,12 @@
 package dev.numpool.orders;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,7 +45,7 @@ final class CodeExtractor {
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
             "(?<![[" + GLUED_LETTER + "&&[^\\p{IsArabic}]]\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:(?-i:\\p{Lu}){1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
-                    + "(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
+                    + "(?![\\p{N}]|[.,:/-]\\d|\\s{0,2}(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /**
      * Letters and digits mixed, right after a keyword ({@code code: X4T-9PQ}, {@code Haslo: rw53gs})
@@ -168,7 +172,7 @@ final class CodeExtractor {
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
                     + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|הזמנ\\p{L}*|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
-                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\w+){0,3}\\s+(?:to|au|an|al|à)|stop|yaz(?:[ıi]p)?|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|bantuan|hubungi|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
+                    + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\S+){0,3}\\s+(?:to|au|an|al|à)|\\S*\\*\\S*\\s+(?:to|au|an|al|à)|stop|yaz(?:[ıi]p)?|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|bantuan|hubungi|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
                     + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
                     + "rs\\.?|inr|usd|eur|\\$|€|£|₽|¥|₹|r\\$|rp|points|балл\\w*|year|год[ау]?|до|from)\\s*(?:no\\.?|nr\\.?|number)?\\s*[:.#№]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -196,7 +200,7 @@ final class CodeExtractor {
     private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|colis|paket|посылк",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?% (?:off|savings|cashback)|\\d+\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim",
+    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?%\\s?(?:off|savings|cashback)|save (?:up ?to )?\\d+\\s?%|\\d+\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
@@ -234,6 +238,11 @@ final class CodeExtractor {
      * is read as none: the ones left unweighed could hold a second code, and two codes are none.
      */
     private static final int MAX_WEIGHED = 64;
+    /**
+     * A keyword with a colon and something after it ({@code Code: L23-ZACK577213}) labels what
+     * follows, so a number before it is not its code ({@code … over 2500. Code: …}).
+     */
+    private static final Pattern LABELS_WHAT_FOLLOWS = Pattern.compile("\\s*[:：]\\s*\\S");
     /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
     private static final int AFTER = 90;
     private static final int BEFORE = 40;
@@ -281,10 +290,13 @@ final class CodeExtractor {
             return Optional.empty();
         }
         String clean = clean(text);
-        Optional<String> stated = statedThreeDigits(clean);
-        if (stated.isPresent()) {
-            return stated;
-        }
+        Optional<String> found = read(clean, vietnamese);
+        // Three digits only where nothing longer is a code: "the last 3 digits of your card" may stand beside one.
+        return found.isPresent() ? found : statedThreeDigits(clean);
+    }
+
+    /** The code of a text already {@link #clean cleaned}, by its keywords; see the class comment. */
+    private static Optional<String> read(String clean, boolean vietnamese) {
         List<int[]> keywords = new ArrayList<>();
         List<Integer> staleKeywords = new ArrayList<>();
         Matcher k = KEYWORD.matcher(clean);
@@ -350,7 +362,9 @@ final class CodeExtractor {
                 continue;
             }
             Matcher opening = ALPHANUMERIC_OPENING.matcher(clean.substring(0, kw[0]));
-            if (kw[0] <= 48 && opening.find() && mixed(opening.group(1), false) && CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).lookingAt()) {
+            // Four characters with one digit (C3MV) only without vowels: "JIO4G" is a name.
+            if (kw[0] <= 48 && opening.find() && (mixed(opening.group(1), true) || mixed(opening.group(1), false) && opening.group(1).chars().noneMatch(c -> "AEIOUY".indexOf(c) >= 0))
+                    && CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).lookingAt()) {
                 candidates.add(new Candidate(opening.group(1), opening.start(1), opening.end(1), false));
                 continue;
             }
@@ -376,7 +390,7 @@ final class CodeExtractor {
                 if (c.start() >= kw[1] && (c.start() - kw[1] <= AFTER
                         || c.start() - kw[1] <= FAR_AFTER && isBefore.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
                     score = Math.min(score, c.start() - kw[1]);
-                } else if (c.end() <= kw[0] && kw[0] - c.end() <= BEFORE) {
+                } else if (c.end() <= kw[0] && kw[0] - c.end() <= BEFORE && !LABELS_WHAT_FOLLOWS.matcher(clean).region(kw[1], clean.length()).lookingAt()) {
                     score = Math.min(score, kw[0] - c.end() + BEFORE_PENALTY);
                 }
             }
@@ -408,10 +422,10 @@ final class CodeExtractor {
             }
         }
         // Two keywords each naming its own code ("login code: 4417, payment code: 9023") offer two.
-        java.util.Set<String> owned = new java.util.HashSet<>();
+        Set<String> owned = new HashSet<>();
         for (int[] kw : keywords) {
             scored.stream().filter(c -> c.start() >= kw[1] && c.start() - kw[1] <= 40)
-                    .min(java.util.Comparator.comparingInt(Candidate::start)).ifPresent(c -> owned.add(c.digits()));
+                    .min(Comparator.comparingInt(Candidate::start)).ifPresent(c -> owned.add(c.digits()));
         }
         if (owned.size() > 1) {
             return Optional.empty();
@@ -500,7 +514,7 @@ final class CodeExtractor {
         if (digits == 0 || digits == t.length() || t.matches("(?i).*(xxx|\\*\\*).*")) {
             return false;
         }
-        return !strict && t.equals(t.toUpperCase(java.util.Locale.ROOT)) || !t.matches("[A-Za-z]+\\d{1,2}|\\d{1,2}[A-Za-z]{1,2}") && (t.length() >= 5 || digits >= 2);
+        return !strict && t.equals(t.toUpperCase(Locale.ROOT)) || !t.matches("[A-Za-z]+\\d{1,2}|\\d{1,2}[A-Za-z]{1,2}") && (t.length() >= 5 || digits >= 2);
     }
 
     /**
@@ -513,10 +527,10 @@ final class CodeExtractor {
      */
     private static boolean random(String token) {
         long vowels = token.chars().filter(ch -> "AEIOUYaeiouy".indexOf(ch) >= 0).count();
-        if (token.equals(token.toUpperCase(java.util.Locale.ROOT))) {
+        if (token.equals(token.toUpperCase(Locale.ROOT))) {
             return token.length() >= 6 && vowels * 5 <= token.length();
         }
-        if (token.equals(token.toLowerCase(java.util.Locale.ROOT))) {
+        if (token.equals(token.toLowerCase(Locale.ROOT))) {
             return token.length() >= 5 && vowels * 5 <= token.length() && token.matches(".*[qxzj].*");
         }
         return oddCase(token);
@@ -610,7 +624,10 @@ final class CodeExtractor {
                 // The run is cut before the bracket, right after its fourth digit.
                 end = remark;
             }
-            if ((remark < 0 || wholeRun.region(start, end).matches()) && isPhoneNumber(clean.substring(start, end))) {
+            // Digits run on from a word's letters are that token's ("S13072G6N1708241200041", an
+            // application's reference), not a phone number: blanked, they would leave "S13072G6N".
+            boolean inWord = start > 0 && wordLetter(clean.charAt(start - 1));
+            if (!inWord && (remark < 0 || wholeRun.region(start, end).matches()) && isPhoneNumber(clean.substring(start, end))) {
                 if (out == null) {
                     out = new StringBuilder(clean);
                 }

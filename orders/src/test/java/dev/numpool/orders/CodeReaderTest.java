@@ -135,6 +135,7 @@ class CodeReaderTest {
                 "capitals and digits opening the text, a few words before the noun that names them (\"your mobile approval code\")");
         assertEquals(Optional.of("D7QT"), CodeExtractor.find("D7QT Internet Bankaciligi Mobil Onay Kodunuz / 02.04.2013 11:05 / Ornek Bankasi"));
         assertEquals(Optional.empty(), CodeExtractor.find("A320 Flight Booking Status: your seat is confirmed"), "no code noun after the opening token");
+        assertEquals(Optional.of("4821"), CodeExtractor.find("JIO4G Recharge code 4821 for 28 days"), "a name with vowels and one digit opening the text is no code");
         assertEquals(Optional.empty(), CodeExtractor.find("30/11/15'e kadar tum telefon alimlarinda gecerli 150 TL indirim kodunuz: AB12CD34EF. "
                 + "SMS iptal icin MESAJ RET yaz 4821e gonder."), "a Turkish discount code (indirim)");
         assertEquals(Optional.empty(), CodeExtractor.find("Mobil subemizden yapacaginiz alisveriste %20 indirim sizi bekliyor! "
@@ -149,6 +150,18 @@ class CodeReaderTest {
         assertEquals(Optional.of("481"), CodeExtractor.find("Enter the 3-digit code 481 within 5 minutes"));
         assertEquals(Optional.empty(), CodeExtractor.find("Your code for 3 items: 129 USD"), "three digits not said to be the code");
         assertEquals(Optional.empty(), CodeExtractor.find("Enter the 3-digit code 123 or 456"), "two numbers of three digits: no guess");
+        assertEquals(Optional.of("482913"), CodeExtractor.find("Your PIN is 482913. Last 3 digits of your card: 123"), "three digits only where nothing longer is a code");
+        // Part Z's false codes.
+        assertEquals(Optional.empty(), CodeExtractor.find("Get 20.23%OFF on eyewear over 2500.\n\nCode: L23-ZACK577213, valid 4 Jan'24. TnC"),
+                "a keyword whose colon labels what follows (a promo code) does not take the number before it");
+        assertEquals(Optional.empty(), CodeExtractor.find("Truemeds Savings ka Final-Over is LIVE! Use FINAL26 & save up to 26%* on medicines!"),
+                "\"save up to 26%\": an advert's code");
+        assertEquals(Optional.empty(), CodeExtractor.find("Yeu cau Huy goi khong thanh cong do goi cuoc van con  4159  MB . De xac nhan huy, soan HUY Y gui 900."),
+                "two blanks before a unit");
+        assertEquals(Optional.empty(), CodeExtractor.find("Check your results via your phone. Text WAEC*EXAMNO*PIN*EXAMYEAR to 32327 NOW."),
+                "a short code after a message's syntax");
+        assertEquals(Optional.empty(), CodeExtractor.find("Your application has been received. Use S13072G6N1708241200041 for future reference, ECI."),
+                "digits run on from letters are the token's, not a phone number to blank");
         // The GSM alphabet has no "ó": a phone sends "kòd" (OTP Bank Hungary, part U).
         assertEquals(Optional.of("HK4ME"), CodeExtractor.find("Simple by OTP - Érintéses fizetés aktivàlàsàhoz szükséges 5 jegyü kòdod: HK4ME"));
         assertEquals(Optional.of("482913"), CodeExtractor.find("G-482913 on teie Google'i kinnituskood."));
