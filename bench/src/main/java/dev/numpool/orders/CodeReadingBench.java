@@ -90,7 +90,13 @@ public class CodeReadingBench {
     @State(Scope.Thread)
     public static class Hostile {
         private static final List<String> UNITS = List.of("1 ", "1)", "1-", "1.", "1,", "G-", "$1 ", "+1 ", "code: ", "otp1",
-                "验证码", "验证码1", "【1】", "카카오인증번호", "رمز ", "kod ", "Microsoft ", "a", "a1", "*1");
+                "验证码", "验证码1", "【1】", "카카오인증번호", "رمز ", "kod ", "Microsoft ", "a", "a1", "*1", "ב-1 ", "3-digit code 123 ");
+        /**
+         * Texts of one unit after a start that changes how it is read: digits run on from a word
+         * are not blanked as a phone number, and a text opening with {@code <#>} is searched for an
+         * app hash at its end.
+         */
+        private static final List<List<String>> STARTS_AND_UNITS = List.of(List.of("code a", "1"), List.of("Your code is a", "12"), List.of("<#>", " "));
         private static final List<String> SERVICES = List.of("ot", "tg", "go", "mm", "kt");
 
         private CodeReader reader;
@@ -106,8 +112,10 @@ public class CodeReadingBench {
             templates.load(rows);
             reader = new CodeReader(templates);
             texts = new ArrayList<>();
-            for (String unit : UNITS) {
-                String text = unit.repeat(4096 / unit.length() + 1).substring(0, 4096);
+            List<String> hostile = new ArrayList<>();
+            UNITS.forEach(unit -> hostile.add(unit.repeat(4096 / unit.length() + 1).substring(0, 4096)));
+            STARTS_AND_UNITS.forEach(p -> hostile.add((p.get(0) + p.get(1).repeat(4096 / p.get(1).length())).substring(0, 4096)));
+            for (String text : hostile) {
                 for (String service : SERVICES) {
                     texts.add(new Sms(text, CodeReader.Context.of(service, "").to("+447700900123")));
                 }

@@ -9,6 +9,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Finds the verification code in an SMS text: 4 to 8 digits, or two groups of three joined by a
@@ -45,7 +47,7 @@ final class CodeExtractor {
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
             "(?<![[" + GLUED_LETTER + "&&[^\\p{IsArabic}]]\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:(?-i:\\p{Lu}){1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
-                    + "(?![\\p{N}]|[.,:/-]\\d|\\s{0,2}(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
+                    + "(?![\\p{N}]|[.,:/-]\\d|(?:\\h{1,2}|\\s)?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /**
      * Letters and digits mixed, right after a keyword ({@code code: X4T-9PQ}, {@code Haslo: rw53gs})
@@ -81,6 +83,8 @@ final class CodeExtractor {
      * languages that put the noun last say it.
      */
     private static final Pattern ALPHANUMERIC_OPENING = Pattern.compile("\\A\\W{0,3}([A-Z0-9]{4,10})\\s+(?:\\p{L}+\\s+){1,4}\\z");
+    /** What ends such a noun's clause: a slash, a colon, a line, a full stop or the text's end ({@code … Kodunuz / 31.05.2011}). */
+    private static final Pattern CLAUSE_END = Pattern.compile("\\s*(?:[/|:.\\n]|\\z)");
     /**
      * Capitals and digits right before their keyword anywhere in the text ({@code … for
      * verification. 75F95 OTP expires in 5 minutes.}, {@code Hi! X7K9Q2 is your code}); lower
@@ -142,11 +146,13 @@ final class CodeExtractor {
             // A phone writing in the GSM alphabet, which has no "ó", often sends "ò" instead ("kòdod", Hungarian).
             "kod", "kód", "kòd", "còdigo", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
             PURPOSE_WORDS, VERB_WORDS, "senha", "contraseña", "mot de passe", "şifre", "sifre", "parola",
-            "hasło", "haslo",
+            "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "ma kich hoat", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль",
             // "Password" in Hungarian, Finnish, Lithuanian, Czech and Slovak, Croatian and Serbian,
             // Slovenian, Bulgarian, Dutch, Afrikaans, Icelandic, Indonesian, Malay and Azerbaijani.
             "jelsz", "salasana", "slaptažod", "hesl", "lozink", "лозинк", "šifr", "geslo", "gesla", "парола",
-            "wachtwoord", "wagwoord", "lykilorð", "kata sandi", "kata laluan", "şifrə", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "ma kich hoat", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль", "рамз",
+            "wachtwoord", "wagwoord", "lykilorð", "kata sandi", "kata laluan", "şifrə",
+            // "Code" in Tajik, written in Cyrillic.
+            "рамз",
             // Russian written in Latin letters, as some senders do.
             "parol", "podtverzhdeni",
             // Persian writes words apart, and these are parts of others: "کارمزد" is a fee, "کدام"
@@ -170,7 +176,7 @@ final class CodeExtractor {
      */
     private static final Pattern NOT_A_CODE_BEFORE = Pattern.compile(
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
-                    + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|הזמנ\\p{L}*|订单号?|訂單|注文|주문|"
+                    + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|(?:[בהוכלמש]|ו[בהכלמש])?הזמנ(?:ה|ות|ת\\p{L}*)(?!\\p{L})|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
                     + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\S+){0,3}\\s+(?:to|au|an|al|à)|\\S*\\*\\S*\\s+(?:to|au|an|al|à)|stop|yaz(?:[ıi]p)?|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|bantuan|hubungi|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
                     + "\\*{2,}|rach(?:unek|unku)?|konto|session|sessija|сесси[яи]|"
@@ -186,13 +192,22 @@ final class CodeExtractor {
     /** The keywords that are verbs: they hand over whatever code the next words name ("Use purchase code 482913"). */
     private static final Pattern VERB = Pattern.compile(VERB_WORDS, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
-     * A text that says its code has three digits ({@code 上記3桁の数字を入力してください}, "enter
-     * the 3-digit number above"): codes are otherwise read from four characters, as a shorter
-     * number is too often a time, a price or a count.
+     * A text that says its code is a number of three digits ({@code 上記3桁の数字を入力してください},
+     * "enter the 3-digit number above"; {@code 3-digit code}): codes are otherwise read from four
+     * characters, as a shorter number is too often a time, a price or a count. The noun must
+     * follow: "3 digits" alone is as often a card's security code or the end of a caller's number.
      */
-    private static final Pattern THREE_DIGITS_STATED = Pattern.compile("(?<!\\d)3\\s?(?:桁|자리|-?digits?(?!\\p{L})|-?stellig|haneli|chữ số|chu so|-?значн|цифр)",
+    private static final Pattern THREE_DIGITS_STATED = Pattern.compile("(?<!\\d)3\\s?(?:桁の(?:数字|番号|コード)|자리\\s?(?:숫자|번호|코드)|-?digit\\s+(?:code|pin|otp|passcode)"
+                    + "|-?stellige[nr]?\\s+(?:code|pin)|haneli\\s+(?:kod|şifre|sifre)|chữ số|chu so|-?значн\\p{L}*\\s+код)",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-    private static final Pattern THREE_DIGIT_NUMBER = Pattern.compile("(?<![\\p{N}.,:/#*+-])\\d{3}(?![\\p{N}]|[.,:/-]\\d|\\s?(?:" + CURRENCY + ")(?!\\p{L}))",
+    /** A card's security code, which texts warn about in the same words ({@code 3桁のセキュリティコード}, {@code 3-digit CVV}). */
+    private static final Pattern CARD_SECURITY_CODE = Pattern.compile("cvv|cvc|card|カード|카드|karte|карт", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /**
+     * A number of exactly three digits standing alone, bounded as {@link #CANDIDATE} is and apart
+     * from letters of any script: a short number run into a word is a count ({@code 365日}, {@code QF123}).
+     */
+    private static final Pattern THREE_DIGIT_NUMBER = Pattern.compile("(?<![\\p{L}\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)\\d{3}"
+                    + "(?![\\p{L}\\p{N}]|[.,:/-]\\d|(?:\\h{1,2}|\\s)?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L}))",
             Pattern.CASE_INSENSITIVE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
@@ -200,15 +215,19 @@ final class CodeExtractor {
     private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|colis|paket|посылк",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("\\d+\\s?%\\s?(?:off|savings|cashback)|save (?:up ?to )?\\d+\\s?%|\\d+\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim",
+    private static final Pattern PROMOTION = Pattern.compile("(?<!\\d)\\d{1,4}\\s?%\\s?(?:off|savings|cashback)|save (?:up ?to )?\\d{1,4}\\s?%|(?<!\\d)\\d{1,4}\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
      * characters of base64 that can look like a code of letters and digits. A gateway that
-     * form-decodes the text turns its {@code +} into a blank ({@code H29Q Fsn4Sr}): still 11.
+     * form-decodes the text turns its {@code +} into a blank ({@code H29Q Fsn4Sr}): still 11,
+     * each side with a letter (a code and a short name, {@code 482913 Uber}, are not a hash).
+     * Looked for in the text's last {@value #APP_HASH_TAIL} characters only.
      */
-    private static final Pattern APP_HASH = Pattern.compile(
-            "(?<=\\s)(?:[A-Za-z0-9+/]{11}|(?=[A-Za-z0-9+/ ]{11}\\s*\\z)[A-Za-z0-9+/]{1,9} [A-Za-z0-9+/]{1,9})\\s*\\z");
+    private static final Pattern APP_HASH = Pattern.compile("(?<=\\s)(?:[A-Za-z0-9+/]{11}|"
+            + IntStream.rangeClosed(1, 9).mapToObj(k -> "(?=[^ ]*[A-Za-z])[A-Za-z0-9+/]{" + k + "} (?=[^ ]*[A-Za-z])[A-Za-z0-9+/]{" + (10 - k) + "}")
+                    .collect(Collectors.joining("|")) + ")\\s*\\z");
+    private static final int APP_HASH_TAIL = 40;
     /**
      * A code keyword run into its code ({@code OTP482913}, {@code Code482913}): a letter glued to
      * digits otherwise makes a brand's or a model's name ({@code EAGLE168}), so a space is put between.
@@ -220,7 +239,7 @@ final class CodeExtractor {
      * a hyphen or maqaf ({@code השתמש ב-482913}, "use 482913"): the hyphen goes, as a number after a
      * hyphen is otherwise read as part of something else ({@code ABC-482913}).
      */
-    private static final Pattern HEBREW_PREFIX = Pattern.compile("(?<!\\p{L})([בהוכלמש])[-־](?=\\d)");
+    private static final Pattern HEBREW_PREFIX = Pattern.compile("(?<!\\p{L})((?:[וש]|כש)?[בהוכלמש])[-־](?=\\d)");
     /** A code set in asterisks for bold ({@code *482913*}), unlike a card's ending ({@code *4417}): the asterisks go. */
     private static final Pattern SET_APART = Pattern.compile("(?<![*\\p{L}\\p{N}])\\*(\\d{4,8})\\*(?![*\\p{N}])");
     /** A sender's name that is a number, in the brackets that open a Chinese SMS. */
@@ -239,10 +258,12 @@ final class CodeExtractor {
      */
     private static final int MAX_WEIGHED = 64;
     /**
-     * A keyword with a colon and something after it ({@code Code: L23-ZACK577213}) labels what
-     * follows, so a number before it is not its code ({@code … over 2500. Code: …}).
+     * A keyword with a colon and a code-shaped token after it ({@code Code: L23-ZACK577213}): it
+     * labels that token, so a number before it is not its code ({@code … over 2500. Code: …}).
+     * Words after the colon label nothing ({@code 482913 is your Uber code: do not share it}),
+     * nor does a date ({@code Kodunuz: 14.02.2013}).
      */
-    private static final Pattern LABELS_WHAT_FOLLOWS = Pattern.compile("\\s*[:：]\\s*\\S");
+    private static final Pattern LABELS_A_CODE_AFTER = Pattern.compile("\\s*[:：]\\s*(?=[A-Za-z0-9-]*\\d)[A-Za-z0-9-]++(?![.:/]\\d)");
     /** How far after a keyword its code may stand, and how far before ({@code 123456 is your code}). */
     private static final int AFTER = 90;
     private static final int BEFORE = 40;
@@ -291,7 +312,8 @@ final class CodeExtractor {
         }
         String clean = clean(text);
         Optional<String> found = read(clean, vietnamese);
-        // Three digits only where nothing longer is a code: "the last 3 digits of your card" may stand beside one.
+        // Three digits only where nothing longer is read; where a text says its code has three, a
+        // refusal of its longer numbers (two of them, say) does not stand against the one it names.
         return found.isPresent() ? found : statedThreeDigits(clean);
     }
 
@@ -312,7 +334,7 @@ final class CodeExtractor {
                         end++;
                     }
                 }
-                keywords.add(new int[] {k.start(), end});
+                keywords.add(new int[] {k.start(), end, LABELS_A_CODE_AFTER.matcher(clean).region(end, clean.length()).lookingAt() ? 1 : 0});
             }
         }
         if (keywords.size() > MAX_WEIGHED) {
@@ -356,15 +378,14 @@ final class CodeExtractor {
                 candidates.add(new Candidate(is.group(1), kw[1] + is.start(1), kw[1] + is.end(1), false));
                 continue;
             }
-            Matcher first = ALPHANUMERIC_FIRST.matcher(clean.substring(0, kw[0]));
-            if (kw[0] <= 24 && first.find() && (mixed(first.group(1), true) || random(first.group(1)))) {
+            Matcher first = kw[0] <= 24 ? ALPHANUMERIC_FIRST.matcher(clean.substring(0, kw[0])) : null;
+            if (first != null && first.find() && (mixed(first.group(1), true) || random(first.group(1)))) {
                 candidates.add(new Candidate(first.group(1), first.start(1), first.end(1), false));
                 continue;
             }
-            Matcher opening = ALPHANUMERIC_OPENING.matcher(clean.substring(0, kw[0]));
-            // Four characters with one digit (C3MV) only without vowels: "JIO4G" is a name.
-            if (kw[0] <= 48 && opening.find() && (mixed(opening.group(1), true) || mixed(opening.group(1), false) && opening.group(1).chars().noneMatch(c -> "AEIOUY".indexOf(c) >= 0))
-                    && CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).lookingAt()) {
+            Matcher opening = kw[0] - 4 <= BEFORE ? ALPHANUMERIC_OPENING.matcher(clean.substring(0, kw[0])) : null;
+            if (opening != null && opening.find() && kw[0] - opening.end(1) <= BEFORE && openingCode(opening.group(1))
+                    && CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).lookingAt() && CLAUSE_END.matcher(clean).region(kw[1], clean.length()).lookingAt()) {
                 candidates.add(new Candidate(opening.group(1), opening.start(1), opening.end(1), false));
                 continue;
             }
@@ -390,7 +411,7 @@ final class CodeExtractor {
                 if (c.start() >= kw[1] && (c.start() - kw[1] <= AFTER
                         || c.start() - kw[1] <= FAR_AFTER && isBefore.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
                     score = Math.min(score, c.start() - kw[1]);
-                } else if (c.end() <= kw[0] && kw[0] - c.end() <= BEFORE && !LABELS_WHAT_FOLLOWS.matcher(clean).region(kw[1], clean.length()).lookingAt()) {
+                } else if (c.end() <= kw[0] && kw[0] - c.end() <= BEFORE && kw[2] == 0) {
                     score = Math.min(score, kw[0] - c.end() + BEFORE_PENALTY);
                 }
             }
@@ -452,9 +473,13 @@ final class CodeExtractor {
         }
     }
 
-    /** The one number of three digits in a text that says its code has three; empty if it has none or several. */
+    /**
+     * The one number of three digits in a text that says its code has three; empty if it has none
+     * or several, or if the text is an advert, a parcel notice or speaks of a card.
+     */
     private static Optional<String> statedThreeDigits(String clean) {
-        if (!THREE_DIGITS_STATED.matcher(clean).find()) {
+        if (!THREE_DIGITS_STATED.matcher(clean).find() || CARD_SECURITY_CODE.matcher(clean).find()
+                || PROMOTION.matcher(clean).find() || PARCEL.matcher(clean).find()) {
             return Optional.empty();
         }
         Matcher m = THREE_DIGIT_NUMBER.matcher(clean);
@@ -526,7 +551,7 @@ final class CodeExtractor {
      * {@code thkDys}): see {@link #oddCase}.
      */
     private static boolean random(String token) {
-        long vowels = token.chars().filter(ch -> "AEIOUYaeiouy".indexOf(ch) >= 0).count();
+        long vowels = vowels(token);
         if (token.equals(token.toUpperCase(Locale.ROOT))) {
             return token.length() >= 6 && vowels * 5 <= token.length();
         }
@@ -534,6 +559,19 @@ final class CodeExtractor {
             return token.length() >= 5 && vowels * 5 <= token.length() && token.matches(".*[qxzj].*");
         }
         return oddCase(token);
+    }
+
+    /**
+     * Whether capitals and digits opening a text before the noun that names them read as a code
+     * drawn at random: letters and digits both, and no vowel among the letters ({@code C3MV},
+     * {@code K48P}). A sender's name has them ({@code JIO4G}, {@code 1XBET}).
+     */
+    private static boolean openingCode(String token) {
+        return mixed(token, false) && vowels(token) == 0;
+    }
+
+    private static long vowels(String token) {
+        return token.chars().filter(ch -> "AEIOUYaeiouy".indexOf(ch) >= 0).count();
     }
 
     /**
@@ -598,7 +636,7 @@ final class CodeExtractor {
 
     /** The text with links and phone numbers blanked out (same length, so positions hold). */
     private static String clean(String text) {
-        String unhashed = text.contains("<#>") ? APP_HASH.matcher(text).replaceAll(m -> " ".repeat(m.group().length())) : text;
+        String unhashed = text.contains("<#>") ? withoutAppHash(text) : text;
         String clean = LINK.matcher(unhashed.replace("<#>", "   ")).replaceAll(m -> " ".repeat(m.group().length()));
         clean = SET_APART.matcher(GLUED_KEYWORD.matcher(clean).replaceAll("$1 $2")).replaceAll(" $1 ");
         clean = HEBREW_PREFIX.matcher(clean).replaceAll("$1 ");
@@ -606,10 +644,17 @@ final class CodeExtractor {
         return blankPhoneNumbers(clean);
     }
 
+    /** The text with its {@link #APP_HASH app hash} blanked, if it ends with one. */
+    private static String withoutAppHash(String text) {
+        Matcher hash = APP_HASH.matcher(text).useTransparentBounds(true).region(Math.max(0, text.length() - APP_HASH_TAIL), text.length());
+        return hash.find() ? text.substring(0, hash.start()) + " ".repeat(hash.end() - hash.start()) : text;
+    }
+
     /**
      * The text with every run of {@link #DIGIT_GROUPS} that {@link #isPhoneNumber is a phone number}
      * blanked out. A run ends before a bracket that follows four digits: that bracket opens a
-     * remark, and what follows it is a run of its own.
+     * remark, and what follows it is a run of its own. A run that {@link #runsOnFromAnId runs on
+     * from an id} is the id's, not a phone number.
      */
     private static String blankPhoneNumbers(String clean) {
         Matcher run = DIGIT_GROUPS.matcher(clean);
@@ -624,10 +669,7 @@ final class CodeExtractor {
                 // The run is cut before the bracket, right after its fourth digit.
                 end = remark;
             }
-            // Digits run on from a word's letters are that token's ("S13072G6N1708241200041", an
-            // application's reference), not a phone number: blanked, they would leave "S13072G6N".
-            boolean inWord = start > 0 && wordLetter(clean.charAt(start - 1));
-            if (!inWord && (remark < 0 || wholeRun.region(start, end).matches()) && isPhoneNumber(clean.substring(start, end))) {
+            if (!runsOnFromAnId(clean, start) && (remark < 0 || wholeRun.region(start, end).matches()) && isPhoneNumber(clean.substring(start, end))) {
                 if (out == null) {
                     out = new StringBuilder(clean);
                 }
@@ -638,6 +680,24 @@ final class CodeExtractor {
             from = remark >= 0 ? remark : run.end();
         }
         return out == null ? clean : out.toString();
+    }
+
+    /**
+     * Whether the digits at {@code start} run on from a token of letters and digits, an id's
+     * ({@code S13072G6N1708241200041}, an application's reference): blanked as a phone number,
+     * they would leave {@code S13072G6N} to be read as a code. A word glued to a real phone number
+     * ({@code Tel0800 123 456}) holds no digit, and a number opening with "+" or "(" starts afresh.
+     */
+    private static boolean runsOnFromAnId(String clean, int start) {
+        if (start == 0 || !asciiDigit(clean.charAt(start)) || !wordLetter(clean.charAt(start - 1))) {
+            return false;
+        }
+        for (int i = start - 1, limit = Math.max(0, start - TOKEN_OVERRUN); i >= limit && Character.isLetterOrDigit(clean.charAt(i)); i--) {
+            if (asciiDigit(clean.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What {@code \d} matches. */

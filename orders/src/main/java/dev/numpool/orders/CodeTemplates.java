@@ -68,7 +68,8 @@ final class CodeTemplates {
                         }).stream())
                 .toList()));
         byService = Map.copyOf(compiled);
-        // Kept for templates still loaded (logged once each, not once per refresh), dropped for removed ones.
+        // Kept for templates still loaded (logged once each, not once per refresh), dropped for
+        // removed ones. An edited template keeps its id, so its give-ups are not logged again.
         tooSlow.retainAll(rows.stream().map(CodeTemplate::id).collect(Collectors.toSet()));
     }
 
