@@ -44,10 +44,12 @@ final class CodeExtractor {
             + "|(?<![\\d.,])\\d{1,3}(?:[,.]\\d{3})+(?![.,]?\\d)", Pattern.CASE_INSENSITIVE);
     /** Units of data that make a number a quantity ("8704 MB data bundle", "5GB"), not a code. */
     private static final String DATA_SIZE = "[kmgt]i?b|mbps";
+    /** An amount's currency or a data size right after a number, up to two blanks on (not a line) away. */
+    private static final String UNIT_AFTER = "(?:\\h{1,2}|\\s)?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})";
     // A digit after "-" is a date (2026-05-03) or a range, as after "." "," ":" "/" an amount or a time.
     private static final Pattern CANDIDATE = Pattern.compile(
             "(?<![[" + GLUED_LETTER + "&&[^\\p{IsArabic}]]\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)(?:(?-i:\\p{Lu}){1,5}-)?(\\d{2,4}(?:[- ]\\d{2,4}){1,3}(?![- ]?\\d)|\\d(?: \\d){3,7}|\\d{4,8})"
-                    + "(?![\\p{N}]|[.,:/-]\\d|(?:\\h{1,2}|\\s)?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L})|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
+                    + "(?![\\p{N}]|[.,:/-]\\d|" + UNIT_AFTER + "|[" + GLUED_LETTER + "&&[^\\p{IsCyrillic}\\p{IsArabic}]]\\d)",
             Pattern.CASE_INSENSITIVE);
     /**
      * Letters and digits mixed, right after a keyword ({@code code: X4T-9PQ}, {@code Haslo: rw53gs})
@@ -207,7 +209,7 @@ final class CodeExtractor {
      * from letters of any script: a short number run into a word is a count ({@code 365日}, {@code QF123}).
      */
     private static final Pattern THREE_DIGIT_NUMBER = Pattern.compile("(?<![\\p{L}\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)\\d{3}"
-                    + "(?![\\p{L}\\p{N}]|[.,:/-]\\d|(?:\\h{1,2}|\\s)?(?:" + CURRENCY + "|" + DATA_SIZE + ")(?!\\p{L}))",
+                    + "(?![\\p{L}\\p{N}]|[.,:/-]\\d|" + UNIT_AFTER + ")",
             Pattern.CASE_INSENSITIVE);
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
@@ -319,7 +321,7 @@ final class CodeExtractor {
 
     /** The code of a text already {@link #clean cleaned}, by its keywords; see the class comment. */
     private static Optional<String> read(String clean, boolean vietnamese) {
-        List<int[]> keywords = new ArrayList<>();
+        List<Keyword> keywords = new ArrayList<>();
         List<Integer> staleKeywords = new ArrayList<>();
         Matcher k = KEYWORD.matcher(clean);
         while (keywords.size() <= MAX_WEIGHED && k.find()) {
@@ -334,15 +336,15 @@ final class CodeExtractor {
                         end++;
                     }
                 }
-                keywords.add(new int[] {k.start(), end, LABELS_A_CODE_AFTER.matcher(clean).region(end, clean.length()).lookingAt() ? 1 : 0});
+                keywords.add(new Keyword(k.start(), end, LABELS_A_CODE_AFTER.matcher(clean).region(end, clean.length()).lookingAt()));
             }
         }
         if (keywords.size() > MAX_WEIGHED) {
             return Optional.empty();
         }
         // A verb hands over the code its next words name: a promo code's, when they name one.
-        keywords.removeIf(kw -> VERB.matcher(clean.substring(kw[0], kw[1])).matches()
-                && staleKeywords.stream().anyMatch(s -> s > kw[0] && s - kw[1] <= 24));
+        keywords.removeIf(kw -> VERB.matcher(clean.substring(kw.start(), kw.end())).matches()
+                && staleKeywords.stream().anyMatch(s -> s > kw.start() && s - kw.end() <= 24));
         if (keywords.isEmpty()) {
             return Optional.empty(); // a notice, not a code
         }
@@ -354,48 +356,48 @@ final class CodeExtractor {
         boolean unaccentedVietnamese = vietnamese || UNACCENTED_VIETNAMESE.matcher(clean).find();
         Pattern isBefore = unaccentedVietnamese ? LA_BEFORE : IS_BEFORE;
         boolean promotion = PROMOTION.matcher(clean).find();
-        for (int[] kw : keywords) {
+        for (Keyword kw : keywords) {
             if (promotion) {
                 break; // letters and digits in an advert are a promo code
             }
-            if (PURPOSE.matcher(clean.substring(kw[0], kw[1])).matches()) {
+            if (PURPOSE.matcher(clean.substring(kw.start(), kw.end())).matches()) {
                 continue;
             }
-            Matcher letters = LETTERS_ONLY.matcher(after(clean, kw[1], 40));
+            Matcher letters = LETTERS_ONLY.matcher(after(clean, kw.end(), 40));
             if (letters.find() && random(letters.group(1))) {
-                candidates.add(new Candidate(letters.group(1), kw[1] + letters.start(1), kw[1] + letters.end(1), false));
+                candidates.add(new Candidate(letters.group(1), kw.end() + letters.start(1), kw.end() + letters.end(1), false));
                 continue;
             }
-            Matcher a = ALPHANUMERIC.matcher(after(clean, kw[1], 24));
+            Matcher a = ALPHANUMERIC.matcher(after(clean, kw.end(), 24));
             // Dashed groups join into one code, and a code is at most ten characters (Jazzer found
             // "COD082-cold-code" read as eleven).
             if (a.find() && a.group(1).replace("-", "").length() <= 10 && (mixed(a.group(1), false) || oddCase(a.group(1)))) {
-                candidates.add(new Candidate(a.group(1).replace("-", ""), kw[1] + a.start(1), kw[1] + a.end(1), false));
+                candidates.add(new Candidate(a.group(1).replace("-", ""), kw.end() + a.start(1), kw.end() + a.end(1), false));
                 continue;
             }
-            Matcher is = (unaccentedVietnamese ? ALPHANUMERIC_AFTER_LA : ALPHANUMERIC_AFTER_IS).matcher(after(clean, kw[1], 40));
+            Matcher is = (unaccentedVietnamese ? ALPHANUMERIC_AFTER_LA : ALPHANUMERIC_AFTER_IS).matcher(after(clean, kw.end(), 40));
             if (is.find() && mixed(is.group(1), true)) {
-                candidates.add(new Candidate(is.group(1), kw[1] + is.start(1), kw[1] + is.end(1), false));
+                candidates.add(new Candidate(is.group(1), kw.end() + is.start(1), kw.end() + is.end(1), false));
                 continue;
             }
-            Matcher first = kw[0] <= 24 ? ALPHANUMERIC_FIRST.matcher(clean.substring(0, kw[0])) : null;
+            Matcher first = kw.start() <= 24 ? ALPHANUMERIC_FIRST.matcher(clean.substring(0, kw.start())) : null;
             if (first != null && first.find() && (mixed(first.group(1), true) || random(first.group(1)))) {
                 candidates.add(new Candidate(first.group(1), first.start(1), first.end(1), false));
                 continue;
             }
-            Matcher opening = kw[0] - 4 <= BEFORE ? ALPHANUMERIC_OPENING.matcher(clean.substring(0, kw[0])) : null;
-            if (opening != null && opening.find() && kw[0] - opening.end(1) <= BEFORE && openingCode(opening.group(1))
-                    && CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).lookingAt() && CLAUSE_END.matcher(clean).region(kw[1], clean.length()).lookingAt()) {
+            Matcher opening = kw.start() - 4 <= BEFORE ? ALPHANUMERIC_OPENING.matcher(clean.substring(0, kw.start())) : null;
+            if (opening != null && opening.find() && kw.start() - opening.end(1) <= BEFORE && openingCode(opening.group(1))
+                    && CODE_NOUN.matcher(clean.substring(kw.start(), kw.end())).lookingAt() && CLAUSE_END.matcher(clean).region(kw.end(), clean.length()).lookingAt()) {
                 candidates.add(new Candidate(opening.group(1), opening.start(1), opening.end(1), false));
                 continue;
             }
             // A token cut at the window's start is read whole, as after() does at its end: "12345678
             // is your Facebook code" also read 345678, and two codes are none.
-            int from = tokenStart(clean, Math.max(0, kw[0] - 24));
-            Matcher before = ALPHANUMERIC_BEFORE.matcher(clean.substring(from, kw[0]));
+            int from = tokenStart(clean, Math.max(0, kw.start() - 24));
+            Matcher before = ALPHANUMERIC_BEFORE.matcher(clean.substring(from, kw.start()));
             // Right before it, only a keyword that names a code: "DT85TH896 Confirmed." is an M-PESA receipt.
             if (before.find() && (mixed(before.group(1), true) || random(before.group(1)))
-                    && (before.end(1) < before.end() - 1 || CODE_NOUN.matcher(clean.substring(kw[0], kw[1])).matches())) {
+                    && (before.end(1) < before.end() - 1 || CODE_NOUN.matcher(clean.substring(kw.start(), kw.end())).matches())) {
                 candidates.add(new Candidate(before.group(1), from + before.start(1), from + before.end(1), false));
             }
         }
@@ -407,12 +409,12 @@ final class CodeExtractor {
         List<Integer> scores = new ArrayList<>();
         for (Candidate c : candidates) {
             int score = Integer.MAX_VALUE;
-            for (int[] kw : keywords) {
-                if (c.start() >= kw[1] && (c.start() - kw[1] <= AFTER
-                        || c.start() - kw[1] <= FAR_AFTER && isBefore.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
-                    score = Math.min(score, c.start() - kw[1]);
-                } else if (c.end() <= kw[0] && kw[0] - c.end() <= BEFORE && kw[2] == 0) {
-                    score = Math.min(score, kw[0] - c.end() + BEFORE_PENALTY);
+            for (Keyword kw : keywords) {
+                if (c.start() >= kw.end() && (c.start() - kw.end() <= AFTER
+                        || c.start() - kw.end() <= FAR_AFTER && isBefore.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
+                    score = Math.min(score, c.start() - kw.end());
+                } else if (c.end() <= kw.start() && kw.start() - c.end() <= BEFORE && !kw.labelsACodeAfter()) {
+                    score = Math.min(score, kw.start() - c.end() + BEFORE_PENALTY);
                 }
             }
             // A word run into a number ("EAGLE168", a brand's) is a code only if no plain number is.
@@ -444,8 +446,8 @@ final class CodeExtractor {
         }
         // Two keywords each naming its own code ("login code: 4417, payment code: 9023") offer two.
         Set<String> owned = new HashSet<>();
-        for (int[] kw : keywords) {
-            scored.stream().filter(c -> c.start() >= kw[1] && c.start() - kw[1] <= 40)
+        for (Keyword kw : keywords) {
+            scored.stream().filter(c -> c.start() >= kw.end() && c.start() - kw.end() <= 40)
                     .min(Comparator.comparingInt(Candidate::start)).ifPresent(c -> owned.add(c.digits()));
         }
         if (owned.size() > 1) {
@@ -689,15 +691,8 @@ final class CodeExtractor {
      * ({@code Tel0800 123 456}) holds no digit, and a number opening with "+" or "(" starts afresh.
      */
     private static boolean runsOnFromAnId(String clean, int start) {
-        if (start == 0 || !asciiDigit(clean.charAt(start)) || !wordLetter(clean.charAt(start - 1))) {
-            return false;
-        }
-        for (int i = start - 1, limit = Math.max(0, start - TOKEN_OVERRUN); i >= limit && Character.isLetterOrDigit(clean.charAt(i)); i--) {
-            if (asciiDigit(clean.charAt(i))) {
-                return true;
-            }
-        }
-        return false;
+        return start > 0 && asciiDigit(clean.charAt(start)) && wordLetter(clean.charAt(start - 1))
+                && clean.substring(tokenStart(clean, start), start).chars().anyMatch(c -> asciiDigit((char) c));
     }
 
     /** What {@code \d} matches. */
@@ -784,5 +779,9 @@ final class CodeExtractor {
     }
 
     private record Candidate(String digits, int start, int end, boolean year) {
+    }
+
+    /** A keyword found in the text, where it ends, and whether its colon {@link #LABELS_A_CODE_AFTER labels a code after it}. */
+    private record Keyword(int start, int end, boolean labelsACodeAfter) {
     }
 }
