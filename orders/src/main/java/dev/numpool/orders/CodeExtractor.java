@@ -233,8 +233,11 @@ final class CodeExtractor {
     /**
      * A code keyword run into its code ({@code OTP482913}, {@code Code482913}): a letter glued to
      * digits otherwise makes a brand's or a model's name ({@code EAGLE168}), so a space is put between.
+     * Thai writes no blanks between words, so a keyword may also follow Thai letters ({@code
+     * รหัสOTP482913}), and Thai "is" may run into the code ({@code ของคุณคือ482913}). Not Thai "code"
+     * itself: run into a number it ends adverts ({@code …ที่ร้านบาจา ถึง31มี.ค.65รหัส88550606}, a promo code).
      */
-    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<!\\p{L})(otp|code|pin|kode|kod|код|passcode)(\\d{4,8})(?!\\d)",
+    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<![\\p{IsLatin}\\p{IsCyrillic}])(otp|code|pin|kode|kod|код|passcode|คือ)(\\d{4,8})(?!\\d)",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * A Hebrew one-letter prefix ("in", "to", "from", "the", "and", "that", "as") joins a number with

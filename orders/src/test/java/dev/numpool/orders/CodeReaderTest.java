@@ -211,6 +211,18 @@ class CodeReaderTest {
     }
 
     /**
+     * Thai writes no blanks between words: "is" and a Latin keyword may run into the code, where a
+     * Latin word run into digits would make an id. Thai "code" run into a number ends an advert
+     * (a promo code), and stays an id.
+     */
+    @Test
+    void aCodeRunIntoThaiIsOrAKeywordIsReadButAPromoCodeRunIntoThaiCodeIsNot() {
+        assertEquals(Optional.of("482913"), CodeExtractor.find("รหัส OTP ของคุณคือ482913 ใช้ได้ภายใน 5 นาที"));
+        assertEquals(Optional.of("482913"), CodeExtractor.find("รหัสOTP482913 (Ref:AB12)"), "OTP after Thai letters, not the token OTP482913");
+        assertEquals(Optional.empty(), CodeExtractor.find("HBD!รับส่วนลด20%(ลดสูงสุด1,000฿)ที่ร้านบาจา ถึง31มี.ค.65รหัส88550606"));
+    }
+
+    /**
      * Capitals and digits opening the text, a few words before the noun that names them ("your
      * mobile approval code"), as Turkish bank SMS of 2011 wrote them (a research collection whose
      * terms are not known, so the texts here are the test's own); a sender's name there is no code.
