@@ -33,15 +33,18 @@ import java.util.stream.IntStream;
 final class CodeExtractor {
     /** Letters that make a number part of a word; see the class comment for the CJK exception. */
     private static final String GLUED_LETTER = "[\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]]";
-    /** Currencies, as signs and words; "р" alone is the rouble's in Russian banks' SMS ("зачисление 13000р"), not "р" in a word ("Сбер"). */
-    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|(?<!\\p{L})р(?!\\p{L})|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|rs|inr|rp|pln|zł|kr|rmb|人民币";
+    /**
+     * Currencies, as signs and words; "р" alone is the rouble's in Russian banks' SMS ("зачисление
+     * 13000р"), not "р" in a word ("Сбер"), as "บ" alone is the baht's in Thai ones ("100.28บ").
+     */
+    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|(?<!\\p{L})р(?!\\p{L})|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|(?<!\\p{L})บ(?![\\p{L}\\p{M}])|rs|inr|rp|pln|zł|kr|rmb|人民币";
     /**
      * Money: a number beside a currency ({@code RMB12.59}, {@code 1980元}, {@code 482913 USD}; a
      * Latin currency word must stand alone, as "Users 4" holds "rs 4"), or written in thousands
-     * ({@code 155,061}, {@code -39,000}, {@code 1.250.000}).
+     * ({@code 155,061}, {@code -39,000}, {@code 1.250.000}, {@code 8,236.90}).
      */
     private static final Pattern AMOUNT = Pattern.compile("(?<!\\p{IsLatin})(?:" + CURRENCY + ")\\s?\\d|\\d\\s?(?:" + CURRENCY + ")(?!\\p{IsLatin})"
-            + "|(?<![\\d.,])\\d{1,3}(?:[,.]\\d{3})+(?![.,]?\\d)", Pattern.CASE_INSENSITIVE);
+            + "|(?<![\\d.,])\\d{1,3}(?:[,.]\\d{3})+(?:[.,]\\d{1,2})?(?![.,]?\\d)", Pattern.CASE_INSENSITIVE);
     /** Units of data that make a number a quantity ("8704 MB data bundle", "5GB"), not a code. */
     private static final String DATA_SIZE = "[kmgt]i?b|mbps";
     /** An amount's currency or a data size right after a number, up to two blanks on (not a line) away. */
@@ -100,7 +103,7 @@ final class CodeExtractor {
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An account's number, by its word in the common languages; see {@link #soleCode}. */
     private static final Pattern ACCOUNT_BEFORE = Pattern.compile(
-            "(?<!\\p{L})(?:account|acc|compte|cuenta|conta|hesap|rekening|akun|tài khoản|tai khoan|tk|счёт|счет|рахунок|חשבון|حساب|حسابك|حساب شما|账户|帳戶)\\s*(?:no\\.?|nr\\.?|number|#|№)?\\s*[:.]?\\s*$",
+            "(?<!\\p{L})(?:account|acc|compte|cuenta|conta|hesap|rekening|akun|tài khoản|tai khoan|tk|บช\\.?|บัญชี|счёт|счет|рахунок|חשבון|حساب|حسابك|حساب شما|账户|帳戶)\\s*(?:no\\.?|nr\\.?|number|#|№)?\\s*[:.]?\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The keywords that name a code outright, where {@link #ALPHANUMERIC_BEFORE} may stand right before one. */
     private static final Pattern CODE_NOUN = Pattern.compile("otp|pin|code|passcode|kod|код", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -211,8 +214,13 @@ final class CodeExtractor {
     private static final Pattern THREE_DIGIT_NUMBER = Pattern.compile("(?<![\\p{L}\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)\\d{3}"
                     + "(?![\\p{L}\\p{N}]|[.,:/-]\\d|" + UNIT_AFTER + ")",
             Pattern.CASE_INSENSITIVE);
-    /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
-    private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
+    /**
+     * Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03, and a day and a month
+     * in two pairs either way round ({@code 17-05@16:27} in a Thai bank's notice): a code is split
+     * into pairs only when it has three or more ({@code 34-58-30}).
+     */
+    private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d"
+            + "|(?:0[1-9]|[12]\\d|3[01])-(?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])");
     /** A parcel notice: its numbers are pickup codes and waybill endings, told at a counter, not typed. */
     private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|colis|paket|посылк",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -727,8 +735,9 @@ final class CodeExtractor {
             boolean year = digits.length() == 4 && digits.matches("(19|20)\\d\\d");
             // Digits that run on into a mask ("0796XXXXXX", "4111****") begin a hidden number, not a code.
             // So do digits cut short by dots ("881240...0100"): a number shortened for display.
+            // A prefix of X alone masks what comes before the digits: "บช X-9426" is an account's ending, where "G-482913" is a code.
             boolean masked = clean.startsWith("XX", m.end()) || clean.startsWith("xx", m.end()) || clean.startsWith("**", m.end())
-                    || clean.startsWith("..", m.end()) || clean.startsWith("…", m.end());
+                    || clean.startsWith("..", m.end()) || clean.startsWith("…", m.end()) || m.group().matches("X+-.*");
             if (!masked && (!NOT_A_CODE_BEFORE.matcher(before).find() || labelsACode(clean, m.start()))) {
                 candidates.add(new Candidate(digits, m.start(), m.end(), year));
             }

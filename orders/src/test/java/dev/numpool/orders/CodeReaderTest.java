@@ -211,6 +211,23 @@ class CodeReaderTest {
     }
 
     /**
+     * Short bank notices read with no keyword, as a short SMS to an activation is: a balance in
+     * thousands with its satang, the baht as "บ", an account ending behind an X mask and a day and
+     * month in two pairs are no codes (Thai banks' notices, 2025). The same shapes with a keyword
+     * or alone still give their code.
+     */
+    @Test
+    void aShortBankNoticesAmountsMaskedAccountAndDayAndMonthAreNoCode() {
+        assertEquals(Optional.empty(), read("17/05/68 16:27 บช X-9426 เงินเข้า 999.63 คงเหลือ 8,236.90 บ.", "tg"));
+        assertEquals(Optional.empty(), read("17-05@16:27 บชX58589X:เงินเข้า 100.28บ ใช้ได้ 11,861.55บ", "tg"));
+        assertEquals(Optional.empty(), read("Balance 8,236.90 after payment 4821", "tg"), "an amount in thousands with cents");
+        assertEquals(Optional.empty(), read("Credited 100.28บ ref 4821", "tg"), "the baht as a letter after the amount");
+        assertEquals(Optional.of("4821"), read("4821", "tg"));
+        assertEquals(Optional.of("482913"), read("G-482913 is your Google verification code.", "tg"), "a capital's prefix other than the mask");
+        assertEquals(Optional.of("345830"), read("Your code: 34-58-30", "tg"), "three pairs are a code");
+    }
+
+    /**
      * Thai writes no blanks between words: "is" and a Latin keyword may run into the code, where a
      * Latin word run into digits would make an id. Thai "code" run into a number ends an advert
      * (a promo code), and stays an id.
