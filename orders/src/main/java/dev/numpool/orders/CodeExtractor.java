@@ -123,9 +123,10 @@ final class CodeExtractor {
     private static final String PURPOSE_WORDS = "log ?in|sign ?in|2fa|two[- ]?factor|2 ?factor|auth(?:enticat\\p{L}*)?(?!\\p{L})";
     /**
      * Verbs that hand the reader a code to type; the short English ones as whole words: "used up
-     * 90% of your 8704 MB", "Dear user", "you have entered" hand over nothing. See {@link #VERB}.
+     * 90% of your 8704 MB", "Dear user", "you have entered" hand over nothing. "Usa" (use, in Spanish
+     * and Italian) not in capitals: "USA" is a country in a card's notice. See {@link #VERB}.
      */
-    private static final String VERB_WORDS = "(?:enter|use|type|input|usa|gir)(?!\\p{L})|saisissez|entrez|ingresa|introduce|inserisci|digite|insira|"
+    private static final String VERB_WORDS = "(?:enter|use|type|input|(?-i:[Uu]sa)|gir)(?!\\p{L})|saisissez|entrez|ingresa|introduce|inserisci|digite|insira|"
             + "masukkan|gunakan|введите|используйте|введіть|girin";
     /**
      * Code keywords. Short Latin-script ones must start a word ({@code pin} is not in "shopping");
@@ -146,7 +147,7 @@ final class CodeExtractor {
             "passord", "lösenord", "kood", "kóð", "kwdik", "kodiko", "thibitish", "كود", "کوڈ", "קוד", "कोड", "कूट", "ओटीपी", "কোড", "ওটিপি", "குறியீடு", "கடவுச்சொல்", "కోడ్", "รหัส",
             // "Code" in the scripts of Kannada, Malayalam, Gujarati, Gurmukhi, Armenian, Georgian, Amharic, Lao, Burmese, Khmer and Sinhala.
             "ಕೋಡ್", "കോഡ്", "કોડ", "ਕੋਡ", "կոդ", "კოდ", "ኮድ", "ລະຫັດ", "ကုဒ်", "កូដ", "කේත",
-            "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
+            "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "كلمة السر", "رقم السري", "رقم سري", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
             // A phone writing in the GSM alphabet, which has no "ó", often sends "ò" instead ("kòdod", Hungarian).
             "kod", "kód", "kòd", "còdigo", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
@@ -181,6 +182,7 @@ final class CodeExtractor {
      */
     private static final Pattern NOT_A_CODE_BEFORE = Pattern.compile(
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
+                    + "(?:[لبو]|ال|لل)?بطاق\\p{L}*|کارت|כרטיס|account(?=\\s*(?:no\\.?|nr\\.?|number|#)?\\s*$)|"
                     + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|(?:[בהוכלמש]|ו[בהכלמש])?הזמנ(?:ה|ות|ת\\p{L}*)(?!\\p{L})|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
                     + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\S+){0,3}\\s+(?:to|au|an|al|à)|\\S*\\*\\S*\\s+(?:to|au|an|al|à)|stop|yaz(?:[ıi]p)?|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|bantuan|hubungi|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
@@ -544,12 +546,14 @@ final class CodeExtractor {
      * Letters and digits both, not masked ({@code PDXXXXXX8L}). Lower case is how words are
      * written, so a token with lower-case letters, or one read further from its keyword
      * ({@code strict}), must look less like a word run into a number ({@code page2}, {@code 5th},
-     * {@code ABC12}): at least two digits, or five characters with no such shape.
+     * {@code ABC12}): at least two digits, or five characters with no such shape. Nor is a number
+     * run into the next sentence's first word ({@code Telegram code: 68399You can also tap…}, a
+     * text whose line breaks were lost): the number is the code.
      */
     private static boolean mixed(String token, boolean strict) {
         String t = token.replace("-", "");
         long digits = t.chars().filter(Character::isDigit).count();
-        if (digits == 0 || digits == t.length() || t.matches("(?i).*(xxx|\\*\\*).*")) {
+        if (digits == 0 || digits == t.length() || t.matches("(?i).*(xxx|\\*\\*).*") || t.matches("\\d{4,8}\\p{Lu}\\p{Ll}+")) {
             return false;
         }
         return !strict && t.equals(t.toUpperCase(Locale.ROOT)) || !t.matches("[A-Za-z]+\\d{1,2}|\\d{1,2}[A-Za-z]{1,2}") && (t.length() >= 5 || digits >= 2);

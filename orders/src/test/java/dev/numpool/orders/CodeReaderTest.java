@@ -394,6 +394,34 @@ class CodeReaderTest {
                 "another service's activation does not use Yahoo's template");
     }
 
+    /** Amazon's Spanish code SMS names no code, only the service: its template reads it (an Ecuadorian inbox, 2024). */
+    @Test
+    void amazonsSpanishSmsIsReadByItsTemplate() {
+        String sms = "Amazon: 835760. ¿No lo solicitaste? Toca para rechazar: https://amazon.com/z/InyMRxYiT";
+        assertEquals(Optional.empty(), CodeExtractor.find(sms), "no code keyword");
+        CodeReader shipped = new CodeReader(ShippedTemplates.load());
+        assertEquals(Optional.of("835760"), shipped.read(sms, CodeReader.Context.of("am", "")).map(CodeReader.Reading::code));
+        assertEquals(Optional.empty(), shipped.read("Amazon: 4821. Gracias por tu compra de USD 15.00", CodeReader.Context.of("am", ""))
+                .map(CodeReader.Reading::code), "an Amazon SMS of another shape");
+    }
+
+    /**
+     * Shapes of new real text (part AA): a Saudi card's notice ("USA" is no Spanish "usa", use; the
+     * card's word in Arabic), an M-PESA receipt's account number, a Saudi one-time PIN ("the secret
+     * number"), and a code run into the next sentence when a panel lost the line breaks.
+     */
+    @Test
+    void cardsAccountsAndTheCountryUsaAreNoCodeButASecretNumberAndACodeRunIntoASentenceAre() {
+        assertEquals(Optional.empty(), read("شراء دولي\nبطاقة:7404 ;فيزا\nمبلغ:USD 1\nلدى:GOOGLE*CH\nدولة:USA\nرصيد:SAR 10000.00\nفي:25-6-4 20:33", "ot"));
+        assertEquals(Optional.of("4821"), CodeExtractor.find("Usa il codice 4821 per accedere"), "Italian 'use' still hands over a code");
+        assertEquals(Optional.empty(), read("UG7QXAORJU Confirmed. Ksh12,020.00 sent to Equity Paybill Account for account 497456#Loresho_44 on 7/7/26 at 11:59 AM "
+                + "New M-PESA balance is Ksh0.00. Transaction cost, Ksh57.00.", "ot"));
+        assertEquals(Optional.of("357632"), CodeExtractor.find("Account: 357632 is your Samsung account verification code"), "an account word with a colon labels the code");
+        assertEquals(Optional.of("482913"), CodeExtractor.find("الرقم السري لمره واحده لعملية الشراء عبر الإنترنت\n482913\nمبلغ SAR 35.0\nلدى barq\nلبطاقة *1887"));
+        assertEquals(Optional.of("68399"), CodeExtractor.find("Telegram code: 68399You can also tap on this link to log in:https://t.me/login/68399"));
+        assertEquals(Optional.of("A7K9Q2"), CodeExtractor.find("Your code: A7K9Q2 valid 5 minutes"), "a code of capitals and digits is still one token");
+    }
+
     @Test
     void aTemplateThatWouldMatchAlmostAnythingIsNotLearned() {
         assertEquals(Optional.empty(), CodeTemplates.learn("482913", "482913"));
