@@ -37,7 +37,9 @@ final class CodeExtractor {
      * Currencies, as signs and words; "р" alone is the rouble's in Russian banks' SMS ("зачисление
      * 13000р"), not "р" in a word ("Сбер"), as "บ" alone is the baht's in Thai ones ("100.28บ").
      */
-    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|(?<!\\p{L})р(?!\\p{L})|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|(?<!\\p{L})บ(?![\\p{L}\\p{M}])|rs|inr|rp|pln|zł|kr|rmb|人民币";
+    private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|(?<!\\p{L})р(?!\\p{L})|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|(?<!\\p{L})บ(?![\\p{L}\\p{M}])|rs|inr|rp|pln|zł|kr|rmb|人民币"
+            // ISO codes of more currencies, but none that is also a word a code may stand before ("try", "all", "cop").
+            + "|uah|kzt|byn|php|idr|myr|thb|sar|aed|egp|ngn|kes|ksh|pkr|bdt|gbp|cny|jpy|krw|brl|mxn|zar|ghs|tzs|ugx|chf|sek|nok|dkk|czk|huf|bgn";
     /**
      * Money: a number beside a currency ({@code RMB12.59}, {@code 1980元}, {@code 482913 USD}; a
      * Latin currency word must stand alone, as "Users 4" holds "rs 4"), or written in thousands
@@ -77,6 +79,7 @@ final class CodeExtractor {
      */
     private static final Pattern LETTERS_ONLY = Pattern.compile(
             "\\A[^.\\n:]{0,30}?(?:(?<!\\p{L})(?:is|est|ist|er|är|es|é)\\s*:?|:)\\s*([A-Za-z]{4,10})\\s*(?:[.!\\n]|\\z)");
+    private static final Pattern LETTERS = Pattern.compile("[A-Za-z]+");
     /** Up to two words between "your" and the keyword: the service's name or the code's use ({@code is your Tumblr login code}). */
     private static final String SERVICE_WORDS = "(?:[\\p{L}\\p{N}.&'-]+\\s+){0,2}";
     /** A code of letters and digits before its keyword, opening the text: {@code uk52q3s8 คือรหัสยืนยัน…}, {@code A7K9Q2 is your code}. */
@@ -171,7 +174,7 @@ final class CodeExtractor {
      * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(?<![\\p{IsLatin}\\p{IsCyrillic}])(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|(?<!\\p{L})(?:bse|nse|stock|client)|invalid|incorrect|wrong|取件|取货|提货|скидк\\w*|indirim|промо|купон|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|(?<!\\p{L})(?:bse|nse|stock|client)|invalid|incorrect|wrong|nevirn\\w*|neverny\\w*|неверн\\w*|невірн\\w*|取件|取货|提货|скидк\\w*|indirim|промо|купон|कूपन|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
@@ -216,18 +219,27 @@ final class CodeExtractor {
     private static final Pattern THREE_DIGIT_NUMBER = Pattern.compile("(?<![\\p{L}\\p{N}./#@$€£₽¥₹*№+-])(?<!\\p{N}:)\\d{3}"
                     + "(?![\\p{L}\\p{N}]|[.,:/-]\\d|" + UNIT_AFTER + ")",
             Pattern.CASE_INSENSITIVE);
+    /** A number and a unit or a time of day in one token ({@code 12PM}, {@code 64GB}, {@code 30MIN}); see {@link #closingToken}. */
+    private static final Pattern QUANTITY = Pattern.compile("\\d{1,4}(?:[kmgt]i?b|am|pm|hrs?|mins?|kg|km|gbps|mbps|mo|yr)", Pattern.CASE_INSENSITIVE);
+    /**
+     * Small letters, then two or more capitals ({@code nOIL}); see {@link #closingToken}. Not an
+     * "e" or "i" before capitals: that is how electronic and internet things are named ({@code eSIM},
+     * {@code eKYC}, {@code iOS}).
+     */
+    private static final Pattern SMALL_THEN_CAPITALS = Pattern.compile("(?![ei]\\p{Lu})\\p{Ll}+\\p{Lu}{2,}\\p{L}*");
     /**
      * Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03, and a day and a month
-     * in two pairs either way round ({@code 17-05@16:27} in a Thai bank's notice): a code is split
-     * into pairs only when it has three or more ({@code 34-58-30}).
+     * in two pairs either way round ({@code 17-05@16:27} in a Thai bank's notice), with a year's two
+     * digits or not ({@code until 31-10-21}): a code split into pairs is seldom a day and a month
+     * ({@code 34-58-30}).
      */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d"
-            + "|(?:0[1-9]|[12]\\d|3[01])-(?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])");
+            + "|(?:0[1-9]|[12]\\d|3[01])-(?:0[1-9]|1[0-2])(?:-\\d\\d)?|(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])(?:-\\d\\d)?");
     /** A parcel notice: its numbers are pickup codes and waybill endings, told at a counter, not typed. */
-    private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|colis|paket|посылк",
+    private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pick-?\\s?up|colis|paket|посылк",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("(?<!\\d)\\d{1,4}\\s?%\\s?(?:off|savings|cashback)|save (?:up ?to )?\\d{1,4}\\s?%|(?<!\\d)\\d{1,4}\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim",
+    private static final Pattern PROMOTION = Pattern.compile("(?<!\\d)\\d{1,4}\\s?%\\s?(?:off|savings|cashback)|save (?:up ?to )?\\d{1,4}\\s?%|(?<!\\d)\\d{1,4}\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim|\\boffers?\\b|limited[- ]time|कूपन|डिस्काउंट",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
@@ -255,6 +267,13 @@ final class CodeExtractor {
      * hyphen is otherwise read as part of something else ({@code ABC-482913}).
      */
     private static final Pattern HEBREW_PREFIX = Pattern.compile("(?<!\\p{L})((?:[וש]|כש)?[בהוכלמש])[-־](?=\\d)");
+    /**
+     * A phone number's PIN, which a relay line asks for after dialling ({@code Delivery agent
+     * +911161264444 PIN 3013}, {@code call 01161260005, PIN 159}): the PIN's digits go with the
+     * number, as they are dialled, not typed as a code.
+     */
+    private static final Pattern PHONE_PIN = Pattern.compile("(\\+?\\d[\\d -]{8,16}\\d\\h{0,2},?\\h{0,2}(?:pin|ext\\.?)\\h{0,2})(\\d{3,6})(?!\\d)",
+            Pattern.CASE_INSENSITIVE);
     /** A code set in asterisks for bold ({@code *482913*}), unlike a card's ending ({@code *4417}): the asterisks go. */
     private static final Pattern SET_APART = Pattern.compile("(?<![*\\p{L}\\p{N}])\\*(\\d{4,8})\\*(?![*\\p{N}])");
     /** A sender's name that is a number, in the brackets that open a Chinese SMS. */
@@ -329,7 +348,62 @@ final class CodeExtractor {
         Optional<String> found = read(clean, vietnamese);
         // Three digits only where nothing longer is read; where a text says its code has three, a
         // refusal of its longer numbers (two of them, say) does not stand against the one it names.
-        return found.isPresent() ? found : statedThreeDigits(clean);
+        if (found.isEmpty()) {
+            found = statedThreeDigits(clean);
+        }
+        return found.isPresent() ? found : closingToken(clean);
+    }
+
+    /**
+     * The token of letters (and perhaps digits) that ends the text after a colon closing a sentence
+     * that names a code: {@code הקוד להשלמת רישום … הוא: 97NK} ("the code to complete … is: 97NK"),
+     * {@code Enter the following verification code in Self-Care Portal: nOIL}. Elsewhere such
+     * shapes are doubted (two digits and two capitals are how 64GB is written, a small letter before
+     * capitals how eSIM is), so they are taken only where nothing else is read and the text ends
+     * with them (and perhaps a full stop). A token of digits alone is the main read's to take or refuse; a word is none
+     * ({@code Portal: Login}), nor is a quantity ({@code 12PM}, {@code 64GB}).
+     */
+    private static Optional<String> closingToken(String clean) {
+        int end = clean.length();
+        while (end > 0 && Character.isWhitespace(clean.charAt(end - 1))) {
+            end--;
+        }
+        if (end > 0 && (clean.charAt(end - 1) == '.' || clean.charAt(end - 1) == '!')) {
+            end--; // the sentence's own full stop
+        }
+        int start = end;
+        while (start > 0 && start > end - 9 && isAsciiLetterOrDigit(clean.charAt(start - 1))) {
+            start--;
+        }
+        int colon = start;
+        while (colon > 0 && (clean.charAt(colon - 1) == ' ' || clean.charAt(colon - 1) == '\t')) {
+            colon--;
+        }
+        if (end - start < 4 || end - start > 8 || (start > 0 && isAsciiLetterOrDigit(clean.charAt(start - 1)))
+                || colon == 0 || (clean.charAt(colon - 1) != ':' && clean.charAt(colon - 1) != '：')) {
+            return Optional.empty();
+        }
+        String token = clean.substring(start, end);
+        boolean digits = token.chars().anyMatch(Character::isDigit);
+        boolean letters = token.chars().anyMatch(Character::isLetter);
+        if (!(digits && letters && !QUANTITY.matcher(token).matches() || !digits && SMALL_THEN_CAPITALS.matcher(token).matches())) {
+            return Optional.empty();
+        }
+        int sentence = colon - 1;
+        while (sentence > 0 && ".!?\n".indexOf(clean.charAt(sentence - 1)) < 0) {
+            sentence--;
+        }
+        String named = clean.substring(sentence, colon - 1);
+        for (Matcher k = KEYWORD.matcher(named); k.find(); ) {
+            if (!stale(named, k) && !VERB.matcher(k.group()).matches() && !PURPOSE.matcher(k.group()).matches()) {
+                return Optional.of(token);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isAsciiLetterOrDigit(char c) {
+        return c < 128 && Character.isLetterOrDigit(c);
     }
 
     /** The code of a text already {@link #clean cleaned}, by its keywords; see the class comment. */
@@ -349,14 +423,15 @@ final class CodeExtractor {
                         end++;
                     }
                 }
-                keywords.add(new Keyword(k.start(), end, LABELS_A_CODE_AFTER.matcher(clean).region(end, clean.length()).lookingAt()));
+                keywords.add(new Keyword(k.start(), end, LABELS_A_CODE_AFTER.matcher(clean).region(end, clean.length()).lookingAt(),
+                        VERB.matcher(clean.substring(k.start(), end)).matches()));
             }
         }
         if (keywords.size() > MAX_WEIGHED) {
             return Optional.empty();
         }
         // A verb hands over the code its next words name: a promo code's, when they name one.
-        keywords.removeIf(kw -> VERB.matcher(clean.substring(kw.start(), kw.end())).matches()
+        keywords.removeIf(kw -> kw.verb()
                 && staleKeywords.stream().anyMatch(s -> s > kw.start() && s - kw.end() <= 24));
         if (keywords.isEmpty()) {
             return Optional.empty(); // a notice, not a code
@@ -384,7 +459,7 @@ final class CodeExtractor {
             Matcher a = ALPHANUMERIC.matcher(after(clean, kw.end(), 24));
             // Dashed groups join into one code, and a code is at most ten characters (Jazzer found
             // "COD082-cold-code" read as eleven).
-            if (a.find() && a.group(1).replace("-", "").length() <= 10 && (mixed(a.group(1), false) || oddCase(a.group(1)))) {
+            if (a.find() && a.group(1).replace("-", "").length() <= 10 && (mixed(a.group(1), false) || oddCase(a.group(1)) || LETTERS.matcher(a.group(1)).matches() && random(a.group(1)))) {
                 candidates.add(new Candidate(a.group(1).replace("-", ""), kw.end() + a.start(1), kw.end() + a.end(1), false));
                 continue;
             }
@@ -426,7 +501,7 @@ final class CodeExtractor {
                 if (c.start() >= kw.end() && (c.start() - kw.end() <= AFTER
                         || c.start() - kw.end() <= FAR_AFTER && isBefore.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
                     score = Math.min(score, c.start() - kw.end());
-                } else if (c.end() <= kw.start() && kw.start() - c.end() <= BEFORE && !kw.labelsACodeAfter()) {
+                } else if (c.end() <= kw.start() && kw.start() - c.end() <= BEFORE && !kw.labelsACodeAfter() && !kw.verb()) {
                     score = Math.min(score, kw.start() - c.end() + BEFORE_PENALTY);
                 }
             }
@@ -562,7 +637,7 @@ final class CodeExtractor {
     /**
      * Whether letters read as drawn at random rather than as a word. Capitals: six or more, a
      * vowel in at most one of five (a word of a Latin-script language has one in every three or
-     * four). Lower case: the same, and one of the letters words rarely hold, q, x, z or j
+     * four), or five with none ({@code JDHKW}, a Steam code). Lower case: the same, and one of the letters words rarely hold, q, x, z or j
      * ({@code gmqjahw}, {@code tgxxrz}): "Der Code ist falsch." and "Your code is wrong." hold
      * none, and a false code is charged for. Both cases mixed as no word mixes them ({@code nOIL},
      * {@code thkDys}): see {@link #oddCase}.
@@ -570,7 +645,7 @@ final class CodeExtractor {
     private static boolean random(String token) {
         long vowels = vowels(token);
         if (token.equals(token.toUpperCase(Locale.ROOT))) {
-            return token.length() >= 6 && vowels * 5 <= token.length();
+            return token.length() >= 6 && vowels * 5 <= token.length() || token.length() == 5 && vowels == 0;
         }
         if (token.equals(token.toLowerCase(Locale.ROOT))) {
             return token.length() >= 5 && vowels * 5 <= token.length() && token.matches(".*[qxzj].*");
@@ -595,10 +670,23 @@ final class CodeExtractor {
      * Two or more small letters, then a capital, as no word and few names mix them ({@code
      * thkDys}). A name may start with a capital ({@code PayPal}, {@code GTBank}, {@code MyVNPT})
      * or with one small letter ({@code iPhone}, {@code eSIM}, {@code eKYC}), so those are left
-     * out, and with them a code such as {@code nOIL}.
+     * out, and with them a code such as {@code nOIL}. Cases switching back and forth with few
+     * vowels are drawn at random too: names have at most four runs ({@code PayPal}, {@code
+     * McDonald}) or, with more, syllables ({@code MoMoPay}); {@code KWxZlvUp} has six and one vowel.
      */
     private static boolean oddCase(String token) {
-        return token.length() >= 4 && token.matches("[a-z]{2,}[A-Z][A-Za-z]*");
+        return token.length() >= 4 && token.matches("[a-z]{2,}[A-Z][A-Za-z]*") || caseRuns(token) >= 5 && vowels(token) * 4 <= token.length();
+    }
+
+    /** How many runs of one case a token of letters has: 4 in {@code PayPal} and {@code YouTube}, 6 in {@code KWxZlvUp}. */
+    private static int caseRuns(String token) {
+        int runs = 0;
+        for (int i = 0; i < token.length(); i++) {
+            if (i == 0 || Character.isUpperCase(token.charAt(i)) != Character.isUpperCase(token.charAt(i - 1))) {
+                runs++;
+            }
+        }
+        return runs;
     }
 
     private static boolean wordLetter(char c) {
@@ -657,6 +745,7 @@ final class CodeExtractor {
         String clean = LINK.matcher(unhashed.replace("<#>", "   ")).replaceAll(m -> " ".repeat(m.group().length()));
         clean = SET_APART.matcher(GLUED_KEYWORD.matcher(clean).replaceAll("$1 $2")).replaceAll(" $1 ");
         clean = HEBREW_PREFIX.matcher(clean).replaceAll("$1 ");
+        clean = PHONE_PIN.matcher(clean).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + " ".repeat(m.group(2).length())));
         // Phone numbers go first: their groups of three or four digits look like codes one by one.
         return blankPhoneNumbers(clean);
     }
@@ -797,7 +886,12 @@ final class CodeExtractor {
     private record Candidate(String digits, int start, int end, boolean year) {
     }
 
-    /** A keyword found in the text, where it ends, and whether its colon {@link #LABELS_A_CODE_AFTER labels a code after it}. */
-    private record Keyword(int start, int end, boolean labelsACodeAfter) {
+    /**
+     * A keyword found in the text, where it ends, whether its colon {@link #LABELS_A_CODE_AFTER
+     * labels a code after it}, and whether it is a {@link #VERB verb}: a verb hands over the code
+     * after it, so a number before it is not its code ({@code … of Stanley 71642 Stilson Type
+     * Pipe…}, a product's name).
+     */
+    private record Keyword(int start, int end, boolean labelsACodeAfter, boolean verb) {
     }
 }

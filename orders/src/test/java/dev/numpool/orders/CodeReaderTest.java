@@ -394,6 +394,46 @@ class CodeReaderTest {
                 "another service's activation does not use Yahoo's template");
     }
 
+    /**
+     * A token closing a text after the colon of a sentence that names a code is its code, in shapes
+     * read nowhere else: two digits and two capitals (a Hebrew number-porting code), a small letter
+     * before capitals (a self-care portal's). A word, a quantity, a promo code there are none.
+     */
+    @Test
+    void aTokenClosingTheTextAfterACodesColonIsTheCode() {
+        assertEquals(Optional.of("97NK"), CodeExtractor.find("הקוד להשלמת רישום מספר טלפון זה טרם ביצוע הניוד הוא: 97NK"));
+        assertEquals(Optional.of("nOIL"), CodeExtractor.find("Enter the following verification code in Self-Care Portal: nOIL"));
+        assertEquals(Optional.of("4G7K"), CodeExtractor.find("Your Uber code is below: 4G7K. "));
+        for (String none : List.of("Your PIN expires at: 12PM", "Your code portal: Login", "Your code is ready, data left: 64GB", "Promo code: SAVE20X",
+                "Reference code: AB12CD", "Your activation code is for: eKYC", "הקוד להשלמת רישום הוא: 97NK ותוקפו עשר דקות")) {
+            assertEquals(Optional.empty(), CodeExtractor.find(none), none);
+        }
+    }
+
+    /**
+     * Shapes of whole-phone backups (part AB; the relay line's and the Hindi coupon's texts are the
+     * test's own, their backup was withdrawn): codes of letters a Ukrainian bank and Steam send, and
+     * notices whose numbers are no code: a relay line's PIN, an advert's coupon, an amount in
+     * hryvnias, a wrong PIN's notice, a date with a two-digit year, a pickup, a product's model
+     * number before a verb that is a product's word.
+     */
+    @Test
+    void lettersDrawnAtRandomAreCodesAndRelayPinsCouponsHryvniasDatesAndModelNumbersAreNot() {
+        assertEquals(Optional.of("KWxZlvUp"), CodeExtractor.find("OTP Smart: 15:20:00 11/11/2015\r\nParol dlya pershoho vhodu v systemu:\r\nKWxZlvUp\r\nDiysnyi do 15:20:00 11/12/2015"));
+        assertEquals(Optional.of("JDHKW"), CodeExtractor.find("Use code JDHKW to change credentials for your Steam account"));
+        assertEquals(Optional.empty(), CodeExtractor.find("Use code MoMoPay at the market"), "a name's syllables");
+        assertEquals(Optional.empty(), CodeExtractor.find("Use code HELLO at checkout"), "a word");
+        assertEquals(Optional.empty(), read("Arriving today: your seat cushion will be delivered by our agent (+911234567890 PIN 9532). Track: https://amzn.in/d/x", "am"));
+        assertEquals(Optional.of("302773"), CodeExtractor.find("Use OTP 302773 to sign in. Support line +911234567890 PIN 1501."), "the code stays, the line's PIN goes");
+        assertEquals(Optional.empty(), CodeExtractor.find("नई एप्प पर पहला ऑर्डर बुक कीजिए, कूपन कोड SAVE50 का उपयोग करें"), "a coupon code, in Hindi");
+        assertEquals(Optional.empty(), CodeExtractor.find("Get 3 luxury perfumes at just 999 this Valentine's Day. Use code STEAL999. Limited Time Offer."));
+        assertEquals(Optional.empty(), read("Shanovnii kliente, kredytna liniia do vashogo rakhunka 26253455156239UAH - vidkryta v rozmiri 10000 UAH. OTP Bank.", "ot"));
+        assertEquals(Optional.empty(), read("Operacia v VUL. ROHNIDYNSKA, 4 na sumu 1000 UAH za kartkoiu 51**-7136 NEVIRNY PIN 02/10 11:48. Detali: 0444289595", "ot"));
+        assertEquals(Optional.empty(), read("Your debit card ************6630 has been blocked. You can request 4 replacements until 31-10-21. Please log into digibank app to request a new card.", "ot"));
+        assertEquals(Optional.empty(), read("Your return pickup of Stanley 71642 Stilson Type Pipe... has been rescheduled. Details: www.amazon.in/orders", "am"));
+        assertEquals(Optional.of("482913"), CodeExtractor.find("Type 482913 to verify your number"), "a verb still hands over the code after it");
+    }
+
     /** Amazon's Spanish code SMS names no code, only the service: its template reads it (an Ecuadorian inbox, 2024). */
     @Test
     void amazonsSpanishSmsIsReadByItsTemplate() {

@@ -83,12 +83,13 @@ class RealSmsTest {
     }
 
     /**
-     * Parts A to AA of the development set: real SMS with codes and without (OTP apps' and parsers'
+     * Parts A to AB of the development set: real SMS with codes and without (OTP apps' and parsers'
      * data, issues, inbox copies, labelled datasets, a test bench's log, bank SMS in Russian,
      * Chinese, Persian, Turkish, Arabic, Hebrew, Korean and Portuguese, phones' inbox exports,
      * SMS of Japan, South-East Asia, Latin America, Central Europe, Africa, Pakistan, Iran and Israel,
      * SMS received on rented virtual numbers, SMS pasted in issues, Saudi, Thai, Korean and
-     * Philippine bank SMS, OTP tools' fixtures).
+     * Philippine bank SMS, OTP tools' fixtures, whole-phone backups of India, the Philippines,
+     * Ukraine and Tanzania).
      */
     @Test
     void onTheRealDevelopmentSetWithCodesTheReaderFindsThem() throws IOException {
@@ -118,7 +119,8 @@ class RealSmsTest {
         samples.addAll(load("real/dev-b.tsv"));
         samples.addAll(load("real/dev-a.tsv"));
         samples.addAll(load("real/dev-aa.tsv"));
-        assertTrue(samples.size() >= 2190, "parts A to AA have " + samples.size() + " samples");
+        samples.addAll(load("real/dev-ab.tsv"));
+        assertTrue(samples.size() >= 2590, "parts A to AB have " + samples.size() + " samples");
         Figures f = measure(samples, "real-sms-dev-parts-report.txt");
         assertTrue(f.recall() >= PARTS_RECALL && f.wrongRate() <= PARTS_WRONG && f.falseRate() <= PARTS_FALSE, f.toString());
     }
@@ -172,7 +174,11 @@ class RealSmsTest {
      * turned into a blank), 1 false of 25 (a help line); after, and with a code's stated three
      * digits read, 39 of 39, none wrong or false: A to Y 839 of 842, no false code of 865. Part Z (the
      * rest of parts J to M's inbox exports), as added: 97 of 97, 5 false of 64; after, none false:
-     * A to Z 936 of 939, no false code of 929.
+     * A to Z 936 of 939, no false code of 929. Part AA (333 SMS from six new lanes), as added: 73 of
+     * 78, none wrong, 5 false of 255; after, and with a token closing the text behind a code's colon
+     * read: A to AA 1,015 of 1,017 (left: a mojibake Spanish text spelled out letter by letter and
+     * melbet's {@code 63xc3c}), no false code of 1,184. Part AB (393 SMS of whole-phone backups), as
+     * added: 189 of 191, none wrong, 5 false of 202; after: A to AB 1,206 of 1,208, no false code of 1,386.
      */
     private static final double PARTS_RECALL = 0.99;
     private static final double PARTS_WRONG = 0.01;
@@ -187,12 +193,14 @@ class RealSmsTest {
      * after they learned parts A and B, recall 0.962 (201 of 209), false codes 2 of 77 (0.026);
      * after they learned part F (2026-12-04), unchanged: 201 of 209, no wrong code, 2 false of 77;
      * after parts G to M and Android's boundary cases (2026-12-04), 201 of 209, 1 false of 77;
-     * after part S taught a Chinese customer-service hotline (2026-12-05), 202 of 209, 1 false of 77.
-     * Issue 13's goal is recall 0.97 and false codes at most 0.05: recall is not there, and these
-     * floors do not pretend it is.
+     * after part S taught a Chinese customer-service hotline (2026-12-05), 202 of 209, 1 false of 77;
+     * after parts T to Z and AA, unchanged; after a token closing the text behind a code's colon
+     * was read (two misses of the development set pinned since 2026-12-04, {@code nOIL} and
+     * {@code 97NK}; 2026-12-05), 204 of 209, no wrong code, 1 false of 77. The floors are now issue
+     * 13's goal: recall 0.97, wrong codes at most 0.01, false codes at most 0.05.
      * Raise them as the reader improves on the development set; never tune on this one.
      */
-    private static final double HOLDOUT_RECALL = 0.965;
+    private static final double HOLDOUT_RECALL = 0.97;
     private static final double HOLDOUT_WRONG = 0.01;
     private static final double HOLDOUT_FALSE = 0.05;
 
