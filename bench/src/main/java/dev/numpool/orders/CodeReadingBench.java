@@ -68,7 +68,7 @@ public class CodeReadingBench {
             String region = f[2].matches("[A-Z]{2}") ? f[2] : "RU";
             var example = java.util.Optional.ofNullable(PHONES.getExampleNumberForType(region, PhoneNumberUtil.PhoneNumberType.MOBILE))
                     .or(() -> java.util.Optional.ofNullable(PHONES.getExampleNumberForType("RU", PhoneNumberUtil.PhoneNumberType.MOBILE))).orElseThrow();
-            texts.add(new Sms(f[6].replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\"),
+            texts.add(new Sms(f[6].replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r").replace("\\\\", "\\"),
                     CodeReader.Context.of(service, f[4].equals("-") ? "" : f[4]).to(PHONES.format(example, PhoneNumberUtil.PhoneNumberFormat.E164))));
         }
     }
@@ -90,13 +90,16 @@ public class CodeReadingBench {
     @State(Scope.Thread)
     public static class Hostile {
         private static final List<String> UNITS = List.of("1 ", "1)", "1-", "1.", "1,", "G-", "$1 ", "+1 ", "code: ", "otp1",
-                "验证码", "验证码1", "【1】", "카카오인증번호", "رمز ", "kod ", "Microsoft ", "a", "a1", "*1", "ב-1 ", "3-digit code 123 ");
+                "验证码", "验证码1", "【1】", "카카오인증번호", "رمز ", "kod ", "Microsoft ", "a", "a1", "*1", "ב-1 ", "3-digit code 123 ",
+                "+1234567890 PIN 1 ", "Type 1 ", "KWxZlvUp ", "31-10-21 ");
         /**
          * Texts of one unit after a start that changes how it is read: digits run on from a word
          * are not blanked as a phone number, and a text opening with {@code <#>} is searched for an
          * app hash at its end.
          */
         private static final List<List<String>> STARTS_AND_UNITS = List.of(List.of("code a", "1"), List.of("Your code is a", "12"), List.of("<#>", " "));
+        /** Texts of one unit that end in a token after a colon, which is read back to its sentence's start. */
+        private static final List<List<String>> UNITS_AND_ENDINGS = List.of(List.of("code ", ": K7Q2"), List.of("a", ": nOIL"));
         private static final List<String> SERVICES = List.of("ot", "tg", "go", "mm", "kt");
 
         private CodeReader reader;
@@ -115,6 +118,7 @@ public class CodeReadingBench {
             List<String> hostile = new ArrayList<>();
             UNITS.forEach(unit -> hostile.add(unit.repeat(4096 / unit.length() + 1).substring(0, 4096)));
             STARTS_AND_UNITS.forEach(p -> hostile.add((p.get(0) + p.get(1).repeat(4096 / p.get(1).length())).substring(0, 4096)));
+            UNITS_AND_ENDINGS.forEach(p -> hostile.add(p.get(0).repeat(4096 / p.get(0).length()).substring(0, 4096 - p.get(1).length()) + p.get(1)));
             for (String text : hostile) {
                 for (String service : SERVICES) {
                     texts.add(new Sms(text, CodeReader.Context.of(service, "").to("+447700900123")));
