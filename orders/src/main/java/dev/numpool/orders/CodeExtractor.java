@@ -38,8 +38,8 @@ final class CodeExtractor {
      * 13000р"), not "р" in a word ("Сбер"), as "บ" alone is the baht's in Thai ones ("100.28บ").
      */
     private static final String CURRENCY = "[$€£₽%¥₹₩₫฿]|usd|eur|rub|руб|(?<!\\p{L})р(?!\\p{L})|грн|тг|vnd|đ|元|円|원|ريال|ریال|درهم|تومان|روپے|บาท|(?<!\\p{L})บ(?![\\p{L}\\p{M}])|rs|inr|rp|pln|zł|kr|rmb|人民币"
-            // ISO codes of more currencies, but none that is also a word a code may stand before ("try", "all", "cop").
-            + "|uah|kzt|byn|php|idr|myr|thb|sar|aed|egp|ngn|kes|ksh|pkr|bdt|gbp|cny|jpy|krw|brl|mxn|zar|ghs|tzs|ugx|chf|sek|nok|dkk|czk|huf|bgn";
+            // ISO codes of more currencies, but none that is also a word a code may stand before ("try", "all", "cop", "nok", "kes").
+            + "|uah|kzt|byn|php|idr|myr|thb|sar|aed|egp|ngn|ksh|pkr|bdt|gbp|cny|jpy|krw|brl|mxn|zar|ghs|tzs|ugx|chf|sek|dkk|czk|huf|bgn";
     /**
      * Money: a number beside a currency ({@code RMB12.59}, {@code 1980元}, {@code 482913 USD}; a
      * Latin currency word must stand alone, as "Users 4" holds "rs 4"), or written in thousands
@@ -79,7 +79,6 @@ final class CodeExtractor {
      */
     private static final Pattern LETTERS_ONLY = Pattern.compile(
             "\\A[^.\\n:]{0,30}?(?:(?<!\\p{L})(?:is|est|ist|er|är|es|é)\\s*:?|:)\\s*([A-Za-z]{4,10})\\s*(?:[.!\\n]|\\z)");
-    private static final Pattern LETTERS = Pattern.compile("[A-Za-z]+");
     /** Up to two words between "your" and the keyword: the service's name or the code's use ({@code is your Tumblr login code}). */
     private static final String SERVICE_WORDS = "(?:[\\p{L}\\p{N}.&'-]+\\s+){0,2}";
     /** A code of letters and digits before its keyword, opening the text: {@code uk52q3s8 คือรหัสยืนยัน…}, {@code A7K9Q2 is your code}. */
@@ -127,9 +126,10 @@ final class CodeExtractor {
     /**
      * Verbs that hand the reader a code to type; the short English ones as whole words: "used up
      * 90% of your 8704 MB", "Dear user", "you have entered" hand over nothing. "Usa" (use, in Spanish
-     * and Italian) not in capitals: "USA" is a country in a card's notice. See {@link #VERB}.
+     * and Italian) in capitals only before a number ({@code USA 482913 PARA AUTORIZAR}, {@code USA IL 482913}): "USA" is
+     * also a country in a card's notice. See {@link #VERB}.
      */
-    private static final String VERB_WORDS = "(?:enter|use|type|input|(?-i:[Uu]sa)|gir)(?!\\p{L})|saisissez|entrez|ingresa|introduce|inserisci|digite|insira|"
+    private static final String VERB_WORDS = "(?:enter|use|type|input|(?-i:[Uu]sa|USA(?=\\h+(?:\\p{Lu}{1,2}\\h+)?\\d{4,8}(?![\\p{L}\\p{N}])))|gir)(?!\\p{L})|saisissez|entrez|ingresa|introduce|inserisci|digite|insira|"
             + "masukkan|gunakan|введите|используйте|введіть|girin";
     /**
      * Code keywords. Short Latin-script ones must start a word ({@code pin} is not in "shopping");
@@ -153,7 +153,7 @@ final class CodeExtractor {
             "密码", "密碼", "パスワード", "비밀번호", "كلمة المرور", "كلمة السر", "رقم السري", "رقم سري", "أدخل", "وارد کنید", "הזן", "दर्ज करें", "লিখুন", "กรอก")
             + "|(?<!\\p{L})(?:" + String.join("|",
             // A phone writing in the GSM alphabet, which has no "ó", often sends "ò" instead ("kòdod", Hungarian).
-            "kod", "kód", "kòd", "còdigo", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm", "clave",
+            "kod", "kód", "kòd", "còdigo", "cod", "otp(?!\\p{L}{2})", "pin(?!\\p{L})", "verification", "confirm(?!ed)", "clave",
             PURPOSE_WORDS, VERB_WORDS, "senha", "contraseña", "mot de passe", "şifre", "sifre", "parola",
             "hasło", "haslo", "msimbo", "uthibitisho", "token", "m?tan\\b", "tac\\b", "mã", "ma xac", "ma kich hoat", "nhập mã", "nhap ma", "xác (?:thực|nhận)", "xac (?:thuc|nhan)", "код", "коды", "пароль",
             // "Password" in Hungarian, Finnish, Lithuanian, Czech and Slovak, Croatian and Serbian,
@@ -174,18 +174,18 @@ final class CodeExtractor {
      * Identifier Code: 45239} in a prize draw).
      */
     private static final Pattern STALE = Pattern.compile("(?<![\\p{IsLatin}\\p{IsCyrillic}])(old|previous|expired|former|sort|zip|postal|прежний|старый|anterior|antiguo|promo|discount|coupon|"
-                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|(?<!\\p{L})(?:bse|nse|stock|client)|invalid|incorrect|wrong|nevirn\\w*|neverny\\w*|неверн\\w*|невірн\\w*|取件|取货|提货|скидк\\w*|indirim|промо|купон|कूपन|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
+                    + "voucher|gift|referral|ref|reference|purchase|redeem|claim|prize|identifier|bonus|reward|reply with|(?<!\\p{L})(?:bse|nse|stock|client)|invalid|incorrect|wrong|nevirn\\w*|neverny\\w*|неверн\\w*|невірн\\w*|تغيير|取件|取货|提货|скидк\\w*|indirim|промо|купон|कूपन|优惠|折扣|クーポン|할인|쿠폰|הנחה|קופון)\\s*\\S{0,12}$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** The same, in languages that name the kind after the word for code ("código de descuento", "קוד הנחה"). */
     private static final Pattern STALE_AFTER = Pattern.compile("\\s*(?:de\\s+)?(?:descuento|desconto|promo\\w*|sconto|rabatt\\w*|réduction|"
-                    + "הנחה|קופון|קידום|تخفیف|خصم|อ้างอิง|referen\\w*)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+                    + "הנחה|קופון|קידום|تخفیف|خصم|خاطئ|خطأ|غير صحيح|อ้างอิง|referen\\w*)", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * Words right before a number that say it is something else: a card or account ending, an
      * order, booking or tracking number, a short code to text, a reference, a price, a year.
      */
     private static final Pattern NOT_A_CODE_BEFORE = Pattern.compile(
             "(?<![\\p{L}&&[^\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]])(ending(?: in)?|ends in|terminad[ao] en|final|finalizad[ao] em|card|carte|karte|tarjeta|cartão|карт[аыеу]|счет[аеу]?|счёт|"
-                    + "(?:[لبو]|ال|لل)?بطاق\\p{L}*|کارت|כרטיס|account(?=\\s*(?:no\\.?|nr\\.?|number|#)?\\s*$)|"
+                    + "(?:[لبو]|ال|لل)?بطاق\\p{L}*\\s+رقم|المنته\\p{L}*\\s+ب\\p{L}*|أرسل(?:\\s+\\S+){0,3}\\s+(?:إلى|الى)|"
                     + "acct|a/c|xx|카드|승인|尾号|末尾|账户|帳戶|账号|帳號|帐号|卡号?|钱包|錢包|order|orden|pedido|commande|bestellung|заказ|sipariş|(?:[בהוכלמש]|ו[בהכלמש])?הזמנ(?:ה|ות|ת\\p{L}*)(?!\\p{L})|订单号?|訂單|注文|주문|"
                     + "booking|reservation|ticket|flight|train|tgv|рейс|voie|seat|room|gate|tracking|parcel|paquete|посылк[аи]|"
                     + "ref(?:erence)?|rx|broker|package|shipment|colis|paket|pacote|(?:stop|reply|text|txt|send|sms)(?:\\s+\\S+){0,3}\\s+(?:to|au|an|al|à)|\\S*\\*\\S*\\s+(?:to|au|an|al|à)|stop|yaz(?:[ıi]p)?|short\\s?code|на номер|позвоните|звоните|call|tel|hotline|lh|liên hệ|lien he|tổng đài|tong dai|(?:or|via|by) sms|bantuan|hubungi|致电|拨打|详询|电话|客服(?:中心|热线)?|热线|熱線|"
@@ -220,26 +220,45 @@ final class CodeExtractor {
                     + "(?![\\p{L}\\p{N}]|[.,:/-]\\d|" + UNIT_AFTER + ")",
             Pattern.CASE_INSENSITIVE);
     /** A number and a unit or a time of day in one token ({@code 12PM}, {@code 64GB}, {@code 30MIN}); see {@link #closingToken}. */
-    private static final Pattern QUANTITY = Pattern.compile("\\d{1,4}(?:[kmgt]i?b|am|pm|hrs?|mins?|kg|km|gbps|mbps|mo|yr)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern QUANTITY = Pattern.compile("\\d{1,4}(?:[kmgt]i?b|am|pm|hrs?|mins?|kg|km|gbps|mbps|mo|yr|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+            Pattern.CASE_INSENSITIVE);
+    /** Words that make what follows their colon a time, a place or an address, not a code ({@code changed from IP: 10AB}); see {@link #closingToken}. */
+    private static final Pattern NOT_A_CODE_LABEL = Pattern.compile("(?<!\\p{L})(?:on|at|from|to|by|ip|until|till|since|date|time|address)\\s*$",
+            Pattern.CASE_INSENSITIVE);
     /**
      * Small letters, then two or more capitals ({@code nOIL}); see {@link #closingToken}. Not an
      * "e" or "i" before capitals: that is how electronic and internet things are named ({@code eSIM},
      * {@code eKYC}, {@code iOS}).
      */
     private static final Pattern SMALL_THEN_CAPITALS = Pattern.compile("(?![ei]\\p{Lu})\\p{Ll}+\\p{Lu}{2,}\\p{L}*");
+    /** A closing token's length: a code's, from four characters to eight. */
+    private static final int CLOSING_TOKEN_MIN = 4;
+    private static final int CLOSING_TOKEN_MAX = 8;
+    /** Capitals and digits, both ({@code 97NK}); see {@link #closingToken}. */
+    private static final Pattern CAPITALS_AND_DIGITS = Pattern.compile("(?=.*\\d)(?=.*[A-Z])[A-Z0-9]+");
     /**
-     * Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03, and a day and a month
-     * in two pairs either way round ({@code 17-05@16:27} in a Thai bank's notice), with a year's two
-     * digits or not ({@code until 31-10-21}): a code split into pairs is seldom a day and a month
-     * ({@code 34-58-30}).
+     * A number run into the next sentence's capitalised word ({@code 68399You}), or a keyword run
+     * into a number after letters of a script that writes no blanks ({@code รหัสOTP482913}): not one
+     * token of letters and digits; see {@link #mixed}.
      */
-    private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d"
-            + "|(?:0[1-9]|[12]\\d|3[01])-(?:0[1-9]|1[0-2])(?:-\\d\\d)?|(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])(?:-\\d\\d)?");
+    private static final Pattern NUMBER_INTO_A_WORD = Pattern.compile("\\d{4,8}\\p{Lu}\\p{Ll}+|(?i:otp|code|pin|kode|kod|passcode)\\d{4,8}");
+    /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
+    private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
+    /**
+     * Pairs of digits that could be a day and a month, either way round, perhaps with a year's two
+     * digits ({@code 17-05}, {@code 31-10-21}): a date only where the text says so by a time after it
+     * ({@code 17-05@16:27}, {@code 17-05 16:27}) or a word for "until", "on" or "from" before it
+     * ({@code until 31-10-21}), since codes are written in pairs too ({@code Your code: 12-05-48}).
+     */
+    private static final Pattern DAY_MONTH = Pattern.compile("(?:0[1-9]|[12]\\d|3[01])-(?:0[1-9]|1[0-2])(?:-\\d\\d)?|(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])(?:-\\d\\d)?");
+    private static final Pattern TIME_AFTER = Pattern.compile("(?:@|\\h{1,2}(?:at\\h)?)\\d{1,2}[:.]\\d\\d");
+    private static final Pattern DATE_WORD_BEFORE = Pattern.compile("(?<!\\p{L})(?:until|till|on|by|from|since|dated?|expires?|valid|до|от|с|hasta|desde|bis|vom|jusqu'au|du|tarihi?)\\h{1,2}$",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** A parcel notice: its numbers are pickup codes and waybill endings, told at a counter, not typed. */
-    private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pick-?\\s?up|colis|paket|посылк",
+    private static final Pattern PARCEL = Pattern.compile("取件|包裹|快递|驿站|运单|parcel|package|shipment|locker|pickup code|pick-up code|return pick-?\\s?up|colis|paket|посылк|พัสดุ",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** An advert: its letters-and-digits codes are promo codes, not verification codes. */
-    private static final Pattern PROMOTION = Pattern.compile("(?<!\\d)\\d{1,4}\\s?%\\s?(?:off|savings|cashback)|save (?:up ?to )?\\d{1,4}\\s?%|(?<!\\d)\\d{1,4}\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim|\\boffers?\\b|limited[- ]time|कूपन|डिस्काउंट",
+    private static final Pattern PROMOTION = Pattern.compile("(?<!\\d)\\d{1,4}\\s?%\\s?(?:off|savings|cashback)|save (?:up ?to )?\\d{1,4}\\s?%|(?<!\\d)\\d{1,4}\\s?off\\b|\\bflat\\b|coupon|vouchers?\\b|redeem|claim now|pemenang|hadiah|\\[QC\\]|giảm|khuyến mại|khuyen mai|cashback|checkout|ส่วนลด|\\bsale\\b|discount|скидк|промокод|cupom|descuento|rabatt|réduction|indirim|limited[- ]time offer|कूपन|डिस्काउंट",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * The app hash an Android SMS Retriever message ends with (it starts with {@code <#>}): 11
@@ -255,11 +274,8 @@ final class CodeExtractor {
     /**
      * A code keyword run into its code ({@code OTP482913}, {@code Code482913}): a letter glued to
      * digits otherwise makes a brand's or a model's name ({@code EAGLE168}), so a space is put between.
-     * Thai writes no blanks between words, so a keyword may also follow Thai letters ({@code
-     * รหัสOTP482913}), and Thai "is" may run into the code ({@code ของคุณคือ482913}). Not Thai "code"
-     * itself: run into a number it ends adverts ({@code …ที่ร้านบาจา ถึง31มี.ค.65รหัส88550606}, a promo code).
      */
-    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<![\\p{IsLatin}\\p{IsCyrillic}])(otp|code|pin|kode|kod|код|passcode|คือ)(\\d{4,8})(?!\\d)",
+    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<!\\p{L})(otp|code|pin|kode|kod|код|passcode)(\\d{4,8})(?!\\d)",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * A Hebrew one-letter prefix ("in", "to", "from", "the", "and", "that", "as") joins a number with
@@ -270,9 +286,11 @@ final class CodeExtractor {
     /**
      * A phone number's PIN, which a relay line asks for after dialling ({@code Delivery agent
      * +911161264444 PIN 3013}, {@code call 01161260005, PIN 159}): the PIN's digits go with the
-     * number, as they are dialled, not typed as a code.
+     * number, as they are dialled, not typed as a code. Only a number to dial (written with "+",
+     * or after "call"), and a PIN of an extension's three or four digits: a SIM's number and PIN
+     * ({@code Nomor 0812-3456-7890 PIN 482913}) are a notice's own.
      */
-    private static final Pattern PHONE_PIN = Pattern.compile("(\\+?\\d[\\d -]{8,16}\\d\\h{0,2},?\\h{0,2}(?:pin|ext\\.?)\\h{0,2})(\\d{3,6})(?!\\d)",
+    private static final Pattern PHONE_PIN = Pattern.compile("((?:\\+|(?<!\\p{L})(?:call|dial)\\h{1,2})\\d[\\d -]{8,16}\\d\\h{0,2},?\\h{0,2}(?:pin|ext\\.?)\\h{0,2})(\\d{3,4})(?!\\d)",
             Pattern.CASE_INSENSITIVE);
     /** A code set in asterisks for bold ({@code *482913*}), unlike a card's ending ({@code *4417}): the asterisks go. */
     private static final Pattern SET_APART = Pattern.compile("(?<![*\\p{L}\\p{N}])\\*(\\d{4,8})\\*(?![*\\p{N}])");
@@ -345,13 +363,26 @@ final class CodeExtractor {
             return Optional.empty();
         }
         String clean = clean(text);
-        Optional<String> found = read(clean, vietnamese);
-        // Three digits only where nothing longer is read; where a text says its code has three, a
-        // refusal of its longer numbers (two of them, say) does not stand against the one it names.
-        if (found.isEmpty()) {
-            found = statedThreeDigits(clean);
+        return switch (read(clean, vietnamese)) {
+            case Reading.Found found -> Optional.of(found.code());
+            // Three digits only where nothing longer is read; where a text says its code has three, a
+            // refusal of its longer numbers (two of them, say) does not stand against the one it names.
+            case Reading.Refused refused -> statedThreeDigits(clean);
+            // A closing token only where no number was weighed at all: after a refusal it would be a guess.
+            case Reading.Nothing nothing -> statedThreeDigits(clean).or(() -> closingToken(clean));
+        };
+    }
+
+    /** What the keyword read of a text gives: a code, a refusal (two codes, too much to weigh), or nothing to weigh. */
+    private sealed interface Reading {
+        record Found(String code) implements Reading {
         }
-        return found.isPresent() ? found : closingToken(clean);
+
+        record Refused() implements Reading {
+        }
+
+        record Nothing() implements Reading {
+        }
     }
 
     /**
@@ -364,6 +395,9 @@ final class CodeExtractor {
      * ({@code Portal: Login}), nor is a quantity ({@code 12PM}, {@code 64GB}).
      */
     private static Optional<String> closingToken(String clean) {
+        if (PROMOTION.matcher(clean).find() || PARCEL.matcher(clean).find()) {
+            return Optional.empty(); // an advert's closing token is its promo code ("… at checkout: SALE50")
+        }
         int end = clean.length();
         while (end > 0 && Character.isWhitespace(clean.charAt(end - 1))) {
             end--;
@@ -372,21 +406,22 @@ final class CodeExtractor {
             end--; // the sentence's own full stop
         }
         int start = end;
-        while (start > 0 && start > end - 9 && isAsciiLetterOrDigit(clean.charAt(start - 1))) {
+        while (start > 0 && start > end - CLOSING_TOKEN_MAX - 1 && isAsciiLetterOrDigit(clean.charAt(start - 1))) {
             start--;
         }
         int colon = start;
         while (colon > 0 && (clean.charAt(colon - 1) == ' ' || clean.charAt(colon - 1) == '\t')) {
             colon--;
         }
-        if (end - start < 4 || end - start > 8 || (start > 0 && isAsciiLetterOrDigit(clean.charAt(start - 1)))
+        if (end - start < CLOSING_TOKEN_MIN || end - start > CLOSING_TOKEN_MAX || (start > 0 && isAsciiLetterOrDigit(clean.charAt(start - 1)))
                 || colon == 0 || (clean.charAt(colon - 1) != ':' && clean.charAt(colon - 1) != '：')) {
             return Optional.empty();
         }
         String token = clean.substring(start, end);
-        boolean digits = token.chars().anyMatch(Character::isDigit);
-        boolean letters = token.chars().anyMatch(Character::isLetter);
-        if (!(digits && letters && !QUANTITY.matcher(token).matches() || !digits && SMALL_THEN_CAPITALS.matcher(token).matches())) {
+        // What the main read takes for letters and digits (not a word run into a number: "iPad9",
+        // "jo42"), and besides two shapes it doubts elsewhere.
+        boolean capitalsAndDigits = CAPITALS_AND_DIGITS.matcher(token).matches() && !QUANTITY.matcher(token).matches();
+        if (!mixed(token, true) && !capitalsAndDigits && !SMALL_THEN_CAPITALS.matcher(token).matches()) {
             return Optional.empty();
         }
         int sentence = colon - 1;
@@ -394,6 +429,9 @@ final class CodeExtractor {
             sentence--;
         }
         String named = clean.substring(sentence, colon - 1);
+        if (ACCOUNT_BEFORE.matcher(named + ":").find() || CODE_LABEL.matcher(named + ":").find() || NOT_A_CODE_LABEL.matcher(named).find()) {
+            return Optional.empty(); // an account's or a card's id ("beneficiary account: GB29NW"), a time or a place
+        }
         for (Matcher k = KEYWORD.matcher(named); k.find(); ) {
             if (!stale(named, k) && !VERB.matcher(k.group()).matches() && !PURPOSE.matcher(k.group()).matches()) {
                 return Optional.of(token);
@@ -407,7 +445,7 @@ final class CodeExtractor {
     }
 
     /** The code of a text already {@link #clean cleaned}, by its keywords; see the class comment. */
-    private static Optional<String> read(String clean, boolean vietnamese) {
+    private static Reading read(String clean, boolean vietnamese) {
         List<Keyword> keywords = new ArrayList<>();
         List<Integer> staleKeywords = new ArrayList<>();
         Matcher k = KEYWORD.matcher(clean);
@@ -423,22 +461,23 @@ final class CodeExtractor {
                         end++;
                     }
                 }
+                boolean verb = VERB.matcher(clean.substring(k.start(), end)).matches();
                 keywords.add(new Keyword(k.start(), end, LABELS_A_CODE_AFTER.matcher(clean).region(end, clean.length()).lookingAt(),
-                        VERB.matcher(clean.substring(k.start(), end)).matches()));
+                        verb, verb && inAName(clean, k.start())));
             }
         }
         if (keywords.size() > MAX_WEIGHED) {
-            return Optional.empty();
+            return new Reading.Refused();
         }
         // A verb hands over the code its next words name: a promo code's, when they name one.
         keywords.removeIf(kw -> kw.verb()
                 && staleKeywords.stream().anyMatch(s -> s > kw.start() && s - kw.end() <= 24));
         if (keywords.isEmpty()) {
-            return Optional.empty(); // a notice, not a code
+            return new Reading.Nothing(); // a notice, not a code
         }
         List<Candidate> candidates = numbers(clean);
         if (candidates.size() > MAX_WEIGHED) {
-            return Optional.empty();
+            return new Reading.Refused();
         }
         dropSignature(clean, candidates);
         boolean unaccentedVietnamese = vietnamese || UNACCENTED_VIETNAMESE.matcher(clean).find();
@@ -459,7 +498,7 @@ final class CodeExtractor {
             Matcher a = ALPHANUMERIC.matcher(after(clean, kw.end(), 24));
             // Dashed groups join into one code, and a code is at most ten characters (Jazzer found
             // "COD082-cold-code" read as eleven).
-            if (a.find() && a.group(1).replace("-", "").length() <= 10 && (mixed(a.group(1), false) || oddCase(a.group(1)) || LETTERS.matcher(a.group(1)).matches() && random(a.group(1)))) {
+            if (a.find() && a.group(1).replace("-", "").length() <= 10 && (mixed(a.group(1), false) || oddCase(a.group(1)))) {
                 candidates.add(new Candidate(a.group(1).replace("-", ""), kw.end() + a.start(1), kw.end() + a.end(1), false));
                 continue;
             }
@@ -501,7 +540,7 @@ final class CodeExtractor {
                 if (c.start() >= kw.end() && (c.start() - kw.end() <= AFTER
                         || c.start() - kw.end() <= FAR_AFTER && isBefore.matcher(clean.substring(Math.max(0, c.start() - 6), c.start())).find())) {
                     score = Math.min(score, c.start() - kw.end());
-                } else if (c.end() <= kw.start() && kw.start() - c.end() <= BEFORE && !kw.labelsACodeAfter() && !kw.verb()) {
+                } else if (c.end() <= kw.start() && kw.start() - c.end() <= BEFORE && !kw.labelsACodeAfter() && !kw.verbInAName()) {
                     score = Math.min(score, kw.start() - c.end() + BEFORE_PENALTY);
                 }
             }
@@ -521,7 +560,7 @@ final class CodeExtractor {
             }
         }
         if (best == null) {
-            return Optional.empty();
+            return new Reading.Nothing();
         }
         // A word run into a number ("EAGLE168", a brand's) stays out of the count once a plain number is read.
         if (!brand(best)) {
@@ -539,15 +578,15 @@ final class CodeExtractor {
                     .min(Comparator.comparingInt(Candidate::start)).ifPresent(c -> owned.add(c.digits()));
         }
         if (owned.size() > 1) {
-            return Optional.empty();
+            return new Reading.Refused();
         }
         for (int i = 0; i < scored.size(); i++) {
             Candidate other = scored.get(i);
             if (!other.digits().equals(best.digits()) && (scores.get(i) - bestScore <= 3 || listedTogether(clean, best, other))) {
-                return Optional.empty();
+                return new Reading.Refused();
             }
         }
-        return Optional.of(best.digits());
+        return new Reading.Found(best.digits());
     }
 
     /**
@@ -628,7 +667,7 @@ final class CodeExtractor {
     private static boolean mixed(String token, boolean strict) {
         String t = token.replace("-", "");
         long digits = t.chars().filter(Character::isDigit).count();
-        if (digits == 0 || digits == t.length() || t.matches("(?i).*(xxx|\\*\\*).*") || t.matches("\\d{4,8}\\p{Lu}\\p{Ll}+")) {
+        if (digits == 0 || digits == t.length() || t.matches("(?i).*(xxx|\\*\\*).*") || NUMBER_INTO_A_WORD.matcher(t).matches()) {
             return false;
         }
         return !strict && t.equals(t.toUpperCase(Locale.ROOT)) || !t.matches("[A-Za-z]+\\d{1,2}|\\d{1,2}[A-Za-z]{1,2}") && (t.length() >= 5 || digits >= 2);
@@ -637,7 +676,7 @@ final class CodeExtractor {
     /**
      * Whether letters read as drawn at random rather than as a word. Capitals: six or more, a
      * vowel in at most one of five (a word of a Latin-script language has one in every three or
-     * four), or five with none ({@code JDHKW}, a Steam code). Lower case: the same, and one of the letters words rarely hold, q, x, z or j
+     * four). Lower case: the same, and one of the letters words rarely hold, q, x, z or j
      * ({@code gmqjahw}, {@code tgxxrz}): "Der Code ist falsch." and "Your code is wrong." hold
      * none, and a false code is charged for. Both cases mixed as no word mixes them ({@code nOIL},
      * {@code thkDys}): see {@link #oddCase}.
@@ -645,7 +684,7 @@ final class CodeExtractor {
     private static boolean random(String token) {
         long vowels = vowels(token);
         if (token.equals(token.toUpperCase(Locale.ROOT))) {
-            return token.length() >= 6 && vowels * 5 <= token.length() || token.length() == 5 && vowels == 0;
+            return token.length() >= 6 && vowels * 5 <= token.length();
         }
         if (token.equals(token.toLowerCase(Locale.ROOT))) {
             return token.length() >= 5 && vowels * 5 <= token.length() && token.matches(".*[qxzj].*");
@@ -822,15 +861,16 @@ final class CodeExtractor {
         while (candidates.size() <= MAX_WEIGHED && m.find()) {
             String before = clean.substring(Math.max(0, m.start() - 24), m.start());
             String digits = m.group(1).replaceAll("[- ]", "");
-            if (digits.length() < 4 || digits.length() > 8 || DATE.matcher(m.group(1)).matches()) {
+            if (digits.length() < 4 || digits.length() > 8 || DATE.matcher(m.group(1)).matches()
+                    || DAY_MONTH.matcher(m.group(1)).matches() && (TIME_AFTER.matcher(clean).region(m.end(), clean.length()).lookingAt()
+                            || DATE_WORD_BEFORE.matcher(before).find())) {
                 continue; // groups that add up to no code's length, or spell a date
             }
             boolean year = digits.length() == 4 && digits.matches("(19|20)\\d\\d");
             // Digits that run on into a mask ("0796XXXXXX", "4111****") begin a hidden number, not a code.
             // So do digits cut short by dots ("881240...0100"): a number shortened for display.
-            // A prefix of X alone masks what comes before the digits: "บช X-9426" is an account's ending, where "G-482913" is a code.
             boolean masked = clean.startsWith("XX", m.end()) || clean.startsWith("xx", m.end()) || clean.startsWith("**", m.end())
-                    || clean.startsWith("..", m.end()) || clean.startsWith("…", m.end()) || m.group().matches("X+-.*");
+                    || clean.startsWith("..", m.end()) || clean.startsWith("…", m.end());
             if (!masked && (!NOT_A_CODE_BEFORE.matcher(before).find() || labelsACode(clean, m.start()))) {
                 candidates.add(new Candidate(digits, m.start(), m.end(), year));
             }
@@ -888,10 +928,26 @@ final class CodeExtractor {
 
     /**
      * A keyword found in the text, where it ends, whether its colon {@link #LABELS_A_CODE_AFTER
-     * labels a code after it}, and whether it is a {@link #VERB verb}: a verb hands over the code
-     * after it, so a number before it is not its code ({@code … of Stanley 71642 Stilson Type
-     * Pipe…}, a product's name).
+     * labels a code after it}, whether it is a {@link #VERB verb}, and whether that verb is a word
+     * of a name ({@link #inAName}), which hands over no code before it.
      */
-    private record Keyword(int start, int end, boolean labelsACodeAfter, boolean verb) {
+    private record Keyword(int start, int end, boolean labelsACodeAfter, boolean verb, boolean verbInAName) {
+    }
+
+    /**
+     * Whether the word at {@code start} is capitalised in the middle of a sentence, after another
+     * word: a product's or a place's name ({@code … of Stanley 71642 Stilson Type Pipe…}), where
+     * "Type" hands over nothing. Turkish puts its verb last ({@code … 482913 girin}), and a line may
+     * open with one ({@code 482913\nEnter this in the app}): those still do.
+     */
+    private static boolean inAName(String clean, int start) {
+        if (!Character.isUpperCase(clean.charAt(start))) {
+            return false;
+        }
+        int before = start;
+        while (before > 0 && clean.charAt(before - 1) == ' ') {
+            before--;
+        }
+        return before < start && before > 0 && Character.isLetter(clean.charAt(before - 1));
     }
 }

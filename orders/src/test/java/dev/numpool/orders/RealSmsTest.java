@@ -178,7 +178,8 @@ class RealSmsTest {
      * 78, none wrong, 5 false of 255; after, and with a token closing the text behind a code's colon
      * read: A to AA 1,015 of 1,017 (left: a mojibake Spanish text spelled out letter by letter and
      * melbet's {@code 63xc3c}), no false code of 1,184. Part AB (393 SMS of whole-phone backups), as
-     * added: 189 of 191, none wrong, 5 false of 202; after: A to AB 1,206 of 1,208, no false code of 1,386.
+     * added: 189 of 191, none wrong, 5 false of 202; after, and narrowed by a review: A to AB 1,205 of
+     * 1,208 (also left: {@code JDHKW}), no false code of 1,386.
      */
     private static final double PARTS_RECALL = 0.99;
     private static final double PARTS_WRONG = 0.01;
@@ -196,8 +197,10 @@ class RealSmsTest {
      * after part S taught a Chinese customer-service hotline (2026-12-05), 202 of 209, 1 false of 77;
      * after parts T to Z and AA, unchanged; after a token closing the text behind a code's colon
      * was read (two misses of the development set pinned since 2026-12-04, {@code nOIL} and
-     * {@code 97NK}; 2026-12-05), 204 of 209, no wrong code, 1 false of 77. The floors are now issue
-     * 13's goal: recall 0.97, wrong codes at most 0.01, false codes at most 0.05.
+     * {@code 97NK}; 2026-12-05), 204 of 209, no wrong code, 1 false of 77; after a review narrowed the
+     * round's rules (each on false codes of its own texts, decided before this set was read again),
+     * 203 of 209 (0.971). The floors are now issue 13's goal: recall 0.97, wrong codes at most 0.01,
+     * false codes at most 0.05; one code more lost fails it.
      * Raise them as the reader improves on the development set; never tune on this one.
      */
     private static final double HOLDOUT_RECALL = 0.97;
