@@ -386,7 +386,7 @@ class CodeReaderTest {
                 "an invalid number tells nothing");
     }
 
-    /** A service's own word for its code, which no generic rule may take for one: a shipped template reads it. */
+    /** A service's own word for its code, or none, which no generic rule may take for one: a shipped template reads it. */
     @Test
     void aShippedTemplateReadsAServicesOwnWordForItsCode() {
         String sms = "QWHTPLKA is your Yahoo Account Key";
@@ -395,6 +395,13 @@ class CodeReaderTest {
         assertEquals(Optional.of("QWHTPLKA"), shipped.read(sms, CodeReader.Context.of("mb", "Yahoo")).map(CodeReader.Reading::code));
         assertEquals(Optional.empty(), shipped.read(sms, CodeReader.Context.of("tg", "")).map(CodeReader.Reading::code),
                 "another service's activation does not use Yahoo's template");
+
+        // Amazon's Spanish code SMS names no code, only the service (an Ecuadorian inbox, 2024).
+        String amazon = "Amazon: 835760. ¿No lo solicitaste? Toca para rechazar: https://amazon.com/z/InyMRxYiT";
+        assertEquals(Optional.empty(), CodeExtractor.find(amazon), "no code keyword");
+        assertEquals(Optional.of("835760"), shipped.read(amazon, CodeReader.Context.of("am", "")).map(CodeReader.Reading::code));
+        assertEquals(Optional.empty(), shipped.read("Amazon: 4821. Gracias por tu compra de USD 15.00", CodeReader.Context.of("am", ""))
+                .map(CodeReader.Reading::code), "an Amazon SMS of another shape");
     }
 
     /**
@@ -460,17 +467,6 @@ class CodeReaderTest {
         assertEquals(Optional.of("482913"), CodeExtractor.find("BANCO AZTECA: USA 482913 PARA AUTORIZAR TU COMPRA"));
         assertEquals(Optional.empty(), new CodeReader(ShippedTemplates.load())
                 .read("Amazon: 2025. Revisa los productos que solicitaste en tu cuenta", CodeReader.Context.of("am", "")).map(CodeReader.Reading::code));
-    }
-
-    /** Amazon's Spanish code SMS names no code, only the service: its template reads it (an Ecuadorian inbox, 2024). */
-    @Test
-    void amazonsSpanishSmsIsReadByItsTemplate() {
-        String sms = "Amazon: 835760. ¿No lo solicitaste? Toca para rechazar: https://amazon.com/z/InyMRxYiT";
-        assertEquals(Optional.empty(), CodeExtractor.find(sms), "no code keyword");
-        CodeReader shipped = new CodeReader(ShippedTemplates.load());
-        assertEquals(Optional.of("835760"), shipped.read(sms, CodeReader.Context.of("am", "")).map(CodeReader.Reading::code));
-        assertEquals(Optional.empty(), shipped.read("Amazon: 4821. Gracias por tu compra de USD 15.00", CodeReader.Context.of("am", ""))
-                .map(CodeReader.Reading::code), "an Amazon SMS of another shape");
     }
 
     /**
