@@ -47,6 +47,8 @@ final class CodeExtractor {
      */
     private static final Pattern AMOUNT = Pattern.compile("(?<!\\p{IsLatin})(?:" + CURRENCY + ")\\s?\\d|\\d\\s?(?:" + CURRENCY + ")(?!\\p{IsLatin})"
             + "|(?<![\\d.,])\\d{1,3}(?:[,.]\\d{3})+(?:[.,]\\d{1,2})?(?![.,]?\\d)", Pattern.CASE_INSENSITIVE);
+    /** The keywords that senders run into their code ({@code OTP482913}); see {@link #GLUED_KEYWORD}. */
+    private static final String GLUED_KEYWORDS = "otp|code|pin|kode|kod|код|passcode";
     /** Units of data that make a number a quantity ("8704 MB data bundle", "5GB"), not a code. */
     private static final String DATA_SIZE = "[kmgt]i?b|mbps";
     /** An amount's currency or a data size right after a number, up to two blanks on (not a line) away. */
@@ -126,8 +128,8 @@ final class CodeExtractor {
     /**
      * Verbs that hand the reader a code to type; the short English ones as whole words: "used up
      * 90% of your 8704 MB", "Dear user", "you have entered" hand over nothing. "Usa" (use, in Spanish
-     * and Italian) in capitals only before a number ({@code USA 482913 PARA AUTORIZAR}, {@code USA IL 482913}): "USA" is
-     * also a country in a card's notice. See {@link #VERB}.
+     * and Italian) in capitals only before a number ({@code USA 482913 PARA AUTORIZAR}, {@code USA IL
+     * 482913}): "USA" is also a country in a card's notice. See {@link #VERB}.
      */
     private static final String VERB_WORDS = "(?:enter|use|type|input|(?-i:[Uu]sa|USA(?=\\h+(?:\\p{Lu}{1,2}\\h+)?\\d{4,8}(?![\\p{L}\\p{N}])))|gir)(?!\\p{L})|saisissez|entrez|ingresa|introduce|inserisci|digite|insira|"
             + "masukkan|gunakan|введите|используйте|введіть|girin";
@@ -220,7 +222,7 @@ final class CodeExtractor {
                     + "(?![\\p{L}\\p{N}]|[.,:/-]\\d|" + UNIT_AFTER + ")",
             Pattern.CASE_INSENSITIVE);
     /** A number and a unit or a time of day in one token ({@code 12PM}, {@code 64GB}, {@code 30MIN}); see {@link #closingToken}. */
-    private static final Pattern QUANTITY = Pattern.compile("\\d{1,4}(?:[kmgt]i?b|am|pm|hrs?|mins?|kg|km|gbps|mbps|mo|yr|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    private static final Pattern QUANTITY = Pattern.compile("\\d{1,4}(?:" + DATA_SIZE + "|gbps|am|pm|hrs?|mins?|kg|km|mo|yr|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
             Pattern.CASE_INSENSITIVE);
     /** Words that make what follows their colon a time, a place or an address, not a code ({@code changed from IP: 10AB}); see {@link #closingToken}. */
     private static final Pattern NOT_A_CODE_LABEL = Pattern.compile("(?<!\\p{L})(?:on|at|from|to|by|ip|until|till|since|date|time|address)\\s*$",
@@ -241,7 +243,7 @@ final class CodeExtractor {
      * into a number after letters of a script that writes no blanks ({@code รหัสOTP482913}): not one
      * token of letters and digits; see {@link #mixed}.
      */
-    private static final Pattern NUMBER_INTO_A_WORD = Pattern.compile("\\d{4,8}\\p{Lu}\\p{Ll}+|(?i:otp|code|pin|kode|kod|passcode)\\d{4,8}");
+    private static final Pattern NUMBER_INTO_A_WORD = Pattern.compile("\\d{4,8}\\p{Lu}\\p{Ll}+|(?iu:" + GLUED_KEYWORDS + ")\\d{4,8}");
     /** Digits in groups that spell a date: 2026-05-03, 03-05-2026, 2026 05 03. */
     private static final Pattern DATE = Pattern.compile("(19|20)\\d\\d[- ]\\d{1,2}[- ]\\d{1,2}|\\d{1,2}[- ]\\d{1,2}[- ](19|20)\\d\\d");
     /**
@@ -275,7 +277,7 @@ final class CodeExtractor {
      * A code keyword run into its code ({@code OTP482913}, {@code Code482913}): a letter glued to
      * digits otherwise makes a brand's or a model's name ({@code EAGLE168}), so a space is put between.
      */
-    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<!\\p{L})(otp|code|pin|kode|kod|код|passcode)(\\d{4,8})(?!\\d)",
+    private static final Pattern GLUED_KEYWORD = Pattern.compile("(?<!\\p{L})(" + GLUED_KEYWORDS + ")(\\d{4,8})(?!\\d)",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /**
      * A Hebrew one-letter prefix ("in", "to", "from", "the", "and", "that", "as") joins a number with
@@ -391,8 +393,8 @@ final class CodeExtractor {
      * {@code Enter the following verification code in Self-Care Portal: nOIL}. Elsewhere such
      * shapes are doubted (two digits and two capitals are how 64GB is written, a small letter before
      * capitals how eSIM is), so they are taken only where nothing else is read and the text ends
-     * with them (and perhaps a full stop). A token of digits alone is the main read's to take or refuse; a word is none
-     * ({@code Portal: Login}), nor is a quantity ({@code 12PM}, {@code 64GB}).
+     * with them (and perhaps a full stop). A token of digits alone is the main read's to take or
+     * refuse; a word is none ({@code Portal: Login}), nor is a quantity ({@code 12PM}, {@code 64GB}).
      */
     private static Optional<String> closingToken(String clean) {
         if (PROMOTION.matcher(clean).find() || PARCEL.matcher(clean).find()) {
@@ -433,7 +435,7 @@ final class CodeExtractor {
             return Optional.empty(); // an account's or a card's id ("beneficiary account: GB29NW"), a time or a place
         }
         for (Matcher k = KEYWORD.matcher(named); k.find(); ) {
-            if (!stale(named, k) && !VERB.matcher(k.group()).matches() && !PURPOSE.matcher(k.group()).matches()) {
+            if (namesACode(named, k) && !PURPOSE.matcher(k.group()).matches()) {
                 return Optional.of(token);
             }
         }
@@ -890,7 +892,12 @@ final class CodeExtractor {
         }
         clause = clause.substring(Math.max(clause.lastIndexOf('.'), Math.max(clause.lastIndexOf('\n'), clause.lastIndexOf('!'))) + 1);
         Matcher keyword = KEYWORD.matcher(clause);
-        return keyword.find() && !VERB.matcher(keyword.group()).matches() && !stale(clause, keyword);
+        return keyword.find() && namesACode(clause, keyword);
+    }
+
+    /** Whether a keyword found in {@code text} names the code itself: not a verb handing one over, not a stale code's. */
+    private static boolean namesACode(String text, Matcher keyword) {
+        return !VERB.matcher(keyword.group()).matches() && !stale(text, keyword);
     }
 
     /**
